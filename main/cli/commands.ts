@@ -1,0 +1,5 @@
+import type { Command } from './command';
+import { webCommand } from './webCommand';
+
+/** Every `studio` subcommand, in the order `studio --help` lists them. */
+export const commands: readonly Command[] = [webCommand];

@@ -1,0 +1,132 @@
+import type { AppInfo, RigSnapshot } from '../../shared/api/contract';
+import { StudioError } from '../../shared/api/errors';
+import { APP_NAME, APP_VERSION } from '../appInfo';
+import type { EventName } from '../../shared/api/contract';
+import type { RpcOutcome } from '../../shared/api/transport';
+import { StudioRouter, type CallContext, type Handlers } from '../api/router';
+import { StreamHub, type StreamSink } from '../api/streamHub';
+import { checkRigText, resolveRig } from '../config/loadRig';
+import { openStore, type Store } from '../store/database';
+import { EventBus } from './eventBus';
+import { createStderrLogger, type Logger } from './logger';
+
+export type FrontDoor = AppInfo['mode'];
+
+export interface CoreOptions {
+  dataDir: string;
+  rigPath?: string | undefined;
+  mode: FrontDoor;
+  log?: Logger;
+}
+
+/** One UI connection (a WebSocket, an Electron window): its calls, its events, its stream sink. */
+export interface ConnectionOptions {
+  transport: CallContext['transport'];
+  /** Where binary stream frames go; without one, `stream.subscribe` fails. */
+  sink?: Omit<StreamSink, 'id'>;
+  onEvent?: (name: EventName, payload: unknown) => void;
+}
+
+export interface CoreConnection {
+  readonly id: string;
+  call(method: unknown, params: unknown): Promise<RpcOutcome>;
+  /** Drops the connection's stream subscriptions and event listener. */
+  close(): void;
+}
+
+/**
+ * The core: everything the studio does, in plain Node. The Electron shell, web mode and the CLI each
+ * create one and talk to it only through its router, events and streams.
+ */
+export interface Core {
+  readonly router: StudioRouter;
+  readonly events: EventBus;
+  readonly streams: StreamHub;
+  readonly store: Store;
+  readonly rig: RigSnapshot;
+  readonly log: Logger;
+  connect(options: ConnectionOptions): CoreConnection;
+  /** Flushes and closes everything; idempotent. */
+  close(): Promise<void>;
+}
+
+/** Composition root. Throws a StudioError naming the file and the fix if the rig or store cannot be opened. */
+export function startCore(options: CoreOptions): Core {
+  const log = options.log ?? createStderrLogger('core');
+  const startedAtUnixMs = Date.now();
+  const rig = resolveRig({ rigPath: options.rigPath, dataDir: options.dataDir });
+  const store = openStore({ dataDir: options.dataDir, appVersion: APP_VERSION });
+  const events = new EventBus();
+  const streams = new StreamHub();
+
+  const handlers: Handlers = {
+    'app.info': () => ({
+      name: APP_NAME,
+      version: APP_VERSION,
+      mode: options.mode,
+      platform: `${process.platform}-${process.arch}`,
+      node_version: process.versions.node,
+      data_dir: options.dataDir,
+      database_path: store.path,
+      schema_version: store.schemaVersion,
+      started_at_unix_ms: startedAtUnixMs,
+    }),
+    'rig.get': () => rig,
+    'rig.validate': ({ text }) => {
+      const { issues } = checkRigText(text);
+      return { ok: issues.length === 0, issues };
+    },
+    'stream.subscribe': ({ stream }, context) => {
+      const sink = sinks.get(context.connectionId);
+      if (sink === undefined) {
+        throw new StudioError({ code: 'failed_precondition', message: `connection ${context.connectionId} cannot receive streams` });
+      }
+      streams.subscribe(stream, sink);
+      return { stream };
+    },
+    'stream.unsubscribe': ({ stream }, context) => {
+      streams.unsubscribe(stream, context.connectionId);
+      return { stream };
+    },
+  };
+  const sinks = new Map<string, StreamSink>();
+  const router = new StudioRouter(handlers, log);
+  let nextConnection = 1;
+
+  const connect = (connection: ConnectionOptions): CoreConnection => {
+    const id = `${connection.transport}-${nextConnection++}`;
+    const context: CallContext = { transport: connection.transport, connectionId: id };
+    const sink = connection.sink;
+    if (sink !== undefined) sinks.set(id, { id, bufferedBytes: () => sink.bufferedBytes(), send: (bytes) => sink.send(bytes) });
+    const unsubscribeEvents = connection.onEvent !== undefined ? events.subscribe(connection.onEvent) : undefined;
+    return {
+      id,
+      call: (method, params) => router.dispatch(method, params, context),
+      close() {
+        unsubscribeEvents?.();
+        sinks.delete(id);
+        streams.removeSink(id);
+      },
+    };
+  };
+
+  let closing: Promise<void> | undefined;
+  log.info(`core ready: data dir ${options.dataDir}, rig "${rig.config.name}" (${rig.source})`);
+  return {
+    router,
+    events,
+    streams,
+    store,
+    rig,
+    log,
+    connect,
+    close() {
+      closing ??= (async () => {
+        events.emit('core.status', { state: 'stopping', message: 'the studio core is shutting down' });
+        store.close();
+        log.info('core closed');
+      })();
+      return closing;
+    },
+  };
+}
