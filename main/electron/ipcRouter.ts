@@ -6,17 +6,24 @@ import type { Core, CoreConnection } from '../core/core';
 /** Decides whether an IPC message comes from our own top-level page (not an iframe, not a foreign URL). */
 export type SenderCheck = (event: IpcMainInvokeEvent) => boolean;
 
+/**
+ * `scheme://host[:port]` of a URL. WHATWG `URL.origin` is "null" for custom schemes such as app://, so
+ * it cannot be used to recognise our own page.
+ */
+export function originOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}`;
+  } catch {
+    return 'invalid';
+  }
+}
+
 export function trustedSenderCheck(allowedOrigins: readonly string[]): SenderCheck {
   return (event) => {
     const frame = event.senderFrame;
     if (frame === null || frame.parent !== null) return false;
-    let origin: string;
-    try {
-      origin = new URL(frame.url).origin;
-    } catch {
-      return false;
-    }
-    return allowedOrigins.includes(origin);
+    return allowedOrigins.includes(originOf(frame.url));
   };
 }
 

@@ -8,7 +8,7 @@ import { startCore, type Core } from '../core/core';
 import { createStderrLogger } from '../core/logger';
 import { DEFAULT_WINDOW, restoreWindowState, type WindowState } from '../shell/windowBounds';
 import { APP_ORIGIN, registerAppScheme, serveRenderer } from './appProtocol';
-import { registerIpcRouter, trustedSenderCheck } from './ipcRouter';
+import { originOf, registerIpcRouter, trustedSenderCheck } from './ipcRouter';
 
 /**
  * The Electron shell: windows, the app:// protocol and the IPC router around a core. It is the only
@@ -34,14 +34,14 @@ export function runElectronShell(): void {
 
   // In `electron-vite dev` the renderer comes from Vite's dev server instead of app://.
   const devUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
-  const trustedOrigins = [APP_ORIGIN, ...(devUrl !== undefined ? [new URL(devUrl).origin] : [])];
+  const trustedOrigins = [APP_ORIGIN, ...(devUrl !== undefined ? [originOf(devUrl)] : [])];
   let mainWindow: BrowserWindow | undefined;
   let core: Core | undefined;
   let quitting = false;
 
   app.on('web-contents-created', (_event, contents) => {
     contents.on('will-navigate', (event, url) => {
-      if (!trustedOrigins.includes(new URL(url).origin)) event.preventDefault();
+      if (!trustedOrigins.includes(originOf(url))) event.preventDefault();
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {

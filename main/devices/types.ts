@@ -1,0 +1,179 @@
+/**
+ * Device interfaces, after LeRobot's Robot/Teleoperator/Camera: tiny, symmetric (connect/disconnect),
+ * self-describing (`features`), read by latest value, and `sendAction` returns what was really sent
+ * after clipping. Real drivers (deoxys, Robotiq, SpaceMouse, V4L2, ...) and sim drivers implement
+ * exactly these; the registry (`registry.ts`) maps a rig-config `type` to a factory.
+ *
+ * Conventions: robot base frame, metres, radians, seconds; units in names; times are `*_ns` from the
+ * studio's one monotonic clock (`Clock`); transforms are named `a_from_b`; matrices are 4×4
+ * column-major (libfranka's `O_T_EE` layout); quaternions are (w, x, y, z).
+ */
+
+export type DType = 'float32' | 'float64' | 'uint8' | 'uint16' | 'int32' | 'int64' | 'bool';
+
+/** One recorded feature: what the recorder and exporters need to store and describe it. */
+export interface FeatureSpec {
+  dtype: DType;
+  shape: readonly number[];
+  /** Per-element names for vectors, e.g. joint names; LeRobot's `names`. */
+  names?: readonly string[];
+  unit?: string;
+}
+
+export type Features = Readonly<Record<string, FeatureSpec>>;
+
+/** Monotonic time in nanoseconds. Injected everywhere so tests control time. */
+export interface Clock {
+  now_ns(): bigint;
+}
+
+export const systemClock: Clock = { now_ns: () => process.hrtime.bigint() };
+
+export type DeviceKind = 'arm' | 'gripper' | 'teleop' | 'camera';
+
+export interface DeviceStatus {
+  connected: boolean;
+  /** The last error, phrased for the operator, with the fix when known. */
+  error?: { message: string; fix?: string };
+}
+
+export interface Device {
+  readonly kind: DeviceKind;
+  /** The rig-config `type`, e.g. `sim-arm`, `deoxys`, `spacemouse`. */
+  readonly type: string;
+  /** Unique within the rig, e.g. `arm`, `front`. */
+  readonly name: string;
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  status(): DeviceStatus;
+  /** What this device contributes to an observation or action, keyed by feature name. */
+  features(): Features;
+}
+
+// ---- arm -------------------------------------------------------------------------------------------
+
+export type Vec3 = [number, number, number];
+export type Quaternion = [number, number, number, number];
+/** 4×4 homogeneous transform, column-major (16 numbers), as libfranka's `O_T_EE`. */
+export type Mat4 = number[];
+
+export interface ArmState {
+  capture_ns: bigint;
+  q_rad: number[];
+  dq_rad_s: number[];
+  /** Measured joint torques, where the arm reports them. */
+  tau_nm?: number[];
+  /** End-effector (TCP) pose in the base frame. */
+  base_from_ee: Mat4;
+  ee_position_m: Vec3;
+  ee_quaternion_wxyz: Quaternion;
+}
+
+/**
+ * Arm commands, the same set the deoxys bridge accepts. `ee_delta` is deoxys OSC_POSE: a translation
+ * and an axis-angle rotation in the base frame, applied to the current pose.
+ */
+export type ArmCommand =
+  | { kind: 'ee_delta'; translation_m: Vec3; rotation_axis_angle_rad: Vec3 }
+  | { kind: 'ee_pose'; position_m: Vec3; quaternion_wxyz: Quaternion }
+  | { kind: 'joint_position'; q_rad: number[] }
+  | { kind: 'joint_impedance'; q_rad: number[] };
+
+/** What was really sent, and why it differs from what was asked: clipping is recorded, never silent. */
+export interface SentAction<C> {
+  requested: C;
+  sent: C;
+  clipped: boolean;
+  /** Human-readable reasons, e.g. `joint 4 at lower limit`, `workspace x max`. */
+  clip_reasons: string[];
+}
+
+export interface Arm extends Device {
+  readonly kind: 'arm';
+  readonly dof: number;
+  latest(): ArmState | undefined;
+  sendAction(command: ArmCommand): Promise<SentAction<ArmCommand>>;
+}
+
+// ---- gripper ---------------------------------------------------------------------------------------
+
+export interface GripperState {
+  capture_ns: bigint;
+  width_m: number;
+  max_width_m: number;
+  is_grasped: boolean;
+  /** Raw status for drivers that report one (Robotiq gOBJ/gFLT, Franka Hand temperature...). */
+  detail?: Record<string, number | string | boolean>;
+}
+
+export type GripperCommand =
+  | { kind: 'move'; width_m: number; speed_m_s: number }
+  | { kind: 'grasp'; width_m: number; speed_m_s: number; force_n: number; epsilon_inner_m?: number; epsilon_outer_m?: number }
+  | { kind: 'stop' }
+  | { kind: 'homing' };
+
+export interface Gripper extends Device {
+  readonly kind: 'gripper';
+  latest(): GripperState | undefined;
+  sendAction(command: GripperCommand): Promise<SentAction<GripperCommand>>;
+}
+
+// ---- cameras ---------------------------------------------------------------------------------------
+
+export interface PinholeIntrinsics {
+  fx_px: number;
+  fy_px: number;
+  cx_px: number;
+  cy_px: number;
+}
+
+export interface CameraFrame {
+  camera: string;
+  capture_ns: bigint;
+  width_px: number;
+  height_px: number;
+  /** Packed RGB, row-major, top row first. */
+  rgb: Uint8Array;
+  /** Z-depth along the optical axis in millimetres; 0 = no return. */
+  depth_mm?: Uint16Array;
+  /** Ground-truth per-pixel segmentation ids (simulated cameras only); -1 = background. */
+  segmentation?: Int32Array;
+  intrinsics?: PinholeIntrinsics;
+  /** Camera pose at capture (OpenCV convention: +z forward, +x right, +y down). */
+  world_from_camera?: Mat4;
+  /** Frames the driver knows it missed since the previous frame (never hidden). */
+  dropped_before?: number;
+}
+
+export interface Camera extends Device {
+  readonly kind: 'camera';
+  latest(): CameraFrame | undefined;
+  /** Every frame, in capture order; returns an unsubscribe function. */
+  onFrame(listener: (frame: CameraFrame) => void): () => void;
+}
+
+// ---- teleop ----------------------------------------------------------------------------------------
+
+/**
+ * Raw teleop state: devices report what the operator did; one shared mapper (control/) turns it into
+ * arm and gripper commands, so every device gets the same deadzone, scaling, frames and safety.
+ */
+export interface TeleopState {
+  capture_ns: bigint;
+  /** Normalised translation input in [-1, 1] per axis, in the device's documented axes. */
+  translation: Vec3;
+  /** Normalised rotation input in [-1, 1] per axis. */
+  rotation: Vec3;
+  /** Gripper intent: 0 open … 1 closed, or undefined if the device does not control it. */
+  gripper?: number;
+  /** Absolute joint targets (leader arms such as GELLO). */
+  q_rad?: number[];
+  buttons: Readonly<Record<string, boolean>>;
+}
+
+export interface Teleop extends Device {
+  readonly kind: 'teleop';
+  latest(): TeleopState | undefined;
+}
+
+export type AnyDevice = Arm | Gripper | Camera | Teleop;
