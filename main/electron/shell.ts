@@ -6,6 +6,7 @@ import { StudioError } from '../../shared/api/errors';
 import { defaultDataDir } from '../config/dataDir';
 import { startCore, type Core } from '../core/core';
 import { createStderrLogger } from '../core/logger';
+import { secureWebPreferences } from '../shell/webPreferences';
 import { DEFAULT_WINDOW, restoreWindowState, type WindowState } from '../shell/windowBounds';
 import { APP_ORIGIN, registerAppScheme, serveRenderer } from './appProtocol';
 import { originOf, registerIpcRouter, trustedSenderCheck } from './ipcRouter';
@@ -99,16 +100,7 @@ function createMainWindow(dataDir: string, devUrl: string | undefined): BrowserW
     show: false,
     backgroundColor: '#0f1115',
     title: 'Foresight Studio',
-    webPreferences: {
-      preload: join(__dirname, '..', 'preload', 'index.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      spellcheck: false,
-    },
+    webPreferences: secureWebPreferences(join(__dirname, '..', 'preload', 'index.cjs')),
   });
   if (saved?.maximized === true) window.maximize();
   window.once('ready-to-show', () => window.show());
