@@ -11,6 +11,7 @@ const hasElectron = existsSync('node_modules/electron/path.txt') || (process.env
 
 export default defineConfig({
   test: {
+    reporters: ['default', './test/support/summaryReporter.ts'],
     projects: [
       {
         resolve: { alias },
