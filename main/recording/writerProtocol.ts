@@ -1,0 +1,81 @@
+import type { StreamDef } from './streamDef';
+
+/**
+ * Messages to the store writer, the one thread that writes recordings. Everything is structured-clone
+ * safe so the same messages go to a worker thread or to an in-thread writer. Ops and calls are applied
+ * in the order they were sent.
+ */
+export type WriterOp =
+  | { op: 'sample'; stream_id: number; t_ns: bigint; value: Uint8Array }
+  | { op: 'frame'; stream_id: number; t_ns: bigint; data: Uint8Array }
+  | { op: 'counts'; stream_id: number; dropped: number; late: number };
+
+export type WriterCall =
+  | {
+      call: 'startSession';
+      started_at_unix_ms: number;
+      operator: string;
+      rig_name: string;
+      rig_config_json: string;
+      app_version: string;
+      writer_pid: number;
+      writer_host: string;
+    }
+  | { call: 'resumeSession'; session_id: number; writer_pid: number; writer_host: string }
+  | { call: 'endSession'; session_id: number; ended_at_unix_ms: number }
+  | {
+      call: 'startEpisode';
+      session_id: number;
+      task: string;
+      started_at_unix_ms: number;
+      start_ns: bigint;
+      target_fps_hz: number;
+      max_duration_s: number | null;
+      streams: StreamDef[];
+    }
+  | { call: 'endEpisode'; episode_id: number; end_ns: bigint }
+  | { call: 'setStatus'; episode_id: number; status: 'saved' | 'discarded'; outcome?: 'success' | 'failure' | 'unknown' }
+  /** Resolves once everything sent before it is committed. */
+  | { call: 'sync' }
+  /** Marks 'recording' episodes whose writer process is gone as 'interrupted'; returns their ids. */
+  | { call: 'recoverInterrupted'; alive: number[] };
+
+export interface StartEpisodeResult {
+  episode_id: number;
+  stream_ids: Record<string, number>;
+}
+
+export type WriterCallResult<C extends WriterCall> = C extends { call: 'startSession' | 'resumeSession' }
+  ? number
+  : C extends { call: 'startEpisode' }
+    ? StartEpisodeResult
+    : C extends { call: 'recoverInterrupted' }
+      ? number[]
+      : null;
+
+/** What each commit made durable; the recorder turns it into latency figures. */
+export interface CommitInfo {
+  ops: number;
+  /** Oldest and newest capture times among the committed samples and frames. */
+  oldest_capture_ns: bigint | null;
+  newest_capture_ns: bigint | null;
+  bytes: number;
+  duration_ms: number;
+}
+
+export interface WriterFailure {
+  message: string;
+  fix?: string;
+}
+
+export type ToWriter =
+  | { type: 'ops'; ops: WriterOp[] }
+  | { type: 'call'; id: number; call: WriterCall }
+  | { type: 'close' };
+
+export type FromWriter =
+  | { type: 'committed'; info: CommitInfo }
+  | { type: 'result'; id: number; value: unknown }
+  | { type: 'error'; id: number; failure: WriterFailure }
+  | { type: 'fatal'; failure: WriterFailure }
+  | { type: 'closed' };
