@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { StudioError } from '../../shared/api/errors';
+import { markInterrupted } from '../store/health';
 import type { CommitInfo, StartEpisodeResult, WriterCall, WriterFailure, WriterOp } from './writerProtocol';
 
 /** Test hook: runs inside each write transaction, before commit; throwing aborts that batch only. */
@@ -110,18 +111,8 @@ export class StoreWriter {
       }
       case 'sync':
         return null;
-      case 'recoverInterrupted': {
-        const alive = new Set(call.alive);
-        const candidates = this.db
-          .prepare("SELECT e.id, s.writer_pid FROM episodes e JOIN sessions s ON s.id = e.session_id WHERE e.status = 'recording'")
-          .all() as { id: number; writer_pid: number | null }[];
-        const interrupted = candidates.filter((row) => row.writer_pid === null || !alive.has(row.writer_pid)).map((row) => row.id);
-        const mark = this.db.prepare(
-          "UPDATE episodes SET status = 'interrupted', end_ns = COALESCE(end_ns, (SELECT MAX(last_t_ns) FROM streams WHERE episode_id = episodes.id), start_ns) WHERE id = ?",
-        );
-        this.db.transaction(() => interrupted.forEach((id) => mark.run(id)))();
-        return interrupted;
-      }
+      case 'recoverInterrupted':
+        return markInterrupted(this.db, new Set(call.alive));
     }
   }
 
