@@ -1,5 +1,6 @@
 import type { Command } from './command';
+import { dbCommand } from './dbCommand';
 import { webCommand } from './webCommand';
 
 /** Every `studio` subcommand, in the order `studio --help` lists them. */
-export const commands: readonly Command[] = [webCommand];
+export const commands: readonly Command[] = [webCommand, dbCommand];
