@@ -7,6 +7,8 @@ import { StudioRouter, type CallContext, type Handlers } from '../api/router';
 import { StreamHub, type StreamSink } from '../api/streamHub';
 import { checkRigText, resolveRig } from '../config/loadRig';
 import { openStore, type Store } from '../store/database';
+import { EpisodeStore } from '../store/episodeStore';
+import { episodeHandlers } from '../api/handlers/episodes';
 import { EventBus } from './eventBus';
 import { createStderrLogger, type Logger } from './logger';
 
@@ -88,6 +90,7 @@ export function startCore(options: CoreOptions): Core {
       streams.unsubscribe(stream, context.connectionId);
       return { stream };
     },
+    ...episodeHandlers(new EpisodeStore(store.db)),
   };
   const sinks = new Map<string, StreamSink>();
   const router = new StudioRouter(handlers, log);

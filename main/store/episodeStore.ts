@@ -40,6 +40,13 @@ export interface StreamRow {
   last_t_ns: bigint | null;
 }
 
+export interface Segment {
+  id: number;
+  label: string;
+  start_ns: bigint;
+  end_ns: bigint;
+}
+
 export interface Sample {
   t_ns: bigint;
   value: Uint8Array;
@@ -133,6 +140,49 @@ export class EpisodeStore {
 
   range(stream: StreamRow, t0_ns: bigint, t1_ns: bigint): Sample[] {
     return (stream.kind === 'image' ? this.frameRange : this.sampleRange).all(stream.id, t0_ns, t1_ns) as Sample[];
+  }
+
+  // ---- labels ---------------------------------------------------------------------------------
+
+  /** Sets any of outcome, task and notes; tags are added and removed in the same transaction. */
+  label(id: number, change: { outcome?: EpisodeOutcome; task?: string; notes?: string; add_tags?: readonly string[]; remove_tags?: readonly string[] }): void {
+    this.episode(id);
+    this.db.transaction(() => {
+      if (change.outcome !== undefined) this.db.prepare('UPDATE episodes SET outcome = ? WHERE id = ?').run(change.outcome, id);
+      if (change.task !== undefined) this.db.prepare('UPDATE episodes SET task = ? WHERE id = ?').run(change.task, id);
+      if (change.notes !== undefined) this.db.prepare('UPDATE episodes SET notes = ? WHERE id = ?').run(change.notes, id);
+      const add = this.db.prepare('INSERT OR IGNORE INTO episode_tags (episode_id, tag) VALUES (?, ?)');
+      for (const tag of change.add_tags ?? []) add.run(id, tag);
+      const remove = this.db.prepare('DELETE FROM episode_tags WHERE episode_id = ? AND tag = ?');
+      for (const tag of change.remove_tags ?? []) remove.run(id, tag);
+    })();
+  }
+
+  notes(id: number): string {
+    return (this.db.prepare('SELECT notes FROM episodes WHERE id = ?').get(id) as { notes: string } | undefined)?.notes ?? '';
+  }
+
+  segments(episodeId: number): Segment[] {
+    return this.db.prepare('SELECT id, label, start_ns, end_ns FROM segments WHERE episode_id = ? ORDER BY start_ns, id').safeIntegers(true).all(episodeId).map((row) => {
+      const r = row as { id: bigint; label: string; start_ns: bigint; end_ns: bigint };
+      return { id: Number(r.id), label: r.label, start_ns: r.start_ns, end_ns: r.end_ns };
+    });
+  }
+
+  /** Creates a segment, or updates it when `id` is given (rename, resize). */
+  putSegment(episodeId: number, segment: { id?: number; label: string; start_ns: bigint; end_ns: bigint }): number {
+    if (segment.end_ns < segment.start_ns) throw new StudioError({ code: 'invalid_params', message: 'a segment must end at or after its start' });
+    this.episode(episodeId);
+    if (segment.id === undefined) {
+      return Number(this.db.prepare('INSERT INTO segments (episode_id, label, start_ns, end_ns) VALUES (?, ?, ?, ?)').run(episodeId, segment.label, segment.start_ns, segment.end_ns).lastInsertRowid);
+    }
+    const changed = this.db.prepare('UPDATE segments SET label = ?, start_ns = ?, end_ns = ? WHERE id = ? AND episode_id = ?').run(segment.label, segment.start_ns, segment.end_ns, segment.id, episodeId);
+    if (changed.changes === 0) throw new StudioError({ code: 'not_found', message: `episode ${episodeId} has no segment ${segment.id}` });
+    return segment.id;
+  }
+
+  deleteSegment(episodeId: number, segmentId: number): void {
+    this.db.prepare('DELETE FROM segments WHERE id = ? AND episode_id = ?').run(segmentId, episodeId);
   }
 
   // ---- decisions on interrupted episodes ------------------------------------------------------

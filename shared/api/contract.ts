@@ -51,6 +51,71 @@ export const coreStatusSchema = z.object({
 });
 export type CoreStatus = z.infer<typeof coreStatusSchema>;
 
+// ---- episodes ------------------------------------------------------------------------------------
+
+/** Monotonic nanoseconds as a decimal string: JSON numbers cannot hold them exactly. */
+export const nsSchema = z.string().regex(/^-?\d+$/, { message: 'expected integer nanoseconds as a decimal string' });
+const episodeId = z.number().int().positive();
+const outcomeSchema = z.enum(['success', 'failure', 'unknown']);
+const statusSchema = z.enum(['recording', 'saved', 'discarded', 'interrupted']);
+
+export const episodeSummarySchema = z.object({
+  id: z.number().int(),
+  session_id: z.number().int(),
+  task: z.string(),
+  status: statusSchema,
+  outcome: outcomeSchema,
+  operator: z.string(),
+  started_at_unix_ms: z.number(),
+  duration_s: z.number(),
+  frames: z.number().int(),
+  dropped: z.number().int(),
+  late: z.number().int(),
+  tags: z.array(z.string()),
+  delete_requested: z.boolean(),
+});
+export type EpisodeSummary = z.infer<typeof episodeSummarySchema>;
+
+export const episodeFilterSchema = z.strictObject({
+  status: z.array(statusSchema).optional(),
+  outcome: z.array(outcomeSchema).optional(),
+  task_contains: z.string().optional(),
+  tag: z.string().optional(),
+  operator: z.string().optional(),
+  since_unix_ms: z.number().optional(),
+  until_unix_ms: z.number().optional(),
+  min_duration_s: z.number().optional(),
+  max_duration_s: z.number().optional(),
+});
+export type EpisodeFilter = z.infer<typeof episodeFilterSchema>;
+
+export const streamInfoSchema = z.object({
+  name: z.string(),
+  kind: z.enum(['lowdim', 'image', 'event']),
+  dtype: z.string(),
+  shape: z.array(z.number().int()),
+  names: z.array(z.string()).nullable(),
+  unit: z.string().nullable(),
+  encoding: z.string().nullable(),
+  nominal_rate_hz: z.number().nullable(),
+  sample_count: z.number().int(),
+  dropped: z.number().int(),
+  late: z.number().int(),
+  first_t_ns: nsSchema.nullable(),
+  last_t_ns: nsSchema.nullable(),
+});
+
+export const segmentSchema = z.object({ id: z.number().int(), label: z.string(), start_ns: nsSchema, end_ns: nsSchema });
+export type SegmentInfo = z.infer<typeof segmentSchema>;
+
+export const episodeDetailSchema = z.object({
+  episode: episodeSummarySchema,
+  notes: z.string(),
+  streams: z.array(streamInfoSchema),
+  segments: z.array(segmentSchema),
+});
+export type EpisodeDetail = z.infer<typeof episodeDetailSchema>;
+
 // ---- streams -------------------------------------------------------------------------------------
 
 /**
@@ -93,6 +158,57 @@ export const studioMethods = {
     summary: 'Check a candidate rig config (JSON text) and list every problem; applies nothing.',
     params: z.strictObject({ text: z.string().max(1_000_000) }),
     result: rigValidationSchema,
+  }),
+  'episodes.list': method({
+    summary: 'Episodes matching a filter (default: everything but discarded), oldest first.',
+    params: episodeFilterSchema,
+    result: z.object({ episodes: z.array(episodeSummarySchema) }),
+  }),
+  'episodes.get': method({
+    summary: 'One episode with its notes, streams (with counters) and segments.',
+    params: z.strictObject({ id: episodeId }),
+    result: episodeDetailSchema,
+  }),
+  'episodes.samples': method({
+    summary: 'Values of a low-dimensional stream in a time window, decimated to at most max_points for plotting.',
+    params: z.strictObject({ id: episodeId, stream: z.string(), t0_ns: nsSchema.optional(), t1_ns: nsSchema.optional(), max_points: z.number().int().min(2).max(100_000).default(2000) }),
+    result: z.object({ t_ns: z.array(nsSchema), values: z.array(z.array(z.number())) }),
+  }),
+  'episodes.frame': method({
+    summary: 'The image of a stream at or before t_ns (latest-at), base64-encoded as stored.',
+    params: z.strictObject({ id: episodeId, stream: z.string(), t_ns: nsSchema }),
+    result: z.object({ t_ns: nsSchema, encoding: z.string(), data_base64: z.string() }).nullable(),
+  }),
+  'episodes.label': method({
+    summary: 'Set outcome, task or notes, and add or remove tags.',
+    params: z.strictObject({
+      id: episodeId,
+      outcome: outcomeSchema.optional(),
+      task: z.string().max(2000).optional(),
+      notes: z.string().max(100_000).optional(),
+      add_tags: z.array(z.string().min(1).max(100)).optional(),
+      remove_tags: z.array(z.string()).optional(),
+    }),
+    result: z.object({ episode: episodeSummarySchema }),
+  }),
+  'episodes.putSegment': method({
+    summary: 'Create a sub-task segment, or rename/resize one when its id is given.',
+    params: z.strictObject({ id: episodeId, segment: z.strictObject({ id: z.number().int().optional(), label: z.string().min(1).max(200), start_ns: nsSchema, end_ns: nsSchema }) }),
+    result: z.object({ segment_id: z.number().int() }),
+  }),
+  'episodes.deleteSegment': method({
+    summary: 'Remove a segment.',
+    params: z.strictObject({ id: episodeId, segment_id: z.number().int() }),
+    result: z.object({}),
+  }),
+  'episodes.edit': method({
+    summary: 'Destructive edits, two-step: request (undoable) then confirm; or resolve an interrupted episode.',
+    params: z.discriminatedUnion('action', [
+      z.strictObject({ id: episodeId, action: z.enum(['requestDelete', 'cancelDelete', 'confirmDelete', 'cancelTrim', 'confirmTrim', 'save', 'discard']) }),
+      z.strictObject({ id: episodeId, action: z.literal('requestTrim'), start_ns: nsSchema, end_ns: nsSchema }),
+      z.strictObject({ id: episodeId, action: z.literal('split'), t_ns: nsSchema }),
+    ]),
+    result: z.object({ episode_id: z.number().int().nullable() }),
   }),
   'stream.subscribe': method({
     summary: 'Start receiving binary frames of a stream on this connection.',
