@@ -6,6 +6,7 @@ import { StudioError } from '../../../shared/api/errors';
 import type { ConnectionState } from '../../../shared/api/transport';
 import { createWsTransport, type WebSocketLike } from '../../../shared/api/wsTransport';
 import type { Core } from '../../../main/core/core';
+import { latestSchemaVersion } from '../../../main/store/migrations';
 import { startWebServer, WS_PATH, type WebServer } from '../../../main/web/webServer';
 import { startTestCore } from '../../support/core';
 import { writeRendererDir } from '../../support/rendererDir';
@@ -52,7 +53,7 @@ describe('StudioApi client over WebSocket, against the real web server', () => {
   test('calls return typed results; contract violations come back as StudioError with issues', async () => {
     const { client, core } = await start();
     const info = await client.api.app.info();
-    expect(info).toMatchObject({ name: 'Foresight Studio', mode: 'web', data_dir: core.store.path.replace(/\/studio\.db$/, ''), schema_version: 1 });
+    expect(info).toMatchObject({ name: 'Foresight Studio', mode: 'web', data_dir: core.store.path.replace(/\/studio\.db$/, ''), schema_version: latestSchemaVersion });
 
     const rig = await client.api.rig.get();
     expect(rig.source).toBe('built-in:rigs/sim.json');
