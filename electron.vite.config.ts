@@ -12,6 +12,10 @@ export default defineConfig({
           index: resolve('main/index.ts'),
           // Plain-Node entry for `studio` (CLI, web mode). Never imports electron.
           cli: resolve('main/cli/main.ts'),
+          // The MuJoCo sim's worker thread, found at run time next to the bundle (main/sim/workerClient.ts).
+          simWorker: resolve('main/sim/worker.ts'),
+          // The recording store writer's thread (main/recording/writerWorker.ts).
+          recordingWriter: resolve('main/recording/writerWorker.ts'),
         },
       },
     },

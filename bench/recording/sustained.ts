@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Recorder } from '../../main/recording/recorder';
+import { OrderedEncoder } from '../../main/recording/orderedEncoder';
 import { encodePng } from '../../main/recording/png';
 import { float64Bytes, type StreamDef } from '../../main/recording/streamDef';
 import { WorkerWriterClient } from '../../main/recording/writerClient';
@@ -83,7 +84,12 @@ async function main(): Promise<void> {
   const cpuStart = process.cpuUsage();
   const wallStart = systemClock.now_ns();
   const endAt = wallStart + BigInt(Math.round(durationS * 1e9));
-  let pendingDepth = 0;
+  const depthEncoder = new OrderedEncoder<Uint8Array>(
+    (t, png) => recorder.record('observation.depth.front', t, png),
+    (_t, error) => {
+      throw error;
+    },
+  );
 
   /**
    * A device on a fixed grid: every slot's sample is delivered with its slot time as capture time,
@@ -110,20 +116,14 @@ async function main(): Promise<void> {
   const tick = setInterval(() => void recorder.tick(), 10);
   await Promise.all([
     ...cameras.map((name, c) => every(30, (i, t) => recorder.record(`observation.images.${name}`, t, jpegs[(i + c * 30) % jpegs.length]!))),
-    every(30, (i, t) => {
-      pendingDepth++;
-      void encodePng({ width: WIDTH, height: HEIGHT, kind: 'gray16', data: depths[i % depths.length]! }).then((png) => {
-        pendingDepth--;
-        recorder.record('observation.depth.front', t, png);
-      });
-    }),
+    every(30, (i, t) => depthEncoder.push(t, () => encodePng({ width: WIDTH, height: HEIGHT, kind: 'gray16', data: depths[i % depths.length]! }))),
     every(100, (i, t) => {
       recorder.record('observation.state', t, float64Bytes(Array.from({ length: 30 }, (_, k) => Math.sin(i / 100 + k))));
       recorder.record('action.commanded', t, float64Bytes(Array.from({ length: 7 }, (_, k) => Math.cos(i / 100 + k))));
       recorder.record('action.executed', t, float64Bytes(Array.from({ length: 7 }, (_, k) => Math.cos(i / 100 + k) * 0.99)));
     }),
   ]);
-  while (pendingDepth > 0) await new Promise((r) => setTimeout(r, 5));
+  await depthEncoder.idle();
   clearInterval(tick);
   await recorder.sync();
   const wallS = Number(systemClock.now_ns() - wallStart) / 1e9;

@@ -1,6 +1,7 @@
 import type { Command } from './command';
 import { dbCommand } from './dbCommand';
+import { simCommand } from './simCommand';
 import { webCommand } from './webCommand';
 
 /** Every `studio` subcommand, in the order `studio --help` lists them. */
-export const commands: readonly Command[] = [webCommand, dbCommand];
+export const commands: readonly Command[] = [webCommand, dbCommand, simCommand];

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { StudioError } from '../../shared/api/errors';
 import type { Unsubscribe } from '../../shared/api/transport';
@@ -164,4 +166,18 @@ export class WorkerWriterClient extends BaseWriterClient {
     this.worker.postMessage({ type: 'close' } satisfies ToWriter);
     await this.exited;
   }
+}
+
+/** Where `electron-vite build` puts the writer thread's entry, next to the bundled main/CLI. */
+export function bundledWriterPath(): string {
+  return join(__dirname, 'recordingWriter.js');
+}
+
+/** The production writer: its own thread, from the build. */
+export function startWriterThread(options: { dataDir: string; appVersion: string }): WriterClient {
+  const workerPath = bundledWriterPath();
+  if (!existsSync(workerPath)) {
+    throw new StudioError({ code: 'failed_precondition', message: `the recording writer is not built (${workerPath} is missing)`, fix: 'Run `npm run build`.' });
+  }
+  return new WorkerWriterClient({ workerPath, ...options });
 }

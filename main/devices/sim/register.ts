@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { StudioError } from '../../../shared/api/errors';
+import { cameraConfigSchema, type RigConfig } from '../../../shared/rig/rigConfig';
+import type { SimCameraSpec } from '../../sim/cameraRig';
+import { DEFAULT_SCENE_NAME, DEFAULT_SCENE_XML } from '../../sim/sceneXml';
+import { createSimClient } from '../../sim/simClient';
+import type { DeviceContext, DeviceRegistry } from '../registry';
+import type { AnyDevice, Arm, Camera, Clock, Gripper, Teleop } from '../types';
+import { SimArm } from './simArm';
+import { SimCamera } from './simCamera';
+import { SimGripper } from './simGripper';
+import { SimSession } from './simSession';
+
+export const simArmOptions = z.strictObject({
+  /** Rate of arm state samples and the expected command period. */
+  control_hz: z.number().finite().min(1).max(1000).default(100),
+  /** Scene layout seed (cube pose and colour, target position). */
+  seed: z.number().int().min(0).max(0xffffffff).default(0),
+  /** `realtime` paces physics to the wall clock; `manual` advances only when asked (tests). */
+  pacing: z.enum(['realtime', 'manual']).default('realtime'),
+  /** Real-time multiplier for `realtime` pacing. */
+  speed: z.number().finite().positive().max(100).default(1),
+  /** An MJCF file to load instead of the built-in scene (same body, joint and site names). */
+  model: z.string().min(1).optional(),
+  /** Where physics runs; `in-process` is for tests and debugging. */
+  run_in: z.enum(['worker', 'in-process']).default('worker'),
+});
+
+export const simGripperOptions = z.strictObject({});
+
+export const simCameraOptions = cameraConfigSchema.omit({ type: true }).extend({
+  mode: z.enum(['exact', 'multiray']).default('exact'),
+});
+
+function readModel(path: string | undefined): { xml: string; file: string } {
+  if (path === undefined) return { xml: DEFAULT_SCENE_XML, file: DEFAULT_SCENE_NAME };
+  try {
+    return { xml: readFileSync(path, 'utf8'), file: resolve(path) };
+  } catch (error) {
+    throw new StudioError({ code: 'failed_precondition', message: `sim-arm: cannot read the model ${path}: ${(error as Error).message}`, fix: 'Point `model` at an MJCF file, or remove it to use the built-in scene.' });
+  }
+}
+
+function simArmOf(context: DeviceContext, who: string): SimArm {
+  const arm = context.resolve('arm');
+  if (!(arm instanceof SimArm)) {
+    throw new StudioError({ code: 'failed_precondition', message: `${who} "${context.name}" needs a sim-arm in the rig (it renders and moves that arm's world)`, fix: 'Set the rig\'s arm to { "type": "sim-arm" }, or use a real device type here.' });
+  }
+  return arm;
+}
+
+export function cameraSpecFrom(options: z.output<typeof simCameraOptions>): SimCameraSpec {
+  const { width_px, height_px, fps_hz, name } = options;
+  // pinhole with a 60° horizontal field of view when the config gives none
+  const f = width_px / 2 / Math.tan(Math.PI / 6);
+  const intrinsics = options.intrinsics ?? { fx_px: f, fy_px: f, cx_px: width_px / 2, cy_px: height_px / 2 };
+  const mountPose = options.flange_from_camera ?? options.world_from_camera;
+  if (mountPose === undefined) {
+    throw new StudioError({ code: 'failed_precondition', message: `sim-camera "${name}" needs world_from_camera (fixed) or flange_from_camera (wrist)` });
+  }
+  return {
+    name,
+    width_px,
+    height_px,
+    fps_hz,
+    intrinsics,
+    mount: { frame: options.flange_from_camera !== undefined ? 'flange' : 'world', translation_m: mountPose.translation_m, rotation_wxyz: mountPose.rotation_wxyz },
+    mode: options.mode,
+  };
+}
+
+/** Registers `sim-arm`, `sim-gripper` and `sim-camera` exactly like real drivers. */
+export function registerSimDevices(registry: DeviceRegistry): void {
+  registry.register({
+    kind: 'arm',
+    type: 'sim-arm',
+    summary: 'Simulated Franka Panda in MuJoCo (worker thread), with the table, cube and target.',
+    options: simArmOptions,
+    create(options, context) {
+      const model = readModel(options.model);
+      const session = new SimSession(
+        {
+          init: { xml: model.xml, file: model.file, seed: options.seed, control_hz: options.control_hz, pacing: options.pacing, speed: options.speed },
+          createClient: () => createSimClient(options.run_in),
+        },
+        context.clock,
+      );
+      return new SimArm(context.name, session);
+    },
+  });
+  registry.register({
+    kind: 'gripper',
+    type: 'sim-gripper',
+    summary: 'Simulated Franka Hand (two fingers, 0–80 mm) on the sim-arm.',
+    options: simGripperOptions,
+    create(_options, context) {
+      return new SimGripper(context.name, simArmOf(context, 'sim-gripper').session);
+    },
+  });
+  registry.register({
+    kind: 'camera',
+    type: 'sim-camera',
+    summary: 'Simulated RGB-D camera with ground-truth segmentation, fixed or on the wrist.',
+    options: simCameraOptions,
+    create(options, context) {
+      return new SimCamera(context.name, cameraSpecFrom(options), simArmOf(context, 'sim-camera').session);
+    },
+  });
+}
+
+/** The devices of one rig, created through the registry; `connect()`/`disconnect()` handle all of them. */
+export interface RigDevices {
+  arm: Arm;
+  gripper: Gripper | undefined;
+  cameras: Camera[];
+  teleop: Teleop[];
+  /** Rig entries whose type no registered driver handles yet (reported, not fatal). */
+  skipped: { where: string; type: string }[];
+  all(): AnyDevice[];
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+/** Creates a rig's devices in dependency order (arm first: sim devices attach to the sim-arm). */
+export function createRigDevices(rig: RigConfig, registry: DeviceRegistry, clock: Clock): RigDevices {
+  const created: AnyDevice[] = [];
+  const context = (name: string): DeviceContext => ({ clock, name, resolve: (kind) => created.find((device) => device.kind === kind) });
+  const arm = registry.create('arm', rig.arm, 'arm', context('arm')) as Arm;
+  created.push(arm);
+  const gripper = rig.gripper === undefined ? undefined : (registry.create('gripper', rig.gripper, 'gripper', context('gripper')) as Gripper);
+  if (gripper !== undefined) created.push(gripper);
+  const cameras = rig.cameras.map((entry, i) => registry.create('camera', entry, `cameras[${i}]`, context(entry.name)) as Camera);
+  created.push(...cameras);
+  const skipped: RigDevices['skipped'] = [];
+  const teleop: Teleop[] = [];
+  rig.teleop.forEach((entry, i) => {
+    if (registry.get(entry.type) === undefined) skipped.push({ where: `teleop[${i}]`, type: entry.type });
+    else teleop.push(registry.create('teleop', entry, `teleop[${i}]`, context(`teleop${i}`)) as Teleop);
+  });
+  created.push(...teleop);
+  return {
+    arm,
+    gripper,
+    cameras,
+    teleop,
+    skipped,
+    all: () => [...created],
+    async connect() {
+      // the arm first: it starts the simulation the others attach to
+      for (const device of created) await device.connect();
+    },
+    async disconnect() {
+      for (const device of [...created].reverse()) await device.disconnect().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,121 @@
+import type { SimCameraImage } from '../../sim/cameraRig';
+import type { SimClient } from '../../sim/simClient';
+import type { SimEvent } from '../../sim/simRunner';
+import type { ArmReading, GripperReading, PrivilegedState, SegmentationLegendEntry } from '../../sim/simTypes';
+import type { SimInit, SimOp, SimOps, SimStartInfo } from '../../sim/workerProtocol';
+import type { Clock } from '../types';
+
+export interface SimSessionOptions {
+  init: Omit<SimInit, 'seed'> & { seed: number };
+  createClient: () => SimClient;
+}
+
+/**
+ * One running simulation shared by the sim devices of a rig: sim-arm owns it, sim-gripper and sim-camera
+ * attach to it. The first connect starts it, the last disconnect stops it. Capture times are the
+ * studio clock at start plus sim time, so in real-time pacing they track the clock and in manual pacing
+ * (tests, data generation) they are exact and deterministic.
+ */
+export class SimSession {
+  private client: SimClient | undefined;
+  private starting: Promise<SimStartInfo> | undefined;
+  private users = 0;
+  private anchor_ns = 0n;
+  private info: SimStartInfo | undefined;
+  private failure: Error | undefined;
+  private readonly frameListeners = new Set<(frame: SimCameraImage) => void>();
+  private readonly failureListeners = new Set<(error: Error) => void>();
+  latestArm: ArmReading | undefined;
+  latestGripper: GripperReading | undefined;
+  latestPrivileged: PrivilegedState | undefined;
+
+  constructor(
+    private readonly options: SimSessionOptions,
+    private readonly clock: Clock,
+  ) {}
+
+  get error(): Error | undefined {
+    return this.failure;
+  }
+
+  get started(): SimStartInfo | undefined {
+    return this.info;
+  }
+
+  get legend(): SegmentationLegendEntry[] {
+    return this.info?.legend ?? [];
+  }
+
+  capture_ns(sim_time_s: number): bigint {
+    return this.anchor_ns + BigInt(Math.round(sim_time_s * 1e9));
+  }
+
+  /** Starts the simulation if nobody has yet; resolves when it runs. */
+  async acquire(): Promise<SimStartInfo> {
+    this.users++;
+    try {
+      this.starting ??= this.start();
+      return await this.starting;
+    } catch (error) {
+      this.users--;
+      throw error;
+    }
+  }
+
+  async release(): Promise<void> {
+    this.users = Math.max(0, this.users - 1);
+    if (this.users > 0) return;
+    const client = this.client;
+    this.client = undefined;
+    this.starting = undefined;
+    this.info = undefined;
+    await client?.close();
+  }
+
+  request<K extends SimOp>(op: K, args: SimOps[K]['args']): Promise<SimOps[K]['result']> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.client === undefined) return Promise.reject(new Error('the simulation is not running: connect the sim devices first'));
+    return this.client.request(op, args);
+  }
+
+  onFrame(listener: (frame: SimCameraImage) => void): () => void {
+    this.frameListeners.add(listener);
+    return () => this.frameListeners.delete(listener);
+  }
+
+  onFailure(listener: (error: Error) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
+  }
+
+  private async start(): Promise<SimStartInfo> {
+    this.failure = undefined;
+    const client = this.options.createClient();
+    this.client = client;
+    client.onSim(this.receive);
+    client.onFailure((error) => {
+      this.failure = error;
+      for (const listener of this.failureListeners) listener(error);
+    });
+    this.anchor_ns = this.clock.now_ns();
+    try {
+      this.info = await client.request('init', this.options.init);
+      return this.info;
+    } catch (error) {
+      this.client = undefined;
+      this.starting = undefined;
+      await client.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private readonly receive = (event: SimEvent): void => {
+    if (event.type === 'state') {
+      this.latestArm = event.arm;
+      this.latestGripper = event.gripper;
+      this.latestPrivileged = event.privileged;
+    } else {
+      for (const listener of this.frameListeners) listener(event.frame);
+    }
+  };
+}

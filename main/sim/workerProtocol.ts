@@ -1,0 +1,81 @@
+import type { ArmCommand, GripperCommand, SentAction } from '../devices/types';
+import type { SimCameraSpec } from './cameraRig';
+import type { EpisodeResult } from './episode';
+import type { ExpertNoise } from './expert';
+import type { SceneLayout } from './pickPlaceTask';
+import type { SimEvent } from './simRunner';
+import type { SegmentationLegendEntry } from './simTypes';
+
+/** Messages between the main thread (workerClient.ts) and the sim worker (worker.ts). */
+export interface SimInit {
+  xml: string;
+  /** Names the model in MuJoCo's error messages. */
+  file: string;
+  seed: number;
+  /** Rate of state samples and the expected arm command period. */
+  control_hz: number;
+  /** `realtime`: the worker paces physics to the wall clock (× speed); `manual`: only on request. */
+  pacing: 'realtime' | 'manual';
+  speed?: number;
+}
+
+export interface SimStartInfo {
+  timestep_s: number;
+  layout: SceneLayout;
+  legend: SegmentationLegendEntry[];
+}
+
+export interface ExpertRun {
+  episodes: number;
+  seed: number;
+  first_episode?: number;
+  noise: ExpertNoise;
+  control_hz: number;
+}
+
+export interface ExpertRunSummary {
+  episodes: number;
+  successes: number;
+  wall_ms: number;
+  sim_time_s: number;
+}
+
+export type EpisodeReport = Omit<EpisodeResult, 'final'>;
+
+/** Request → result type, by operation name. */
+export interface SimOps {
+  init: { args: SimInit; result: SimStartInfo };
+  arm: { args: ArmCommand; result: SentAction<ArmCommand> };
+  gripper: { args: GripperCommand; result: SentAction<GripperCommand> };
+  addCamera: { args: SimCameraSpec; result: null };
+  removeCamera: { args: string; result: null };
+  reset: { args: number; result: SceneLayout };
+  /** Manual pacing: advance sim time (s), emitting events as they fall due. */
+  advance: { args: number; result: number };
+  runExpert: { args: ExpertRun; result: ExpertRunSummary };
+  /** Test hook: the next physics step throws. */
+  injectFault: { args: null; result: null };
+  close: { args: null; result: null };
+}
+
+export type SimOp = keyof SimOps;
+
+export type SimRequest = { [K in SimOp]: { id: number; op: K; args: SimOps[K]['args'] } }[SimOp];
+
+export interface WorkerError {
+  name: string;
+  message: string;
+  /** ModelLoadError fields, so the caller can name the file. */
+  file?: string;
+  kind?: string;
+}
+
+export type SimResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: WorkerError };
+
+export type SimWorkerEvent =
+  | { id?: undefined; event: 'sim'; payload: SimEvent }
+  | { id?: undefined; event: 'episode'; payload: EpisodeReport }
+  /** The loop stopped because something threw: the sim is dead until restarted. */
+  | { id?: undefined; event: 'fatal'; payload: WorkerError };
+
+export type SimWorkerMessage = SimResponse | SimWorkerEvent;
