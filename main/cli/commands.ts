@@ -1,7 +1,8 @@
 import type { Command } from './command';
+import { armCommand } from './armCommand';
 import { dbCommand } from './dbCommand';
 import { simCommand } from './simCommand';
 import { webCommand } from './webCommand';
 
 /** Every `studio` subcommand, in the order `studio --help` lists them. */
-export const commands: readonly Command[] = [webCommand, dbCommand, simCommand];
+export const commands: readonly Command[] = [webCommand, dbCommand, simCommand, armCommand];

@@ -1,0 +1,185 @@
+import type { Mat4, Vec3 } from '../types';
+import { mat4Identity, mat4Multiply, mat4Rotation, mat4Translation, rotationErrorAxisAngle } from './rotation';
+
+/**
+ * Franka Panda kinematics from the modified (Craig) Denavit–Hartenberg table Franka publishes
+ * ("Robot and interface specifications"): frame i = frame i−1 · RotX(α) · TransX(a) · RotZ(θᵢ) · TransZ(d).
+ * Pure functions, no allocation-heavy state; used by the simulated deoxys server and by tests.
+ */
+export interface DhRow {
+  a_m: number;
+  d_m: number;
+  alpha_rad: number;
+}
+
+export const FRANKA_DH: readonly DhRow[] = [
+  { a_m: 0, d_m: 0.333, alpha_rad: 0 },
+  { a_m: 0, d_m: 0, alpha_rad: -Math.PI / 2 },
+  { a_m: 0, d_m: 0.316, alpha_rad: Math.PI / 2 },
+  { a_m: 0.0825, d_m: 0, alpha_rad: Math.PI / 2 },
+  { a_m: -0.0825, d_m: 0.384, alpha_rad: -Math.PI / 2 },
+  { a_m: 0, d_m: 0, alpha_rad: Math.PI / 2 },
+  { a_m: 0.088, d_m: 0, alpha_rad: Math.PI / 2 },
+];
+
+/** Joint 7 frame → flange: 0.107 m along z. */
+export const FRANKA_FLANGE_D_M = 0.107;
+/** libfranka's default `F_T_EE` with the Franka Hand: 0.1034 m along z, rotated −45° about z. */
+export const FRANKA_HAND_TCP_D_M = 0.1034;
+export const FRANKA_HAND_TCP_YAW_RAD = -Math.PI / 4;
+
+export const FRANKA_Q_MIN_RAD: readonly number[] = [-2.8973, -1.7628, -2.8973, -3.0718, -2.8973, -0.0175, -2.8973];
+export const FRANKA_Q_MAX_RAD: readonly number[] = [2.8973, 1.7628, 2.8973, -0.0698, 2.8973, 3.7525, 2.8973];
+export const FRANKA_DQ_MAX_RAD_S: readonly number[] = [2.175, 2.175, 2.175, 2.175, 2.61, 2.61, 2.61];
+export const FRANKA_Q_HOME_RAD: readonly number[] = [0, -0.785, 0, -2.356, 0, 1.571, 0.785];
+export const FRANKA_DOF = 7;
+
+export function dhTransform(row: DhRow, theta_rad: number): Mat4 {
+  const ct = Math.cos(theta_rad);
+  const st = Math.sin(theta_rad);
+  const ca = Math.cos(row.alpha_rad);
+  const sa = Math.sin(row.alpha_rad);
+  // Column-major.
+  return [ct, st * ca, st * sa, 0, -st, ct * ca, ct * sa, 0, 0, -sa, ca, 0, row.a_m, -row.d_m * sa, row.d_m * ca, 1];
+}
+
+/** Flange → TCP; `tcp_d_m` 0 gives the flange itself. */
+export function flangeFromTcp(tcp_d_m: number, tcp_yaw_rad: number): Mat4 {
+  const c = Math.cos(tcp_yaw_rad);
+  const s = Math.sin(tcp_yaw_rad);
+  return [c, s, 0, 0, -s, c, 0, 0, 0, 0, 1, 0, 0, 0, tcp_d_m, 1];
+}
+
+export interface TcpOffset {
+  d_m: number;
+  yaw_rad: number;
+}
+
+export const FRANKA_HAND_TCP: TcpOffset = { d_m: FRANKA_HAND_TCP_D_M, yaw_rad: FRANKA_HAND_TCP_YAW_RAD };
+export const FRANKA_FLANGE_TCP: TcpOffset = { d_m: 0, yaw_rad: 0 };
+
+/** base_from_joint_i for i = 1..7, then base_from_flange, then base_from_tcp (9 transforms). */
+export function frankaFrames(q_rad: readonly number[], tcp: TcpOffset = FRANKA_HAND_TCP): Mat4[] {
+  if (q_rad.length !== FRANKA_DOF) throw new Error(`Franka kinematics needs 7 joint angles, got ${q_rad.length}`);
+  const frames: Mat4[] = [];
+  let current = mat4Identity();
+  FRANKA_DH.forEach((row, i) => {
+    current = mat4Multiply(current, dhTransform(row, q_rad[i] ?? 0));
+    frames.push(current);
+  });
+  current = mat4Multiply(current, dhTransform({ a_m: 0, d_m: FRANKA_FLANGE_D_M, alpha_rad: 0 }, 0));
+  frames.push(current);
+  frames.push(mat4Multiply(current, flangeFromTcp(tcp.d_m, tcp.yaw_rad)));
+  return frames;
+}
+
+/** base_from_tcp (libfranka's `O_T_EE` when `tcp` matches its `F_T_EE`). */
+export function frankaForwardKinematics(q_rad: readonly number[], tcp: TcpOffset = FRANKA_HAND_TCP): Mat4 {
+  const frames = frankaFrames(q_rad, tcp);
+  return frames[frames.length - 1] ?? mat4Identity();
+}
+
+/** Geometric Jacobian at the TCP in the base frame: 6×7, row-major, rows (vx, vy, vz, wx, wy, wz). */
+export function frankaJacobian(q_rad: readonly number[], tcp: TcpOffset = FRANKA_HAND_TCP): number[] {
+  const frames = frankaFrames(q_rad, tcp);
+  const tip = mat4Translation(frames[frames.length - 1] ?? mat4Identity());
+  const jacobian = new Array<number>(6 * FRANKA_DOF).fill(0);
+  for (let j = 0; j < FRANKA_DOF; j++) {
+    const frame = frames[j] ?? mat4Identity();
+    const z: Vec3 = [frame[8] ?? 0, frame[9] ?? 0, frame[10] ?? 0];
+    const p = mat4Translation(frame);
+    const r: Vec3 = [tip[0] - p[0], tip[1] - p[1], tip[2] - p[2]];
+    const v: Vec3 = [z[1] * r[2] - z[2] * r[1], z[2] * r[0] - z[0] * r[2], z[0] * r[1] - z[1] * r[0]];
+    for (let k = 0; k < 3; k++) {
+      jacobian[k * FRANKA_DOF + j] = v[k] ?? 0;
+      jacobian[(k + 3) * FRANKA_DOF + j] = z[k] ?? 0;
+    }
+  }
+  return jacobian;
+}
+
+/** Solves the n×n system A x = b (row-major A) by Gaussian elimination with partial pivoting. */
+export function solveLinear(a: readonly number[], b: readonly number[]): number[] {
+  const n = b.length;
+  const m = a.slice();
+  const x = b.slice();
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(m[r * n + col] ?? 0) > Math.abs(m[pivot * n + col] ?? 0)) pivot = r;
+    if (pivot !== col) {
+      for (let c = 0; c < n; c++) {
+        const tmp = m[col * n + c] ?? 0;
+        m[col * n + c] = m[pivot * n + c] ?? 0;
+        m[pivot * n + c] = tmp;
+      }
+      const tmp = x[col] ?? 0;
+      x[col] = x[pivot] ?? 0;
+      x[pivot] = tmp;
+    }
+    const diag = m[col * n + col] ?? 0;
+    if (Math.abs(diag) < 1e-14) throw new Error('solveLinear: singular matrix');
+    for (let r = col + 1; r < n; r++) {
+      const factor = (m[r * n + col] ?? 0) / diag;
+      if (factor === 0) continue;
+      for (let c = col; c < n; c++) m[r * n + c] = (m[r * n + c] ?? 0) - factor * (m[col * n + c] ?? 0);
+      x[r] = (x[r] ?? 0) - factor * (x[col] ?? 0);
+    }
+  }
+  for (let r = n - 1; r >= 0; r--) {
+    let sum = x[r] ?? 0;
+    for (let c = r + 1; c < n; c++) sum -= (m[r * n + c] ?? 0) * (x[c] ?? 0);
+    x[r] = sum / (m[r * n + r] ?? 1);
+  }
+  return x;
+}
+
+/** Pose error (goal relative to current) in the base frame: (dx, dy, dz, rx, ry, rz). */
+export function poseError(base_from_goal: readonly number[], base_from_current: readonly number[]): number[] {
+  const p = mat4Translation(base_from_current);
+  const g = mat4Translation(base_from_goal);
+  const rotation = rotationErrorAxisAngle(mat4Rotation(base_from_goal), mat4Rotation(base_from_current));
+  return [g[0] - p[0], g[1] - p[1], g[2] - p[2], ...rotation];
+}
+
+export interface DlsOptions {
+  /** Damping λ of the damped least squares; larger is steadier near singularities, slower to converge. */
+  damping: number;
+  /** Per-joint step limit (rad) for one call. */
+  max_step_rad: readonly number[];
+  tcp: TcpOffset;
+}
+
+export const DEFAULT_DLS: DlsOptions = { damping: 0.05, max_step_rad: FRANKA_DQ_MAX_RAD_S.map((v) => v * 0.01), tcp: FRANKA_HAND_TCP };
+
+/**
+ * One damped-least-squares step towards `base_from_goal`: dq = Jᵀ (J Jᵀ + λ² I)⁻¹ e, scaled so no
+ * joint moves more than its step limit, then clamped to the joint limits.
+ */
+export function dlsIkStep(q_rad: readonly number[], base_from_goal: readonly number[], options: DlsOptions = DEFAULT_DLS): number[] {
+  const error = poseError(base_from_goal, frankaForwardKinematics(q_rad, options.tcp));
+  const jacobian = frankaJacobian(q_rad, options.tcp);
+  const n = FRANKA_DOF;
+  const jjt = new Array<number>(36).fill(0);
+  for (let r = 0; r < 6; r++) {
+    for (let c = 0; c < 6; c++) {
+      let sum = 0;
+      for (let k = 0; k < n; k++) sum += (jacobian[r * n + k] ?? 0) * (jacobian[c * n + k] ?? 0);
+      jjt[r * 6 + c] = sum + (r === c ? options.damping * options.damping : 0);
+    }
+  }
+  const y = solveLinear(jjt, error);
+  const dq = new Array<number>(n).fill(0);
+  for (let k = 0; k < n; k++) for (let r = 0; r < 6; r++) dq[k] = (dq[k] ?? 0) + (jacobian[r * n + k] ?? 0) * (y[r] ?? 0);
+  let scale = 1;
+  dq.forEach((step, k) => {
+    const limit = options.max_step_rad[k] ?? Infinity;
+    if (Math.abs(step) > limit) scale = Math.min(scale, limit / Math.abs(step));
+  });
+  return q_rad.map((q, k) => clampToJointLimits(q + (dq[k] ?? 0) * scale, k));
+}
+
+export function clampToJointLimits(q: number, joint: number, margin_rad = 0): number {
+  const min = (FRANKA_Q_MIN_RAD[joint] ?? -Infinity) + margin_rad;
+  const max = (FRANKA_Q_MAX_RAD[joint] ?? Infinity) - margin_rad;
+  return Math.min(max, Math.max(min, q));
+}
