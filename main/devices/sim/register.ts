@@ -2,12 +2,11 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { StudioError } from '../../../shared/api/errors';
-import { cameraConfigSchema, type RigConfig } from '../../../shared/rig/rigConfig';
+import { cameraConfigSchema } from '../../../shared/rig/rigConfig';
 import type { SimCameraSpec } from '../../sim/cameraRig';
 import { DEFAULT_SCENE_NAME, DEFAULT_SCENE_XML } from '../../sim/sceneXml';
 import { createSimClient } from '../../sim/simClient';
 import type { DeviceContext, DeviceRegistry } from '../registry';
-import type { AnyDevice, Arm, Camera, Clock, Gripper, Teleop } from '../types';
 import { SimArm } from './simArm';
 import { SimCamera } from './simCamera';
 import { SimGripper } from './simGripper';
@@ -108,51 +107,4 @@ export function registerSimDevices(registry: DeviceRegistry): void {
       return new SimCamera(context.name, cameraSpecFrom(options), simArmOf(context, 'sim-camera').session);
     },
   });
-}
-
-/** The devices of one rig, created through the registry; `connect()`/`disconnect()` handle all of them. */
-export interface RigDevices {
-  arm: Arm;
-  gripper: Gripper | undefined;
-  cameras: Camera[];
-  teleop: Teleop[];
-  /** Rig entries whose type no registered driver handles yet (reported, not fatal). */
-  skipped: { where: string; type: string }[];
-  all(): AnyDevice[];
-  connect(): Promise<void>;
-  disconnect(): Promise<void>;
-}
-
-/** Creates a rig's devices in dependency order (arm first: sim devices attach to the sim-arm). */
-export function createRigDevices(rig: RigConfig, registry: DeviceRegistry, clock: Clock): RigDevices {
-  const created: AnyDevice[] = [];
-  const context = (name: string): DeviceContext => ({ clock, name, resolve: (kind) => created.find((device) => device.kind === kind) });
-  const arm = registry.create('arm', rig.arm, 'arm', context('arm')) as Arm;
-  created.push(arm);
-  const gripper = rig.gripper === undefined ? undefined : (registry.create('gripper', rig.gripper, 'gripper', context('gripper')) as Gripper);
-  if (gripper !== undefined) created.push(gripper);
-  const cameras = rig.cameras.map((entry, i) => registry.create('camera', entry, `cameras[${i}]`, context(entry.name)) as Camera);
-  created.push(...cameras);
-  const skipped: RigDevices['skipped'] = [];
-  const teleop: Teleop[] = [];
-  rig.teleop.forEach((entry, i) => {
-    if (registry.get(entry.type) === undefined) skipped.push({ where: `teleop[${i}]`, type: entry.type });
-    else teleop.push(registry.create('teleop', entry, `teleop[${i}]`, context(`teleop${i}`)) as Teleop);
-  });
-  created.push(...teleop);
-  return {
-    arm,
-    gripper,
-    cameras,
-    teleop,
-    skipped,
-    all: () => [...created],
-    async connect() {
-      // the arm first: it starts the simulation the others attach to
-      for (const device of created) await device.connect();
-    },
-    async disconnect() {
-      for (const device of [...created].reverse()) await device.disconnect().catch(() => undefined);
-    },
-  };
 }

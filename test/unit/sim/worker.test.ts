@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeviceRegistry } from '../../../main/devices/registry';
-import { createRigDevices, registerSimDevices, type RigDevices } from '../../../main/devices/sim/register';
+import { createDeviceRegistry } from '../../../main/devices/catalog';
+import { createRigDevices, type RigDevices } from '../../../main/devices/rigDevices';
 import type { SimArm } from '../../../main/devices/sim/simArm';
 import type { CameraFrame, Clock } from '../../../main/devices/types';
 import { ModelLoadError } from '../../../main/sim/modelLoader';
@@ -59,9 +59,7 @@ describe('sim worker', () => {
 
 describe('sim devices through the registry', () => {
   async function connected(runIn: 'worker' | 'in-process'): Promise<RigDevices> {
-    const registry = new DeviceRegistry();
-    registerSimDevices(registry);
-    const devices = createRigDevices(testRig(runIn), registry, fixedClock);
+    const devices = createRigDevices(testRig(runIn), createDeviceRegistry(), fixedClock);
     cleanups.push(() => devices.disconnect());
     await devices.connect();
     return devices;
@@ -72,7 +70,7 @@ describe('sim devices through the registry', () => {
     expect(devices.arm.type).toBe('sim-arm');
     expect(devices.gripper?.type).toBe('sim-gripper');
     expect(devices.cameras.map((c) => c.name)).toEqual(['front', 'side', 'wrist']);
-    expect(devices.skipped).toEqual([{ where: 'teleop[0]', type: 'keyboard' }]);
+    expect(devices.teleop.map((t) => t.type)).toEqual(['keyboard']);
     const frames: CameraFrame[] = [];
     for (const camera of devices.cameras) camera.onFrame((frame) => frames.push(frame));
     const arm = devices.arm as SimArm;
