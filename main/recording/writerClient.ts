@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { StudioError } from '../../shared/api/errors';
 import type { Unsubscribe } from '../../shared/api/transport';
 import { openStore } from '../store/database';
+import { workerLocation } from '../workers/workerLocation';
 import { StoreWriter, type FaultInjector } from './storeWriter';
 import type { CommitInfo, FromWriter, ToWriter, WriterCall, WriterCallResult, WriterFailure, WriterOp } from './writerProtocol';
 
@@ -145,9 +144,9 @@ export class WorkerWriterClient extends BaseWriterClient {
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
 
-  constructor(options: { workerPath: string; dataDir: string; appVersion: string }) {
+  constructor(options: { workerPath: string; execArgv?: string[]; dataDir: string; appVersion: string }) {
     super();
-    this.worker = new Worker(options.workerPath, { workerData: { dataDir: options.dataDir, appVersion: options.appVersion } });
+    this.worker = new Worker(options.workerPath, { execArgv: options.execArgv ?? [], workerData: { dataDir: options.dataDir, appVersion: options.appVersion } });
     this.worker.on('message', (message: FromWriter) => this.receive(message));
     this.worker.on('error', (error) => {
       const failure = { message: `the recording writer thread crashed: ${error.message}`, fix: 'Recording stopped; everything committed is kept. Restart the recording.' };
@@ -168,16 +167,11 @@ export class WorkerWriterClient extends BaseWriterClient {
   }
 }
 
-/** Where `electron-vite build` puts the writer thread's entry, next to the bundled main/CLI. */
-export function bundledWriterPath(): string {
-  return join(__dirname, 'recordingWriter.js');
-}
-
-/** The production writer: its own thread, from the build. */
+/** The production writer: its own thread, built (`out/main/recordingWriter.js`) or from source under tsx. */
 export function startWriterThread(options: { dataDir: string; appVersion: string }): WriterClient {
-  const workerPath = bundledWriterPath();
-  if (!existsSync(workerPath)) {
-    throw new StudioError({ code: 'failed_precondition', message: `the recording writer is not built (${workerPath} is missing)`, fix: 'Run `npm run build`.' });
+  const location = workerLocation(__dirname, 'recordingWriter.js', 'writerWorker.ts');
+  if (location === undefined) {
+    throw new StudioError({ code: 'failed_precondition', message: `the recording writer thread's entry is missing next to ${__dirname}`, fix: 'Run `npm run build`.' });
   }
-  return new WorkerWriterClient({ workerPath, ...options });
+  return new WorkerWriterClient({ workerPath: location.path, execArgv: location.execArgv, ...options });
 }

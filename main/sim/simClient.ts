@@ -1,6 +1,7 @@
 import type { SimEvent } from './simRunner';
 import { SimHost } from './simHost';
-import { errorFrom, SimWorkerClient, SimWorkerError, type WorkerLocation } from './workerClient';
+import type { WorkerLocation } from '../workers/workerLocation';
+import { errorFrom, SimWorkerClient, SimWorkerError } from './workerClient';
 import type { EpisodeReport, SimOp, SimOps, SimRequest, SimWorkerMessage } from './workerProtocol';
 
 /** What the sim devices need from a running simulation, wherever it runs. */

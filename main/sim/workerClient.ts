@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { workerLocation, type WorkerLocation } from '../workers/workerLocation';
 import { ModelLoadError, type ModelErrorKind } from './modelLoader';
 import type { SimEvent } from './simRunner';
 import type { EpisodeReport, SimOp, SimOps, SimRequest, SimWorkerMessage, WorkerError } from './workerProtocol';
@@ -16,22 +15,12 @@ export class SimWorkerError extends Error {
   }
 }
 
-export interface WorkerLocation {
-  path: string;
-  execArgv: string[];
-}
 
-/**
- * The built worker sits next to the bundle (`out/main/simWorker.js`); from source (vitest, tsx) it is
- * `worker.ts` beside this file, run through tsx.
- */
+/** The built worker (`out/main/simWorker.js`) or, from source (vitest, tsx), `worker.ts` through tsx. */
 export function defaultWorkerLocation(): WorkerLocation {
-  const built = join(__dirname, 'simWorker.js');
-  if (existsSync(built)) return { path: built, execArgv: [] };
-  const source = join(__dirname, 'worker.ts');
-  // Node 20 does not apply `--import` loader hooks to workers; tsx's require hook does work there
-  if (existsSync(source)) return { path: source, execArgv: ['--require', 'tsx/cjs'] };
-  throw new SimWorkerError(`cannot find the sim worker next to ${__dirname} (looked for simWorker.js and worker.ts); run \`npm run build\``);
+  const location = workerLocation(__dirname, 'simWorker.js', 'worker.ts');
+  if (location === undefined) throw new SimWorkerError(`cannot find the sim worker next to ${__dirname} (looked for simWorker.js and worker.ts); run \`npm run build\``);
+  return location;
 }
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void; op: SimOp };

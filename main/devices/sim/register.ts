@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { z } from 'zod';
 import { StudioError } from '../../../shared/api/errors';
 import { cameraConfigSchema } from '../../../shared/rig/rigConfig';
 import type { SimCameraSpec } from '../../sim/cameraRig';
-import { DEFAULT_SCENE_NAME, DEFAULT_SCENE_XML } from '../../sim/sceneXml';
+import { readSceneModel } from '../../sim/sceneXml';
 import { createSimClient } from '../../sim/simClient';
 import type { DeviceContext, DeviceRegistry } from '../registry';
 import { SimArm } from './simArm';
@@ -32,15 +30,6 @@ export const simGripperOptions = z.strictObject({});
 export const simCameraOptions = cameraConfigSchema.omit({ type: true }).extend({
   mode: z.enum(['exact', 'multiray']).default('exact'),
 });
-
-function readModel(path: string | undefined): { xml: string; file: string } {
-  if (path === undefined) return { xml: DEFAULT_SCENE_XML, file: DEFAULT_SCENE_NAME };
-  try {
-    return { xml: readFileSync(path, 'utf8'), file: resolve(path) };
-  } catch (error) {
-    throw new StudioError({ code: 'failed_precondition', message: `sim-arm: cannot read the model ${path}: ${(error as Error).message}`, fix: 'Point `model` at an MJCF file, or remove it to use the built-in scene.' });
-  }
-}
 
 function simArmOf(context: DeviceContext, who: string): SimArm {
   const arm = context.resolve('arm');
@@ -78,7 +67,7 @@ export function registerSimDevices(registry: DeviceRegistry): void {
     summary: 'Simulated Franka Panda in MuJoCo (worker thread), with the table, cube and target.',
     options: simArmOptions,
     create(options, context) {
-      const model = readModel(options.model);
+      const model = readSceneModel(options.model);
       const session = new SimSession(
         {
           init: { xml: model.xml, file: model.file, seed: options.seed, control_hz: options.control_hz, pacing: options.pacing, speed: options.speed },

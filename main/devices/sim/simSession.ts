@@ -1,6 +1,7 @@
 import type { SimCameraImage } from '../../sim/cameraRig';
 import type { SimClient } from '../../sim/simClient';
 import type { SimEvent } from '../../sim/simRunner';
+import type { SceneLayout } from '../../sim/pickPlaceTask';
 import type { ArmReading, GripperReading, PrivilegedState, SegmentationLegendEntry } from '../../sim/simTypes';
 import type { SimInit, SimOp, SimOps, SimStartInfo } from '../../sim/workerProtocol';
 import type { Clock } from '../types';
@@ -76,6 +77,21 @@ export class SimSession {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.client === undefined) return Promise.reject(new Error('the simulation is not running: connect the sim devices first'));
     return this.client.request(op, args);
+  }
+
+  /**
+   * A new scene from `seed` (sim time restarts at 0). Capture times stay monotonic across resets: the
+   * new anchor is the clock now, or just after the last sample when manual pacing ran ahead of it.
+   */
+  async reset(seed: number): Promise<SceneLayout> {
+    const before_ns = this.capture_ns(this.latestArm?.sim_time_s ?? 0);
+    const layout = await this.request('reset', seed);
+    const now = this.clock.now_ns();
+    this.anchor_ns = now > before_ns ? now : before_ns + 1_000_000n;
+    this.latestArm = undefined;
+    this.latestGripper = undefined;
+    this.latestPrivileged = undefined;
+    return layout;
   }
 
   onFrame(listener: (frame: SimCameraImage) => void): () => void {

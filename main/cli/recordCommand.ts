@@ -1,0 +1,219 @@
+import { StudioError } from '../../shared/api/errors';
+import type { RigConfig } from '../../shared/rig/rigConfig';
+import { APP_VERSION } from '../appInfo';
+import { resolveRig } from '../config/loadRig';
+import { createStderrLogger } from '../core/logger';
+import { createDeviceRegistry } from '../devices/catalog';
+import { createRigDevices, type RigDevices } from '../devices/rigDevices';
+import { SimArm } from '../devices/sim/simArm';
+import { systemClock, type Gripper } from '../devices/types';
+import { Recorder } from '../recording/recorder';
+import { RigTap } from '../recording/rigTap';
+import { startWriterThread, type WriterClient } from '../recording/writerClient';
+import { episodeSeed } from '../sim/episode';
+import { PickPlaceExpert } from '../sim/expert';
+import { openStore } from '../store/database';
+import { liveWriterPids } from '../store/health';
+import { UsageError, type Command, type CommandContext } from './command';
+import { expertOptionHelp, expertOptionSpecs, numberOption, parseExpertOptions } from './expertOptions';
+
+const DEFAULT_TASK = 'Pick up the cube and place it in the target region.';
+
+/** The rig to record: the configured sim rig, paced as asked, cameras optionally resized (intrinsics scaled). */
+function simRig(rig: RigConfig, options: { control_hz: number; realTime: boolean; imageSize: [number, number] | undefined }): RigConfig {
+  if (rig.arm.type !== 'sim-arm') {
+    throw new StudioError({ code: 'failed_precondition', message: `--sim needs a rig whose arm is sim-arm; this rig's arm is ${rig.arm.type}`, fix: 'Omit --rig to use the built-in simulated rig.' });
+  }
+  const size = options.imageSize;
+  const cameras =
+    size === undefined
+      ? rig.cameras
+      : rig.cameras.map((camera) => {
+          const sx = size[0] / camera.width_px;
+          const sy = size[1] / camera.height_px;
+          const k = camera.intrinsics;
+          return { ...camera, width_px: size[0], height_px: size[1], ...(k !== undefined ? { intrinsics: { fx_px: k.fx_px * sx, fy_px: k.fy_px * sy, cx_px: k.cx_px * sx, cy_px: k.cy_px * sy } } : {}) };
+        });
+  return { ...rig, cameras, arm: { ...rig.arm, control_hz: options.control_hz, pacing: options.realTime ? 'realtime' : 'manual' } };
+}
+
+function parseImageSize(value: unknown): [number, number] | undefined {
+  if (value === undefined) return undefined;
+  const match = typeof value === 'string' ? /^(\d+)x(\d+)$/.exec(value) : null;
+  const w = Number(match?.[1]);
+  const h = Number(match?.[2]);
+  if (match === null || w < 8 || h < 8 || w > 4096 || h > 4096) throw new UsageError(`--image-size must be WIDTHxHEIGHT, e.g. 128x128, not "${String(value)}"`);
+  return [w, h];
+}
+
+async function recordExpert({ io, global, values }: CommandContext): Promise<number> {
+  const { episodes, seed, control_hz, noise } = parseExpertOptions(values);
+  const realTime = values['real-time'] === true;
+  const json = values.json === true;
+  const task = typeof values.task === 'string' ? values.task : DEFAULT_TASK;
+  const resume = values.resume === undefined ? undefined : numberOption(values, 'resume', 0, (n) => Number.isInteger(n) && n > 0, 'a session id');
+  const log = createStderrLogger('record');
+  const rig = resolveRig({ rigPath: global.rigPath, dataDir: global.dataDir });
+  const config = simRig(rig.config, { control_hz, realTime, imageSize: parseImageSize(values['image-size']) });
+  const progress = values.progress === true;
+  let lastProgressMs = 0;
+
+  // Episodes left 'recording' by a process that died become 'interrupted' before anything new starts.
+  const probe = openStore({ dataDir: global.dataDir, appVersion: APP_VERSION });
+  const alive = liveWriterPids(probe.db);
+  probe.close();
+  const writer: WriterClient = startWriterThread({ dataDir: global.dataDir, appVersion: APP_VERSION });
+  let devices: RigDevices | undefined;
+  let stopRequested = false;
+  const onSignal = () => {
+    stopRequested = true;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const recorder = new Recorder({ writer, clock: systemClock });
+  try {
+    const interrupted = await writer.call({ call: 'recoverInterrupted', alive });
+    if (interrupted.length > 0) log.warn(`episodes ${interrupted.join(', ')} were interrupted by an earlier crash; keep or drop them with \`studio db save|discard ID\``);
+
+    devices = createRigDevices(config, createDeviceRegistry(), systemClock);
+    await devices.connect();
+    const arm = devices.arm;
+    if (!(arm instanceof SimArm)) throw new StudioError({ code: 'internal', message: 'the sim rig did not create a sim-arm' });
+    const gripper: Gripper | undefined = devices.gripper;
+    const tap = new RigTap(recorder, {
+      control_hz,
+      cameras: devices.cameras.map((device, i) => ({ device, config: config.cameras[i]! })),
+      privileged: true,
+      object_count: 1,
+    });
+    tap.attach();
+
+    const sessionId = resume ?? (await recorder.startSession({ operator: typeof values.operator === 'string' ? values.operator : '', rig_name: config.name, rig_config_json: JSON.stringify(config), app_version: APP_VERSION }));
+    if (resume !== undefined) await recorder.resumeSession(resume);
+    const period_ms = 1000 / control_hz;
+    let successes = 0;
+    for (let episode = 0; episode < episodes && !stopRequested; episode++) {
+      const episodeSeedValue = episodeSeed(seed, episode);
+      const layout = await arm.session.reset(episodeSeedValue);
+      if (!realTime) await arm.session.request('advance', 0);
+      const first = arm.session.latestArm ?? (await waitFor(() => arm.session.latestArm, 2000, 'the first arm state after reset'));
+      const expert = new PickPlaceExpert(layout, first.ee_quaternion_wxyz, noise, episodeSeedValue, control_hz);
+      const episodeId = await recorder.startEpisode({ task, target_fps_hz: control_hz, max_duration_s: 120, streams: tap.streams() });
+      let gripperIntent = 0;
+      let steps = 0;
+      let phase = '';
+      let nextTick = performance.now();
+      while (!stopRequested) {
+        const reading = arm.session.latestArm;
+        const state = arm.latest();
+        if (reading === undefined || state === undefined) throw new StudioError({ code: 'unavailable', message: 'the simulated arm stopped reporting its state' });
+        if (expert.done(reading.sim_time_s)) break;
+        const action = expert.act({ sim_time_s: reading.sim_time_s, ee_position_m: reading.ee_position_m, ee_quaternion_wxyz: reading.ee_quaternion_wxyz });
+        const sent = await arm.sendAction(action.arm);
+        if (action.gripper !== undefined && gripper !== undefined) {
+          await gripper.sendAction(action.gripper);
+          gripperIntent = action.gripper.kind === 'grasp' ? 1 : 0;
+        }
+        const privileged = arm.privileged();
+        const object = privileged?.objects[0];
+        tap.recordCycle({
+          t_ns: state.capture_ns,
+          arm: state,
+          gripper: gripper?.latest(),
+          requested: action.arm,
+          executed: sent.sent,
+          gripper_intent: gripperIntent,
+          clip_reasons: sent.clip_reasons,
+          events: action.phase !== phase ? [{ type: 'phase', phase: action.phase, exploring: action.exploring }] : [],
+          ...(privileged !== undefined && object !== undefined
+            ? { privileged: { object_poses: [...object.position_m, ...object.quaternion_wxyz], contact: privileged.contact.gripper_object, success: privileged.success } }
+            : {}),
+        });
+        phase = action.phase;
+        await recorder.tick();
+        steps++;
+        if (progress && performance.now() - lastProgressMs >= 100) {
+          lastProgressMs = performance.now();
+          io.out(`${JSON.stringify({ progress: { episode, id: episodeId, steps, last_t_ns: state.capture_ns.toString() } })}\n`);
+        }
+        if (realTime) {
+          nextTick += period_ms;
+          await new Promise((resolve) => setTimeout(resolve, Math.max(0, nextTick - performance.now())));
+        } else {
+          await arm.session.request('advance', 1 / control_hz);
+        }
+      }
+      await tap.idle();
+      if (stopRequested) {
+        await recorder.discardEpisode();
+        break;
+      }
+      const success = arm.privileged()?.success ?? false;
+      if (success) successes++;
+      await recorder.saveEpisode(success ? 'success' : 'failure');
+      const dropped = Object.values(recorder.status().streams).reduce((n, s) => n + s.dropped, 0);
+      const line = { episode, id: episodeId, session: sessionId, success, steps, seed: episodeSeedValue };
+      if (json) io.out(`${JSON.stringify(line)}\n`);
+      else io.err(`episode ${episode} → #${episodeId}: ${success ? 'success' : 'failure'}, ${steps} steps, ${dropped} dropped samples\n`);
+      const failures = tap.encodeFailures();
+      if (failures.length > 0) log.warn(`frames that could not be encoded: ${failures.slice(0, 3).join('; ')}`);
+    }
+    await recorder.endSession();
+    if (!json) io.out(`recorded ${successes} successes out of ${episodes} episodes into ${global.dataDir}\n`);
+    const failure = recorder.status().failure;
+    if (failure !== null) throw new StudioError({ code: 'failed_precondition', message: failure.message, ...(failure.fix !== undefined ? { fix: failure.fix } : {}) });
+    return stopRequested ? 130 : 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    recorder.dispose();
+    await devices?.disconnect();
+    await writer.close();
+  }
+}
+
+async function waitFor<T>(read: () => T | undefined, timeout_ms: number, what: string): Promise<T> {
+  const deadline = performance.now() + timeout_ms;
+  for (;;) {
+    const value = read();
+    if (value !== undefined) return value;
+    if (performance.now() > deadline) throw new StudioError({ code: 'unavailable', message: `no ${what} within ${timeout_ms} ms` });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+export const recordCommand: Command = {
+  name: 'record',
+  summary: 'Record episodes headless: `--sim --expert` records the scripted expert on the simulated rig (cameras, state, actions, ground truth).',
+  usage: '--sim --expert [--episodes N] [--seed S] [--task TEXT] [--operator NAME] [--real-time] [--image-size WxH] [--resume SESSION] [--json] [--progress] [expert noise options]',
+  options: {
+    ...expertOptionSpecs,
+    sim: { type: 'boolean' },
+    expert: { type: 'boolean' },
+    task: { type: 'string' },
+    operator: { type: 'string' },
+    'real-time': { type: 'boolean' },
+    resume: { type: 'string' },
+    json: { type: 'boolean' },
+    'image-size': { type: 'string' },
+    progress: { type: 'boolean' },
+  },
+  optionHelp: {
+    sim: 'record the simulated rig (required for headless recording)',
+    expert: 'drive it with the scripted pick-and-place expert (required for headless recording)',
+    task: 'task instruction stored with every episode',
+    operator: 'operator name stored with the session',
+    'real-time': 'pace the simulation to the wall clock (default: as fast as possible)',
+    resume: 'append to an existing session id',
+    json: 'one JSON line per saved episode: {"episode", "id", "session", "success", "steps", "seed"}',
+    'image-size': 'render every camera at WIDTHxHEIGHT (intrinsics scaled), e.g. 128x128 for world-model data',
+    progress: 'print {"progress": {"id", "steps", "last_t_ns"}} lines at most every 100 ms while recording',
+    ...expertOptionHelp,
+  },
+  async run(context) {
+    if (context.values.sim !== true || context.values.expert !== true) {
+      throw new UsageError('headless recording needs --sim --expert; to record by teleoperation, use the studio UI (`npm run web`)');
+    }
+    return recordExpert(context);
+  },
+};

@@ -1,0 +1,191 @@
+import type { CameraConfig } from '../../shared/rig/rigConfig';
+import type { ArmCommand, ArmState, Camera, CameraFrame, GripperState, Quaternion, Vec3 } from '../devices/types';
+import { OrderedEncoder } from './orderedEncoder';
+import { encodePng } from './png';
+import type { Recorder } from './recorder';
+import { float64Bytes, jsonBytes, type StreamDef } from './streamDef';
+import { armStreams, STREAMS } from './streamNames';
+
+/** A gripper intent in [0, 1] (0 open, 1 closed), the last element of every recorded action. */
+export type GripperIntent = number;
+
+export interface CycleSample {
+  t_ns: bigint;
+  arm: ArmState;
+  gripper: GripperState | undefined;
+  requested: ArmCommand;
+  executed: ArmCommand;
+  gripper_intent: GripperIntent;
+  clip_reasons: readonly string[];
+  /** Anything else that happened this cycle (phase changes, button presses), stored as JSON events. */
+  events?: readonly Record<string, unknown>[];
+  /** Simulator ground truth, when recording the sim. */
+  privileged?: { object_poses: number[]; contact: boolean; success: boolean };
+}
+
+export interface RigTapOptions {
+  control_hz: number;
+  /** Each camera with its rig-config entry, which says its size, rate and whether it has depth. */
+  cameras: readonly { device: Camera; config: CameraConfig }[];
+  /** Record the simulator's privileged streams (object poses, contact, success) and segmentation. */
+  privileged: boolean;
+  /** Number of objects whose poses are recorded. */
+  object_count?: number;
+}
+
+// ---- action layout: Δxyz (m), Δrot axis-angle (rad), gripper — gwm-lite's A = 7 ------------------
+
+function quatMul(a: Quaternion, b: Quaternion): Quaternion {
+  const [aw, ax, ay, az] = a;
+  const [bw, bx, by, bz] = b;
+  return [aw * bw - ax * bx - ay * by - az * bz, aw * bx + ax * bw + ay * bz - az * by, aw * by - ax * bz + ay * bw + az * bx, aw * bz + ax * by - ay * bx + az * bw];
+}
+
+function axisAngleOf(q: Quaternion): Vec3 {
+  // The shorter way round: q and −q are the same rotation.
+  const [w, x, y, z] = q[0] < 0 ? (q.map((v) => -v) as Quaternion) : q;
+  const s = Math.hypot(x, y, z);
+  if (s < 1e-12) return [0, 0, 0];
+  const angle = 2 * Math.atan2(s, w);
+  return [(x / s) * angle, (y / s) * angle, (z / s) * angle];
+}
+
+/** Any arm command as the motion it asks for from `from`: Δposition and Δrotation in the base frame. */
+export function actionVector(command: ArmCommand, from: ArmState, gripper: GripperIntent): number[] {
+  switch (command.kind) {
+    case 'ee_delta':
+      return [...command.translation_m, ...command.rotation_axis_angle_rad, gripper];
+    case 'ee_pose': {
+      const [w, x, y, z] = from.ee_quaternion_wxyz;
+      const delta = axisAngleOf(quatMul(command.quaternion_wxyz, [w, -x, -y, -z]));
+      return [...command.position_m.map((p, i) => p - from.ee_position_m[i]!), ...delta, gripper];
+    }
+    case 'joint_position':
+    case 'joint_impedance':
+      // Joint-space commands are recorded in their own space, after the gripper-free layout.
+      return [...command.q_rad.map((q, i) => q - (from.q_rad[i] ?? 0)), gripper].slice(0, 7);
+  }
+}
+
+/**
+ * The recorder wrapped around a rig: declares the streams, records each control cycle (state,
+ * requested and executed action, clip reasons, ground truth) and every camera frame (colour and
+ * depth as lossless PNG, segmentation ids as 16-bit PNG, the camera pose per frame). Frames are
+ * encoded off the calling thread and recorded in capture order.
+ */
+export class RigTap {
+  private readonly offFrames: (() => void)[] = [];
+  private readonly encoders = new Map<string, OrderedEncoder<Uint8Array>>();
+  private failures: string[] = [];
+  private declared = new Set<string>();
+
+  constructor(
+    private readonly recorder: Recorder,
+    private readonly options: RigTapOptions,
+  ) {}
+
+  streams(): StreamDef[] {
+    const { control_hz } = this.options;
+    const streams = armStreams(control_hz);
+    for (const { config } of this.options.cameras) {
+      const meta = { camera: config.name, type: config.type, intrinsics: config.intrinsics ?? null };
+      const image = { kind: 'image' as const, nominal_rate_hz: config.fps_hz, meta };
+      const size = [config.height_px, config.width_px];
+      streams.push({ name: STREAMS.cameraColor(config.name), dtype: 'uint8', shape: [...size, 3], encoding: 'png', ...image });
+      if (config.depth) streams.push({ name: STREAMS.cameraDepth(config.name), dtype: 'uint16', shape: size, unit: 'mm', encoding: 'png16', ...image });
+      if (this.options.privileged) {
+        streams.push({ name: STREAMS.cameraSegmentation(config.name), dtype: 'uint16', shape: size, encoding: 'png16', ...image, meta: { ...meta, value: 'MuJoCo geom id + 1; 0 = background' } });
+      }
+      streams.push({
+        name: STREAMS.cameraPose(config.name),
+        kind: 'lowdim',
+        dtype: 'float64',
+        shape: [20],
+        names: [...Array.from({ length: 16 }, (_, i) => `m${i}`), 'fx_px', 'fy_px', 'cx_px', 'cy_px'],
+        nominal_rate_hz: config.fps_hz,
+        meta: { ...meta, layout: 'world_from_camera (4×4 column-major, OpenCV axes: +z forward, +y down), then intrinsics' },
+      });
+    }
+    if (this.options.privileged) {
+      const n = this.options.object_count ?? 1;
+      streams.push({ name: STREAMS.simObjectPoses, kind: 'lowdim', dtype: 'float64', shape: [n, 7], names: ['x_m', 'y_m', 'z_m', 'qw', 'qx', 'qy', 'qz'], nominal_rate_hz: control_hz });
+      streams.push({ name: STREAMS.simContact, kind: 'lowdim', dtype: 'float64', shape: [1], nominal_rate_hz: control_hz });
+      streams.push({ name: STREAMS.simSuccess, kind: 'lowdim', dtype: 'float64', shape: [1], nominal_rate_hz: control_hz });
+    }
+    this.declared = new Set(streams.map((stream) => stream.name));
+    return streams;
+  }
+
+  /** Starts taking camera frames; they are recorded only while an episode is recording. */
+  attach(): void {
+    for (const { device } of this.options.cameras) this.offFrames.push(device.onFrame((frame) => this.recordFrame(frame)));
+  }
+
+  detach(): void {
+    for (const off of this.offFrames.splice(0)) off();
+  }
+
+  recordCycle(cycle: CycleSample): void {
+    const { recorder } = this;
+    const t = cycle.t_ns;
+    recorder.record(STREAMS.armQ, t, float64Bytes(cycle.arm.q_rad));
+    recorder.record(STREAMS.armDq, t, float64Bytes(cycle.arm.dq_rad_s));
+    recorder.record(STREAMS.armEePose, t, float64Bytes([...cycle.arm.ee_position_m, ...cycle.arm.ee_quaternion_wxyz]));
+    if (cycle.gripper !== undefined) recorder.record(STREAMS.gripperWidth, t, float64Bytes([cycle.gripper.width_m]));
+    recorder.record(STREAMS.actionRequested, t, float64Bytes(actionVector(cycle.requested, cycle.arm, cycle.gripper_intent)));
+    recorder.record(STREAMS.actionExecuted, t, float64Bytes(actionVector(cycle.executed, cycle.arm, cycle.gripper_intent)));
+    const events = [...(cycle.events ?? []), ...(cycle.clip_reasons.length > 0 ? [{ type: 'clip', reasons: cycle.clip_reasons }] : [])];
+    if (events.length > 0) recorder.record(STREAMS.events, t, jsonBytes(events));
+    if (this.options.privileged && cycle.privileged !== undefined) {
+      recorder.record(STREAMS.simObjectPoses, t, float64Bytes(cycle.privileged.object_poses));
+      recorder.record(STREAMS.simContact, t, float64Bytes([cycle.privileged.contact ? 1 : 0]));
+      recorder.record(STREAMS.simSuccess, t, float64Bytes([cycle.privileged.success ? 1 : 0]));
+    }
+  }
+
+  /** Resolves when every frame handed in so far is encoded and recorded. */
+  async idle(): Promise<void> {
+    await Promise.all([...this.encoders.values()].map((encoder) => encoder.idle()));
+  }
+
+  /** Frames that failed to encode, with the reason; never silent. */
+  encodeFailures(): readonly string[] {
+    return this.failures;
+  }
+
+  private encoder(stream: string): OrderedEncoder<Uint8Array> {
+    let encoder = this.encoders.get(stream);
+    if (encoder === undefined) {
+      encoder = new OrderedEncoder(
+        (t, png) => this.recorder.record(stream, t, png),
+        (t, error) => {
+          this.failures.push(`${stream} @ ${t}: ${error.message}`);
+          this.recorder.markDropped(stream, 1);
+        },
+      );
+      this.encoders.set(stream, encoder);
+    }
+    return encoder;
+  }
+
+  private recordFrame(frame: CameraFrame): void {
+    if (this.recorder.status().phase !== 'recording') return;
+    const t = frame.capture_ns;
+    const { width_px: width, height_px: height } = frame;
+    this.encoder(STREAMS.cameraColor(frame.camera)).push(t, () => encodePng({ width, height, kind: 'rgb8', data: frame.rgb }));
+    const depth = frame.depth_mm;
+    if (depth !== undefined && this.declared.has(STREAMS.cameraDepth(frame.camera))) this.encoder(STREAMS.cameraDepth(frame.camera)).push(t, () => encodePng({ width, height, kind: 'gray16', data: depth }));
+    const segmentation = frame.segmentation;
+    if (segmentation !== undefined && this.declared.has(STREAMS.cameraSegmentation(frame.camera))) {
+      this.encoder(STREAMS.cameraSegmentation(frame.camera)).push(t, () => {
+        const ids = new Uint16Array(segmentation.length);
+        for (let i = 0; i < ids.length; i++) ids[i] = Math.max(0, Math.min(65535, segmentation[i]! + 1));
+        return encodePng({ width, height, kind: 'gray16', data: ids });
+      });
+    }
+    const intrinsics = frame.intrinsics;
+    if (frame.world_from_camera !== undefined && intrinsics !== undefined) {
+      this.recorder.record(STREAMS.cameraPose(frame.camera), t, float64Bytes([...frame.world_from_camera, intrinsics.fx_px, intrinsics.fy_px, intrinsics.cx_px, intrinsics.cy_px]));
+    }
+  }
+}

@@ -1,0 +1,21 @@
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+export interface WorkerLocation {
+  path: string;
+  execArgv: string[];
+}
+
+/**
+ * Where a worker thread's entry is: the built `out/main/<builtName>` (the caller may itself sit in
+ * `out/main/chunks/`), or, when running from source (vitest, tsx), the TypeScript file itself loaded
+ * through tsx. Node 20 does not apply `--import` loader hooks to workers; tsx's require hook works.
+ */
+export function workerLocation(callerDir: string, builtName: string, sourceName: string): WorkerLocation | undefined {
+  const bundleDir = basename(callerDir) === 'chunks' ? join(callerDir, '..') : callerDir;
+  const built = join(bundleDir, builtName);
+  if (existsSync(built)) return { path: built, execArgv: [] };
+  const source = join(callerDir, sourceName);
+  if (existsSync(source)) return { path: source, execArgv: ['--require', 'tsx/cjs'] };
+  return undefined;
+}
