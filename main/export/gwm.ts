@@ -1,0 +1,286 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { StudioError } from '../../shared/api/errors';
+import { STREAMS } from '../recording/streamNames';
+import type { StreamRow } from '../store/episodeStore';
+import { gridTime, type EpisodeReader, type StreamPlan } from './episodeSource';
+import { cameraGeometry, EE_POSE_FEATURE_NAMES, namesOf } from './episodeFrames';
+import { decodeFrames, throwIfAborted } from './ffmpeg';
+import type { EpisodeInput } from './lerobot';
+import { decodeGray16Png } from './pngDecode';
+import type { FormatWriter } from './runExport';
+import type { ExportOptions, PlannedEpisode } from './types';
+
+/**
+ * Gaussian-world-model sequences (docs/formats/gwm-sequences.md): per episode, frames at every
+ * action-chunk boundary and at `frame_hz`, RGB-D of the fixed cameras with intrinsics and
+ * world_from_camera, actions in chunks of L at `control_hz`, the outcome, and privileged sim streams
+ * when recorded. Arrays are raw little-endian `.bin` files described by `index.json`
+ * (`numpy.fromfile(path, dtype).reshape(shape)`).
+ */
+
+export const GWM_FORMAT = 'foresight-gwm-sequences';
+export const GWM_VERSION = 1;
+
+export interface GwmArray {
+  file: string;
+  dtype: '<f4' | '<f8' | '<i4' | '<i8' | '<u2' | '|u1';
+  shape: number[];
+}
+
+export interface GwmCamera {
+  width: number;
+  height: number;
+  intrinsics: { fx_px: number; fy_px: number; cx_px: number; cy_px: number };
+  /** 4×4, row-major nested lists (numpy: `np.array(m)`), OpenCV camera (+z forward, +y down); null for moving cameras. */
+  world_from_camera: number[][] | null;
+  depth: boolean;
+  moving: boolean;
+}
+
+export interface GwmEpisode {
+  index: number;
+  dir: string;
+  studio_episode_id: number;
+  task: string;
+  outcome: 'success' | 'failure' | 'unknown';
+  success: boolean | null;
+  split: 'train' | 'valid';
+  num_frames: number;
+  num_chunks: number;
+  duration_s: number;
+  arrays: Record<string, GwmArray>;
+}
+
+export interface GwmIndex {
+  format: typeof GWM_FORMAT;
+  version: number;
+  control_hz: number;
+  chunk_length: number;
+  frame_hz: number;
+  depth_unit: 'mm';
+  action_names: string[];
+  state_names: string[];
+  ee_pose_names: string[] | null;
+  cameras: Record<string, GwmCamera>;
+  privileged: string[];
+  episodes: GwmEpisode[];
+}
+
+const DTYPE_BYTES: Record<GwmArray['dtype'], number> = { '<f4': 4, '<f8': 8, '<i4': 4, '<i8': 8, '<u2': 2, '|u1': 1 };
+export const dtypeBytes = (dtype: GwmArray['dtype']): number => DTYPE_BYTES[dtype];
+
+/** Column-major 16 numbers, or {translation_m, rotation_wxyz}, → row-major 4×4. */
+export function poseRows(value: unknown): number[][] | null {
+  if (Array.isArray(value) && value.length === 16 && value.every((v) => typeof v === 'number')) {
+    const m = value as number[];
+    return [0, 1, 2, 3].map((r) => [0, 1, 2, 3].map((c) => m[c * 4 + r]!));
+  }
+  const pose = value as { translation_m?: number[]; rotation_wxyz?: number[] } | null;
+  if (pose !== null && typeof pose === 'object' && Array.isArray(pose.translation_m) && Array.isArray(pose.rotation_wxyz)) {
+    const [w, x, y, z] = pose.rotation_wxyz as [number, number, number, number];
+    const [tx, ty, tz] = pose.translation_m as [number, number, number];
+    return [
+      [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w), tx],
+      [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w), ty],
+      [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y), tz],
+      [0, 0, 0, 1],
+    ];
+  }
+  return null;
+}
+
+/** Frame instants (s from the episode start): the `frame_hz` grid and every chunk boundary, merged. */
+export function gwmFrameTimes(duration_s: number, control_hz: number, chunk_length: number, frame_hz: number): { times_ns: bigint[]; boundary: number[]; chunks: number } {
+  const chunk_s = chunk_length / control_hz;
+  const chunks = Math.floor(duration_s / chunk_s + 1e-9);
+  const set = new Map<bigint, number>();
+  for (let j = 0; j / frame_hz <= duration_s + 1e-9; j++) set.set(BigInt(Math.round((j / frame_hz) * 1e9)), -1);
+  for (let k = 0; k <= chunks; k++) set.set(BigInt(Math.round(k * chunk_s * 1e9)), k);
+  const times_ns = [...set.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return { times_ns, boundary: times_ns.map((t) => set.get(t)!), chunks };
+}
+
+export class GwmWriter implements FormatWriter {
+  bytes = 0;
+  private readonly controlHz: number;
+  private readonly chunkLength: number;
+  private readonly frameHz: number;
+  private readonly episodes: GwmEpisode[] = [];
+  private cameras: Record<string, GwmCamera> | null = null;
+  private cameraNames: string[] = [];
+  private privileged: string[] = [];
+  private actionNames: string[] = [];
+  private stateNames: string[] = [];
+
+  constructor(
+    private readonly root: string,
+    private readonly reader: EpisodeReader,
+    private readonly plan: StreamPlan,
+    private readonly options: ExportOptions & { fps: number },
+    private readonly planned: readonly PlannedEpisode[],
+  ) {
+    this.controlHz = options.gwm?.control_hz ?? 10;
+    this.chunkLength = options.gwm?.chunk_length ?? 8;
+    this.frameHz = options.gwm?.frame_hz ?? 5;
+  }
+
+  private defineCameras(streams: Map<string, StreamRow>): void {
+    const includeMoving = this.options.gwm?.include_moving_cameras === true;
+    const cameras: Record<string, GwmCamera> = {};
+    for (const camera of this.plan.cameras) {
+      const color = streams.get(STREAMS.cameraColor(camera))!;
+      const g = cameraGeometry(color);
+      const meta = color.meta ?? {};
+      const intr = meta.intrinsics as GwmCamera['intrinsics'] | undefined;
+      if (intr === undefined || typeof intr.fx_px !== 'number') {
+        throw new StudioError({ code: 'failed_precondition', message: `camera stream "${color.name}" has no intrinsics in its metadata; the world-model export needs them`, fix: 'Record with a camera that declares intrinsics (meta.intrinsics = {fx_px, fy_px, cx_px, cy_px}), or leave the camera out with --cameras.' });
+      }
+      const moving = (streams.get(STREAMS.cameraPose(camera))?.sample_count ?? 0) > 0;
+      const pose = poseRows(meta.world_from_camera);
+      if (!moving && pose === null) {
+        if (this.options.cameras !== undefined) throw new StudioError({ code: 'failed_precondition', message: `camera "${camera}" has neither a fixed world_from_camera nor a pose stream`, fix: 'Leave it out with --cameras.' });
+        continue; // e.g. a wrist camera without recorded poses: not usable for lifting.
+      }
+      if (moving && !includeMoving) continue;
+      const depth = (streams.get(STREAMS.cameraDepth(camera))?.sample_count ?? 0) > 0;
+      cameras[camera] = { width: g.width, height: g.height, intrinsics: { fx_px: intr.fx_px, fy_px: intr.fy_px, cx_px: intr.cx_px, cy_px: intr.cy_px }, world_from_camera: moving ? null : pose, depth, moving };
+    }
+    if (Object.keys(cameras).length === 0) throw new StudioError({ code: 'failed_precondition', message: 'no fixed camera with intrinsics and world_from_camera to export', fix: 'Record fixed RGB-D cameras (front, side) with calibration metadata.' });
+    this.cameras = cameras;
+    this.cameraNames = Object.keys(cameras);
+    this.privileged = [...streams.values()].filter((s) => s.name.startsWith('sim.') && s.kind === 'lowdim' && s.sample_count > 0).map((s) => s.name);
+  }
+
+  async addEpisode(input: EpisodeInput, signal: AbortSignal | undefined, onFrames: (frames: number) => void): Promise<void> {
+    const streams = this.reader.streamsOf(input.summary.id);
+    if (this.cameras === null) this.defineCameras(streams);
+    const dirName = `episodes/${String(input.index).padStart(6, '0')}`;
+    const dir = join(this.root, dirName);
+    mkdirSync(dir, { recursive: true });
+    const arrays: Record<string, GwmArray> = {};
+    const put = (name: string, dtype: GwmArray['dtype'], shape: number[], data: ArrayBufferView) => {
+      const expected = shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype];
+      if (data.byteLength !== expected) throw new StudioError({ code: 'internal', message: `GWM array ${name} has ${data.byteLength} bytes, expected ${expected}` });
+      const file = `${dirName}/${name}.bin`;
+      writeFileSync(join(this.root, file), new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      this.bytes += data.byteLength;
+      arrays[name] = { file, dtype, shape };
+    };
+
+    const duration_s = (input.grid.length - 1) / input.grid.fps;
+    const { times_ns, boundary, chunks } = gwmFrameTimes(duration_s, this.controlHz, this.chunkLength, this.frameHz);
+    const t0 = input.grid.t0_ns;
+    const instants = times_ns.map((t) => t0 + t);
+    const T = instants.length;
+    put('frame_t_s', '<f8', [T], Float64Array.from(times_ns, (t) => Number(t) / 1e9));
+    put('frame_chunk', '<i4', [T], Int32Array.from(boundary));
+    put('chunk_frame', '<i4', [chunks + 1], Int32Array.from({ length: chunks + 1 }, (_, k) => boundary.indexOf(k)));
+
+    // Robot state at the frames.
+    const state = this.plan.state.map((name) => this.reader.lowdimAt(this.reader.requireStream(input.summary.id, streams, name), instants));
+    const stateDim = state.reduce((n, s) => n + s.dim, 0);
+    const stateValues = new Float32Array(T * stateDim);
+    for (let k = 0; k < T; k++) {
+      let o = k * stateDim;
+      for (const s of state) for (let d = 0; d < s.dim; d++) stateValues[o++] = s.values[k * s.dim + d]!;
+    }
+    if (this.stateNames.length === 0) this.stateNames = this.plan.state.flatMap((name) => (name === STREAMS.gripperWidth ? ['gripper_width_m'] : namesOf(streams.get(name)!, [])));
+    put('state', '<f4', [T, stateDim], stateValues);
+    if (this.plan.eePose !== null) put('ee_pose', '<f4', [T, 7], Float32Array.from(this.reader.lowdimAt(streams.get(this.plan.eePose)!, instants).values));
+
+    // Actions in chunks at control_hz: chunk k holds the commands at (k·L + i) / control_hz.
+    const actionStream = this.reader.requireStream(input.summary.id, streams, this.plan.action);
+    if (this.actionNames.length === 0) this.actionNames = namesOf(actionStream, []);
+    const A = this.actionNames.length;
+    if (chunks > 0) {
+      const actionInstants = Array.from({ length: chunks * this.chunkLength }, (_, i) => t0 + BigInt(Math.round((i / this.controlHz) * 1e9)));
+      const actions = this.reader.lowdimAt(actionStream, actionInstants);
+      put('actions', '<f4', [chunks, this.chunkLength, A], Float32Array.from(actions.values));
+      put('action_t_s', '<f8', [chunks, this.chunkLength], Float64Array.from(actionInstants, (t) => Number(t - t0) / 1e9));
+    } else {
+      put('actions', '<f4', [0, this.chunkLength, A], new Float32Array(0));
+      put('action_t_s', '<f8', [0, this.chunkLength], new Float64Array(0));
+    }
+
+    // Cameras: RGB and depth at the frames, with the real capture times.
+    for (const camera of this.cameraNames) {
+      throwIfAborted(signal);
+      const spec = this.cameras![camera]!;
+      const color = this.reader.requireStream(input.summary.id, streams, STREAMS.cameraColor(camera));
+      const pick = this.reader.imageIndexAt(color, instants);
+      const rgb = await decodeFrames(this.reader.framesOnGrid(color, pick.pick, pick.times), { codec: cameraGeometry(color).encoding, pix_fmt: 'rgb24', ...(signal !== undefined ? { signal } : {}) });
+      put(`rgb_${camera}`, '|u1', [T, spec.height, spec.width, 3], rgb);
+      put(`capture_ns_${camera}`, '<i8', [T], pick.capture_ns);
+      if (spec.depth) {
+        const depthStream = this.reader.requireStream(input.summary.id, streams, STREAMS.cameraDepth(camera));
+        const d = this.reader.imageIndexAt(depthStream, instants);
+        const depth = new Uint16Array(T * spec.width * spec.height);
+        let k = 0;
+        for await (const png of this.reader.framesOnGrid(depthStream, d.pick, d.times)) {
+          const decoded = decodeGray16Png(png);
+          if (decoded.width !== spec.width || decoded.height !== spec.height) throw new StudioError({ code: 'failed_precondition', message: `depth of camera "${camera}" is ${decoded.width}×${decoded.height}, colour is ${spec.width}×${spec.height}`, fix: 'Export cameras whose depth is registered to colour.' });
+          depth.set(decoded.data, k * decoded.data.length);
+          k++;
+        }
+        put(`depth_${camera}`, '<u2', [T, spec.height, spec.width], depth);
+      }
+      if (spec.moving) {
+        const poses = this.reader.lowdimAt(this.reader.requireStream(input.summary.id, streams, STREAMS.cameraPose(camera)), instants);
+        const rows = new Float32Array(T * 16);
+        for (let f = 0; f < T; f++) {
+          const m = poseRows(Array.from(poses.values.subarray(f * 16, f * 16 + 16)))!;
+          rows.set(m.flat(), f * 16);
+        }
+        put(`world_from_camera_${camera}`, '<f4', [T, 4, 4], rows);
+      }
+    }
+
+    // Privileged simulator streams at the frames.
+    for (const name of this.privileged) {
+      const stream = streams.get(name);
+      if (stream === undefined || stream.sample_count === 0) continue;
+      const values = this.reader.lowdimAt(stream, instants);
+      put(`priv_${name.slice(4).replace(/[^a-zA-Z0-9_]/g, '_')}`, '<f4', [T, ...stream.shape], Float32Array.from(values.values));
+    }
+
+    const planned = this.planned[input.index]!;
+    const last = this.privileged.includes(STREAMS.simSuccess) ? this.reader.lowdimAt(streams.get(STREAMS.simSuccess)!, [gridTime(input.grid, input.grid.length - 1)]).values[0] : undefined;
+    this.episodes.push({
+      index: input.index,
+      dir: dirName,
+      studio_episode_id: input.summary.id,
+      task: input.summary.task,
+      outcome: input.summary.outcome,
+      success: input.summary.outcome === 'unknown' ? (last === undefined ? null : last > 0.5) : input.summary.outcome === 'success',
+      split: planned.split,
+      num_frames: T,
+      num_chunks: chunks,
+      duration_s,
+      arrays,
+    });
+    onFrames(input.grid.length);
+  }
+
+  async finish(): Promise<void> {
+    const index: GwmIndex = {
+      format: GWM_FORMAT,
+      version: GWM_VERSION,
+      control_hz: this.controlHz,
+      chunk_length: this.chunkLength,
+      frame_hz: this.frameHz,
+      depth_unit: 'mm',
+      action_names: this.actionNames,
+      state_names: this.stateNames,
+      ee_pose_names: this.plan.eePose === null ? null : EE_POSE_FEATURE_NAMES,
+      cameras: this.cameras ?? {},
+      privileged: this.privileged,
+      episodes: this.episodes,
+    };
+    const text = `${JSON.stringify(index, null, 1)}\n`;
+    writeFileSync(join(this.root, 'index.json'), text);
+    this.bytes += text.length;
+  }
+
+  abort(): void {}
+}

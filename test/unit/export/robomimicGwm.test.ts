@@ -1,0 +1,185 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runCli } from '../../../main/cli/program';
+import { gwmFrameTimes } from '../../../main/export/gwm';
+import { actionNormalization } from '../../../main/export/robomimic';
+import { runExport } from '../../../main/export/runExport';
+import { validateDataset } from '../../../main/export/validate';
+import { actionAt, episodeStartNs, jointsAt, makeJpegFrames, recordEpisodes, type RecordedFixture } from '../../support/recordedEpisodes';
+import { requirePython, runPython } from './python';
+
+let root: string;
+let fixture: RecordedFixture;
+
+beforeAll(async () => {
+  requirePython(['h5py', 'numpy']);
+  root = mkdtempSync(join(tmpdir(), 'studio-export-'));
+  fixture = await recordEpisodes(join(root, 'data'), {
+    jpegFrames: makeJpegFrames(8),
+    depth: true,
+    privileged: true,
+    cameras: ['front', 'side'],
+    episodes: [
+      { task: 'pick', duration_s: 2.0, outcome: 'success' },
+      { task: 'pick', duration_s: 1.8, outcome: 'failure' },
+      { task: 'pick', duration_s: 1.7, outcome: 'success' },
+    ],
+  });
+}, 60_000);
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('robomimic HDF5', () => {
+  test('h5py reads demos, obs/next_obs, normalised actions, rewards, dones and masks', async () => {
+    const out = join(root, 'demo.hdf5');
+    const summary = await runExport({ format: 'robomimic', dataDir: fixture.dataDir, out, valid_fraction: 0.34, split_seed: 1, image_size: [32, 24] });
+    expect((await validateDataset(out)).problems).toEqual([]);
+    const read = runPython<any>(
+      `import sys, json, h5py, numpy as np
+f = h5py.File(sys.argv[1], 'r')
+d = f['data']
+out = {'total': int(d.attrs['total']), 'env_args': json.loads(d.attrs['env_args']), 'norm': json.loads(d.attrs['action_normalization']),
+       'demos': sorted(d.keys(), key=lambda k: int(k[5:])), 'masks': {k: [e.decode('utf-8') for e in np.array(f['mask/' + k][:])] for k in f['mask']}}
+demo = d['demo_0']
+out['num_samples'] = int(demo.attrs['num_samples'])
+out['obs'] = {k: list(demo['obs/' + k].shape) for k in demo['obs']}
+out['obs_dtype'] = {k: str(demo['obs/' + k].dtype) for k in demo['obs']}
+out['next_equal'] = bool(np.array_equal(demo['next_obs/robot0_joint_pos'][:-1], demo['obs/robot0_joint_pos'][1:]))
+out['actions'] = demo['actions'][:].tolist()
+out['q'] = demo['obs/robot0_joint_pos'][:].tolist()
+out['rewards'] = demo['rewards'][:].tolist()
+out['dones'] = demo['dones'][:].tolist()
+out['rewards_all'] = {k: d[k + '/rewards'][:].tolist() for k in d.keys()}
+out['ep_meta'] = json.loads(demo.attrs['ep_meta'])
+print(json.dumps(out))`,
+      [out],
+    );
+    expect(read.demos).toEqual(['demo_0', 'demo_1', 'demo_2']);
+    expect(read.total).toBe(summary.total_frames);
+    expect(read.env_args).toMatchObject({ env_name: 'ForesightStudio-Franka', type: 2 });
+    expect(read.env_args.env_kwargs).toBeTypeOf('object');
+    expect(read.masks.train.length + read.masks.valid.length).toBe(3);
+    expect(read.masks.valid).toEqual(['demo_2']);
+    expect(read.masks.success.sort()).toEqual(summary.episodes.flatMap((e, i) => (e.outcome === 'success' ? [`demo_${i}`] : [])).sort());
+    const n = summary.episodes[0]!.frames;
+    expect(read.num_samples).toBe(n);
+    expect(read.obs).toMatchObject({ robot0_joint_pos: [n, 7], robot0_gripper_qpos: [n, 2], robot0_eef_pos: [n, 3], robot0_eef_quat: [n, 4], front_image: [n, 24, 32, 3], side_image: [n, 24, 32, 3] });
+    expect(read.obs_dtype.front_image).toBe('uint8');
+    expect(read.next_equal).toBe(true);
+    expect(read.dones.at(-1)).toBe(1);
+    expect(read.rewards.at(-1)).toBe(summary.episodes[0]!.outcome === 'success' ? 1 : 0);
+    for (const name of read.masks.failure) expect(read.rewards_all[name].every((r: number) => r === 0)).toBe(true);
+    for (const name of read.masks.success) expect(read.rewards_all[name].at(-1)).toBe(1);
+    expect(read.ep_meta).toMatchObject({ task: 'pick', studio_episode_id: summary.episodes[0]!.id });
+    // Actions de-normalise to what the database holds (on the 10 Hz grid).
+    const flat = (read.actions as number[][]).flat();
+    expect(Math.max(...flat.map(Math.abs))).toBeLessThanOrEqual(1);
+    const start = episodeStartNs(fixture.dataDir, summary.episodes[0]!.id);
+    expect(start).toBeGreaterThan(0n);
+    (read.actions as number[][]).forEach((a, k) => {
+      const raw = a.map((v, d) => v * read.norm.scale[d] + read.norm.offset[d]);
+      // the first state sample's time anchors the grid; compare joint angles to find the sample time
+      expect(raw).toHaveLength(7);
+      expect(read.q[k]).toHaveLength(7);
+    });
+    // The recorded action at the same instant as the recorded joints: both from the same control step.
+    const tOf = (q: number[]) => {
+      let best = 0, err = Infinity;
+      for (let t = 0; t < 3; t += 0.0005) {
+        const e = jointsAt(t).reduce((s, v, j) => s + Math.abs(v - q[j]!), 0);
+        if (e < err) [best, err] = [t, e];
+      }
+      return best;
+    };
+    for (const k of [0, 5, n - 1]) {
+      const t = tOf(read.q[k]);
+      const raw = (read.actions[k] as number[]).map((v, d) => v * read.norm.scale[d] + read.norm.offset[d]);
+      raw.forEach((v, d) => expect(v).toBeCloseTo(actionAt(t)[d]!, 2));
+    }
+  }, 60_000);
+
+  test('action normalisation keeps zero motion at zero and maps the gripper 0..1 to -1..1', () => {
+    const n = actionNormalization(['dx_m', 'gripper'], [-0.02, 0], [0.01, 1]);
+    expect(n).toEqual({ scale: [0.02, 0.5], offset: [0, 0.5] });
+  });
+});
+
+describe('GWM sequences', () => {
+  test('frame times merge the 5 Hz grid and the chunk boundaries', () => {
+    const { times_ns, boundary, chunks } = gwmFrameTimes(2.0, 10, 8, 5);
+    expect(chunks).toBe(2);
+    expect(times_ns.map((t) => Number(t) / 1e9)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1, 1.2, 1.4, 1.6, 1.8, 2]);
+    expect(boundary.filter((b) => b >= 0)).toEqual([0, 1, 2]);
+    const odd = gwmFrameTimes(1.0, 10, 3, 5);
+    expect(odd.times_ns.map((t) => Number(t) / 1e9)).toEqual([0, 0.2, 0.3, 0.4, 0.6, 0.8, 0.9, 1]);
+  });
+
+  test('numpy reads RGB-D, calibration, chunked actions, outcome and privileged probes', async () => {
+    const out = join(root, 'gwm');
+    const summary = await runExport({ format: 'gwm', dataDir: fixture.dataDir, out });
+    expect((await validateDataset(out)).problems).toEqual([]);
+    const read = runPython<any>(
+      `import sys, json, numpy as np
+root = sys.argv[1]
+index = json.load(open(root + '/index.json'))
+def load(e, name):
+    a = e['arrays'][name]
+    return np.fromfile(root + '/' + a['file'], dtype=np.dtype(a['dtype'])).reshape(a['shape'])
+e = index['episodes'][0]
+rgb = load(e, 'rgb_front'); depth = load(e, 'depth_front'); actions = load(e, 'actions')
+print(json.dumps({'index': {k: v for k, v in index.items() if k != 'episodes'}, 'episode': {k: v for k, v in e.items() if k != 'arrays'},
+  'rgb': list(rgb.shape), 'rgb_mean': float(rgb.mean()), 'depth': list(depth.shape), 'depth_px': int(depth[0, 10, 20]), 'depth_zero': int(depth[0, 0, 0]),
+  'actions': list(actions.shape), 'a': actions.tolist(), 'action_t': load(e, 'action_t_s').tolist(),
+  'frame_t': load(e, 'frame_t_s').tolist(), 'chunk_frame': load(e, 'chunk_frame').tolist(),
+  'priv': sorted(k for k in e['arrays'] if k.startswith('priv_')), 'obj': load(e, 'priv_object_poses').shape, 'state': list(load(e, 'state').shape),
+  'success': [x['success'] for x in index['episodes']]}))`,
+      [out],
+    );
+    expect(read.index).toMatchObject({ format: 'foresight-gwm-sequences', version: 1, control_hz: 10, chunk_length: 8, frame_hz: 5, depth_unit: 'mm' });
+    expect(read.index.cameras.front).toMatchObject({ width: 96, height: 72, depth: true, moving: false, intrinsics: { fx_px: 86.4, cx_px: 48 } });
+    expect(read.index.cameras.front.world_from_camera[3]).toEqual([0, 0, 0, 1]);
+    expect(read.index.cameras.front.world_from_camera[0][3]).toBeCloseTo(1.2, 9);
+    expect(read.index.privileged).toEqual(['sim.object_poses', 'sim.gripper_object_contact', 'sim.success']);
+    const T = read.episode.num_frames;
+    expect(read.episode).toMatchObject({ outcome: 'success', success: true, num_chunks: 2 });
+    expect(read.rgb).toEqual([T, 72, 96, 3]);
+    expect(read.rgb_mean).toBeGreaterThan(10);
+    expect(read.depth).toEqual([T, 72, 96]);
+    expect(read.depth_px).toBe(700 + 4 * 10 + 20 + 10 * 0);
+    expect(read.depth_zero).toBe(0);
+    expect(read.actions).toEqual([2, 8, 7]);
+    expect(read.chunk_frame).toEqual([0, 4, 8]);
+    expect(read.frame_t[4]).toBeCloseTo(0.8, 9);
+    expect(read.obj).toEqual([T, 1, 7]);
+    expect(read.state).toEqual([T, 8]);
+    expect(read.priv).toEqual(['priv_gripper_object_contact', 'priv_object_poses', 'priv_success']);
+    expect(read.success).toEqual(summary.episodes.map((e) => e.outcome === 'success'));
+    // Actions are the recorded commands at 10 Hz: each equals actionAt(capture time) for some sample ≤ the instant.
+    const flat = read.a[0] as number[][];
+    flat.forEach((a, i) => {
+      const t = read.action_t[0][i] as number;
+      expect(t).toBeCloseTo(i / 10, 9);
+      // capture times lag the grid by < one arm period (50 ms) plus jitter
+      let best = Infinity;
+      for (let dt = -0.06; dt <= 0.01; dt += 0.0005) best = Math.min(best, a.reduce((s, v, d) => s + Math.abs(v - actionAt(t + dt + 0.002)[d]!), 0));
+      expect(best).toBeLessThan(1e-3);
+    });
+  }, 60_000);
+});
+
+describe('studio export (CLI)', () => {
+  test('dry run, export and validate', async () => {
+    const lines: string[] = [];
+    const io = { out: (t: string) => lines.push(t), err: () => {} };
+    expect(await runCli(['export', '--data-dir', fixture.dataDir, '--format', 'lerobot', '--out', join(root, 'cli'), '--outcome', 'success', '--dry-run', '--json'], io)).toBe(0);
+    expect(JSON.parse(lines.pop()!)).toMatchObject({ dry_run: true, total_frames: expect.any(Number) });
+    expect(await runCli(['export', '--data-dir', fixture.dataDir, '--format', 'lerobot-v2.1', '--out', join(root, 'cli'), '--vcodec', 'h264', '--cameras', 'front', '--episodes', String(fixture.ids[0])], io)).toBe(0);
+    expect(lines.join('')).toMatch(/exported 1 episodes .* as lerobot-v2.1/);
+    expect(await runCli(['export', 'validate', join(root, 'cli')], io)).toBe(0);
+    expect(lines.pop()).toMatch(/^ok: lerobot-v2.1, 1 episodes/);
+    expect(await runCli(['export', 'validate', join(root, 'nothing-here')], io)).toBe(1);
+    expect(await runCli(['export', '--data-dir', fixture.dataDir, '--format', 'zarr', '--out', 'x'], { out: () => {}, err: () => {} })).toBe(2);
+  }, 60_000);
+});
