@@ -37,7 +37,7 @@ export const webCommand: Command = {
     }
 
     const log = createStderrLogger('web');
-    const core = startCore({ dataDir: global.dataDir, rigPath: global.rigPath, mode: 'web', log });
+    const core = startCore({ dataDir: global.dataDir, rigPath: global.rigPath, mode: 'web', log, startRig: true });
     let server;
     try {
       server = await startWebServer({ core, rendererDir, host, port });

@@ -9,6 +9,9 @@ import { checkRigText, resolveRig } from '../config/loadRig';
 import { openStore, type Store } from '../store/database';
 import { EpisodeStore } from '../store/episodeStore';
 import { episodeHandlers } from '../api/handlers/episodes';
+import { liveHandlers } from '../api/handlers/live';
+import { systemClock } from '../devices/types';
+import { RigRuntime } from '../runtime/rigRuntime';
 import { EventBus } from './eventBus';
 import { createStderrLogger, type Logger } from './logger';
 
@@ -19,6 +22,8 @@ export interface CoreOptions {
   rigPath?: string | undefined;
   mode: FrontDoor;
   log?: Logger;
+  /** Connect the rig's devices and start the control loop now (the app and web mode do; tests choose). */
+  startRig?: boolean;
 }
 
 /** One UI connection (a WebSocket, an Electron window): its calls, its events, its stream sink. */
@@ -46,6 +51,7 @@ export interface Core {
   readonly streams: StreamHub;
   readonly store: Store;
   readonly rig: RigSnapshot;
+  readonly runtime: RigRuntime;
   readonly log: Logger;
   connect(options: ConnectionOptions): CoreConnection;
   /** Flushes and closes everything; idempotent. */
@@ -60,6 +66,7 @@ export function startCore(options: CoreOptions): Core {
   const store = openStore({ dataDir: options.dataDir, appVersion: APP_VERSION });
   const events = new EventBus();
   const streams = new StreamHub();
+  const runtime = new RigRuntime({ rig, dataDir: options.dataDir, appVersion: APP_VERSION, clock: systemClock, events, streams, log });
 
   const handlers: Handlers = {
     'app.info': () => ({
@@ -91,6 +98,7 @@ export function startCore(options: CoreOptions): Core {
       return { stream };
     },
     ...episodeHandlers(new EpisodeStore(store.db)),
+    ...liveHandlers(runtime),
   };
   const sinks = new Map<string, StreamSink>();
   const router = new StudioRouter(handlers, log);
@@ -115,17 +123,20 @@ export function startCore(options: CoreOptions): Core {
 
   let closing: Promise<void> | undefined;
   log.info(`core ready: data dir ${options.dataDir}, rig "${rig.config.name}" (${rig.source})`);
+  if (options.startRig === true) void runtime.start();
   return {
     router,
     events,
     streams,
     store,
     rig,
+    runtime,
     log,
     connect,
     close() {
       closing ??= (async () => {
         events.emit('core.status', { state: 'stopping', message: 'the studio core is shutting down' });
+        await runtime.close();
         store.close();
         log.info('core closed');
       })();

@@ -70,7 +70,7 @@ export function runElectronShell(): void {
   void app.whenReady().then(() => {
     session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
     try {
-      core = startCore({ dataDir, rigPath, mode: 'electron', log: createStderrLogger('core') });
+      core = startCore({ dataDir, rigPath, mode: 'electron', log: createStderrLogger('core'), startRig: true });
     } catch (error) {
       const message = error instanceof StudioError ? `${error.message}${error.fix ? `\n\nFix: ${error.fix}` : ''}` : String(error);
       dialog.showErrorBox('Foresight Studio cannot start', message);

@@ -10,6 +10,7 @@ import { armStreams, STREAMS } from './streamNames';
 export type GripperIntent = number;
 
 export interface CycleSample {
+  /** When the cycle ran: actions and events are stamped with it. Arm and gripper state keep their own capture times. */
   t_ns: bigint;
   arm: ArmState;
   gripper: GripperState | undefined;
@@ -78,6 +79,8 @@ export class RigTap {
   private readonly encoders = new Map<string, OrderedEncoder<Uint8Array>>();
   private failures: string[] = [];
   private declared = new Set<string>();
+  private lastArmNs = -1n;
+  private lastGripperNs = -1n;
 
   constructor(
     private readonly recorder: Recorder,
@@ -88,7 +91,8 @@ export class RigTap {
     const { control_hz } = this.options;
     const streams = armStreams(control_hz);
     for (const { config } of this.options.cameras) {
-      const meta = { camera: config.name, type: config.type, intrinsics: config.intrinsics ?? null };
+      // Calibration travels with the stream; a camera on the hand also gets its pose per frame.
+      const meta = { camera: config.name, type: config.type, intrinsics: config.intrinsics ?? null, ...(config.world_from_camera !== undefined ? { world_from_camera: config.world_from_camera } : {}) };
       const image = { kind: 'image' as const, nominal_rate_hz: config.fps_hz, meta };
       const size = [config.height_px, config.width_px];
       streams.push({ name: STREAMS.cameraColor(config.name), dtype: 'uint8', shape: [...size, 3], encoding: 'png', ...image });
@@ -96,15 +100,16 @@ export class RigTap {
       if (this.options.privileged) {
         streams.push({ name: STREAMS.cameraSegmentation(config.name), dtype: 'uint16', shape: size, encoding: 'png16', ...image, meta: { ...meta, value: 'MuJoCo geom id + 1; 0 = background' } });
       }
-      streams.push({
-        name: STREAMS.cameraPose(config.name),
-        kind: 'lowdim',
-        dtype: 'float64',
-        shape: [20],
-        names: [...Array.from({ length: 16 }, (_, i) => `m${i}`), 'fx_px', 'fy_px', 'cx_px', 'cy_px'],
-        nominal_rate_hz: config.fps_hz,
-        meta: { ...meta, layout: 'world_from_camera (4×4 column-major, OpenCV axes: +z forward, +y down), then intrinsics' },
-      });
+      if (config.flange_from_camera !== undefined) {
+        streams.push({
+          name: STREAMS.cameraPose(config.name),
+          kind: 'lowdim',
+          dtype: 'float64',
+          shape: [4, 4],
+          nominal_rate_hz: config.fps_hz,
+          meta: { camera: config.name, flange_from_camera: config.flange_from_camera, layout: 'world_from_camera, 4×4 column-major, OpenCV axes (+z forward, +y down)' },
+        });
+      }
     }
     if (this.options.privileged) {
       const n = this.options.object_count ?? 1;
@@ -113,6 +118,8 @@ export class RigTap {
       streams.push({ name: STREAMS.simSuccess, kind: 'lowdim', dtype: 'float64', shape: [1], nominal_rate_hz: control_hz });
     }
     this.declared = new Set(streams.map((stream) => stream.name));
+    this.lastArmNs = -1n;
+    this.lastGripperNs = -1n;
     return streams;
   }
 
@@ -128,10 +135,19 @@ export class RigTap {
   recordCycle(cycle: CycleSample): void {
     const { recorder } = this;
     const t = cycle.t_ns;
-    recorder.record(STREAMS.armQ, t, float64Bytes(cycle.arm.q_rad));
-    recorder.record(STREAMS.armDq, t, float64Bytes(cycle.arm.dq_rad_s));
-    recorder.record(STREAMS.armEePose, t, float64Bytes([...cycle.arm.ee_position_m, ...cycle.arm.ee_quaternion_wxyz]));
-    if (cycle.gripper !== undefined) recorder.record(STREAMS.gripperWidth, t, float64Bytes([cycle.gripper.width_m]));
+    // State is recorded once per new reading: a loop faster than the arm reports sees the same one twice.
+    const armNs = cycle.arm.capture_ns;
+    if (armNs > this.lastArmNs) {
+      this.lastArmNs = armNs;
+      recorder.record(STREAMS.armQ, armNs, float64Bytes(cycle.arm.q_rad));
+      recorder.record(STREAMS.armDq, armNs, float64Bytes(cycle.arm.dq_rad_s));
+      recorder.record(STREAMS.armEePose, armNs, float64Bytes([...cycle.arm.ee_position_m, ...cycle.arm.ee_quaternion_wxyz]));
+    }
+    const gripper = cycle.gripper;
+    if (gripper !== undefined && gripper.capture_ns > this.lastGripperNs) {
+      this.lastGripperNs = gripper.capture_ns;
+      recorder.record(STREAMS.gripperWidth, gripper.capture_ns, float64Bytes([gripper.width_m]));
+    }
     recorder.record(STREAMS.actionRequested, t, float64Bytes(actionVector(cycle.requested, cycle.arm, cycle.gripper_intent)));
     recorder.record(STREAMS.actionExecuted, t, float64Bytes(actionVector(cycle.executed, cycle.arm, cycle.gripper_intent)));
     const events = [...(cycle.events ?? []), ...(cycle.clip_reasons.length > 0 ? [{ type: 'clip', reasons: cycle.clip_reasons }] : [])];
@@ -183,9 +199,8 @@ export class RigTap {
         return encodePng({ width, height, kind: 'gray16', data: ids });
       });
     }
-    const intrinsics = frame.intrinsics;
-    if (frame.world_from_camera !== undefined && intrinsics !== undefined) {
-      this.recorder.record(STREAMS.cameraPose(frame.camera), t, float64Bytes([...frame.world_from_camera, intrinsics.fx_px, intrinsics.fy_px, intrinsics.cx_px, intrinsics.cy_px]));
+    if (frame.world_from_camera !== undefined && this.declared.has(STREAMS.cameraPose(frame.camera))) {
+      this.recorder.record(STREAMS.cameraPose(frame.camera), t, float64Bytes(frame.world_from_camera));
     }
   }
 }

@@ -116,6 +116,63 @@ export const episodeDetailSchema = z.object({
 });
 export type EpisodeDetail = z.infer<typeof episodeDetailSchema>;
 
+// ---- live rig: devices, control, recording ----------------------------------------------------
+
+const vec3Schema = z.tuple([z.number(), z.number(), z.number()]);
+const quatSchema = z.tuple([z.number(), z.number(), z.number(), z.number()]);
+
+export const deviceStatusSchema = z.object({
+  name: z.string(),
+  kind: z.enum(['arm', 'gripper', 'teleop', 'camera']),
+  type: z.string(),
+  connected: z.boolean(),
+  error: z.object({ message: z.string(), fix: z.string().optional() }).optional(),
+});
+
+export const rigStatusSchema = z.object({
+  /** `stopped` until the rig's devices are connected; `failed` with `error` when they could not be. */
+  state: z.enum(['stopped', 'starting', 'running', 'failed']),
+  error: z.object({ message: z.string(), fix: z.string().optional() }).optional(),
+  simulated: z.boolean(),
+  devices: z.array(deviceStatusSchema),
+  control: z.object({ rate_hz: z.number(), estopped: z.boolean(), cycles: z.number().int(), jitter_ms_p99: z.number(), overruns: z.number().int() }),
+});
+export type RigStatus = z.infer<typeof rigStatusSchema>;
+
+/** Robot state at display rate, for the 3D view and live plots. */
+export const robotStateSchema = z.object({
+  t_ns: nsSchema,
+  q_rad: z.array(z.number()),
+  ee_position_m: vec3Schema,
+  ee_quaternion_wxyz: quatSchema,
+  gripper_width_m: z.number().nullable(),
+  /** The last commanded end-effector motion (Δ per control period) after safety. */
+  commanded_translation_m: vec3Schema,
+  clip_reasons: z.array(z.string()),
+  estopped: z.boolean(),
+  teleop_age_ms: z.number().nullable(),
+  /** Simulator ground truth for drawing the scene (sim rigs only). */
+  objects: z.array(z.object({ name: z.string(), position_m: vec3Schema, quaternion_wxyz: quatSchema, rgb: vec3Schema, size_m: z.number() })),
+  target: z.object({ center_m: vec3Schema, half_extent_m: z.number() }).nullable(),
+});
+export type RobotState = z.infer<typeof robotStateSchema>;
+
+export const recordingStatusSchema = z.object({
+  phase: z.enum(['idle', 'recording', 'stopped', 'resetting', 'failed']),
+  session_id: z.number().int().nullable(),
+  episode_id: z.number().int().nullable(),
+  saved_count: z.number().int(),
+  task: z.string(),
+  elapsed_s: z.number(),
+  max_duration_s: z.number().nullable(),
+  reset_remaining_s: z.number().nullable(),
+  streams: z.record(z.string(), z.object({ samples: z.number().int(), dropped: z.number().int(), late: z.number().int() })),
+  durable_lag_ms: z.number().nullable(),
+  queued_ops: z.number().int(),
+  failure: z.object({ message: z.string(), fix: z.string().optional() }).nullable(),
+});
+export type RecordingStatus = z.infer<typeof recordingStatusSchema>;
+
 // ---- streams -------------------------------------------------------------------------------------
 
 /**
@@ -210,6 +267,71 @@ export const studioMethods = {
     ]),
     result: z.object({ episode_id: z.number().int().nullable() }),
   }),
+  'rig.status': method({
+    summary: 'Devices (connected, errors with fixes), control loop health and e-stop state.',
+    params: empty,
+    result: rigStatusSchema,
+  }),
+  'rig.start': method({
+    summary: 'Connect the rig devices and start the control loop (the studio starts them by itself at launch).',
+    params: empty,
+    result: rigStatusSchema,
+  }),
+  'rig.stop': method({
+    summary: 'Stop the control loop and disconnect the devices (an episode being recorded is stopped first).',
+    params: empty,
+    result: rigStatusSchema,
+  }),
+  'sim.reset': method({
+    summary: 'A new simulated scene (cube pose and colour, target) from a seed; sim rigs only.',
+    params: z.strictObject({ seed: z.number().int().min(0).max(0xffffffff).optional() }),
+    result: z.object({ seed: z.number().int() }),
+  }),
+  'teleop.keys': method({
+    summary: 'The keyboard keys held right now (KeyboardEvent.code values), sent on every change.',
+    params: z.strictObject({ keys: z.array(z.string().max(32)).max(32) }),
+    result: z.object({}),
+  }),
+  'control.estop': method({
+    summary: 'Emergency stop: zero motion within one control cycle, latched until released.',
+    params: empty,
+    result: z.object({ estopped: z.boolean() }),
+  }),
+  'control.release': method({
+    summary: 'Release the e-stop.',
+    params: empty,
+    result: z.object({ estopped: z.boolean() }),
+  }),
+  'recording.status': method({
+    summary: 'Where the recording lifecycle is, with per-stream sample, dropped and late counts.',
+    params: empty,
+    result: recordingStatusSchema,
+  }),
+  'recording.start': method({
+    summary: 'Start recording an episode (opens a session on the first one).',
+    params: z.strictObject({ task: z.string().max(2000).optional(), operator: z.string().max(200).optional() }),
+    result: z.object({ episode_id: z.number().int() }),
+  }),
+  'recording.stop': method({
+    summary: 'Stop recording; the episode then waits to be saved or discarded.',
+    params: empty,
+    result: recordingStatusSchema,
+  }),
+  'recording.save': method({
+    summary: 'Save the stopped (or still recording) episode with an outcome; starts the reset phase.',
+    params: z.strictObject({ outcome: outcomeSchema.optional() }),
+    result: z.object({ episode_id: z.number().int() }),
+  }),
+  'recording.discard': method({
+    summary: 'Discard the current episode.',
+    params: empty,
+    result: z.object({ episode_id: z.number().int() }),
+  }),
+  'recording.rerecord': method({
+    summary: 'Discard the current episode and start again with the same task.',
+    params: empty,
+    result: z.object({ episode_id: z.number().int() }),
+  }),
   'stream.subscribe': method({
     summary: 'Start receiving binary frames of a stream on this connection.',
     params: z.strictObject({ stream: streamNameSchema }),
@@ -235,6 +357,12 @@ export type Result<M extends MethodName> = z.output<StudioMethods[M]['result']>;
 
 export const studioEvents = {
   'core.status': coreStatusSchema,
+  /** At display rate (about 30 Hz) while the rig runs. */
+  'robot.state': robotStateSchema,
+  /** On every change, and about 4 Hz while recording. */
+  'recording.status': recordingStatusSchema,
+  /** On every change of device or control state. */
+  'rig.status': rigStatusSchema,
 } as const;
 export type StudioEvents = typeof studioEvents;
 export type EventName = keyof StudioEvents;
