@@ -1,6 +1,7 @@
 import type { SafetyConfig } from '../../shared/rig/rigConfig';
 import type { Unsubscribe } from '../../shared/api/transport';
-import type { Arm, ArmCommand, Clock, Gripper, GripperCommand, SentAction, Teleop } from '../devices/types';
+import { rotationErrorAxisAngle, rotationFromAxisAngle, rotationFromQuaternion, rotationMultiply } from '../devices/kinematics/rotation';
+import type { Arm, ArmCommand, Clock, Gripper, GripperCommand, SentAction, Teleop, Vec3 } from '../devices/types';
 import { limitArmCommand, limitGripperCommand } from './safety';
 import { DEFAULT_MAPPER, mapTeleop, type MapperConfig, type MappedIntent } from './teleopMapper';
 
@@ -12,7 +13,7 @@ export interface CycleRecord {
   intent: MappedIntent | null;
   /** After the safety layer. */
   safe: SentAction<ArmCommand>;
-  /** What the arm driver reports it really sent (its own clipping included). */
+  /** What the arm really took: the driver's own clipping on top of safety's, with every reason. */
   executed: SentAction<ArmCommand>;
   gripper: SentAction<GripperCommand> | null;
   estopped: boolean;
@@ -28,17 +29,34 @@ export interface ControlLoopOptions {
   clock: Clock;
   /** Gripper closing force for teleop grasps. */
   grasp_force_n?: number;
+  /** Joint limits, for joint-space teleop (leader arms). */
+  q_min_rad?: readonly number[];
+  q_max_rad?: readonly number[];
+}
+
+interface Prepared {
+  t_ns: bigint;
+  teleopAgeMs: number | null;
+  intent: MappedIntent | null;
+  requested: ArmCommand;
+  safe: SentAction<ArmCommand>;
 }
 
 export interface LoopStats {
   cycles: number;
+  /** Commands replaced by a newer one before they could be sent. */
+  superseded: number;
   /** |actual start − scheduled start| of each cycle, in ms. */
   jitter_ms_p50: number;
   jitter_ms_p99: number;
   overruns: number;
 }
 
-const ZERO: ArmCommand = { kind: 'ee_delta', translation_m: [0, 0, 0], rotation_axis_angle_rad: [0, 0, 0] };
+const ZERO_DELTA: Extract<ArmCommand, { kind: 'ee_delta' }> = { kind: 'ee_delta', translation_m: [0, 0, 0], rotation_axis_angle_rad: [0, 0, 0] };
+const ZERO: ArmCommand = ZERO_DELTA;
+/** How far the commanded target may run ahead of the measured end effector. */
+const MAX_LEAD_M = 0.05;
+const MAX_LEAD_RAD = 0.3;
 
 /**
  * The teleop control loop: read teleop → one shared mapper → safety → send → hand the cycle to
@@ -55,6 +73,13 @@ export class ControlLoop {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly jitters: number[] = [];
   private overruns = 0;
+  private superseded = 0;
+  private inflight = false;
+  /** Where Cartesian teleop wants the end effector; follows the arm when idle, e-stopped or joint-driven. */
+  private target: { position: Vec3; rotation: number[] } | null = null;
+  private pending: { prepared: Prepared; resolve: (record: CycleRecord | null) => void } | undefined;
+  /** Failures of a cycle running on the schedule (a device that stopped answering). */
+  onError: ((error: Error) => void) | undefined;
   readonly period_s: number;
 
   constructor(private readonly options: ControlLoopOptions) {
@@ -80,32 +105,106 @@ export class ControlLoop {
     this.estopped = false;
   }
 
-  async cycle(): Promise<CycleRecord> {
-    const { arm, gripper, teleop, safety, clock } = this.options;
+  /**
+   * One control step. The command goes out at once unless the previous one is still on its way (a
+   * busy simulator, a slow link); then it waits in a one-deep mailbox where a newer command replaces
+   * it, as a real-time controller keeps only the newest target. Resolves with the cycle's record
+   * when sent, or null when a newer cycle superseded it.
+   */
+  cycle(): Promise<CycleRecord | null> {
+    const prepared = this.prepare();
+    if (this.inflight) {
+      if (this.pending !== undefined) {
+        this.superseded += 1;
+        this.pending.resolve(null);
+      }
+      return new Promise((resolve) => {
+        this.pending = { prepared, resolve };
+      });
+    }
+    return this.send(prepared);
+  }
+
+  /**
+   * Cartesian teleop drives a target pose that moves at the operator's (limited) speed; the arm is
+   * commanded towards it, never more than MAX_LEAD away. Sending bare per-period deltas from the
+   * measured pose would make the speed depend on the controller's tracking lag. Leader arms (GELLO)
+   * send joint targets, which go to the arm directly after the joint limits.
+   */
+  private prepare(): Prepared {
+    const { arm, teleop, safety, clock } = this.options;
     const t_ns = clock.now_ns();
     const armState = arm.latest();
     const input = teleop.latest();
     const teleopAgeMs = input === undefined ? null : Number(t_ns - input.capture_ns) / 1e6;
-    const intent = input !== undefined && armState !== undefined ? mapTeleop(input, armState.ee_quaternion_wxyz, this.period_s, this.options.mapper ?? DEFAULT_MAPPER) : null;
-    const requested = intent?.arm ?? ZERO;
-    const safe = limitArmCommand(requested, safety, {
+    const context = {
       period_s: this.period_s,
-      ee_position_m: armState?.ee_position_m ?? [0, 0, 0],
       ...(armState !== undefined ? { q_rad: armState.q_rad } : {}),
+      ...(this.options.q_min_rad !== undefined ? { q_min_rad: this.options.q_min_rad } : {}),
+      ...(this.options.q_max_rad !== undefined ? { q_max_rad: this.options.q_max_rad } : {}),
       // No teleop input at all is as stale as it gets.
       teleop_age_ms: teleopAgeMs ?? Number.POSITIVE_INFINITY,
       estopped: this.estopped,
-    });
-    if (armState === undefined && !safe.clip_reasons.includes('e-stop engaged')) {
-      safe.sent = ZERO;
-      safe.clipped = true;
-      safe.clip_reasons.push('no arm state yet');
+    };
+    if (armState === undefined) {
+      this.target = null;
+      return { t_ns, teleopAgeMs, intent: null, requested: ZERO, safe: { requested: ZERO, sent: ZERO, clipped: true, clip_reasons: [this.estopped ? 'e-stop engaged' : 'no arm state yet'] } };
     }
-    const executed = await arm.sendAction(safe.sent);
-    const gripperResult = await this.driveGripper(gripper, intent?.gripper, teleopAgeMs);
-    const record: CycleRecord = { t_ns, index: this.index++, teleop_age_ms: teleopAgeMs, intent, safe, executed: { ...executed, requested }, gripper: gripperResult, estopped: this.estopped };
-    for (const listener of this.listeners) listener(record);
-    return record;
+    if (input?.q_rad !== undefined) {
+      const requested: ArmCommand = { kind: 'joint_position', q_rad: input.q_rad };
+      const intent: MappedIntent = { arm: ZERO_DELTA, ...(input.gripper !== undefined ? { gripper: input.gripper } : {}) };
+      this.target = null;
+      return { t_ns, teleopAgeMs, intent, requested, safe: limitArmCommand(requested, safety, { ...context, ee_position_m: armState.ee_position_m }) };
+    }
+    const measured = { position: armState.ee_position_m, rotation: rotationFromQuaternion(armState.ee_quaternion_wxyz) };
+    if (this.target === null || this.estopped) this.target = { position: [...measured.position], rotation: measured.rotation };
+    const target = this.target;
+    const intent = input !== undefined ? mapTeleop(input, armState.ee_quaternion_wxyz, this.period_s, this.options.mapper ?? DEFAULT_MAPPER) : null;
+    const requested = intent?.arm ?? ZERO_DELTA;
+    // Speed, workspace box, staleness and the e-stop act on how the target moves.
+    const step = limitArmCommand(requested, safety, { ...context, ee_position_m: target.position });
+    const reasons = [...step.clip_reasons];
+    if (step.sent.kind === 'ee_delta') {
+      const { translation_m, rotation_axis_angle_rad } = step.sent;
+      target.position = [target.position[0] + translation_m[0], target.position[1] + translation_m[1], target.position[2] + translation_m[2]];
+      target.rotation = rotationMultiply(rotationFromAxisAngle(rotation_axis_angle_rad), target.rotation);
+    }
+    let lead: Vec3 = [target.position[0] - measured.position[0], target.position[1] - measured.position[1], target.position[2] - measured.position[2]];
+    const leadNorm = Math.hypot(...lead);
+    if (leadNorm > MAX_LEAD_M) {
+      lead = [(lead[0] * MAX_LEAD_M) / leadNorm, (lead[1] * MAX_LEAD_M) / leadNorm, (lead[2] * MAX_LEAD_M) / leadNorm];
+      target.position = [measured.position[0] + lead[0], measured.position[1] + lead[1], measured.position[2] + lead[2]];
+      reasons.push('target too far ahead of the arm');
+    }
+    let turn = rotationErrorAxisAngle(target.rotation, measured.rotation);
+    const turnNorm = Math.hypot(...turn);
+    if (turnNorm > MAX_LEAD_RAD) {
+      turn = [(turn[0] * MAX_LEAD_RAD) / turnNorm, (turn[1] * MAX_LEAD_RAD) / turnNorm, (turn[2] * MAX_LEAD_RAD) / turnNorm];
+      target.rotation = rotationMultiply(rotationFromAxisAngle(turn), measured.rotation);
+      reasons.push('target turned too far ahead of the arm');
+    }
+    const sent: ArmCommand = { kind: 'ee_delta', translation_m: lead, rotation_axis_angle_rad: turn };
+    return { t_ns, teleopAgeMs, intent, requested, safe: { requested, sent, clipped: reasons.length > 0, clip_reasons: reasons } };
+  }
+
+  private async send(prepared: Prepared): Promise<CycleRecord> {
+    this.inflight = true;
+    try {
+      const { t_ns, teleopAgeMs, intent, requested } = prepared;
+      // An e-stop that arrived while this command waited wins over it.
+      const safe = this.estopped && !prepared.safe.clip_reasons.includes('e-stop engaged') ? { requested, sent: ZERO, clipped: true, clip_reasons: ['e-stop engaged'] } : prepared.safe;
+      const driver = await this.options.arm.sendAction(safe.sent);
+      const executed: SentAction<ArmCommand> = { requested, sent: driver.sent, clipped: safe.clipped || driver.clipped, clip_reasons: [...safe.clip_reasons, ...driver.clip_reasons] };
+      const gripperResult = await this.driveGripper(this.options.gripper, intent?.gripper, teleopAgeMs);
+      const record: CycleRecord = { t_ns, index: this.index++, teleop_age_ms: teleopAgeMs, intent, safe, executed, gripper: gripperResult, estopped: this.estopped };
+      for (const listener of this.listeners) listener(record);
+      return record;
+    } finally {
+      this.inflight = false;
+      const next = this.pending;
+      this.pending = undefined;
+      if (next !== undefined) void this.send(next.prepared).then(next.resolve, () => next.resolve(null));
+    }
   }
 
   /** Runs cycles at `rate_hz` until `stop()`, scheduling each from the ideal grid so errors never accumulate. */
@@ -114,21 +213,21 @@ export class ControlLoop {
     this.running = true;
     const periodNs = BigInt(Math.round(this.period_s * 1e9));
     let next = this.options.clock.now_ns();
-    const fire = async () => {
+    const fire = () => {
       if (!this.running) return;
       const now = this.options.clock.now_ns();
       this.jitters.push(Math.abs(Number(now - next)) / 1e6);
       if (this.jitters.length > 10_000) this.jitters.splice(0, 5_000);
-      await this.cycle();
+      void this.cycle().catch((error: unknown) => this.onError?.(error as Error));
       next += periodNs;
       const after = this.options.clock.now_ns();
       if (after > next) {
         this.overruns += 1;
         while (next < after) next += periodNs;
       }
-      if (this.running) this.timer = setTimeout(() => void fire(), Number(next - after) / 1e6);
+      if (this.running) this.timer = setTimeout(fire, Number(next - after) / 1e6);
     };
-    void fire();
+    fire();
   }
 
   stop(): void {
@@ -139,7 +238,7 @@ export class ControlLoop {
   stats(): LoopStats {
     const sorted = [...this.jitters].sort((a, b) => a - b);
     const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
-    return { cycles: this.index, jitter_ms_p50: at(0.5), jitter_ms_p99: at(0.99), overruns: this.overruns };
+    return { cycles: this.index, superseded: this.superseded, jitter_ms_p50: at(0.5), jitter_ms_p99: at(0.99), overruns: this.overruns };
   }
 
   /** Sends the gripper only on a change of intent (open ↔ closed), never for stale input. */

@@ -99,6 +99,7 @@ export class RigRuntime {
       const rate = typeof rig.config.arm.control_hz === 'number' ? rig.config.arm.control_hz : 100;
       const loop = new ControlLoop({ arm: devices.arm, ...(devices.gripper !== undefined ? { gripper: devices.gripper } : {}), teleop, safety: rig.config.safety, rate_hz: rate, clock });
       this.loop = loop;
+      loop.onError = (error) => log.warn(`control cycle failed: ${error.message}`);
       this.writer = startWriterThread({ dataDir: this.options.dataDir, appVersion: this.options.appVersion });
       const recorder = new Recorder({ writer: this.writer, clock });
       this.recorder = recorder;

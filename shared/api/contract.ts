@@ -288,7 +288,7 @@ export const studioMethods = {
     result: z.object({ seed: z.number().int() }),
   }),
   'teleop.keys': method({
-    summary: 'The keyboard keys held right now (KeyboardEvent.code values), sent on every change.',
+    summary: 'The keyboard keys held right now (KeyboardEvent.code values): send on every change and every 50 ms while any is held; input older than the rig\'s teleop_timeout_ms stops the arm.',
     params: z.strictObject({ keys: z.array(z.string().max(32)).max(32) }),
     result: z.object({}),
   }),
