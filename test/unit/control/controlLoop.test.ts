@@ -2,9 +2,9 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { rigConfigSchema } from '../../../shared/rig/rigConfig';
 import { ControlLoop } from '../../../main/control/controlLoop';
 import { createDeviceRegistry } from '../../../main/devices/catalog';
-import { KeyboardTeleop } from '../../../main/devices/keyboard/keyboardTeleop';
+import type { KeyboardTeleop } from '../../../main/devices/keyboard/keyboardTeleop';
 import { createRigDevices, type RigDevices } from '../../../main/devices/rigDevices';
-import { SimArm } from '../../../main/devices/sim/simArm';
+import type { SimArm } from '../../../main/devices/sim/simArm';
 import simRig from '../../../rigs/sim.json';
 import { ManualClock } from '../../support/manualClock';
 
