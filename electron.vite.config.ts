@@ -16,6 +16,8 @@ export default defineConfig({
           simWorker: resolve('main/sim/worker.ts'),
           // The recording store writer's thread (main/recording/writerWorker.ts).
           recordingWriter: resolve('main/recording/writerWorker.ts'),
+          // One dataset export per thread (main/export/exportWorker.ts).
+          exportWorker: resolve('main/export/exportWorker.ts'),
         },
       },
     },

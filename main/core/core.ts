@@ -9,7 +9,9 @@ import { checkRigText, resolveRig } from '../config/loadRig';
 import { openStore, type Store } from '../store/database';
 import { EpisodeStore } from '../store/episodeStore';
 import { episodeHandlers } from '../api/handlers/episodes';
+import { exportHandlers, exportJobPayload } from '../api/handlers/export';
 import { liveHandlers } from '../api/handlers/live';
+import { ExportService } from '../export/exportService';
 import { systemClock } from '../devices/types';
 import { RigRuntime } from '../runtime/rigRuntime';
 import { EventBus } from './eventBus';
@@ -66,6 +68,7 @@ export function startCore(options: CoreOptions): Core {
   const store = openStore({ dataDir: options.dataDir, appVersion: APP_VERSION });
   const events = new EventBus();
   const streams = new StreamHub();
+  const exports = new ExportService(options.dataDir, (job) => events.emit('export.progress', exportJobPayload(job)));
   const runtime = new RigRuntime({ rig, dataDir: options.dataDir, appVersion: APP_VERSION, clock: systemClock, events, streams, log });
 
   const handlers: Handlers = {
@@ -99,6 +102,7 @@ export function startCore(options: CoreOptions): Core {
     },
     ...episodeHandlers(new EpisodeStore(store.db)),
     ...liveHandlers(runtime),
+    ...exportHandlers(exports),
   };
   const sinks = new Map<string, StreamSink>();
   const router = new StudioRouter(handlers, log);
@@ -137,6 +141,7 @@ export function startCore(options: CoreOptions): Core {
       closing ??= (async () => {
         events.emit('core.status', { state: 'stopping', message: 'the studio core is shutting down' });
         await runtime.close();
+        await exports.close();
         store.close();
         log.info('core closed');
       })();

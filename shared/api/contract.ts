@@ -173,6 +173,71 @@ export const recordingStatusSchema = z.object({
 });
 export type RecordingStatus = z.infer<typeof recordingStatusSchema>;
 
+// ---- export -----------------------------------------------------------------------------------
+
+export const exportFormats = ['lerobot', 'lerobot-v2.1', 'robomimic', 'gwm'] as const;
+
+export const exportRequestSchema = z.strictObject({
+  format: z.enum(exportFormats),
+  /** The dataset directory (or robomimic .hdf5 file) to create; must not exist yet. */
+  out: z.string().min(1),
+  selection: z
+    .strictObject({
+      episode_ids: z.array(z.number().int()).optional(),
+      outcomes: z.array(outcomeSchema).optional(),
+      tags: z.array(z.string()).optional(),
+      exclude_tags: z.array(z.string()).optional(),
+      tasks: z.array(z.string()).optional(),
+      operators: z.array(z.string()).optional(),
+      from_unix_ms: z.number().optional(),
+      to_unix_ms: z.number().optional(),
+      include_interrupted: z.boolean().optional(),
+    })
+    .optional(),
+  cameras: z.array(z.string()).optional(),
+  fps: z.number().positive().max(1000).optional(),
+  valid_fraction: z.number().min(0).max(0.9).optional(),
+  vcodec: z.enum(['libsvtav1', 'h264']).optional(),
+  depth: z.boolean().optional(),
+  dry_run: z.boolean().optional(),
+});
+export type ExportRequest = z.infer<typeof exportRequestSchema>;
+
+export const exportJobSchema = z.object({
+  id: z.number().int(),
+  format: z.enum(exportFormats),
+  out: z.string(),
+  state: z.enum(['running', 'done', 'failed', 'cancelled']),
+  progress: z
+    .object({
+      phase: z.enum(['planning', 'episodes', 'finalizing', 'done']),
+      done_frames: z.number(),
+      total_frames: z.number(),
+      done_episodes: z.number(),
+      total_episodes: z.number(),
+      elapsed_s: z.number(),
+      eta_s: z.number().nullable(),
+      episode_id: z.number().nullable(),
+    })
+    .nullable(),
+  summary: z
+    .object({
+      dry_run: z.boolean(),
+      fps: z.number(),
+      cameras: z.array(z.string()),
+      episodes: z.array(z.object({ id: z.number(), task: z.string(), outcome: z.string(), split: z.enum(['train', 'valid']), frames: z.number(), duration_s: z.number() })),
+      total_frames: z.number(),
+      tasks: z.array(z.string()),
+      bytes: z.number(),
+      elapsed_s: z.number(),
+      real_time_factor: z.number(),
+      warnings: z.array(z.string()),
+    })
+    .nullable(),
+  error: z.object({ code: z.string(), message: z.string(), fix: z.string().optional() }).nullable(),
+});
+export type ExportJob = z.infer<typeof exportJobSchema>;
+
 // ---- streams -------------------------------------------------------------------------------------
 
 /**
@@ -332,6 +397,21 @@ export const studioMethods = {
     params: empty,
     result: z.object({ episode_id: z.number().int() }),
   }),
+  'export.start': method({
+    summary: 'Start an export (or a dry run that only plans it) in the background; progress comes as export.progress events.',
+    params: exportRequestSchema,
+    result: exportJobSchema,
+  }),
+  'export.cancel': method({
+    summary: 'Cancel a running export; nothing that looks complete is left behind.',
+    params: z.strictObject({ id: z.number().int() }),
+    result: exportJobSchema,
+  }),
+  'export.list': method({
+    summary: 'Exports started since the studio launched, with their state.',
+    params: empty,
+    result: z.object({ exports: z.array(exportJobSchema) }),
+  }),
   'stream.subscribe': method({
     summary: 'Start receiving binary frames of a stream on this connection.',
     params: z.strictObject({ stream: streamNameSchema }),
@@ -363,6 +443,8 @@ export const studioEvents = {
   'recording.status': recordingStatusSchema,
   /** On every change of device or control state. */
   'rig.status': rigStatusSchema,
+  /** Progress (about every episode and frame batch) and the end of an export. */
+  'export.progress': exportJobSchema,
 } as const;
 export type StudioEvents = typeof studioEvents;
 export type EventName = keyof StudioEvents;
