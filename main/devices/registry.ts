@@ -51,7 +51,10 @@ export class DeviceRegistry {
         fix: `Use one of: ${this.types(kind).join(', ') || '(none registered)'}.`,
       });
     }
-    const { type: _type, ...options } = entry;
+    // `button_actions` on a teleop entry belongs to the runtime (buttons → studio actions), not the driver.
+    const { type: _type, ...rest } = entry;
+    const options: Record<string, unknown> = { ...rest };
+    if (kind === 'teleop') delete options.button_actions;
     const parsed = factory.options.safeParse(options);
     if (!parsed.success) {
       const issues = issuesOf(parsed.error).map((issue) => ({ ...issue, path: `${where}.${issue.path}` }));

@@ -1,4 +1,5 @@
 import type { RecordingStatus, RigSnapshot, RigStatus, RobotState } from '../../shared/api/contract';
+import type { buttonActions } from '../../shared/rig/rigConfig';
 import { StudioError } from '../../shared/api/errors';
 import type { StreamHub } from '../api/streamHub';
 import { ControlLoop, type CycleRecord } from '../control/controlLoop';
@@ -50,6 +51,7 @@ export class RigRuntime {
   private readonly unsubscribes: (() => void)[] = [];
   private readonly lastPreviewNs = new Map<string, bigint>();
   private starting: Promise<RigStatus> | undefined;
+  private readonly buttonsDown = new Map<Teleop, Record<string, boolean>>();
 
   constructor(private readonly options: RigRuntimeOptions) {}
 
@@ -167,6 +169,8 @@ export class RigRuntime {
   teleopKeys(keys: readonly string[]): void {
     if (this.keyboard === undefined) throw new StudioError({ code: 'failed_precondition', message: 'the rig has no keyboard teleop device', fix: 'Add { "type": "keyboard" } to the rig config\'s "teleop" list.' });
     this.keyboard.setHeldKeys(keys, this.options.clock.now_ns());
+    // Key presses can be shorter than a control cycle: look for mapped keys on every message too.
+    this.checkButtons();
   }
 
   async estop(): Promise<boolean> {
@@ -257,8 +261,51 @@ export class RigRuntime {
     return { devices: this.devices, loop: this.loop, recorder: this.recorder, tap: this.tap };
   }
 
+  /** Rising edges of mapped teleop buttons become studio actions (e.g. a SpaceMouse button as e-stop). */
+  private checkButtons(): void {
+    const devices = this.devices;
+    if (devices === undefined) return;
+    devices.teleop.forEach((device, i) => {
+      const actions = this.options.rig.config.teleop[i]?.button_actions;
+      const buttons = device.latest()?.buttons;
+      if (actions === undefined || buttons === undefined) return;
+      const before = this.buttonsDown.get(device) ?? {};
+      this.buttonsDown.set(device, { ...buttons });
+      for (const [button, action] of Object.entries(actions)) {
+        if (buttons[button] === true && before[button] !== true) void this.runAction(action).catch((error: Error) => this.options.log.warn(`${device.name} ${button} → ${action}: ${error.message}`));
+      }
+    });
+  }
+
+  private async runAction(action: (typeof buttonActions)[number]): Promise<void> {
+    const phase = this.recorder?.status().phase;
+    switch (action) {
+      case 'estop':
+        await this.estop();
+        return;
+      case 'release_estop':
+        this.releaseEstop();
+        return;
+      case 'toggle_recording':
+        if (phase === 'recording') await this.stopRecording();
+        else if (phase === 'idle' || phase === 'resetting') await this.startRecording(undefined, undefined);
+        return;
+      case 'save_success':
+      case 'save_failure':
+        await this.saveRecording(action === 'save_success' ? 'success' : 'failure');
+        return;
+      case 'discard':
+        await this.discardRecording();
+        return;
+      case 'rerecord':
+        await this.rerecord();
+        return;
+    }
+  }
+
   private onCycle(cycle: CycleRecord): void {
     this.lastCycle = cycle;
+    this.checkButtons();
     if (cycle.intent?.gripper !== undefined) this.gripperIntent = cycle.intent.gripper;
     const recorder = this.recorder;
     const tap = this.tap;

@@ -38,6 +38,10 @@ export const intrinsicsSchema = z.object({
 });
 export type Intrinsics = z.infer<typeof intrinsicsSchema>;
 
+/** What a teleop device's buttons can do besides driving the arm (rig config `teleop[i].button_actions`). */
+export const buttonActions = ['estop', 'release_estop', 'toggle_recording', 'save_success', 'save_failure', 'discard', 'rerecord'] as const;
+export const buttonActionsSchema = z.record(z.string(), z.enum(buttonActions));
+
 export const cameraConfigSchema = z.looseObject({
   type: deviceType,
   name: z.string().regex(/^[a-z][a-z0-9_]*$/, { message: 'camera name is snake_case, e.g. "front" or "wrist"' }),
@@ -81,7 +85,7 @@ export const rigConfigSchema = z
     description: z.string().optional(),
     arm: deviceConfigSchema,
     gripper: deviceConfigSchema.optional(),
-    teleop: z.array(deviceConfigSchema),
+    teleop: z.array(deviceConfigSchema.extend({ button_actions: buttonActionsSchema.optional() })),
     cameras: z.array(cameraConfigSchema),
     safety: safetyConfigSchema,
     recording: recordingConfigSchema,

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { EventName, EventPayload, RobotState } from '../../../shared/api/contract';
@@ -95,6 +95,29 @@ describe('live rig runtime (simulated rig, real time)', () => {
     await call('rig.stop');
     expect((await call('rig.status')).state).toBe('stopped');
   }, 60_000);
+
+  test('teleop buttons mapped in the rig config trigger studio actions: e-stop and recording', async () => {
+    const dir = tempDir();
+    const path = smallSimRig(dir);
+    const rig = JSON.parse(readFileSync(path, 'utf8')) as Record<string, any>;
+    rig.teleop = [{ type: 'keyboard', button_actions: { KeyX: 'estop', KeyT: 'toggle_recording' } }];
+    writeFileSync(path, JSON.stringify(rig));
+    core = startTestCore(join(dir, 'data'), { rigPath: path });
+    await call('rig.start');
+    const estopped = nextEvent('rig.status', (status) => status.control.estopped);
+    await call('teleop.keys', { keys: ['KeyX'] });
+    await estopped;
+    await call('control.release');
+    const recording = nextEvent('recording.status', (status) => status.phase === 'recording');
+    await call('teleop.keys', { keys: ['KeyT'] });
+    expect((await recording).episode_id).not.toBeNull();
+    // Held is not pressed again: only the next press stops it.
+    await call('teleop.keys', { keys: ['KeyT'] });
+    await call('teleop.keys', { keys: [] });
+    const stopped = nextEvent('recording.status', (status) => status.phase === 'stopped');
+    await call('teleop.keys', { keys: ['KeyT'] });
+    await stopped;
+  }, 30_000);
 
   test('a rig that cannot start reports why, and calls that need it say so', async () => {
     const dir = tempDir();
