@@ -43,13 +43,16 @@ export interface DeoxysSimServerEvents {
   arm_restarted: [];
   /** A command that failed to parse, or a deoxys rule that refused it. */
   refused: [string];
-  /** The arm state just published (count since start). */
-  state_published: [number];
+  /** The arm state just published: its frame counter and its `time` (s since the server started). */
+  state_published: [number, number];
+  /** The gripper state just published: its `time` (s since the server started). */
+  gripper_state_published: [number];
 }
 
 interface ArmNode {
   statePub: Publisher;
   commandSub: Subscriber;
+  /** The node's command poll timer. */
   timers: NodeJS.Timeout[];
   started: boolean;
   emptyPolls: number;
@@ -66,26 +69,46 @@ interface GripperNode {
   pending: SimGripperTarget[];
 }
 
-async function bindWithRetry(socket: Publisher, endpoint: string): Promise<void> {
+/** A port the simulated NUC could not bind because something else holds it. */
+export class PortInUseError extends Error {
+  constructor(readonly endpoint: string, readonly port: number) {
+    super(`port ${port} is already in use (binding ${endpoint})`);
+    this.name = 'PortInUseError';
+  }
+}
+
+/** Binds a new PUB at `endpoint`; on failure the socket is closed again. */
+async function bindPublisher(endpoint: string, port: number): Promise<Publisher> {
+  const socket = new Publisher({ linger: 0 });
   // A port released by a closed socket may take a moment to be free again (node restart).
   for (let attempt = 0; ; attempt++) {
     try {
       await socket.bind(endpoint);
-      return;
+      return socket;
     } catch (error) {
-      if (attempt >= 40 || (error as { code?: string }).code !== 'EADDRINUSE') throw error;
+      const inUse = (error as { code?: string }).code === 'EADDRINUSE';
+      if (attempt >= 40 || !inUse) {
+        socket.close();
+        throw inUse ? new PortInUseError(endpoint, port) : error;
+      }
       await delay(25);
     }
   }
 }
 
-/** Calls `tick` every `period_ms` on an absolute schedule (no drift); the live timer sits in `timers`. */
+/**
+ * Calls `tick` every `period_ms` on an absolute schedule (no drift); the live timer sits in `timers`.
+ * Ticks missed while the event loop was blocked are skipped, not fired in a burst (a real-time PC's
+ * thread that wakes up late publishes once, late).
+ */
 function every(period_ms: number, tick: () => void, timers: NodeJS.Timeout[]): void {
   const start = performance.now();
   let count = 0;
   const schedule = () => {
     count++;
-    const wait = Math.max(0, start + count * period_ms - performance.now());
+    const now = performance.now();
+    if (start + count * period_ms < now - period_ms) count = Math.ceil((now - start) / period_ms);
+    const wait = Math.max(0, start + count * period_ms - now);
     const timer = setTimeout(() => {
       const index = timers.indexOf(timer);
       if (index < 0) return;
@@ -105,6 +128,10 @@ export class DeoxysSimServer extends EventEmitter<DeoxysSimServerEvents> {
   private arm: ArmNode | undefined;
   private gripper: GripperNode | undefined;
   private gripperTimers: NodeJS.Timeout[] = [];
+  /** The robot's own 100 Hz step: it keeps running (holding still) while the arm node restarts. */
+  private physicsTimers: NodeJS.Timeout[] = [];
+  /** Set when the arm node stops: the next physics step holds the arm where it is. */
+  private holdWhileDown = false;
   private closed = false;
   private frame = 0n;
   private statesPaused = false;
@@ -129,8 +156,20 @@ export class DeoxysSimServer extends EventEmitter<DeoxysSimServerEvents> {
   }
 
   async start(): Promise<void> {
-    await this.startArmNode();
-    await this.startGripperNode();
+    try {
+      await this.startArmNode();
+      await this.startGripperNode();
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+    let last_ns = this.clock.now_ns();
+    every(1000 / this.opts.state_rate_hz, () => {
+      const now_ns = this.clock.now_ns();
+      const dt_s = Number(now_ns - last_ns) / 1e9;
+      last_ns = now_ns;
+      this.stepAndPublish(dt_s);
+    }, this.physicsTimers);
   }
 
   /** Stops publishing arm state (a cable pulled out), without stopping the node. */
@@ -149,29 +188,31 @@ export class DeoxysSimServer extends EventEmitter<DeoxysSimServerEvents> {
   // ---- arm node (franka_control_node.cpp) ----------------------------------------------------------
 
   private async startArmNode(): Promise<void> {
-    const statePub = new Publisher({ linger: 0 });
-    await bindWithRetry(statePub, `tcp://${this.opts.bind_ip}:${this.ports.PUB_PORT}`);
+    const statePub = await bindPublisher(`tcp://${this.opts.bind_ip}:${this.ports.PUB_PORT}`, this.ports.PUB_PORT);
     const commandSub = new Subscriber({ linger: 0, conflate: true, receiveTimeout: 0, reconnectInterval: 20 });
     commandSub.connect(`tcp://${this.opts.pc_ip}:${this.ports.SUB_PORT}`);
     commandSub.subscribe();
     const node: ArmNode = { statePub, commandSub, timers: [], started: false, emptyPolls: 0, controller: 'NO_CONTROL', pendingArm: { kind: 'hold' }, polling: false };
     this.arm = node;
-    let last_ns = this.clock.now_ns();
-    every(1000 / this.opts.state_rate_hz, () => {
-      const now_ns = this.clock.now_ns();
-      const dt_s = Number(now_ns - last_ns) / 1e9;
-      last_ns = now_ns;
-      this.stepAndPublish(node, dt_s);
-    }, node.timers);
     every(1000 / this.opts.policy_rate_hz, () => void this.poll(node), node.timers);
   }
 
-  private stepAndPublish(node: ArmNode, dt_s: number): void {
-    const arm = node.pendingArm;
-    node.pendingArm = undefined;
+  /** One robot step (arm and hand), then the arm state if the arm node runs. */
+  private stepAndPublish(dt_s: number): void {
+    const node = this.arm;
+    let arm: SimArmTarget | undefined;
+    if (node !== undefined) {
+      arm = node.pendingArm;
+      node.pendingArm = undefined;
+    } else if (this.holdWhileDown) {
+      arm = { kind: 'hold' };
+      this.holdWhileDown = false;
+    }
     const gripper = this.gripper?.pending.shift();
+    // The state's time is the moment physics was brought up to (the tick), not when encoding ended.
+    const time_s = this.time_s();
     this.options.backend.step(dt_s, { ...(arm === undefined ? {} : { arm }), ...(gripper === undefined ? {} : { gripper }) });
-    if (this.statesPaused) return;
+    if (node === undefined || this.statesPaused) return;
     const state = this.options.backend.state().arm;
     this.frame++;
     const flange_from_ee = flangeFromTcp(FRANKA_HAND_TCP.d_m, FRANKA_HAND_TCP.yaw_rad);
@@ -185,12 +226,12 @@ export class DeoxysSimServer extends EventEmitter<DeoxysSimServerEvents> {
       tau_J: state.tau_nm,
       O_F_ext_hat_K: [0, 0, 0, 0, 0, 0],
       robot_mode: node.controller === 'NO_CONTROL' ? RobotMode.Idle : RobotMode.Move,
-      time_s: this.time_s(),
+      time_s,
       frame: this.frame,
     });
     // PUB sends never block; a send still pending (no peer yet) is simply skipped, like a dropped frame.
     node.statePub.send(bytes).catch(() => undefined);
-    this.emit('state_published', Number(this.frame));
+    this.emit('state_published', Number(this.frame), time_s);
   }
 
   private async poll(node: ArmNode): Promise<void> {
@@ -259,6 +300,8 @@ export class DeoxysSimServer extends EventEmitter<DeoxysSimServerEvents> {
     for (const timer of node.timers.splice(0)) clearTimeout(timer);
     node.statePub.close();
     node.commandSub.close();
+    // The robot stops where it is (libfranka's motion ends); physics and the hand go on.
+    this.holdWhileDown = true;
     this.emit('arm_stopped', reason);
     if (this.closed) return;
     this.restarting = (async () => {
@@ -274,8 +317,7 @@ export class DeoxysSimServer extends EventEmitter<DeoxysSimServerEvents> {
   // ---- gripper node (gripper_control_node.cpp) -----------------------------------------------------
 
   private async startGripperNode(): Promise<void> {
-    const statePub = new Publisher({ linger: 0 });
-    await bindWithRetry(statePub, `tcp://${this.opts.bind_ip}:${this.ports.GRIPPER_PUB_PORT}`);
+    const statePub = await bindPublisher(`tcp://${this.opts.bind_ip}:${this.ports.GRIPPER_PUB_PORT}`, this.ports.GRIPPER_PUB_PORT);
     const commandSub = new Subscriber({ linger: 0, conflate: true, reconnectInterval: 20 });
     commandSub.connect(`tcp://${this.opts.pc_ip}:${this.ports.GRIPPER_SUB_PORT}`);
     commandSub.subscribe();
@@ -284,7 +326,9 @@ export class DeoxysSimServer extends EventEmitter<DeoxysSimServerEvents> {
     this.gripper = node;
     every(1000 / this.opts.gripper_rate_hz, () => {
       const state = this.options.backend.state().gripper;
-      node.statePub.send(encodeGripperState({ ...state, temperature_c: 30, time_s: this.time_s() })).catch(() => undefined);
+      const time_s = this.time_s();
+      node.statePub.send(encodeGripperState({ ...state, temperature_c: 30, time_s })).catch(() => undefined);
+      this.emit('gripper_state_published', time_s);
     }, this.gripperTimers);
     void this.receiveGripper(node);
   }
@@ -354,6 +398,7 @@ export class DeoxysSimServer extends EventEmitter<DeoxysSimServerEvents> {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const timer of this.physicsTimers.splice(0)) clearTimeout(timer);
     const arm = this.arm;
     this.arm = undefined;
     if (arm !== undefined) {
