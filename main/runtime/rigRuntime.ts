@@ -139,6 +139,8 @@ export class RigRuntime {
   }
 
   async stop(): Promise<RigStatus> {
+    // A start still connecting devices finishes first, so nothing it creates outlives the stop.
+    if (this.starting !== undefined) await this.starting;
     if (this.recorder !== undefined) {
       const phase = this.recorder.status().phase;
       if (phase === 'recording') await this.recorder.stopEpisode();

@@ -11,6 +11,7 @@ const TRIALS = 10;
 interface Progress {
   received_ns: bigint;
   id: number;
+  steps: number;
   last_t_ns: bigint;
 }
 
@@ -63,35 +64,38 @@ describe('recording survives SIGKILL', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const progress: Progress[] = [];
+      // Kill after a random amount of recording, counted in control steps (an episode is about 93),
+      // so the kill lands mid-episode or a few episodes in whatever the machine's speed.
+      const killAtStep = Math.floor(5 + random() * 280);
+      let completedSteps = 0;
       const savedThisTrial: number[] = [];
       let stderr = '';
       let buffered = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const exited = new Promise<NodeJS.Signals | null>((done) => child.once('exit', (_code, signal) => done(signal)));
       const started = new Promise<void>((ready, fail) => {
+        // Resolves when the child has recorded `killAtStep` control steps.
         child.stdout.on('data', (chunk: Buffer) => {
           buffered += chunk.toString();
           let newline: number;
           while ((newline = buffered.indexOf('\n')) >= 0) {
-            const line = JSON.parse(buffered.slice(0, newline)) as { progress?: { id: number; last_t_ns: string }; id?: number };
+            const line = JSON.parse(buffered.slice(0, newline)) as { progress?: { id: number; steps: number; last_t_ns: string }; id?: number; steps?: number };
             buffered = buffered.slice(newline + 1);
             if (line.progress !== undefined) {
-              progress.push({ received_ns: process.hrtime.bigint(), id: line.progress.id, last_t_ns: BigInt(line.progress.last_t_ns) });
-              ready();
+              progress.push({ received_ns: process.hrtime.bigint(), id: line.progress.id, steps: line.progress.steps, last_t_ns: BigInt(line.progress.last_t_ns) });
+              if (completedSteps + line.progress.steps >= killAtStep) ready();
             } else if (line.id !== undefined) {
               // Saved and committed before this line was printed.
               saved.set(line.id, fingerprint(dbPath, line.id));
               savedThisTrial.push(line.id);
               savedByChildren++;
+              completedSteps += line.steps ?? 0;
             }
           }
         });
         void exited.then(() => fail(new Error(`recorder exited before recording (trial ${trial}):\n${stderr}`)));
       });
       await started;
-      // The kill lands anywhere from mid-first-episode to a few episodes in.
-      const delayMs = 200 + random() * 2800;
-      await new Promise((resolveDelay) => setTimeout(resolveDelay, delayMs));
       const killedAt = process.hrtime.bigint();
       child.kill('SIGKILL');
       expect(await exited).toBe('SIGKILL');

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+import simRig from '../../rigs/sim.json';
 import { openBrowser, type BrowserSession } from '../support/browser';
 import { useTempDirs } from '../support/tempDir';
 import { startWebMode, type RunningWebMode } from '../support/webMode';
@@ -28,9 +29,11 @@ describe('web mode in headless Chromium', () => {
     // The token is traded for a cookie and dropped from the address bar.
     expect(page.url()).not.toContain('token=');
     await page.getByTestId('connection-status').filter({ hasText: 'connected' }).waitFor();
+    // The rig summary lives in Settings (the studio opens on Teleop / Record).
+    await page.getByRole('button', { name: 'Settings' }).click();
     await page.getByRole('heading', { name: 'Simulated Franka (MuJoCo)' }).waitFor();
     await expect(page.getByText(join(dataDir, 'studio.db'))).toBeTruthy();
-    expect(await page.getByRole('row', { name: /front sim-camera 320×240 15 fps yes/ }).count()).toBe(1);
+    expect(await page.getByRole('row', { name: /front sim-camera \d+×\d+ 15 fps yes/ }).count()).toBe(1);
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'smoke-shell.png'), fullPage: true });
