@@ -6,6 +6,7 @@ import { recordCommand } from './recordCommand';
 import { simCommand } from './simCommand';
 import { webCommand } from './webCommand';
 import { gripperCommand } from './gripperCommand';
+import { devicesCommand } from './devicesCommand';
 
 /** Every `studio` subcommand, in the order `studio --help` lists them. */
-export const commands: readonly Command[] = [webCommand, recordCommand, dbCommand, exportCommand, simCommand, armCommand, gripperCommand];
+export const commands: readonly Command[] = [webCommand, recordCommand, dbCommand, exportCommand, simCommand, armCommand, gripperCommand, devicesCommand];

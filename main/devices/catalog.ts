@@ -1,3 +1,5 @@
+import { realsenseCameraFactory } from './camera/realsenseCamera';
+import { uvcCameraFactory } from './camera/uvcCamera';
 import { deoxysArmFactory } from './deoxys/deoxysArm';
 import { frankaHandFactory } from './deoxys/frankaHand';
 import { gelloFactory } from './gello/gelloFactory';
@@ -17,5 +19,7 @@ export function createDeviceRegistry(): DeviceRegistry {
   registry.register(gelloFactory);
   registry.register(spacemouseFactory);
   registry.register(keyboardFactory);
+  registry.register(uvcCameraFactory);
+  registry.register(realsenseCameraFactory);
   return registry;
 }

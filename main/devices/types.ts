@@ -92,6 +92,8 @@ export interface Arm extends Device {
   readonly kind: 'arm';
   readonly dof: number;
   latest(): ArmState | undefined;
+  /** Every state the arm reports, as it arrives (arms that stream state offer it; recording uses it). */
+  onState?(listener: (state: ArmState) => void): () => void;
   sendAction(command: ArmCommand): Promise<SentAction<ArmCommand>>;
 }
 
@@ -134,6 +136,12 @@ export interface CameraFrame {
   height_px: number;
   /** Packed RGB, row-major, top row first. */
   rgb: Uint8Array;
+  /**
+   * The camera's own JPEG for this frame, when it sends MJPEG: the same picture as `rgb`, as it came
+   * off the wire (standard Huffman tables added when the camera left them out), for recording without
+   * re-encoding. Absent for raw and simulated cameras.
+   */
+  jpeg?: Uint8Array;
   /** Z-depth along the optical axis in millimetres; 0 = no return. */
   depth_mm?: Uint16Array;
   /** Ground-truth per-pixel segmentation ids (simulated cameras only); -1 = background. */
