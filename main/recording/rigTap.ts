@@ -1,5 +1,5 @@
 import type { CameraConfig } from '../../shared/rig/rigConfig';
-import type { ArmCommand, ArmState, Camera, CameraFrame, GripperState, Quaternion, Vec3 } from '../devices/types';
+import type { Arm, ArmCommand, ArmState, Camera, CameraFrame, GripperState, Quaternion, Vec3 } from '../devices/types';
 import { OrderedEncoder } from './orderedEncoder';
 import { encodePng } from './png';
 import type { Recorder } from './recorder';
@@ -26,6 +26,8 @@ export interface CycleSample {
 
 export interface RigTapOptions {
   control_hz: number;
+  /** The arm, so every state it streams is recorded, not only those a control cycle saw. */
+  arm?: Arm;
   /** Each camera with its rig-config entry, which says its size, rate and whether it has depth. */
   cameras: readonly { device: Camera; config: CameraConfig }[];
   /** Record the simulator's privileged streams (object poses, contact, success) and segmentation. */
@@ -80,6 +82,8 @@ export class RigTap {
   private failures: string[] = [];
   private declared = new Set<string>();
   private lastArmNs = -1n;
+  private armStreamed = false;
+  private readonly jpegCameras = new Set<string>();
   private lastGripperNs = -1n;
 
   constructor(
@@ -90,12 +94,16 @@ export class RigTap {
   streams(): StreamDef[] {
     const { control_hz } = this.options;
     const streams = armStreams(control_hz);
-    for (const { config } of this.options.cameras) {
+    this.jpegCameras.clear();
+    for (const { config, device } of this.options.cameras) {
+      // Cameras that deliver JPEG (UVC MJPEG) are stored as delivered; the rest as lossless PNG.
+      const jpeg = device.latest()?.jpeg !== undefined;
+      if (jpeg) this.jpegCameras.add(config.name);
       // Calibration travels with the stream; a camera on the hand also gets its pose per frame.
       const meta = { camera: config.name, type: config.type, intrinsics: config.intrinsics ?? null, ...(config.world_from_camera !== undefined ? { world_from_camera: config.world_from_camera } : {}) };
       const image = { kind: 'image' as const, nominal_rate_hz: config.fps_hz, meta };
       const size = [config.height_px, config.width_px];
-      streams.push({ name: STREAMS.cameraColor(config.name), dtype: 'uint8', shape: [...size, 3], encoding: 'png', ...image });
+      streams.push({ name: STREAMS.cameraColor(config.name), dtype: 'uint8', shape: [...size, 3], encoding: jpeg ? 'jpeg' : 'png', ...image });
       if (config.depth) streams.push({ name: STREAMS.cameraDepth(config.name), dtype: 'uint16', shape: size, unit: 'mm', encoding: 'png16', ...image });
       if (this.options.privileged) {
         streams.push({ name: STREAMS.cameraSegmentation(config.name), dtype: 'uint16', shape: size, encoding: 'png16', ...image, meta: { ...meta, value: 'MuJoCo geom id + 1; 0 = background' } });
@@ -123,9 +131,26 @@ export class RigTap {
     return streams;
   }
 
-  /** Starts taking camera frames; they are recorded only while an episode is recording. */
+  /**
+   * Starts taking camera frames, and every arm state when the arm streams them (otherwise the state
+   * seen by each control cycle is recorded); both only while an episode is recording.
+   */
   attach(): void {
     for (const { device } of this.options.cameras) this.offFrames.push(device.onFrame((frame) => this.recordFrame(frame)));
+    const arm = this.options.arm;
+    if (arm?.onState !== undefined) {
+      this.armStreamed = true;
+      this.offFrames.push(arm.onState((state) => this.recordArm(state)));
+    }
+  }
+
+  private recordArm(state: ArmState): void {
+    if (this.recorder.status().phase !== 'recording' || state.capture_ns <= this.lastArmNs) return;
+    this.lastArmNs = state.capture_ns;
+    const t = state.capture_ns;
+    this.recorder.record(STREAMS.armQ, t, float64Bytes(state.q_rad));
+    this.recorder.record(STREAMS.armDq, t, float64Bytes(state.dq_rad_s));
+    this.recorder.record(STREAMS.armEePose, t, float64Bytes([...state.ee_position_m, ...state.ee_quaternion_wxyz]));
   }
 
   detach(): void {
@@ -136,13 +161,7 @@ export class RigTap {
     const { recorder } = this;
     const t = cycle.t_ns;
     // State is recorded once per new reading: a loop faster than the arm reports sees the same one twice.
-    const armNs = cycle.arm.capture_ns;
-    if (armNs > this.lastArmNs) {
-      this.lastArmNs = armNs;
-      recorder.record(STREAMS.armQ, armNs, float64Bytes(cycle.arm.q_rad));
-      recorder.record(STREAMS.armDq, armNs, float64Bytes(cycle.arm.dq_rad_s));
-      recorder.record(STREAMS.armEePose, armNs, float64Bytes([...cycle.arm.ee_position_m, ...cycle.arm.ee_quaternion_wxyz]));
-    }
+    if (!this.armStreamed) this.recordArm(cycle.arm);
     const gripper = cycle.gripper;
     if (gripper !== undefined && gripper.capture_ns > this.lastGripperNs) {
       this.lastGripperNs = gripper.capture_ns;
@@ -188,7 +207,14 @@ export class RigTap {
     if (this.recorder.status().phase !== 'recording') return;
     const t = frame.capture_ns;
     const { width_px: width, height_px: height } = frame;
-    this.encoder(STREAMS.cameraColor(frame.camera)).push(t, () => encodePng({ width, height, kind: 'rgb8', data: frame.rgb }));
+    const color = STREAMS.cameraColor(frame.camera);
+    if (this.jpegCameras.has(frame.camera)) {
+      const jpeg = frame.jpeg;
+      // Through the encoder queue too, so colour frames stay in capture order with the PNG ones.
+      this.encoder(color).push(t, () => (jpeg !== undefined ? Promise.resolve(jpeg) : Promise.reject(new Error('the camera stopped delivering JPEG frames'))));
+    } else {
+      this.encoder(color).push(t, () => encodePng({ width, height, kind: 'rgb8', data: frame.rgb }));
+    }
     const depth = frame.depth_mm;
     if (depth !== undefined && this.declared.has(STREAMS.cameraDepth(frame.camera))) this.encoder(STREAMS.cameraDepth(frame.camera)).push(t, () => encodePng({ width, height, kind: 'gray16', data: depth }));
     const segmentation = frame.segmentation;

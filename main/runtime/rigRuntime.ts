@@ -107,6 +107,7 @@ export class RigRuntime {
       this.recorder = recorder;
       const tap = new RigTap(recorder, {
         control_hz: rate,
+        arm: devices.arm,
         cameras: devices.cameras.map((device, i) => ({ device, config: rig.config.cameras[i]! })),
         privileged: this.simulated,
         object_count: 1,

@@ -71,6 +71,13 @@ export class SimArm implements Arm {
     };
   }
 
+  onState(listener: (state: ArmState) => void): () => void {
+    return this.session.onState(() => {
+      const state = this.latest();
+      if (state !== undefined) listener(state);
+    });
+  }
+
   /** Ground truth for recording: object poses, contacts, success (the sim knows; real arms do not). */
   privileged(): PrivilegedState | undefined {
     return this.connected ? this.session.latestPrivileged : undefined;

@@ -26,6 +26,7 @@ export class SimSession {
   private failure: Error | undefined;
   private readonly frameListeners = new Set<(frame: SimCameraImage) => void>();
   private readonly failureListeners = new Set<(error: Error) => void>();
+  private readonly stateListeners = new Set<() => void>();
   latestArm: ArmReading | undefined;
   latestGripper: GripperReading | undefined;
   latestPrivileged: PrivilegedState | undefined;
@@ -99,6 +100,12 @@ export class SimSession {
     return () => this.frameListeners.delete(listener);
   }
 
+  /** After each state sample (arm, gripper, ground truth) has been stored in `latest*`. */
+  onState(listener: () => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
   onFailure(listener: (error: Error) => void): () => void {
     this.failureListeners.add(listener);
     return () => this.failureListeners.delete(listener);
@@ -130,6 +137,7 @@ export class SimSession {
       this.latestArm = event.arm;
       this.latestGripper = event.gripper;
       this.latestPrivileged = event.privileged;
+      for (const listener of this.stateListeners) listener();
     } else {
       for (const listener of this.frameListeners) listener(event.frame);
     }
