@@ -117,6 +117,8 @@ export type GripperCommand =
 export interface Gripper extends Device {
   readonly kind: 'gripper';
   latest(): GripperState | undefined;
+  /** Every state the gripper reports, as it arrives (when the driver streams them). */
+  onState?(listener: (state: GripperState) => void): () => void;
   sendAction(command: GripperCommand): Promise<SentAction<GripperCommand>>;
 }
 

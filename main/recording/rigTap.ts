@@ -1,5 +1,5 @@
 import type { CameraConfig } from '../../shared/rig/rigConfig';
-import type { Arm, ArmCommand, ArmState, Camera, CameraFrame, GripperState, Quaternion, Vec3 } from '../devices/types';
+import type { Arm, ArmCommand, ArmState, Camera, CameraFrame, Gripper, GripperState, Quaternion, Vec3 } from '../devices/types';
 import { OrderedEncoder } from './orderedEncoder';
 import { encodePng } from './png';
 import type { Recorder } from './recorder';
@@ -26,8 +26,9 @@ export interface CycleSample {
 
 export interface RigTapOptions {
   control_hz: number;
-  /** The arm, so every state it streams is recorded, not only those a control cycle saw. */
+  /** The arm and gripper, so every state they stream is recorded, not only those a control cycle saw. */
   arm?: Arm;
+  gripper?: Gripper;
   /** Each camera with its rig-config entry, which says its size, rate and whether it has depth. */
   cameras: readonly { device: Camera; config: CameraConfig }[];
   /** Record the simulator's privileged streams (object poses, contact, success) and segmentation. */
@@ -83,6 +84,7 @@ export class RigTap {
   private declared = new Set<string>();
   private lastArmNs = -1n;
   private armStreamed = false;
+  private gripperStreamed = false;
   private readonly jpegCameras = new Set<string>();
   private lastGripperNs = -1n;
 
@@ -142,6 +144,17 @@ export class RigTap {
       this.armStreamed = true;
       this.offFrames.push(arm.onState((state) => this.recordArm(state)));
     }
+    const gripper = this.options.gripper;
+    if (gripper?.onState !== undefined) {
+      this.gripperStreamed = true;
+      this.offFrames.push(gripper.onState((state) => this.recordGripper(state)));
+    }
+  }
+
+  private recordGripper(state: GripperState): void {
+    if (this.recorder.status().phase !== 'recording' || state.capture_ns <= this.lastGripperNs) return;
+    this.lastGripperNs = state.capture_ns;
+    this.recorder.record(STREAMS.gripperWidth, state.capture_ns, float64Bytes([state.width_m]));
   }
 
   private recordArm(state: ArmState): void {
@@ -162,11 +175,7 @@ export class RigTap {
     const t = cycle.t_ns;
     // State is recorded once per new reading: a loop faster than the arm reports sees the same one twice.
     if (!this.armStreamed) this.recordArm(cycle.arm);
-    const gripper = cycle.gripper;
-    if (gripper !== undefined && gripper.capture_ns > this.lastGripperNs) {
-      this.lastGripperNs = gripper.capture_ns;
-      recorder.record(STREAMS.gripperWidth, gripper.capture_ns, float64Bytes([gripper.width_m]));
-    }
+    if (!this.gripperStreamed && cycle.gripper !== undefined) this.recordGripper(cycle.gripper);
     recorder.record(STREAMS.actionRequested, t, float64Bytes(actionVector(cycle.requested, cycle.arm, cycle.gripper_intent)));
     recorder.record(STREAMS.actionExecuted, t, float64Bytes(actionVector(cycle.executed, cycle.arm, cycle.gripper_intent)));
     const events = [...(cycle.events ?? []), ...(cycle.clip_reasons.length > 0 ? [{ type: 'clip', reasons: cycle.clip_reasons }] : [])];

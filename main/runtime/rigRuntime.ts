@@ -108,6 +108,7 @@ export class RigRuntime {
       const tap = new RigTap(recorder, {
         control_hz: rate,
         arm: devices.arm,
+        ...(devices.gripper !== undefined ? { gripper: devices.gripper } : {}),
         cameras: devices.cameras.map((device, i) => ({ device, config: rig.config.cameras[i]! })),
         privileged: this.simulated,
         object_count: 1,

@@ -57,6 +57,13 @@ export class SimGripper implements Gripper {
     };
   }
 
+  onState(listener: (state: GripperState) => void): () => void {
+    return this.session.onState(() => {
+      const state = this.latest();
+      if (state !== undefined) listener(state);
+    });
+  }
+
   sendAction(command: GripperCommand): Promise<SentAction<GripperCommand>> {
     if (!this.connected) return Promise.reject(new Error(`${this.name} (sim-gripper) is not connected`));
     return this.session.request('gripper', command);
