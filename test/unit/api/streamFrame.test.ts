@@ -2,18 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { StudioError } from '../../../shared/api/errors';
 import { decodeStreamFrame, encodeStreamFrame } from '../../../shared/api/streamFrame';
 import { StreamHub, type StreamSink } from '../../../main/api/streamHub';
-
-/** Mulberry32: small, seeded, good enough to generate fuzz cases reproducibly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../../main/sim/math3d';
 
 describe('binary stream frames', () => {
   test('round-trip header and payload exactly', () => {
@@ -42,7 +31,7 @@ describe('binary stream frames', () => {
   });
 
   test('fuzz: 10,000 random, truncated and corrupted frames never crash the decoder', () => {
-    const random = rng(20261121);
+    const random = mulberry32(20261121);
     const base = encodeStreamFrame({ stream: 'camera.preview', header: { camera: 'front', width_px: 2 }, payload: new Uint8Array(12) });
     let decoded = 0;
     for (let i = 0; i < 10_000; i++) {

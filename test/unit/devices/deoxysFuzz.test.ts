@@ -6,18 +6,7 @@ import { deoxysPorts, findFreePortBase } from '../../../main/devices/deoxys/port
 import { DeoxysDecodeError } from '../../../main/devices/deoxys/protoRoot';
 import { decodeGripperState, decodeRobotState, encodeGripperState, encodeRobotState } from '../../../main/devices/deoxys/stateMessages';
 import { FRANKA_Q_HOME_RAD, frankaForwardKinematics } from '../../../main/devices/kinematics/frankaKinematics';
-
-/** mulberry32: a small seeded generator, so every run fuzzes the same inputs. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../../main/sim/math3d';
 
 const validState = encodeRobotState({ O_T_EE: frankaForwardKinematics(FRANKA_Q_HOME_RAD), q: [...FRANKA_Q_HOME_RAD], dq: new Array(7).fill(0), robot_mode: 2, time_s: 1, frame: 7n });
 const seeds: Uint8Array[] = [
@@ -62,7 +51,7 @@ function mutants(count: number, random: () => number): Uint8Array[] {
 
 describe('deoxys protobuf decoding under fuzzing (seeded)', () => {
   test('12,000 random/truncated/corrupted messages: every decoder returns a value or a DeoxysDecodeError', () => {
-    const random = seeded(0xdeadbeef);
+    const random = mulberry32(0xdeadbeef);
     const decoders = [decodeRobotState, decodeGripperState, parseArmControl, parseGripperControl];
     const outcomes = { ok: 0, refused: 0 };
     for (const bytes of mutants(12_000, random)) {
@@ -110,7 +99,7 @@ describe('deoxys protobuf decoding under fuzzing (seeded)', () => {
       const helloTimer = setInterval(() => void nuc.send(stateOf(1n)), 5);
       await hello;
       clearInterval(helloTimer);
-      const garbage = mutants(2000, seeded(42));
+      const garbage = mutants(2000, mulberry32(42));
       const expectedRefusals = garbage.filter((bytes) => {
         try {
           decodeRobotState(bytes);

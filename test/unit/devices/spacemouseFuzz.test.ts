@@ -3,17 +3,7 @@ import { SPACEMOUSE_PRODUCTS } from '../../../main/devices/spacemouse/products';
 import { parseSpaceMouseReport } from '../../../main/devices/spacemouse/reportParser';
 import type { HidBackend, HidConnection } from '../../../main/devices/spacemouse/hidBackend';
 import { SpaceMouse, spacemouseOptionsSchema } from '../../../main/devices/spacemouse/spacemouse';
-
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../../main/sim/math3d';
 
 const valid = [
   [1, 0xaf, 0, 0, 0, 0x5e, 1, 0, 0, 0, 0, 0xaf, 0],
@@ -49,7 +39,7 @@ function reports(count: number, random: () => number): Uint8Array[] {
 
 describe('SpaceMouse report parser under fuzzing (seeded)', () => {
   test('12,000 random/truncated/corrupted reports: never throws, values stay in range', () => {
-    const random = seeded(1234);
+    const random = mulberry32(1234);
     const kinds: Record<string, number> = {};
     for (const report of reports(12_000, random)) {
       for (const product of [SPACEMOUSE_PRODUCTS[0]!, SPACEMOUSE_PRODUCTS[6]!, SPACEMOUSE_PRODUCTS[12]!]) {
@@ -69,7 +59,7 @@ describe('SpaceMouse report parser under fuzzing (seeded)', () => {
     const hid: HidBackend = { devices: async () => [{ vendorId: 0x256f, productId: 0xc62e, path: 'fake' }], open: async () => connection };
     const mouse = new SpaceMouse('spacemouse', spacemouseOptionsSchema.parse({ sensitivity: 4 }), { now_ns: () => 0n }, hid);
     await mouse.connect();
-    for (const report of reports(10_000, seeded(99))) {
+    for (const report of reports(10_000, mulberry32(99))) {
       feed(report);
       const state = mouse.latest();
       if (state !== undefined) for (const v of [...state.translation, ...state.rotation]) expect(Math.abs(v)).toBeLessThanOrEqual(1);
