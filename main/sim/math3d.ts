@@ -3,6 +3,7 @@
  * quaternions are (w, x, y, z); `Mat4` (devices/types.ts) is 4×4 column-major like libfranka's O_T_EE.
  */
 import type { Mat4, Quaternion, Vec3 } from '../devices/types';
+import { quaternionFromRotation } from '../devices/kinematics/rotation';
 
 export type Mat3 = [number, number, number, number, number, number, number, number, number];
 
@@ -23,25 +24,9 @@ export function quatToMat3(q: readonly number[]): Mat3 {
   ];
 }
 
+/** One hemisphere (w ≥ 0), so equal rotations compare equal. */
 export function mat3ToQuat(m: readonly number[]): Quaternion {
-  const [m00 = 1, m01 = 0, m02 = 0, m10 = 0, m11 = 1, m12 = 0, m20 = 0, m21 = 0, m22 = 1] = m;
-  const trace = m00 + m11 + m22;
-  let q: Quaternion;
-  if (trace > 0) {
-    const s = Math.sqrt(trace + 1) * 2;
-    q = [0.25 * s, (m21 - m12) / s, (m02 - m20) / s, (m10 - m01) / s];
-  } else if (m00 > m11 && m00 > m22) {
-    const s = Math.sqrt(1 + m00 - m11 - m22) * 2;
-    q = [(m21 - m12) / s, 0.25 * s, (m01 + m10) / s, (m02 + m20) / s];
-  } else if (m11 > m22) {
-    const s = Math.sqrt(1 + m11 - m00 - m22) * 2;
-    q = [(m02 - m20) / s, (m01 + m10) / s, 0.25 * s, (m12 + m21) / s];
-  } else {
-    const s = Math.sqrt(1 + m22 - m00 - m11) * 2;
-    q = [(m10 - m01) / s, (m02 + m20) / s, (m12 + m21) / s, 0.25 * s];
-  }
-  // one hemisphere, so equal rotations compare equal
-  return q[0] < 0 ? [-q[0], -q[1], -q[2], -q[3]] : q;
+  return quaternionFromRotation(m);
 }
 
 export function mat3Mul(a: readonly number[], b: readonly number[]): Mat3 {
