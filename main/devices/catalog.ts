@@ -2,6 +2,7 @@ import { realsenseCameraFactory } from './camera/realsenseCamera';
 import { uvcCameraFactory } from './camera/uvcCamera';
 import { deoxysArmFactory } from './deoxys/deoxysArm';
 import { frankaHandFactory } from './deoxys/frankaHand';
+import { gamepadFactory } from './gamepad/gamepadTeleop';
 import { gelloFactory } from './gello/gelloFactory';
 import { keyboardFactory } from './keyboard/keyboardTeleop';
 import { DeviceRegistry } from './registry';
@@ -19,6 +20,7 @@ export function createDeviceRegistry(): DeviceRegistry {
   registry.register(gelloFactory);
   registry.register(spacemouseFactory);
   registry.register(keyboardFactory);
+  registry.register(gamepadFactory);
   registry.register(uvcCameraFactory);
   registry.register(realsenseCameraFactory);
   return registry;

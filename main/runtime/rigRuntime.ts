@@ -6,6 +6,7 @@ import { ControlLoop, type CycleRecord } from '../control/controlLoop';
 import type { EventBus } from '../core/eventBus';
 import type { Logger } from '../core/logger';
 import { createDeviceRegistry } from '../devices/catalog';
+import { GamepadTeleop, type GamepadSample } from '../devices/gamepad/gamepadTeleop';
 import { KeyboardTeleop } from '../devices/keyboard/keyboardTeleop';
 import { createRigDevices, type RigDevices } from '../devices/rigDevices';
 import { SimArm } from '../devices/sim/simArm';
@@ -42,6 +43,7 @@ export class RigRuntime {
   private devices: RigDevices | undefined;
   private loop: ControlLoop | undefined;
   private keyboard: KeyboardTeleop | undefined;
+  private gamepad: GamepadTeleop | undefined;
   private recorder: Recorder | undefined;
   private writer: WriterClient | undefined;
   private tap: RigTap | undefined;
@@ -97,6 +99,7 @@ export class RigRuntime {
       this.devices = devices;
       await devices.connect();
       this.keyboard = devices.teleop.find((device): device is KeyboardTeleop => device instanceof KeyboardTeleop);
+      this.gamepad = devices.teleop.find((device): device is GamepadTeleop => device instanceof GamepadTeleop);
       const teleop: Teleop = new TeleopMux(devices.teleop);
       const rate = typeof rig.config.arm.control_hz === 'number' ? rig.config.arm.control_hz : 100;
       const loop = new ControlLoop({ arm: devices.arm, ...(devices.gripper !== undefined ? { gripper: devices.gripper } : {}), teleop, safety: rig.config.safety, rate_hz: rate, clock });
@@ -164,7 +167,7 @@ export class RigRuntime {
     this.recorder?.dispose();
     await this.writer?.close().catch(() => undefined);
     await this.devices?.disconnect();
-    this.loop = this.recorder = this.writer = this.tap = this.keyboard = undefined;
+    this.loop = this.recorder = this.writer = this.tap = this.keyboard = this.gamepad = undefined;
     this.devices = undefined;
   }
 
@@ -174,6 +177,12 @@ export class RigRuntime {
     if (this.keyboard === undefined) throw new StudioError({ code: 'failed_precondition', message: 'the rig has no keyboard teleop device', fix: 'Add { "type": "keyboard" } to the rig config\'s "teleop" list.' });
     this.keyboard.setHeldKeys(keys, this.options.clock.now_ns());
     // Key presses can be shorter than a control cycle: look for mapped keys on every message too.
+    this.checkButtons();
+  }
+
+  teleopGamepad(sample: GamepadSample): void {
+    if (this.gamepad === undefined) throw new StudioError({ code: 'failed_precondition', message: 'the rig has no gamepad teleop device', fix: 'Add { "type": "gamepad" } to the rig config\'s "teleop" list.' });
+    this.gamepad.setSample(sample, this.options.clock.now_ns());
     this.checkButtons();
   }
 

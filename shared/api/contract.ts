@@ -357,6 +357,11 @@ export const studioMethods = {
     params: z.strictObject({ keys: z.array(z.string().max(32)).max(32) }),
     result: z.object({}),
   }),
+  'teleop.gamepad': method({
+    summary: 'One poll of a gamepad (standard layout: axes in [-1, 1], button values in [0, 1]), sent at 20 Hz or more while one is connected.',
+    params: z.strictObject({ axes: z.array(z.number().min(-1).max(1)).max(16), buttons: z.array(z.number().min(0).max(1)).max(32) }),
+    result: z.object({}),
+  }),
   'control.estop': method({
     summary: 'Emergency stop: zero motion within one control cycle, latched until released.',
     params: empty,

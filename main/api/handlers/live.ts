@@ -14,6 +14,10 @@ export function liveHandlers(runtime: RigRuntime): LiveHandlers {
       runtime.teleopKeys(keys);
       return {};
     },
+    'teleop.gamepad': (sample) => {
+      runtime.teleopGamepad(sample);
+      return {};
+    },
     'control.estop': async () => ({ estopped: await runtime.estop() }),
     'control.release': () => ({ estopped: runtime.releaseEstop() }),
     'recording.status': () => runtime.recordingStatus(),

@@ -52,7 +52,7 @@ describe('live rig runtime (simulated rig, real time)', () => {
     core = startTestCore(join(dir, 'data'), { rigPath: smallSimRig(dir) });
     const status = await call('rig.start');
     expect(status).toMatchObject({ state: 'running', simulated: true, control: { rate_hz: 100, estopped: false } });
-    expect(status.devices.map((d: { type: string }) => d.type)).toEqual(['sim-arm', 'sim-gripper', 'sim-camera', 'sim-camera', 'sim-camera', 'keyboard']);
+    expect(status.devices.map((d: { type: string }) => d.type)).toEqual(['sim-arm', 'sim-gripper', 'sim-camera', 'sim-camera', 'sim-camera', 'keyboard', 'gamepad']);
 
     const start = await nextEvent('robot.state', () => true);
     expect(start.q_rad).toHaveLength(7);

@@ -70,7 +70,7 @@ describe('sim devices through the registry', () => {
     expect(devices.arm.type).toBe('sim-arm');
     expect(devices.gripper?.type).toBe('sim-gripper');
     expect(devices.cameras.map((c) => c.name)).toEqual(['front', 'side', 'wrist']);
-    expect(devices.teleop.map((t) => t.type)).toEqual(['keyboard']);
+    expect(devices.teleop.map((t) => t.type)).toEqual(['keyboard', 'gamepad']);
     const frames: CameraFrame[] = [];
     for (const camera of devices.cameras) camera.onFrame((frame) => frames.push(frame));
     const arm = devices.arm as SimArm;
