@@ -10,7 +10,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Recorder } from '../../main/recording/recorder';
@@ -75,9 +76,14 @@ async function main(): Promise<void> {
   const jpegs = jpegPool(90);
   const depths = Array.from({ length: 60 }, (_, i) => depthFrame(i));
   const latencies: number[] = [];
+  const commitMs: number[] = [];
   recorder.onCommit((info, committedAt) => {
     if (info.oldest_capture_ns !== null) latencies.push(Number(committedAt - info.oldest_capture_ns) / 1e6);
+    commitMs.push(info.duration_ms);
   });
+  // Separates the two causes of latency: a busy main thread (sources and recorder) or a slow commit.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
 
   await recorder.startSession({ operator: 'bench', rig_name: 'synthetic', rig_config_json: '{}', app_version: 'bench' });
   await recorder.startEpisode({ task: 'bench', target_fps_hz: 30, streams });
@@ -133,6 +139,8 @@ async function main(): Promise<void> {
   await writer.close();
   const dbBytes = ['studio.db', 'studio.db-wal'].reduce((n, f) => n + (statSync(join(dataDir, f), { throwIfNoEntry: false })?.size ?? 0), 0);
   latencies.sort((a, b) => a - b);
+  commitMs.sort((a, b) => a - b);
+  loopDelay.disable();
   const frames = Object.fromEntries(Object.entries(status.streams).map(([name, s]) => [name, s.samples]));
   const result = {
     bench: 'recording.sustained',
@@ -144,6 +152,12 @@ async function main(): Promise<void> {
     durable_latency_ms_p50: Number(percentile(latencies, 0.5).toFixed(1)),
     durable_latency_ms_p99: Number(percentile(latencies, 0.99).toFixed(1)),
     durable_latency_ms_max: Number((latencies.at(-1) ?? Number.NaN).toFixed(1)),
+    commit_ms_p50: Number(percentile(commitMs, 0.5).toFixed(1)),
+    commit_ms_p99: Number(percentile(commitMs, 0.99).toFixed(1)),
+    commit_ms_max: Number((commitMs.at(-1) ?? Number.NaN).toFixed(1)),
+    main_thread_lag_ms_p99: Number((loopDelay.percentile(99) / 1e6).toFixed(1)),
+    main_thread_lag_ms_max: Number((loopDelay.max / 1e6).toFixed(1)),
+    load_average_1m: Number(loadavg()[0]!.toFixed(2)),
     cpu_cores_used: Number(((cpu.user + cpu.system) / 1e6 / wallS).toFixed(2)),
     bytes_per_s_written: Math.round(dbBytes / wallS),
     database_bytes: dbBytes,
