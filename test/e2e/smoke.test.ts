@@ -33,7 +33,8 @@ describe('web mode in headless Chromium', () => {
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.getByRole('heading', { name: 'Simulated Franka (MuJoCo)' }).waitFor();
     await expect(page.getByText(join(dataDir, 'studio.db'))).toBeTruthy();
-    expect(await page.getByRole('row', { name: /front sim-camera \d+×\d+ 15 fps yes/ }).count()).toBe(1);
+    const front = simRig.cameras[0]!;
+    expect(await page.getByRole('row', { name: `${front.name} ${front.type} ${front.width_px}×${front.height_px} ${front.fps_hz} fps yes` }).count()).toBe(1);
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'smoke-shell.png'), fullPage: true });

@@ -1,9 +1,29 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { CoreStatus } from '../../../shared/api/contract';
-import { RigOverview } from '../rig/RigOverview';
+import type { StudioClient } from '../../../shared/api/client';
+import { EpisodesView } from '../views/episodes/EpisodesView';
+import { ExportView } from '../views/export/ExportView';
+import { SettingsView } from '../views/settings/SettingsView';
+import { TeleopView } from '../views/teleop/TeleopView';
+import { ActionProvider, useAction } from './actions';
+import { HelpOverlay } from './HelpOverlay';
 import { useConnectionState, useLoad, useStudio } from './studioContext';
 
-const loadInfo = (studio: ReturnType<typeof useStudio>) => studio.api.app.info();
+const loadInfo = (studio: StudioClient) => studio.api.app.info();
+const loadRig = (studio: StudioClient) => studio.api.rig.get();
+
+export type ViewId = 'teleop' | 'episodes' | 'settings' | 'export';
+const VIEWS: { id: ViewId; label: string; key: string }[] = [
+  { id: 'teleop', label: 'Teleop / Record', key: '1' },
+  { id: 'episodes', label: 'Episodes', key: '2' },
+  { id: 'settings', label: 'Settings', key: '3' },
+  { id: 'export', label: 'Export', key: '4' },
+];
+
+function viewFromHash(): ViewId {
+  const id = window.location.hash.replace(/^#\/?/, '');
+  return VIEWS.some((v) => v.id === id) ? (id as ViewId) : 'teleop';
+}
 
 function ConnectionBadge() {
   const state = useConnectionState();
@@ -34,11 +54,20 @@ function Banner() {
   );
 }
 
-export function App() {
+function Shell({ view, setView }: { view: ViewId; setView: (view: ViewId) => void }) {
   const info = useLoad(loadInfo);
+  const rig = useLoad(loadRig);
+  const [help, setHelp] = useState(false);
+  const closeHelp = useCallback(() => setHelp(false), []);
+  useAction('view.teleop', () => setView('teleop'));
+  useAction('view.episodes', () => setView('episodes'));
+  useAction('view.settings', () => setView('settings'));
+  useAction('view.export', () => setView('export'));
+  useAction('help', () => setHelp((h) => !h));
   useEffect(() => {
     if (info.state === 'ready') document.title = `Foresight Studio ${info.value.version}`;
   }, [info]);
+  const rigConfig = rig.state === 'ready' ? rig.value.config : null;
 
   return (
     <div className="app">
@@ -48,21 +77,54 @@ export function App() {
           Foresight Studio
         </div>
         <nav className="nav" aria-label="Views">
-          <span className="nav-item nav-item-active">Rig</span>
+          {VIEWS.map((v) => (
+            <button key={v.id} type="button" className={`nav-item${view === v.id ? ' nav-item-active' : ''}`} aria-current={view === v.id ? 'page' : undefined} onClick={() => setView(v.id)} title={`${v.label} (${v.key})`}>
+              {v.label}
+            </button>
+          ))}
         </nav>
         <div className="topbar-right">
+          {rigConfig !== null && <span className="muted rig-name">{rigConfig.name}</span>}
           {info.state === 'ready' && (
             <span className="muted" title={info.value.database_path}>
               v{info.value.version} · {info.value.mode}
             </span>
           )}
+          <button type="button" className="help-button" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">
+            ?
+          </button>
           <ConnectionBadge />
         </div>
       </header>
       <Banner />
-      <main className="content">
-        <RigOverview info={info} />
+      <main className="content" data-view={view}>
+        {view === 'teleop' && <TeleopView rig={rigConfig} />}
+        {/* Kept mounted so filters, selection and the playhead survive a trip to the other views. */}
+        <div className="view-host" hidden={view !== 'episodes'}>
+          <EpisodesView rig={rigConfig} active={view === 'episodes'} />
+        </div>
+        {view === 'settings' && <SettingsView info={info} rig={rig} />}
+        {view === 'export' && <ExportView />}
       </main>
+      {help && <HelpOverlay onClose={closeHelp} />}
     </div>
+  );
+}
+
+export function App() {
+  const [view, setViewState] = useState<ViewId>(viewFromHash);
+  const setView = useCallback((next: ViewId) => {
+    setViewState(next);
+    window.history.replaceState(null, '', `#/${next}`);
+  }, []);
+  useEffect(() => {
+    const onHash = () => setViewState(viewFromHash());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  return (
+    <ActionProvider scope={view}>
+      <Shell view={view} setView={setView} />
+    </ActionProvider>
   );
 }

@@ -1,9 +1,6 @@
 import type { ReactNode } from 'react';
-import type { AppInfo, RigSnapshot } from '../../../shared/api/contract';
-import type { StudioClient } from '../../../shared/api/client';
-import { useLoad, type Loadable } from '../app/studioContext';
-
-const loadRig = (studio: StudioClient) => studio.api.rig.get();
+import type { AppInfo, RigSnapshot } from '../../../../shared/api/contract';
+import type { Loadable } from '../../app/studioContext';
 
 function ErrorState({ message, fix }: { message: string; fix?: string | undefined }) {
   return (
@@ -28,8 +25,7 @@ function fmtVec(v: readonly number[], unit: string): string {
   return `[${v.map((x) => x.toFixed(2)).join(', ')}] ${unit}`;
 }
 
-export function RigOverview({ info }: { info: Loadable<AppInfo> }) {
-  const rig = useLoad<RigSnapshot>(loadRig);
+export function RigOverview({ info, rig }: { info: Loadable<AppInfo>; rig: Loadable<RigSnapshot> }) {
   if (rig.state === 'loading' || info.state === 'loading') return <div className="panel muted">Loading the rig…</div>;
   if (rig.state === 'error') return <ErrorState message={rig.message} fix={rig.fix} />;
   if (info.state === 'error') return <ErrorState message={info.message} fix={info.fix} />;

@@ -1,0 +1,86 @@
+/**
+ * Every keyboard action in one table: the help overlay lists it, the dispatcher matches it, and the
+ * Settings view maps SpaceMouse buttons onto the same ids. Keys are `KeyboardEvent.code` values with
+ * modifiers, so they do not move with the keyboard layout.
+ *
+ * The teleop keys (W A S D R F Q E I K J L, Space, Shift) belong to the arm while the Teleop view is
+ * open; nothing here uses them bare.
+ */
+export type Scope = 'global' | 'teleop' | 'episodes' | 'settings' | 'export';
+
+export interface ShortcutDef {
+  readonly id: string;
+  readonly keys: readonly string[];
+  readonly label: string;
+  readonly scope: Scope;
+  /** Whether holding the key repeats the action (frame stepping), or fires once. */
+  readonly repeat?: boolean;
+}
+
+export const SHORTCUTS = [
+  { id: 'view.teleop', keys: ['Digit1'], label: 'Teleop / Record view', scope: 'global' },
+  { id: 'view.episodes', keys: ['Digit2'], label: 'Episodes view', scope: 'global' },
+  { id: 'view.settings', keys: ['Digit3'], label: 'Settings / rig view', scope: 'global' },
+  { id: 'view.export', keys: ['Digit4'], label: 'Export view', scope: 'global' },
+  { id: 'help', keys: ['Shift+Slash', 'F1'], label: 'Show or hide this help', scope: 'global' },
+
+  { id: 'estop', keys: ['Escape', 'Pause'], label: 'Emergency stop', scope: 'teleop' },
+  { id: 'estop.release', keys: ['Shift+Escape'], label: 'Release the e-stop', scope: 'teleop' },
+  { id: 'record.toggle', keys: ['Enter'], label: 'Start recording / stop recording', scope: 'teleop' },
+  { id: 'record.saveSuccess', keys: ['KeyG'], label: 'Save the episode as a success ("good")', scope: 'teleop' },
+  { id: 'record.saveFailure', keys: ['KeyB'], label: 'Save the episode as a failure ("bad")', scope: 'teleop' },
+  { id: 'record.discard', keys: ['Backspace'], label: 'Discard the episode', scope: 'teleop' },
+  { id: 'record.rerecord', keys: ['KeyT'], label: 'Re-record: discard and start again ("take")', scope: 'teleop' },
+  { id: 'sim.reset', keys: ['KeyN'], label: 'New simulated scene', scope: 'teleop' },
+
+  { id: 'play.toggle', keys: ['Space'], label: 'Play / pause', scope: 'episodes' },
+  { id: 'play.back', keys: ['ArrowLeft', 'Comma'], label: 'Previous frame', scope: 'episodes', repeat: true },
+  { id: 'play.forward', keys: ['ArrowRight', 'Period'], label: 'Next frame', scope: 'episodes', repeat: true },
+  { id: 'play.start', keys: ['Home'], label: 'Go to the start', scope: 'episodes' },
+  { id: 'play.end', keys: ['End'], label: 'Go to the end', scope: 'episodes' },
+  { id: 'play.slower', keys: ['BracketLeft'], label: 'Slower playback', scope: 'episodes' },
+  { id: 'play.faster', keys: ['BracketRight'], label: 'Faster playback', scope: 'episodes' },
+  { id: 'episodes.next', keys: ['ArrowDown', 'KeyJ'], label: 'Next episode', scope: 'episodes', repeat: true },
+  { id: 'episodes.previous', keys: ['ArrowUp', 'KeyK'], label: 'Previous episode', scope: 'episodes', repeat: true },
+  { id: 'episodes.filter', keys: ['Slash'], label: 'Focus the task filter', scope: 'episodes' },
+  { id: 'label.success', keys: ['KeyG'], label: 'Outcome: success', scope: 'episodes' },
+  { id: 'label.failure', keys: ['KeyB'], label: 'Outcome: failure', scope: 'episodes' },
+  { id: 'label.unknown', keys: ['KeyU'], label: 'Outcome: unknown', scope: 'episodes' },
+  { id: 'label.segment', keys: ['KeyM'], label: 'Mark a segment start / end at the playhead', scope: 'episodes' },
+  { id: 'label.tag', keys: ['KeyT'], label: 'Add a tag', scope: 'episodes' },
+  { id: 'label.delete', keys: ['Delete'], label: 'Delete the episode (asks first)', scope: 'episodes' },
+  { id: 'undo', keys: ['Ctrl+KeyZ'], label: 'Undo a label edit', scope: 'episodes' },
+  { id: 'redo', keys: ['Ctrl+Shift+KeyZ', 'Ctrl+KeyY'], label: 'Redo', scope: 'episodes' },
+] as const satisfies readonly ShortcutDef[];
+
+export type ActionId = (typeof SHORTCUTS)[number]['id'];
+
+/** The chord of a key event, e.g. `Ctrl+Shift+KeyZ`; Cmd counts as Ctrl on macOS. */
+export function chordOf(event: Pick<KeyboardEvent, 'code' | 'ctrlKey' | 'metaKey' | 'altKey' | 'shiftKey'>): string {
+  return `${event.ctrlKey || event.metaKey ? 'Ctrl+' : ''}${event.altKey ? 'Alt+' : ''}${event.shiftKey ? 'Shift+' : ''}${event.code}`;
+}
+
+export function findShortcut(chord: string, scope: Scope): ShortcutDef | undefined {
+  return (
+    (SHORTCUTS as readonly ShortcutDef[]).find((s) => s.scope === scope && s.keys.includes(chord)) ??
+    (SHORTCUTS as readonly ShortcutDef[]).find((s) => s.scope === 'global' && s.keys.includes(chord))
+  );
+}
+
+const KEY_NAMES: Record<string, string> = { Slash: '/', Comma: ',', Period: '.', BracketLeft: '[', BracketRight: ']', ArrowLeft: '←', ArrowRight: '→', ArrowUp: '↑', ArrowDown: '↓', Escape: 'Esc' };
+
+/** `Ctrl+Shift+KeyZ` → `Ctrl + Shift + Z`, `Shift+Slash` → `?`. */
+export function keyLabel(chord: string): string {
+  if (chord === 'Shift+Slash') return '?';
+  return chord
+    .split('+')
+    .map((part) => KEY_NAMES[part] ?? part.replace(/^Key|^Digit/, ''))
+    .join(' + ');
+}
+
+/** Typing in a field must never drive the arm or trigger actions. */
+export function isTypingTarget(target: EventTarget | null): boolean {
+  if (target === null || typeof (target as Element).closest !== 'function') return false;
+  const element = target as HTMLElement;
+  return element.isContentEditable || element.closest('input, textarea, select, [contenteditable="true"]') !== null;
+}

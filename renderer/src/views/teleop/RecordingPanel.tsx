@@ -1,0 +1,122 @@
+import { useState } from 'react';
+import type { RecordingStatus } from '../../../../shared/api/contract';
+import { useAction } from '../../app/actions';
+import { useStudio } from '../../app/studioContext';
+import type { Live } from '../../live/useLiveStatus';
+import { Kbd } from '../../ui/states';
+
+function seconds(s: number): string {
+  return `${Math.floor(s / 60)}:${(s % 60).toFixed(1).padStart(4, '0')}`;
+}
+
+/**
+ * The recording lifecycle: start → recording → stop → save | discard | re-record, then the reset
+ * countdown. Every button has a key (shown on it) so a take needs no mouse.
+ */
+export function RecordingPanel({ status, defaultTask, enabled, onError }: { status: Live<RecordingStatus>; defaultTask: string; enabled: boolean; onError: (message: string | null) => void }) {
+  const studio = useStudio();
+  const [task, setTask] = useState<string | null>(null);
+  const [operator, setOperator] = useState('');
+  const ready = status.state === 'ready' ? status.value : null;
+  const phase = ready?.phase ?? 'idle';
+  const shownTask = task ?? (ready !== null && ready.task !== '' ? ready.task : defaultTask);
+
+  const run = (what: string, call: () => Promise<unknown>) => {
+    call().then(
+      () => onError(null),
+      (error: { message?: string; fix?: string }) => onError(`${what} failed: ${error.message ?? String(error)}${error.fix !== undefined ? ` — ${error.fix}` : ''}`),
+    );
+  };
+  const canStart = ready !== null && (phase === 'idle' || phase === 'resetting' || phase === 'failed');
+  const hasEpisode = phase === 'recording' || phase === 'stopped';
+  const start = () => run('Start', () => studio.api.recording.start({ task: shownTask, ...(operator.trim() !== '' ? { operator: operator.trim() } : {}) }));
+  const toggle = () => (phase === 'recording' ? run('Stop', () => studio.api.recording.stop()) : canStart ? start() : undefined);
+  const save = (outcome: 'success' | 'failure') => hasEpisode && run('Save', () => studio.api.recording.save({ outcome }));
+  const discard = () => hasEpisode && run('Discard', () => studio.api.recording.discard());
+  const rerecord = () => hasEpisode && run('Re-record', () => studio.api.recording.rerecord());
+
+  useAction('record.toggle', toggle, enabled);
+  useAction('record.saveSuccess', () => save('success'), enabled);
+  useAction('record.saveFailure', () => save('failure'), enabled);
+  useAction('record.discard', discard, enabled);
+  useAction('record.rerecord', rerecord, enabled);
+
+  const totals = Object.values(ready?.streams ?? {}).reduce((a, s) => ({ dropped: a.dropped + s.dropped, late: a.late + s.late }), { dropped: 0, late: 0 });
+  return (
+    <section className={`panel recording-panel phase-${phase}`} aria-labelledby="recording-title" data-testid="recording-panel">
+      <div className="panel-head">
+        <h2 id="recording-title">Recording</h2>
+        <span className={`pill pill-${phase}`} data-testid="recording-phase">
+          {phase === 'recording' && <span className="rec-dot" aria-hidden="true" />}
+          {phase}
+        </span>
+        <span className="episode-counter" data-testid="episode-counter" title="Episodes saved in this session">
+          {ready?.saved_count ?? 0} saved
+        </span>
+      </div>
+      {status.state === 'unavailable' && <p className="muted">Recording is not available from this core: {status.message}</p>}
+      <label className="field-label" htmlFor="task-input">
+        Task
+      </label>
+      <input id="task-input" className="task-input" value={shownTask} onChange={(e) => setTask(e.currentTarget.value)} disabled={phase === 'recording'} placeholder="What the operator should do, e.g. “Put the red cube on the green square.”" />
+      <label className="field-label" htmlFor="operator-input">
+        Operator
+      </label>
+      <input id="operator-input" value={operator} onChange={(e) => setOperator(e.currentTarget.value)} disabled={phase === 'recording'} placeholder="your name (stored with the session)" />
+
+      <div className="recording-clock" aria-live="off">
+        {phase === 'recording' || phase === 'stopped' ? (
+          <>
+            <span className="mono big" data-testid="recording-elapsed">
+              {seconds(ready?.elapsed_s ?? 0)}
+            </span>
+            {ready !== null && ready.max_duration_s !== null && <span className="muted"> / {seconds(ready.max_duration_s)} max</span>}
+            {ready !== null && ready.episode_id !== null && <span className="muted"> · episode {ready.episode_id}</span>}
+          </>
+        ) : phase === 'resetting' ? (
+          <span className="countdown" data-testid="reset-countdown">
+            Reset the scene: next take in <span className="mono big">{Math.ceil(ready?.reset_remaining_s ?? 0)}</span> s
+          </span>
+        ) : (
+          <span className="muted">Ready. Press Enter to start recording.</span>
+        )}
+      </div>
+
+      <div className="record-buttons">
+        {phase === 'recording' ? (
+          <button type="button" className="primary" onClick={toggle}>
+            Stop <Kbd>Enter</Kbd>
+          </button>
+        ) : (
+          <button type="button" className="primary record" onClick={toggle} disabled={!canStart}>
+            {phase === 'resetting' ? 'Start now' : 'Start recording'} <Kbd>Enter</Kbd>
+          </button>
+        )}
+        <button type="button" className="ok-button" onClick={() => save('success')} disabled={!hasEpisode}>
+          Save ✓ success <Kbd>G</Kbd>
+        </button>
+        <button type="button" className="bad-button" onClick={() => save('failure')} disabled={!hasEpisode}>
+          Save ✗ failure <Kbd>B</Kbd>
+        </button>
+        <button type="button" onClick={discard} disabled={!hasEpisode}>
+          Discard <Kbd>⌫</Kbd>
+        </button>
+        <button type="button" onClick={rerecord} disabled={!hasEpisode}>
+          Re-record <Kbd>T</Kbd>
+        </button>
+      </div>
+
+      {ready !== null && ready.failure !== null && (
+        <div className="inline-error" role="alert">
+          {ready.failure.message}
+          {ready.failure.fix !== undefined && <div className="fix">{ready.failure.fix}</div>}
+        </div>
+      )}
+      <div className="recording-health muted" data-testid="recording-health">
+        <span className={totals.dropped > 0 ? 'warn' : ''}>{totals.dropped} dropped</span> · <span className={totals.late > 0 ? 'warn' : ''}>{totals.late} late</span> · writer lag{' '}
+        <span className={(ready?.durable_lag_ms ?? 0) > 1000 ? 'warn' : ''}>{ready === null || ready.durable_lag_ms === null ? '—' : `${ready.durable_lag_ms.toFixed(0)} ms`}</span>
+        {ready !== null && ready.queued_ops > 0 && ` · ${ready.queued_ops} queued`}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,215 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type uPlot from 'uplot';
+import type { RobotState } from '../../../../shared/api/contract';
+import type { RigConfig } from '../../../../shared/rig/rigConfig';
+import { useAction } from '../../app/actions';
+import { useStudio } from '../../app/studioContext';
+import { useRecordingStatus, useRigStatus } from '../../live/useLiveStatus';
+import { useGamepadTeleop } from '../../live/useGamepadTeleop';
+import { useTeleopKeys } from '../../live/useTeleopKeys';
+import { RingColumns } from '../../plots/ringBuffer';
+import { TimeSeriesPlot } from '../../plots/TimeSeriesPlot';
+import { RobotModelPicker } from '../../scene/RobotModelPicker';
+import { ScenePanel } from '../../scene/ScenePanel';
+import type { SceneRenderer } from '../../scene/SceneRenderer';
+import { EStopButton } from './EStopButton';
+import { LiveCameras } from './LiveCameras';
+import { RecordingPanel } from './RecordingPanel';
+
+const PLOT_WINDOW_S = 10;
+/** "No teleop input" is the resting state between key presses, not a clip worth a warning. */
+const STALE_INPUT = /teleop input .* old/;
+const PLOT_CAPACITY = 30 * 12;
+const PLOT_REFRESH_MS = 200;
+
+interface Indicators {
+  estopped: boolean;
+  clip_reasons: readonly string[];
+  teleop_age_ms: number | null;
+  state_hz: number;
+  longTasks: number;
+  ee_position_m: readonly number[] | null;
+  gripper_width_m: number | null;
+}
+
+function useLongTaskCount(): () => number {
+  const count = useRef(0);
+  useEffect(() => {
+    if (!PerformanceObserver.supportedEntryTypes.includes('longtask')) return;
+    const observer = new PerformanceObserver((list) => (count.current += list.getEntries().length));
+    observer.observe({ type: 'longtask' });
+    return () => observer.disconnect();
+  }, []);
+  return useCallback(() => count.current, []);
+}
+
+/** Teleop / Record: the live 3D scene, cameras, plots, device health, recording and the e-stop. */
+export function TeleopView({ rig }: { rig: RigConfig | null }) {
+  const studio = useStudio();
+  const rigStatus = useRigStatus();
+  const recording = useRecordingStatus();
+  const [actionError, setActionError] = useState<string | null>(null);
+  const [indicators, setIndicators] = useState<Indicators>({ estopped: false, clip_reasons: [], teleop_age_ms: null, state_hz: 0, longTasks: 0, ee_position_m: null, gripper_width_m: null });
+  const [plots, setPlots] = useState<{ joints: uPlot.AlignedData; ee: uPlot.AlignedData; gripper: uPlot.AlignedData }>({ joints: [[]], ee: [[]], gripper: [[]] });
+  const sceneRef = useRef<SceneRenderer | null>(null);
+  const [scene, setScene] = useState<SceneRenderer | null>(null);
+  const longTasks = useLongTaskCount();
+  useTeleopKeys(true, setActionError);
+  const gamepad = useGamepadTeleop(true, setActionError);
+
+  const onSceneReady = useCallback(
+    (renderer: SceneRenderer | null) => {
+      sceneRef.current = renderer;
+      setScene(renderer);
+      renderer?.setState({ workspace: rig?.safety ?? null, cameras: rig?.cameras ?? [] });
+    },
+    [rig],
+  );
+
+  useEffect(() => {
+    const joints = new RingColumns(7, PLOT_CAPACITY);
+    const ee = new RingColumns(3, PLOT_CAPACITY);
+    const gripper = new RingColumns(1, PLOT_CAPACITY);
+    let t0: bigint | null = null;
+    let last: RobotState | null = null;
+    let received = 0;
+    const off = studio.on('robot.state', (state) => {
+      last = state;
+      received++;
+      const t_ns = BigInt(state.t_ns);
+      t0 ??= t_ns;
+      const t = Number(t_ns - t0) / 1e9;
+      joints.push(t, state.q_rad);
+      ee.push(t, state.ee_position_m);
+      gripper.push(t, [state.gripper_width_m ?? Number.NaN]);
+      // The scene renders on its own schedule; patching it per message is cheap.
+      sceneRef.current?.setState({
+        q_rad: state.q_rad,
+        gripper_width_m: state.gripper_width_m,
+        ee_position_m: state.ee_position_m,
+        ee_quaternion_wxyz: state.ee_quaternion_wxyz,
+        commanded_translation_m: state.commanded_translation_m,
+        clipped: state.clip_reasons.length > 0,
+        objects: state.objects,
+        target: state.target,
+      });
+    });
+    let lastTick = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      const hz = (received * 1000) / (now - lastTick);
+      lastTick = now;
+      received = 0;
+      const snapshot = last as RobotState | null;
+      setIndicators({
+        estopped: snapshot?.estopped ?? false,
+        clip_reasons: snapshot?.clip_reasons ?? [],
+        teleop_age_ms: snapshot?.teleop_age_ms ?? null,
+        state_hz: hz,
+        longTasks: longTasks(),
+        ee_position_m: snapshot?.ee_position_m ?? null,
+        gripper_width_m: snapshot?.gripper_width_m ?? null,
+      });
+      if (joints.length > 0) setPlots({ joints: joints.columns(), ee: ee.columns(), gripper: gripper.columns() });
+    }, PLOT_REFRESH_MS);
+    return () => {
+      off();
+      clearInterval(timer);
+    };
+  }, [studio, longTasks]);
+
+  useAction('sim.reset', () => {
+    studio.api.sim.reset({}).then(
+      () => setActionError(null),
+      (error: Error) => setActionError(`New scene failed: ${error.message}`),
+    );
+  });
+
+  const status = rigStatus.state === 'ready' ? rigStatus.value : null;
+  const estopped = indicators.estopped || (status?.control.estopped ?? false);
+  const deviceProblems = status?.devices.filter((d) => d.error !== undefined || !d.connected) ?? [];
+  const stale = indicators.state_hz < 5;
+  return (
+    <div className="teleop-view">
+      <div className="teleop-main">
+        <div className="teleop-scene">
+          <ScenePanel onReady={onSceneReady} label="Live 3D view" testId="live-scene" />
+          <div className="scene-overlay" aria-live="polite">
+            {rigStatus.state === 'ready' && status?.state !== 'running' && <span className="pill pill-warn">rig {status?.state}</span>}
+            {indicators.clip_reasons.some((r) => !STALE_INPUT.test(r)) && (
+              <span className="pill pill-warn" data-testid="clip-reasons">
+                clipped: {indicators.clip_reasons.filter((r) => !STALE_INPUT.test(r)).join(', ')}
+              </span>
+            )}
+            {estopped && <span className="pill pill-bad">E-STOP</span>}
+            {gamepad !== null && <span className="pill" title={gamepad}>gamepad connected</span>}
+          </div>
+          <div className="scene-tools">
+            <RobotModelPicker renderer={scene} />
+          </div>
+          <div className="teleop-hint muted">
+            Click here, then drive: <b>W/S A/D R/F</b> move · <b>Q/E I/K J/L</b> rotate · <b>Space</b> gripper · <b>Shift</b> slow · <b>?</b> all keys
+          </div>
+        </div>
+        <LiveCameras cameras={rig?.cameras ?? []} />
+      </div>
+      <aside className="teleop-side">
+        <EStopButton estopped={estopped} onError={setActionError} />
+        {actionError !== null && (
+          <div className="inline-error" role="alert">
+            {actionError}
+          </div>
+        )}
+        <RecordingPanel status={recording} defaultTask={rig?.recording.task ?? ''} enabled onError={setActionError} />
+        <section className="panel health" aria-labelledby="health-title">
+          <h2 id="health-title">Rig health</h2>
+          {rigStatus.state === 'unavailable' && (
+            <p className="muted">
+              The live rig is not running in this core ({rigStatus.message}). {rigStatus.fix ?? 'Restart the studio; the rig starts with it.'}
+            </p>
+          )}
+          {status?.error !== undefined && (
+            <div className="inline-error" role="alert">
+              {status.error.message}
+              {status.error.fix !== undefined && <div className="fix">{status.error.fix}</div>}
+            </div>
+          )}
+          <dl className="stats">
+            <dt>End effector</dt>
+            <dd className="mono" data-testid="ee-position" data-x={indicators.ee_position_m?.[0]} data-y={indicators.ee_position_m?.[1]} data-z={indicators.ee_position_m?.[2]}>
+              {indicators.ee_position_m === null ? '—' : `${indicators.ee_position_m.map((v) => v.toFixed(3)).join(', ')} m`}
+            </dd>
+            <dt>Gripper</dt>
+            <dd className="mono">{indicators.gripper_width_m === null ? '—' : `${(indicators.gripper_width_m * 1000).toFixed(1)} mm`}</dd>
+            <dt>Robot state</dt>
+            <dd className={stale ? 'warn' : ''} data-testid="state-rate">
+              {indicators.state_hz.toFixed(0)} Hz
+            </dd>
+            <dt>Control loop</dt>
+            <dd className={(status?.control.overruns ?? 0) > 0 ? 'warn' : ''}>
+              {status === null ? '—' : `${status.control.rate_hz} Hz · p99 jitter ${status.control.jitter_ms_p99.toFixed(2)} ms · ${status.control.overruns} overruns`}
+            </dd>
+            <dt>Teleop input age</dt>
+            <dd className={(indicators.teleop_age_ms ?? 0) > (rig?.safety.teleop_timeout_ms ?? 100) ? 'warn' : ''}>{indicators.teleop_age_ms === null ? '—' : `${indicators.teleop_age_ms.toFixed(0)} ms`}</dd>
+            <dt>UI long tasks</dt>
+            <dd className={indicators.longTasks > 0 ? 'warn' : ''} data-testid="long-tasks">
+              {indicators.longTasks}
+            </dd>
+          </dl>
+          {deviceProblems.map((d) => (
+            <div key={d.name} className="inline-error" role="alert">
+              <b>{d.name}</b> ({d.type}): {d.error?.message ?? 'not connected'}
+              {d.error?.fix !== undefined && <div className="fix">Fix: {d.error.fix}</div>}
+            </div>
+          ))}
+          {status !== null && deviceProblems.length === 0 && <p className="ok">All {status.devices.length} devices connected.</p>}
+        </section>
+        <div className="live-plots">
+          <TimeSeriesPlot title="Joints" unit="rad" names={['q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q7']} data={plots.joints} window_s={PLOT_WINDOW_S} height_px={110} testId="live-plot-joints" />
+          <TimeSeriesPlot title="End effector" unit="m" names={['x', 'y', 'z']} data={plots.ee} window_s={PLOT_WINDOW_S} height_px={110} />
+          <TimeSeriesPlot title="Gripper" unit="m" names={['width']} data={plots.gripper} window_s={PLOT_WINDOW_S} height_px={90} />
+        </div>
+      </aside>
+    </div>
+  );
+}
