@@ -5,12 +5,13 @@ import type { EventName } from '../../shared/api/contract';
 import type { RpcOutcome } from '../../shared/api/transport';
 import { StudioRouter, type CallContext, type Handlers } from '../api/router';
 import { StreamHub, type StreamSink } from '../api/streamHub';
-import { checkRigText, resolveRig } from '../config/loadRig';
+import { resolveRig } from '../config/loadRig';
 import { openStore, type Store } from '../store/database';
 import { EpisodeStore } from '../store/episodeStore';
 import { episodeHandlers } from '../api/handlers/episodes';
 import { exportHandlers, exportJobPayload } from '../api/handlers/export';
 import { liveHandlers } from '../api/handlers/live';
+import { rigConfigHandlers } from '../api/handlers/rigConfig';
 import { ExportService } from '../export/exportService';
 import { systemClock } from '../devices/types';
 import { RigRuntime } from '../runtime/rigRuntime';
@@ -52,6 +53,7 @@ export interface Core {
   readonly events: EventBus;
   readonly streams: StreamHub;
   readonly store: Store;
+  /** The rig config in use (it changes when the user applies another). */
   readonly rig: RigSnapshot;
   readonly runtime: RigRuntime;
   readonly log: Logger;
@@ -83,11 +85,7 @@ export function startCore(options: CoreOptions): Core {
       schema_version: store.schemaVersion,
       started_at_unix_ms: startedAtUnixMs,
     }),
-    'rig.get': () => rig,
-    'rig.validate': ({ text }) => {
-      const { issues } = checkRigText(text);
-      return { ok: issues.length === 0, issues };
-    },
+    ...rigConfigHandlers(runtime, options.dataDir),
     'stream.subscribe': ({ stream }, context) => {
       const sink = sinks.get(context.connectionId);
       if (sink === undefined) {
@@ -133,7 +131,9 @@ export function startCore(options: CoreOptions): Core {
     events,
     streams,
     store,
-    rig,
+    get rig() {
+      return runtime.rig;
+    },
     runtime,
     log,
     connect,

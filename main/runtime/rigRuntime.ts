@@ -55,10 +55,27 @@ export class RigRuntime {
   private starting: Promise<RigStatus> | undefined;
   private readonly buttonsDown = new Map<Teleop, Record<string, boolean>>();
 
-  constructor(private readonly options: RigRuntimeOptions) {}
+  private rigSnapshot: RigSnapshot;
+
+  constructor(private readonly options: RigRuntimeOptions) {
+    this.rigSnapshot = options.rig;
+  }
+
+  /** The rig config in use (replaced by `apply`). */
+  get rig(): RigSnapshot {
+    return this.rigSnapshot;
+  }
+
+  /** Stops the rig, switches to `rig` and starts again if it was running (or had failed). */
+  async apply(rig: RigSnapshot): Promise<RigStatus> {
+    const wasStopped = this.state === 'stopped';
+    await this.stop();
+    this.rigSnapshot = rig;
+    return wasStopped ? this.status() : this.start();
+  }
 
   get simulated(): boolean {
-    return this.options.rig.config.arm.type === 'sim-arm';
+    return this.rig.config.arm.type === 'sim-arm';
   }
 
   status(): RigStatus {
@@ -90,7 +107,8 @@ export class RigRuntime {
   }
 
   private async doStart(): Promise<RigStatus> {
-    const { rig, clock, log } = this.options;
+    const { clock, log } = this.options;
+    const rig = this.rig;
     this.state = 'starting';
     this.error = undefined;
     this.emitStatus();
@@ -210,7 +228,7 @@ export class RigRuntime {
 
   recordingStatus(): RecordingStatus {
     const status = this.recorder?.status();
-    const max = this.options.rig.config.recording.max_episode_s;
+    const max = this.rig.config.recording.max_episode_s;
     if (status === undefined) {
       return { phase: 'idle', session_id: null, episode_id: null, saved_count: 0, task: '', elapsed_s: 0, max_duration_s: max, reset_remaining_s: null, streams: {}, durable_lag_ms: null, queued_ops: 0, failure: null };
     }
@@ -219,7 +237,7 @@ export class RigRuntime {
 
   async startRecording(task: string | undefined, operator: string | undefined): Promise<number> {
     const { recorder, tap } = this.need();
-    const { config } = this.options.rig;
+    const { config } = this.rig;
     if (recorder.status().session_id === null) {
       await recorder.startSession({ operator: operator ?? '', rig_name: config.name, rig_config_json: JSON.stringify(config), app_version: this.options.appVersion });
     }
@@ -240,7 +258,7 @@ export class RigRuntime {
     if (recorder.status().phase === 'recording') await recorder.stopEpisode();
     await tap.idle();
     const id = await recorder.saveEpisode(outcome ?? 'unknown');
-    const reset = this.options.rig.config.recording.reset_s;
+    const reset = this.rig.config.recording.reset_s;
     if (reset > 0) recorder.startReset(reset);
     return id;
   }
@@ -279,7 +297,7 @@ export class RigRuntime {
     const devices = this.devices;
     if (devices === undefined) return;
     devices.teleop.forEach((device, i) => {
-      const actions = this.options.rig.config.teleop[i]?.button_actions;
+      const actions = this.rig.config.teleop[i]?.button_actions;
       const buttons = device.latest()?.buttons;
       if (actions === undefined || buttons === undefined) return;
       const before = this.buttonsDown.get(device) ?? {};

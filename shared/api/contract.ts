@@ -173,6 +173,15 @@ export const recordingStatusSchema = z.object({
 });
 export type RecordingStatus = z.infer<typeof recordingStatusSchema>;
 
+const optionalString = z.string().optional();
+export const discoverySchema = z.object({
+  hid: z.array(z.object({ kind: z.enum(['spacemouse', 'game-controller']), name: z.string(), vendor_id: z.string(), product_id: z.string(), path: optionalString, teleop_type: optionalString })),
+  serial: z.array(z.object({ path: z.string(), manufacturer: optionalString, serial_number: optionalString, vendor_id: optionalString, product_id: optionalString, by_id: optionalString })),
+  cameras: z.array(z.object({ path: z.string(), name: optionalString, index: z.number().optional(), vendor_id: optionalString, product_id: optionalString, by_id: z.array(z.string()), camera_type: z.enum(['uvc', 'realsense']).optional() })),
+  problems: z.array(z.string()),
+});
+export type Discovery = z.infer<typeof discoverySchema>;
+
 // ---- export -----------------------------------------------------------------------------------
 
 export const exportFormats = ['lerobot', 'lerobot-v2.1', 'robomimic', 'gwm'] as const;
@@ -331,6 +340,16 @@ export const studioMethods = {
       z.strictObject({ id: episodeId, action: z.literal('split'), t_ns: nsSchema }),
     ]),
     result: z.object({ episode_id: z.number().int().nullable() }),
+  }),
+  'rig.apply': method({
+    summary: 'Validate a rig config (JSON text), save it as DATA_DIR/rig.json and restart the rig with it; an invalid one changes nothing.',
+    params: z.strictObject({ text: z.string().max(1_000_000) }),
+    result: z.object({ snapshot: rigSnapshotSchema, status: rigStatusSchema }),
+  }),
+  'devices.discover': method({
+    summary: 'SpaceMice, game controllers, serial ports and cameras plugged into this machine, with the rig-config type that drives each.',
+    params: empty,
+    result: discoverySchema,
   }),
   'rig.status': method({
     summary: 'Devices (connected, errors with fixes), control loop health and e-stop state.',

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { EventName, EventPayload, RobotState } from '../../../shared/api/contract';
@@ -129,5 +129,44 @@ describe('live rig runtime (simulated rig, real time)', () => {
     expect(status.state).toBe('failed');
     expect(status.error.message).toMatch(/cannot read the MuJoCo model/);
     await expect(call('recording.start', {})).rejects.toThrow(/the rig is not running/);
+  });
+});
+
+describe('rig config: apply and discovery', () => {
+  const tempDir = useTempDirs();
+  let core: Core | undefined;
+  afterEach(async () => {
+    await core?.close();
+    core = undefined;
+  });
+
+  test('an invalid config changes nothing; a valid one is saved as DATA_DIR/rig.json and the rig restarts with it', async () => {
+    const dir = tempDir();
+    const dataDir = join(dir, 'data');
+    core = startTestCore(dataDir, { rigPath: smallSimRig(dir) });
+    const connection = core.connect({ transport: 'in-process' });
+    const call = async (method: string, params: unknown = {}) => connection.call(method, params);
+    expect(await call('rig.start')).toMatchObject({ ok: true, result: { state: 'running' } });
+
+    const bad = await call('rig.apply', { text: '{"schema_version": 1}' });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_params', message: expect.stringMatching(/nothing was changed/) } });
+    expect(existsSync(join(dataDir, 'rig.json'))).toBe(false);
+
+    const rig = JSON.parse(readFileSync(smallSimRig(dir), 'utf8')) as Record<string, any>;
+    rig.name = 'Bench 2';
+    rig.teleop = [{ type: 'keyboard', button_actions: { KeyX: 'estop' } }];
+    const applied = await call('rig.apply', { text: JSON.stringify(rig) });
+    expect(applied).toMatchObject({ ok: true, result: { snapshot: { source: join(dataDir, 'rig.json'), config: { name: 'Bench 2' } }, status: { state: 'running' } } });
+    expect((applied as { result: { status: { devices: { type: string }[] } } }).result.status.devices.map((d) => d.type)).toContain('keyboard');
+    expect(await call('rig.get')).toMatchObject({ ok: true, result: { config: { name: 'Bench 2' } } });
+    expect(JSON.parse(readFileSync(join(dataDir, 'rig.json'), 'utf8'))).toMatchObject({ name: 'Bench 2' });
+  }, 30_000);
+
+  test('device discovery answers on a machine with no devices, listing what it could not look at', async () => {
+    core = startTestCore(join(tempDir(), 'data'));
+    const outcome = await core.connect({ transport: 'in-process' }).call('devices.discover', {});
+    expect(outcome.ok).toBe(true);
+    const result = (outcome as { result: { hid: unknown[]; serial: unknown[]; cameras: unknown[]; problems: string[] } }).result;
+    expect(Array.isArray(result.hid) && Array.isArray(result.serial) && Array.isArray(result.cameras) && Array.isArray(result.problems)).toBe(true);
   });
 });
