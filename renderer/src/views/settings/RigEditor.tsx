@@ -4,14 +4,24 @@ import { useStudio } from '../../app/studioContext';
 
 /**
  * The rig config as JSON, validated by the core as you type (the same checks `--rig` runs), with each
- * problem named by its path. Applying a config needs a restart today: download it and start the studio
- * with `--rig FILE` (or save it as DATA_DIR/rig.json).
+ * problem named by its path. Applying saves it as DATA_DIR/rig.json and restarts the rig with it
+ * (an invalid config changes nothing); downloading gives a file for `--rig`.
  */
 export function RigEditor({ snapshot }: { snapshot: RigSnapshot }) {
   const studio = useStudio();
   const original = JSON.stringify(snapshot.config, null, 2);
   const [text, setText] = useState(original);
   const [result, setResult] = useState<RigValidation | { error: string } | null>(null);
+  const [applying, setApplying] = useState<'idle' | 'busy' | { error: string; fix?: string | undefined }>('idle');
+
+  const apply = () => {
+    setApplying('busy');
+    studio.api.rig.apply({ text }).then(
+      // Every view reads the rig once per connection: reloading shows the new one everywhere.
+      () => window.location.reload(),
+      (error: { message: string; fix?: string }) => setApplying({ error: error.message, fix: error.fix }),
+    );
+  };
 
   useEffect(() => {
     let live = true;
@@ -61,14 +71,23 @@ export function RigEditor({ snapshot }: { snapshot: RigSnapshot }) {
         )}
       </div>
       <div className="row-buttons">
+        <button type="button" className="primary" onClick={apply} disabled={applying === 'busy' || text === original || result === null || 'error' in result || !result.ok} data-testid="rig-apply">
+          {applying === 'busy' ? 'Applying…' : 'Apply and restart the rig'}
+        </button>
         <button type="button" onClick={download} disabled={result === null || 'error' in result || !result.ok}>
           Download rig.json
         </button>
         <button type="button" onClick={() => setText(original)} disabled={text === original}>
           Revert
         </button>
-        <span className="muted">To use an edited config, start the studio with <code>--rig rig.json</code> or save it as <code>rig.json</code> in the data directory.</span>
+        <span className="muted">Applying saves it as <code>rig.json</code> in the data directory (used whenever the studio starts without <code>--rig</code>).</span>
       </div>
+      {typeof applying === 'object' && (
+        <div className="inline-error" role="alert">
+          {applying.error}
+          {applying.fix !== undefined && <div className="fix">{applying.fix}</div>}
+        </div>
+      )}
     </section>
   );
 }

@@ -3,6 +3,7 @@ import type { Loadable } from '../../app/studioContext';
 import { useRigStatus } from '../../live/useLiveStatus';
 import { ButtonMapping } from './ButtonMapping';
 import { DeviceList } from './DeviceList';
+import { DiscoveredDevices } from './DiscoveredDevices';
 import { RigEditor } from './RigEditor';
 import { RigOverview } from './RigOverview';
 
@@ -15,6 +16,7 @@ export function SettingsView({ info, rig }: { info: Loadable<AppInfo>; rig: Load
         <div className="grid">
           <DeviceList rig={rig.value.config} status={status} />
           <ButtonMapping />
+          <DiscoveredDevices />
         </div>
       )}
       {rig.state === 'ready' && <RigEditor snapshot={rig.value} />}
