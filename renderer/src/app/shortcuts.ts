@@ -1,7 +1,7 @@
 /**
- * Every keyboard action in one table: the help overlay lists it, the dispatcher matches it, and the
- * Settings view maps SpaceMouse buttons onto the same ids. Keys are `KeyboardEvent.code` values with
- * modifiers, so they do not move with the keyboard layout.
+ * Every keyboard action in one table: the help overlay lists it and the dispatcher matches it.
+ * (Device buttons are mapped to actions in the rig config and run in the core.) Keys are
+ * `KeyboardEvent.code` values with modifiers, so they do not move with the keyboard layout.
  *
  * The teleop keys (W A S D R F Q E I K J L, Space, Shift) belong to the arm while the Teleop view is
  * open; nothing here uses them bare.

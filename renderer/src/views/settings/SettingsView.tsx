@@ -15,7 +15,7 @@ export function SettingsView({ info, rig }: { info: Loadable<AppInfo>; rig: Load
       {rig.state === 'ready' && (
         <div className="grid">
           <DeviceList rig={rig.value.config} status={status} />
-          <ButtonMapping />
+          <ButtonMapping rig={rig.value.config} />
           <DiscoveredDevices />
         </div>
       )}
