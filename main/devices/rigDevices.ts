@@ -9,7 +9,12 @@ export interface RigDevices {
   cameras: Camera[];
   teleop: Teleop[];
   all(): AnyDevice[];
+  /**
+   * Connects every device. The arm and gripper must connect; a camera or teleop device that cannot
+   * is reported (`connectError`) and the rig runs without it.
+   */
   connect(): Promise<void>;
+  connectError(device: AnyDevice): { message: string; fix?: string } | undefined;
   disconnect(): Promise<void>;
 }
 
@@ -23,6 +28,7 @@ export function createRigDevices(rig: RigConfig, registry: DeviceRegistry, clock
   if (gripper !== undefined) created.push(gripper);
   const cameras = rig.cameras.map((entry, i) => registry.create('camera', entry, `cameras[${i}]`, context(entry.name)) as Camera);
   created.push(...cameras);
+  const connectErrors = new Map<AnyDevice, { message: string; fix?: string }>();
   const teleop = rig.teleop.map((entry, i) => registry.create('teleop', entry, `teleop[${i}]`, context(typeof entry.name === 'string' ? entry.name : entry.type)) as Teleop);
   created.push(...teleop);
   return {
@@ -33,8 +39,18 @@ export function createRigDevices(rig: RigConfig, registry: DeviceRegistry, clock
     all: () => [...created],
     async connect() {
       // the arm first: it starts the simulation the others attach to
-      for (const device of created) await device.connect();
+      for (const device of created) {
+        try {
+          await device.connect();
+          connectErrors.delete(device);
+        } catch (error) {
+          if (device.kind === 'arm' || device.kind === 'gripper') throw error;
+          const fix = (error as { fix?: unknown }).fix;
+          connectErrors.set(device, { message: (error as Error).message, ...(typeof fix === 'string' ? { fix } : {}) });
+        }
+      }
     },
+    connectError: (device) => connectErrors.get(device),
     async disconnect() {
       for (const device of [...created].reverse()) await device.disconnect().catch(() => undefined);
     },

@@ -86,7 +86,8 @@ export class RigRuntime {
       simulated: this.simulated,
       devices: (this.devices?.all() ?? []).map((device) => {
         const status = device.status();
-        return { name: device.name, kind: device.kind, type: device.type, connected: status.connected, ...(status.error !== undefined ? { error: status.error } : {}) };
+        const error = status.error ?? this.devices?.connectError(device);
+        return { name: device.name, kind: device.kind, type: device.type, connected: status.connected && this.devices?.connectError(device) === undefined, ...(error !== undefined ? { error } : {}) };
       }),
       control: {
         rate_hz: this.loop === undefined ? 0 : 1 / this.loop.period_s,

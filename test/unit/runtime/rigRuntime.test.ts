@@ -170,3 +170,28 @@ describe('rig config: apply and discovery', () => {
     expect(Array.isArray(result.hid) && Array.isArray(result.serial) && Array.isArray(result.cameras) && Array.isArray(result.problems)).toBe(true);
   });
 });
+
+describe('a teleop device that is not plugged in', () => {
+  const tempDir = useTempDirs();
+  let core: Core | undefined;
+  afterEach(async () => {
+    await core?.close();
+    core = undefined;
+  });
+
+  test('is reported with its fix while the rig runs without it', async () => {
+    const dir = tempDir();
+    const rig = structuredClone(simRig) as Record<string, any>;
+    rig.cameras = [];
+    rig.teleop = [{ type: 'keyboard' }, { type: 'spacemouse', button_actions: { right: 'estop' } }];
+    writeFileSync(join(dir, 'rig.json'), JSON.stringify(rig));
+    core = startTestCore(join(dir, 'data'), { rigPath: join(dir, 'rig.json') });
+    const outcome = await core.connect({ transport: 'in-process' }).call('rig.start', {});
+    const status = (outcome as { ok: true; result: { state: string; devices: { type: string; connected: boolean; error?: { message: string; fix?: string } }[] } }).result;
+    expect(status.state).toBe('running');
+    const spacemouse = status.devices.find((d) => d.type === 'spacemouse');
+    expect(spacemouse).toMatchObject({ connected: false, error: { message: expect.stringMatching(/no SpaceMouse found/) } });
+    expect(spacemouse?.error?.fix).toMatch(/Plug it in/);
+    expect(status.devices.find((d) => d.type === 'keyboard')?.connected).toBe(true);
+  });
+});
