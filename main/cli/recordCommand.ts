@@ -82,6 +82,8 @@ async function recordExpert({ io, global, values }: CommandContext): Promise<num
     const gripper: Gripper | undefined = devices.gripper;
     const tap = new RigTap(recorder, {
       control_hz,
+      arm,
+      ...(gripper !== undefined ? { gripper } : {}),
       cameras: devices.cameras.map((device, i) => ({ device, config: config.cameras[i]! })),
       privileged: true,
       object_count: 1,

@@ -60,13 +60,17 @@ describe('recording survives SIGKILL', () => {
     let savedByChildren = 0;
 
     for (let trial = 0; trial < TRIALS; trial++) {
-      const child = spawn(process.execPath, [STUDIO, 'record', '--sim', '--expert', '--episodes', '100', '--seed', String(trial), '--json', '--progress', '--image-size', '48x36', '--data-dir', dataDir], {
+      // Even trials record as fast as possible and are killed a few episodes in (saved episodes must
+      // survive); odd trials record in real time and are killed 1.5–6 s into the first episode (samples
+      // older than a second must survive).
+      const realTime = trial % 2 === 1;
+      const child = spawn(process.execPath, [STUDIO, 'record', '--sim', '--expert', '--episodes', '100', '--seed', String(trial), '--json', '--progress', '--image-size', '48x36', ...(realTime ? ['--real-time'] : []), '--data-dir', dataDir], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const progress: Progress[] = [];
-      // Kill after a random amount of recording, counted in control steps (an episode is about 93),
-      // so the kill lands mid-episode or a few episodes in whatever the machine's speed.
-      const killAtStep = Math.floor(5 + random() * 280);
+      // Kill after a random amount of recording, counted in control steps (10 per second of sim time;
+      // an episode is about 93), so the kill lands where intended whatever the machine's speed.
+      const killAtStep = realTime ? Math.floor(15 + random() * 45) : Math.floor(100 + random() * 190);
       let completedSteps = 0;
       const savedThisTrial: number[] = [];
       let stderr = '';

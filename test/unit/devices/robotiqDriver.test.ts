@@ -26,7 +26,7 @@ describe('Robotiq driver against the simulated slave on a pty pair', () => {
     peer.on('request', () => (now_ns += SIM_STEP_NS));
     await peer.open();
     cleanups.push(() => peer.close());
-    const parsed = robotiqFactory.options.parse({ port: pair.a, poll_hz: 200, reconnect_interval_ms: 20, timeout_ms: 150, ...options });
+    const parsed = robotiqFactory.options.parse({ port: pair.a, poll_hz: 200, reconnect_interval_ms: 20, timeout_ms: 1000, ...options });
     const gripper = robotiqFactory.create(parsed, { clock: systemClock, name: 'gripper', resolve: () => undefined }) as RobotiqGripper;
     cleanups.push(() => gripper.disconnect());
     return { pair, model, peer, gripper };

@@ -178,7 +178,7 @@ describe('links recover from line noise (pty pair)', () => {
     peer.noise = () => rng.bytes(rng.int(24));
     await peer.open();
     cleanups.push(() => peer.close());
-    const gripper = robotiqFactory.create(robotiqFactory.options.parse({ port: pair.a, activate_on_connect: false, poll_hz: 1 }), { clock: systemClock, name: 'g', resolve: () => undefined }) as RobotiqGripper;
+    const gripper = robotiqFactory.create(robotiqFactory.options.parse({ port: pair.a, activate_on_connect: false, poll_hz: 1, timeout_ms: 2000 }), { clock: systemClock, name: 'g', resolve: () => undefined }) as RobotiqGripper;
     cleanups.push(() => gripper.disconnect());
     await gripper.connect();
     for (let index = 0; index < 200; index++) expect((await gripper.readStatus()).gSTA).toBe(0);
@@ -192,7 +192,7 @@ describe('links recover from line noise (pty pair)', () => {
     bus.noise = () => rng.bytes(rng.int(24));
     await bus.open();
     cleanups.push(() => bus.close());
-    const gello = gelloFactory.create(gelloFactory.options.parse({ port: pair.a, joint_offsets_rad: [0, 0, 0, 0, 0, 0, 0], joint_signs: [1, 1, 1, 1, 1, 1, 1], poll_hz: 1 }), { clock: systemClock, name: 'l', resolve: () => undefined }) as GelloLeader;
+    const gello = gelloFactory.create(gelloFactory.options.parse({ port: pair.a, joint_offsets_rad: [0, 0, 0, 0, 0, 0, 0], joint_signs: [1, 1, 1, 1, 1, 1, 1], poll_hz: 1, timeout_ms: 2000 }), { clock: systemClock, name: 'l', resolve: () => undefined }) as GelloLeader;
     cleanups.push(() => gello.disconnect());
     await gello.connect();
     for (let index = 0; index < 200; index++) {
