@@ -29,8 +29,6 @@ describe('GELLO leader against a simulated Dynamixel bus on a pty pair', () => {
       gripper_closed_rad: 3.2,
       poll_hz: 200,
       reconnect_interval_ms: 20,
-      // Generous, so a loaded CI machine is not mistaken for a silent servo; tests of silence set their own.
-      timeout_ms: 1000,
       ...options,
     });
     const gello = gelloFactory.create(parsed, { clock: { now_ns: () => 42n }, name: 'leader', resolve: () => undefined }) as GelloLeader;
