@@ -1,7 +1,7 @@
 /**
  * Export throughput and memory: episodes with three 640×480 cameras at 30 fps (real JPEG frames) are
  * recorded through the real recorder into SQLite, then exported as LeRobot v3.0 with libsvtav1 and
- * with h264 (veryfast and ultrafast). Prints JSON: dataset frames per second, the multiple of real time, and the export
+ * with h264 (superfast by default; veryfast and ultrafast to compare). Prints JSON: dataset frames per second, the multiple of real time, and the export
  * process's peak RSS for a small and a larger number of episodes (flat = streaming works).
  *   npx tsx bench/export/exportBench.ts [--episodes 2,6] [--seconds 10] [--codecs h264,libsvtav1]
  */
@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { H264_PRESET } from '../../main/export/ffmpeg';
 import { runExport } from '../../main/export/runExport';
 import type { VideoCodec } from '../../main/export/types';
 import { validateDataset } from '../../main/export/validate';
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
     });
     const recordS = (performance.now() - started) / 1000;
     for (const variant of codecs) {
-      const [vcodec, preset] = variant.split('-') as [VideoCodec, 'ultrafast' | undefined];
+      const [vcodec, preset] = variant.split('-') as [VideoCodec, 'ultrafast' | 'superfast' | undefined];
       for (const n of counts) {
         const out = join(root, `${variant}-${n}`);
         const baseline = process.memoryUsage().rss;
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
         const report = await validateDataset(out);
         results.push({
           vcodec,
-          preset: vcodec === 'h264' ? (preset ?? 'veryfast') : 12,
+          preset: vcodec === 'h264' ? (preset ?? H264_PRESET) : 12,
           episodes: n,
           cameras: 3,
           resolution: '640x480',

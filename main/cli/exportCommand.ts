@@ -133,7 +133,7 @@ export const exportCommand: Command = {
     'split-seed': 'seed of the train/valid shuffle',
     vcodec: 'libsvtav1 (default, LeRobot) or h264 (faster, more portable)',
     crf: 'video quality (default 30)',
-    preset: 'h264 preset: ultrafast, superfast, veryfast (default), faster, fast, medium',
+    preset: 'h264 preset: ultrafast, superfast (default), veryfast, faster, fast, medium',
     depth: 'also export depth (LeRobot v3: 12-bit lossless HEVC; robomimic: [0,1] floats)',
     action: 'action source: executed (default) or requested',
     'image-size': 'robomimic image size WxH (default 84x84)',

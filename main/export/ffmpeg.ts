@@ -103,7 +103,8 @@ export interface EncoderSettings {
   h264_preset?: string;
 }
 
-export const H264_PRESET = 'veryfast';
+// superfast: the fastest preset that keeps files reasonable; ≥ 3× real time for three 640×480 cameras on 2 cores (BENCHMARKS.md).
+export const H264_PRESET = 'superfast';
 export const SVTAV1_PRESET = 12;
 
 function codecArgs(settings: EncoderSettings): string[] {
