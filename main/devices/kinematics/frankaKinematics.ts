@@ -1,38 +1,16 @@
 import type { Mat4, Vec3 } from '../types';
+import { FRANKA_DH, FRANKA_DOF, FRANKA_FLANGE_D_M, FRANKA_HAND_TCP_D_M, FRANKA_HAND_TCP_YAW_RAD, type DhRow } from '../../../shared/robot/frankaDh';
 import { mat4Identity, mat4Multiply, mat4Rotation, mat4Translation, rotationErrorAxisAngle } from './rotation';
 
 /**
- * Franka Panda kinematics from the modified (Craig) Denavit–Hartenberg table Franka publishes
- * ("Robot and interface specifications"): frame i = frame i−1 · RotX(α) · TransX(a) · RotZ(θᵢ) · TransZ(d).
+ * Franka Panda kinematics from the DH table in `shared/robot/frankaDh.ts`.
  * Pure functions, no allocation-heavy state; used by the simulated deoxys server and by tests.
  */
-export interface DhRow {
-  a_m: number;
-  d_m: number;
-  alpha_rad: number;
-}
-
-export const FRANKA_DH: readonly DhRow[] = [
-  { a_m: 0, d_m: 0.333, alpha_rad: 0 },
-  { a_m: 0, d_m: 0, alpha_rad: -Math.PI / 2 },
-  { a_m: 0, d_m: 0.316, alpha_rad: Math.PI / 2 },
-  { a_m: 0.0825, d_m: 0, alpha_rad: Math.PI / 2 },
-  { a_m: -0.0825, d_m: 0.384, alpha_rad: -Math.PI / 2 },
-  { a_m: 0, d_m: 0, alpha_rad: Math.PI / 2 },
-  { a_m: 0.088, d_m: 0, alpha_rad: Math.PI / 2 },
-];
-
-/** Joint 7 frame → flange: 0.107 m along z. */
-export const FRANKA_FLANGE_D_M = 0.107;
-/** libfranka's default `F_T_EE` with the Franka Hand: 0.1034 m along z, rotated −45° about z. */
-export const FRANKA_HAND_TCP_D_M = 0.1034;
-export const FRANKA_HAND_TCP_YAW_RAD = -Math.PI / 4;
+export { FRANKA_DH, FRANKA_DOF, FRANKA_FLANGE_D_M, FRANKA_HAND_TCP_D_M, FRANKA_HAND_TCP_YAW_RAD, FRANKA_Q_HOME_RAD, type DhRow } from '../../../shared/robot/frankaDh';
 
 export const FRANKA_Q_MIN_RAD: readonly number[] = [-2.8973, -1.7628, -2.8973, -3.0718, -2.8973, -0.0175, -2.8973];
 export const FRANKA_Q_MAX_RAD: readonly number[] = [2.8973, 1.7628, 2.8973, -0.0698, 2.8973, 3.7525, 2.8973];
 export const FRANKA_DQ_MAX_RAD_S: readonly number[] = [2.175, 2.175, 2.175, 2.175, 2.61, 2.61, 2.61];
-export const FRANKA_Q_HOME_RAD: readonly number[] = [0, -0.785, 0, -2.356, 0, 1.571, 0.785];
-export const FRANKA_DOF = 7;
 
 export function dhTransform(row: DhRow, theta_rad: number): Mat4 {
   const ct = Math.cos(theta_rad);

@@ -1,7 +1,9 @@
+import { FRANKA_DH, FRANKA_DOF, FRANKA_FLANGE_D_M, FRANKA_HAND_TCP_D_M, FRANKA_HAND_TCP_YAW_RAD, FRANKA_Q_HOME_RAD, type DhRow } from '../../../shared/robot/frankaDh';
+
 /**
  * Franka Panda / FR3 forward kinematics for drawing, from the modified (Craig) DH table Franka
- * publishes — the same numbers the simulator and the deoxys driver use. The renderer may not import
- * the core, so this is its own copy, checked against the same known poses in
+ * publishes (`shared/robot/frankaDh.ts`, the numbers the simulator and the deoxys driver use). The
+ * renderer may not import the core, so the math here is its own, checked against the same known poses in
  * test/renderer/frankaKinematics.test.ts.
  *
  * Matrices are plain column-major arrays (the layout of THREE.Matrix4.elements), so the module has no
@@ -9,27 +11,13 @@
  */
 export type Mat4 = number[];
 
-interface DhRow {
-  a_m: number;
-  d_m: number;
-  alpha_rad: number;
-}
-
-export const PANDA_DH: readonly DhRow[] = [
-  { a_m: 0, d_m: 0.333, alpha_rad: 0 },
-  { a_m: 0, d_m: 0, alpha_rad: -Math.PI / 2 },
-  { a_m: 0, d_m: 0.316, alpha_rad: Math.PI / 2 },
-  { a_m: 0.0825, d_m: 0, alpha_rad: Math.PI / 2 },
-  { a_m: -0.0825, d_m: 0.384, alpha_rad: -Math.PI / 2 },
-  { a_m: 0, d_m: 0, alpha_rad: Math.PI / 2 },
-  { a_m: 0.088, d_m: 0, alpha_rad: Math.PI / 2 },
-];
-export const PANDA_FLANGE_D_M = 0.107;
-/** libfranka's default F_T_EE for the Franka Hand: 0.1034 m along the flange z, turned −45° about it. */
-export const PANDA_HAND_TCP_D_M = 0.1034;
-export const PANDA_HAND_YAW_RAD = -Math.PI / 4;
-export const PANDA_Q_HOME_RAD: readonly number[] = [0, -0.785, 0, -2.356, 0, 1.571, 0.785];
-export const PANDA_DOF = 7;
+// The published numbers live once, in shared/; these names are the renderer's.
+export const PANDA_DH: readonly DhRow[] = FRANKA_DH;
+export const PANDA_FLANGE_D_M = FRANKA_FLANGE_D_M;
+export const PANDA_HAND_TCP_D_M = FRANKA_HAND_TCP_D_M;
+export const PANDA_HAND_YAW_RAD = FRANKA_HAND_TCP_YAW_RAD;
+export const PANDA_Q_HOME_RAD: readonly number[] = FRANKA_Q_HOME_RAD;
+export const PANDA_DOF = FRANKA_DOF;
 
 export function identity(): Mat4 {
   return [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
