@@ -36,7 +36,7 @@ async function runExpert({ io, values }: CommandContext): Promise<number> {
 
   const client = new SimWorkerClient();
   try {
-    await client.request('init', { xml: model.xml, file: model.file, seed, control_hz, pacing: 'manual' });
+    await client.request('init', { xml: model.xml, file: model.file, seed, control_hz, pacing: 'manual', anchor_ns: 0n });
     client.onEpisode((report) => {
       if (json) io.out(`${episodeLine(report)}\n`);
       else io.err(`episode ${report.episode}: ${report.success ? 'success' : 'failure'}${report.lifted ? '' : ' (never lifted)'}, ${report.steps} steps, ${round(report.real_time_factor, 1)}× real time\n`);

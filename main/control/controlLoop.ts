@@ -8,7 +8,11 @@ import { DEFAULT_MAPPER, mapTeleop, type MapperConfig, type MappedIntent } from 
 /** One control cycle, as the recorder stores it: what the operator asked, what safety let through, what the arm took. */
 export interface CycleRecord {
   t_ns: bigint;
+  /** When the arm took the command (its sendAction resolved: on the wire for a network arm). */
+  sent_ns: bigint;
   index: number;
+  /** What started the cycle: the fixed-rate schedule, a fresh teleop report, or a direct call. */
+  trigger: CycleTrigger;
   teleop_age_ms: number | null;
   intent: MappedIntent | null;
   /** After the safety layer. */
@@ -18,6 +22,8 @@ export interface CycleRecord {
   gripper: SentAction<GripperCommand> | null;
   estopped: boolean;
 }
+
+export type CycleTrigger = 'tick' | 'input' | 'call';
 
 export interface ControlLoopOptions {
   arm: Arm;
@@ -32,10 +38,24 @@ export interface ControlLoopOptions {
   /** Joint limits, for joint-space teleop (leader arms). */
   q_min_rad?: readonly number[];
   q_max_rad?: readonly number[];
+  /**
+   * Run a cycle as soon as a teleop report arrives, not only on the next tick, so a report reaches the
+   * arm within about a millisecond rather than up to a period later (default true). Cycles started by
+   * input are at least `input_min_gap_ms` apart (default 2 ms), which bounds the command rate.
+   */
+  react_to_input?: boolean;
+  input_min_gap_ms?: number;
+  /**
+   * Sleep the last stretch before each tick with `Atomics.wait`, which wakes within tens of
+   * microseconds where timers wake up to a millisecond late. It blocks the thread, so only for a
+   * thread that does nothing but control (the control worker).
+   */
+  precise_wait?: boolean;
 }
 
 interface Prepared {
   t_ns: bigint;
+  trigger: CycleTrigger;
   teleopAgeMs: number | null;
   intent: MappedIntent | null;
   requested: ArmCommand;
@@ -50,10 +70,15 @@ export interface LoopStats {
   jitter_ms_p50: number;
   jitter_ms_p99: number;
   overruns: number;
+  /** Cycles started by a teleop report rather than the schedule. */
+  input_cycles: number;
 }
 
 const ZERO_DELTA: Extract<ArmCommand, { kind: 'ee_delta' }> = { kind: 'ee_delta', translation_m: [0, 0, 0], rotation_axis_angle_rad: [0, 0, 0] };
 const ZERO: ArmCommand = ZERO_DELTA;
+/** How much of each period `precise_wait` sleeps with Atomics.wait instead of a timer. */
+const PRECISE_WAIT_MS = 1.5;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
 /** How far the commanded target may run ahead of the measured end effector. */
 const MAX_LEAD_M = 0.05;
 const MAX_LEAD_RAD = 0.3;
@@ -74,7 +99,12 @@ export class ControlLoop {
   private readonly jitters: number[] = [];
   private overruns = 0;
   private superseded = 0;
+  private inputCycles = 0;
   private inflight = false;
+  /** When the last cycle was prepared: input-triggered cycles keep their distance, and motion integrates over the real gap. */
+  private lastPrepared_ns: bigint | undefined;
+  private inputTimer: ReturnType<typeof setTimeout> | undefined;
+  private offInput: (() => void) | undefined;
   /** Where Cartesian teleop wants the end effector; follows the arm when idle, e-stopped or joint-driven. */
   private target: { position: Vec3; rotation: number[] } | null = null;
   private pending: { prepared: Prepared; resolve: (record: CycleRecord | null) => void } | undefined;
@@ -111,8 +141,8 @@ export class ControlLoop {
    * it, as a real-time controller keeps only the newest target. Resolves with the cycle's record
    * when sent, or null when a newer cycle superseded it.
    */
-  cycle(): Promise<CycleRecord | null> {
-    const prepared = this.prepare();
+  cycle(trigger: CycleTrigger = 'call'): Promise<CycleRecord | null> {
+    const prepared = this.prepare(trigger);
     if (this.inflight) {
       if (this.pending !== undefined) {
         this.superseded += 1;
@@ -131,14 +161,18 @@ export class ControlLoop {
    * measured pose would make the speed depend on the controller's tracking lag. Leader arms (GELLO)
    * send joint targets, which go to the arm directly after the joint limits.
    */
-  private prepare(): Prepared {
+  private prepare(trigger: CycleTrigger): Prepared {
     const { arm, teleop, safety, clock } = this.options;
     const t_ns = clock.now_ns();
+    // Motion integrates over the real time since the last cycle (ticks and input-triggered cycles
+    // interleave), bounded so a stall never turns into a jump.
+    const dt_s = this.lastPrepared_ns === undefined ? this.period_s : Math.min(2 * this.period_s, Math.max(0, Number(t_ns - this.lastPrepared_ns) / 1e9));
+    this.lastPrepared_ns = t_ns;
     const armState = arm.latest();
     const input = teleop.latest();
     const teleopAgeMs = input === undefined ? null : Number(t_ns - input.capture_ns) / 1e6;
     const context = {
-      period_s: this.period_s,
+      period_s: dt_s,
       ...(armState !== undefined ? { q_rad: armState.q_rad } : {}),
       ...(this.options.q_min_rad !== undefined ? { q_min_rad: this.options.q_min_rad } : {}),
       ...(this.options.q_max_rad !== undefined ? { q_max_rad: this.options.q_max_rad } : {}),
@@ -148,18 +182,18 @@ export class ControlLoop {
     };
     if (armState === undefined) {
       this.target = null;
-      return { t_ns, teleopAgeMs, intent: null, requested: ZERO, safe: { requested: ZERO, sent: ZERO, clipped: true, clip_reasons: [this.estopped ? 'e-stop engaged' : 'no arm state yet'] } };
+      return { t_ns, trigger, teleopAgeMs, intent: null, requested: ZERO, safe: { requested: ZERO, sent: ZERO, clipped: true, clip_reasons: [this.estopped ? 'e-stop engaged' : 'no arm state yet'] } };
     }
     if (input?.q_rad !== undefined) {
       const requested: ArmCommand = { kind: 'joint_position', q_rad: input.q_rad };
       const intent: MappedIntent = { arm: ZERO_DELTA, ...(input.gripper !== undefined ? { gripper: input.gripper } : {}) };
       this.target = null;
-      return { t_ns, teleopAgeMs, intent, requested, safe: limitArmCommand(requested, safety, { ...context, ee_position_m: armState.ee_position_m }) };
+      return { t_ns, trigger, teleopAgeMs, intent, requested, safe: limitArmCommand(requested, safety, { ...context, ee_position_m: armState.ee_position_m }) };
     }
     const measured = { position: armState.ee_position_m, rotation: rotationFromQuaternion(armState.ee_quaternion_wxyz) };
     if (this.target === null || this.estopped) this.target = { position: [...measured.position], rotation: measured.rotation };
     const target = this.target;
-    const intent = input !== undefined ? mapTeleop(input, armState.ee_quaternion_wxyz, this.period_s, this.options.mapper ?? DEFAULT_MAPPER) : null;
+    const intent = input !== undefined ? mapTeleop(input, armState.ee_quaternion_wxyz, dt_s, this.options.mapper ?? DEFAULT_MAPPER) : null;
     const requested = intent?.arm ?? ZERO_DELTA;
     // Speed, workspace box, staleness and the e-stop act on how the target moves.
     const step = limitArmCommand(requested, safety, { ...context, ee_position_m: target.position });
@@ -184,19 +218,21 @@ export class ControlLoop {
       reasons.push('target turned too far ahead of the arm');
     }
     const sent: ArmCommand = { kind: 'ee_delta', translation_m: lead, rotation_axis_angle_rad: turn };
-    return { t_ns, teleopAgeMs, intent, requested, safe: { requested, sent, clipped: reasons.length > 0, clip_reasons: reasons } };
+    return { t_ns, trigger, teleopAgeMs, intent, requested, safe: { requested, sent, clipped: reasons.length > 0, clip_reasons: reasons } };
   }
 
   private async send(prepared: Prepared): Promise<CycleRecord> {
     this.inflight = true;
     try {
-      const { t_ns, teleopAgeMs, intent, requested } = prepared;
+      const { t_ns, trigger, teleopAgeMs, intent, requested } = prepared;
       // An e-stop that arrived while this command waited wins over it.
       const safe = this.estopped && !prepared.safe.clip_reasons.includes('e-stop engaged') ? { requested, sent: ZERO, clipped: true, clip_reasons: ['e-stop engaged'] } : prepared.safe;
       const driver = await this.options.arm.sendAction(safe.sent);
+      const sent_ns = this.options.clock.now_ns();
       const executed: SentAction<ArmCommand> = { requested, sent: driver.sent, clipped: safe.clipped || driver.clipped, clip_reasons: [...safe.clip_reasons, ...driver.clip_reasons] };
       const gripperResult = await this.driveGripper(this.options.gripper, intent?.gripper, teleopAgeMs);
-      const record: CycleRecord = { t_ns, index: this.index++, teleop_age_ms: teleopAgeMs, intent, safe, executed, gripper: gripperResult, estopped: this.estopped };
+      if (trigger === 'input') this.inputCycles += 1;
+      const record: CycleRecord = { t_ns, sent_ns, index: this.index++, trigger, teleop_age_ms: teleopAgeMs, intent, safe, executed, gripper: gripperResult, estopped: this.estopped };
       for (const listener of this.listeners) listener(record);
       return record;
     } finally {
@@ -207,38 +243,71 @@ export class ControlLoop {
     }
   }
 
-  /** Runs cycles at `rate_hz` until `stop()`, scheduling each from the ideal grid so errors never accumulate. */
+  /**
+   * Runs cycles at `rate_hz` until `stop()`, scheduling each from the ideal grid so errors never
+   * accumulate; with `react_to_input`, a teleop report also starts a cycle at once.
+   */
   start(): void {
     if (this.running) return;
     this.running = true;
+    const { clock, precise_wait } = this.options;
     const periodNs = BigInt(Math.round(this.period_s * 1e9));
-    let next = this.options.clock.now_ns();
+    let next = clock.now_ns();
     const fire = () => {
       if (!this.running) return;
-      const now = this.options.clock.now_ns();
+      if (precise_wait === true) {
+        const early_ms = Number(next - clock.now_ns()) / 1e6;
+        if (early_ms > 0) Atomics.wait(sleeper, 0, 0, early_ms);
+      }
+      const now = clock.now_ns();
       this.jitters.push(Math.abs(Number(now - next)) / 1e6);
       if (this.jitters.length > 10_000) this.jitters.splice(0, 5_000);
-      void this.cycle().catch((error: unknown) => this.onError?.(error as Error));
+      this.run('tick');
       next += periodNs;
-      const after = this.options.clock.now_ns();
+      const after = clock.now_ns();
       if (after > next) {
         this.overruns += 1;
         while (next < after) next += periodNs;
       }
-      if (this.running) this.timer = setTimeout(fire, Number(next - after) / 1e6);
+      const wait_ms = Number(next - after) / 1e6 - (precise_wait === true ? PRECISE_WAIT_MS : 0);
+      if (this.running) this.timer = setTimeout(fire, Math.max(0, wait_ms));
     };
+    if (this.options.react_to_input !== false) this.offInput = this.options.teleop.onState?.(this.onInput);
     fire();
   }
 
   stop(): void {
     this.running = false;
     clearTimeout(this.timer);
+    clearTimeout(this.inputTimer);
+    this.inputTimer = undefined;
+    this.offInput?.();
+    this.offInput = undefined;
   }
+
+  private run(trigger: CycleTrigger): void {
+    void this.cycle(trigger).catch((error: unknown) => this.onError?.(error as Error));
+  }
+
+  /** A fresh teleop report: a cycle now, or as soon as the minimum gap since the last one allows. */
+  private readonly onInput = (): void => {
+    if (!this.running || this.inputTimer !== undefined) return;
+    const gap_ns = BigInt(Math.round((this.options.input_min_gap_ms ?? 2) * 1e6));
+    const wait_ns = this.lastPrepared_ns === undefined ? 0n : this.lastPrepared_ns + gap_ns - this.options.clock.now_ns();
+    if (wait_ns <= 0n) {
+      this.run('input');
+      return;
+    }
+    this.inputTimer = setTimeout(() => {
+      this.inputTimer = undefined;
+      if (this.running) this.run('input');
+    }, Number(wait_ns) / 1e6);
+  };
 
   stats(): LoopStats {
     const sorted = [...this.jitters].sort((a, b) => a - b);
     const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
-    return { cycles: this.index, superseded: this.superseded, jitter_ms_p50: at(0.5), jitter_ms_p99: at(0.99), overruns: this.overruns };
+    return { cycles: this.index, superseded: this.superseded, jitter_ms_p50: at(0.5), jitter_ms_p99: at(0.99), overruns: this.overruns, input_cycles: this.inputCycles };
   }
 
   /** Sends the gripper only on a change of intent (open ↔ closed), never for stale input. */

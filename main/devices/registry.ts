@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { StudioError } from '../../shared/api/errors';
 import { describeIssues, issuesOf } from '../../shared/validation';
+import type { SimSession } from './sim/simSession';
 import type { AnyDevice, Clock, DeviceKind } from './types';
 
 /** What a factory gets besides its own options: shared services, never globals. */
@@ -10,6 +11,11 @@ export interface DeviceContext {
   name: string;
   /** Other devices a driver may attach to (e.g. `sim-camera` renders the world of `sim-arm`). */
   resolve(kind: DeviceKind): AnyDevice | undefined;
+  /**
+   * The rig's simulated world, when something other than the sim-arm started it: the runtime starts
+   * it before any device, so devices in different threads share one simulation.
+   */
+  sim?: SimSession;
 }
 
 export interface DeviceFactory<O extends z.ZodType = z.ZodType> {

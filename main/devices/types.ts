@@ -184,6 +184,8 @@ export interface TeleopState {
 export interface Teleop extends Device {
   readonly kind: 'teleop';
   latest(): TeleopState | undefined;
+  /** Every report as it arrives: the control loop sends a command for it at once instead of at its next tick. */
+  onState?(listener: (state: TeleopState) => void): () => void;
 }
 
 export type AnyDevice = Arm | Gripper | Camera | Teleop;

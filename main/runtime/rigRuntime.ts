@@ -15,7 +15,7 @@ import { Recorder, type Outcome } from '../recording/recorder';
 import { RigTap } from '../recording/rigTap';
 import { startWriterThread, type WriterClient } from '../recording/writerClient';
 import { CUBE_HALF_M } from '../sim/pickPlaceTask';
-import { TeleopMux } from './teleopMux';
+import { TeleopMux } from '../control/teleopMux';
 
 export interface RigRuntimeOptions {
   rig: RigSnapshot;

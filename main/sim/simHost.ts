@@ -1,8 +1,9 @@
+import type { MessagePort } from 'node:worker_threads';
 import { SimEngine } from './engine';
 import { runExpertEpisode } from './episode';
 import { ModelLoadError } from './modelLoader';
 import { SimRunner, type SimEvent } from './simRunner';
-import type { EpisodeReport, ExpertRun, ExpertRunSummary, SimInit, SimRequest, SimStartInfo, SimWorkerMessage, WorkerError } from './workerProtocol';
+import type { EpisodeReport, ExpertRun, ExpertRunSummary, SimInit, SimOp, SimRequest, SimStartInfo, SimWorkerMessage, WorkerError } from './workerProtocol';
 
 export type Post = (message: SimWorkerMessage, transfer?: ArrayBuffer[]) => void;
 
@@ -15,6 +16,8 @@ export function toWorkerError(error: unknown): WorkerError {
 /** Larger gaps than this (a stalled event loop, a debugger) are dropped rather than replayed fast. */
 const MAX_CATCH_UP_S = 0.25;
 const MAX_SLICE_S = 0.05;
+/** What an attached port (the control worker) may ask: drive the arm and gripper, read the start info. */
+const ATTACHED_OPS: ReadonlySet<SimOp> = new Set(['arm', 'gripper', 'info']);
 
 /**
  * Everything the sim worker does, without the worker: answers requests and, in real-time pacing, runs
@@ -27,23 +30,42 @@ export class SimHost {
   private simStart_s = 0;
   private speed = 1;
   private dead: WorkerError | undefined;
+  private info: SimStartInfo | undefined;
+  private anchor_ns = 0n;
+  private readonly attached = new Set<MessagePort>();
   /** Sim time dropped because the loop fell behind (s). */
   lag_s = 0;
 
   constructor(private readonly post: Post) {}
 
-  async handle(request: SimRequest): Promise<void> {
+  async handle(request: SimRequest, reply: Post = this.post): Promise<void> {
     try {
       const result = await this.dispatch(request);
-      this.post({ id: request.id, ok: true, result });
+      reply({ id: request.id, ok: true, result });
     } catch (error) {
-      this.post({ id: request.id, ok: false, error: toWorkerError(error) });
+      reply({ id: request.id, ok: false, error: toWorkerError(error) });
     }
   }
 
   stop(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /** Serves `port` too: arm and gripper requests, answered on the port, and every state event. */
+  attach(port: MessagePort): void {
+    this.attached.add(port);
+    const reply: Post = (message) => port.postMessage(message);
+    port.on('message', (request: SimRequest) => {
+      if (ATTACHED_OPS.has(request.op)) void this.handle(request, reply);
+      else reply({ id: request.id, ok: false, error: { name: 'Error', message: `"${request.op}" is for the simulation's owner, not an attached port` } });
+    });
+    port.on('close', () => this.attached.delete(port));
+  }
+
+  private broadcast(message: SimWorkerMessage): void {
+    this.post(message);
+    for (const port of this.attached) port.postMessage(message);
   }
 
   private async dispatch(request: SimRequest): Promise<unknown> {
@@ -53,6 +75,8 @@ export class SimHost {
         return this.init(request.args);
       case 'close':
         this.stop();
+        for (const port of this.attached) port.close();
+        this.attached.clear();
         this.runner?.cameras.dispose();
         this.runner?.engine.dispose();
         this.runner = undefined;
@@ -69,7 +93,8 @@ export class SimHost {
         return null;
       case 'reset': {
         const runner = this.need();
-        const layout = runner.engine.reset(request.args);
+        const layout = runner.engine.reset(request.args.seed);
+        this.anchor_ns = request.args.anchor_ns;
         runner.restarted();
         this.resync();
         return layout;
@@ -77,6 +102,14 @@ export class SimHost {
       case 'advance':
         this.guarded(() => this.need().advance(request.args, this.emit));
         return this.need().engine.sim_time_s;
+      case 'attach':
+        this.need();
+        this.attach(request.args);
+        return null;
+      case 'info':
+        this.need();
+        if (this.info === undefined) throw new Error('the simulation is not initialised');
+        return this.info;
       case 'runExpert':
         return this.runExpert(request.args);
       case 'injectFault':
@@ -90,13 +123,15 @@ export class SimHost {
     const engine = await SimEngine.load(init.xml, init.file);
     engine.commandPeriod_s = 1 / init.control_hz;
     const layout = engine.reset(init.seed);
+    this.anchor_ns = init.anchor_ns;
     this.runner = new SimRunner(engine, init.control_hz);
     this.speed = init.speed ?? 1;
     if (init.pacing === 'realtime') {
       this.resync();
       this.schedule();
     }
-    return { timestep_s: engine.timestep_s, layout, legend: engine.segmentationLegend() };
+    this.info = { timestep_s: engine.timestep_s, layout, legend: engine.segmentationLegend() };
+    return this.info;
   }
 
   private async runExpert(run: ExpertRun): Promise<ExpertRunSummary> {
@@ -121,9 +156,10 @@ export class SimHost {
   private readonly emit = (event: SimEvent): void => {
     if (event.type === 'frame') {
       const f = event.frame;
-      this.post({ event: 'sim', payload: event }, [f.rgb.buffer as ArrayBuffer, f.depth_mm.buffer as ArrayBuffer, f.segmentation.buffer as ArrayBuffer]);
+      // Frames go to the owner only (cameras live there); they are large, so they are moved, not copied.
+      this.post({ event: 'sim', payload: event, anchor_ns: this.anchor_ns }, [f.rgb.buffer as ArrayBuffer, f.depth_mm.buffer as ArrayBuffer, f.segmentation.buffer as ArrayBuffer]);
     } else {
-      this.post({ event: 'sim', payload: event });
+      this.broadcast({ event: 'sim', payload: event, anchor_ns: this.anchor_ns });
     }
   };
 
@@ -134,7 +170,7 @@ export class SimHost {
     } catch (error) {
       this.dead = toWorkerError(error);
       this.stop();
-      this.post({ event: 'fatal', payload: this.dead });
+      this.broadcast({ event: 'fatal', payload: this.dead });
       throw error;
     }
   }

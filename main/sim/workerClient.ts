@@ -1,8 +1,9 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, type MessagePort, type Transferable } from 'node:worker_threads';
 import { workerLocation, type WorkerLocation } from '../workers/workerLocation';
 import { ModelLoadError, type ModelErrorKind } from './modelLoader';
 import type { SimEvent } from './simRunner';
-import type { EpisodeReport, SimOp, SimOps, SimRequest, SimWorkerMessage, WorkerError } from './workerProtocol';
+import { RpcClient } from '../workers/rpcClient';
+import type { EpisodeReport, SimOp, SimOps, SimRequest, SimWorkerEvent, SimWorkerMessage, WorkerError } from './workerProtocol';
 
 /** A failure reported by (or about) the sim worker, phrased for the operator. */
 export class SimWorkerError extends Error {
@@ -23,8 +24,6 @@ export function defaultWorkerLocation(): WorkerLocation {
   return location;
 }
 
-type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void; op: SimOp };
-
 export function errorFrom(detail: WorkerError): Error {
   if (detail.name === 'ModelLoadError' && detail.file !== undefined) {
     const prefix = `${detail.file}: `;
@@ -34,23 +33,54 @@ export function errorFrom(detail: WorkerError): Error {
   return new SimWorkerError(detail.message, detail);
 }
 
-/**
- * Main-thread handle on the sim worker: typed requests, sim events, and one rule for failures — a
- * throw inside the worker, its crash or its exit rejects every pending request and reports `onFailure`
- * once; the process lives on.
- */
-export class SimWorkerClient {
-  private readonly worker: Worker;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
-  private failure: Error | undefined;
-  private closing = false;
-  private readonly exited: Promise<number>;
-  private readonly simListeners = new Set<(event: SimEvent) => void>();
+export type SimListener = (event: SimEvent, anchor_ns: bigint) => void;
+
+/** The sim protocol over some message channel; subclasses say how messages travel. */
+export abstract class SimMessageClient extends RpcClient<SimOps, SimWorkerEvent, WorkerError> {
+  private readonly simListeners = new Set<SimListener>();
   private readonly episodeListeners = new Set<(report: EpisodeReport) => void>();
-  private readonly failureListeners = new Set<(error: Error) => void>();
+
+  override request<K extends SimOp>(op: K, args: SimOps[K]['args']): Promise<SimOps[K]['result']> {
+    // A port handed to the simulation must be moved, not copied.
+    return super.request(op, args, op === 'attach' ? [args as MessagePort] : []);
+  }
+
+  onSim(listener: SimListener): () => void {
+    this.simListeners.add(listener);
+    return () => this.simListeners.delete(listener);
+  }
+
+  onEpisode(listener: (report: EpisodeReport) => void): () => void {
+    this.episodeListeners.add(listener);
+    return () => this.episodeListeners.delete(listener);
+  }
+
+  protected errorFrom(detail: WorkerError): Error {
+    return errorFrom(detail);
+  }
+
+  protected dispatch(message: SimWorkerEvent): void {
+    switch (message.event) {
+      case 'sim':
+        for (const listener of this.simListeners) listener(message.payload, message.anchor_ns);
+        break;
+      case 'episode':
+        for (const listener of this.episodeListeners) listener(message.payload);
+        break;
+      case 'fatal':
+        this.fail(new SimWorkerError(`the simulation stopped: ${message.payload.message}`, message.payload));
+        break;
+    }
+  }
+}
+
+/** Main-thread handle on the sim worker, which it starts and owns. */
+export class SimWorkerClient extends SimMessageClient {
+  private readonly worker: Worker;
+  private readonly exited: Promise<number>;
 
   constructor(location: WorkerLocation = defaultWorkerLocation()) {
+    super();
     this.worker = new Worker(location.path, { execArgv: location.execArgv });
     this.worker.on('message', (message: SimWorkerMessage) => this.receive(message));
     this.worker.on('error', (error) => this.fail(new SimWorkerError(`the sim worker crashed: ${error.message}`)));
@@ -63,33 +93,12 @@ export class SimWorkerClient {
     });
   }
 
-  get failed(): Error | undefined {
-    return this.failure;
+  protected send(message: SimRequest, transfer: Transferable[]): void {
+    this.worker.postMessage(message, transfer);
   }
 
-  request<K extends SimOp>(op: K, args: SimOps[K]['args']): Promise<SimOps[K]['result']> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.closing) return Promise.reject(new SimWorkerError('the sim worker is closed'));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, op });
-      this.worker.postMessage({ id, op, args } as SimRequest);
-    });
-  }
-
-  onSim(listener: (event: SimEvent) => void): () => void {
-    this.simListeners.add(listener);
-    return () => this.simListeners.delete(listener);
-  }
-
-  onEpisode(listener: (report: EpisodeReport) => void): () => void {
-    this.episodeListeners.add(listener);
-    return () => this.episodeListeners.delete(listener);
-  }
-
-  onFailure(listener: (error: Error) => void): () => void {
-    this.failureListeners.add(listener);
-    return () => this.failureListeners.delete(listener);
+  protected closedError(): Error {
+    return new SimWorkerError('the sim worker is closed');
   }
 
   /** Asks the worker to free MuJoCo and exit; terminates it if it does not within `timeout_ms`. */
@@ -98,7 +107,7 @@ export class SimWorkerClient {
       await this.exited;
       return;
     }
-    const polite = this.failure === undefined ? this.request('close', null).catch(() => null) : Promise.resolve(null);
+    const polite = this.failed === undefined ? this.request('close', null).catch(() => null) : Promise.resolve(null);
     this.closing = true;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
@@ -109,40 +118,33 @@ export class SimWorkerClient {
     if (outcome === 'timeout') await this.worker.terminate();
     await this.exited;
   }
+}
 
-  private receive(message: SimWorkerMessage): void {
-    if (message.id !== undefined) {
-      const pending = this.pending.get(message.id);
-      if (pending === undefined) return;
-      this.pending.delete(message.id);
-      if (message.ok) pending.resolve(message.result);
-      else pending.reject(errorFrom(message.error));
-      return;
-    }
-    switch (message.event) {
-      case 'sim':
-        for (const listener of this.simListeners) listener(message.payload);
-        break;
-      case 'episode':
-        for (const listener of this.episodeListeners) listener(message.payload);
-        break;
-      case 'fatal':
-        this.fail(new SimWorkerError(`the simulation stopped: ${message.payload.message}`, message.payload));
-        break;
-    }
+/**
+ * A simulation someone else owns, reached through a port it attached (`attach`): the control worker's
+ * view of the sim. Closing it closes only the port; the simulation runs on.
+ */
+export class SimPortClient extends SimMessageClient {
+  constructor(private readonly port: MessagePort) {
+    super();
+    port.on('message', (message: SimWorkerMessage) => this.receive(message));
+    port.on('close', () => {
+      if (!this.closing) this.fail(new SimWorkerError('the simulation closed its port to this thread'));
+    });
   }
 
-  private fail(error: Error): void {
-    if (this.failure !== undefined) return;
-    this.failure = error;
-    this.rejectAll(error);
-    for (const listener of this.failureListeners) listener(error);
+  protected send(message: SimRequest, transfer: Transferable[]): void {
+    this.port.postMessage(message, transfer);
   }
 
-  private rejectAll(error: Error): void {
-    for (const [id, pending] of this.pending) {
-      this.pending.delete(id);
-      pending.reject(error);
-    }
+  protected closedError(): Error {
+    return new SimWorkerError('the port to the simulation is closed');
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.rejectAll(this.closedError());
+    this.port.close();
   }
 }

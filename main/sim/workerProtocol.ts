@@ -1,3 +1,4 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { ArmCommand, GripperCommand, SentAction } from '../devices/types';
 import type { SimCameraSpec } from './cameraRig';
 import type { EpisodeResult } from './episode';
@@ -17,6 +18,8 @@ export interface SimInit {
   /** `realtime`: the worker paces physics to the wall clock (× speed); `manual`: only on request. */
   pacing: 'realtime' | 'manual';
   speed?: number;
+  /** Studio clock time (ns) at sim time 0: every event carries it, so any thread can stamp capture times. */
+  anchor_ns: bigint;
 }
 
 export interface SimStartInfo {
@@ -49,7 +52,15 @@ export interface SimOps {
   gripper: { args: GripperCommand; result: SentAction<GripperCommand> };
   addCamera: { args: SimCameraSpec; result: null };
   removeCamera: { args: string; result: null };
-  reset: { args: number; result: SceneLayout };
+  /** A new scene from `seed`; sim time restarts at 0, which is `anchor_ns` on the studio clock. */
+  reset: { args: { seed: number; anchor_ns: bigint }; result: SceneLayout };
+  /**
+   * Serves arm and gripper requests, and sends state events, on another MessagePort too: the control
+   * worker drives the arm directly, without a hop through the thread that owns the simulation.
+   */
+  attach: { args: MessagePort; result: null };
+  /** What `init` returned, for a port attached to a running simulation. */
+  info: { args: null; result: SimStartInfo };
   /** Manual pacing: advance sim time (s), emitting events as they fall due. */
   advance: { args: number; result: number };
   runExpert: { args: ExpertRun; result: ExpertRunSummary };
@@ -73,7 +84,7 @@ export interface WorkerError {
 export type SimResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: WorkerError };
 
 export type SimWorkerEvent =
-  | { id?: undefined; event: 'sim'; payload: SimEvent }
+  | { id?: undefined; event: 'sim'; payload: SimEvent; anchor_ns: bigint }
   | { id?: undefined; event: 'episode'; payload: EpisodeReport }
   /** The loop stopped because something threw: the sim is dead until restarted. */
   | { id?: undefined; event: 'fatal'; payload: WorkerError };

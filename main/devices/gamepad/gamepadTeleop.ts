@@ -35,6 +35,7 @@ export class GamepadTeleop implements Teleop {
   readonly kind = 'teleop' as const;
   readonly type = 'gamepad';
   private state: TeleopState | undefined;
+  private readonly stateListeners = new Set<(state: TeleopState) => void>();
   private gripperClosed = false;
   private lastA = false;
   private connected = false;
@@ -80,11 +81,18 @@ export class GamepadTeleop implements Teleop {
     STANDARD_BUTTONS.forEach((name, i) => {
       if (button(i) > 0.5) named[name] = true;
     });
-    this.state = { capture_ns, translation, rotation, gripper: this.gripperClosed ? 1 : 0, buttons: named };
+    const state: TeleopState = { capture_ns, translation, rotation, gripper: this.gripperClosed ? 1 : 0, buttons: named };
+    this.state = state;
+    for (const listener of this.stateListeners) listener(state);
   }
 
   latest(): TeleopState | undefined {
     return this.state;
+  }
+
+  onState(listener: (state: TeleopState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
   }
 }
 

@@ -130,6 +130,10 @@ export class GelloLeader implements Teleop {
     return this.reading?.state;
   }
 
+  onState(listener: (state: TeleopState) => void): () => void {
+    return this.onReading((reading) => listener(reading.state));
+  }
+
   onReading(listener: (reading: GelloReading) => void): () => void {
     this.events.on('reading', listener);
     return () => this.events.off('reading', listener);

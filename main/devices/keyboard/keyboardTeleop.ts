@@ -37,6 +37,7 @@ export class KeyboardTeleop implements Teleop {
   readonly kind = 'teleop' as const;
   readonly type = 'keyboard';
   private state: TeleopState | undefined;
+  private readonly stateListeners = new Set<(state: TeleopState) => void>();
   private held = new Set<string>();
   private gripperClosed = false;
   private connected = false;
@@ -92,10 +93,16 @@ export class KeyboardTeleop implements Teleop {
       gripper: this.gripperClosed ? 1 : 0,
       buttons,
     };
+    for (const listener of this.stateListeners) listener(this.state);
   }
 
   latest(): TeleopState | undefined {
     return this.state;
+  }
+
+  onState(listener: (state: TeleopState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
   }
 }
 

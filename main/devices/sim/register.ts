@@ -5,6 +5,7 @@ import type { SimCameraSpec } from '../../sim/cameraRig';
 import { readSceneModel } from '../../sim/sceneXml';
 import { createSimClient } from '../../sim/simClient';
 import type { DeviceContext, DeviceRegistry } from '../registry';
+import type { Clock } from '../types';
 import { SimArm } from './simArm';
 import { SimCamera } from './simCamera';
 import { SimGripper } from './simGripper';
@@ -31,12 +32,33 @@ export const simCameraOptions = cameraConfigSchema.omit({ type: true }).extend({
   mode: z.enum(['exact', 'multiray']).default('exact'),
 });
 
-function simArmOf(context: DeviceContext, who: string): SimArm {
+/** The simulation a sim device attaches to: the runtime's, or else the one the rig's sim-arm owns. */
+function simulationOf(context: DeviceContext, who: string): SimSession {
+  if (context.sim !== undefined) return context.sim;
   const arm = context.resolve('arm');
   if (!(arm instanceof SimArm)) {
     throw new StudioError({ code: 'failed_precondition', message: `${who} "${context.name}" needs a sim-arm in the rig (it renders and moves that arm's world)`, fix: 'Set the rig\'s arm to { "type": "sim-arm" }, or use a real device type here.' });
   }
-  return arm;
+  return arm.session;
+}
+
+/**
+ * The simulation a `sim-arm` rig-config entry describes, not yet started: the sim-arm starts its own
+ * unless the runtime made one first and handed it over (`DeviceContext.sim`).
+ */
+export function simSessionFor(entry: Readonly<Record<string, unknown>>, clock: Clock): SimSession {
+  const { type: _type, ...rest } = entry;
+  const parsed = simArmOptions.safeParse(rest);
+  if (!parsed.success) throw new StudioError({ code: 'failed_precondition', message: `invalid options for sim-arm: ${parsed.error.message}` });
+  const options = parsed.data;
+  const model = readSceneModel(options.model);
+  return new SimSession(
+    {
+      init: { xml: model.xml, file: model.file, seed: options.seed, control_hz: options.control_hz, pacing: options.pacing, speed: options.speed },
+      createClient: () => createSimClient(options.run_in),
+    },
+    clock,
+  );
 }
 
 export function cameraSpecFrom(options: z.output<typeof simCameraOptions>): SimCameraSpec {
@@ -67,15 +89,7 @@ export function registerSimDevices(registry: DeviceRegistry): void {
     summary: 'Simulated Franka Panda in MuJoCo (worker thread), with the table, cube and target.',
     options: simArmOptions,
     create(options, context) {
-      const model = readSceneModel(options.model);
-      const session = new SimSession(
-        {
-          init: { xml: model.xml, file: model.file, seed: options.seed, control_hz: options.control_hz, pacing: options.pacing, speed: options.speed },
-          createClient: () => createSimClient(options.run_in),
-        },
-        context.clock,
-      );
-      return new SimArm(context.name, session);
+      return new SimArm(context.name, context.sim ?? simSessionFor(options, context.clock));
     },
   });
   registry.register({
@@ -84,7 +98,7 @@ export function registerSimDevices(registry: DeviceRegistry): void {
     summary: 'Simulated Franka Hand (two fingers, 0–80 mm) on the sim-arm.',
     options: simGripperOptions,
     create(_options, context) {
-      return new SimGripper(context.name, simArmOf(context, 'sim-gripper').session);
+      return new SimGripper(context.name, simulationOf(context, 'sim-gripper'));
     },
   });
   registry.register({
@@ -93,7 +107,7 @@ export function registerSimDevices(registry: DeviceRegistry): void {
     summary: 'Simulated RGB-D camera with ground-truth segmentation, fixed or on the wrist.',
     options: simCameraOptions,
     create(options, context) {
-      return new SimCamera(context.name, cameraSpecFrom(options), simArmOf(context, 'sim-camera').session);
+      return new SimCamera(context.name, cameraSpecFrom(options), simulationOf(context, 'sim-camera'));
     },
   });
 }

@@ -4,18 +4,22 @@ import type { SimEvent } from '../../sim/simRunner';
 import type { SceneLayout } from '../../sim/pickPlaceTask';
 import type { ArmReading, GripperReading, PrivilegedState, SegmentationLegendEntry } from '../../sim/simTypes';
 import type { SimInit, SimOp, SimOps, SimStartInfo } from '../../sim/workerProtocol';
+import type { MessagePort } from 'node:worker_threads';
+import { SimPortClient } from '../../sim/workerClient';
 import type { Clock } from '../types';
 
 export interface SimSessionOptions {
-  init: Omit<SimInit, 'seed'> & { seed: number };
+  /** How to start the simulation; absent for a session attached to one that runs elsewhere (`attach`). */
+  init?: Omit<SimInit, 'anchor_ns'>;
   createClient: () => SimClient;
 }
 
 /**
- * One running simulation shared by the sim devices of a rig: sim-arm owns it, sim-gripper and sim-camera
- * attach to it. The first connect starts it, the last disconnect stops it. Capture times are the
- * studio clock at start plus sim time, so in real-time pacing they track the clock and in manual pacing
- * (tests, data generation) they are exact and deterministic.
+ * One running simulation shared by the sim devices of a rig: sim-arm, sim-gripper and sim-camera attach
+ * to it. The first connect starts it, the last disconnect stops it. Capture times are the studio clock
+ * at start (or reset) plus sim time, so in real-time pacing they track the clock and in manual pacing
+ * (tests, data generation) they are exact and deterministic. The anchor travels with every event, so a
+ * session attached from another thread (`attach`) stamps the same times.
  */
 export class SimSession {
   private client: SimClient | undefined;
@@ -86,9 +90,10 @@ export class SimSession {
    */
   async reset(seed: number): Promise<SceneLayout> {
     const before_ns = this.capture_ns(this.latestArm?.sim_time_s ?? 0);
-    const layout = await this.request('reset', seed);
     const now = this.clock.now_ns();
-    this.anchor_ns = now > before_ns ? now : before_ns + 1_000_000n;
+    const anchor_ns = now > before_ns ? now : before_ns + 1_000_000n;
+    const layout = await this.request('reset', { seed, anchor_ns });
+    this.anchor_ns = anchor_ns;
     this.latestArm = undefined;
     this.latestGripper = undefined;
     this.latestPrivileged = undefined;
@@ -111,6 +116,19 @@ export class SimSession {
     return () => this.failureListeners.delete(listener);
   }
 
+  /**
+   * Serves the simulation's arm, gripper and state events on `port` as well, for a session in another
+   * thread made with `SimSession.attached(port)`.
+   */
+  async attach(port: MessagePort): Promise<void> {
+    await this.request('attach', port);
+  }
+
+  /** A session on a simulation another thread owns, reached through a port it attached. */
+  static attached(port: MessagePort, clock: Clock): SimSession {
+    return new SimSession({ createClient: () => new SimPortClient(port) }, clock);
+  }
+
   private async start(): Promise<SimStartInfo> {
     this.failure = undefined;
     const client = this.options.createClient();
@@ -122,7 +140,8 @@ export class SimSession {
     });
     this.anchor_ns = this.clock.now_ns();
     try {
-      this.info = await client.request('init', this.options.init);
+      const init = this.options.init;
+      this.info = init === undefined ? await client.request('info', null) : await client.request('init', { ...init, anchor_ns: this.anchor_ns });
       return this.info;
     } catch (error) {
       this.client = undefined;
@@ -132,7 +151,8 @@ export class SimSession {
     }
   }
 
-  private readonly receive = (event: SimEvent): void => {
+  private readonly receive = (event: SimEvent, anchor_ns: bigint): void => {
+    this.anchor_ns = anchor_ns;
     if (event.type === 'state') {
       this.latestArm = event.arm;
       this.latestGripper = event.gripper;

@@ -34,7 +34,7 @@ describe('sim worker', () => {
     client.onSim((event) => events.push(event));
     const failures: Error[] = [];
     client.onFailure((error) => failures.push(error));
-    const info = await client.request('init', { xml: DEFAULT_SCENE_XML, file: DEFAULT_SCENE_NAME, seed: 1, control_hz: 100, pacing: 'manual' });
+    const info = await client.request('init', { xml: DEFAULT_SCENE_XML, file: DEFAULT_SCENE_NAME, seed: 1, control_hz: 100, pacing: 'manual', anchor_ns: 0n });
     expect(info.timestep_s).toBe(0.001);
     expect(info.legend.find((entry) => entry.geom === 'cube')?.body).toBe('cube');
     const t = await client.request('advance', 0.05);
@@ -44,14 +44,14 @@ describe('sim worker', () => {
     await client.request('injectFault', null);
     await expect(client.request('advance', 0.01)).rejects.toThrow(/simulation stopped: injected fault/);
     expect(failures).toHaveLength(1);
-    await expect(client.request('reset', 2)).rejects.toThrow(/simulation stopped/);
+    await expect(client.request('reset', { seed: 2, anchor_ns: 0n })).rejects.toThrow(/simulation stopped/);
   });
 
   it('reports a broken model with the file, element and line from the worker', async () => {
     const client = new SimWorkerClient();
     cleanups.push(() => client.close());
     const broken = DEFAULT_SCENE_XML.replace('<joint name="joint3"', '<joint name="joint3" bogus="1"');
-    const error = await client.request('init', { xml: broken, file: '/rigs/my_scene.xml', seed: 1, control_hz: 100, pacing: 'manual' }).catch((e: unknown) => e);
+    const error = await client.request('init', { xml: broken, file: '/rigs/my_scene.xml', seed: 1, control_hz: 100, pacing: 'manual', anchor_ns: 0n }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelLoadError);
     expect((error as Error).message).toMatch(/^\/rigs\/my_scene\.xml: XML Error: .*Element 'joint', line \d+/);
   });

@@ -24,6 +24,12 @@ export class TeleopMux implements Teleop {
     return this.devices[0]?.features() ?? {};
   }
 
+  /** Reports of every device (the loop reacts to any of them; `latest()` still decides who drives). */
+  onState(listener: (state: TeleopState) => void): () => void {
+    const offs = this.devices.map((device) => device.onState?.(listener));
+    return () => offs.forEach((off) => off?.());
+  }
+
   latest(): TeleopState | undefined {
     let best: TeleopState | undefined;
     for (const device of this.devices) {
