@@ -1,71 +1,115 @@
 /**
- * Control-loop jitter at 100 Hz on the simulated rig while an episode records (all three cameras at
- * the default rig's size, the writer thread committing), and how old the teleop input is when its
- * command goes out (device report → command sent). Prints one JSON object.
- *   node --require ./bench/support/rawLoader.cjs bench/control/loopJitter.ts [--seconds 30]
+ * The control loop in its worker, while an episode records: start jitter of the fixed-rate ticks, and
+ * device report → command latency (a teleop report reaching the core → the arm's sendAction resolving,
+ * i.e. the command on the wire for deoxys, applied and acknowledged for the MuJoCo sim).
+ *
+ *   node --require ./main/workers/sourceLoader.cjs bench/control/loopJitter.ts [--seconds 30] [--rig sim|deoxys]
+ *
+ * `sim`: the default rig (MuJoCo arm at 100 Hz, three RGB-D cameras recorded). `deoxys`: the real deoxys
+ * client at 100 Hz against the simulated real-time PC on loopback (kinematic Franka), with the Franka
+ * Hand. The operator is the UI's keyboard heartbeat (every 50 ms), alternating direction every 2 s.
+ * Prints one JSON object.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { CycleRecord } from '../../main/control/controlLoop';
 import { startCore } from '../../main/core/core';
 import { createStderrLogger } from '../../main/core/logger';
+import { findFreePortBase } from '../../main/devices/deoxys/ports';
+import { KinematicFrankaBackend } from '../../main/devices/deoxys/simBackend';
+import { DeoxysSimServer } from '../../main/devices/deoxys/simServer';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, rig: { type: 'string', default: 'sim' } } });
 const seconds = Number(values.seconds);
+const rigKind = values.rig === 'deoxys' ? 'deoxys' : 'sim';
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN;
+}
+const round2 = (x: number) => Math.round(x * 100) / 100;
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'studio-bench-loop-'));
-  const core = startCore({ dataDir, mode: 'cli', log: createStderrLogger('bench', () => undefined) });
+  let server: DeoxysSimServer | undefined;
+  let rigPath: string | undefined;
+  if (rigKind === 'deoxys') {
+    const port_base = await findFreePortBase();
+    server = new DeoxysSimServer({ backend: new KinematicFrankaBackend(), port_base });
+    await server.start();
+    const link = { nuc_ip: '127.0.0.1', bind_ip: '127.0.0.1', port_base };
+    rigPath = join(dataDir, 'deoxys-bench.json');
+    writeFileSync(
+      rigPath,
+      JSON.stringify({
+        schema_version: 1,
+        name: 'deoxys on loopback (bench)',
+        arm: { type: 'deoxys', control_hz: 100, ...link },
+        gripper: { type: 'franka-hand', ...link },
+        teleop: [{ type: 'keyboard' }],
+        cameras: [],
+      }),
+    );
+  }
+  const core = startCore({ dataDir, mode: 'cli', rigPath, log: createStderrLogger('bench', () => undefined) });
   const connection = core.connect({ transport: 'in-process' });
   const call = async (method: string, params: unknown = {}) => {
     const outcome = await connection.call(method, params);
     if (!outcome.ok) throw new Error(`${method}: ${outcome.error.message}`);
     return outcome.result as Record<string, unknown>;
   };
-  await call('rig.start');
+  const started = (await call('rig.start')) as { state: string; error?: { message: string } };
+  if (started.state !== 'running') throw new Error(`the rig did not start: ${started.error?.message ?? started.state}`);
   await call('recording.start', { task: 'bench' });
-  // An operator holding a key: the UI's 50 ms heartbeat, alternating directions so the arm stays in the box.
-  const ages: number[] = [];
+  const cycles: CycleRecord[] = [];
+  const off = core.runtime.onCycle((cycle) => cycles.push(cycle));
   let direction = 'KeyW';
   const flip = setInterval(() => (direction = direction === 'KeyW' ? 'KeyS' : 'KeyW'), 2000);
   const hold = setInterval(() => void call('teleop.keys', { keys: [direction] }), 50);
-  const off = core.events.subscribe((name, payload) => {
-    if (name === 'robot.state') {
-      const age = (payload as { teleop_age_ms: number | null }).teleop_age_ms;
-      if (age !== null) ages.push(age);
-    }
-  });
   const cpuStart = process.cpuUsage();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   const cpu = process.cpuUsage(cpuStart);
   clearInterval(hold);
   clearInterval(flip);
   off();
+  // The worker's snapshot is at most 250 ms old.
+  await new Promise((resolve) => setTimeout(resolve, 300));
   const status = (await call('rig.status')) as { control: { cycles: number; jitter_ms_p99: number; overruns: number } };
   const recording = (await call('recording.status')) as { streams: Record<string, { samples: number; dropped: number; late: number }> };
   await call('recording.save', { outcome: 'unknown' });
   await core.close();
+  await server?.close();
   rmSync(dataDir, { recursive: true, force: true });
-  ages.sort((a, b) => a - b);
-  const at = (p: number) => ages[Math.min(ages.length - 1, Math.floor(p * ages.length))] ?? Number.NaN;
-  const dropped = Object.values(recording.streams).reduce((n, s) => n + s.dropped, 0);
+
+  // Report → command: input-triggered cycles carry the report that started them.
+  const reacted = cycles.filter((cycle) => cycle.trigger === 'input' && cycle.teleop_age_ms !== null);
+  const latency = reacted.map((cycle) => cycle.teleop_age_ms! + Number(cycle.sent_ns - cycle.t_ns) / 1e6).sort((a, b) => a - b);
+  const sendMs = cycles.map((cycle) => Number(cycle.sent_ns - cycle.t_ns) / 1e6).sort((a, b) => a - b);
+  const ticks = cycles.filter((cycle) => cycle.trigger === 'tick').length;
   process.stdout.write(
     `${JSON.stringify({
-      bench: 'control.loop_jitter',
+      bench: 'control.loop',
+      rig: rigKind,
       seconds,
       rate_hz: 100,
-      cycles: status.control.cycles,
-      cycles_per_s: Number((status.control.cycles / seconds).toFixed(1)),
-      jitter_ms_p99: Number(status.control.jitter_ms_p99.toFixed(2)),
+      cycles: cycles.length,
+      tick_cycles_per_s: round2(ticks / seconds),
+      input_cycles: reacted.length,
+      jitter_ms_p99: round2(status.control.jitter_ms_p99),
       overruns: status.control.overruns,
-      teleop_input_age_ms_p50: Number(at(0.5).toFixed(1)),
-      teleop_input_age_ms_p99: Number(at(0.99).toFixed(1)),
-      recorded_dropped: dropped,
-      dropped_per_stream: Object.fromEntries(Object.entries(recording.streams).filter(([, s]) => s.dropped > 0).map(([name, s]) => [name, s.dropped])),
-      cpu_cores_main_process: Number(((cpu.user + cpu.system) / 1e6 / seconds).toFixed(2)),
+      report_to_command_ms_p50: round2(percentile(latency, 0.5)),
+      report_to_command_ms_p99: round2(percentile(latency, 0.99)),
+      send_ms_p50: round2(percentile(sendMs, 0.5)),
+      send_ms_p99: round2(percentile(sendMs, 0.99)),
+      recorded_dropped: Object.fromEntries(Object.entries(recording.streams).filter(([, s]) => s.dropped > 0).map(([name, s]) => [name, s.dropped])),
+      cpu_cores_core_process: round2((cpu.user + cpu.system) / 1e6 / seconds),
+      loadavg_1m: round2(loadavg()[0] ?? 0),
     })}\n`,
   );
 }
 
-void main();
+void main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -7,7 +7,7 @@
  * state seen.
  *
  * Run (tsx cannot load the `?raw` .proto imports by itself; the loader registers tsx and serves them):
- *   node --require ./bench/support/rawLoader.cjs bench/devices/deoxysRoundTrip.ts [--commands 100]
+ *   node --require ./main/workers/sourceLoader.cjs bench/devices/deoxysRoundTrip.ts [--commands 100]
  * Prints one JSON object on stdout.
  */
 import { loadavg } from 'node:os';

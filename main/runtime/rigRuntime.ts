@@ -1,21 +1,24 @@
 import type { RecordingStatus, RigSnapshot, RigStatus, RobotState } from '../../shared/api/contract';
 import type { buttonActions } from '../../shared/rig/rigConfig';
 import { StudioError } from '../../shared/api/errors';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { StreamHub } from '../api/streamHub';
-import { ControlLoop, type CycleRecord } from '../control/controlLoop';
+import { ControlClient } from '../control/controlClient';
+import type { CycleRecord } from '../control/controlLoop';
+import type { ControlEvent, ControlSnapshot, ControlStarted } from '../control/controlProtocol';
+import { RemoteArm, RemoteGripper } from '../control/remoteDevices';
 import type { EventBus } from '../core/eventBus';
 import type { Logger } from '../core/logger';
 import { createDeviceRegistry } from '../devices/catalog';
-import { GamepadTeleop, type GamepadSample } from '../devices/gamepad/gamepadTeleop';
-import { KeyboardTeleop } from '../devices/keyboard/keyboardTeleop';
-import { createRigDevices, type RigDevices } from '../devices/rigDevices';
-import { SimArm } from '../devices/sim/simArm';
-import type { CameraFrame, Clock, Teleop } from '../devices/types';
+import type { GamepadSample } from '../devices/gamepad/gamepadTeleop';
+import { createRigCameras, type DeviceSet } from '../devices/rigDevices';
+import { simSessionFor } from '../devices/sim/register';
+import type { SimSession } from '../devices/sim/simSession';
+import type { Camera, CameraFrame, Clock } from '../devices/types';
 import { Recorder, type Outcome } from '../recording/recorder';
 import { RigTap } from '../recording/rigTap';
 import { startWriterThread, type WriterClient } from '../recording/writerClient';
 import { CUBE_HALF_M } from '../sim/pickPlaceTask';
-import { TeleopMux } from '../control/teleopMux';
 
 export interface RigRuntimeOptions {
   rig: RigSnapshot;
@@ -32,18 +35,29 @@ export interface RigRuntimeOptions {
 
 const ZERO3: [number, number, number] = [0, 0, 0];
 
+/** What a running rig is made of, on the core's side of the control worker. */
+interface LiveRig {
+  /** The simulated world, for a sim rig: the core owns it (cameras, reset, ground truth). */
+  sim: SimSession | undefined;
+  control: ControlClient;
+  started: ControlStarted;
+  arm: RemoteArm;
+  gripper: RemoteGripper | undefined;
+  cameras: DeviceSet & { cameras: Camera[] };
+}
+
 /**
- * The live rig inside the core: devices from the rig config, the control loop driven by teleop, the
- * recorder wrapped around it, and the display-rate feeds for the UI (robot state events, camera
- * preview frames). One instance per core; `start()` and `stop()` can repeat.
+ * The live rig inside the core: the control worker (arm, gripper, teleop devices and the control loop,
+ * off this thread so nothing here can delay a cycle), the cameras, the recorder wrapped around it all,
+ * and the display-rate feeds for the UI (robot state events, camera preview frames). A simulated rig's
+ * world runs in its own worker, owned here, with a port attached for the control worker. One instance
+ * per core; `start()` and `stop()` can repeat.
  */
 export class RigRuntime {
   private state: RigStatus['state'] = 'stopped';
   private error: RigStatus['error'];
-  private devices: RigDevices | undefined;
-  private loop: ControlLoop | undefined;
-  private keyboard: KeyboardTeleop | undefined;
-  private gamepad: GamepadTeleop | undefined;
+  private live: LiveRig | undefined;
+  private snapshot: ControlSnapshot | undefined;
   private recorder: Recorder | undefined;
   private writer: WriterClient | undefined;
   private tap: RigTap | undefined;
@@ -53,7 +67,7 @@ export class RigRuntime {
   private readonly unsubscribes: (() => void)[] = [];
   private readonly lastPreviewNs = new Map<string, bigint>();
   private starting: Promise<RigStatus> | undefined;
-  private readonly buttonsDown = new Map<Teleop, Record<string, boolean>>();
+  private readonly cycleListeners = new Set<(cycle: CycleRecord) => void>();
 
   private rigSnapshot: RigSnapshot;
 
@@ -79,24 +93,42 @@ export class RigRuntime {
   }
 
   status(): RigStatus {
-    const stats = this.loop?.stats();
+    const live = this.live;
+    const stats = this.snapshot?.stats;
+    const reports = new Map((this.snapshot?.devices ?? []).map((report) => [report.name, report]));
+    const controlDevices = live === undefined ? [] : [live.started.arm, ...(live.started.gripper !== null ? [live.started.gripper] : [])];
+    const statusOf = (info: { name: string; kind: RigStatus['devices'][number]['kind']; type: string }) => {
+      const report = reports.get(info.name);
+      return { name: info.name, kind: info.kind, type: info.type, connected: report?.connected ?? true, ...(report?.error !== undefined ? { error: report.error } : {}) };
+    };
     return {
       state: this.state,
       ...(this.error !== undefined ? { error: this.error } : {}),
       simulated: this.simulated,
-      devices: (this.devices?.all() ?? []).map((device) => {
-        const status = device.status();
-        const error = status.error ?? this.devices?.connectError(device);
-        return { name: device.name, kind: device.kind, type: device.type, connected: status.connected && this.devices?.connectError(device) === undefined, ...(error !== undefined ? { error } : {}) };
-      }),
+      devices: [
+        ...controlDevices.map(statusOf),
+        ...(live?.cameras.cameras ?? []).map((device) => {
+          const status = device.status();
+          const connectError = live?.cameras.connectError(device);
+          const error = status.error ?? connectError;
+          return { name: device.name, kind: device.kind, type: device.type, connected: status.connected && connectError === undefined, ...(error !== undefined ? { error } : {}) };
+        }),
+        ...(live?.started.teleop ?? []).map(statusOf),
+      ],
       control: {
-        rate_hz: this.loop === undefined ? 0 : 1 / this.loop.period_s,
-        estopped: this.loop?.isEstopped() ?? false,
+        rate_hz: live?.started.rate_hz ?? 0,
+        estopped: this.snapshot?.estopped ?? false,
         cycles: stats?.cycles ?? 0,
         jitter_ms_p99: stats?.jitter_ms_p99 ?? 0,
         overruns: stats?.overruns ?? 0,
       },
     };
+  }
+
+  /** Every control cycle as the core receives it from the control worker (benchmarks, diagnostics). */
+  onCycle(listener: (cycle: CycleRecord) => void): () => void {
+    this.cycleListeners.add(listener);
+    return () => this.cycleListeners.delete(listener);
   }
 
   start(): Promise<RigStatus> {
@@ -113,36 +145,44 @@ export class RigRuntime {
     this.state = 'starting';
     this.error = undefined;
     this.emitStatus();
+    let sim: SimSession | undefined;
+    let control: ControlClient | undefined;
+    let cameras: (DeviceSet & { cameras: Camera[] }) | undefined;
     try {
-      const devices = createRigDevices(rig.config, createDeviceRegistry(), clock);
-      this.devices = devices;
-      await devices.connect();
-      this.keyboard = devices.teleop.find((device): device is KeyboardTeleop => device instanceof KeyboardTeleop);
-      this.gamepad = devices.teleop.find((device): device is GamepadTeleop => device instanceof GamepadTeleop);
-      const teleop: Teleop = new TeleopMux(devices.teleop);
-      const rate = typeof rig.config.arm.control_hz === 'number' ? rig.config.arm.control_hz : 100;
-      const loop = new ControlLoop({ arm: devices.arm, ...(devices.gripper !== undefined ? { gripper: devices.gripper } : {}), teleop, safety: rig.config.safety, rate_hz: rate, clock });
-      this.loop = loop;
-      loop.onError = (error) => log.warn(`control cycle failed: ${error.message}`);
+      // A simulated world first: the control worker and the cameras both attach to it.
+      let simPort: MessagePort | undefined;
+      if (this.simulated) {
+        sim = simSessionFor(rig.config.arm, clock);
+        await sim.acquire();
+        const channel = new MessageChannel();
+        await sim.attach(channel.port1);
+        simPort = channel.port2;
+      }
+      control = new ControlClient();
+      const client = control;
+      client.onFailure((error) => this.controlFailed(client, error));
+      const started = await client.request('start', { rig: rig.config, ...(simPort !== undefined ? { sim_port: simPort } : {}) }, simPort !== undefined ? [simPort] : []);
+      cameras = createRigCameras(rig.config, createDeviceRegistry(), clock, sim !== undefined ? { sim } : {});
+      await cameras.connect();
+      const arm = new RemoteArm(started.arm);
+      const gripper = started.gripper === null ? undefined : new RemoteGripper(started.gripper);
+      this.live = { sim, control, started, arm, gripper, cameras };
+      this.snapshot = started.snapshot;
+      this.unsubscribes.push(client.onEvent((event) => this.onControlEvent(event)));
       this.writer = startWriterThread({ dataDir: this.options.dataDir, appVersion: this.options.appVersion });
       const recorder = new Recorder({ writer: this.writer, clock });
       this.recorder = recorder;
       const tap = new RigTap(recorder, {
-        control_hz: rate,
-        arm: devices.arm,
-        ...(devices.gripper !== undefined ? { gripper: devices.gripper } : {}),
-        cameras: devices.cameras.map((device, i) => ({ device, config: rig.config.cameras[i]! })),
+        control_hz: started.rate_hz,
+        arm,
+        ...(gripper !== undefined ? { gripper } : {}),
+        cameras: cameras.cameras.map((device, i) => ({ device, config: rig.config.cameras[i]! })),
         privileged: this.simulated,
         object_count: 1,
       });
       this.tap = tap;
       tap.attach();
-      this.unsubscribes.push(
-        loop.onCycle((cycle) => this.onCycle(cycle)),
-        recorder.onStatus(() => this.emitRecording()),
-        ...devices.cameras.map((camera) => camera.onFrame((frame) => this.preview(frame))),
-      );
-      loop.start();
+      this.unsubscribes.push(recorder.onStatus(() => this.emitRecording()), ...cameras.cameras.map((camera) => camera.onFrame((frame) => this.preview(frame))));
       this.timers.push(setInterval(() => this.emitRobotState(), 1000 / (this.options.state_hz ?? 30)));
       this.timers.push(
         setInterval(() => {
@@ -150,16 +190,71 @@ export class RigRuntime {
         }, 250),
       );
       this.state = 'running';
-      log.info(`rig "${rig.config.name}" running: ${devices.all().length} devices, control at ${rate} Hz`);
+      log.info(`rig "${rig.config.name}" running: ${this.status().devices.length} devices, control at ${started.rate_hz} Hz in its worker`);
     } catch (error) {
       const studioError = error instanceof StudioError ? error : undefined;
       this.state = 'failed';
       this.error = { message: (error as Error).message, ...(studioError?.fix !== undefined ? { fix: studioError.fix } : {}) };
       log.error('the rig failed to start', error);
+      if (this.live === undefined) {
+        // Nothing is wired up yet: release what was made so far here.
+        await cameras?.disconnect();
+        await control?.close().catch(() => undefined);
+        await sim?.release().catch(() => undefined);
+      }
       await this.teardown();
     }
     this.emitStatus();
     return this.status();
+  }
+
+  /** The control worker died under a running rig: the arm is no longer driven, so say so and stop. */
+  private controlFailed(client: ControlClient, error: Error): void {
+    if (this.live?.control !== client || this.state !== 'running') return;
+    this.options.log.error('the control worker failed', error);
+    this.state = 'failed';
+    this.error = { message: error.message, fix: 'Restart the rig (rig.start); if it happens again, check the log for the device that failed.' };
+    void this.teardown().then(() => this.emitStatus());
+  }
+
+  private onControlEvent(event: ControlEvent): void {
+    const live = this.live;
+    if (live === undefined) return;
+    switch (event.event) {
+      case 'arm':
+        live.arm.receive(event.state);
+        return;
+      case 'gripper':
+        live.gripper?.receive(event.state);
+        return;
+      case 'cycle':
+        this.onCycleRecord(event.record);
+        return;
+      case 'snapshot': {
+        const changed = event.snapshot.estopped !== this.snapshot?.estopped;
+        this.applySnapshot(event.snapshot);
+        if (changed) this.emitStatus();
+        return;
+      }
+      case 'action':
+        void this.runAction(event.action).catch((error: Error) => this.options.log.warn(`${event.device} ${event.button} → ${event.action}: ${error.message}`));
+        return;
+      case 'log':
+        if (event.level === 'warn') this.options.log.warn(event.message);
+        else this.options.log.info(event.message);
+        return;
+    }
+  }
+
+  private applySnapshot(snapshot: ControlSnapshot): void {
+    this.snapshot = snapshot;
+    const live = this.live;
+    if (live === undefined) return;
+    for (const report of snapshot.devices) {
+      const status = { connected: report.connected, ...(report.error !== undefined ? { error: report.error } : {}) };
+      if (report.name === live.arm.name) live.arm.setStatus(status);
+      if (report.name === live.gripper?.name) live.gripper.setStatus(status);
+    }
   }
 
   async stop(): Promise<RigStatus> {
@@ -180,48 +275,53 @@ export class RigRuntime {
   private async teardown(): Promise<void> {
     for (const timer of this.timers.splice(0)) clearInterval(timer);
     for (const off of this.unsubscribes.splice(0)) off();
-    this.loop?.stop();
+    const live = this.live;
+    this.live = undefined;
+    // The arm stops being driven first; then the recording is flushed; then the cameras and the world.
+    await live?.control.close().catch(() => undefined);
     this.tap?.detach();
     await this.tap?.idle();
     this.recorder?.dispose();
     await this.writer?.close().catch(() => undefined);
-    await this.devices?.disconnect();
-    this.loop = this.recorder = this.writer = this.tap = this.keyboard = this.gamepad = undefined;
-    this.devices = undefined;
+    await live?.cameras.disconnect();
+    await live?.sim?.release().catch(() => undefined);
+    this.recorder = this.writer = this.tap = undefined;
+    this.snapshot = undefined;
   }
 
   // ---- operator input ------------------------------------------------------------------------
 
+  /** Held keys from the UI, stamped now; the control worker's keyboard device turns them into teleop. */
   teleopKeys(keys: readonly string[]): void {
-    if (this.keyboard === undefined) throw new StudioError({ code: 'failed_precondition', message: 'the rig has no keyboard teleop device', fix: 'Add { "type": "keyboard" } to the rig config\'s "teleop" list.' });
-    this.keyboard.setHeldKeys(keys, this.options.clock.now_ns());
-    // Key presses can be shorter than a control cycle: look for mapped keys on every message too.
-    this.checkButtons();
+    const { live } = this.need();
+    if (!live.started.teleop.some((device) => device.type === 'keyboard')) throw new StudioError({ code: 'failed_precondition', message: 'the rig has no keyboard teleop device', fix: 'Add { "type": "keyboard" } to the rig config\'s "teleop" list.' });
+    live.control.input({ input: 'keys', keys: [...keys], capture_ns: this.options.clock.now_ns() });
   }
 
   teleopGamepad(sample: GamepadSample): void {
-    if (this.gamepad === undefined) throw new StudioError({ code: 'failed_precondition', message: 'the rig has no gamepad teleop device', fix: 'Add { "type": "gamepad" } to the rig config\'s "teleop" list.' });
-    this.gamepad.setSample(sample, this.options.clock.now_ns());
-    this.checkButtons();
+    const { live } = this.need();
+    if (!live.started.teleop.some((device) => device.type === 'gamepad')) throw new StudioError({ code: 'failed_precondition', message: 'the rig has no gamepad teleop device', fix: 'Add { "type": "gamepad" } to the rig config\'s "teleop" list.' });
+    live.control.input({ input: 'gamepad', sample: { axes: [...sample.axes], buttons: [...sample.buttons] }, capture_ns: this.options.clock.now_ns() });
   }
 
   async estop(): Promise<boolean> {
-    const loop = this.need().loop;
-    await loop.estop();
+    const { live } = this.need();
+    this.applySnapshot(await live.control.request('estop', null));
     this.emitStatus();
     return true;
   }
 
-  releaseEstop(): boolean {
-    this.need().loop.releaseEstop();
+  async releaseEstop(): Promise<boolean> {
+    const { live } = this.need();
+    this.applySnapshot(await live.control.request('release', null));
     this.emitStatus();
     return false;
   }
 
   async simReset(seed: number): Promise<number> {
-    const { devices } = this.need();
-    if (!(devices.arm instanceof SimArm)) throw new StudioError({ code: 'failed_precondition', message: 'sim.reset needs a simulated rig (arm type sim-arm)' });
-    await devices.arm.session.reset(seed);
+    const { live } = this.need();
+    if (live.sim === undefined) throw new StudioError({ code: 'failed_precondition', message: 'sim.reset needs a simulated rig (arm type sim-arm)' });
+    await live.sim.reset(seed);
     return seed;
   }
 
@@ -282,33 +382,18 @@ export class RigRuntime {
 
   // ---- internals -----------------------------------------------------------------------------
 
-  private need(): { devices: RigDevices; loop: ControlLoop; recorder: Recorder; tap: RigTap } {
-    if (this.state !== 'running' || this.devices === undefined || this.loop === undefined || this.recorder === undefined || this.tap === undefined) {
+  private need(): { live: LiveRig; recorder: Recorder; tap: RigTap } {
+    if (this.state !== 'running' || this.live === undefined || this.recorder === undefined || this.tap === undefined) {
       throw new StudioError({
         code: 'failed_precondition',
         message: this.state === 'failed' ? `the rig is not running: ${this.error?.message ?? 'it failed to start'}` : `the rig is ${this.state}`,
         fix: this.error?.fix ?? 'Start the rig (rig.start), or check the Rig view for device errors.',
       });
     }
-    return { devices: this.devices, loop: this.loop, recorder: this.recorder, tap: this.tap };
+    return { live: this.live, recorder: this.recorder, tap: this.tap };
   }
 
-  /** Rising edges of mapped teleop buttons become studio actions (e.g. a SpaceMouse button as e-stop). */
-  private checkButtons(): void {
-    const devices = this.devices;
-    if (devices === undefined) return;
-    devices.teleop.forEach((device, i) => {
-      const actions = this.rig.config.teleop[i]?.button_actions;
-      const buttons = device.latest()?.buttons;
-      if (actions === undefined || buttons === undefined) return;
-      const before = this.buttonsDown.get(device) ?? {};
-      this.buttonsDown.set(device, { ...buttons });
-      for (const [button, action] of Object.entries(actions)) {
-        if (buttons[button] === true && before[button] !== true) void this.runAction(action).catch((error: Error) => this.options.log.warn(`${device.name} ${button} → ${action}: ${error.message}`));
-      }
-    });
-  }
-
+  /** A mapped teleop button the control worker passed on (e-stops it handles itself). */
   private async runAction(action: (typeof buttonActions)[number]): Promise<void> {
     const phase = this.recorder?.status().phase;
     switch (action) {
@@ -316,7 +401,7 @@ export class RigRuntime {
         await this.estop();
         return;
       case 'release_estop':
-        this.releaseEstop();
+        await this.releaseEstop();
         return;
       case 'toggle_recording':
         if (phase === 'recording') await this.stopRecording();
@@ -335,21 +420,21 @@ export class RigRuntime {
     }
   }
 
-  private onCycle(cycle: CycleRecord): void {
+  private onCycleRecord(cycle: CycleRecord): void {
     this.lastCycle = cycle;
-    this.checkButtons();
+    for (const listener of this.cycleListeners) listener(cycle);
     if (cycle.intent?.gripper !== undefined) this.gripperIntent = cycle.intent.gripper;
     const recorder = this.recorder;
     const tap = this.tap;
-    const arm = this.devices?.arm.latest();
+    const arm = this.live?.arm.latest();
     if (recorder === undefined || tap === undefined) return;
     if (recorder.status().phase === 'recording' && arm !== undefined) {
-      const privileged = this.devices?.arm instanceof SimArm ? this.devices.arm.privileged() : undefined;
+      const privileged = this.live?.sim?.latestPrivileged;
       const object = privileged?.objects[0];
       tap.recordCycle({
         t_ns: cycle.t_ns,
         arm,
-        gripper: this.devices?.gripper?.latest(),
+        gripper: this.live?.gripper?.latest(),
         requested: cycle.safe.requested,
         executed: cycle.executed.sent,
         gripper_intent: this.gripperIntent,
@@ -366,21 +451,21 @@ export class RigRuntime {
   }
 
   private emitRobotState(): void {
-    const devices = this.devices;
-    const arm = devices?.arm.latest();
-    if (devices === undefined || arm === undefined) return;
+    const live = this.live;
+    const arm = live?.arm.latest();
+    if (live === undefined || arm === undefined) return;
     const cycle = this.lastCycle;
-    const privileged = devices.arm instanceof SimArm ? devices.arm.privileged() : undefined;
+    const privileged = live.sim?.latestPrivileged;
     const sent = cycle?.executed.sent;
     const state: RobotState = {
       t_ns: arm.capture_ns.toString(),
       q_rad: arm.q_rad,
       ee_position_m: arm.ee_position_m,
       ee_quaternion_wxyz: arm.ee_quaternion_wxyz,
-      gripper_width_m: devices.gripper?.latest()?.width_m ?? null,
+      gripper_width_m: live.gripper?.latest()?.width_m ?? null,
       commanded_translation_m: sent?.kind === 'ee_delta' ? sent.translation_m : ZERO3,
       clip_reasons: cycle?.executed.clip_reasons ?? [],
-      estopped: this.loop?.isEstopped() ?? false,
+      estopped: this.snapshot?.estopped ?? false,
       teleop_age_ms: cycle?.teleop_age_ms ?? null,
       objects: (privileged?.objects ?? []).map((object) => ({ name: object.name, position_m: object.position_m, quaternion_wxyz: object.quaternion_wxyz, rgb: object.rgb, size_m: 2 * CUBE_HALF_M })),
       target: privileged === undefined ? null : { center_m: privileged.target.center_m, half_extent_m: privileged.target.half_extent_m },

@@ -32,11 +32,16 @@ export class SimHost {
   private dead: WorkerError | undefined;
   private info: SimStartInfo | undefined;
   private anchor_ns = 0n;
+  private pacing: SimInit['pacing'] = 'manual';
   private readonly attached = new Set<MessagePort>();
   /** Sim time dropped because the loop fell behind (s). */
   lag_s = 0;
 
-  constructor(private readonly post: Post) {}
+  /** `now_ms`: the wall clock real-time pacing follows (injected by tests). */
+  constructor(
+    private readonly post: Post,
+    private readonly now_ms: () => number = () => performance.now(),
+  ) {}
 
   async handle(request: SimRequest, reply: Post = this.post): Promise<void> {
     try {
@@ -93,8 +98,9 @@ export class SimHost {
         return null;
       case 'reset': {
         const runner = this.need();
+        const received_ms = this.now_ms();
         const layout = runner.engine.reset(request.args.seed);
-        this.anchor_ns = request.args.anchor_ns;
+        this.anchor_ns = this.anchorAt(request.args.anchor_ns, received_ms);
         runner.restarted();
         this.resync();
         return layout;
@@ -118,12 +124,23 @@ export class SimHost {
     }
   }
 
+  /**
+   * In real-time pacing sim time 0 is when physics starts, not when the caller asked: the anchor moves
+   * on by the time spent loading or resetting (wall time here runs at the studio clock's rate).
+   */
+  private anchorAt(requested_ns: bigint, since_ms: number): bigint {
+    if (this.pacing !== 'realtime') return requested_ns;
+    return requested_ns + BigInt(Math.round((this.now_ms() - since_ms) * 1e6));
+  }
+
   private async init(init: SimInit): Promise<SimStartInfo> {
     if (this.runner !== undefined) throw new Error('the simulation is already initialised');
+    const received_ms = this.now_ms();
+    this.pacing = init.pacing;
     const engine = await SimEngine.load(init.xml, init.file);
     engine.commandPeriod_s = 1 / init.control_hz;
     const layout = engine.reset(init.seed);
-    this.anchor_ns = init.anchor_ns;
+    this.anchor_ns = this.anchorAt(init.anchor_ns, received_ms);
     this.runner = new SimRunner(engine, init.control_hz);
     this.speed = init.speed ?? 1;
     if (init.pacing === 'realtime') {
@@ -137,7 +154,7 @@ export class SimHost {
   private async runExpert(run: ExpertRun): Promise<ExpertRunSummary> {
     const runner = this.need();
     this.stop();
-    const started = performance.now();
+    const started = this.now_ms();
     let successes = 0, simTime = 0;
     const first = run.first_episode ?? 0;
     for (let i = first; i < first + run.episodes; i++) {
@@ -150,7 +167,7 @@ export class SimHost {
       // let a close request in between episodes
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    return { episodes: run.episodes, successes, wall_ms: performance.now() - started, sim_time_s: simTime };
+    return { episodes: run.episodes, successes, wall_ms: this.now_ms() - started, sim_time_s: simTime };
   }
 
   private readonly emit = (event: SimEvent): void => {
@@ -176,7 +193,7 @@ export class SimHost {
   }
 
   private resync(): void {
-    this.wallStart_ms = performance.now();
+    this.wallStart_ms = this.now_ms();
     this.simStart_s = this.runner?.engine.sim_time_s ?? 0;
   }
 
@@ -185,24 +202,37 @@ export class SimHost {
   }
 
   private readonly tick = (): void => {
+    if (this.runner === undefined) return;
+    if (this.pace()) this.schedule();
+  };
+
+  /**
+   * One real-time pacing step: advance physics to where the wall clock says sim time should be, at
+   * most MAX_SLICE_S at a time. Returns false once the simulation is dead.
+   */
+  pace(): boolean {
     const runner = this.runner;
-    if (runner === undefined) return;
-    const wanted = this.simStart_s + ((performance.now() - this.wallStart_ms) / 1000) * this.speed;
+    if (runner === undefined) return false;
+    const wanted = this.simStart_s + ((this.now_ms() - this.wallStart_ms) / 1000) * this.speed;
     let debt = wanted - runner.engine.sim_time_s;
     if (debt > MAX_CATCH_UP_S) {
-      this.lag_s += debt - MAX_SLICE_S;
-      this.simStart_s += debt - MAX_SLICE_S;
+      // Sim time the loop could not keep up with is skipped, and the anchor moves on with it, so
+      // capture times keep tracking the studio clock instead of falling behind for good.
+      const skipped_s = debt - MAX_SLICE_S;
+      this.lag_s += skipped_s;
+      this.simStart_s -= skipped_s;
+      this.anchor_ns += BigInt(Math.round(skipped_s * 1e9));
       debt = MAX_SLICE_S;
     }
     if (debt >= runner.engine.timestep_s) {
       try {
         this.guarded(() => runner.advance(Math.min(debt, MAX_SLICE_S), this.emit));
       } catch {
-        return; // reported as fatal; the loop stays stopped
+        return false; // reported as fatal; the loop stays stopped
       }
     }
-    this.schedule();
-  };
+    return true;
+  }
 
   private need(): SimRunner {
     if (this.runner === undefined) throw new Error('the simulation is not initialised');

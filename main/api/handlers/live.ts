@@ -19,7 +19,7 @@ export function liveHandlers(runtime: RigRuntime): LiveHandlers {
       return {};
     },
     'control.estop': async () => ({ estopped: await runtime.estop() }),
-    'control.release': () => ({ estopped: runtime.releaseEstop() }),
+    'control.release': async () => ({ estopped: await runtime.releaseEstop() }),
     'recording.status': () => runtime.recordingStatus(),
     'recording.start': async ({ task, operator }) => ({ episode_id: await runtime.startRecording(task, operator) }),
     'recording.stop': () => runtime.stopRecording(),

@@ -1,8 +1,9 @@
 'use strict';
 /* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS preload (node --require) has no other way to load modules */
-// Runs the studio's TypeScript outside Vite (benches): registers tsx's CommonJS hook, then serves Vite's
+// Runs the studio's TypeScript outside Vite (benches, and worker threads started from source by vitest or
+// tsx): registers tsx's CommonJS hook, then serves Vite's
 // `?raw` imports (a file's text as the default export), which tsx alone would try to run as JavaScript.
-//   node --require ./bench/support/rawLoader.cjs bench/devices/deoxysRoundTrip.ts
+//   node --require ./main/workers/sourceLoader.cjs bench/devices/deoxysRoundTrip.ts
 // It must wrap tsx's resolver, so it registers tsx itself (do not add `--import tsx`).
 require('tsx/cjs');
 const Module = require('node:module');

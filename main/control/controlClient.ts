@@ -1,0 +1,81 @@
+import { Worker, type Transferable } from 'node:worker_threads';
+import { StudioError } from '../../shared/api/errors';
+import { studioErrorCodes, type StudioErrorCode } from '../../shared/api/errors';
+import { RpcClient, type RpcRequest } from '../workers/rpcClient';
+import { workerLocation, type WorkerLocation } from '../workers/workerLocation';
+import type { ControlErrorDetail, ControlEvent, ControlInput, ControlOps, FromControl } from './controlProtocol';
+
+/** The built worker (`out/main/controlWorker.js`) or, from source (vitest, tsx), `controlWorker.ts` through tsx. */
+function defaultLocation(): WorkerLocation {
+  const location = workerLocation(__dirname, 'controlWorker.js', 'controlWorker.ts');
+  if (location === undefined) throw new Error(`cannot find the control worker next to ${__dirname} (looked for controlWorker.js and controlWorker.ts); run \`npm run build\``);
+  return location;
+}
+
+const isCode = (code: string | undefined): code is StudioErrorCode => code !== undefined && (studioErrorCodes as readonly string[]).includes(code);
+
+/**
+ * The core's handle on the control worker: requests (start, e-stop, stop), operator input, and the
+ * worker's events. A crash or unexpected exit of the worker fails every pending request and is
+ * reported once through `onFailure`; the core lives on.
+ */
+export class ControlClient extends RpcClient<ControlOps, ControlEvent, ControlErrorDetail> {
+  private readonly worker: Worker;
+  private readonly exited: Promise<number>;
+  private readonly listeners = new Set<(event: ControlEvent) => void>();
+
+  constructor(location: WorkerLocation = defaultLocation()) {
+    super();
+    this.worker = new Worker(location.path, { execArgv: location.execArgv });
+    this.worker.on('message', (message: FromControl) => this.receive(message));
+    this.worker.on('error', (error) => this.fail(new Error(`the control worker crashed: ${error.message}`)));
+    this.exited = new Promise((resolve) => {
+      this.worker.on('exit', (code) => {
+        if (!this.closing) this.fail(new Error(`the control worker exited unexpectedly (code ${code})`));
+        else this.rejectAll(this.closedError());
+        resolve(code);
+      });
+    });
+  }
+
+  onEvent(listener: (event: ControlEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Operator input: fire and forget, in order with everything else sent to the worker. */
+  input(message: ControlInput): void {
+    if (!this.closing && this.failed === undefined) this.worker.postMessage(message);
+  }
+
+  /** Stops the loop and disconnects the devices (politely, within `timeout_ms`), then ends the worker. */
+  async close(timeout_ms = 5000): Promise<void> {
+    if (!this.closing && this.failed === undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeout_ms);
+      });
+      await Promise.race([this.request('stop', null).catch(() => null), timeout]);
+      clearTimeout(timer);
+    }
+    this.closing = true;
+    await this.worker.terminate();
+    await this.exited;
+  }
+
+  protected send(message: RpcRequest<ControlOps>, transfer: Transferable[]): void {
+    this.worker.postMessage(message, transfer);
+  }
+
+  protected closedError(): Error {
+    return new Error('the control worker is closed');
+  }
+
+  protected errorFrom(detail: ControlErrorDetail): Error {
+    return new StudioError({ code: isCode(detail.code) ? detail.code : 'unavailable', message: detail.message, ...(detail.fix !== undefined ? { fix: detail.fix } : {}) });
+  }
+
+  protected dispatch(event: ControlEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}

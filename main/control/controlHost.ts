@@ -1,0 +1,200 @@
+import { StudioError } from '../../shared/api/errors';
+import type { RigConfig } from '../../shared/rig/rigConfig';
+import { createDeviceRegistry } from '../devices/catalog';
+import { GamepadTeleop } from '../devices/gamepad/gamepadTeleop';
+import { KeyboardTeleop } from '../devices/keyboard/keyboardTeleop';
+import { createRigDevices, type RigDevices } from '../devices/rigDevices';
+import { SimSession } from '../devices/sim/simSession';
+import type { AnyDevice, Clock, Teleop } from '../devices/types';
+import { ControlLoop } from './controlLoop';
+import type { ControlDeviceInfo, ControlErrorDetail, ControlSnapshot, ControlStart, ControlStarted, FromControl, ToControl } from './controlProtocol';
+import { TeleopMux } from './teleopMux';
+
+const SNAPSHOT_MS = 250;
+
+function errorDetail(error: unknown): ControlErrorDetail {
+  if (error instanceof StudioError) return { message: error.message, code: error.code, ...(error.fix !== undefined ? { fix: error.fix } : {}) };
+  const fix = (error as { fix?: unknown }).fix;
+  return { message: (error as Error).message ?? String(error), ...(typeof fix === 'string' ? { fix } : {}) };
+}
+
+function infoOf(device: AnyDevice): ControlDeviceInfo {
+  return { name: device.name, kind: device.kind, type: device.type, features: device.features() };
+}
+
+interface Running {
+  rig: RigConfig;
+  devices: RigDevices;
+  loop: ControlLoop;
+  keyboard: KeyboardTeleop | undefined;
+  gamepad: GamepadTeleop | undefined;
+  offs: (() => void)[];
+  timer: ReturnType<typeof setInterval>;
+}
+
+/**
+ * Everything the control worker does, without the worker: creates the rig's arm, gripper and teleop
+ * devices, runs the control loop on them, acts on e-stop buttons at once, and reports states, cycles
+ * and snapshots to the core. controlWorker.ts binds it to the worker's port; it can also be hosted on
+ * any thread for debugging.
+ */
+export class ControlHost {
+  private running: Running | undefined;
+  private readonly buttonsDown = new Map<Teleop, Record<string, boolean>>();
+
+  constructor(
+    private readonly post: (message: FromControl) => void,
+    private readonly clock: Clock,
+  ) {}
+
+  handle(message: ToControl): void {
+    if (message.id === undefined) {
+      this.input(message);
+      return;
+    }
+    void this.dispatch(message).then(
+      (result) => this.post({ id: message.id, ok: true, result }),
+      (error: unknown) => this.post({ id: message.id, ok: false, error: errorDetail(error) }),
+    );
+  }
+
+  private async dispatch(request: Exclude<ToControl, { id?: undefined }>): Promise<unknown> {
+    switch (request.op) {
+      case 'start':
+        return this.start(request.args);
+      case 'estop':
+        await this.need().loop.estop();
+        return this.snapshot();
+      case 'release':
+        this.need().loop.releaseEstop();
+        return this.snapshot();
+      case 'stop':
+        await this.stop();
+        return null;
+    }
+  }
+
+  private input(message: Extract<ToControl, { id?: undefined }>): void {
+    const running = this.running;
+    if (running === undefined) return;
+    if (message.input === 'keys') running.keyboard?.setHeldKeys(message.keys, message.capture_ns);
+    else running.gamepad?.setSample(message.sample, message.capture_ns);
+  }
+
+  private async start({ rig, sim_port }: ControlStart): Promise<ControlStarted> {
+    if (this.running !== undefined) throw new Error('the control loop is already running');
+    const sim = sim_port === undefined ? undefined : SimSession.attached(sim_port, this.clock);
+    // Cameras stay with the core, which records and previews them.
+    const devices = createRigDevices({ ...rig, cameras: [] }, createDeviceRegistry(), this.clock, sim !== undefined ? { sim } : {});
+    try {
+      await devices.connect();
+    } catch (error) {
+      await devices.disconnect();
+      throw error;
+    }
+    const teleop = new TeleopMux(devices.teleop);
+    const rate_hz = typeof rig.arm.control_hz === 'number' ? rig.arm.control_hz : 100;
+    const loop = new ControlLoop({ arm: devices.arm, ...(devices.gripper !== undefined ? { gripper: devices.gripper } : {}), teleop, safety: rig.safety, rate_hz, clock: this.clock, precise_wait: true });
+    const offs: (() => void)[] = [];
+    loop.onError = (error) => this.post({ event: 'log', level: 'warn', message: `control cycle failed: ${error.message}` });
+    // Every state the arm and gripper report goes to the core; a device that does not stream its
+    // state is read once per cycle instead.
+    const { arm, gripper } = devices;
+    const armOff = arm.onState?.((state) => this.post({ event: 'arm', state }));
+    const gripperOff = gripper?.onState?.((state) => this.post({ event: 'gripper', state }));
+    let lastArm_ns = -1n, lastGripper_ns = -1n;
+    offs.push(
+      loop.onCycle((record) => {
+        const armState = armOff === undefined ? arm.latest() : undefined;
+        if (armState !== undefined && armState.capture_ns !== lastArm_ns) this.post({ event: 'arm', state: armState });
+        lastArm_ns = armState?.capture_ns ?? lastArm_ns;
+        const gripperState = gripperOff === undefined ? gripper?.latest() : undefined;
+        if (gripperState !== undefined && gripperState.capture_ns !== lastGripper_ns) this.post({ event: 'gripper', state: gripperState });
+        lastGripper_ns = gripperState?.capture_ns ?? lastGripper_ns;
+        this.post({ event: 'cycle', record });
+        this.checkButtons();
+      }),
+      teleop.onState(() => this.checkButtons()),
+    );
+    if (armOff !== undefined) offs.push(armOff);
+    if (gripperOff !== undefined) offs.push(gripperOff);
+    const timer = setInterval(() => this.post({ event: 'snapshot', snapshot: this.snapshot() }), SNAPSHOT_MS);
+    this.running = {
+      rig,
+      devices,
+      loop,
+      keyboard: devices.teleop.find((device): device is KeyboardTeleop => device instanceof KeyboardTeleop),
+      gamepad: devices.teleop.find((device): device is GamepadTeleop => device instanceof GamepadTeleop),
+      offs,
+      timer,
+    };
+    loop.start();
+    return {
+      rate_hz,
+      arm: infoOf(devices.arm),
+      gripper: devices.gripper === undefined ? null : infoOf(devices.gripper),
+      teleop: devices.teleop.map(infoOf),
+      snapshot: this.snapshot(),
+    };
+  }
+
+  private async stop(): Promise<void> {
+    const running = this.running;
+    this.running = undefined;
+    if (running === undefined) return;
+    clearInterval(running.timer);
+    running.loop.stop();
+    for (const off of running.offs) off();
+    await running.devices.disconnect();
+  }
+
+  private need(): Running {
+    if (this.running === undefined) throw new StudioError({ code: 'failed_precondition', message: 'the control loop is not running', fix: 'Start the rig (rig.start).' });
+    return this.running;
+  }
+
+  private snapshot(): ControlSnapshot {
+    const running = this.running;
+    if (running === undefined) return { devices: [], stats: { cycles: 0, superseded: 0, jitter_ms_p50: 0, jitter_ms_p99: 0, overruns: 0, input_cycles: 0 }, estopped: false };
+    const { devices, loop } = running;
+    return {
+      devices: devices.all().map((device) => {
+        const status = device.status();
+        const error = status.error ?? devices.connectError(device);
+        return { name: device.name, connected: status.connected && devices.connectError(device) === undefined, ...(error !== undefined ? { error } : {}) };
+      }),
+      stats: loop.stats(),
+      estopped: loop.isEstopped(),
+    };
+  }
+
+  /**
+   * Rising edges of mapped teleop buttons. An e-stop acts here, within the cycle, without waiting for
+   * the core; everything else (the recording lifecycle) is the core's to do.
+   */
+  private checkButtons(): void {
+    const running = this.running;
+    if (running === undefined) return;
+    running.devices.teleop.forEach((device, i) => {
+      const actions = running.rig.teleop[i]?.button_actions;
+      const buttons = device.latest()?.buttons;
+      if (actions === undefined || buttons === undefined) return;
+      const before = this.buttonsDown.get(device) ?? {};
+      this.buttonsDown.set(device, { ...buttons });
+      for (const [button, action] of Object.entries(actions)) {
+        if (buttons[button] !== true || before[button] === true) continue;
+        if (action === 'estop') {
+          void running.loop.estop().then(
+            () => this.post({ event: 'snapshot', snapshot: this.snapshot() }),
+            (error: Error) => this.post({ event: 'log', level: 'warn', message: `${device.name} ${button} → e-stop: ${error.message}` }),
+          );
+        } else if (action === 'release_estop') {
+          running.loop.releaseEstop();
+          this.post({ event: 'snapshot', snapshot: this.snapshot() });
+        } else {
+          this.post({ event: 'action', action, device: device.name, button });
+        }
+      }
+    });
+  }
+}

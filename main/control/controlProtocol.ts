@@ -1,0 +1,79 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { RigConfig, buttonActions } from '../../shared/rig/rigConfig';
+import type { GamepadSample } from '../devices/gamepad/gamepadTeleop';
+import type { ArmState, DeviceKind, DeviceStatus, Features, GripperState } from '../devices/types';
+import type { RpcRequest, RpcResponse } from '../workers/rpcClient';
+import type { CycleRecord, LoopStats } from './controlLoop';
+
+/**
+ * Messages between the core (controlClient.ts) and the control worker (controlHost.ts). The worker
+ * owns the arm, gripper and teleop devices and the loop; the core gets their state, every cycle and
+ * regular snapshots, and sends operator input, e-stop and lifecycle requests.
+ */
+
+export interface ControlDeviceInfo {
+  name: string;
+  kind: DeviceKind;
+  type: string;
+  features: Features;
+}
+
+export interface ControlDeviceReport extends DeviceStatus {
+  name: string;
+}
+
+/** The loop's health and the devices' status, sent every 250 ms and after each change. */
+export interface ControlSnapshot {
+  devices: ControlDeviceReport[];
+  stats: LoopStats;
+  estopped: boolean;
+}
+
+export interface ControlStart {
+  /** The rig config; the worker creates its arm, gripper and teleop devices (not the cameras). */
+  rig: RigConfig;
+  /** For a simulated rig: a port the simulation attached, so the arm is driven without a hop. */
+  sim_port?: MessagePort;
+}
+
+export interface ControlStarted {
+  rate_hz: number;
+  arm: ControlDeviceInfo;
+  gripper: ControlDeviceInfo | null;
+  teleop: ControlDeviceInfo[];
+  snapshot: ControlSnapshot;
+}
+
+export interface ControlOps {
+  start: { args: ControlStart; result: ControlStarted };
+  estop: { args: null; result: ControlSnapshot };
+  release: { args: null; result: ControlSnapshot };
+  /** Stops the loop and disconnects the devices; the worker may then exit. */
+  stop: { args: null; result: null };
+}
+
+export type ControlRequest = RpcRequest<ControlOps>;
+
+/** Operator input from the UI, stamped when the core received it; no reply. */
+export type ControlInput =
+  | { id?: undefined; input: 'keys'; keys: string[]; capture_ns: bigint }
+  | { id?: undefined; input: 'gamepad'; sample: GamepadSample; capture_ns: bigint };
+
+export type ToControl = ControlRequest | ControlInput;
+
+export interface ControlErrorDetail {
+  message: string;
+  fix?: string;
+  code?: string;
+}
+
+export type ControlEvent =
+  | { event: 'arm'; state: ArmState }
+  | { event: 'gripper'; state: GripperState }
+  | { event: 'cycle'; record: CycleRecord }
+  | { event: 'snapshot'; snapshot: ControlSnapshot }
+  /** A mapped teleop button the core acts on (recording lifecycle); e-stops are handled in the worker. */
+  | { event: 'action'; action: (typeof buttonActions)[number]; device: string; button: string }
+  | { event: 'log'; level: 'info' | 'warn'; message: string };
+
+export type FromControl = RpcResponse<ControlErrorDetail> | (ControlEvent & { id?: undefined });
