@@ -10,7 +10,7 @@
  * Hand. The operator is the UI's keyboard heartbeat (every 50 ms), alternating direction every 2 s.
  * Prints one JSON object.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -40,11 +40,15 @@ async function main(): Promise<void> {
     await server.start();
     const link = { nuc_ip: '127.0.0.1', bind_ip: '127.0.0.1', port_base };
     rigPath = join(dataDir, 'deoxys-bench.json');
+    // The default rig's safety limits and recording settings, with the deoxys arm and hand instead of the sim.
+    const { safety, recording } = JSON.parse(readFileSync(join(__dirname, '../../rigs/sim.json'), 'utf8')) as Record<string, unknown>;
     writeFileSync(
       rigPath,
       JSON.stringify({
         schema_version: 1,
         name: 'deoxys on loopback (bench)',
+        safety,
+        recording,
         arm: { type: 'deoxys', control_hz: 100, ...link },
         gripper: { type: 'franka-hand', ...link },
         teleop: [{ type: 'keyboard' }],

@@ -2,6 +2,7 @@ import { Worker, type Transferable } from 'node:worker_threads';
 import { StudioError } from '../../shared/api/errors';
 import { studioErrorCodes, type StudioErrorCode } from '../../shared/api/errors';
 import { RpcClient, type RpcRequest } from '../workers/rpcClient';
+import { wakeFor } from './controlLoop';
 import { workerLocation, type WorkerLocation } from '../workers/workerLocation';
 import type { ControlErrorDetail, ControlEvent, ControlInput, ControlOps, FromControl } from './controlProtocol';
 
@@ -23,6 +24,9 @@ export class ControlClient extends RpcClient<ControlOps, ControlEvent, ControlEr
   private readonly worker: Worker;
   private readonly exited: Promise<number>;
   private readonly listeners = new Set<(event: ControlEvent) => void>();
+  /** Bumped after every message, to end the loop's precise wait (ControlLoopOptions.wake). */
+  readonly wake = new SharedArrayBuffer(4);
+  private readonly wakeCell = new Int32Array(this.wake);
 
   constructor(location: WorkerLocation = defaultLocation()) {
     super();
@@ -45,7 +49,9 @@ export class ControlClient extends RpcClient<ControlOps, ControlEvent, ControlEr
 
   /** Operator input: fire and forget, in order with everything else sent to the worker. */
   input(message: ControlInput): void {
-    if (!this.closing && this.failed === undefined) this.worker.postMessage(message);
+    if (this.closing || this.failed !== undefined) return;
+    this.worker.postMessage(message);
+    wakeFor(this.wakeCell);
   }
 
   /** Stops the loop and disconnects the devices (politely, within `timeout_ms`), then ends the worker. */
@@ -65,6 +71,7 @@ export class ControlClient extends RpcClient<ControlOps, ControlEvent, ControlEr
 
   protected send(message: RpcRequest<ControlOps>, transfer: Transferable[]): void {
     this.worker.postMessage(message, transfer);
+    wakeFor(this.wakeCell);
   }
 
   protected closedError(): Error {

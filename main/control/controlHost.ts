@@ -81,7 +81,7 @@ export class ControlHost {
     else running.gamepad?.setSample(message.sample, message.capture_ns);
   }
 
-  private async start({ rig, sim_port }: ControlStart): Promise<ControlStarted> {
+  private async start({ rig, sim_port, wake }: ControlStart): Promise<ControlStarted> {
     if (this.running !== undefined) throw new Error('the control loop is already running');
     const sim = sim_port === undefined ? undefined : SimSession.attached(sim_port, this.clock);
     // Cameras stay with the core, which records and previews them.
@@ -94,7 +94,7 @@ export class ControlHost {
     }
     const teleop = new TeleopMux(devices.teleop);
     const rate_hz = typeof rig.arm.control_hz === 'number' ? rig.arm.control_hz : 100;
-    const loop = new ControlLoop({ arm: devices.arm, ...(devices.gripper !== undefined ? { gripper: devices.gripper } : {}), teleop, safety: rig.safety, rate_hz, clock: this.clock, precise_wait: true });
+    const loop = new ControlLoop({ arm: devices.arm, ...(devices.gripper !== undefined ? { gripper: devices.gripper } : {}), teleop, safety: rig.safety, rate_hz, clock: this.clock, precise_wait: true, wake: new Int32Array(wake) });
     const offs: (() => void)[] = [];
     loop.onError = (error) => this.post({ event: 'log', level: 'warn', message: `control cycle failed: ${error.message}` });
     // Every state the arm and gripper report goes to the core; a device that does not stream its

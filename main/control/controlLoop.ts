@@ -51,6 +51,17 @@ export interface ControlLoopOptions {
    * thread that does nothing but control (the control worker).
    */
   precise_wait?: boolean;
+  /**
+   * With `precise_wait`: a shared counter other threads bump (and `Atomics.notify`) right after they
+   * post this thread a message, so a message never waits out the precise stretch (see `wakeFor`).
+   */
+  wake?: Int32Array;
+}
+
+/** The sending side of `ControlLoopOptions.wake`: call right after posting the loop's thread a message. */
+export function wakeFor(cell: Int32Array): void {
+  Atomics.add(cell, 0, 1);
+  Atomics.notify(cell, 0);
 }
 
 interface Prepared {
@@ -78,7 +89,6 @@ const ZERO_DELTA: Extract<ArmCommand, { kind: 'ee_delta' }> = { kind: 'ee_delta'
 const ZERO: ArmCommand = ZERO_DELTA;
 /** How much of each period `precise_wait` sleeps with Atomics.wait instead of a timer. */
 const PRECISE_WAIT_MS = 1.5;
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
 /** How far the commanded target may run ahead of the measured end effector. */
 const MAX_LEAD_M = 0.05;
 const MAX_LEAD_RAD = 0.3;
@@ -96,6 +106,7 @@ export class ControlLoop {
   private readonly listeners = new Set<(cycle: CycleRecord) => void>();
   private running = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private immediate: ReturnType<typeof setImmediate> | undefined;
   private readonly jitters: number[] = [];
   private overruns = 0;
   private superseded = 0;
@@ -105,6 +116,9 @@ export class ControlLoop {
   private lastPrepared_ns: bigint | undefined;
   private inputTimer: ReturnType<typeof setTimeout> | undefined;
   private offInput: (() => void) | undefined;
+  private readonly wake: Int32Array;
+  /** The wake counter when this thread last went back to its event loop. */
+  private wakeSeen = 0;
   /** Where Cartesian teleop wants the end effector; follows the arm when idle, e-stopped or joint-driven. */
   private target: { position: Vec3; rotation: number[] } | null = null;
   private pending: { prepared: Prepared; resolve: (record: CycleRecord | null) => void } | undefined;
@@ -114,6 +128,7 @@ export class ControlLoop {
 
   constructor(private readonly options: ControlLoopOptions) {
     this.period_s = 1 / options.rate_hz;
+    this.wake = options.wake ?? new Int32Array(new SharedArrayBuffer(4));
   }
 
   onCycle(listener: (cycle: CycleRecord) => void): Unsubscribe {
@@ -256,8 +271,19 @@ export class ControlLoop {
     const fire = () => {
       if (!this.running) return;
       if (precise_wait === true) {
+        // A message posted to this thread (input, an e-stop) goes first: back to the event loop, then here.
+        const seen = Atomics.load(this.wake, 0);
+        if (seen !== this.wakeSeen) {
+          this.wakeSeen = seen;
+          this.immediate = setImmediate(fire);
+          return;
+        }
         const early_ms = Number(next - clock.now_ns()) / 1e6;
-        if (early_ms > 0) Atomics.wait(sleeper, 0, 0, early_ms);
+        if (early_ms > 0 && Atomics.wait(this.wake, 0, seen, early_ms) !== 'timed-out') {
+          this.wakeSeen = Atomics.load(this.wake, 0);
+          this.immediate = setImmediate(fire);
+          return;
+        }
       }
       const now = clock.now_ns();
       this.jitters.push(Math.abs(Number(now - next)) / 1e6);
@@ -279,6 +305,7 @@ export class ControlLoop {
   stop(): void {
     this.running = false;
     clearTimeout(this.timer);
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
     clearTimeout(this.inputTimer);
     this.inputTimer = undefined;
     this.offInput?.();

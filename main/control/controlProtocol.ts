@@ -34,6 +34,8 @@ export interface ControlStart {
   rig: RigConfig;
   /** For a simulated rig: a port the simulation attached, so the arm is driven without a hop. */
   sim_port?: MessagePort;
+  /** A shared counter the core bumps after each message, so the loop's precise wait lets it in at once. */
+  wake: SharedArrayBuffer;
 }
 
 export interface ControlStarted {

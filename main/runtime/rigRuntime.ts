@@ -161,7 +161,7 @@ export class RigRuntime {
       control = new ControlClient();
       const client = control;
       client.onFailure((error) => this.controlFailed(client, error));
-      const started = await client.request('start', { rig: rig.config, ...(simPort !== undefined ? { sim_port: simPort } : {}) }, simPort !== undefined ? [simPort] : []);
+      const started = await client.request('start', { rig: rig.config, wake: client.wake, ...(simPort !== undefined ? { sim_port: simPort } : {}) }, simPort !== undefined ? [simPort] : []);
       cameras = createRigCameras(rig.config, createDeviceRegistry(), clock, sim !== undefined ? { sim } : {});
       await cameras.connect();
       const arm = new RemoteArm(started.arm);
