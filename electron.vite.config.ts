@@ -14,6 +14,8 @@ export default defineConfig({
           cli: resolve('main/cli/main.ts'),
           // The MuJoCo sim's worker thread, found at run time next to the bundle (main/sim/workerClient.ts).
           simWorker: resolve('main/sim/worker.ts'),
+          // The sim's camera renderer, started by the sim worker (main/sim/render/renderClient.ts).
+          renderWorker: resolve('main/sim/render/renderWorker.ts'),
           // The control loop's thread, with the arm, gripper and teleop devices (main/control/controlClient.ts).
           controlWorker: resolve('main/control/controlWorker.ts'),
           // The recording store writer's thread (main/recording/writerWorker.ts).

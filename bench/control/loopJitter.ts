@@ -91,6 +91,8 @@ async function main(): Promise<void> {
   const latency = reacted.map((cycle) => cycle.teleop_age_ms! + Number(cycle.sent_ns - cycle.t_ns) / 1e6).sort((a, b) => a - b);
   const sendMs = cycles.map((cycle) => Number(cycle.sent_ns - cycle.t_ns) / 1e6).sort((a, b) => a - b);
   const ticks = cycles.filter((cycle) => cycle.trigger === 'tick').length;
+  // Jitter of the ticks while recording (the loop's own figure also covers start-up).
+  const jitter = cycles.flatMap((cycle) => (cycle.tick_jitter_ms === null ? [] : [cycle.tick_jitter_ms])).sort((a, b) => a - b);
   process.stdout.write(
     `${JSON.stringify({
       bench: 'control.loop',
@@ -100,7 +102,10 @@ async function main(): Promise<void> {
       cycles: cycles.length,
       tick_cycles_per_s: round2(ticks / seconds),
       input_cycles: reacted.length,
-      jitter_ms_p99: round2(status.control.jitter_ms_p99),
+      jitter_ms_p50: round2(percentile(jitter, 0.5)),
+      jitter_ms_p99: round2(percentile(jitter, 0.99)),
+      jitter_ms_max: round2(jitter.at(-1) ?? Number.NaN),
+      jitter_ms_p99_since_start: round2(status.control.jitter_ms_p99),
       overruns: status.control.overruns,
       report_to_command_ms_p50: round2(percentile(latency, 0.5)),
       report_to_command_ms_p99: round2(percentile(latency, 0.99)),

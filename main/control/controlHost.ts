@@ -9,6 +9,7 @@ import type { AnyDevice, Clock, Teleop } from '../devices/types';
 import { ControlLoop } from './controlLoop';
 import type { ControlDeviceInfo, ControlErrorDetail, ControlSnapshot, ControlStart, ControlStarted, FromControl, ToControl } from './controlProtocol';
 import { TeleopMux } from './teleopMux';
+import type { ThreadPriority } from '../workers/threadPriority';
 
 const SNAPSHOT_MS = 250;
 
@@ -45,6 +46,8 @@ export class ControlHost {
   constructor(
     private readonly post: (message: FromControl) => void,
     private readonly clock: Clock,
+    /** What the worker got when it asked for a higher priority, reported once the loop runs. */
+    private readonly priority?: ThreadPriority,
   ) {}
 
   handle(message: ToControl): void {
@@ -129,6 +132,10 @@ export class ControlHost {
       timer,
     };
     loop.start();
+    const priority = this.priority;
+    if (priority !== undefined) {
+      this.post({ event: 'log', level: 'info', message: priority.applied ? `control loop thread ${priority.tid} runs at nice ${priority.nice}` : `control loop thread at normal priority (${priority.reason})` });
+    }
     return {
       rate_hz,
       arm: infoOf(devices.arm),

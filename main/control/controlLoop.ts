@@ -13,6 +13,8 @@ export interface CycleRecord {
   index: number;
   /** What started the cycle: the fixed-rate schedule, a fresh teleop report, or a direct call. */
   trigger: CycleTrigger;
+  /** For a tick: |start − scheduled start| in ms (the loop's jitter); null for other triggers. */
+  tick_jitter_ms: number | null;
   teleop_age_ms: number | null;
   intent: MappedIntent | null;
   /** After the safety layer. */
@@ -67,6 +69,7 @@ export function wakeFor(cell: Int32Array): void {
 interface Prepared {
   t_ns: bigint;
   trigger: CycleTrigger;
+  tick_jitter_ms: number | null;
   teleopAgeMs: number | null;
   intent: MappedIntent | null;
   requested: ArmCommand;
@@ -156,8 +159,8 @@ export class ControlLoop {
    * it, as a real-time controller keeps only the newest target. Resolves with the cycle's record
    * when sent, or null when a newer cycle superseded it.
    */
-  cycle(trigger: CycleTrigger = 'call'): Promise<CycleRecord | null> {
-    const prepared = this.prepare(trigger);
+  cycle(trigger: CycleTrigger = 'call', tick_jitter_ms: number | null = null): Promise<CycleRecord | null> {
+    const prepared = { ...this.prepare(trigger), tick_jitter_ms };
     if (this.inflight) {
       if (this.pending !== undefined) {
         this.superseded += 1;
@@ -176,7 +179,7 @@ export class ControlLoop {
    * measured pose would make the speed depend on the controller's tracking lag. Leader arms (GELLO)
    * send joint targets, which go to the arm directly after the joint limits.
    */
-  private prepare(trigger: CycleTrigger): Prepared {
+  private prepare(trigger: CycleTrigger): Omit<Prepared, 'tick_jitter_ms'> {
     const { arm, teleop, safety, clock } = this.options;
     const t_ns = clock.now_ns();
     // Motion integrates over the real time since the last cycle (ticks and input-triggered cycles
@@ -239,7 +242,7 @@ export class ControlLoop {
   private async send(prepared: Prepared): Promise<CycleRecord> {
     this.inflight = true;
     try {
-      const { t_ns, trigger, teleopAgeMs, intent, requested } = prepared;
+      const { t_ns, trigger, tick_jitter_ms, teleopAgeMs, intent, requested } = prepared;
       // An e-stop that arrived while this command waited wins over it.
       const safe = this.estopped && !prepared.safe.clip_reasons.includes('e-stop engaged') ? { requested, sent: ZERO, clipped: true, clip_reasons: ['e-stop engaged'] } : prepared.safe;
       const driver = await this.options.arm.sendAction(safe.sent);
@@ -247,7 +250,7 @@ export class ControlLoop {
       const executed: SentAction<ArmCommand> = { requested, sent: driver.sent, clipped: safe.clipped || driver.clipped, clip_reasons: [...safe.clip_reasons, ...driver.clip_reasons] };
       const gripperResult = await this.driveGripper(this.options.gripper, intent?.gripper, teleopAgeMs);
       if (trigger === 'input') this.inputCycles += 1;
-      const record: CycleRecord = { t_ns, sent_ns, index: this.index++, trigger, teleop_age_ms: teleopAgeMs, intent, safe, executed, gripper: gripperResult, estopped: this.estopped };
+      const record: CycleRecord = { t_ns, sent_ns, index: this.index++, trigger, tick_jitter_ms, teleop_age_ms: teleopAgeMs, intent, safe, executed, gripper: gripperResult, estopped: this.estopped };
       for (const listener of this.listeners) listener(record);
       return record;
     } finally {
@@ -285,10 +288,10 @@ export class ControlLoop {
           return;
         }
       }
-      const now = clock.now_ns();
-      this.jitters.push(Math.abs(Number(now - next)) / 1e6);
+      const jitter_ms = Math.abs(Number(clock.now_ns() - next)) / 1e6;
+      this.jitters.push(jitter_ms);
       if (this.jitters.length > 10_000) this.jitters.splice(0, 5_000);
-      this.run('tick');
+      this.run('tick', jitter_ms);
       next += periodNs;
       const after = clock.now_ns();
       if (after > next) {
@@ -312,8 +315,8 @@ export class ControlLoop {
     this.offInput = undefined;
   }
 
-  private run(trigger: CycleTrigger): void {
-    void this.cycle(trigger).catch((error: unknown) => this.onError?.(error as Error));
+  private run(trigger: CycleTrigger, tick_jitter_ms: number | null = null): void {
+    void this.cycle(trigger, tick_jitter_ms).catch((error: unknown) => this.onError?.(error as Error));
   }
 
   /** A fresh teleop report: a cycle now, or as soon as the minimum gap since the last one allows. */

@@ -1,7 +1,7 @@
 import type { Mat4, PinholeIntrinsics, Quaternion, Vec3 } from '../devices/types';
 import type { SimEngine } from './engine';
 import { composePose, poseFromTranslationQuat, poseToMat4, type RigidPose } from './math3d';
-import { RayCamera, type RayMode } from './rayCamera';
+import { RayCamera, type RayMode, type RenderedImage } from './rayCamera';
 
 /** A simulated RGB-D camera as the rig config describes it. */
 export interface SimCameraSpec {
@@ -29,20 +29,44 @@ export interface SimCameraImage {
   render_ms: number;
 }
 
+/**
+ * What a render needs from the physics, taken at one instant: every geom's world pose and the camera's
+ * pose. Small (a few kB), so the physics thread can hand it to a render thread and go on stepping.
+ */
+export interface RenderJob {
+  camera: string;
+  sim_time_s: number;
+  geom_xpos: Float64Array;
+  geom_xmat: Float64Array;
+  world_from_camera: RigidPose;
+}
+
 interface Mounted {
   spec: SimCameraSpec;
-  camera: RayCamera;
+  /** Absent where this rig only takes snapshots for a render thread. */
+  camera: RayCamera | undefined;
   mount: RigidPose;
 }
 
-/** The cameras attached to one engine: poses follow the flange for wrist cameras. */
+/**
+ * The cameras attached to one engine: poses follow the flange for wrist cameras. `drawsHere` says
+ * which cameras this rig draws itself; the others it only snapshots for a render thread (`snapshot`).
+ */
 export class CameraRig {
   private readonly cameras = new Map<string, Mounted>();
 
-  constructor(private readonly engine: SimEngine) {}
+  constructor(
+    private readonly engine: SimEngine,
+    private readonly drawsHere: (spec: SimCameraSpec) => boolean = () => true,
+  ) {}
 
   add(spec: SimCameraSpec): void {
     this.remove(spec.name);
+    const mount = poseFromTranslationQuat(spec.mount.translation_m, spec.mount.rotation_wxyz);
+    if (!this.drawsHere(spec)) {
+      this.cameras.set(spec.name, { spec, camera: undefined, mount });
+      return;
+    }
     const { mj, model, ids } = this.engine;
     const { fx_px, fy_px, cx_px, cy_px } = spec.intrinsics;
     const camera = new RayCamera(mj, model, { width_px: spec.width_px, height_px: spec.height_px, fx_px, fy_px, cx_px, cy_px }, {
@@ -50,11 +74,11 @@ export class CameraRig {
       // a wrist camera sits inside the hand shell; it sees the fingers (their own bodies), not the shell
       excludeBody: spec.mount.frame === 'flange' ? ids.hand : -1,
     });
-    this.cameras.set(spec.name, { spec, camera, mount: poseFromTranslationQuat(spec.mount.translation_m, spec.mount.rotation_wxyz) });
+    this.cameras.set(spec.name, { spec, camera, mount });
   }
 
   remove(name: string): void {
-    this.cameras.get(name)?.camera.dispose();
+    this.cameras.get(name)?.camera?.dispose();
     this.cameras.delete(name);
   }
 
@@ -74,28 +98,52 @@ export class CameraRig {
   }
 
   camera(name: string): RayCamera {
-    return this.get(name).camera;
+    const camera = this.get(name).camera;
+    if (camera === undefined) throw new Error(`sim camera "${name}" is rendered by another thread`);
+    return camera;
+  }
+
+  /** Whether this rig draws `name` itself (otherwise a render thread draws its snapshots). */
+  draws(name: string): boolean {
+    return this.get(name).camera !== undefined;
   }
 
   /** Object colours change per episode: call after `engine.reset`. */
   refreshColours(): void {
-    for (const { camera } of this.cameras.values()) camera.refreshColours();
+    for (const { camera } of this.cameras.values()) camera?.refreshColours();
+  }
+
+  /** The physics as this camera would see it now, for a render thread (copies: the engine steps on). */
+  snapshot(name: string): RenderJob {
+    const v = this.engine.views.fresh();
+    return { camera: name, sim_time_s: this.engine.sim_time_s, geom_xpos: Float64Array.from(v.geom_xpos), geom_xmat: Float64Array.from(v.geom_xmat), world_from_camera: this.pose(name) };
+  }
+
+  /** Draws a snapshot taken by a rig on the same model (this thread's or another's). */
+  renderJob(job: RenderJob): SimCameraImage {
+    const started = performance.now();
+    const image = this.camera(job.camera).renderPoses(job.geom_xpos, job.geom_xmat, job.world_from_camera);
+    return this.image(job.camera, job.sim_time_s, job.world_from_camera, image, started);
   }
 
   render(name: string): SimCameraImage {
-    const { spec, camera } = this.get(name);
     const started = performance.now();
     const pose = this.pose(name);
-    const image = camera.render(this.engine.data, this.engine.views, pose);
+    const image = this.camera(name).render(this.engine.data, this.engine.views, pose);
+    return this.image(name, this.engine.sim_time_s, pose, image, started);
+  }
+
+  private image(name: string, sim_time_s: number, pose: RigidPose, image: RenderedImage, started_ms: number): SimCameraImage {
+    const { spec } = this.get(name);
     return {
       camera: name,
-      sim_time_s: this.engine.sim_time_s,
+      sim_time_s,
       width_px: spec.width_px,
       height_px: spec.height_px,
       ...image,
       intrinsics: { ...spec.intrinsics },
       world_from_camera: poseToMat4(pose),
-      render_ms: performance.now() - started,
+      render_ms: performance.now() - started_ms,
     };
   }
 

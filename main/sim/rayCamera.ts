@@ -116,27 +116,49 @@ export class RayCamera {
   }
 
   render(data: MjData, views: DataViews, pose: RigidPose): RenderedImage {
-    const { count: N, dirCamera: dc, dirWorld: dw, hitGeom: gid, hitT: dist } = this;
-    const R = pose.rotation, t = pose.position_m;
-    const [r0, r1, r2, r3, r4, r5, r6, r7, r8] = R;
+    this.aim(pose);
+    if (this.multiray !== undefined) {
+      const mr = this.multiray;
+      this.mj.mj_multiRay(this.model, data, pose.position_m, this.dirWorld, mr.groups, 1, this.excludeBody, mr.ids, mr.dist, this.count, this.cutoff_m);
+      // read the outputs only now: the call may grow the heap and detach earlier views
+      this.hitGeom.set(mr.ids.GetView());
+      this.hitT.set(mr.dist.GetView());
+    }
+    const v = views.fresh();
+    return this.trace(v.geom_xpos, v.geom_xmat, pose);
+  }
+
+  /**
+   * Exact mode from geom poses alone (world positions, 3 per geom, and rotation matrices, 9 per geom,
+   * as MuJoCo's `geom_xpos`/`geom_xmat`), so another thread can render a snapshot of the physics.
+   */
+  renderPoses(geom_xpos: Float64Array, geom_xmat: Float64Array, pose: RigidPose): RenderedImage {
+    if (this.mode !== 'exact') throw new Error('only exact-mode cameras render from geom poses (multiray needs the live MuJoCo data)');
+    this.aim(pose);
+    return this.trace(geom_xpos, geom_xmat, pose);
+  }
+
+  get exact(): boolean {
+    return this.mode === 'exact';
+  }
+
+  /** Ray directions in the world for this pose; no hits yet. */
+  private aim(pose: RigidPose): void {
+    const { count: N, dirCamera: dc, dirWorld: dw } = this;
+    const [r0, r1, r2, r3, r4, r5, r6, r7, r8] = pose.rotation;
     for (let i = 0; i < N; i++) {
       const x = dc[3 * i] as number, y = dc[3 * i + 1] as number;
       dw[3 * i] = r0 * x + r1 * y + r2;
       dw[3 * i + 1] = r3 * x + r4 * y + r5;
       dw[3 * i + 2] = r6 * x + r7 * y + r8;
     }
-    gid.fill(-1);
-    dist.fill(-1);
-    if (this.multiray !== undefined) {
-      const mr = this.multiray;
-      this.mj.mj_multiRay(this.model, data, t, dw, mr.groups, 1, this.excludeBody, mr.ids, mr.dist, N, this.cutoff_m);
-      // read the outputs only now: the call may grow the heap and detach earlier views
-      gid.set(mr.ids.GetView());
-      dist.set(mr.dist.GetView());
-    }
-    const v = views.fresh();
-    for (const g of this.geoms) this.intersect(g, v.geom_xpos, v.geom_xmat, pose);
-    return this.shade(v.geom_xpos, v.geom_xmat, t);
+    this.hitGeom.fill(-1);
+    this.hitT.fill(-1);
+  }
+
+  private trace(geom_xpos: Float64Array, geom_xmat: Float64Array, pose: RigidPose): RenderedImage {
+    for (const g of this.geoms) this.intersect(g, geom_xpos, geom_xmat, pose);
+    return this.shade(geom_xpos, geom_xmat, pose.position_m);
   }
 
   /** Continuous pixel coordinates and z-depth of a world point. */

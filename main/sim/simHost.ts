@@ -1,17 +1,12 @@
 import type { MessagePort } from 'node:worker_threads';
 import { SimEngine } from './engine';
 import { runExpertEpisode } from './episode';
-import { ModelLoadError } from './modelLoader';
+import { RenderClient } from './render/renderClient';
 import { SimRunner, type SimEvent } from './simRunner';
-import type { EpisodeReport, ExpertRun, ExpertRunSummary, SimInit, SimOp, SimRequest, SimStartInfo, SimWorkerMessage, WorkerError } from './workerProtocol';
+import { toWorkerError, type EpisodeReport, type ExpertRun, type ExpertRunSummary, type SimInit, type SimOp, type SimRequest, type SimStartInfo, type SimWorkerMessage, type WorkerError } from './workerProtocol';
 
 export type Post = (message: SimWorkerMessage, transfer?: ArrayBuffer[]) => void;
 
-export function toWorkerError(error: unknown): WorkerError {
-  if (error instanceof ModelLoadError) return { name: error.name, message: error.message, file: error.file, kind: error.kind };
-  if (error instanceof Error) return { name: error.name, message: error.message };
-  return { name: 'Error', message: String(error) };
-}
 
 /** Larger gaps than this (a stalled event loop, a debugger) are dropped rather than replayed fast. */
 const MAX_CATCH_UP_S = 0.25;
@@ -34,6 +29,11 @@ export class SimHost {
   private anchor_ns = 0n;
   private pacing: SimInit['pacing'] = 'manual';
   private readonly attached = new Set<MessagePort>();
+  /** The render worker, when frames are drawn off the physics thread. */
+  private renderer: RenderClient | undefined;
+  private readonly rendering = new Set<string>();
+  /** Frames not drawn because the camera's previous frame was still being drawn. */
+  frames_skipped = 0;
   /** Sim time dropped because the loop fell behind (s). */
   lag_s = 0;
 
@@ -78,28 +78,36 @@ export class SimHost {
     switch (request.op) {
       case 'init':
         return this.init(request.args);
-      case 'close':
+      case 'close': {
         this.stop();
         for (const port of this.attached) port.close();
         this.attached.clear();
+        const renderer = this.renderer;
+        this.renderer = undefined;
+        await renderer?.close();
         this.runner?.cameras.dispose();
         this.runner?.engine.dispose();
         this.runner = undefined;
         return null;
+      }
       case 'arm':
         return this.need().engine.sendArm(request.args);
       case 'gripper':
         return this.need().engine.sendGripper(request.args);
       case 'addCamera':
+        await this.renderer?.request('addCamera', request.args);
         this.need().addCamera(request.args);
         return null;
       case 'removeCamera':
         this.need().removeCamera(request.args);
+        await this.renderer?.request('removeCamera', request.args);
         return null;
       case 'reset': {
         const runner = this.need();
         const received_ms = this.now_ms();
         const layout = runner.engine.reset(request.args.seed);
+        // Jobs already sent draw the old scene (their snapshots are of it); later ones the new.
+        void this.renderer?.request('reset', request.args.seed).catch((error: unknown) => this.renderFailed(error));
         this.anchor_ns = this.anchorAt(request.args.anchor_ns, received_ms);
         runner.restarted();
         this.resync();
@@ -141,7 +149,18 @@ export class SimHost {
     engine.commandPeriod_s = 1 / init.control_hz;
     const layout = engine.reset(init.seed);
     this.anchor_ns = this.anchorAt(init.anchor_ns, received_ms);
-    this.runner = new SimRunner(engine, init.control_hz);
+    if ((init.render ?? (init.pacing === 'realtime' ? 'thread' : 'inline')) === 'thread') {
+      const renderer = new RenderClient();
+      this.renderer = renderer;
+      try {
+        await renderer.request('init', { xml: init.xml, file: init.file, seed: init.seed });
+      } catch (error) {
+        this.renderer = undefined;
+        await renderer.close();
+        throw error;
+      }
+    }
+    this.runner = new SimRunner(engine, init.control_hz, this.renderer === undefined ? undefined : this.renderFrame);
     this.speed = init.speed ?? 1;
     if (init.pacing === 'realtime') {
       this.resync();
@@ -149,6 +168,42 @@ export class SimHost {
     }
     this.info = { timestep_s: engine.timestep_s, layout, legend: engine.segmentationLegend() };
     return this.info;
+  }
+
+  /**
+   * A frame fell due for a camera the render worker draws: snapshot the physics now and send it. One
+   * frame per camera is drawn at a time; a frame due while the last is still drawing is skipped (the
+   * recorder sees the gap), never queued to arrive late.
+   */
+  private readonly renderFrame = (camera: string): void => {
+    const renderer = this.renderer;
+    const runner = this.runner;
+    if (renderer === undefined || runner === undefined) return;
+    if (this.rendering.has(camera)) {
+      this.frames_skipped++;
+      return;
+    }
+    this.rendering.add(camera);
+    const job = runner.cameras.snapshot(camera);
+    const anchor_ns = this.anchor_ns;
+    renderer.request('render', job, [job.geom_xpos.buffer as ArrayBuffer, job.geom_xmat.buffer as ArrayBuffer]).then(
+      (frame) => {
+        this.rendering.delete(camera);
+        if (this.renderer !== renderer || this.dead !== undefined) return;
+        this.post({ event: 'sim', payload: { type: 'frame', frame }, anchor_ns }, [frame.rgb.buffer as ArrayBuffer, frame.depth_mm.buffer as ArrayBuffer, frame.segmentation.buffer as ArrayBuffer]);
+      },
+      (error: unknown) => {
+        this.rendering.delete(camera);
+        if (this.renderer === renderer) this.renderFailed(error);
+      },
+    );
+  };
+
+  private renderFailed(error: unknown): void {
+    if (this.dead !== undefined) return;
+    this.dead = toWorkerError(error);
+    this.stop();
+    this.broadcast({ event: 'fatal', payload: this.dead });
   }
 
   private async runExpert(run: ExpertRun): Promise<ExpertRunSummary> {

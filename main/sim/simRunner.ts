@@ -16,11 +16,16 @@ export class SimRunner {
   private nextState_s = 0;
   private readonly nextFrame_s = new Map<string, number>();
 
+  /**
+   * `renderElsewhere`: when given, exact-mode cameras are not drawn here; when one of their frames falls
+   * due, it is called with the camera's name (at that sim time) to have a render thread draw it.
+   */
   constructor(
     readonly engine: SimEngine,
     private readonly state_hz: number,
+    private readonly renderElsewhere?: (camera: string) => void,
   ) {
-    this.cameras = new CameraRig(engine);
+    this.cameras = new CameraRig(engine, (spec) => renderElsewhere === undefined || (spec.mode ?? 'exact') !== 'exact');
   }
 
   addCamera(spec: SimCameraSpec): void {
@@ -65,7 +70,8 @@ export class SimRunner {
       if (now < due) continue;
       const spec = this.cameras.spec(name);
       if (spec === undefined) continue;
-      emit({ type: 'frame', frame: this.cameras.render(name) });
+      if (this.cameras.draws(name)) emit({ type: 'frame', frame: this.cameras.render(name) });
+      else this.renderElsewhere?.(name);
       this.nextFrame_s.set(name, nextDue(due, 1 / spec.fps_hz, now));
     }
   }

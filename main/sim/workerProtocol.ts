@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { ArmCommand, GripperCommand, SentAction } from '../devices/types';
 import type { SimCameraSpec } from './cameraRig';
+import { ModelLoadError } from './modelLoader';
 import type { EpisodeResult } from './episode';
 import type { ExpertNoise } from './expert';
 import type { SceneLayout } from './pickPlaceTask';
@@ -18,6 +19,12 @@ export interface SimInit {
   /** `realtime`: the worker paces physics to the wall clock (× speed); `manual`: only on request. */
   pacing: 'realtime' | 'manual';
   speed?: number;
+  /**
+   * Where camera frames are drawn: `thread` (a render worker, so frames never hold up physics or arm
+   * commands; frames arrive a render later) or `inline` (in step with physics, deterministic). The
+   * default is `thread` for real-time pacing and `inline` for manual pacing.
+   */
+  render?: 'thread' | 'inline';
   /** Studio clock time (ns) at sim time 0: every event carries it, so any thread can stamp capture times. */
   anchor_ns: bigint;
 }
@@ -90,3 +97,10 @@ export type SimWorkerEvent =
   | { id?: undefined; event: 'fatal'; payload: WorkerError };
 
 export type SimWorkerMessage = SimResponse | SimWorkerEvent;
+
+/** Any error, as it crosses a worker boundary (a ModelLoadError keeps its file and kind). */
+export function toWorkerError(error: unknown): WorkerError {
+  if (error instanceof ModelLoadError) return { name: error.name, message: error.message, file: error.file, kind: error.kind };
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: 'Error', message: String(error) };
+}

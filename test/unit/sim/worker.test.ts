@@ -3,6 +3,9 @@ import { createDeviceRegistry } from '../../../main/devices/catalog';
 import { createRigDevices, type RigDevices } from '../../../main/devices/rigDevices';
 import type { SimArm } from '../../../main/devices/sim/simArm';
 import type { CameraFrame, Clock } from '../../../main/devices/types';
+import { cameraSpecFrom, simCameraOptions } from '../../../main/devices/sim/register';
+import { CameraRig } from '../../../main/sim/cameraRig';
+import { SimEngine } from '../../../main/sim/engine';
 import { ModelLoadError } from '../../../main/sim/modelLoader';
 import { DEFAULT_SCENE_NAME, DEFAULT_SCENE_XML } from '../../../main/sim/sceneXml';
 import type { SimEvent } from '../../../main/sim/simRunner';
@@ -101,5 +104,61 @@ describe('sim devices through the registry', () => {
     expect(arm.status().error?.message).toMatch(/simulation stopped: injected fault/);
     expect(devices.cameras[0]?.status().error?.message).toMatch(/injected fault/);
     await expect(arm.sendAction({ kind: 'joint_position', q_rad: [0, 0, 0, -1, 0, 1, 0] })).rejects.toThrow(/injected fault/);
+  });
+});
+
+describe('camera frames drawn by the render worker', () => {
+  it('draws a snapshot exactly as the physics thread would have drawn it', async () => {
+    const physics = await SimEngine.load(DEFAULT_SCENE_XML, DEFAULT_SCENE_NAME);
+    const painter = await SimEngine.load(DEFAULT_SCENE_XML, DEFAULT_SCENE_NAME);
+    cleanups.push(async () => {
+      physics.dispose();
+      painter.dispose();
+    });
+    physics.reset(5);
+    painter.reset(5);
+    physics.sendArm({ kind: 'ee_delta', translation_m: [0.03, 0.02, -0.05], rotation_axis_angle_rad: [0, 0, 0.2] });
+    physics.advance(0.3);
+    const inline = new CameraRig(physics);
+    const snapshots = new CameraRig(physics, () => false);
+    const remote = new CameraRig(painter);
+    for (const entry of testRig('in-process').cameras) {
+      const spec = cameraSpecFrom(simCameraOptions.parse(entry));
+      inline.add(spec);
+      snapshots.add(spec);
+      remote.add(spec);
+      expect(snapshots.draws(spec.name)).toBe(false);
+      const here = inline.render(spec.name);
+      const there = remote.renderJob(snapshots.snapshot(spec.name));
+      expect(there.sim_time_s).toBe(here.sim_time_s);
+      expect(there.world_from_camera).toEqual(here.world_from_camera);
+      expect(Buffer.from(there.rgb).equals(Buffer.from(here.rgb))).toBe(true);
+      expect(Buffer.from(there.depth_mm.buffer).equals(Buffer.from(here.depth_mm.buffer))).toBe(true);
+      expect(Buffer.from(there.segmentation.buffer).equals(Buffer.from(here.segmentation.buffer))).toBe(true);
+    }
+  });
+
+  it('in real-time pacing, frames come from the render worker, stamped on the studio clock', async () => {
+    const rig = testRig('worker');
+    const devices = createRigDevices({ ...rig, arm: { ...rig.arm, pacing: 'realtime' }, cameras: rig.cameras.slice(0, 1) }, createDeviceRegistry(), { now_ns: () => process.hrtime.bigint() });
+    cleanups.push(() => devices.disconnect());
+    await devices.connect();
+    const frames = await new Promise<CameraFrame[]>((resolve) => {
+      const got: CameraFrame[] = [];
+      const off = devices.cameras[0]!.onFrame((frame) => {
+        got.push(frame);
+        if (got.length < 3) return;
+        off();
+        resolve(got);
+      });
+    });
+    const now = process.hrtime.bigint();
+    for (const frame of frames) {
+      expect(frame.rgb.length).toBe(32 * 24 * 3);
+      // A frame is a render old at most (well under a second), never from the future.
+      expect(Number(now - frame.capture_ns) / 1e6).toBeGreaterThanOrEqual(0);
+      expect(Number(now - frame.capture_ns) / 1e6).toBeLessThan(1000);
+    }
+    expect(frames[1]!.capture_ns).toBeGreaterThan(frames[0]!.capture_ns);
   });
 });

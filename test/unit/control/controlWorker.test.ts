@@ -1,0 +1,109 @@
+import { MessageChannel } from 'node:worker_threads';
+import { afterEach, describe, expect, test } from 'vitest';
+import { ControlClient } from '../../../main/control/controlClient';
+import type { ControlEvent } from '../../../main/control/controlProtocol';
+import { findFreePortBase } from '../../../main/devices/deoxys/ports';
+import { simSessionFor } from '../../../main/devices/sim/register';
+import type { SimSession } from '../../../main/devices/sim/simSession';
+import { systemClock } from '../../../main/devices/types';
+import { rigConfigSchema } from '../../../shared/rig/rigConfig';
+import simRig from '../../../rigs/sim.json';
+
+const ZERO = { kind: 'ee_delta', translation_m: [0, 0, 0], rotation_axis_angle_rad: [0, 0, 0] };
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Resolves with the first event that matches; the timeout only guards against a hang. */
+function nextEvent<E extends ControlEvent>(control: ControlClient, accept: (event: ControlEvent) => event is E, timeout_ms = 10_000): Promise<E> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error('no matching event from the control worker'));
+    }, timeout_ms);
+    const off = control.onEvent((event) => {
+      if (!accept(event)) return;
+      clearTimeout(timer);
+      off();
+      resolve(event);
+    });
+  });
+}
+
+const isCycle = (event: ControlEvent): event is Extract<ControlEvent, { event: 'cycle' }> => event.event === 'cycle';
+
+describe('control worker', () => {
+  test('drives the simulated arm from its own thread: input-triggered cycles, e-stop buttons act in the worker, other buttons go to the core', { timeout: 60_000 }, async () => {
+    const rig = rigConfigSchema.parse({
+      ...simRig,
+      cameras: [],
+      teleop: [{ type: 'keyboard', button_actions: { KeyX: 'estop', KeyZ: 'release_estop', KeyR: 'toggle_recording' } }],
+    });
+    // The core's side: the simulation it owns, with a port attached for the worker.
+    const sim: SimSession = simSessionFor(rig.arm, systemClock);
+    await sim.acquire();
+    cleanups.push(() => sim.release());
+    const { port1, port2 } = new MessageChannel();
+    await sim.attach(port1);
+    const control = new ControlClient();
+    cleanups.push(() => control.close());
+    const firstArmState = nextEvent(control, (event): event is Extract<ControlEvent, { event: 'arm' }> => event.event === 'arm');
+    const started = await control.request('start', { rig, wake: control.wake, sim_port: port2 }, [port2]);
+    expect(started).toMatchObject({ rate_hz: 100, arm: { name: 'arm', type: 'sim-arm' }, gripper: { type: 'sim-gripper' }, teleop: [{ type: 'keyboard' }] });
+    expect((await firstArmState).state.q_rad).toHaveLength(7);
+
+    // A report starts a cycle at once, and that cycle carries it.
+    const reacted = nextEvent(control, (event): event is Extract<ControlEvent, { event: 'cycle' }> => isCycle(event) && event.record.trigger === 'input');
+    control.input({ input: 'keys', keys: ['KeyW'], capture_ns: systemClock.now_ns() });
+    const cycle = (await reacted).record;
+    expect(cycle.intent?.arm.translation_m[0]).toBeGreaterThan(0);
+    expect(cycle.teleop_age_ms).not.toBeNull();
+    expect(cycle.sent_ns).toBeGreaterThanOrEqual(cycle.t_ns);
+
+    // The e-stop button stops motion in the worker: from the next cycle on, zero motion with the reason.
+    const estopped = nextEvent(control, (event): event is Extract<ControlEvent, { event: 'snapshot' }> => event.event === 'snapshot' && event.snapshot.estopped);
+    control.input({ input: 'keys', keys: ['KeyW', 'KeyX'], capture_ns: systemClock.now_ns() });
+    await estopped;
+    const held = await nextEvent(control, (event): event is Extract<ControlEvent, { event: 'cycle' }> => isCycle(event) && event.record.estopped);
+    expect(held.record.executed.sent).toEqual(ZERO);
+    expect(held.record.executed.clip_reasons).toContain('e-stop engaged');
+
+    // A recording button is the core's business: it arrives as an action.
+    const action = nextEvent(control, (event): event is Extract<ControlEvent, { event: 'action' }> => event.event === 'action');
+    control.input({ input: 'keys', keys: ['KeyR'], capture_ns: systemClock.now_ns() });
+    expect(await action).toMatchObject({ action: 'toggle_recording', device: 'keyboard', button: 'KeyR' });
+
+    // Release and e-stop as requests (the UI's buttons): the reply is the new state.
+    expect((await control.request('release', null)).estopped).toBe(false);
+    const moving = await nextEvent(control, (event): event is Extract<ControlEvent, { event: 'cycle' }> => isCycle(event) && !event.record.estopped);
+    expect(moving.record.estopped).toBe(false);
+    expect((await control.request('estop', null)).estopped).toBe(true);
+    const next = await nextEvent(control, isCycle);
+    expect(next.record.estopped).toBe(true);
+    expect(next.record.executed.sent).toEqual(ZERO);
+
+    await control.request('stop', null);
+  });
+
+  test('an arm that cannot connect fails the start with the reason and its fix; the worker closes cleanly', { timeout: 30_000 }, async () => {
+    const port_base = await findFreePortBase();
+    const rig = rigConfigSchema.parse({
+      ...simRig,
+      arm: { type: 'deoxys', nuc_ip: '127.0.0.1', bind_ip: '127.0.0.1', port_base, connect_timeout_ms: 300, control_hz: 20 },
+      gripper: undefined,
+      cameras: [],
+      teleop: [{ type: 'keyboard' }],
+    });
+    const control = new ControlClient();
+    cleanups.push(() => control.close());
+    const error = (await control.request('start', { rig, wake: control.wake }).then(
+      () => new Error('the start succeeded'),
+      (e: unknown) => e,
+    )) as Error & { fix?: string };
+    expect(error).toBeInstanceOf(Error);
+    expect(error.message).toMatch(/deoxys/);
+    expect(error.fix).toEqual(expect.any(String));
+    expect(control.failed).toBeUndefined();
+  });
+});
