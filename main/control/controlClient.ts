@@ -1,10 +1,11 @@
-import { Worker, type Transferable } from 'node:worker_threads';
+import type { Transferable } from 'node:worker_threads';
 import { StudioError } from '../../shared/api/errors';
 import { studioErrorCodes, type StudioErrorCode } from '../../shared/api/errors';
 import { RpcClient, type RpcRequest } from '../workers/rpcClient';
 import { wakeFor } from './controlLoop';
 import { workerLocation, type WorkerLocation } from '../workers/workerLocation';
-import type { ControlErrorDetail, ControlEvent, ControlInput, ControlOps, FromControl } from './controlProtocol';
+import { WorkerThread } from '../workers/workerThread';
+import type { ControlErrorDetail, ControlEvent, ControlInput, ControlOps, FromControl, ToControl } from './controlProtocol';
 
 /** The built worker (`out/main/controlWorker.js`) or, from source (vitest, tsx), `controlWorker.ts` through tsx. */
 function defaultLocation(): WorkerLocation {
@@ -21,8 +22,7 @@ const isCode = (code: string | undefined): code is StudioErrorCode => code !== u
  * reported once through `onFailure`; the core lives on.
  */
 export class ControlClient extends RpcClient<ControlOps, ControlEvent, ControlErrorDetail> {
-  private readonly worker: Worker;
-  private readonly exited: Promise<number>;
+  private readonly thread: WorkerThread<ToControl, FromControl>;
   private readonly listeners = new Set<(event: ControlEvent) => void>();
   /** Bumped after every message, to end the loop's precise wait (ControlLoopOptions.wake). */
   readonly wake = new SharedArrayBuffer(4);
@@ -30,16 +30,7 @@ export class ControlClient extends RpcClient<ControlOps, ControlEvent, ControlEr
 
   constructor(location: WorkerLocation = defaultLocation()) {
     super();
-    this.worker = new Worker(location.path, { execArgv: location.execArgv });
-    this.worker.on('message', (message: FromControl) => this.receive(message));
-    this.worker.on('error', (error) => this.fail(new Error(`the control worker crashed: ${error.message}`)));
-    this.exited = new Promise((resolve) => {
-      this.worker.on('exit', (code) => {
-        if (!this.closing) this.fail(new Error(`the control worker exited unexpectedly (code ${code})`));
-        else this.rejectAll(this.closedError());
-        resolve(code);
-      });
-    });
+    this.thread = new WorkerThread(location, 'control worker', { message: (message) => this.receive(message), failure: (error) => this.fail(error) });
   }
 
   onEvent(listener: (event: ControlEvent) => void): () => void {
@@ -50,27 +41,21 @@ export class ControlClient extends RpcClient<ControlOps, ControlEvent, ControlEr
   /** Operator input: fire and forget, in order with everything else sent to the worker. */
   input(message: ControlInput): void {
     if (this.closing || this.failed !== undefined) return;
-    this.worker.postMessage(message);
+    this.thread.post(message);
     wakeFor(this.wakeCell);
   }
 
   /** Stops the loop and disconnects the devices (politely, within `timeout_ms`), then ends the worker. */
   async close(timeout_ms = 5000): Promise<void> {
-    if (!this.closing && this.failed === undefined) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeout_ms);
-      });
-      await Promise.race([this.request('stop', null).catch(() => null), timeout]);
-      clearTimeout(timer);
-    }
+    if (this.closing) return;
+    const goodbye = this.failed === undefined ? this.request('stop', null) : Promise.resolve(null);
     this.closing = true;
-    await this.worker.terminate();
-    await this.exited;
+    await this.thread.close(goodbye, timeout_ms);
+    this.rejectAll(this.closedError());
   }
 
   protected send(message: RpcRequest<ControlOps>, transfer: Transferable[]): void {
-    this.worker.postMessage(message, transfer);
+    this.thread.post(message, transfer);
     wakeFor(this.wakeCell);
   }
 

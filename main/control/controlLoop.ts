@@ -90,6 +90,8 @@ export interface LoopStats {
 
 const ZERO_DELTA: Extract<ArmCommand, { kind: 'ee_delta' }> = { kind: 'ee_delta', translation_m: [0, 0, 0], rotation_axis_angle_rad: [0, 0, 0] };
 const ZERO: ArmCommand = ZERO_DELTA;
+/** How many recent ticks the jitter figures cover. */
+const JITTER_WINDOW = 10_000;
 /** How much of each period `precise_wait` sleeps with Atomics.wait instead of a timer. */
 const PRECISE_WAIT_MS = 1.5;
 /** How far the commanded target may run ahead of the measured end effector. */
@@ -110,7 +112,9 @@ export class ControlLoop {
   private running = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private immediate: ReturnType<typeof setImmediate> | undefined;
-  private readonly jitters: number[] = [];
+  /** The last JITTER_WINDOW tick jitters (ms), in a ring: nothing allocated per tick. */
+  private readonly jitters = new Float64Array(JITTER_WINDOW);
+  private jitterCount = 0;
   private overruns = 0;
   private superseded = 0;
   private inputCycles = 0;
@@ -289,8 +293,7 @@ export class ControlLoop {
         }
       }
       const jitter_ms = Math.abs(Number(clock.now_ns() - next)) / 1e6;
-      this.jitters.push(jitter_ms);
-      if (this.jitters.length > 10_000) this.jitters.splice(0, 5_000);
+      this.jitters[this.jitterCount++ % JITTER_WINDOW] = jitter_ms;
       this.run('tick', jitter_ms);
       next += periodNs;
       const after = clock.now_ns();
@@ -335,7 +338,7 @@ export class ControlLoop {
   };
 
   stats(): LoopStats {
-    const sorted = [...this.jitters].sort((a, b) => a - b);
+    const sorted = this.jitters.slice(0, Math.min(this.jitterCount, JITTER_WINDOW)).sort();
     const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
     return { cycles: this.index, superseded: this.superseded, jitter_ms_p50: at(0.5), jitter_ms_p99: at(0.99), overruns: this.overruns, input_cycles: this.inputCycles };
   }

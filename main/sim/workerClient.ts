@@ -1,5 +1,6 @@
-import { Worker, type MessagePort, type Transferable } from 'node:worker_threads';
+import type { MessagePort, Transferable } from 'node:worker_threads';
 import { workerLocation, type WorkerLocation } from '../workers/workerLocation';
+import { WorkerThread } from '../workers/workerThread';
 import { ModelLoadError, type ModelErrorKind } from './modelLoader';
 import type { SimEvent } from './simRunner';
 import { RpcClient } from '../workers/rpcClient';
@@ -76,25 +77,15 @@ export abstract class SimMessageClient extends RpcClient<SimOps, SimWorkerEvent,
 
 /** Main-thread handle on the sim worker, which it starts and owns. */
 export class SimWorkerClient extends SimMessageClient {
-  private readonly worker: Worker;
-  private readonly exited: Promise<number>;
+  private readonly thread: WorkerThread<SimRequest, SimWorkerMessage>;
 
   constructor(location: WorkerLocation = defaultWorkerLocation()) {
     super();
-    this.worker = new Worker(location.path, { execArgv: location.execArgv });
-    this.worker.on('message', (message: SimWorkerMessage) => this.receive(message));
-    this.worker.on('error', (error) => this.fail(new SimWorkerError(`the sim worker crashed: ${error.message}`)));
-    this.exited = new Promise((resolve) => {
-      this.worker.on('exit', (code) => {
-        if (!this.closing) this.fail(new SimWorkerError(`the sim worker exited unexpectedly (code ${code})`));
-        else this.rejectAll(new SimWorkerError('the sim worker was closed'));
-        resolve(code);
-      });
-    });
+    this.thread = new WorkerThread(location, 'sim worker', { message: (message) => this.receive(message), failure: (error) => this.fail(new SimWorkerError(error.message)) });
   }
 
   protected send(message: SimRequest, transfer: Transferable[]): void {
-    this.worker.postMessage(message, transfer);
+    this.thread.post(message, transfer);
   }
 
   protected closedError(): Error {
@@ -104,19 +95,13 @@ export class SimWorkerClient extends SimMessageClient {
   /** Asks the worker to free MuJoCo and exit; terminates it if it does not within `timeout_ms`. */
   async close(timeout_ms = 2000): Promise<void> {
     if (this.closing) {
-      await this.exited;
+      await this.thread.exited;
       return;
     }
-    const polite = this.failed === undefined ? this.request('close', null).catch(() => null) : Promise.resolve(null);
+    const goodbye = this.failed === undefined ? this.request('close', null) : Promise.resolve(null);
     this.closing = true;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeout_ms);
-    });
-    const outcome = await Promise.race([polite.then(() => this.exited), timeout]);
-    if (timer !== undefined) clearTimeout(timer);
-    if (outcome === 'timeout') await this.worker.terminate();
-    await this.exited;
+    await this.thread.close(goodbye, timeout_ms);
+    this.rejectAll(new SimWorkerError('the sim worker was closed'));
   }
 }
 
