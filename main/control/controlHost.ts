@@ -20,7 +20,8 @@ function errorDetail(error: unknown): ControlErrorDetail {
 }
 
 function infoOf(device: AnyDevice): ControlDeviceInfo {
-  return { name: device.name, kind: device.kind, type: device.type, features: device.features() };
+  const state_hz = 'state_hz' in device ? device.state_hz : undefined;
+  return { name: device.name, kind: device.kind, type: device.type, features: device.features(), ...(state_hz !== undefined ? { state_hz } : {}) };
 }
 
 interface Running {

@@ -16,6 +16,8 @@ export interface ControlDeviceInfo {
   kind: DeviceKind;
   type: string;
   features: Features;
+  /** How often the device reports its state, when it says. */
+  state_hz?: number;
 }
 
 export interface ControlDeviceReport extends DeviceStatus {

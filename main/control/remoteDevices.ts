@@ -22,6 +22,10 @@ abstract class RemoteDevice<S extends { capture_ns: bigint }> {
     return this.info.type;
   }
 
+  get state_hz(): number | undefined {
+    return this.info.state_hz;
+  }
+
   async connect(): Promise<void> {}
   async disconnect(): Promise<void> {}
 

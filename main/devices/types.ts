@@ -91,6 +91,8 @@ export interface SentAction<C> {
 export interface Arm extends Device {
   readonly kind: 'arm';
   readonly dof: number;
+  /** How often the arm reports its state, when known (the recorder's nominal rate for its streams). */
+  readonly state_hz?: number;
   latest(): ArmState | undefined;
   /** Every state the arm reports, as it arrives (arms that stream state offer it; recording uses it). */
   onState?(listener: (state: ArmState) => void): () => void;
@@ -116,6 +118,8 @@ export type GripperCommand =
 
 export interface Gripper extends Device {
   readonly kind: 'gripper';
+  /** How often the gripper reports its state, when known (the recorder's nominal rate for its stream). */
+  readonly state_hz?: number;
   latest(): GripperState | undefined;
   /** Every state the gripper reports, as it arrives (when the driver streams them). */
   onState?(listener: (state: GripperState) => void): () => void;

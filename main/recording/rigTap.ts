@@ -95,7 +95,9 @@ export class RigTap {
 
   streams(): StreamDef[] {
     const { control_hz } = this.options;
-    const streams = armStreams(control_hz);
+    // Devices that stream their state are recorded at their own rate; the others once per cycle.
+    const { arm, gripper } = this.options;
+    const streams = armStreams(control_hz, { arm_hz: arm?.onState !== undefined ? arm.state_hz : undefined, gripper_hz: gripper?.onState !== undefined ? gripper.state_hz : undefined });
     this.jpegCameras.clear();
     for (const { config, device } of this.options.cameras) {
       // Cameras that deliver JPEG (UVC MJPEG) are stored as delivered; the rest as lossless PNG.

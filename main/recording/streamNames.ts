@@ -32,13 +32,17 @@ export const ACTION_NAMES = ['dx_m', 'dy_m', 'dz_m', 'drx_rad', 'dry_rad', 'drz_
 export const JOINT_NAMES = ['joint_1', 'joint_2', 'joint_3', 'joint_4', 'joint_5', 'joint_6', 'joint_7'] as const;
 export const EE_POSE_NAMES = ['x_m', 'y_m', 'z_m', 'qw', 'qx', 'qy', 'qz'] as const;
 
-/** Stream declarations for an arm + gripper rig recorded from the control loop at `rate_hz`. */
-export function armStreams(rate_hz: number): StreamDef[] {
+/**
+ * Stream declarations for an arm + gripper rig: state at the rates the devices report it (the control
+ * rate when they do not say), actions at the control rate.
+ */
+export function armStreams(rate_hz: number, state: { arm_hz?: number | undefined; gripper_hz?: number | undefined } = {}): StreamDef[] {
+  const arm_hz = state.arm_hz ?? rate_hz;
   return [
-    { name: STREAMS.armQ, kind: 'lowdim', dtype: 'float64', shape: [7], names: JOINT_NAMES, unit: 'rad', nominal_rate_hz: rate_hz },
-    { name: STREAMS.armDq, kind: 'lowdim', dtype: 'float64', shape: [7], names: JOINT_NAMES, unit: 'rad/s', nominal_rate_hz: rate_hz },
-    { name: STREAMS.armEePose, kind: 'lowdim', dtype: 'float64', shape: [7], names: EE_POSE_NAMES, nominal_rate_hz: rate_hz },
-    { name: STREAMS.gripperWidth, kind: 'lowdim', dtype: 'float64', shape: [1], names: ['width_m'], unit: 'm', nominal_rate_hz: rate_hz },
+    { name: STREAMS.armQ, kind: 'lowdim', dtype: 'float64', shape: [7], names: JOINT_NAMES, unit: 'rad', nominal_rate_hz: arm_hz },
+    { name: STREAMS.armDq, kind: 'lowdim', dtype: 'float64', shape: [7], names: JOINT_NAMES, unit: 'rad/s', nominal_rate_hz: arm_hz },
+    { name: STREAMS.armEePose, kind: 'lowdim', dtype: 'float64', shape: [7], names: EE_POSE_NAMES, nominal_rate_hz: arm_hz },
+    { name: STREAMS.gripperWidth, kind: 'lowdim', dtype: 'float64', shape: [1], names: ['width_m'], unit: 'm', nominal_rate_hz: state.gripper_hz ?? rate_hz },
     { name: STREAMS.actionRequested, kind: 'lowdim', dtype: 'float64', shape: [7], names: ACTION_NAMES, nominal_rate_hz: rate_hz },
     { name: STREAMS.actionExecuted, kind: 'lowdim', dtype: 'float64', shape: [7], names: ACTION_NAMES, nominal_rate_hz: rate_hz },
     { name: STREAMS.events, kind: 'event', dtype: 'json', shape: [] },

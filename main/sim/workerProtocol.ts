@@ -31,6 +31,8 @@ export interface SimInit {
 
 export interface SimStartInfo {
   timestep_s: number;
+  /** Arm and gripper state samples per second of sim time. */
+  state_hz: number;
   layout: SceneLayout;
   legend: SegmentationLegendEntry[];
 }

@@ -87,6 +87,10 @@ export class DeoxysArm implements Arm {
   readonly kind = 'arm';
   readonly type = 'deoxys';
   readonly dof = 7;
+
+  get state_hz(): number {
+    return this.options.state_hz;
+  }
   private link: StateCommandLink<DeoxysRobotState> | undefined;
   private activeController: number | undefined;
   private holdMessage: Uint8Array | undefined;

@@ -34,6 +34,10 @@ function encodeGripperCommand(command: GripperCommand, homingVia: FrankaHandOpti
 export class FrankaHand implements Gripper {
   readonly kind = 'gripper';
   readonly type = 'franka-hand';
+
+  get state_hz(): number {
+    return this.options.state_hz;
+  }
   private link: StateCommandLink<DeoxysGripperState> | undefined;
   private readonly limits: GripperLimits;
 

@@ -24,6 +24,8 @@ export const deoxysArmOptionsSchema = z.object({
   policy_rate_hz: z.number().positive().max(1000).default(20),
   /** No robot state for this long is a device error (teleop stops). */
   state_timeout_ms: z.number().positive().max(10_000).default(200),
+  /** deoxys `CONTROL.STATE_PUBLISHER_RATE` on the NUC: how often robot state arrives. */
+  state_hz: z.number().positive().max(1000).default(100),
   /** NO_CONTROL messages sent before a new controller starts (Python's `preprocess()` sends 20). */
   controller_switch_messages: z.number().int().min(1).max(200).default(20),
   /** Send `termination` on disconnect, as deoxys's examples do (the NUC's shell loop restarts the node). */
@@ -45,6 +47,8 @@ export const frankaHandOptionsSchema = z.object({
   ...linkOptions,
   /** Gripper state arrives at 40 Hz; silence this long is a device error. */
   state_timeout_ms: z.number().positive().max(10_000).default(500),
+  /** deoxys `GRIPPER.PUB_RATE` on the NUC: how often gripper state arrives. */
+  state_hz: z.number().positive().max(1000).default(40),
   /**
    * deoxys's gripper node matches a Stop message where it means Homing (spec §1.6), so on stock deoxys
    * `stop` homes the hand and a real Homing message is ignored. `stop-message` sends what works there;

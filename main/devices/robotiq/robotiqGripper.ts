@@ -72,6 +72,10 @@ const SILENCE_FIX =
 export class RobotiqGripper implements Gripper {
   readonly kind = 'gripper';
   readonly type = 'robotiq';
+
+  get state_hz(): number {
+    return this.options.poll_hz;
+  }
   readonly master: ModbusRtuMaster;
   private readonly link: SerialLink;
   private readonly events = new EventEmitter<GripperEvents>();

@@ -11,6 +11,10 @@ export class SimArm implements Arm {
   readonly kind = 'arm';
   readonly type = 'sim-arm';
   readonly dof = ARM_DOF;
+
+  get state_hz(): number | undefined {
+    return this.session.started?.state_hz;
+  }
   private connected = false;
   private lastError: Error | undefined;
 

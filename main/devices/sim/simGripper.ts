@@ -6,6 +6,10 @@ import type { SimSession } from './simSession';
 export class SimGripper implements Gripper {
   readonly kind = 'gripper';
   readonly type = 'sim-gripper';
+
+  get state_hz(): number | undefined {
+    return this.session.started?.state_hz;
+  }
   private connected = false;
   private lastError: Error | undefined;
 

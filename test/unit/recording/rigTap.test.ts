@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
+import { RemoteArm, RemoteGripper } from '../../../main/control/remoteDevices';
 import type { Camera, CameraFrame, DeviceStatus, Features } from '../../../main/devices/types';
 import { Recorder } from '../../../main/recording/recorder';
 import { RigTap } from '../../../main/recording/rigTap';
@@ -88,5 +89,19 @@ describe('rig tap: camera frames', () => {
     expect(pngs).toHaveLength(3);
     expect([...pngs[0]!.value.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
     expect(pngs.map((s) => s.t_ns)).toEqual([...pngs.map((s) => s.t_ns)].sort((a, b) => (a < b ? -1 : 1)));
+  });
+});
+
+describe('rig tap: stream rates', () => {
+  const tempDir = useTempDirs();
+  test('state streams are declared at the rates the devices report (deoxys 100 Hz arm, 40 Hz hand), actions at the control rate', () => {
+    const recorder = new Recorder({ writer: new InlineWriterClient({ dataDir: tempDir(), appVersion: 'test' }), clock: new ManualClock() });
+    const arm = new RemoteArm({ name: 'arm', kind: 'arm', type: 'deoxys', features: {}, state_hz: 100 });
+    const gripper = new RemoteGripper({ name: 'gripper', kind: 'gripper', type: 'franka-hand', features: {}, state_hz: 40 });
+    const tap = new RigTap(recorder, { control_hz: 20, arm, gripper, cameras: [], privileged: false });
+    const rate = (name: string) => tap.streams().find((stream) => stream.name === name)?.nominal_rate_hz;
+    expect(rate('arm.q_rad')).toBe(100);
+    expect(rate('gripper.width_m')).toBe(40);
+    expect(rate('action.executed')).toBe(20);
   });
 });
