@@ -87,6 +87,7 @@ async function recordExpert({ io, global, values }: CommandContext): Promise<num
       cameras: devices.cameras.map((device, i) => ({ device, config: config.cameras[i]! })),
       privileged: true,
       object_count: 1,
+      objects: () => arm.session.objectDescriptions(),
     });
     tap.attach();
 

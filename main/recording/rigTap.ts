@@ -35,6 +35,15 @@ export interface RigTapOptions {
   privileged: boolean;
   /** Number of objects whose poses are recorded. */
   object_count?: number;
+  /** The simulated objects as the episode starts (name, size, colour), declared with their pose stream for replay. */
+  objects?: () => readonly RecordedObject[];
+}
+
+/** A simulated object as replay draws it: a cube of `size_m` in `rgb` (0–1). */
+export interface RecordedObject {
+  name: string;
+  size_m: number;
+  rgb: readonly [number, number, number];
 }
 
 // ---- action layout: Δxyz (m), Δrot axis-angle (rad), gripper — gwm-lite's A = 7 ------------------
@@ -125,7 +134,15 @@ export class RigTap {
     }
     if (this.options.privileged) {
       const n = this.options.object_count ?? 1;
-      streams.push({ name: STREAMS.simObjectPoses, kind: 'lowdim', dtype: 'float64', shape: [n, 7], names: ['x_m', 'y_m', 'z_m', 'qw', 'qx', 'qy', 'qz'], nominal_rate_hz: control_hz });
+      streams.push({
+        name: STREAMS.simObjectPoses,
+        kind: 'lowdim',
+        dtype: 'float64',
+        shape: [n, 7],
+        names: ['x_m', 'y_m', 'z_m', 'qw', 'qx', 'qy', 'qz'],
+        nominal_rate_hz: control_hz,
+        meta: { objects: this.options.objects?.() ?? [], layout: 'one row per object: position (m) and quaternion wxyz in the base frame' },
+      });
       streams.push({ name: STREAMS.simContact, kind: 'lowdim', dtype: 'float64', shape: [1], nominal_rate_hz: control_hz });
       streams.push({ name: STREAMS.simSuccess, kind: 'lowdim', dtype: 'float64', shape: [1], nominal_rate_hz: control_hz });
     }

@@ -172,6 +172,7 @@ export class RigRuntime {
       this.writer = startWriterThread({ dataDir: this.options.dataDir, appVersion: this.options.appVersion });
       const recorder = new Recorder({ writer: this.writer, clock });
       this.recorder = recorder;
+      const simWorld = sim;
       const tap = new RigTap(recorder, {
         control_hz: started.rate_hz,
         arm,
@@ -179,6 +180,7 @@ export class RigRuntime {
         cameras: cameras.cameras.map((device, i) => ({ device, config: rig.config.cameras[i]! })),
         privileged: this.simulated,
         object_count: 1,
+        ...(simWorld !== undefined ? { objects: () => simWorld.objectDescriptions() } : {}),
       });
       this.tap = tap;
       tap.attach();

@@ -103,6 +103,8 @@ export const streamInfoSchema = z.object({
   late: z.number().int(),
   first_t_ns: nsSchema.nullable(),
   last_t_ns: nsSchema.nullable(),
+  /** What the recorder declared with the stream (camera calibration, simulated objects' size and colour...). */
+  meta: z.record(z.string(), z.unknown()).nullable(),
 });
 
 export const segmentSchema = z.object({ id: z.number().int(), label: z.string(), start_ns: nsSchema, end_ns: nsSchema });

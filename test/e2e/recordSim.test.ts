@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
+import { CUBE_HALF_M } from '../../main/sim/pickPlaceTask';
 import { useTempDirs } from '../support/tempDir';
 
 const STUDIO = resolve('bin/studio.js');
@@ -43,6 +44,11 @@ describe('studio record --sim --expert', () => {
     for (const camera of ['front', 'side', 'wrist']) {
       for (const suffix of ['color', 'depth', 'segmentation']) expect(byName[`camera.${camera}.${suffix}`]?.sample_count, `${camera}.${suffix}`).toBeGreaterThan(120);
     }
+    // Replay draws the objects as they were: their size and colour are declared with their poses.
+    const poseMeta = db.prepare("SELECT meta_json FROM streams WHERE episode_id = ? AND name = 'sim.object_poses'").get(id) as { meta_json: string };
+    const objects = (JSON.parse(poseMeta.meta_json) as { objects: { name: string; size_m: number; rgb: number[] }[] }).objects;
+    expect(objects).toEqual([{ name: 'cube', size_m: 2 * CUBE_HALF_M, rgb: [expect.any(Number), expect.any(Number), expect.any(Number)] }]);
+    expect(objects[0]!.rgb.every((c) => c >= 0 && c <= 1)).toBe(true);
     // Only the camera on the hand moves, so only it has a pose per frame.
     expect(byName['camera.wrist.world_from_camera']?.sample_count).toBeGreaterThan(120);
     expect(byName['camera.front.world_from_camera']).toBeUndefined();

@@ -74,6 +74,7 @@ export function episodeHandlers(store: EpisodeStore): HandlerGroup<'episodes'> {
         late: s.late_count,
         first_t_ns: ns(s.first_t_ns),
         last_t_ns: ns(s.last_t_ns),
+        meta: s.meta,
       })),
       segments: store.segments(id).map((s) => ({ id: s.id, label: s.label, start_ns: s.start_ns.toString(), end_ns: s.end_ns.toString() })),
     }),

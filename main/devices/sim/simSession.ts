@@ -1,7 +1,7 @@
 import type { SimCameraImage } from '../../sim/cameraRig';
 import type { SimClient } from '../../sim/simClient';
 import type { SimEvent } from '../../sim/simRunner';
-import type { SceneLayout } from '../../sim/pickPlaceTask';
+import { CUBE_HALF_M, type SceneLayout } from '../../sim/pickPlaceTask';
 import type { ArmReading, GripperReading, PrivilegedState, SegmentationLegendEntry } from '../../sim/simTypes';
 import type { SimInit, SimOp, SimOps, SimStartInfo } from '../../sim/workerProtocol';
 import type { MessagePort } from 'node:worker_threads';
@@ -98,6 +98,11 @@ export class SimSession {
     this.latestGripper = undefined;
     this.latestPrivileged = undefined;
     return layout;
+  }
+
+  /** The scene's objects as they are now (name, edge length, colour), for recording and replay. */
+  objectDescriptions(): { name: string; size_m: number; rgb: [number, number, number] }[] {
+    return (this.latestPrivileged?.objects ?? []).map((object) => ({ name: object.name, size_m: 2 * CUBE_HALF_M, rgb: object.rgb }));
   }
 
   onFrame(listener: (frame: SimCameraImage) => void): () => void {

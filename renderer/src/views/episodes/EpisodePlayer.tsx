@@ -10,7 +10,7 @@ import { ScenePanel } from '../../scene/ScenePanel';
 import type { SceneRenderer } from '../../scene/SceneRenderer';
 import type { SceneObject } from '../../scene/sceneTypes';
 import { ErrorState } from '../../ui/states';
-import { loadEpisodeData, nsAt, sampleAt, type EpisodeData, type Series } from './episodeData';
+import { loadEpisodeData, nsAt, sampleAt, type EpisodeData, type ObjectLook, type Series } from './episodeData';
 import { ReplayCameraTile } from './ReplayCameraTile';
 import { Timeline } from './Timeline';
 import { SPEEDS, usePlayback } from './usePlayback';
@@ -23,12 +23,16 @@ function columns(series: Series | undefined, pick: (row: readonly number[]) => n
 }
 
 /** Recorded sim objects are poses only (n × 7); size and colour are drawn as the nominal cube. */
-function objectsAt(series: Series | undefined, t_s: number): SceneObject[] {
+/** Recordings made before objects were described get the task's nominal cube. */
+const NOMINAL_LOOK: ObjectLook = { name: 'object', size_m: 0.05, rgb: [0.85, 0.12, 0.1] };
+
+function objectsAt(series: Series | undefined, looks: readonly ObjectLook[], t_s: number): SceneObject[] {
   const row = sampleAt(series, t_s);
   if (row === undefined) return [];
   const out: SceneObject[] = [];
   for (let i = 0; i + 6 < row.length; i += 7) {
-    out.push({ name: `object${i / 7}`, position_m: [row[i]!, row[i + 1]!, row[i + 2]!], quaternion_wxyz: [row[i + 3]!, row[i + 4]!, row[i + 5]!, row[i + 6]!], rgb: [0.85, 0.12, 0.1], size_m: 0.05 });
+    const look = looks[i / 7] ?? { ...NOMINAL_LOOK, name: `object${i / 7}` };
+    out.push({ name: look.name, position_m: [row[i]!, row[i + 1]!, row[i + 2]!], quaternion_wxyz: [row[i + 3]!, row[i + 4]!, row[i + 5]!, row[i + 6]!], rgb: look.rgb, size_m: look.size_m });
   }
   return out;
 }
@@ -108,10 +112,10 @@ function LoadedPlayer({ data, rig, store, labels, bindControls }: { data: Episod
         gripper_width_m: sampleAt(gripper, t)?.[0] ?? null,
         ee_position_m: pose === undefined ? null : [pose[0]!, pose[1]!, pose[2]!],
         ee_quaternion_wxyz: pose === undefined ? null : [pose[3]!, pose[4]!, pose[5]!, pose[6]!],
-        objects: objectsAt(objects, t),
+        objects: objectsAt(objects, data.objects, t),
       });
     },
-    [q, ee, gripper, objects],
+    [q, ee, gripper, objects, data.objects],
   );
 
   useEffect(() => {

@@ -21,6 +21,25 @@ export interface EpisodeData {
   firstFrame_s: ReadonlyMap<string, number>;
   /** One frame step: the fastest camera's period, else the control period. */
   frameStep_s: number;
+  /** The simulated objects whose poses were recorded, as they looked (one per row of `sim.object_poses`). */
+  objects: readonly ObjectLook[];
+}
+
+export interface ObjectLook {
+  name: string;
+  size_m: number;
+  rgb: [number, number, number];
+}
+
+const isLook = (value: unknown): value is ObjectLook => {
+  const look = value as Partial<ObjectLook> | null;
+  return typeof look?.name === 'string' && typeof look.size_m === 'number' && Array.isArray(look.rgb) && look.rgb.length === 3 && look.rgb.every((c) => typeof c === 'number');
+};
+
+/** The objects the recorder declared with `sim.object_poses` (older recordings declared none). */
+export function objectLooks(detail: EpisodeDetail): ObjectLook[] {
+  const declared = detail.streams.find((s) => s.name === 'sim.object_poses')?.meta?.objects;
+  return Array.isArray(declared) ? declared.filter(isLook) : [];
 }
 
 /** The streams the player draws; anything else stays in the store until asked for. */
@@ -82,5 +101,6 @@ export async function loadEpisodeData(studio: StudioClient, id: number): Promise
     depthCameras,
     firstFrame_s: new Map(colour.map((s) => [s.name.split('.')[1]!, s.first_t_ns === null ? 0 : secondsFrom(t0_ns, s.first_t_ns)])),
     frameStep_s: rates.length > 0 ? 1 / Math.max(...rates) : 1 / 15,
+    objects: objectLooks(detail),
   };
 }
