@@ -86,8 +86,7 @@ async function recordExpert({ io, global, values }: CommandContext): Promise<num
       ...(gripper !== undefined ? { gripper } : {}),
       cameras: devices.cameras.map((device, i) => ({ device, config: config.cameras[i]! })),
       privileged: true,
-      object_count: 1,
-      objects: () => arm.session.objectDescriptions(),
+      scene: () => arm.session.sceneDescription(),
     });
     tap.attach();
 
@@ -118,7 +117,6 @@ async function recordExpert({ io, global, values }: CommandContext): Promise<num
           gripperIntent = action.gripper.kind === 'grasp' ? 1 : 0;
         }
         const privileged = arm.privileged();
-        const object = privileged?.objects[0];
         tap.recordCycle({
           t_ns: state.capture_ns,
           arm: state,
@@ -128,9 +126,7 @@ async function recordExpert({ io, global, values }: CommandContext): Promise<num
           gripper_intent: gripperIntent,
           clip_reasons: sent.clip_reasons,
           events: action.phase !== phase ? [{ type: 'phase', phase: action.phase, exploring: action.exploring }] : [],
-          ...(privileged !== undefined && object !== undefined
-            ? { privileged: { object_poses: [...object.position_m, ...object.quaternion_wxyz], contact: privileged.contact.gripper_object, success: privileged.success } }
-            : {}),
+          ...(privileged !== undefined ? { privileged } : {}),
         });
         phase = action.phase;
         await recorder.tick();

@@ -35,6 +35,8 @@ export interface GwmCamera {
   /** 4×4, row-major nested lists (numpy: `np.array(m)`), OpenCV camera (+z forward, +y down); null for moving cameras. */
   world_from_camera: number[][] | null;
   depth: boolean;
+  /** `seg_<camera>`: the simulator's geom id + 1 per pixel, 0 = background (see `segmentation_legend`). */
+  segmentation: boolean;
   moving: boolean;
 }
 
@@ -64,6 +66,10 @@ export interface GwmIndex {
   ee_pose_names: string[] | null;
   cameras: Record<string, GwmCamera>;
   privileged: string[];
+  /** Body names by body id: the rows of `priv_body_poses` (simulated recordings). */
+  bodies: string[] | null;
+  /** Segmentation id − 1 = geom id → its body, for ground-truth scene flow (simulated recordings). */
+  segmentation_legend: { id: number; geom: string; body_id: number; body: string }[] | null;
   episodes: GwmEpisode[];
 }
 
@@ -110,6 +116,8 @@ export class GwmWriter implements FormatWriter {
   private cameras: Record<string, GwmCamera> | null = null;
   private cameraNames: string[] = [];
   private privileged: string[] = [];
+  private bodies: string[] | null = null;
+  private legend: GwmIndex['segmentation_legend'] = null;
   private actionNames: string[] = [];
   private stateNames: string[] = [];
 
@@ -144,12 +152,16 @@ export class GwmWriter implements FormatWriter {
       }
       if (moving && !includeMoving) continue;
       const depth = (streams.get(STREAMS.cameraDepth(camera))?.sample_count ?? 0) > 0;
-      cameras[camera] = { width: g.width, height: g.height, intrinsics: { fx_px: intr.fx_px, fy_px: intr.fy_px, cx_px: intr.cx_px, cy_px: intr.cy_px }, world_from_camera: moving ? null : pose, depth, moving };
+      const segmentation = (streams.get(STREAMS.cameraSegmentation(camera))?.sample_count ?? 0) > 0;
+      cameras[camera] = { width: g.width, height: g.height, intrinsics: { fx_px: intr.fx_px, fy_px: intr.fy_px, cx_px: intr.cx_px, cy_px: intr.cy_px }, world_from_camera: moving ? null : pose, depth, segmentation, moving };
     }
     if (Object.keys(cameras).length === 0) throw new StudioError({ code: 'failed_precondition', message: 'no fixed camera with intrinsics and world_from_camera to export', fix: 'Record fixed RGB-D cameras (front, side) with calibration metadata.' });
     this.cameras = cameras;
     this.cameraNames = Object.keys(cameras);
     this.privileged = [...streams.values()].filter((s) => s.name.startsWith('sim.') && s.kind === 'lowdim' && s.sample_count > 0).map((s) => s.name);
+    const bodyMeta = streams.get(STREAMS.simBodyPoses)?.meta;
+    if (Array.isArray(bodyMeta?.bodies)) this.bodies = bodyMeta.bodies as string[];
+    if (Array.isArray(bodyMeta?.segmentation_legend)) this.legend = bodyMeta.segmentation_legend as NonNullable<GwmIndex['segmentation_legend']>;
   }
 
   async addEpisode(input: EpisodeInput, signal: AbortSignal | undefined, onFrames: (frames: number) => void): Promise<void> {
@@ -214,16 +226,11 @@ export class GwmWriter implements FormatWriter {
       put(`capture_ns_${camera}`, '<i8', [T], pick.capture_ns);
       if (spec.depth) {
         const depthStream = this.reader.requireStream(input.summary.id, streams, STREAMS.cameraDepth(camera));
-        const d = this.reader.imageIndexAt(depthStream, instants);
-        const depth = new Uint16Array(T * spec.width * spec.height);
-        let k = 0;
-        for await (const png of this.reader.framesOnGrid(depthStream, d.pick, d.times)) {
-          const decoded = decodeGray16Png(png);
-          if (decoded.width !== spec.width || decoded.height !== spec.height) throw new StudioError({ code: 'failed_precondition', message: `depth of camera "${camera}" is ${decoded.width}×${decoded.height}, colour is ${spec.width}×${spec.height}`, fix: 'Export cameras whose depth is registered to colour.' });
-          depth.set(decoded.data, k * decoded.data.length);
-          k++;
-        }
-        put(`depth_${camera}`, '<u2', [T, spec.height, spec.width], depth);
+        put(`depth_${camera}`, '<u2', [T, spec.height, spec.width], await this.gray16At(depthStream, instants, camera, spec, 'depth'));
+      }
+      if (spec.segmentation) {
+        const segStream = this.reader.requireStream(input.summary.id, streams, STREAMS.cameraSegmentation(camera));
+        put(`seg_${camera}`, '<u2', [T, spec.height, spec.width], await this.gray16At(segStream, instants, camera, spec, 'segmentation'));
       }
       if (spec.moving) {
         const poses = this.reader.lowdimAt(this.reader.requireStream(input.summary.id, streams, STREAMS.cameraPose(camera)), instants);
@@ -262,6 +269,20 @@ export class GwmWriter implements FormatWriter {
     onFrames(input.grid.length);
   }
 
+  /** A 16-bit PNG stream (depth, segmentation) at the frame instants, checked to be registered to colour. */
+  private async gray16At(stream: StreamRow, instants: readonly bigint[], camera: string, spec: GwmCamera, what: string): Promise<Uint16Array> {
+    const at = this.reader.imageIndexAt(stream, instants);
+    const out = new Uint16Array(instants.length * spec.width * spec.height);
+    let k = 0;
+    for await (const png of this.reader.framesOnGrid(stream, at.pick, at.times)) {
+      const decoded = decodeGray16Png(png);
+      if (decoded.width !== spec.width || decoded.height !== spec.height) throw new StudioError({ code: 'failed_precondition', message: `${what} of camera "${camera}" is ${decoded.width}×${decoded.height}, colour is ${spec.width}×${spec.height}`, fix: `Export cameras whose ${what} is registered to colour.` });
+      out.set(decoded.data, k * decoded.data.length);
+      k++;
+    }
+    return out;
+  }
+
   async finish(): Promise<void> {
     const index: GwmIndex = {
       format: GWM_FORMAT,
@@ -275,6 +296,8 @@ export class GwmWriter implements FormatWriter {
       ee_pose_names: this.plan.eePose === null ? null : EE_POSE_FEATURE_NAMES,
       cameras: this.cameras ?? {},
       privileged: this.privileged,
+      bodies: this.bodies,
+      segmentation_legend: this.legend,
       episodes: this.episodes,
     };
     const text = `${JSON.stringify(index, null, 1)}\n`;

@@ -498,7 +498,14 @@ function validateGwm(root: string, report: ValidationReport, problems: Problems)
       const rgb = e.arrays[`rgb_${camera}`];
       if (rgb === undefined || JSON.stringify(rgb.shape) !== JSON.stringify([e.num_frames, spec.height, spec.width, 3])) problems.add(`episode ${e.index}: rgb_${camera} must be [${e.num_frames}, ${spec.height}, ${spec.width}, 3]`);
       if (spec.depth && e.arrays[`depth_${camera}`] === undefined) problems.add(`episode ${e.index}: depth_${camera} is missing`);
+      if (spec.segmentation) {
+        const seg = e.arrays[`seg_${camera}`];
+        if (seg === undefined || JSON.stringify(seg.shape) !== JSON.stringify([e.num_frames, spec.height, spec.width])) problems.add(`episode ${e.index}: seg_${camera} must be [${e.num_frames}, ${spec.height}, ${spec.width}]`);
+        if (index.segmentation_legend === null) problems.add(`camera "${camera}" has segmentation but index.json has no segmentation_legend to read it`);
+      }
     }
+    const bodies = e.arrays.priv_body_poses;
+    if (bodies !== undefined && (index.bodies === null || bodies.shape[1] !== index.bodies.length)) problems.add(`episode ${e.index}: priv_body_poses has ${bodies.shape[1]} bodies, index.json names ${index.bodies?.length ?? 0}`);
   }
 }
 

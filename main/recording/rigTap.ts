@@ -1,5 +1,6 @@
 import type { CameraConfig } from '../../shared/rig/rigConfig';
 import type { Arm, ArmCommand, ArmState, Camera, CameraFrame, Gripper, GripperState, Quaternion, Vec3 } from '../devices/types';
+import type { PrivilegedState, SegmentationLegendEntry } from '../sim/simTypes';
 import { OrderedEncoder } from './orderedEncoder';
 import { encodePng } from './png';
 import type { Recorder } from './recorder';
@@ -21,7 +22,18 @@ export interface CycleSample {
   /** Anything else that happened this cycle (phase changes, button presses), stored as JSON events. */
   events?: readonly Record<string, unknown>[];
   /** Simulator ground truth, when recording the sim. */
-  privileged?: { object_poses: number[]; contact: boolean; success: boolean };
+  privileged?: PrivilegedState;
+}
+
+/**
+ * What the recorder declares about a simulated scene as an episode starts: the objects as replay draws
+ * them, the bodies whose poses are recorded, and which body each segmentation id belongs to.
+ */
+export interface SceneDescription {
+  objects: readonly RecordedObject[];
+  /** Body names by body id (the rows of `sim.body_poses`). */
+  bodies: readonly string[];
+  legend: readonly SegmentationLegendEntry[];
 }
 
 export interface RigTapOptions {
@@ -31,12 +43,10 @@ export interface RigTapOptions {
   gripper?: Gripper;
   /** Each camera with its rig-config entry, which says its size, rate and whether it has depth. */
   cameras: readonly { device: Camera; config: CameraConfig }[];
-  /** Record the simulator's privileged streams (object poses, contact, success) and segmentation. */
+  /** Record the simulator's privileged streams (poses, contact, grasp, success) and segmentation. */
   privileged: boolean;
-  /** Number of objects whose poses are recorded. */
-  object_count?: number;
-  /** The simulated objects as the episode starts (name, size, colour), declared with their pose stream for replay. */
-  objects?: () => readonly RecordedObject[];
+  /** The simulated scene as each episode starts (with `privileged`). */
+  scene?: () => SceneDescription;
 }
 
 /** A simulated object as replay draws it: a cube of `size_m` in `rgb` (0–1). */
@@ -133,17 +143,31 @@ export class RigTap {
       }
     }
     if (this.options.privileged) {
-      const n = this.options.object_count ?? 1;
+      const scene = this.options.scene?.() ?? { objects: [], bodies: [], legend: [] };
+      const pose = ['x_m', 'y_m', 'z_m', 'qw', 'qx', 'qy', 'qz'];
       streams.push({
         name: STREAMS.simObjectPoses,
         kind: 'lowdim',
         dtype: 'float64',
-        shape: [n, 7],
-        names: ['x_m', 'y_m', 'z_m', 'qw', 'qx', 'qy', 'qz'],
+        shape: [Math.max(1, scene.objects.length), 7],
+        names: pose,
         nominal_rate_hz: control_hz,
-        meta: { objects: this.options.objects?.() ?? [], layout: 'one row per object: position (m) and quaternion wxyz in the base frame' },
+        meta: { objects: scene.objects, layout: 'one row per object: position (m) and quaternion wxyz in the base frame' },
       });
+      if (scene.bodies.length > 0) {
+        streams.push({
+          name: STREAMS.simBodyPoses,
+          kind: 'lowdim',
+          dtype: 'float64',
+          shape: [scene.bodies.length, 7],
+          names: pose,
+          nominal_rate_hz: control_hz,
+          meta: { bodies: scene.bodies, segmentation_legend: scene.legend, layout: 'one row per body id: position (m) and quaternion wxyz in the base frame; segmentation value − 1 = geom id' },
+        });
+      }
+      streams.push({ name: STREAMS.simObjectTargetDistance, kind: 'lowdim', dtype: 'float64', shape: [1], unit: 'm', nominal_rate_hz: control_hz });
       streams.push({ name: STREAMS.simContact, kind: 'lowdim', dtype: 'float64', shape: [1], nominal_rate_hz: control_hz });
+      streams.push({ name: STREAMS.simGrasped, kind: 'lowdim', dtype: 'float64', shape: [1], nominal_rate_hz: control_hz });
       streams.push({ name: STREAMS.simSuccess, kind: 'lowdim', dtype: 'float64', shape: [1], nominal_rate_hz: control_hz });
     }
     this.declared = new Set(streams.map((stream) => stream.name));
@@ -199,10 +223,14 @@ export class RigTap {
     recorder.record(STREAMS.actionExecuted, t, float64Bytes(actionVector(cycle.executed, cycle.arm, cycle.gripper_intent)));
     const events = [...(cycle.events ?? []), ...(cycle.clip_reasons.length > 0 ? [{ type: 'clip', reasons: cycle.clip_reasons }] : [])];
     if (events.length > 0) recorder.record(STREAMS.events, t, jsonBytes(events));
-    if (this.options.privileged && cycle.privileged !== undefined) {
-      recorder.record(STREAMS.simObjectPoses, t, float64Bytes(cycle.privileged.object_poses));
-      recorder.record(STREAMS.simContact, t, float64Bytes([cycle.privileged.contact ? 1 : 0]));
-      recorder.record(STREAMS.simSuccess, t, float64Bytes([cycle.privileged.success ? 1 : 0]));
+    const truth = cycle.privileged;
+    if (this.options.privileged && truth !== undefined) {
+      recorder.record(STREAMS.simObjectPoses, t, float64Bytes(truth.objects.flatMap((object) => [...object.position_m, ...object.quaternion_wxyz])));
+      if (this.declared.has(STREAMS.simBodyPoses)) recorder.record(STREAMS.simBodyPoses, t, float64Bytes(truth.body_poses));
+      recorder.record(STREAMS.simObjectTargetDistance, t, float64Bytes([truth.object_target_distance_m]));
+      recorder.record(STREAMS.simContact, t, float64Bytes([truth.contact.gripper_object ? 1 : 0]));
+      recorder.record(STREAMS.simGrasped, t, float64Bytes([truth.grasped ? 1 : 0]));
+      recorder.record(STREAMS.simSuccess, t, float64Bytes([truth.success ? 1 : 0]));
     }
   }
 

@@ -21,6 +21,11 @@ export const STREAMS = {
   simObjectPoses: 'sim.object_poses',
   simContact: 'sim.gripper_object_contact',
   simSuccess: 'sim.success',
+  /** Every body's pose (x y z m, qw qx qy qz), by body id; with the segmentation legend, ground-truth scene flow. */
+  simBodyPoses: 'sim.body_poses',
+  simObjectTargetDistance: 'sim.object_target_distance_m',
+  /** Both fingers on the object and the object off the table. */
+  simGrasped: 'sim.grasped',
   cameraColor: (camera: string) => `camera.${camera}.color`,
   cameraDepth: (camera: string) => `camera.${camera}.depth`,
   cameraSegmentation: (camera: string) => `camera.${camera}.segmentation`,

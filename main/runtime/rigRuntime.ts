@@ -179,8 +179,7 @@ export class RigRuntime {
         ...(gripper !== undefined ? { gripper } : {}),
         cameras: cameras.cameras.map((device, i) => ({ device, config: rig.config.cameras[i]! })),
         privileged: this.simulated,
-        object_count: 1,
-        ...(simWorld !== undefined ? { objects: () => simWorld.objectDescriptions() } : {}),
+        ...(simWorld !== undefined ? { scene: () => simWorld.sceneDescription() } : {}),
       });
       this.tap = tap;
       tap.attach();
@@ -432,7 +431,6 @@ export class RigRuntime {
     if (recorder === undefined || tap === undefined) return;
     if (recorder.status().phase === 'recording' && arm !== undefined) {
       const privileged = this.live?.sim?.latestPrivileged;
-      const object = privileged?.objects[0];
       tap.recordCycle({
         t_ns: cycle.t_ns,
         arm,
@@ -442,9 +440,7 @@ export class RigRuntime {
         gripper_intent: this.gripperIntent,
         clip_reasons: cycle.executed.clip_reasons,
         events: cycle.gripper !== null ? [{ type: 'gripper', command: cycle.gripper.sent.kind }] : [],
-        ...(privileged !== undefined && object !== undefined
-          ? { privileged: { object_poses: [...object.position_m, ...object.quaternion_wxyz], contact: privileged.contact.gripper_object, success: privileged.success } }
-          : {}),
+        ...(privileged !== undefined ? { privileged } : {}),
       });
     }
     void recorder.tick().then((event) => {

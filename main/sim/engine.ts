@@ -307,10 +307,26 @@ export class SimEngine {
       object_target_distance_m: Math.hypot(dx, dy),
       contact,
       grasped: contact.left_finger_object && contact.right_finger_object && position[2] > CUBE_HALF_M + 0.005,
+      body_poses: this.bodyPoses(v.xpos, v.xquat),
       lifted: this.lifted,
       success: check.success,
       success_detail: check,
     };
+  }
+
+  /** Body names by body id (0 is the world). */
+  bodyNames(): string[] {
+    return Array.from({ length: this.model.nbody }, (_, b) => objectName(this.mj, this.model, 'mjOBJ_BODY', b));
+  }
+
+  private bodyPoses(xpos: Float64Array, xquat: Float64Array): number[] {
+    const n = this.model.nbody;
+    const out = new Array<number>(7 * n);
+    for (let b = 0; b < n; b++) {
+      for (let i = 0; i < 3; i++) out[7 * b + i] = xpos[3 * b + i] ?? 0;
+      for (let i = 0; i < 4; i++) out[7 * b + 3 + i] = xquat[4 * b + i] ?? 0;
+    }
+    return out;
   }
 
   /** Geom id → names, so segmentation images can be read without the model. */

@@ -166,7 +166,7 @@ export class SimHost {
       this.resync();
       this.schedule();
     }
-    this.info = { timestep_s: engine.timestep_s, state_hz: init.control_hz, layout, legend: engine.segmentationLegend() };
+    this.info = { timestep_s: engine.timestep_s, state_hz: init.control_hz, bodies: engine.bodyNames(), layout, legend: engine.segmentationLegend() };
     return this.info;
   }
 

@@ -43,6 +43,11 @@ export interface PrivilegedState {
   contact: { left_finger_object: boolean; right_finger_object: boolean; gripper_object: boolean; object_table: boolean };
   /** Both fingers on the cube and the cube off the table. */
   grasped: boolean;
+  /**
+   * Every body's pose, by body id (`SimStartInfo.bodies` names them): x, y, z (m), qw, qx, qy, qz in
+   * the world (= robot base) frame. With the segmentation legend this gives ground-truth scene flow.
+   */
+  body_poses: number[];
   lifted: boolean;
   success: boolean;
   success_detail: SuccessCheck;

@@ -33,6 +33,8 @@ export interface SimStartInfo {
   timestep_s: number;
   /** Arm and gripper state samples per second of sim time. */
   state_hz: number;
+  /** Body names by body id, for `PrivilegedState.body_poses`. */
+  bodies: string[];
   layout: SceneLayout;
   legend: SegmentationLegendEntry[];
 }

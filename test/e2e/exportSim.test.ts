@@ -74,5 +74,33 @@ describe('export sim-recorded episodes', () => {
     }
     const outcomes = recorded.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { success: boolean }).success);
     expect(index.episodes.map((e) => e.success)).toEqual(outcomes);
+
+    // Ground truth for the world model's scene flow: segmentation ids map through the legend to bodies
+    // whose poses are recorded at every frame; the cube's row agrees with the object pose stream.
+    const truth = JSON.parse(
+      python(
+        `import sys, json, numpy as np
+root = sys.argv[1]
+index = json.load(open(root + '/index.json'))
+e = index['episodes'][0]
+def load(name):
+    a = e['arrays'][name]
+    return np.fromfile(root + '/' + a['file'], dtype=np.dtype(a['dtype'])).reshape(a['shape'])
+seg = load('seg_front'); bodies = load('priv_body_poses'); obj = load('priv_object_poses')
+legend = {entry['id']: entry['body'] for entry in index['segmentation_legend']}
+seen = sorted({legend[int(v) - 1] for v in np.unique(seg) if v > 0})
+cube = index['bodies'].index('cube')
+print(json.dumps({'seg': list(seg.shape), 'frames': e['num_frames'], 'seen': seen, 'bodies': list(bodies.shape), 'names': len(index['bodies']),
+  'cube_err_m': float(np.abs(bodies[:, cube, :3] - obj[:, 0, :3]).max()), 'has': sorted(k for k in e['arrays'] if k in ('priv_grasped', 'priv_object_target_distance_m')),
+  'segmentation': index['cameras']['front']['segmentation']}))`,
+        join(out, 'gwm'),
+      ),
+    ) as { seg: number[]; frames: number; seen: string[]; bodies: number[]; names: number; cube_err_m: number; has: string[]; segmentation: boolean };
+    expect(truth.segmentation).toBe(true);
+    expect(truth.seg).toEqual([truth.frames, 48, 64]);
+    expect(truth.seen).toEqual(expect.arrayContaining(['cube', 'world', 'link0']));
+    expect(truth.bodies).toEqual([truth.frames, truth.names, 7]);
+    expect(truth.cube_err_m).toBeLessThan(1e-5);
+    expect(truth.has).toEqual(['priv_grasped', 'priv_object_target_distance_m']);
   }, 180_000);
 });

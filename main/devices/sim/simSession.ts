@@ -100,9 +100,16 @@ export class SimSession {
     return layout;
   }
 
-  /** The scene's objects as they are now (name, edge length, colour), for recording and replay. */
-  objectDescriptions(): { name: string; size_m: number; rgb: [number, number, number] }[] {
-    return (this.latestPrivileged?.objects ?? []).map((object) => ({ name: object.name, size_m: 2 * CUBE_HALF_M, rgb: object.rgb }));
+  /**
+   * The scene as it is now, for recording and replay: objects (name, edge length, colour), body names by
+   * id, and the segmentation legend.
+   */
+  sceneDescription(): { objects: { name: string; size_m: number; rgb: [number, number, number] }[]; bodies: string[]; legend: SegmentationLegendEntry[] } {
+    return {
+      objects: (this.latestPrivileged?.objects ?? []).map((object) => ({ name: object.name, size_m: 2 * CUBE_HALF_M, rgb: object.rgb })),
+      bodies: this.info?.bodies ?? [],
+      legend: this.legend,
+    };
   }
 
   onFrame(listener: (frame: SimCameraImage) => void): () => void {
