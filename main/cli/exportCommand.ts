@@ -60,6 +60,8 @@ export function exportOptionsFromFlags(values: Record<string, string | boolean |
   if (fps !== undefined) options.fps = fps;
   const valid = number('valid-fraction', values['valid-fraction'], (n) => n >= 0 && n < 1);
   if (valid !== undefined) options.valid_fraction = valid;
+  const test = number('test-fraction', values['test-fraction'], (n) => n >= 0 && n < 1);
+  if (test !== undefined) options.test_fraction = test;
   const seed = number('split-seed', values['split-seed'], Number.isInteger);
   if (seed !== undefined) options.split_seed = seed;
   if (typeof vcodec === 'string') options.vcodec = vcodec as VideoCodec;
@@ -104,6 +106,7 @@ export const exportCommand: Command = {
     cameras: { type: 'string' },
     fps: { type: 'string' },
     'valid-fraction': { type: 'string' },
+    'test-fraction': { type: 'string' },
     'split-seed': { type: 'string' },
     vcodec: { type: 'string' },
     crf: { type: 'string' },
@@ -130,6 +133,7 @@ export const exportCommand: Command = {
     cameras: 'camera names (default: all of the first episode)',
     fps: 'dataset frame rate (default: the recording target fps)',
     'valid-fraction': 'fraction of episodes for validation (e.g. 0.1)',
+    'test-fraction': 'fraction of episodes held out for testing (e.g. 0.1), after validation in the same shuffle',
     'split-seed': 'seed of the train/valid shuffle',
     vcodec: 'libsvtav1 (default, LeRobot) or h264 (faster, more portable)',
     crf: 'video quality (default 30)',

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { StudioError } from '../../shared/api/errors';
 import { STREAMS } from '../recording/streamNames';
 import { EpisodeStore, type EpisodeSummary, type StreamRow } from '../store/episodeStore';
-import type { PlannedEpisode, Selection } from './types';
+import type { DatasetSplit, PlannedEpisode, Selection } from './types';
 
 /**
  * Reads recorded episodes for export: selection, the fixed time grid of each episode, low-dimensional
@@ -38,8 +38,18 @@ export function selectEpisodes(store: EpisodeStore, selection: Selection = {}): 
 }
 
 /** Deterministic train/valid split: a seeded shuffle of the episode ids, the first `fraction` to valid. */
-export function splitEpisodes(ids: readonly number[], fraction: number, seed: number): Set<number> {
-  if (!(fraction >= 0 && fraction < 1)) throw new StudioError({ code: 'invalid_params', message: `valid fraction must be in [0, 1), got ${fraction}` });
+/**
+ * Splits episodes by a deterministic shuffle of their ids (xorshift from `seed`): the first share of the
+ * shuffle is validation, the next test, the rest training. A non-zero fraction gets at least one
+ * episode when there are two or more.
+ */
+export function splitEpisodes(ids: readonly number[], fractions: { valid?: number; test?: number }, seed: number): Map<number, DatasetSplit> {
+  const valid = fractions.valid ?? 0;
+  const test = fractions.test ?? 0;
+  for (const [name, fraction] of [['valid', valid], ['test', test]] as const) {
+    if (!(fraction >= 0 && fraction < 1)) throw new StudioError({ code: 'invalid_params', message: `${name} fraction must be in [0, 1), got ${fraction}` });
+  }
+  if (valid + test >= 1) throw new StudioError({ code: 'invalid_params', message: `valid (${valid}) and test (${test}) fractions leave no training episodes`, fix: 'Keep valid + test below 1.' });
   const order = [...ids];
   let state = (seed >>> 0) || 0x9e3779b9;
   const next = () => {
@@ -54,8 +64,10 @@ export function splitEpisodes(ids: readonly number[], fraction: number, seed: nu
     const j = Math.floor(next() * (i + 1));
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
-  const count = fraction > 0 && ids.length > 1 ? Math.max(1, Math.round(ids.length * fraction)) : 0;
-  return new Set(order.slice(0, count));
+  const share = (fraction: number) => (fraction > 0 && ids.length > 1 ? Math.max(1, Math.round(ids.length * fraction)) : 0);
+  const validCount = share(valid);
+  const testCount = Math.min(share(test), Math.max(0, ids.length - validCount - 1));
+  return new Map(order.map((id, i) => [id, i < validCount ? 'valid' : i < validCount + testCount ? 'test' : 'train']));
 }
 
 /** The streams an export reads, by role; names are recorder stream names. */
@@ -247,7 +259,7 @@ export function requiredStreams(plan: StreamPlan, withImages = true): string[] {
   return names;
 }
 
-export function plannedEpisode(summary: EpisodeSummary, grid: EpisodeGrid, valid: boolean): PlannedEpisode {
+export function plannedEpisode(summary: EpisodeSummary, grid: EpisodeGrid, split: DatasetSplit): PlannedEpisode {
   return {
     id: summary.id,
     task: summary.task,
@@ -255,7 +267,7 @@ export function plannedEpisode(summary: EpisodeSummary, grid: EpisodeGrid, valid
     operator: summary.operator,
     tags: summary.tags,
     started_at_unix_ms: summary.started_at_unix_ms,
-    split: valid ? 'valid' : 'train',
+    split,
     frames: grid.length,
     duration_s: grid.length / grid.fps,
   };

@@ -9,7 +9,7 @@ import { decodeFrames, throwIfAborted } from './ffmpeg';
 import type { EpisodeInput } from './lerobot';
 import { decodeGray16Png } from './pngDecode';
 import type { FormatWriter } from './runExport';
-import type { ExportOptions, PlannedEpisode } from './types';
+import type { DatasetSplit, ExportOptions, PlannedEpisode } from './types';
 
 /**
  * Gaussian-world-model sequences (docs/formats/gwm-sequences.md): per episode, frames at every
@@ -21,6 +21,9 @@ import type { ExportOptions, PlannedEpisode } from './types';
 
 export const GWM_FORMAT = 'foresight-gwm-sequences';
 export const GWM_VERSION = 1;
+
+/** gwm-lite §6.1: the world model steps in chunks of actions at 10 Hz. */
+export const GWM_DEFAULT_CONTROL_HZ = 10;
 
 export interface GwmArray {
   file: string;
@@ -37,6 +40,11 @@ export interface GwmCamera {
   depth: boolean;
   /** `seg_<camera>`: the simulator's geom id + 1 per pixel, 0 = background (see `segmentation_legend`). */
   segmentation: boolean;
+  /**
+   * How `rgb_<camera>` values relate to light: `linear` (the simulator shades linearly, value/255 is
+   * linear RGB) or `srgb` (real cameras: decode the sRGB curve before treating colour as linear).
+   */
+  color_space: 'linear' | 'srgb';
   moving: boolean;
 }
 
@@ -47,7 +55,10 @@ export interface GwmEpisode {
   task: string;
   outcome: 'success' | 'failure' | 'unknown';
   success: boolean | null;
-  split: 'train' | 'valid';
+  split: DatasetSplit;
+  /** The episode's tags and operator as recorded (e.g. the policy variant that produced it). */
+  tags: string[];
+  operator: string;
   num_frames: number;
   num_chunks: number;
   duration_s: number;
@@ -62,6 +73,8 @@ export interface GwmIndex {
   frame_hz: number;
   depth_unit: 'mm';
   action_names: string[];
+  /** What `actions` hold: the recorded stream, its frame and layout, and the rate it was recorded at. */
+  actions: { source: string; frame: 'base'; layout: string; recorded_hz: number | null };
   state_names: string[];
   ee_pose_names: string[] | null;
   cameras: Record<string, GwmCamera>;
@@ -117,6 +130,7 @@ export class GwmWriter implements FormatWriter {
   private cameraNames: string[] = [];
   private privileged: string[] = [];
   private bodies: string[] | null = null;
+  private actionHz: number | null = null;
   private legend: GwmIndex['segmentation_legend'] = null;
   private actionNames: string[] = [];
   private stateNames: string[] = [];
@@ -128,7 +142,7 @@ export class GwmWriter implements FormatWriter {
     private readonly options: ExportOptions & { fps: number },
     private readonly planned: readonly PlannedEpisode[],
   ) {
-    this.controlHz = options.gwm?.control_hz ?? 10;
+    this.controlHz = options.gwm?.control_hz ?? GWM_DEFAULT_CONTROL_HZ;
     this.chunkLength = options.gwm?.chunk_length ?? 8;
     this.frameHz = options.gwm?.frame_hz ?? 5;
   }
@@ -153,7 +167,7 @@ export class GwmWriter implements FormatWriter {
       if (moving && !includeMoving) continue;
       const depth = (streams.get(STREAMS.cameraDepth(camera))?.sample_count ?? 0) > 0;
       const segmentation = (streams.get(STREAMS.cameraSegmentation(camera))?.sample_count ?? 0) > 0;
-      cameras[camera] = { width: g.width, height: g.height, intrinsics: { fx_px: intr.fx_px, fy_px: intr.fy_px, cx_px: intr.cx_px, cy_px: intr.cy_px }, world_from_camera: moving ? null : pose, depth, segmentation, moving };
+      cameras[camera] = { width: g.width, height: g.height, intrinsics: { fx_px: intr.fx_px, fy_px: intr.fy_px, cx_px: intr.cx_px, cy_px: intr.cy_px }, world_from_camera: moving ? null : pose, depth, segmentation, color_space: meta.type === 'sim-camera' ? 'linear' : 'srgb', moving };
     }
     if (Object.keys(cameras).length === 0) throw new StudioError({ code: 'failed_precondition', message: 'no fixed camera with intrinsics and world_from_camera to export', fix: 'Record fixed RGB-D cameras (front, side) with calibration metadata.' });
     this.cameras = cameras;
@@ -204,6 +218,7 @@ export class GwmWriter implements FormatWriter {
     // Actions in chunks at control_hz: chunk k holds the commands at (k·L + i) / control_hz.
     const actionStream = this.reader.requireStream(input.summary.id, streams, this.plan.action);
     if (this.actionNames.length === 0) this.actionNames = namesOf(actionStream, []);
+    this.actionHz ??= actionStream.nominal_rate_hz;
     const A = this.actionNames.length;
     if (chunks > 0) {
       const actionInstants = Array.from({ length: chunks * this.chunkLength }, (_, i) => t0 + BigInt(Math.round((i / this.controlHz) * 1e9)));
@@ -261,6 +276,8 @@ export class GwmWriter implements FormatWriter {
       outcome: input.summary.outcome,
       success: input.summary.outcome === 'unknown' ? (last === undefined ? null : last > 0.5) : input.summary.outcome === 'success',
       split: planned.split,
+      tags: planned.tags,
+      operator: planned.operator,
       num_frames: T,
       num_chunks: chunks,
       duration_s,
@@ -292,6 +309,7 @@ export class GwmWriter implements FormatWriter {
       frame_hz: this.frameHz,
       depth_unit: 'mm',
       action_names: this.actionNames,
+      actions: { source: this.plan.action, frame: 'base', layout: 'Δxyz (m), Δrotation axis-angle (rad), gripper (0 open … 1 closed); joint-space commands as joint Δ', recorded_hz: this.actionHz },
       state_names: this.stateNames,
       ee_pose_names: this.plan.eePose === null ? null : EE_POSE_FEATURE_NAMES,
       cameras: this.cameras ?? {},

@@ -108,8 +108,8 @@ export class LeRobotWriter implements FormatWriter {
   private readonly imageHist = new Map<string, { hist: Float64Array[]; frames: number }>();
   private readonly firstVideoFile = new Map<string, string>();
   bytes = 0;
-  /** Episodes are ordered train first, then validation. */
-  splits = { train: 0, valid: 0 };
+  /** Episodes are ordered train first, then validation, then test. */
+  splits = { train: 0, valid: 0, test: 0 };
 
   constructor(
     readonly version: LeRobotVersion,
@@ -454,10 +454,13 @@ export class LeRobotWriter implements FormatWriter {
     };
   }
 
+  /** LeRobot's `splits`: episode index ranges, `train`, then `validation` and `test` when present. */
   private splitRanges(): Record<string, string> {
-    const n = this.rows.length;
-    const train = this.splits.valid > 0 ? n - this.splits.valid : n;
-    return this.splits.valid > 0 ? { train: `0:${train}`, validation: `${train}:${n}` } : { train: `0:${n}` };
+    const { train, valid, test } = this.splits;
+    const ranges: Record<string, string> = { train: `0:${train}` };
+    if (valid > 0) ranges.validation = `${train}:${train + valid}`;
+    if (test > 0) ranges.test = `${train + valid}:${train + valid + test}`;
+    return ranges;
   }
 
   private isImage(key: string): boolean {

@@ -188,7 +188,7 @@ export class RobomimicWriter implements FormatWriter {
     );
     data.create_attribute('action_normalization', JSON.stringify({ ...this.norm, formula: 'raw = actions * scale + offset' }));
     const mask = file.create_group('mask');
-    const keys: Record<string, string[]> = { train: [], valid: [], success: [], failure: [] };
+    const keys: Record<string, string[]> = { train: [], valid: [], test: [], success: [], failure: [] };
     this.planned.forEach((episode, i) => {
       const name = `demo_${i}`;
       keys[episode.split]!.push(name);

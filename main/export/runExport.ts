@@ -3,12 +3,13 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { StudioError } from '../../shared/api/errors';
 import { APP_VERSION } from '../appInfo';
 import { openStore } from '../store/database';
+import { GWM_DEFAULT_CONTROL_HZ } from './gwm';
 import { EpisodeReader, plannedEpisode, planStreams, requiredStreams, selectEpisodes, splitEpisodes, type EpisodeGrid } from './episodeSource';
 import { ExportCancelled, throwIfAborted } from './ffmpeg';
 import { GwmWriter } from './gwm';
 import { LeRobotWriter, type EpisodeInput } from './lerobot';
 import { RobomimicWriter } from './robomimic';
-import { EXPORT_FORMATS, type ExportHandlers, type ExportOptions, type ExportProgress, type ExportSummary, type PlannedEpisode } from './types';
+import { DATASET_SPLITS, EXPORT_FORMATS, type ExportHandlers, type ExportOptions, type ExportProgress, type ExportSummary, type PlannedEpisode } from './types';
 
 /** What every format writer does: episodes in order, then a finish that makes the output complete. */
 export interface FormatWriter {
@@ -89,6 +90,13 @@ export async function runExport(options: ExportOptions, handlers: ExportHandlers
     if (options.format === 'gwm') {
       // The world-model export reads depth wherever it was recorded: its window must cover it too.
       const first = reader.streamsOf(selected[0]!.id);
+      const actionHz = first.get(plan.action)?.nominal_rate_hz ?? null;
+      const controlHz = options.gwm?.control_hz ?? GWM_DEFAULT_CONTROL_HZ;
+      if (actionHz !== null && Math.abs(actionHz - controlHz) > 1e-6) {
+        warnings.push(
+          `${plan.action} was recorded at ${actionHz} Hz and is exported at ${controlHz} Hz: each action is the command in force at its instant, not a Δ over the ${1000 / controlHz} ms step (record at ${controlHz} Hz, e.g. \`studio record --sim --expert --control-hz ${controlHz}\`, for per-step actions)`,
+        );
+      }
       for (const camera of plan.cameras) {
         const depth = first.get(`camera.${camera}.depth`);
         if (depth !== undefined && depth.sample_count > 0 && !needed.includes(depth.name)) needed.push(depth.name);
@@ -99,10 +107,14 @@ export async function runExport(options: ExportOptions, handlers: ExportHandlers
       throwIfAborted(signal);
       grids.set(episode.id, reader.grid(episode.id, needed, fps));
     }
-    const valid = splitEpisodes(selected.map((e) => e.id), options.valid_fraction ?? 0, options.split_seed ?? 0);
-    // Train episodes first, then validation, so LeRobot's `splits` can be index ranges.
-    const ordered = [...selected.filter((e) => !valid.has(e.id)), ...selected.filter((e) => valid.has(e.id))];
-    const planned: PlannedEpisode[] = ordered.map((e) => plannedEpisode(e, grids.get(e.id)!, valid.has(e.id)));
+    const splitOf = splitEpisodes(
+      selected.map((e) => e.id),
+      { valid: options.valid_fraction ?? 0, test: options.test_fraction ?? 0 },
+      options.split_seed ?? 0,
+    );
+    // Train episodes first, then validation, then test, so LeRobot's `splits` can be index ranges.
+    const ordered = DATASET_SPLITS.flatMap((split) => selected.filter((e) => splitOf.get(e.id) === split));
+    const planned: PlannedEpisode[] = ordered.map((e) => plannedEpisode(e, grids.get(e.id)!, splitOf.get(e.id)!));
     const tasks: string[] = [];
     for (const e of ordered) if (!tasks.includes(e.task)) tasks.push(e.task);
     const totalFrames = planned.reduce((n, e) => n + e.frames, 0);
@@ -124,7 +136,7 @@ export async function runExport(options: ExportOptions, handlers: ExportHandlers
     );
     mkdirSync(dirname(out), { recursive: true });
     const fullOptions = { ...options, fps };
-    const splits = { train: planned.filter((e) => e.split === 'train').length, valid: planned.filter((e) => e.split === 'valid').length };
+    const splits = { train: planned.filter((e) => e.split === 'train').length, valid: planned.filter((e) => e.split === 'valid').length, test: planned.filter((e) => e.split === 'test').length };
     const target = tmp;
     if (options.format !== 'robomimic') mkdirSync(tmp, { recursive: true });
     switch (options.format) {

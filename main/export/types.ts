@@ -37,7 +37,9 @@ export interface ExportOptions {
   fps?: number;
   /** Fraction of episodes for validation, by a deterministic shuffle (default 0 = none). */
   valid_fraction?: number;
-  /** Seed of the train/valid shuffle. */
+  /** Fraction of episodes held out for testing, from the same shuffle (default 0 = none). */
+  test_fraction?: number;
+  /** Seed of the train/valid/test shuffle. */
   split_seed?: number;
   /** Only plan: list what would be exported; nothing is written. */
   dry_run?: boolean;
@@ -87,7 +89,7 @@ export interface PlannedEpisode {
   operator: string;
   tags: string[];
   started_at_unix_ms: number;
-  split: 'train' | 'valid';
+  split: DatasetSplit;
   /** Frames on the export grid. */
   frames: number;
   duration_s: number;
@@ -116,3 +118,7 @@ export interface ExportHandlers {
   onProgress?: (progress: ExportProgress) => void;
   signal?: AbortSignal;
 }
+
+/** Episodes are split by episode, never by frame; datasets list train, then valid, then test. */
+export type DatasetSplit = 'train' | 'valid' | 'test';
+export const DATASET_SPLITS: readonly DatasetSplit[] = ['train', 'valid', 'test'];

@@ -8,7 +8,7 @@ import { runExport } from '../../../main/export/runExport';
 import type { ExportProgress } from '../../../main/export/types';
 import { validateDataset } from '../../../main/export/validate';
 import { openStore } from '../../../main/store/database';
-import { EpisodeReader } from '../../../main/export/episodeSource';
+import { EpisodeReader, splitEpisodes } from '../../../main/export/episodeSource';
 import { actionAt, episodeStartNs, gripperAt, jointsAt, makeJpegFrames, recordEpisodes, type RecordedFixture } from '../../support/recordedEpisodes';
 import { requirePython, runPython } from './python';
 
@@ -196,6 +196,10 @@ print(json.dumps({'rows': t.num_rows, 'first_index': t.column('index')[0].as_py(
     const split = await runExport({ ...base, valid_fraction: 0.34, split_seed: 3, fps: 5, cameras: ['side'] });
     expect(split.episodes.filter((e) => e.split === 'valid')).toHaveLength(1);
     expect(split.episodes.at(-1)!.split).toBe('valid');
+    // A held-out test share comes from the same shuffle, listed after validation.
+    const three = await runExport({ ...base, valid_fraction: 0.34, test_fraction: 0.34, split_seed: 3 });
+    expect(three.episodes.map((e) => e.split)).toEqual(['train', 'valid', 'test']);
+    await expect(runExport({ ...base, valid_fraction: 0.5, test_fraction: 0.5 })).rejects.toThrow(/leave no training episodes/);
     expect(split.cameras).toEqual(['side']);
     expect(split.fps).toBe(5);
     expect(existsSync(base.out)).toBe(false);
@@ -281,5 +285,16 @@ print('{}')`,
       const text = report.problems.join('\n');
       expect(text).toMatch(/episode 1 observation.images.front from_timestamp is 2\.05, expected 2\.000000/);
     });
+  });
+});
+
+describe('splitting by episode', () => {
+  test('200 episodes at 0.1 / 0.1 give the 160 / 20 / 20 a world-model run expects, the same for the same seed', () => {
+    const ids = Array.from({ length: 200 }, (_, i) => i + 1);
+    const split = splitEpisodes(ids, { valid: 0.1, test: 0.1 }, 7);
+    const count = (name: string) => [...split.values()].filter((s) => s === name).length;
+    expect([count('train'), count('valid'), count('test')]).toEqual([160, 20, 20]);
+    expect(splitEpisodes(ids, { valid: 0.1, test: 0.1 }, 7)).toEqual(split);
+    expect(splitEpisodes(ids, { valid: 0.1, test: 0.1 }, 8)).not.toEqual(split);
   });
 });

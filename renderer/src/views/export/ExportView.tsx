@@ -22,6 +22,7 @@ interface FormState {
   cameras: string;
   fps: string;
   valid_fraction: string;
+  test_fraction: string;
   vcodec: 'libsvtav1' | 'h264';
   depth: boolean;
 }
@@ -48,6 +49,7 @@ export function exportRequestOf(form: FormState, dryRun: boolean): ExportRequest
     ...(cameras.length > 0 ? { cameras } : {}),
     ...(form.fps.trim() !== '' ? { fps: Number(form.fps) } : {}),
     ...(form.valid_fraction.trim() !== '' ? { valid_fraction: Number(form.valid_fraction) } : {}),
+    ...(form.test_fraction.trim() !== '' ? { test_fraction: Number(form.test_fraction) } : {}),
     ...(form.format === 'lerobot' || form.format === 'lerobot-v2.1' ? { vcodec: form.vcodec } : {}),
     ...(form.depth ? { depth: true } : {}),
     ...(dryRun ? { dry_run: true } : {}),
@@ -88,7 +90,11 @@ function JobCard({ job, onCancel }: { job: ExportJob; onCancel: (id: number) => 
         <div className="export-summary">
           {summary.episodes.length} episodes · {summary.total_frames} frames at {summary.fps} fps · cameras {summary.cameras.join(', ') || 'none'}
           {summary.dry_run ? (
-            <> · train {summary.episodes.filter((e) => e.split === 'train').length} / valid {summary.episodes.filter((e) => e.split === 'valid').length}</>
+            <>
+              {' '}
+              · train {summary.episodes.filter((e) => e.split === 'train').length} / valid {summary.episodes.filter((e) => e.split === 'valid').length} / test{' '}
+              {summary.episodes.filter((e) => e.split === 'test').length}
+            </>
           ) : (
             <>
               {' '}
@@ -115,7 +121,7 @@ function JobCard({ job, onCancel }: { job: ExportJob; onCancel: (id: number) => 
  */
 export function ExportView() {
   const studio = useStudio();
-  const [form, setForm] = useState<FormState>({ format: 'lerobot', out: '', outcomes: ['success', 'failure', 'unknown'], tags: '', task: '', cameras: '', fps: '', valid_fraction: '', vcodec: 'h264', depth: false });
+  const [form, setForm] = useState<FormState>({ format: 'lerobot', out: '', outcomes: ['success', 'failure', 'unknown'], tags: '', task: '', cameras: '', fps: '', valid_fraction: '', test_fraction: '', vcodec: 'h264', depth: false });
   const [jobs, setJobs] = useState<ExportJob[]>([]);
   const [error, setError] = useState<{ message: string; fix?: string | undefined } | null>(null);
 
@@ -189,6 +195,10 @@ export function ExportView() {
           <label>
             Validation share
             <input value={form.valid_fraction} onChange={(e) => setForm({ ...form, valid_fraction: e.target.value })} placeholder="0.1" inputMode="decimal" />
+          </label>
+          <label>
+            Test share
+            <input value={form.test_fraction} onChange={(e) => setForm({ ...form, test_fraction: e.target.value })} placeholder="0.1" inputMode="decimal" />
           </label>
           {isVideo && (
             <label>
