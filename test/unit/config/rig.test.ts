@@ -27,6 +27,16 @@ function caught(fn: () => unknown): StudioError {
 describe('rig config', () => {
   const tempDir = useTempDirs();
 
+  test('the world-model data rig loads and is what gwm-lite §6.1 asks for: 10 Hz, three fixed RGB-D cameras at 128×128', () => {
+    const rig = loadRigFile(join(__dirname, '../../../rigs/sim-gwm.json')).config;
+    expect(rig.arm).toMatchObject({ type: 'sim-arm', control_hz: 10 });
+    expect(rig.cameras.map((camera) => [camera.name, camera.width_px, camera.height_px, camera.fps_hz, camera.depth, camera.world_from_camera !== undefined])).toEqual([
+      ['front', 128, 128, 10, true, true],
+      ['side', 128, 128, 10, true, true],
+      ['novel', 128, 128, 10, true, true],
+    ]);
+  });
+
   test('the shipped simulated rig is valid and uses the sim devices', () => {
     const rig = rigConfigSchema.parse(simRig);
     expect(rig.arm.type).toBe('sim-arm');
