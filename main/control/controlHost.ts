@@ -75,6 +75,11 @@ export class ControlHost {
       case 'stop':
         await this.stop();
         return null;
+      case 'injectFault':
+        setImmediate(() => {
+          throw new Error('injected fault in the control worker');
+        });
+        return null;
     }
   }
 

@@ -54,6 +54,8 @@ export interface ControlOps {
   release: { args: null; result: ControlSnapshot };
   /** Stops the loop and disconnects the devices; the worker may then exit. */
   stop: { args: null; result: null };
+  /** Test hook: the worker throws outside any request, as a driver bug would. */
+  injectFault: { args: null; result: null };
 }
 
 export type ControlRequest = RpcRequest<ControlOps>;

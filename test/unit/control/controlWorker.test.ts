@@ -107,3 +107,16 @@ describe('control worker', () => {
     expect(control.failed).toBeUndefined();
   });
 });
+
+describe('control worker failure', () => {
+  test('a crash in the worker is reported once, with the reason; later requests fail instead of hanging', { timeout: 30_000 }, async () => {
+    const control = new ControlClient();
+    cleanups.push(() => control.close());
+    const failed = new Promise<Error>((resolve) => control.onFailure(resolve));
+    await control.request('injectFault', null);
+    const error = await failed;
+    expect(error.message).toMatch(/control worker crashed: injected fault/);
+    await expect(control.request('estop', null)).rejects.toThrow(/injected fault/);
+    expect(control.failed).toBe(error);
+  });
+});
