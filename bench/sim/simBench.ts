@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SimEngine } from '../../main/sim/engine';
 import { CameraRig } from '../../main/sim/cameraRig';
-import { lookAt, mat3ToQuat } from '../../main/sim/math3d';
+import { lookAt } from '../../main/sim/math3d';
+import { quaternionFromRotation } from '../../main/devices/kinematics/rotation';
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   for (const [w, h] of sizes) {
     const f = w / 2 / Math.tan(Math.PI / 6);
     const name = `${w}x${h}`;
-    rig.add({ name, width_px: w, height_px: h, fps_hz: 15, intrinsics: { fx_px: f, fy_px: f, cx_px: w / 2, cy_px: h / 2 }, mount: { frame: 'world', translation_m: front.position_m, rotation_wxyz: mat3ToQuat(front.rotation) } });
+    rig.add({ name, width_px: w, height_px: h, fps_hz: 15, intrinsics: { fx_px: f, fy_px: f, cx_px: w / 2, cy_px: h / 2 }, mount: { frame: 'world', translation_m: front.position_m, rotation_wxyz: quaternionFromRotation(front.rotation) } });
     for (let i = 0; i < 5; i++) rig.render(name); // warm-up
     const times: number[] = [];
     for (let r = 0; r < runs * 4; r++) times.push(rig.render(name).render_ms);

@@ -3,7 +3,8 @@ import { clipArmCommand, clipGripperCommand, clipToWorkspace, DEFAULT_ARM_LIMITS
 import { DataViews } from './dataViews';
 import { ARM_DOF, FRANKA, LAYOUT } from './franka';
 import { dlsStep } from './ik';
-import { axisAngleToMat3, mat3Mul, mat3ToAxisAngle, mat3ToQuat, mat3Transpose, poseToMat4, quatToMat3, type Mat3 } from './math3d';
+import { poseToMat4, type Mat3 } from './math3d';
+import { axisAngleFromRotation, quaternionFromRotation, rotationFromAxisAngle, rotationFromQuaternion, rotationMultiply, rotationTranspose } from '../devices/kinematics/rotation';
 import { loadModelFromString } from './modelLoader';
 import { loadMujoco, objectId, objectName, type MjData, type MjModel, type Mujoco, type MujocoModule, type WasmBuffer } from './mujoco';
 import { checkSuccess, CUBE_HALF_M, drawLayout, type SceneLayout, type SuccessCheck } from './pickPlaceTask';
@@ -208,7 +209,7 @@ export class SimEngine {
         this.cartesian = undefined;
         break;
       case 'ee_pose':
-        this.setCartesianGoal(sent.position_m, quatToMat3(sent.quaternion_wxyz));
+        this.setCartesianGoal(sent.position_m, rotationFromQuaternion(sent.quaternion_wxyz));
         break;
       case 'ee_delta': {
         // deoxys OSC_POSE: the delta applies to the measured pose, rotation pre-multiplied (base frame)
@@ -218,7 +219,7 @@ export class SimEngine {
         if (goalPos.some((value, axis) => value !== wanted[axis])) {
           sent = { ...sent, translation_m: [goalPos[0] - position[0], goalPos[1] - position[1], goalPos[2] - position[2]] };
         }
-        this.setCartesianGoal(goalPos, mat3Mul(axisAngleToMat3(sent.rotation_axis_angle_rad), rotation));
+        this.setCartesianGoal(goalPos, rotationMultiply(rotationFromAxisAngle(sent.rotation_axis_angle_rad), rotation));
         break;
       }
     }
@@ -269,7 +270,7 @@ export class SimEngine {
       q_target_rad: Array.from(this.qd),
       base_from_ee: poseToMat4({ position_m: position, rotation }),
       ee_position_m: position,
-      ee_quaternion_wxyz: mat3ToQuat(rotation),
+      ee_quaternion_wxyz: quaternionFromRotation(rotation),
     };
   }
 
@@ -412,7 +413,7 @@ export class SimEngine {
 
   private setCartesianGoal(goalPos: Vec3, goalMat: Mat3): void {
     const { pos, mat } = this.kinematicsAt(this.qd);
-    const deltaAxisAngle = mat3ToAxisAngle(mat3Mul(goalMat, mat3Transpose(mat)));
+    const deltaAxisAngle = axisAngleFromRotation(rotationMultiply(goalMat, rotationTranspose(mat)));
     const lin = Math.hypot(goalPos[0] - pos[0], goalPos[1] - pos[1], goalPos[2] - pos[2]);
     const ang = Math.hypot(...deltaAxisAngle);
     const duration_s = Math.max(this.commandPeriod_s, lin / FRANKA.ee_max_speed_m_s, ang / FRANKA.ee_max_speed_rad_s);
@@ -434,7 +435,7 @@ export class SimEngine {
       c.elapsed_s = Math.min(c.duration_s, c.elapsed_s + dt);
       const s = c.elapsed_s / c.duration_s;
       const pos: Vec3 = [0, 1, 2].map((i) => (c.startPos[i] as number) + s * ((c.goalPos[i] as number) - (c.startPos[i] as number))) as Vec3;
-      const mat = s >= 1 ? c.goalMat : mat3Mul(axisAngleToMat3(c.deltaAxisAngle.map((x) => x * s)), c.startMat);
+      const mat = s >= 1 ? c.goalMat : rotationMultiply(rotationFromAxisAngle(c.deltaAxisAngle.map((x) => x * s)), c.startMat);
       const now = this.kinematicsAt(this.qd);
       this.ikAtLimit = dlsStep(this.qd, now.pos, now.mat, this.jacobian, pos, mat, dt);
     }

@@ -1,6 +1,7 @@
 import type { ArmCommand, GripperCommand, Quaternion, Vec3 } from '../devices/types';
 import { FRANKA } from './franka';
-import { mat3Mul, mat3ToQuat, mulberry32, quatToMat3 } from './math3d';
+import { mulberry32 } from './math3d';
+import { quaternionFromRotation, rotationFromQuaternion, rotationMultiply } from '../devices/kinematics/rotation';
 import { CUBE_HALF_M, type SceneLayout } from './pickPlaceTask';
 
 /** Knobs that make the scripted expert fail sometimes, so recorded data has both outcomes. */
@@ -96,7 +97,7 @@ export class PickPlaceExpert {
     const quarter = Math.PI / 2;
     const yaw = layout.cube_yaw_rad - quarter * Math.round(layout.cube_yaw_rad / quarter) + noise.grasp_yaw_rad * gaussian(r);
     const rz: Quaternion = [Math.cos(yaw / 2), 0, 0, Math.sin(yaw / 2)];
-    this.graspRotation = mat3ToQuat(mat3Mul(quatToMat3(rz), quatToMat3(homeQuaternion)));
+    this.graspRotation = quaternionFromRotation(rotationMultiply(rotationFromQuaternion(rz), rotationFromQuaternion(homeQuaternion)));
     const [tx, ty] = layout.target_center_m;
     const placeZ = CUBE_HALF_M - GRASP_DEPTH_M + 0.004;
     this.phases = [

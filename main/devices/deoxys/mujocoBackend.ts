@@ -1,5 +1,5 @@
 import { SimEngine } from '../../sim/engine';
-import { mat3ToQuat } from '../../sim/math3d';
+import { quaternionFromRotation } from '../kinematics/rotation';
 import { DEFAULT_SCENE_NAME, DEFAULT_SCENE_XML } from '../../sim/sceneXml';
 import type { ArmCommand, GripperCommand, Mat4 } from '../types';
 import type { DeoxysSimBackend, SimArmTarget, SimGripperTarget, SimRobotState } from './simBackend';
@@ -141,7 +141,7 @@ export class MujocoFrankaBackend implements DeoxysSimBackend {
         break;
       case 'ee_pose': {
         const { position_m, rotation } = poseOf(target.base_from_ee);
-        command = { kind: 'ee_pose', position_m, quaternion_wxyz: mat3ToQuat(rotation) };
+        command = { kind: 'ee_pose', position_m, quaternion_wxyz: quaternionFromRotation(rotation) };
         break;
       }
     }

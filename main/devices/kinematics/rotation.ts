@@ -5,7 +5,7 @@ import type { Mat4, Quaternion, Vec3 } from '../types';
  * column c) at index 4·c + r, translation at 12, 13, 14). `Rotation3` is a row-major 3×3 (index
  * 3·r + c), used only inside computations.
  */
-export type Rotation3 = number[];
+export type Rotation3 = [number, number, number, number, number, number, number, number, number];
 
 export function mat4Identity(): Mat4 {
   return [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
@@ -37,7 +37,7 @@ export function mat4FromRotationTranslation(rotation: readonly number[], transla
 }
 
 export function mat4Rotation(m: readonly number[]): Rotation3 {
-  const rotation = new Array<number>(9);
+  const rotation: Rotation3 = [0, 0, 0, 0, 0, 0, 0, 0, 0];
   for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) rotation[3 * r + c] = mat4At(m, r, c);
   return rotation;
 }
@@ -51,7 +51,7 @@ function at(m: readonly number[], index: number): number {
 }
 
 export function rotationMultiply(a: readonly number[], b: readonly number[]): Rotation3 {
-  const out = new Array<number>(9).fill(0);
+  const out: Rotation3 = [0, 0, 0, 0, 0, 0, 0, 0, 0];
   for (let r = 0; r < 3; r++) {
     for (let c = 0; c < 3; c++) {
       out[3 * r + c] = at(a, 3 * r) * at(b, c) + at(a, 3 * r + 1) * at(b, 3 + c) + at(a, 3 * r + 2) * at(b, 6 + c);

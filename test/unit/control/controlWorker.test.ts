@@ -53,10 +53,14 @@ describe('control worker', () => {
     expect(started).toMatchObject({ rate_hz: 100, arm: { name: 'arm', type: 'sim-arm' }, gripper: { type: 'sim-gripper' }, teleop: [{ type: 'keyboard' }] });
     expect((await firstArmState).state.q_rad).toHaveLength(7);
 
-    // A report starts a cycle at once, and that cycle carries it.
+    // A report starts a cycle at once, and that cycle carries it. (One whose command found the sim busy
+    // can be superseded by the next tick, as the newest command wins; the UI's heartbeat sends the held
+    // keys again every 50 ms, and so does this operator.)
     const reacted = nextEvent(control, (event): event is Extract<ControlEvent, { event: 'cycle' }> => isCycle(event) && event.record.trigger === 'input');
-    control.input({ input: 'keys', keys: ['KeyW'], capture_ns: systemClock.now_ns() });
-    const cycle = (await reacted).record;
+    const press = () => control.input({ input: 'keys', keys: ['KeyW'], capture_ns: systemClock.now_ns() });
+    press();
+    const heartbeat = setInterval(press, 50);
+    const cycle = await reacted.finally(() => clearInterval(heartbeat)).then((event) => event.record);
     expect(cycle.intent?.arm.translation_m[0]).toBeGreaterThan(0);
     expect(cycle.teleop_age_ms).not.toBeNull();
     expect(cycle.sent_ns).toBeGreaterThanOrEqual(cycle.t_ns);
@@ -113,8 +117,10 @@ describe('control worker failure', () => {
     const control = new ControlClient();
     cleanups.push(() => control.close());
     const failed = new Promise<Error>((resolve) => control.onFailure(resolve));
-    await control.request('injectFault', null);
+    // The reply and the crash race each other across the thread boundary: either order is fine.
+    const injected = control.request('injectFault', null).catch((e: unknown) => e);
     const error = await failed;
+    await injected;
     expect(error.message).toMatch(/control worker crashed: injected fault/);
     await expect(control.request('estop', null)).rejects.toThrow(/injected fault/);
     expect(control.failed).toBe(error);

@@ -11,7 +11,7 @@ import type { DeoxysSimServer, DeoxysSimServerEvents } from '../../../main/devic
 import { FRANKA_Q_HOME_RAD, frankaForwardKinematics } from '../../../main/devices/kinematics/frankaKinematics';
 import { mat4Translation } from '../../../main/devices/kinematics/rotation';
 import { systemClock, type ArmState, type GripperState, type Quaternion, type Vec3 } from '../../../main/devices/types';
-import { mat3Mul, mat3ToQuat, quatToMat3 } from '../../../main/sim/math3d';
+import { quaternionFromRotation, rotationFromQuaternion, rotationMultiply } from '../../../main/devices/kinematics/rotation';
 
 /**
  * The real deoxys client (DeoxysArm, FrankaHand) over loopback TCP against the simulated NUC backed by
@@ -239,7 +239,7 @@ describe('deoxys client ↔ MuJoCo-backed simulated NUC over loopback TCP', () =
     const quarter = Math.PI / 2;
     const yaw = layout.cube_yaw_rad - quarter * Math.round(layout.cube_yaw_rad / quarter);
     const home = arm.latest()?.ee_quaternion_wxyz ?? [1, 0, 0, 0];
-    const grip = mat3ToQuat(mat3Mul(quatToMat3([Math.cos(yaw / 2), 0, 0, Math.sin(yaw / 2)]), quatToMat3(home)));
+    const grip = quaternionFromRotation(rotationMultiply(rotationFromQuaternion([Math.cos(yaw / 2), 0, 0, Math.sin(yaw / 2)]), rotationFromQuaternion(home)));
     await moveTo(arm, [cx, cy, cz + 0.12], grip);
     await moveTo(arm, [cx, cy, cz - 0.012], grip);
     await hand.sendAction({ kind: 'grasp', width_m: 0.05, speed_m_s: 0.1, force_n: 20, epsilon_inner_m: 0.01, epsilon_outer_m: 0.01 });

@@ -3,7 +3,8 @@ import { CameraRig } from '../../../main/sim/cameraRig';
 import { SimEngine } from '../../../main/sim/engine';
 import { runExpertEpisode } from '../../../main/sim/episode';
 import { NOISELESS_EXPERT } from '../../../main/sim/expert';
-import { lookAt, mat3ToQuat } from '../../../main/sim/math3d';
+import { lookAt } from '../../../main/sim/math3d';
+import { quaternionFromRotation } from '../../../main/devices/kinematics/rotation';
 import { ModelLoadError } from '../../../main/sim/modelLoader';
 import { DEFAULT_SCENE_NAME, DEFAULT_SCENE_XML } from '../../../main/sim/sceneXml';
 
@@ -116,7 +117,7 @@ describe('sim cameras', () => {
     const layout = engine.reset(11);
     const rig = new CameraRig(engine);
     const pose = lookAt([1.3, 0.07, 0.7], [0.47, 0.07, 0.02]);
-    rig.add({ name: 'front', width_px: 160, height_px: 120, fps_hz: 15, intrinsics: { fx_px: 138.6, fy_px: 138.6, cx_px: 80, cy_px: 60 }, mount: { frame: 'world', translation_m: pose.position_m, rotation_wxyz: mat3ToQuat(pose.rotation) } });
+    rig.add({ name: 'front', width_px: 160, height_px: 120, fps_hz: 15, intrinsics: { fx_px: 138.6, fy_px: 138.6, cx_px: 80, cy_px: 60 }, mount: { frame: 'world', translation_m: pose.position_m, rotation_wxyz: quaternionFromRotation(pose.rotation) } });
     const frame = rig.render('front');
     const cube = engine.privileged().objects[0];
     if (cube === undefined) throw new Error('no cube');
