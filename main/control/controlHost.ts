@@ -90,7 +90,7 @@ export class ControlHost {
     else running.gamepad?.setSample(message.sample, message.capture_ns);
   }
 
-  private async start({ rig, sim_port, wake }: ControlStart): Promise<ControlStarted> {
+  private async start({ rig, sim_port, wake, estopped }: ControlStart): Promise<ControlStarted> {
     if (this.running !== undefined) throw new Error('the control loop is already running');
     const sim = sim_port === undefined ? undefined : SimSession.attached(sim_port, this.clock);
     // Cameras stay with the core, which records and previews them.
@@ -105,7 +105,18 @@ export class ControlHost {
     const rate_hz = typeof rig.arm.control_hz === 'number' ? rig.arm.control_hz : 100;
     const loop = new ControlLoop({ arm: devices.arm, ...(devices.gripper !== undefined ? { gripper: devices.gripper } : {}), teleop, safety: rig.safety, rate_hz, clock: this.clock, precise_wait: true, wake: new Int32Array(wake) });
     const offs: (() => void)[] = [];
-    loop.onError = (error) => this.post({ event: 'log', level: 'warn', message: `control cycle failed: ${error.message}` });
+    // A command the arm did not take (a dropped link, a dead simulation) latches the e-stop: when the
+    // device comes back the arm stays still until the operator releases it. Said once per new reason.
+    let lastFault = '';
+    loop.onError = (error) => {
+      const wasStopped = loop.isEstopped();
+      if (!wasStopped) void loop.estop().catch(() => undefined);
+      if (error.message !== lastFault || !wasStopped) {
+        lastFault = error.message;
+        this.post({ event: 'log', level: 'warn', message: `control cycle failed (${wasStopped ? 'e-stop already engaged' : 'e-stop engaged'}): ${error.message}` });
+        this.post({ event: 'snapshot', snapshot: this.snapshot() });
+      }
+    };
     // Every state the arm and gripper report goes to the core; a device that does not stream its
     // state is read once per cycle instead.
     const { arm, gripper } = devices;
@@ -137,6 +148,8 @@ export class ControlHost {
       offs,
       timer,
     };
+    // An e-stop engaged before a restart (a new rig config) stays engaged.
+    if (estopped === true) await loop.estop().catch(() => undefined);
     loop.start();
     const priority = this.priority;
     if (priority !== undefined) {
@@ -157,6 +170,8 @@ export class ControlHost {
     if (running === undefined) return;
     clearInterval(running.timer);
     running.loop.stop();
+    // The command already on its way goes out (or fails) before the devices disconnect.
+    await running.loop.drained();
     for (const off of running.offs) off();
     await running.devices.disconnect();
   }

@@ -119,6 +119,9 @@ export class ControlLoop {
   private superseded = 0;
   private inputCycles = 0;
   private inflight = false;
+  private stopped = false;
+  /** The command on its way, if any (settles, never rejects). */
+  private sending: Promise<unknown> = Promise.resolve();
   /** When the last cycle was prepared: input-triggered cycles keep their distance, and motion integrates over the real gap. */
   private lastPrepared_ns: bigint | undefined;
   private inputTimer: ReturnType<typeof setTimeout> | undefined;
@@ -164,6 +167,7 @@ export class ControlLoop {
    * when sent, or null when a newer cycle superseded it.
    */
   cycle(trigger: CycleTrigger = 'call', tick_jitter_ms: number | null = null): Promise<CycleRecord | null> {
+    if (this.stopped) return Promise.resolve(null);
     const prepared = { ...this.prepare(trigger), tick_jitter_ms };
     if (this.inflight) {
       if (this.pending !== undefined) {
@@ -174,7 +178,12 @@ export class ControlLoop {
         this.pending = { prepared, resolve };
       });
     }
-    return this.send(prepared);
+    const sent = this.send(prepared);
+    this.sending = sent.then(
+      () => undefined,
+      () => undefined,
+    );
+    return sent;
   }
 
   /**
@@ -210,7 +219,9 @@ export class ControlLoop {
       const requested: ArmCommand = { kind: 'joint_position', q_rad: input.q_rad };
       const intent: MappedIntent = { arm: ZERO_DELTA, ...(input.gripper !== undefined ? { gripper: input.gripper } : {}) };
       this.target = null;
-      return { t_ns, trigger, teleopAgeMs, intent, requested, safe: limitArmCommand(requested, safety, { ...context, ee_position_m: armState.ee_position_m }) };
+      // A joint target is absolute: its step limit is per command period, not per (possibly tiny) gap
+      // since the last cycle, or a tick right after an input cycle would brake the arm to a halt.
+      return { t_ns, trigger, teleopAgeMs, intent, requested, safe: limitArmCommand(requested, safety, { ...context, period_s: this.period_s, ee_position_m: armState.ee_position_m }) };
     }
     const measured = { position: armState.ee_position_m, rotation: rotationFromQuaternion(armState.ee_quaternion_wxyz) };
     if (this.target === null || this.estopped) this.target = { position: [...measured.position], rotation: measured.rotation };
@@ -261,7 +272,16 @@ export class ControlLoop {
       this.inflight = false;
       const next = this.pending;
       this.pending = undefined;
-      if (next !== undefined) void this.send(next.prepared).then(next.resolve, () => next.resolve(null));
+      if (next !== undefined) {
+        // A stopped loop sends nothing more: the devices may be disconnecting.
+        if (this.stopped) next.resolve(null);
+        else {
+          this.sending = this.send(next.prepared).then(next.resolve, (error: unknown) => {
+            next.resolve(null);
+            this.onError?.(error as Error);
+          });
+        }
+      }
     }
   }
 
@@ -308,7 +328,15 @@ export class ControlLoop {
     fire();
   }
 
+  /**
+   * Stops the schedule and input reactions for good: a command waiting in the mailbox is dropped and
+   * nothing more is sent. `drained()` resolves once a command already on its way has been taken.
+   */
   stop(): void {
+    this.stopped = true;
+    const waiting = this.pending;
+    this.pending = undefined;
+    waiting?.resolve(null);
     this.running = false;
     clearTimeout(this.timer);
     if (this.immediate !== undefined) clearImmediate(this.immediate);
@@ -336,6 +364,11 @@ export class ControlLoop {
       if (this.running) this.run('input');
     }, Number(wait_ns) / 1e6);
   };
+
+  /** Resolves when no command is on its way (after `stop()`, before disconnecting the devices). */
+  async drained(): Promise<void> {
+    await this.sending;
+  }
 
   stats(): LoopStats {
     const sorted = this.jitters.slice(0, Math.min(this.jitterCount, JITTER_WINDOW)).sort();

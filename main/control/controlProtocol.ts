@@ -38,6 +38,8 @@ export interface ControlStart {
   sim_port?: MessagePort;
   /** A shared counter the core bumps after each message, so the loop's precise wait lets it in at once. */
   wake: SharedArrayBuffer;
+  /** Start with the e-stop engaged (it was when the rig was stopped or its config applied). */
+  estopped?: boolean;
 }
 
 export interface ControlStarted {

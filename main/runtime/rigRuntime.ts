@@ -58,6 +58,11 @@ export class RigRuntime {
   private error: RigStatus['error'];
   private live: LiveRig | undefined;
   private snapshot: ControlSnapshot | undefined;
+  /** The control worker, as soon as it exists (before the rest of the rig is up). */
+  private controlClient: ControlClient | undefined;
+  /** The operator's e-stop, kept across restarts and config changes until released. */
+  private estopLatched = false;
+  private tearing: Promise<void> | undefined;
   private recorder: Recorder | undefined;
   private writer: WriterClient | undefined;
   private tap: RigTap | undefined;
@@ -133,9 +138,12 @@ export class RigRuntime {
 
   start(): Promise<RigStatus> {
     if (this.state === 'running') return Promise.resolve(this.status());
-    this.starting ??= this.doStart().finally(() => {
-      this.starting = undefined;
-    });
+    // A teardown still releasing the last rig (after a failure) finishes first.
+    this.starting ??= (this.tearing ?? Promise.resolve())
+      .then(() => this.doStart())
+      .finally(() => {
+        this.starting = undefined;
+      });
     return this.starting;
   }
 
@@ -160,15 +168,27 @@ export class RigRuntime {
       }
       control = new ControlClient();
       const client = control;
+      // From here an e-stop reaches the worker even while the rest of the rig is still starting.
+      this.controlClient = client;
       client.onFailure((error) => this.controlFailed(client, error));
-      const started = await client.request('start', { rig: rig.config, wake: client.wake, ...(simPort !== undefined ? { sim_port: simPort } : {}) }, simPort !== undefined ? [simPort] : []);
+      // Events that arrive before the rig is wired up (warnings, mapped buttons, first states) wait.
+      const early: ControlEvent[] = [];
+      let wired = false;
+      this.unsubscribes.push(client.onEvent((event) => (wired ? this.onControlEvent(event) : early.push(event))));
+      const started = await client.request(
+        'start',
+        { rig: rig.config, wake: client.wake, estopped: this.estopLatched, ...(simPort !== undefined ? { sim_port: simPort } : {}) },
+        simPort !== undefined ? [simPort] : [],
+      );
       cameras = createRigCameras(rig.config, createDeviceRegistry(), clock, sim !== undefined ? { sim } : {});
       await cameras.connect();
+      if (client.failed !== undefined) throw client.failed;
       const arm = new RemoteArm(started.arm);
       const gripper = started.gripper === null ? undefined : new RemoteGripper(started.gripper);
       this.live = { sim, control, started, arm, gripper, cameras };
-      this.snapshot = started.snapshot;
-      this.unsubscribes.push(client.onEvent((event) => this.onControlEvent(event)));
+      this.applySnapshot(started.snapshot);
+      wired = true;
+      for (const event of early.splice(0)) this.onControlEvent(event);
       this.writer = startWriterThread({ dataDir: this.options.dataDir, appVersion: this.options.appVersion });
       const recorder = new Recorder({ writer: this.writer, clock });
       this.recorder = recorder;
@@ -199,8 +219,9 @@ export class RigRuntime {
       log.error('the rig failed to start', error);
       if (this.live === undefined) {
         // Nothing is wired up yet: release what was made so far here.
-        await cameras?.disconnect();
+        this.controlClient = undefined;
         await control?.close().catch(() => undefined);
+        await cameras?.disconnect();
         await sim?.release().catch(() => undefined);
       }
       await this.teardown();
@@ -209,7 +230,10 @@ export class RigRuntime {
     return this.status();
   }
 
-  /** The control worker died under a running rig: the arm is no longer driven, so say so and stop. */
+  /**
+   * The control worker died under a running rig: the arm is no longer driven, so say so and stop.
+   * (While starting, the start itself sees the failure and reports it.)
+   */
   private controlFailed(client: ControlClient, error: Error): void {
     if (this.live?.control !== client || this.state !== 'running') return;
     this.options.log.error('the control worker failed', error);
@@ -249,6 +273,7 @@ export class RigRuntime {
 
   private applySnapshot(snapshot: ControlSnapshot): void {
     this.snapshot = snapshot;
+    this.estopLatched = snapshot.estopped;
     const live = this.live;
     if (live === undefined) return;
     for (const report of snapshot.devices) {
@@ -261,6 +286,7 @@ export class RigRuntime {
   async stop(): Promise<RigStatus> {
     // A start still connecting devices finishes first, so nothing it creates outlives the stop.
     if (this.starting !== undefined) await this.starting;
+    if (this.tearing !== undefined) await this.tearing;
     if (this.recorder !== undefined) {
       const phase = this.recorder.status().phase;
       if (phase === 'recording') await this.recorder.stopEpisode();
@@ -273,21 +299,32 @@ export class RigRuntime {
     return this.status();
   }
 
-  private async teardown(): Promise<void> {
-    for (const timer of this.timers.splice(0)) clearInterval(timer);
-    for (const off of this.unsubscribes.splice(0)) off();
-    const live = this.live;
-    this.live = undefined;
-    // The arm stops being driven first; then the recording is flushed; then the cameras and the world.
-    await live?.control.close().catch(() => undefined);
-    this.tap?.detach();
-    await this.tap?.idle();
-    this.recorder?.dispose();
-    await this.writer?.close().catch(() => undefined);
-    await live?.cameras.disconnect();
-    await live?.sim?.release().catch(() => undefined);
-    this.recorder = this.writer = this.tap = undefined;
+  /**
+   * Releases everything the running rig holds. The fields are cleared at once, so a start that follows
+   * builds on clean ground; `start()` and `stop()` wait for a teardown still in progress.
+   */
+  private teardown(): Promise<void> {
+    const timers = this.timers.splice(0);
+    const unsubscribes = this.unsubscribes.splice(0);
+    const { live, tap, recorder, writer } = this;
+    this.live = this.recorder = this.writer = this.tap = this.controlClient = undefined;
     this.snapshot = undefined;
+    const work = (async () => {
+      for (const timer of timers) clearInterval(timer);
+      for (const off of unsubscribes) off();
+      // The arm stops being driven first; then the recording is flushed; then the cameras and the world.
+      await live?.control.close().catch(() => undefined);
+      tap?.detach();
+      await tap?.idle();
+      recorder?.dispose();
+      await writer?.close().catch(() => undefined);
+      await live?.cameras.disconnect();
+      await live?.sim?.release().catch(() => undefined);
+    })();
+    const tearing = (this.tearing = work.finally(() => {
+      if (this.tearing === tearing) this.tearing = undefined;
+    }));
+    return tearing;
   }
 
   // ---- operator input ------------------------------------------------------------------------
@@ -305,16 +342,22 @@ export class RigRuntime {
     live.control.input({ input: 'gamepad', sample: { axes: [...sample.axes], buttons: [...sample.buttons] }, capture_ns: this.options.clock.now_ns() });
   }
 
+  /**
+   * Latches the e-stop. It reaches the control worker whenever one exists, even while the rig is still
+   * starting; on a stopped rig it is remembered and the next start begins stopped.
+   */
   async estop(): Promise<boolean> {
-    const { live } = this.need();
-    this.applySnapshot(await live.control.request('estop', null));
+    this.estopLatched = true;
+    const control = this.controlClient;
+    if (control !== undefined && control.failed === undefined) this.applySnapshot(await control.request('estop', null));
     this.emitStatus();
     return true;
   }
 
   async releaseEstop(): Promise<boolean> {
-    const { live } = this.need();
-    this.applySnapshot(await live.control.request('release', null));
+    const control = this.controlClient;
+    if (control !== undefined && control.failed === undefined) this.applySnapshot(await control.request('release', null));
+    else this.estopLatched = false;
     this.emitStatus();
     return false;
   }

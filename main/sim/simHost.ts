@@ -32,6 +32,8 @@ export class SimHost {
   /** The render worker, when frames are drawn off the physics thread. */
   private renderer: RenderClient | undefined;
   private readonly rendering = new Set<string>();
+  /** Bumped by every reset: frames drawn from an earlier scene are not delivered. */
+  private scene = 0;
   /** Frames not drawn because the camera's previous frame was still being drawn. */
   frames_skipped = 0;
   /** Sim time dropped because the loop fell behind (s). */
@@ -106,8 +108,12 @@ export class SimHost {
         const runner = this.need();
         const received_ms = this.now_ms();
         const layout = runner.engine.reset(request.args.seed);
-        // Jobs already sent draw the old scene (their snapshots are of it); later ones the new.
-        void this.renderer?.request('reset', request.args.seed).catch((error: unknown) => this.renderFailed(error));
+        // Frames of the old scene still being drawn are dropped when they arrive (see renderFrame).
+        this.scene += 1;
+        const renderer = this.renderer;
+        void renderer?.request('reset', request.args.seed).catch((error: unknown) => {
+          if (this.renderer === renderer) this.renderFailed(error);
+        });
         this.anchor_ns = this.anchorAt(request.args.anchor_ns, received_ms);
         runner.restarted();
         this.resync();
@@ -148,20 +154,22 @@ export class SimHost {
     const engine = await SimEngine.load(init.xml, init.file);
     engine.commandPeriod_s = 1 / init.control_hz;
     const layout = engine.reset(init.seed);
-    this.anchor_ns = this.anchorAt(init.anchor_ns, received_ms);
     if ((init.render ?? (init.pacing === 'realtime' ? 'thread' : 'inline')) === 'thread') {
-      const renderer = new RenderClient();
-      this.renderer = renderer;
+      let renderer: RenderClient | undefined;
       try {
+        renderer = new RenderClient();
         await renderer.request('init', { xml: init.xml, file: init.file, seed: init.seed });
+        this.renderer = renderer;
       } catch (error) {
-        this.renderer = undefined;
-        await renderer.close();
+        await renderer?.close();
+        engine.dispose();
         throw error;
       }
     }
     this.runner = new SimRunner(engine, init.control_hz, this.renderer === undefined ? undefined : this.renderFrame);
     this.speed = init.speed ?? 1;
+    // Sim time 0 is now, once everything (physics and renderer) has loaded.
+    this.anchor_ns = this.anchorAt(init.anchor_ns, received_ms);
     if (init.pacing === 'realtime') {
       this.resync();
       this.schedule();
@@ -186,10 +194,11 @@ export class SimHost {
     this.rendering.add(camera);
     const job = runner.cameras.snapshot(camera);
     const anchor_ns = this.anchor_ns;
+    const scene = this.scene;
     renderer.request('render', job, [job.geom_xpos.buffer as ArrayBuffer, job.geom_xmat.buffer as ArrayBuffer]).then(
       (frame) => {
         this.rendering.delete(camera);
-        if (this.renderer !== renderer || this.dead !== undefined) return;
+        if (this.renderer !== renderer || this.dead !== undefined || this.scene !== scene) return;
         this.post({ event: 'sim', payload: { type: 'frame', frame }, anchor_ns }, [frame.rgb.buffer as ArrayBuffer, frame.depth_mm.buffer as ArrayBuffer, frame.segmentation.buffer as ArrayBuffer]);
       },
       (error: unknown) => {

@@ -66,11 +66,11 @@ export class SimCamera implements Camera {
     return () => this.listeners.delete(listener);
   }
 
-  private readonly receive = (image: SimCameraImage): void => {
+  private readonly receive = (image: SimCameraImage, capture_ns: bigint): void => {
     if (image.camera !== this.spec.name) return;
     const frame: CameraFrame = {
       camera: this.name,
-      capture_ns: this.session.capture_ns(image.sim_time_s),
+      capture_ns,
       width_px: image.width_px,
       height_px: image.height_px,
       rgb: image.rgb,

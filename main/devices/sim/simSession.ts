@@ -28,7 +28,7 @@ export class SimSession {
   private anchor_ns = 0n;
   private info: SimStartInfo | undefined;
   private failure: Error | undefined;
-  private readonly frameListeners = new Set<(frame: SimCameraImage) => void>();
+  private readonly frameListeners = new Set<(frame: SimCameraImage, capture_ns: bigint) => void>();
   private readonly failureListeners = new Set<(error: Error) => void>();
   private readonly stateListeners = new Set<() => void>();
   latestArm: ArmReading | undefined;
@@ -112,7 +112,8 @@ export class SimSession {
     };
   }
 
-  onFrame(listener: (frame: SimCameraImage) => void): () => void {
+  /** Each frame with its capture time (a frame drawn in the render worker carries the anchor of its snapshot). */
+  onFrame(listener: (frame: SimCameraImage, capture_ns: bigint) => void): () => void {
     this.frameListeners.add(listener);
     return () => this.frameListeners.delete(listener);
   }
@@ -164,14 +165,15 @@ export class SimSession {
   }
 
   private readonly receive = (event: SimEvent, anchor_ns: bigint): void => {
-    this.anchor_ns = anchor_ns;
     if (event.type === 'state') {
+      this.anchor_ns = anchor_ns;
       this.latestArm = event.arm;
       this.latestGripper = event.gripper;
       this.latestPrivileged = event.privileged;
       for (const listener of this.stateListeners) listener();
     } else {
-      for (const listener of this.frameListeners) listener(event.frame);
+      const capture_ns = anchor_ns + BigInt(Math.round(event.frame.sim_time_s * 1e9));
+      for (const listener of this.frameListeners) listener(event.frame, capture_ns);
     }
   };
 }

@@ -81,4 +81,27 @@ describe('control loop on the simulated arm', () => {
     expect(results.map((r) => r === null)).toEqual([false, true, false]);
     expect(loop.stats()).toMatchObject({ cycles: 2, superseded: 1 });
   });
+
+  test('a stopped loop sends nothing more: the command waiting behind one in flight is dropped', async () => {
+    const { arm, keyboard, loop } = await setup();
+    let sends = 0;
+    const counted = Object.assign(Object.create(arm) as typeof arm, {
+      sendAction: (command: Parameters<typeof arm.sendAction>[0]) => {
+        sends++;
+        return arm.sendAction(command);
+      },
+    });
+    const watched = new ControlLoop({ arm: counted, teleop: keyboard, safety: manualRig().safety, rate_hz: 100, clock: new ManualClock() });
+    keyboard.setHeldKeys(['KeyW']);
+    const inFlight = watched.cycle();
+    const waiting = watched.cycle();
+    watched.stop();
+    expect(await waiting).toBeNull();
+    expect(await inFlight).not.toBeNull();
+    await watched.drained();
+    expect(sends).toBe(1);
+    expect(await watched.cycle()).toBeNull();
+    expect(sends).toBe(1);
+    loop.stop();
+  });
 });

@@ -87,6 +87,14 @@ describe('control worker', () => {
     expect(next.record.estopped).toBe(true);
     expect(next.record.executed.sent).toEqual(ZERO);
 
+    // A command the arm cannot take (here the simulation dies) latches the e-stop and says why.
+    const fault = nextEvent(control, (event): event is Extract<ControlEvent, { event: 'log' }> => event.event === 'log' && /control cycle failed/.test(event.message));
+    const latched = nextEvent(control, (event): event is Extract<ControlEvent, { event: 'snapshot' }> => event.event === 'snapshot' && event.snapshot.estopped);
+    expect((await control.request('release', null)).estopped).toBe(false);
+    await sim.request('injectFault', null);
+    expect((await fault).message).toMatch(/e-stop engaged.*injected fault/);
+    await latched;
+
     await control.request('stop', null);
   });
 
