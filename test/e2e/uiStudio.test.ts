@@ -144,13 +144,16 @@ describe('Studio UI in headless Chromium: teleop, record, label, find, replay', 
     await page.getByRole('button', { name: 'Play' }).click();
     await expect.poll(async () => Number.parseFloat((await time.textContent()) ?? '0'), { timeout: 10_000, interval: 50 }).toBeGreaterThan(0.3);
     await page.getByRole('button', { name: 'Pause' }).click();
-    await page.getByRole('slider', { name: 'Playhead' }).fill('1');
-    await time.filter({ hasText: /^1\.00 \// }).waitFor();
+    // Scrub to a third of the take (its length depends on how fast the arm got there), then step.
+    const slider = page.getByRole('slider', { name: 'Playhead' });
+    const at_s = Math.round((Number(await slider.getAttribute('max')) / 3) * 100) / 100;
+    await slider.fill(String(at_s));
+    await time.filter({ hasText: new RegExp(`^${at_s.toFixed(2).replace('.', '\\.')} /`) }).waitFor();
     await page.getByRole('button', { name: 'Next frame' }).click();
     // One step forward to the next camera frame (about 67 ms at 15 fps; further apart when a loaded
     // machine recorded fewer frames), not playback.
-    await expect.poll(async () => Number.parseFloat((await time.textContent()) ?? '0'), { timeout: 10_000, interval: 50 }).toBeGreaterThan(1.0);
-    expect(Number.parseFloat((await time.textContent()) ?? '0')).toBeLessThan(2.0);
+    await expect.poll(async () => Number.parseFloat((await time.textContent()) ?? '0'), { timeout: 10_000, interval: 50 }).toBeGreaterThan(at_s);
+    expect(Number.parseFloat((await time.textContent()) ?? '0')).toBeLessThan(at_s + 1.0);
     await page.getByTestId('replay-camera-front').locator('canvas').waitFor();
     await page.getByRole('button', { name: 'depth' }).first().click();
     await page.screenshot({ path: join(ARTIFACTS, 'ui-episodes.png') });
