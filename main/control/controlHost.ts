@@ -43,6 +43,7 @@ interface Running {
 export class ControlHost {
   private running: Running | undefined;
   private readonly buttonsDown = new Map<Teleop, Record<string, boolean>>();
+  private fault: string | null = null;
 
   constructor(
     private readonly post: (message: FromControl) => void,
@@ -71,6 +72,7 @@ export class ControlHost {
         return this.snapshot();
       case 'release':
         this.need().loop.releaseEstop();
+        this.fault = null;
         return this.snapshot();
       case 'stop':
         await this.stop();
@@ -110,7 +112,10 @@ export class ControlHost {
     let lastFault = '';
     loop.onError = (error) => {
       const wasStopped = loop.isEstopped();
-      if (!wasStopped) void loop.estop().catch(() => undefined);
+      if (!wasStopped) {
+        void loop.estop().catch(() => undefined);
+        this.fault = error.message;
+      }
       if (error.message !== lastFault || !wasStopped) {
         lastFault = error.message;
         this.post({ event: 'log', level: 'warn', message: `control cycle failed (${wasStopped ? 'e-stop already engaged' : 'e-stop engaged'}): ${error.message}` });
@@ -183,7 +188,7 @@ export class ControlHost {
 
   private snapshot(): ControlSnapshot {
     const running = this.running;
-    if (running === undefined) return { devices: [], stats: { cycles: 0, superseded: 0, jitter_ms_p50: 0, jitter_ms_p99: 0, overruns: 0, input_cycles: 0 }, estopped: false };
+    if (running === undefined) return { devices: [], stats: { cycles: 0, superseded: 0, jitter_ms_p50: 0, jitter_ms_p99: 0, overruns: 0, input_cycles: 0 }, estopped: false, fault: this.fault };
     const { devices, loop } = running;
     return {
       devices: devices.all().map((device) => {
@@ -193,6 +198,7 @@ export class ControlHost {
       }),
       stats: loop.stats(),
       estopped: loop.isEstopped(),
+      fault: this.fault,
     };
   }
 
@@ -218,6 +224,7 @@ export class ControlHost {
           );
         } else if (action === 'release_estop') {
           running.loop.releaseEstop();
+          this.fault = null;
           this.post({ event: 'snapshot', snapshot: this.snapshot() });
         } else {
           this.post({ event: 'action', action, device: device.name, button });

@@ -29,6 +29,8 @@ export interface ControlSnapshot {
   devices: ControlDeviceReport[];
   stats: LoopStats;
   estopped: boolean;
+  /** The device failure that latched the e-stop, until released. */
+  fault: string | null;
 }
 
 export interface ControlStart {

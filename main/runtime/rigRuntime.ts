@@ -123,6 +123,7 @@ export class RigRuntime {
       control: {
         rate_hz: live?.started.rate_hz ?? 0,
         estopped: this.snapshot?.estopped ?? false,
+        fault: this.snapshot?.fault ?? null,
         cycles: stats?.cycles ?? 0,
         jitter_ms_p99: stats?.jitter_ms_p99 ?? 0,
         overruns: stats?.overruns ?? 0,

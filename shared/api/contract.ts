@@ -137,7 +137,15 @@ export const rigStatusSchema = z.object({
   error: z.object({ message: z.string(), fix: z.string().optional() }).optional(),
   simulated: z.boolean(),
   devices: z.array(deviceStatusSchema),
-  control: z.object({ rate_hz: z.number(), estopped: z.boolean(), cycles: z.number().int(), jitter_ms_p99: z.number(), overruns: z.number().int() }),
+  control: z.object({
+    rate_hz: z.number(),
+    estopped: z.boolean(),
+    /** Why the e-stop engaged by itself (a command the arm did not take), until it is released. */
+    fault: z.string().nullable(),
+    cycles: z.number().int(),
+    jitter_ms_p99: z.number(),
+    overruns: z.number().int(),
+  }),
 });
 export type RigStatus = z.infer<typeof rigStatusSchema>;
 

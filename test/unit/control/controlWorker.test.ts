@@ -89,11 +89,13 @@ describe('control worker', () => {
 
     // A command the arm cannot take (here the simulation dies) latches the e-stop and says why.
     const fault = nextEvent(control, (event): event is Extract<ControlEvent, { event: 'log' }> => event.event === 'log' && /control cycle failed/.test(event.message));
-    const latched = nextEvent(control, (event): event is Extract<ControlEvent, { event: 'snapshot' }> => event.event === 'snapshot' && event.snapshot.estopped);
+    const latched = nextEvent(control, (event): event is Extract<ControlEvent, { event: 'snapshot' }> => event.event === 'snapshot' && event.snapshot.estopped && event.snapshot.fault !== null);
     expect((await control.request('release', null)).estopped).toBe(false);
     await sim.request('injectFault', null);
     expect((await fault).message).toMatch(/e-stop engaged.*injected fault/);
-    await latched;
+    // The snapshot says why, for the UI, until the operator releases.
+    expect((await latched).snapshot.fault).toMatch(/injected fault/);
+    expect((await control.request('release', null)).fault).toBeNull();
 
     await control.request('stop', null);
   });

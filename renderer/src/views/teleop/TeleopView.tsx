@@ -154,7 +154,7 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
         <LiveCameras cameras={rig?.cameras ?? []} />
       </div>
       <aside className="teleop-side">
-        <EStopButton estopped={estopped} onError={setActionError} />
+        <EStopButton estopped={estopped} fault={status?.control.fault ?? null} onError={setActionError} />
         {actionError !== null && (
           <div className="inline-error" role="alert">
             {actionError}
