@@ -48,10 +48,7 @@ export class ControlClient extends RpcClient<ControlOps, ControlEvent, ControlEr
   /** Stops the loop and disconnects the devices (politely, within `timeout_ms`), then ends the worker. */
   async close(timeout_ms = 5000): Promise<void> {
     if (this.closing) return;
-    const goodbye = this.failed === undefined ? this.request('stop', null) : Promise.resolve(null);
-    this.closing = true;
-    await this.thread.close(goodbye, timeout_ms);
-    this.rejectAll(this.closedError());
+    await this.closeThread(this.thread, () => this.request('stop', null), timeout_ms);
   }
 
   protected send(message: RpcRequest<ControlOps>, transfer: Transferable[]): void {

@@ -34,8 +34,6 @@ export class SimHost {
   private readonly rendering = new Set<string>();
   /** Bumped by every reset: frames drawn from an earlier scene are not delivered. */
   private scene = 0;
-  /** Frames not drawn because the camera's previous frame was still being drawn. */
-  frames_skipped = 0;
   /** Sim time dropped because the loop fell behind (s). */
   lag_s = 0;
 
@@ -187,10 +185,7 @@ export class SimHost {
     const renderer = this.renderer;
     const runner = this.runner;
     if (renderer === undefined || runner === undefined) return;
-    if (this.rendering.has(camera)) {
-      this.frames_skipped++;
-      return;
-    }
+    if (this.rendering.has(camera)) return;
     this.rendering.add(camera);
     const job = runner.cameras.snapshot(camera);
     const anchor_ns = this.anchor_ns;

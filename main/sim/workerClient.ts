@@ -98,10 +98,7 @@ export class SimWorkerClient extends SimMessageClient {
       await this.thread.exited;
       return;
     }
-    const goodbye = this.failed === undefined ? this.request('close', null) : Promise.resolve(null);
-    this.closing = true;
-    await this.thread.close(goodbye, timeout_ms);
-    this.rejectAll(new SimWorkerError('the sim worker was closed'));
+    await this.closeThread(this.thread, () => this.request('close', null), timeout_ms);
   }
 }
 

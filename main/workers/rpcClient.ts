@@ -1,4 +1,5 @@
 import type { Transferable } from 'node:worker_threads';
+import type { WorkerThread } from './workerThread';
 
 /** Operation name → argument and result types: the whole contract of one thread's requests. */
 export type RpcOps<Ops> = { [K in keyof Ops]: { args: unknown; result: unknown } };
@@ -57,6 +58,17 @@ export abstract class RpcClient<Ops extends RpcOps<Ops>, Event, ErrorDetail> {
     this.pending.delete(message.id);
     if (message.ok) pending.resolve(message.result);
     else pending.reject(this.errorFrom(message.error));
+  }
+
+  /**
+   * Ends a client whose other side is a worker thread: one goodbye request (unless the thread already
+   * failed) lets it tidy up, then the thread ends; whatever is still pending is rejected.
+   */
+  protected async closeThread(thread: WorkerThread<unknown, unknown>, goodbye: () => Promise<unknown>, timeout_ms: number): Promise<void> {
+    const polite = this.failed === undefined ? goodbye() : Promise.resolve(null);
+    this.closing = true;
+    await thread.close(polite, timeout_ms);
+    this.rejectAll(this.closedError());
   }
 
   protected fail(error: Error): void {

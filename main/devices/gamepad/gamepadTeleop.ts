@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DeviceFactory } from '../registry';
-import type { Clock, DeviceStatus, Features, Teleop, TeleopState, Vec3 } from '../types';
+import type { Clock, Vec3 } from '../types';
+import { UiTeleop } from '../uiTeleop';
 
 /**
  * A gamepad in the W3C "standard" layout (Xbox / PlayStation pads), read by the UI with the browser's
@@ -31,40 +32,17 @@ function dead(value: number | undefined, zone: number): number {
   return (Math.sign(v) * (Math.abs(v) - zone)) / (1 - zone);
 }
 
-export class GamepadTeleop implements Teleop {
-  readonly kind = 'teleop' as const;
+export class GamepadTeleop extends UiTeleop {
   readonly type = 'gamepad';
-  private state: TeleopState | undefined;
-  private readonly stateListeners = new Set<(state: TeleopState) => void>();
   private gripperClosed = false;
   private lastA = false;
-  private connected = false;
 
   constructor(
-    readonly name: string,
+    name: string,
     private readonly clock: Clock,
     private readonly deadzone: number,
-  ) {}
-
-  async connect(): Promise<void> {
-    this.connected = true;
-  }
-
-  async disconnect(): Promise<void> {
-    this.connected = false;
-    this.state = undefined;
-  }
-
-  status(): DeviceStatus {
-    return { connected: this.connected };
-  }
-
-  features(): Features {
-    return {
-      translation: { dtype: 'float64', shape: [3], names: ['x', 'y', 'z'] },
-      rotation: { dtype: 'float64', shape: [3], names: ['roll', 'pitch', 'yaw'] },
-      gripper: { dtype: 'float64', shape: [1] },
-    };
+  ) {
+    super(name);
   }
 
   /** One poll of the pad as the UI saw it at `capture_ns`. */
@@ -81,18 +59,7 @@ export class GamepadTeleop implements Teleop {
     STANDARD_BUTTONS.forEach((name, i) => {
       if (button(i) > 0.5) named[name] = true;
     });
-    const state: TeleopState = { capture_ns, translation, rotation, gripper: this.gripperClosed ? 1 : 0, buttons: named };
-    this.state = state;
-    for (const listener of this.stateListeners) listener(state);
-  }
-
-  latest(): TeleopState | undefined {
-    return this.state;
-  }
-
-  onState(listener: (state: TeleopState) => void): () => void {
-    this.stateListeners.add(listener);
-    return () => this.stateListeners.delete(listener);
+    this.publish({ capture_ns, translation, rotation, gripper: this.gripperClosed ? 1 : 0, buttons: named });
   }
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DeviceFactory } from '../registry';
-import type { Clock, DeviceStatus, Features, Teleop, TeleopState, Vec3 } from '../types';
+import type { Clock, Vec3 } from '../types';
+import { UiTeleop } from '../uiTeleop';
 
 /**
  * Keyboard teleop. Key state comes from the UI through StudioApi (the renderer sends the set of held
@@ -33,41 +34,21 @@ export const keyboardOptions = z.strictObject({
   gripper_mode: z.enum(['hold', 'toggle']).default('toggle'),
 });
 
-export class KeyboardTeleop implements Teleop {
-  readonly kind = 'teleop' as const;
+export class KeyboardTeleop extends UiTeleop {
   readonly type = 'keyboard';
-  private state: TeleopState | undefined;
-  private readonly stateListeners = new Set<(state: TeleopState) => void>();
   private held = new Set<string>();
   private gripperClosed = false;
-  private connected = false;
 
   constructor(
-    readonly name: string,
+    name: string,
     private readonly clock: Clock,
     private readonly gripperMode: 'hold' | 'toggle' = 'toggle',
-  ) {}
-
-  async connect(): Promise<void> {
-    this.connected = true;
+  ) {
+    super(name);
   }
 
-  async disconnect(): Promise<void> {
-    this.connected = false;
+  protected override reset(): void {
     this.held.clear();
-    this.state = undefined;
-  }
-
-  status(): DeviceStatus {
-    return { connected: this.connected };
-  }
-
-  features(): Features {
-    return {
-      translation: { dtype: 'float64', shape: [3], names: ['x', 'y', 'z'] },
-      rotation: { dtype: 'float64', shape: [3], names: ['roll', 'pitch', 'yaw'] },
-      gripper: { dtype: 'float64', shape: [1] },
-    };
   }
 
   /** The full set of held keys, as the UI saw it at `capture_ns` (defaults to now). */
@@ -86,23 +67,13 @@ export class KeyboardTeleop implements Teleop {
     const gain = next.has('ShiftLeft') || next.has('ShiftRight') ? 0.5 : 1;
     const buttons: Record<string, boolean> = {};
     for (const code of next) buttons[code] = true;
-    this.state = {
+    this.publish({
       capture_ns,
       translation: translation.map((v) => v * gain) as Vec3,
       rotation: rotation.map((v) => v * gain) as Vec3,
       gripper: this.gripperClosed ? 1 : 0,
       buttons,
-    };
-    for (const listener of this.stateListeners) listener(this.state);
-  }
-
-  latest(): TeleopState | undefined {
-    return this.state;
-  }
-
-  onState(listener: (state: TeleopState) => void): () => void {
-    this.stateListeners.add(listener);
-    return () => this.stateListeners.delete(listener);
+    });
   }
 }
 

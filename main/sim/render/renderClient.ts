@@ -18,10 +18,7 @@ export class RenderClient extends RpcClient<RenderOps, never, WorkerError> {
 
   async close(): Promise<void> {
     if (this.closing) return;
-    const goodbye = this.failed === undefined ? this.request('close', null) : Promise.resolve(null);
-    this.closing = true;
-    await this.thread.close(goodbye, 2000);
-    this.rejectAll(this.closedError());
+    await this.closeThread(this.thread, () => this.request('close', null), 2000);
   }
 
   protected send(message: RpcRequest<RenderOps>, transfer: Transferable[]): void {
