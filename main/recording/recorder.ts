@@ -8,6 +8,8 @@ import type { CommitInfo, WriterFailure, WriterOp } from './writerProtocol';
 
 export type RecorderPhase = 'idle' | 'recording' | 'stopped' | 'resetting' | 'failed';
 export type Outcome = 'success' | 'failure' | 'unknown';
+/** Why a take stopped: the operator, its maximum duration, or the e-stop latching mid-take. */
+export type StopReason = 'operator' | 'max_duration' | 'estop';
 
 export interface StreamStats {
   samples: number;
@@ -25,6 +27,8 @@ export interface RecorderStatus {
   task: string;
   elapsed_s: number;
   reset_remaining_s: number | null;
+  /** Why the current take stopped, while it waits to be saved or discarded; null otherwise. */
+  stop_reason: StopReason | null;
   streams: Record<string, StreamStats>;
   /** Capture → committed, of the most recent commit's oldest sample. */
   durable_lag_ms: number | null;
@@ -82,6 +86,7 @@ export class Recorder {
   private episode: EpisodeOptions | null = null;
   private episodeStartNs = 0n;
   private resetUntilNs: bigint | null = null;
+  private stopReason: StopReason | null = null;
   private savedCount = 0;
   private streams = new Map<string, StreamState>();
   private pending: WriterOp[] = [];
@@ -234,11 +239,12 @@ export class Recorder {
     stream.unflushed_dropped += count;
   }
 
-  async stopEpisode(): Promise<void> {
+  async stopEpisode(reason: StopReason = 'operator'): Promise<void> {
     if (this.phase !== 'recording') return;
     this.flush();
     const endNs = this.maxRecordedNs() ?? this.options.clock.now_ns();
     this.phase = 'stopped';
+    this.stopReason = reason;
     await this.options.writer.call({ call: 'endEpisode', episode_id: this.episodeId!, end_ns: endNs });
     this.emit();
   }
@@ -280,7 +286,7 @@ export class Recorder {
       if (now - this.lastFlushNs >= this.flushIntervalNs) this.flush();
       const max = this.episode?.max_duration_s;
       if (max !== undefined && now - this.episodeStartNs >= BigInt(Math.round(max * 1e9))) {
-        await this.stopEpisode();
+        await this.stopEpisode('max_duration');
         return 'max-duration';
       }
     } else if (this.phase === 'resetting' && this.resetUntilNs !== null && now >= this.resetUntilNs) {
@@ -328,6 +334,7 @@ export class Recorder {
       task: this.episode?.task ?? '',
       elapsed_s: this.phase === 'recording' ? Number(now - this.episodeStartNs) / 1e9 : 0,
       reset_remaining_s: this.resetUntilNs === null ? null : Math.max(0, Number(this.resetUntilNs - now) / 1e9),
+      stop_reason: this.phase === 'stopped' ? this.stopReason : null,
       streams,
       durable_lag_ms: this.durableLagMs,
       queued_ops: this.sentOps - this.committedOps + this.pending.length,

@@ -19,6 +19,7 @@ import { Recorder, type Outcome } from '../recording/recorder';
 import { RigTap } from '../recording/rigTap';
 import { startWriterThread, type WriterClient } from '../recording/writerClient';
 import { CUBE_HALF_M } from '../sim/pickPlaceTask';
+import { recordingRefusedWhileEstopped } from './estopGuard';
 
 export interface RigRuntimeOptions {
   rig: RigSnapshot;
@@ -62,6 +63,8 @@ export class RigRuntime {
   private controlClient: ControlClient | undefined;
   /** The operator's e-stop, kept across restarts and config changes until released. */
   private estopLatched = false;
+  /** A take being stopped because the e-stop latched mid-take (shared by every path that notices). */
+  private estopStopping: Promise<void> | undefined;
   private tearing: Promise<void> | undefined;
   private recorder: Recorder | undefined;
   private writer: WriterClient | undefined;
@@ -260,6 +263,8 @@ export class RigRuntime {
         const changed = event.snapshot.estopped !== this.snapshot?.estopped;
         this.applySnapshot(event.snapshot);
         if (changed) this.emitStatus();
+        // Latched in the worker (a mapped device button, a device fault): a take in progress stops.
+        if (changed && event.snapshot.estopped) void this.stopTakeForEstop();
         return;
       }
       case 'action':
@@ -352,7 +357,30 @@ export class RigRuntime {
     const control = this.controlClient;
     if (control !== undefined && control.failed === undefined) this.applySnapshot(await control.request('estop', null));
     this.emitStatus();
+    // Resolves once a take in progress is stopped, so the caller sees the recording already stopped.
+    await this.stopTakeForEstop();
     return true;
+  }
+
+  /**
+   * The e-stop latched while recording: the take stops where it is and is kept, waiting to be saved
+   * or discarded like any stopped take (recording.status says `stop_reason: 'estop'`). Nothing
+   * recorded is thrown away: what led up to an e-stop is often the most useful data a lab has.
+   */
+  private stopTakeForEstop(): Promise<void> {
+    this.estopStopping ??= (async () => {
+      const { recorder, tap } = this;
+      if (recorder === undefined || tap === undefined || recorder.status().phase !== 'recording') return;
+      const episode = recorder.status().episode_id;
+      await recorder.stopEpisode('estop');
+      await tap.idle();
+      this.options.log.warn(`the e-stop latched during episode ${episode}: the take is stopped and kept; save or discard it`);
+    })()
+      .catch((error: Error) => this.options.log.error('stopping the take after the e-stop failed', error))
+      .finally(() => {
+        this.estopStopping = undefined;
+      });
+    return this.estopStopping;
   }
 
   async releaseEstop(): Promise<boolean> {
@@ -376,18 +404,22 @@ export class RigRuntime {
     const status = this.recorder?.status();
     const max = this.rig.config.recording.max_episode_s;
     if (status === undefined) {
-      return { phase: 'idle', session_id: null, episode_id: null, saved_count: 0, task: '', elapsed_s: 0, max_duration_s: max, reset_remaining_s: null, streams: {}, durable_lag_ms: null, queued_ops: 0, failure: null };
+      return { phase: 'idle', session_id: null, episode_id: null, saved_count: 0, task: '', elapsed_s: 0, max_duration_s: max, reset_remaining_s: null, stop_reason: null, streams: {}, durable_lag_ms: null, queued_ops: 0, failure: null };
     }
     return { ...status, max_duration_s: max, failure: status.failure === null ? null : { message: status.failure.message, ...(status.failure.fix !== undefined ? { fix: status.failure.fix } : {}) } };
   }
 
   async startRecording(task: string | undefined, operator: string | undefined): Promise<number> {
     const { recorder, tap } = this.need();
+    // Refused here, in the core, so every caller (UI, web API, mapped device buttons) is refused alike.
+    if (this.estopLatched) throw recordingRefusedWhileEstopped(this.snapshot?.fault ?? null);
     const { config } = this.rig;
     if (recorder.status().session_id === null) {
       await recorder.startSession({ operator: operator ?? '', rig_name: config.name, rig_config_json: JSON.stringify(config), app_version: this.options.appVersion });
     }
     const episode = await recorder.startEpisode({ task: task ?? config.recording.task, target_fps_hz: config.recording.fps_hz, max_duration_s: config.recording.max_episode_s, streams: tap.streams() });
+    // An e-stop that latched while the episode was being created stops it at once (and keeps it).
+    if (this.estopLatched) await this.stopTakeForEstop();
     this.emitRecording();
     return episode;
   }
@@ -417,6 +449,8 @@ export class RigRuntime {
 
   async rerecord(): Promise<number> {
     const { recorder, tap } = this.need();
+    // Checked before the discard: a refused re-record must not have thrown the old take away.
+    if (this.estopLatched) throw recordingRefusedWhileEstopped(this.snapshot?.fault ?? null);
     await tap.idle();
     return recorder.rerecordEpisode();
   }

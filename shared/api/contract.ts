@@ -176,6 +176,8 @@ export const recordingStatusSchema = z.object({
   elapsed_s: z.number(),
   max_duration_s: z.number().nullable(),
   reset_remaining_s: z.number().nullable(),
+  /** Why the take stopped while it waits to be saved or discarded (`estop`: the e-stop latched mid-take; what was recorded is kept). */
+  stop_reason: z.enum(['operator', 'max_duration', 'estop']).nullable(),
   streams: z.record(z.string(), z.object({ samples: z.number().int(), dropped: z.number().int(), late: z.number().int() })),
   durable_lag_ms: z.number().nullable(),
   queued_ops: z.number().int(),

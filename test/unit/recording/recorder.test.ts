@@ -114,9 +114,11 @@ describe('recorder and episode lifecycle', () => {
       stoppedBy = await recorder.tick();
     }
     expect(stoppedBy).toBe('max-duration');
-    expect(recorder.status().phase).toBe('stopped');
+    expect(recorder.status()).toMatchObject({ phase: 'stopped', stop_reason: 'max_duration' });
     expect(recorder.record('observation.state', clock.advance_ms(10), float64Bytes([0, 0, 0, 0, 0, 0, 0]))).toBe(false);
     await recorder.saveEpisode('failure');
+    // The reason belongs to the stopped take only.
+    expect(recorder.status().stop_reason).toBeNull();
 
     recorder.startReset(2);
     clock.advance_ms(500);

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import type { EventName, EventPayload, RobotState } from '../../../shared/api/contract';
 import type { Core } from '../../../main/core/core';
 import simRig from '../../../rigs/sim.json';
@@ -23,7 +23,7 @@ function smallSimRig(dir: string): string {
 
 describe('live rig runtime (simulated rig, real time)', () => {
   const tempDir = useTempDirs();
-  let core: Core | undefined;
+  let core: ReturnType<typeof startTestCore> | undefined;
   afterEach(async () => {
     await core?.close();
     core = undefined;
@@ -118,6 +118,52 @@ describe('live rig runtime (simulated rig, real time)', () => {
     await call('teleop.keys', { keys: ['KeyT'] });
     await stopped;
   }, 30_000);
+
+  test('recording is refused while the e-stop is latched, by the API and a mapped button; an e-stop mid-take stops the take and keeps it', async () => {
+    const dir = tempDir();
+    const path = smallSimRig(dir);
+    const rig = JSON.parse(readFileSync(path, 'utf8')) as Record<string, any>;
+    rig.teleop = [{ type: 'keyboard', button_actions: { KeyX: 'estop', KeyT: 'toggle_recording' } }];
+    writeFileSync(path, JSON.stringify(rig));
+    core = startTestCore(join(dir, 'data'), { rigPath: path });
+    const connection = core.connect({ transport: 'in-process' });
+    await call('rig.start');
+
+    // Latched: the core refuses, naming the cause and the fix, and creates nothing.
+    await call('control.estop');
+    const refused = await connection.call('recording.start', { task: 'refused' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'failed_precondition', message: 'E-stop is latched — release it (button / hotkey) before recording', fix: expect.stringMatching(/Release the e-stop/) } });
+    // A device button mapped to toggle_recording is refused the same way (and says why in the log).
+    await call('teleop.keys', { keys: ['KeyT'] });
+    await call('teleop.keys', { keys: [] });
+    await vi.waitFor(() => expect(core!.logLines.some((line) => /toggle_recording: E-stop is latched/.test(line))).toBe(true));
+    expect(await call('recording.status')).toMatchObject({ phase: 'idle', episode_id: null });
+    expect((await call('episodes.list', { status: ['recording', 'saved', 'discarded', 'interrupted'] })).episodes).toEqual([]);
+
+    // Released: a take starts; the API's e-stop mid-take stops it (not discarded) before it answers.
+    await call('control.release');
+    const first = await call('recording.start', { task: 'stopped by the e-stop' });
+    await nextEvent('recording.status', (status) => (status.streams['arm.q_rad']?.samples ?? 0) > 5);
+    await call('control.estop');
+    expect(await call('recording.status')).toMatchObject({ phase: 'stopped', episode_id: first.episode_id, stop_reason: 'estop' });
+    // Re-record would discard the take and start another: refused before anything is discarded.
+    await expect(call('recording.rerecord')).rejects.toThrow(/E-stop is latched/);
+    expect(await call('recording.status')).toMatchObject({ phase: 'stopped', episode_id: first.episode_id });
+    // Saving needs no motion, so it works while latched, with everything recorded up to the stop.
+    expect((await call('recording.save', { outcome: 'failure' })).episode_id).toBe(first.episode_id);
+    const detail = await call('episodes.get', { id: first.episode_id });
+    expect(detail.episode).toMatchObject({ status: 'saved', outcome: 'failure' });
+    expect(detail.streams.find((s: { name: string }) => s.name === 'arm.q_rad').sample_count).toBeGreaterThan(5);
+
+    // Latched inside the control worker (a mapped e-stop button) mid-take: stopped and kept the same way.
+    await call('control.release');
+    const second = await call('recording.start', { task: 'stopped by a device e-stop' });
+    await nextEvent('recording.status', (status) => status.episode_id === second.episode_id && (status.streams['arm.q_rad']?.samples ?? 0) > 5);
+    const stopped = nextEvent('recording.status', (status) => status.phase === 'stopped');
+    await call('teleop.keys', { keys: ['KeyX'] });
+    expect(await stopped).toMatchObject({ episode_id: second.episode_id, stop_reason: 'estop' });
+    expect((await call('episodes.get', { id: second.episode_id })).episode.status).toBe('recording');
+  }, 60_000);
 
   test('a rig that cannot start reports why, and calls that need it say so', async () => {
     const dir = tempDir();
