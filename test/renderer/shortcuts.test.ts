@@ -19,7 +19,11 @@ describe('keyboard shortcuts', () => {
     expect(findShortcut('KeyG', 'teleop')?.id).toBe('record.saveSuccess');
     expect(findShortcut('KeyG', 'episodes')?.id).toBe('label.success');
     expect(findShortcut('Digit2', 'teleop')?.id).toBe('view.episodes');
+    // Esc stops only in Teleop (elsewhere it closes dialogs and leaves fields); Pause stops everywhere.
     expect(findShortcut('Escape', 'episodes')).toBeUndefined();
+    expect(findShortcut('Escape', 'teleop')?.id).toBe('estop');
+    for (const scope of ['teleop', 'episodes', 'settings', 'export'] as const) expect(findShortcut('Pause', scope)?.id).toBe('estop');
+    expect(findShortcut('Shift+Escape', 'episodes')).toBeUndefined();
     expect(keyLabel('Shift+Slash')).toBe('?');
     expect(keyLabel('Ctrl+Shift+KeyZ')).toBe('Ctrl + Shift + Z');
   });

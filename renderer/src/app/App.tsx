@@ -6,6 +6,7 @@ import { ExportView } from '../views/export/ExportView';
 import { SettingsView } from '../views/settings/SettingsView';
 import { TeleopView } from '../views/teleop/TeleopView';
 import { ActionProvider, useAction } from './actions';
+import { EStopButton, EStopLatchedBar, useEStop } from './EStop';
 import { HelpOverlay } from './HelpOverlay';
 import { useConnectionState, useLoad, useStudio } from './studioContext';
 
@@ -58,6 +59,7 @@ function Shell({ view, setView }: { view: ViewId; setView: (view: ViewId) => voi
   const info = useLoad(loadInfo);
   const rig = useLoad(loadRig);
   const [help, setHelp] = useState(false);
+  const estop = useEStop();
   const closeHelp = useCallback(() => setHelp(false), []);
   useAction('view.teleop', () => setView('teleop'));
   useAction('view.episodes', () => setView('episodes'));
@@ -86,7 +88,7 @@ function Shell({ view, setView }: { view: ViewId; setView: (view: ViewId) => voi
         <div className="topbar-right">
           {rigConfig !== null && <span className="muted rig-name">{rigConfig.name}</span>}
           {info.state === 'ready' && (
-            <span className="muted" title={info.value.database_path}>
+            <span className="muted topbar-version" title={info.value.database_path}>
               v{info.value.version} · {info.value.mode}
             </span>
           )}
@@ -94,8 +96,10 @@ function Shell({ view, setView }: { view: ViewId; setView: (view: ViewId) => voi
             ?
           </button>
           <ConnectionBadge />
+          <EStopButton estop={estop} teleopKeys={view === 'teleop'} />
         </div>
       </header>
+      <EStopLatchedBar estop={estop} teleopKeys={view === 'teleop'} />
       <Banner />
       <main className="content" data-view={view}>
         {view === 'teleop' && <TeleopView rig={rigConfig} />}

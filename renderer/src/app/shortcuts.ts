@@ -24,7 +24,9 @@ export const SHORTCUTS = [
   { id: 'view.export', keys: ['Digit4'], label: 'Export view', scope: 'global' },
   { id: 'help', keys: ['Shift+Slash', 'F1'], label: 'Show or hide this help', scope: 'global' },
 
-  { id: 'estop', keys: ['Escape', 'Pause'], label: 'Emergency stop', scope: 'teleop' },
+  // Pause stops from every view; Esc only in Teleop, because elsewhere it closes dialogs and leaves fields.
+  { id: 'estop', keys: ['Pause'], label: 'Emergency stop (the STOP button is in the top bar of every view)', scope: 'global' },
+  { id: 'estop', keys: ['Escape'], label: 'Emergency stop', scope: 'teleop' },
   { id: 'estop.release', keys: ['Shift+Escape'], label: 'Release the e-stop', scope: 'teleop' },
   { id: 'record.toggle', keys: ['Enter'], label: 'Start recording / stop recording', scope: 'teleop' },
   { id: 'record.saveSuccess', keys: ['KeyG'], label: 'Save the episode as a success ("good")', scope: 'teleop' },

@@ -13,9 +13,30 @@ function seconds(s: number): string {
  * The recording lifecycle: start → recording → stop → save | discard | re-record, then the reset
  * countdown. Every button has a key (shown on it) so a take needs no mouse.
  */
-export function RecordingPanel({ status, defaultTask, enabled, onError }: { status: Live<RecordingStatus>; defaultTask: string; enabled: boolean; onError: (message: string | null) => void }) {
+export function RecordingPanel({
+  status,
+  defaultTask,
+  estopped,
+  enabled,
+  onError,
+}: {
+  status: Live<RecordingStatus>;
+  defaultTask: string;
+  /** The e-stop is latched: the core refuses to start a take, so Start is disabled and says why. */
+  estopped: boolean;
+  enabled: boolean;
+  onError: (message: string | null) => void;
+}) {
   const studio = useStudio();
   const [task, setTask] = useState<string | null>(null);
+  // Bumped when a key asks for a take the e-stop forbids, so the reason visibly answers the key press.
+  const [refusals, setRefusals] = useState(0);
+  // A new latch starts with a clean note (React's "adjust state while rendering" pattern, no effect).
+  const [latchSeen, setLatchSeen] = useState(estopped);
+  if (latchSeen !== estopped) {
+    setLatchSeen(estopped);
+    setRefusals(0);
+  }
   const [operator, setOperator] = useState('');
   const ready = status.state === 'ready' ? status.value : null;
   const phase = ready?.phase ?? 'idle';
@@ -29,11 +50,13 @@ export function RecordingPanel({ status, defaultTask, enabled, onError }: { stat
   };
   const canStart = ready !== null && (phase === 'idle' || phase === 'resetting' || phase === 'failed');
   const hasEpisode = phase === 'recording' || phase === 'stopped';
+  const refuse = () => setRefusals((n) => n + 1);
   const start = () => run('Start', () => studio.api.recording.start({ task: shownTask, ...(operator.trim() !== '' ? { operator: operator.trim() } : {}) }));
-  const toggle = () => (phase === 'recording' ? run('Stop', () => studio.api.recording.stop()) : canStart ? start() : undefined);
+  const toggle = () => (phase === 'recording' ? run('Stop', () => studio.api.recording.stop()) : !canStart ? undefined : estopped ? refuse() : start());
   const save = (outcome: 'success' | 'failure') => hasEpisode && run('Save', () => studio.api.recording.save({ outcome }));
   const discard = () => hasEpisode && run('Discard', () => studio.api.recording.discard());
-  const rerecord = () => hasEpisode && run('Re-record', () => studio.api.recording.rerecord());
+  // Re-record starts a take, so the e-stop forbids it too (and the take in hand is kept).
+  const rerecord = () => hasEpisode && (estopped ? refuse() : run('Re-record', () => studio.api.recording.rerecord()));
 
   useAction('record.toggle', toggle, enabled);
   useAction('record.saveSuccess', () => save('success'), enabled);
@@ -78,7 +101,7 @@ export function RecordingPanel({ status, defaultTask, enabled, onError }: { stat
             Reset the scene: next take in <span className="mono big">{Math.ceil(ready?.reset_remaining_s ?? 0)}</span> s
           </span>
         ) : (
-          <span className="muted">Ready. Press Enter to start recording.</span>
+          <span className="muted">{estopped ? 'E-stopped: release the e-stop to record.' : 'Ready. Press Enter to start recording.'}</span>
         )}
       </div>
 
@@ -88,7 +111,7 @@ export function RecordingPanel({ status, defaultTask, enabled, onError }: { stat
             Stop <Kbd>Enter</Kbd>
           </button>
         ) : (
-          <button type="button" className="primary record" onClick={toggle} disabled={!canStart}>
+          <button type="button" className="primary record" onClick={toggle} disabled={!canStart || estopped} aria-describedby={estopped ? 'record-blocked' : undefined} data-testid="record-start">
             {phase === 'resetting' ? 'Start now' : 'Start recording'} <Kbd>Enter</Kbd>
           </button>
         )}
@@ -101,11 +124,24 @@ export function RecordingPanel({ status, defaultTask, enabled, onError }: { stat
         <button type="button" onClick={discard} disabled={!hasEpisode}>
           Discard <Kbd>⌫</Kbd>
         </button>
-        <button type="button" onClick={rerecord} disabled={!hasEpisode}>
+        <button type="button" onClick={rerecord} disabled={!hasEpisode || estopped}>
           Re-record <Kbd>T</Kbd>
         </button>
       </div>
 
+      {estopped && phase !== 'recording' && (
+        // The key/press counter re-mounts the note, replaying its flash: the key was heard and refused.
+        <p key={refusals} id="record-blocked" className={`record-blocked${refusals > 0 ? ' record-blocked-refused' : ''}`} role="status" data-testid="record-blocked" data-refusals={refusals}>
+          E-stop is latched — release it (button / <Kbd>Shift + Esc</Kbd>) before recording.
+          {refusals > 0 && ' Not started.'}
+        </p>
+      )}
+      {phase === 'stopped' && ready?.stop_reason === 'estop' && (
+        <p className="record-estop-stopped" role="status" data-testid="record-stopped-by-estop">
+          The e-stop latched during this take: recording stopped and everything recorded is kept. Save it (<Kbd>G</Kbd> / <Kbd>B</Kbd>) or discard it.
+        </p>
+      )}
+      {phase === 'stopped' && ready?.stop_reason === 'max_duration' && <p className="muted">Stopped at the maximum duration.</p>}
       {ready !== null && ready.failure !== null && (
         <div className="inline-error" role="alert">
           {ready.failure.message}

@@ -12,7 +12,6 @@ import { TimeSeriesPlot } from '../../plots/TimeSeriesPlot';
 import { RobotModelPicker } from '../../scene/RobotModelPicker';
 import { ScenePanel } from '../../scene/ScenePanel';
 import type { SceneRenderer } from '../../scene/SceneRenderer';
-import { EStopButton } from './EStopButton';
 import { LiveCameras } from './LiveCameras';
 import { RecordingPanel } from './RecordingPanel';
 
@@ -43,7 +42,7 @@ function useLongTaskCount(): () => number {
   return useCallback(() => count.current, []);
 }
 
-/** Teleop / Record: the live 3D scene, cameras, plots, device health, recording and the e-stop. */
+/** Teleop / Record: the live 3D scene, cameras, plots, device health and recording (the e-stop is in the app shell). */
 export function TeleopView({ rig }: { rig: RigConfig | null }) {
   const studio = useStudio();
   const rigStatus = useRigStatus();
@@ -154,13 +153,12 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
         <LiveCameras cameras={rig?.cameras ?? []} />
       </div>
       <aside className="teleop-side">
-        <EStopButton estopped={estopped} fault={status?.control.fault ?? null} onError={setActionError} />
         {actionError !== null && (
           <div className="inline-error" role="alert">
             {actionError}
           </div>
         )}
-        <RecordingPanel status={recording} defaultTask={rig?.recording.task ?? ''} enabled onError={setActionError} />
+        <RecordingPanel status={recording} defaultTask={rig?.recording.task ?? ''} estopped={estopped} enabled onError={setActionError} />
         <section className="panel health" aria-labelledby="health-title">
           <h2 id="health-title">Rig health</h2>
           {rigStatus.state === 'unavailable' && (
