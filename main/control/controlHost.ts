@@ -44,6 +44,8 @@ export class ControlHost {
   private running: Running | undefined;
   private readonly buttonsDown = new Map<Teleop, Record<string, boolean>>();
   private fault: string | null = null;
+  /** An e-stop that arrived before the loop existed (while starting), applied when it starts. */
+  private estopBeforeStart = false;
 
   constructor(
     private readonly post: (message: FromControl) => void,
@@ -68,10 +70,14 @@ export class ControlHost {
       case 'start':
         return this.start(request.args);
       case 'estop':
-        await this.need().loop.estop();
+        // Pressed while the loop is still starting (devices connecting): refusing would lose the stop,
+        // so it is held and applied the moment the loop exists.
+        if (this.running === undefined) this.estopBeforeStart = true;
+        else await this.running.loop.estop();
         return this.snapshot();
       case 'release':
-        this.need().loop.releaseEstop();
+        if (this.running === undefined) this.estopBeforeStart = false;
+        else this.running.loop.releaseEstop();
         this.fault = null;
         return this.snapshot();
       case 'stop':
@@ -153,8 +159,8 @@ export class ControlHost {
       offs,
       timer,
     };
-    // An e-stop engaged before a restart (a new rig config) stays engaged.
-    if (estopped === true) await loop.estop().catch(() => undefined);
+    // An e-stop engaged before a restart (a new rig config), or pressed while starting, stays engaged.
+    if (estopped === true || this.estopBeforeStart) await loop.estop().catch(() => undefined);
     loop.start();
     const priority = this.priority;
     if (priority !== undefined) {
@@ -188,7 +194,7 @@ export class ControlHost {
 
   private snapshot(): ControlSnapshot {
     const running = this.running;
-    if (running === undefined) return { devices: [], stats: { cycles: 0, superseded: 0, jitter_ms_p50: 0, jitter_ms_p99: 0, overruns: 0, input_cycles: 0 }, estopped: false, fault: this.fault };
+    if (running === undefined) return { devices: [], stats: { cycles: 0, superseded: 0, jitter_ms_p50: 0, jitter_ms_p99: 0, overruns: 0, input_cycles: 0 }, estopped: this.estopBeforeStart, fault: this.fault };
     const { devices, loop } = running;
     return {
       devices: devices.all().map((device) => {

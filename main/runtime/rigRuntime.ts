@@ -125,7 +125,9 @@ export class RigRuntime {
       ],
       control: {
         rate_hz: live?.started.rate_hz ?? 0,
-        estopped: this.snapshot?.estopped ?? false,
+        // The latch, not just the worker's last word: an e-stop pressed before the control worker exists
+        // (or while the rig is stopped) is already in force for the next start, so it shows as latched.
+        estopped: this.estopLatched,
         fault: this.snapshot?.fault ?? null,
         cycles: stats?.cycles ?? 0,
         jitter_ms_p99: stats?.jitter_ms_p99 ?? 0,

@@ -166,10 +166,15 @@ describe('the e-stop in headless Chromium: always on screen, and no recording wh
     const start = page.getByTestId('record-start');
     await expect(start.isEnabled()).resolves.toBe(true);
 
-    // ---- latch with the key; Start is disabled and says why ----
+    // ---- latch with the key, as soon as the page is up (the rig may still be starting: the stop must
+    // hold all the same); Start is disabled and says why ----
     await page.getByTestId('live-scene').click();
     await page.keyboard.press('Escape');
     await page.getByTestId('estop-latched').filter({ hasText: 'E-STOPPED' }).waitFor();
+    // The rig is running once robot state flows; the latch must have survived its start.
+    await page.getByTestId('ee-position').filter({ hasText: /\d\.\d{3}/ }).waitFor();
+    await expect(api.api.rig.status()).resolves.toMatchObject({ state: 'running', control: { estopped: true } });
+    await expect(page.getByTestId('estop-latched').textContent()).resolves.toMatch(/E-STOPPED/);
     await page.locator('[data-testid="record-start"]:disabled').waitFor();
     const reason = page.getByTestId('record-blocked');
     await expect(reason.textContent()).resolves.toMatch(/E-stop is latched — release it \(button \/ Shift \+ Esc\) before recording/);

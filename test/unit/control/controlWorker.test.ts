@@ -100,6 +100,25 @@ describe('control worker', () => {
     await control.request('stop', null);
   });
 
+  test('an e-stop that arrives while the loop is still starting is held, not refused, and the loop starts stopped', { timeout: 60_000 }, async () => {
+    const rig = rigConfigSchema.parse({ ...simRig, cameras: [], teleop: [{ type: 'keyboard' }] });
+    const sim: SimSession = simSessionFor(rig.arm, systemClock);
+    await sim.acquire();
+    cleanups.push(() => sim.release());
+    const { port1, port2 } = new MessageChannel();
+    await sim.attach(port1);
+    const control = new ControlClient();
+    cleanups.push(() => control.close());
+    // Sent together: the worker reads the e-stop while the start is still connecting its devices.
+    const starting = control.request('start', { rig, wake: control.wake, sim_port: port2 }, [port2]);
+    expect((await control.request('estop', null)).estopped).toBe(true);
+    const started = await starting;
+    expect(started.snapshot.estopped).toBe(true);
+    const held = await nextEvent(control, (event): event is Extract<ControlEvent, { event: 'cycle' }> => isCycle(event));
+    expect(held.record.estopped).toBe(true);
+    await control.request('stop', null);
+  });
+
   test('an arm that cannot connect fails the start with the reason and its fix; the worker closes cleanly', { timeout: 30_000 }, async () => {
     const port_base = await findFreePortBase();
     const rig = rigConfigSchema.parse({
