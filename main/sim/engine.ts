@@ -289,13 +289,15 @@ export class SimEngine {
 
   /** Ground truth only a simulator knows, for recording and export (gwm-lite §6.1). */
   privileged(): PrivilegedState {
+    // Contacts first: reading them allocates in the wasm heap, which may grow it and detach every view
+    // taken before (they read as length 0, so poses came out all zeros, quaternion included).
+    const contact = this.contacts();
     const v = this.views.fresh();
     const { ids, layoutNow: layout } = this;
     const b = ids.cubeBody;
     const position: Vec3 = [v.xpos[3 * b] ?? 0, v.xpos[3 * b + 1] ?? 0, v.xpos[3 * b + 2] ?? 0];
     const quat = Array.from(v.xquat.subarray(4 * b, 4 * b + 4)) as Quaternion;
     const velocity: Vec3 = [v.qvel[CUBE_QVEL] ?? 0, v.qvel[CUBE_QVEL + 1] ?? 0, v.qvel[CUBE_QVEL + 2] ?? 0];
-    const contact = this.contacts();
     const fingerContacts = (contact.left_finger_object ? 1 : 0) + (contact.right_finger_object ? 1 : 0);
     const speed = Math.hypot(...velocity);
     const check: SuccessCheck = checkSuccess(layout, { position_m: position, speed_m_s: speed, finger_contacts: fingerContacts, lifted: this.lifted });
@@ -322,6 +324,7 @@ export class SimEngine {
 
   private bodyPoses(xpos: Float64Array, xquat: Float64Array): number[] {
     const n = this.model.nbody;
+    if (xpos.length < 3 * n || xquat.length < 4 * n) throw new Error('body poses read from detached MjData views (the wasm heap grew since they were taken)');
     const out = new Array<number>(7 * n);
     for (let b = 0; b < n; b++) {
       for (let i = 0; i < 3; i++) out[7 * b + i] = xpos[3 * b + i] ?? 0;
@@ -362,9 +365,15 @@ export class SimEngine {
     return this.sitePose(this.ids.tcp);
   }
 
+  /**
+   * The one gripper width the studio shows and records (live, recorded, replayed). The finger limits
+   * are stiff in the MJCF, but a constraint solver still yields a fraction of a millimetre under the
+   * squeeze; the hand's encoder never reads outside 0–80 mm, so neither does this.
+   */
   private measuredWidth(): number {
     const v = this.views.fresh();
-    return (v.qpos[7] ?? 0) + (v.qpos[8] ?? 0);
+    const width = (v.qpos[7] ?? 0) + (v.qpos[8] ?? 0);
+    return Math.min(FRANKA.gripper_max_width_m, Math.max(0, width));
   }
 
   private setGripperForce(force_n: number): void {
