@@ -8,10 +8,11 @@ import { createRigDevices, type RigDevices } from '../devices/rigDevices';
 import { SimArm } from '../devices/sim/simArm';
 import { systemClock, type Gripper } from '../devices/types';
 import { Recorder } from '../recording/recorder';
-import { RigTap } from '../recording/rigTap';
+import { RigTap, type ExpertStep } from '../recording/rigTap';
 import { startWriterThread, type WriterClient } from '../recording/writerClient';
 import { episodeSeed } from '../sim/episode';
-import { PickPlaceExpert } from '../sim/expert';
+import { EXPERT_PHASES, PickPlaceExpert, type ExpertMotion } from '../sim/expert';
+import { actionMeaning, expertVariantName, HOLD } from '../sim/expertLabels';
 import { openStore } from '../store/database';
 import { liveWriterPids } from '../store/health';
 import { UsageError, type Command, type CommandContext } from './command';
@@ -46,8 +47,17 @@ function parseImageSize(value: unknown): [number, number] | undefined {
   return [w, h];
 }
 
+/** `--tag a,b` (comma-separated; tags are stored with every recorded episode). */
+function parseTags(value: unknown): string[] {
+  if (value === undefined) return [];
+  if (typeof value !== 'string') throw new UsageError('--tag needs a value, e.g. --tag expert-noise-0.02');
+  const tags = value.split(',').map((tag) => tag.trim());
+  if (tags.some((tag) => tag === '')) throw new UsageError(`--tag takes comma-separated non-empty tags, not "${value}"`);
+  return tags;
+}
+
 async function recordExpert({ io, global, values }: CommandContext): Promise<number> {
-  const { episodes, seed, control_hz, noise } = parseExpertOptions(values);
+  const { episodes, seed, control_hz, noise, chunk_length } = parseExpertOptions(values);
   const realTime = values['real-time'] === true;
   const json = values.json === true;
   const task = typeof values.task === 'string' ? values.task : DEFAULT_TASK;
@@ -56,6 +66,11 @@ async function recordExpert({ io, global, values }: CommandContext): Promise<num
   const rig = resolveRig({ rigPath: global.rigPath, dataDir: global.dataDir });
   const config = simRig(rig.config, { control_hz, realTime, imageSize: parseImageSize(values['image-size']) });
   const progress = values.progress === true;
+  // The expert moves within the rig's own speed limits, so every recorded action is a step the rig allows.
+  const motion: ExpertMotion = { max_linear_speed_m_s: config.safety.max_linear_speed_m_s, max_angular_speed_rad_s: config.safety.max_angular_speed_rad_s, chunk_length };
+  const operator = typeof values.operator === 'string' ? values.operator : expertVariantName(noise, motion);
+  const tags = parseTags(values.tag);
+  let policy: Record<string, unknown> = {};
   let lastProgressMs = 0;
 
   // Episodes left 'recording' by a process that died become 'interrupted' before anything new starts.
@@ -87,36 +102,47 @@ async function recordExpert({ io, global, values }: CommandContext): Promise<num
       cameras: devices.cameras.map((device, i) => ({ device, config: config.cameras[i]! })),
       privileged: true,
       scene: () => arm.session.sceneDescription(),
+      expert: () => ({ phases: EXPERT_PHASES, policy }),
+      action_meta: actionMeaning(motion, control_hz),
     });
     tap.attach();
 
-    const sessionId = resume ?? (await recorder.startSession({ operator: typeof values.operator === 'string' ? values.operator : '', rig_name: config.name, rig_config_json: JSON.stringify(config), app_version: APP_VERSION }));
+    const sessionId = resume ?? (await recorder.startSession({ operator, rig_name: config.name, rig_config_json: JSON.stringify(config), app_version: APP_VERSION }));
     if (resume !== undefined) await recorder.resumeSession(resume);
     const period_ms = 1000 / control_hz;
     let successes = 0;
     for (let episode = 0; episode < episodes && !stopRequested; episode++) {
       const episodeSeedValue = episodeSeed(seed, episode);
       const layout = await arm.session.reset(episodeSeedValue);
+      policy = { kind: 'scripted-expert', noise, motion, control_hz, run_seed: seed, episode: episode, episode_seed: episodeSeedValue };
+      // The episode starts at sim time 0, before the first state is published: the observation before the
+      // first action is recorded, so the export's chunk grid starts where the actions do.
+      const episodeId = await recorder.startEpisode({ task, target_fps_hz: control_hz, max_duration_s: 120, streams: tap.streams(), tags, ...(realTime ? {} : { origin_ns: arm.session.capture_ns(0) }) });
       if (!realTime) await arm.session.request('advance', 0);
       const first = arm.session.latestArm ?? (await waitFor(() => arm.session.latestArm, 2000, 'the first arm state after reset'));
-      const expert = new PickPlaceExpert(layout, first.ee_quaternion_wxyz, noise, episodeSeedValue, control_hz);
-      const episodeId = await recorder.startEpisode({ task, target_fps_hz: control_hz, max_duration_s: 120, streams: tap.streams() });
+      const expert = new PickPlaceExpert(layout, first, noise, episodeSeedValue, control_hz, motion);
       let gripperIntent = 0;
       let steps = 0;
       let phase = '';
+      let last: ExpertStep | undefined;
       let nextTick = performance.now();
       while (!stopRequested) {
         const reading = arm.session.latestArm;
         const state = arm.latest();
         if (reading === undefined || state === undefined) throw new StudioError({ code: 'unavailable', message: 'the simulated arm stopped reporting its state' });
-        if (expert.done(reading.sim_time_s)) break;
+        const privileged = arm.privileged();
+        if (expert.done()) {
+          // The observation after the last action closes the last chunk; nothing more is commanded.
+          tap.recordCycle({ t_ns: state.capture_ns, arm: state, gripper: gripper?.latest(), requested: HOLD, executed: HOLD, gripper_intent: gripperIntent, clip_reasons: [], ...(privileged !== undefined ? { privileged } : {}), ...(last !== undefined ? { expert: { ...last, exploring: false } } : {}) });
+          break;
+        }
         const action = expert.act({ sim_time_s: reading.sim_time_s, ee_position_m: reading.ee_position_m, ee_quaternion_wxyz: reading.ee_quaternion_wxyz });
         const sent = await arm.sendAction(action.arm);
         if (action.gripper !== undefined && gripper !== undefined) {
           await gripper.sendAction(action.gripper);
           gripperIntent = action.gripper.kind === 'grasp' ? 1 : 0;
         }
-        const privileged = arm.privileged();
+        last = { phase: EXPERT_PHASES.indexOf(action.phase), exploring: action.exploring, target: action.target };
         tap.recordCycle({
           t_ns: state.capture_ns,
           arm: state,
@@ -127,6 +153,7 @@ async function recordExpert({ io, global, values }: CommandContext): Promise<num
           clip_reasons: sent.clip_reasons,
           events: action.phase !== phase ? [{ type: 'phase', phase: action.phase, exploring: action.exploring }] : [],
           ...(privileged !== undefined ? { privileged } : {}),
+          expert: last,
         });
         phase = action.phase;
         await recorder.tick();
@@ -184,13 +211,14 @@ async function waitFor<T>(read: () => T | undefined, timeout_ms: number, what: s
 export const recordCommand: Command = {
   name: 'record',
   summary: 'Record episodes headless: `--sim --expert` records the scripted expert on the simulated rig (cameras, state, actions, ground truth).',
-  usage: '--sim --expert [--episodes N] [--seed S] [--task TEXT] [--operator NAME] [--real-time] [--image-size WxH] [--resume SESSION] [--json] [--progress] [expert noise options]',
+  usage: '--sim --expert [--episodes N] [--seed S] [--task TEXT] [--operator NAME] [--tag T[,T…]] [--real-time] [--image-size WxH] [--resume SESSION] [--json] [--progress] [expert noise options]',
   options: {
     ...expertOptionSpecs,
     sim: { type: 'boolean' },
     expert: { type: 'boolean' },
     task: { type: 'string' },
     operator: { type: 'string' },
+    tag: { type: 'string' },
     'real-time': { type: 'boolean' },
     resume: { type: 'string' },
     json: { type: 'boolean' },
@@ -201,7 +229,8 @@ export const recordCommand: Command = {
     sim: 'record the simulated rig (required for headless recording)',
     expert: 'drive it with the scripted pick-and-place expert (required for headless recording)',
     task: 'task instruction stored with every episode',
-    operator: 'operator name stored with the session',
+    operator: 'operator name stored with the session (default: the expert variant, e.g. "expert grasp_offset_m=0.012 … chunk_length=8")',
+    tag: 'tags stored with every recorded episode, comma-separated (e.g. the policy variant: --tag noise-0.02)',
     'real-time': 'pace the simulation to the wall clock (default: as fast as possible)',
     resume: 'append to an existing session id',
     json: 'one JSON line per saved episode: {"episode", "id", "session", "success", "steps", "seed"}',

@@ -4,6 +4,7 @@ import { closeOnSignals } from '../core/shutdown';
 import { DEOXYS_DEFAULT_PORT_BASE } from '../devices/deoxys/ports';
 import { startSimBridge, type SimBridge } from '../devices/deoxys/simBridge';
 import { PortInUseError } from '../devices/deoxys/simServer';
+import { DEFAULT_EXPERT_MOTION } from '../sim/expert';
 import { ModelLoadError } from '../sim/modelLoader';
 import { readSceneModel } from '../sim/sceneXml';
 import { SimWorkerClient } from '../sim/workerClient';
@@ -30,7 +31,7 @@ function episodeLine(report: EpisodeReport): string {
 }
 
 async function runExpert({ io, values }: CommandContext): Promise<number> {
-  const { episodes, seed, control_hz, noise } = parseExpertOptions(values);
+  const { episodes, seed, control_hz, noise, chunk_length } = parseExpertOptions(values);
   const json = values.json === true;
   const model = readSceneModel(typeof values.model === 'string' ? values.model : undefined);
 
@@ -41,7 +42,7 @@ async function runExpert({ io, values }: CommandContext): Promise<number> {
       if (json) io.out(`${episodeLine(report)}\n`);
       else io.err(`episode ${report.episode}: ${report.success ? 'success' : 'failure'}${report.lifted ? '' : ' (never lifted)'}, ${report.steps} steps, ${round(report.real_time_factor, 1)}× real time\n`);
     });
-    const summary = await client.request('runExpert', { episodes, seed, noise, control_hz });
+    const summary = await client.request('runExpert', { episodes, seed, noise, control_hz, motion: { ...DEFAULT_EXPERT_MOTION, chunk_length } });
     const rate = summary.successes / summary.episodes;
     const rtf = summary.sim_time_s / Math.max(summary.wall_ms / 1000, 1e-9);
     if (!json) {
@@ -137,7 +138,7 @@ export const simCommand: Command = {
   summary:
     'Run the simulated Franka rig headless: `sim expert` runs scripted pick-and-place episodes; `sim bridge` serves it as a deoxys real-time PC (ZeroMQ + protobuf) until Ctrl+C.',
   usage:
-    'expert [--episodes N] [--seed S] [--json] [--control-hz HZ] [--grasp-offset-m M] [--approach-height-m M] [--timing-jitter X] [--explore-prob P] [--grasp-yaw-rad R] [--model FILE]\n' +
+    'expert [--episodes N] [--seed S] [--json] [--control-hz HZ] [--grasp-offset-m M] [--approach-height-m M] [--timing-jitter X] [--explore-fraction F] [--chunk-length L] [--grasp-yaw-rad R] [--model FILE]\n' +
     '       studio sim bridge [--port-base P] [--host ADDR] [--pc-ip ADDR] [--seed S] [--model FILE] [--json]',
   allowPositionals: true,
   options: {

@@ -42,6 +42,14 @@ export interface EpisodeOptions {
   target_fps_hz: number;
   max_duration_s?: number;
   streams: StreamDef[];
+  /** Tags stored with the episode from its start (e.g. the policy variant that produced it). */
+  tags?: readonly string[];
+  /**
+   * Where the episode starts on its sources' capture clock, when that is not the studio clock now: a
+   * simulation run faster than real time stamps samples ahead of the wall clock, and an episode
+   * measured from the wall clock would last as long as every episode before it together.
+   */
+  origin_ns?: bigint;
 }
 
 export interface SessionOptions {
@@ -171,7 +179,8 @@ export class Recorder {
       session_id: this.sessionId,
       task: episode.task,
       started_at_unix_ms: Date.now(),
-      start_ns: startNs,
+      start_ns: episode.origin_ns ?? startNs,
+      tags: [...(episode.tags ?? [])],
       target_fps_hz: episode.target_fps_hz,
       max_duration_s: episode.max_duration_s ?? null,
       streams: episode.streams,

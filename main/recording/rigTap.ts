@@ -23,6 +23,21 @@ export interface CycleSample {
   events?: readonly Record<string, unknown>[];
   /** Simulator ground truth, when recording the sim. */
   privileged?: PrivilegedState;
+  /** A scripted policy's labels for this step (with the `expert` option). */
+  expert?: ExpertStep;
+}
+
+export interface ExpertStep {
+  /** Index into `ExpertDescription.phases`. */
+  phase: number;
+  exploring: boolean;
+  target: { position_m: readonly number[]; quaternion_wxyz: readonly number[] };
+}
+
+/** A scripted policy driving the recording: its phase names and settings (the policy variant). */
+export interface ExpertDescription {
+  phases: readonly string[];
+  policy: Record<string, unknown>;
 }
 
 /**
@@ -31,6 +46,8 @@ export interface CycleSample {
  */
 export interface SceneDescription {
   objects: readonly RecordedObject[];
+  /** The place target region, when the scene has one (its pose is recorded as `sim.target_pose`). */
+  target?: { half_extent_m: number };
   /** Body names by body id (the rows of `sim.body_poses`). */
   bodies: readonly string[];
   legend: readonly SegmentationLegendEntry[];
@@ -47,6 +64,10 @@ export interface RigTapOptions {
   privileged: boolean;
   /** The simulated scene as each episode starts (with `privileged`). */
   scene?: () => SceneDescription;
+  /** A scripted policy as each episode starts: declares its phase, exploration and target streams. */
+  expert?: () => ExpertDescription;
+  /** What the recorded actions mean, declared with the action streams (e.g. their per-step limits). */
+  action_meta?: Record<string, unknown>;
 }
 
 /** A simulated object as replay draws it: a cube of `size_m` in `rgb` (0–1). */
@@ -116,14 +137,17 @@ export class RigTap {
     const { control_hz } = this.options;
     // Devices that stream their state are recorded at their own rate; the others once per cycle.
     const { arm, gripper } = this.options;
-    const streams = armStreams(control_hz, { arm_hz: arm?.onState !== undefined ? arm.state_hz : undefined, gripper_hz: gripper?.onState !== undefined ? gripper.state_hz : undefined });
+    const actionMeta = this.options.action_meta;
+    const streams = armStreams(control_hz, { arm_hz: arm?.onState !== undefined ? arm.state_hz : undefined, gripper_hz: gripper?.onState !== undefined ? gripper.state_hz : undefined }).map((stream) =>
+      actionMeta !== undefined && (stream.name === STREAMS.actionRequested || stream.name === STREAMS.actionExecuted) ? { ...stream, meta: actionMeta } : stream,
+    );
     this.jpegCameras.clear();
     for (const { config, device } of this.options.cameras) {
       // Cameras that deliver JPEG (UVC MJPEG) are stored as delivered; the rest as lossless PNG.
       const jpeg = device.latest()?.jpeg !== undefined;
       if (jpeg) this.jpegCameras.add(config.name);
       // Calibration travels with the stream; a camera on the hand also gets its pose per frame.
-      const meta = { camera: config.name, type: config.type, intrinsics: config.intrinsics ?? null, ...(config.world_from_camera !== undefined ? { world_from_camera: config.world_from_camera } : {}) };
+      const meta = { camera: config.name, type: config.type, role: config.role ?? 'train', intrinsics: config.intrinsics ?? null, ...(config.world_from_camera !== undefined ? { world_from_camera: config.world_from_camera } : {}) };
       const image = { kind: 'image' as const, nominal_rate_hz: config.fps_hz, meta };
       const size = [config.height_px, config.width_px];
       streams.push({ name: STREAMS.cameraColor(config.name), dtype: 'uint8', shape: [...size, 3], encoding: jpeg ? 'jpeg' : 'png', ...image });
@@ -169,6 +193,16 @@ export class RigTap {
       streams.push({ name: STREAMS.simContact, kind: 'lowdim', dtype: 'float64', shape: [1], nominal_rate_hz: control_hz });
       streams.push({ name: STREAMS.simGrasped, kind: 'lowdim', dtype: 'float64', shape: [1], nominal_rate_hz: control_hz });
       streams.push({ name: STREAMS.simSuccess, kind: 'lowdim', dtype: 'float64', shape: [1], nominal_rate_hz: control_hz });
+      const target = scene.target;
+      if (target !== undefined) {
+        streams.push({ name: STREAMS.simTargetPose, kind: 'lowdim', dtype: 'float64', shape: [7], names: pose, nominal_rate_hz: control_hz, meta: { half_extent_m: target.half_extent_m, layout: 'the place target region: centre (m) and quaternion wxyz in the base frame; success needs the object centre within half_extent_m of it in x and y' } });
+      }
+    }
+    const expert = this.options.expert?.();
+    if (expert !== undefined) {
+      streams.push({ name: STREAMS.expertPhase, kind: 'lowdim', dtype: 'float64', shape: [1], nominal_rate_hz: control_hz, meta: { phases: expert.phases, policy: expert.policy, layout: 'index into phases of the step starting at this instant' } });
+      streams.push({ name: STREAMS.expertExploring, kind: 'lowdim', dtype: 'float64', shape: [1], nominal_rate_hz: control_hz, meta: { layout: '1 = this step is random exploration, 0 = it follows the script' } });
+      streams.push({ name: STREAMS.expertTargetPose, kind: 'lowdim', dtype: 'float64', shape: [7], names: ['x_m', 'y_m', 'z_m', 'qw', 'qx', 'qy', 'qz'], nominal_rate_hz: control_hz, meta: { layout: 'the TCP pose the script wants at the end of this step, base frame' } });
     }
     this.declared = new Set(streams.map((stream) => stream.name));
     this.lastArmNs = -1n;
@@ -231,6 +265,13 @@ export class RigTap {
       recorder.record(STREAMS.simContact, t, float64Bytes([truth.contact.gripper_object ? 1 : 0]));
       recorder.record(STREAMS.simGrasped, t, float64Bytes([truth.grasped ? 1 : 0]));
       recorder.record(STREAMS.simSuccess, t, float64Bytes([truth.success ? 1 : 0]));
+      if (this.declared.has(STREAMS.simTargetPose)) recorder.record(STREAMS.simTargetPose, t, float64Bytes([...truth.target.center_m, 1, 0, 0, 0]));
+    }
+    const expert = cycle.expert;
+    if (expert !== undefined && this.declared.has(STREAMS.expertPhase)) {
+      recorder.record(STREAMS.expertPhase, t, float64Bytes([expert.phase]));
+      recorder.record(STREAMS.expertExploring, t, float64Bytes([expert.exploring ? 1 : 0]));
+      recorder.record(STREAMS.expertTargetPose, t, float64Bytes([...expert.target.position_m, ...expert.target.quaternion_wxyz]));
     }
   }
 

@@ -126,6 +126,8 @@ export class StoreWriter {
           )
           .run(call.session_id, call.task, call.started_at_unix_ms, call.start_ns, call.target_fps_hz, call.max_duration_s).lastInsertRowid,
       );
+      const insertTag = this.db.prepare('INSERT OR IGNORE INTO episode_tags (episode_id, tag) VALUES (?, ?)');
+      for (const tag of call.tags ?? []) insertTag.run(episodeId, tag);
       const insertStream = this.db.prepare(
         `INSERT INTO streams (episode_id, name, kind, dtype, shape_json, names_json, unit, encoding, nominal_rate_hz, meta_json)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

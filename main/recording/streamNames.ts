@@ -26,6 +26,14 @@ export const STREAMS = {
   simObjectTargetDistance: 'sim.object_target_distance_m',
   /** Both fingers on the object and the object off the table. */
   simGrasped: 'sim.grasped',
+  /** The place target's pose (x y z m, qw qx qy qz); its half extent is in the stream's meta. */
+  simTargetPose: 'sim.target_pose',
+  /** A scripted policy's phase at each control step: an index into the stream meta's `phases`. */
+  expertPhase: 'expert.phase',
+  /** 1 while the scripted policy explores at random instead of following its script, else 0. */
+  expertExploring: 'expert.exploring',
+  /** Where the script wants the TCP at the end of each step (x y z m, qw qx qy qz), exploring or not. */
+  expertTargetPose: 'expert.target_pose',
   cameraColor: (camera: string) => `camera.${camera}.color`,
   cameraDepth: (camera: string) => `camera.${camera}.depth`,
   cameraSegmentation: (camera: string) => `camera.${camera}.segmentation`,

@@ -29,6 +29,7 @@ export type WriterCall =
       task: string;
       started_at_unix_ms: number;
       start_ns: bigint;
+      tags?: string[];
       target_fps_hz: number;
       max_duration_s: number | null;
       streams: StreamDef[];

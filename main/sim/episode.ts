@@ -1,5 +1,6 @@
+import type { ArmCommand, SentAction } from '../devices/types';
 import type { SimEngine } from './engine';
-import { PickPlaceExpert, type ExpertNoise } from './expert';
+import { DEFAULT_EXPERT_MOTION, PickPlaceExpert, type ExpertMotion, type ExpertNoise } from './expert';
 import type { PrivilegedState } from './simTypes';
 
 export interface EpisodeOptions {
@@ -8,6 +9,8 @@ export interface EpisodeOptions {
   seed: number;
   noise: ExpertNoise;
   control_hz: number;
+  /** Speed limits and chunk length (default: the simulated rigs' limits, L = 8). */
+  motion?: ExpertMotion;
   /** Called after every control step (recording, tests). */
   onStep?: (step: EpisodeStep) => void;
 }
@@ -18,6 +21,8 @@ export interface EpisodeStep {
   phase: string;
   exploring: boolean;
   action: ReturnType<PickPlaceExpert['act']>;
+  /** The command as the arm took it (after clipping to the workspace). */
+  sent: SentAction<ArmCommand>;
 }
 
 export interface EpisodeResult {
@@ -48,18 +53,18 @@ export function runExpertEpisode(engine: SimEngine, options: EpisodeOptions): Ep
   const layout = engine.reset(seed);
   engine.commandPeriod_s = 1 / options.control_hz;
   const home = engine.armReading();
-  const expert = new PickPlaceExpert(layout, home.ee_quaternion_wxyz, options.noise, seed, options.control_hz);
+  const expert = new PickPlaceExpert(layout, home, options.noise, seed, options.control_hz, options.motion ?? DEFAULT_EXPERT_MOTION);
   const stepsPerControl = Math.max(1, Math.round(1 / (options.control_hz * engine.timestep_s)));
   const started = performance.now();
   let steps = 0, exploreSteps = 0, clippedSteps = 0;
-  while (!expert.done(engine.sim_time_s)) {
+  while (!expert.done()) {
     const arm = engine.armReading();
     const action = expert.act(arm);
     const sent = engine.sendArm(action.arm);
     if (sent.clipped) clippedSteps++;
     if (action.gripper !== undefined) engine.sendGripper(action.gripper);
     if (action.exploring) exploreSteps++;
-    options.onStep?.({ index: steps, sim_time_s: arm.sim_time_s, phase: action.phase, exploring: action.exploring, action });
+    options.onStep?.({ index: steps, sim_time_s: arm.sim_time_s, phase: action.phase, exploring: action.exploring, action, sent });
     engine.step(stepsPerControl);
     steps++;
   }

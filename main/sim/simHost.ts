@@ -217,7 +217,7 @@ export class SimHost {
     let successes = 0, simTime = 0;
     const first = run.first_episode ?? 0;
     for (let i = first; i < first + run.episodes; i++) {
-      const result = this.guarded(() => runExpertEpisode(runner.engine, { episode: i, seed: run.seed, noise: run.noise, control_hz: run.control_hz }));
+      const result = this.guarded(() => runExpertEpisode(runner.engine, { episode: i, seed: run.seed, noise: run.noise, control_hz: run.control_hz, ...(run.motion !== undefined ? { motion: run.motion } : {}) }));
       const { final: _final, ...report } = result;
       const episode: EpisodeReport = report;
       if (result.success) successes++;

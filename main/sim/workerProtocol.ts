@@ -3,7 +3,7 @@ import type { ArmCommand, GripperCommand, SentAction } from '../devices/types';
 import type { SimCameraSpec } from './cameraRig';
 import { ModelLoadError } from './modelLoader';
 import type { EpisodeResult } from './episode';
-import type { ExpertNoise } from './expert';
+import type { ExpertMotion, ExpertNoise } from './expert';
 import type { SceneLayout } from './pickPlaceTask';
 import type { SimEvent } from './simRunner';
 import type { SegmentationLegendEntry } from './simTypes';
@@ -45,6 +45,7 @@ export interface ExpertRun {
   first_episode?: number;
   noise: ExpertNoise;
   control_hz: number;
+  motion?: ExpertMotion;
 }
 
 export interface ExpertRunSummary {

@@ -55,6 +55,11 @@ export const cameraConfigSchema = z.looseObject({
   world_from_camera: poseSchema.optional(),
   /** For a wrist camera: the pose relative to the end-effector flange. */
   flange_from_camera: poseSchema.optional(),
+  /**
+   * What a dataset may use the camera for: `train` (default) or `eval`, a held-out view (e.g. novel-view
+   * evaluation of a world model) that trainers must not learn from. Exports declare it per camera.
+   */
+  role: z.enum(['train', 'eval']).optional(),
 });
 export type CameraConfig = z.infer<typeof cameraConfigSchema>;
 

@@ -6,7 +6,7 @@ import type { ArmReading, GripperReading, PrivilegedState, SegmentationLegendEnt
 import type { SimInit, SimOp, SimOps, SimStartInfo } from '../../sim/workerProtocol';
 import type { MessagePort } from 'node:worker_threads';
 import { SimPortClient } from '../../sim/workerClient';
-import type { Clock } from '../types';
+import type { Clock, Vec3 } from '../types';
 
 export interface SimSessionOptions {
   /** How to start the simulation; absent for a session attached to one that runs elsewhere (`attach`). */
@@ -34,6 +34,8 @@ export class SimSession {
   latestArm: ArmReading | undefined;
   latestGripper: GripperReading | undefined;
   latestPrivileged: PrivilegedState | undefined;
+  /** The scene drawn by the last reset (or at start). */
+  private layout: SceneLayout | undefined;
 
   constructor(
     private readonly options: SimSessionOptions,
@@ -94,6 +96,7 @@ export class SimSession {
     const anchor_ns = now > before_ns ? now : before_ns + 1_000_000n;
     const layout = await this.request('reset', { seed, anchor_ns });
     this.anchor_ns = anchor_ns;
+    this.layout = layout;
     this.latestArm = undefined;
     this.latestGripper = undefined;
     this.latestPrivileged = undefined;
@@ -104,12 +107,20 @@ export class SimSession {
    * The scene as it is now, for recording and replay: objects (name, edge length, colour), body names by
    * id, and the segmentation legend.
    */
-  sceneDescription(): { objects: { name: string; size_m: number; rgb: [number, number, number] }[]; bodies: string[]; legend: SegmentationLegendEntry[] } {
+  sceneDescription(): { objects: { name: string; size_m: number; rgb: [number, number, number] }[]; target?: { half_extent_m: number }; bodies: string[]; legend: SegmentationLegendEntry[] } {
+    const layout = this.layout ?? this.info?.layout;
     return {
-      objects: (this.latestPrivileged?.objects ?? []).map((object) => ({ name: object.name, size_m: 2 * CUBE_HALF_M, rgb: object.rgb })),
+      ...(layout !== undefined ? { target: { half_extent_m: layout.target_half_extent_m } } : {}),
+      // Right after a reset no state has arrived yet; the layout says the same about the objects.
+      objects: (this.latestPrivileged?.objects ?? this.layoutObjects()).map((object) => ({ name: object.name, size_m: 2 * CUBE_HALF_M, rgb: object.rgb })),
       bodies: this.info?.bodies ?? [],
       legend: this.legend,
     };
+  }
+
+  private layoutObjects(): { name: string; rgb: Vec3 }[] {
+    const layout = this.layout ?? this.info?.layout;
+    return layout === undefined ? [] : [{ name: 'cube', rgb: layout.cube_rgb }];
   }
 
   /** Each frame with its capture time (a frame drawn in the render worker carries the anchor of its snapshot). */

@@ -35,6 +35,15 @@ describe('rig config', () => {
       ['side', 128, 128, 10, true, true],
       ['novel', 128, 128, 10, true, true],
     ]);
+    // The novel view is held out for evaluation; the others are for training.
+    expect(rig.cameras.map((camera) => camera.role ?? 'train')).toEqual(['train', 'train', 'eval']);
+  });
+
+  test('a camera role is train or eval, and anything else is refused with its path', () => {
+    const { issues } = checkRigText(withChange((rig) => {
+      rig.cameras[0].role = 'test';
+    }));
+    expect(issues.map((issue) => issue.path)).toContain('cameras[0].role');
   });
 
   test('the shipped simulated rig is valid and uses the sim devices', () => {

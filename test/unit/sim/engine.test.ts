@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CameraRig } from '../../../main/sim/cameraRig';
 import { SimEngine } from '../../../main/sim/engine';
 import { runExpertEpisode } from '../../../main/sim/episode';
-import { NOISELESS_EXPERT } from '../../../main/sim/expert';
+import { DEFAULT_EXPERT_MOTION, DEFAULT_EXPERT_NOISE, NOISELESS_EXPERT } from '../../../main/sim/expert';
 import { lookAt } from '../../../main/sim/math3d';
 import { quaternionFromRotation } from '../../../main/devices/kinematics/rotation';
 import { ModelLoadError } from '../../../main/sim/modelLoader';
@@ -78,6 +78,58 @@ describe('sim engine: model and controllers', () => {
     expect(engine.gripperReading().width_m).toBeCloseTo(0.02, 3);
   });
 
+  it('closing on nothing stops the fingers at 0 mm, opening at 80 mm: never through each other', () => {
+    engine.reset(1);
+    const raw = () => {
+      const v = engine.views.fresh();
+      return (v.qpos[7] ?? 0) + (v.qpos[8] ?? 0);
+    };
+    const seen: number[] = [];
+    const rawSeen: number[] = [];
+    engine.sendGripper({ kind: 'grasp', width_m: 0.05, speed_m_s: 0.1, force_n: 70, epsilon_inner_m: 0.005, epsilon_outer_m: 0.005 });
+    for (let i = 0; i < 150; i++) {
+      engine.advance(0.01);
+      seen.push(engine.gripperReading().width_m);
+      rawSeen.push(raw());
+    }
+    engine.sendGripper({ kind: 'move', width_m: 0.08, speed_m_s: 0.1 });
+    for (let i = 0; i < 150; i++) {
+      engine.advance(0.01);
+      seen.push(engine.gripperReading().width_m);
+      rawSeen.push(raw());
+    }
+    // Physics itself keeps the Franka Hand's 0–40 mm per finger (within the solver's softness)…
+    expect(Math.min(...rawSeen)).toBeGreaterThan(-0.0005);
+    expect(Math.max(...rawSeen)).toBeLessThan(0.0805);
+    // …and the reading, the one width everything shows and records, is inside the hand's range.
+    expect(Math.min(...seen)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...seen)).toBeLessThanOrEqual(0.08);
+    expect(seen[149]).toBeLessThan(0.001);
+    expect(engine.gripperReading().is_grasped).toBe(false);
+  });
+
+  it('body poses stay valid when reading contacts grows the wasm heap (no all-zero samples)', () => {
+    engine.reset(1);
+    engine.advance(0.2);
+    const target = engine as unknown as { contacts: () => unknown };
+    const original = target.contacts;
+    target.contacts = function (this: SimEngine) {
+      // Allocate more than the heap holds, so it must grow and every earlier view detaches.
+      const grow = new engine.mj.DoubleBuffer(engine.data.qpos.buffer.byteLength / 8 + 1024);
+      grow.delete();
+      return original.call(this);
+    };
+    try {
+      const truth = engine.privileged();
+      const n = truth.body_poses.length / 7;
+      expect(n).toBe(engine.model.nbody);
+      for (let b = 0; b < n; b++) expect(Math.hypot(...truth.body_poses.slice(7 * b + 3, 7 * b + 7))).toBeCloseTo(1, 6);
+      expect(Math.hypot(...truth.objects[0]!.quaternion_wxyz)).toBeCloseTo(1, 6);
+    } finally {
+      target.contacts = original;
+    }
+  });
+
   it('draws layouts and colours from the seed, reproducibly', () => {
     const a = engine.reset(3), b = engine.reset(4), a2 = engine.reset(3);
     expect(a2).toEqual(a);
@@ -105,10 +157,55 @@ describe('sim engine: task and expert', () => {
   });
 
   it('is deterministic for a seed', () => {
-    const a = runExpertEpisode(engine, { episode: 2, seed: 5, noise: { ...NOISELESS_EXPERT, explore_prob: 0.3, timing_jitter: 0.2 }, control_hz: 10 });
-    const b = runExpertEpisode(engine, { episode: 2, seed: 5, noise: { ...NOISELESS_EXPERT, explore_prob: 0.3, timing_jitter: 0.2 }, control_hz: 10 });
+    const a = runExpertEpisode(engine, { episode: 2, seed: 5, noise: { ...NOISELESS_EXPERT, explore_fraction: 0.3, timing_jitter: 0.2 }, control_hz: 10 });
+    const b = runExpertEpisode(engine, { episode: 2, seed: 5, noise: { ...NOISELESS_EXPERT, explore_fraction: 0.3, timing_jitter: 0.2 }, control_hz: 10 });
     expect(b.final.objects[0]?.position_m).toEqual(a.final.objects[0]?.position_m);
     expect(b.steps).toBe(a.steps);
+  });
+});
+
+describe('sim engine: expert data (one action meaning, chunk-aligned exploration)', () => {
+  it('explores in whole chunks on the episode grid, about as often as asked, within the speed limits, and ends on a chunk boundary', () => {
+    const L = DEFAULT_EXPERT_MOTION.chunk_length;
+    const maxStep = DEFAULT_EXPERT_MOTION.max_linear_speed_m_s / 10, maxTurn = DEFAULT_EXPERT_MOTION.max_angular_speed_rad_s / 10;
+    let chunks = 0, exploring = 0, maxSent = 0, maxTurnSent = 0;
+    for (let episode = 0; episode < 12; episode++) {
+      const flags: boolean[] = [];
+      const result = runExpertEpisode(engine, {
+        episode,
+        seed: 99,
+        noise: DEFAULT_EXPERT_NOISE,
+        control_hz: 10,
+        onStep: (step) => {
+          flags.push(step.exploring);
+          expect(step.action.arm.kind).toBe('ee_delta');
+          if (step.sent.sent.kind !== 'ee_delta') throw new Error('the arm took another command kind');
+          maxSent = Math.max(maxSent, Math.hypot(...step.sent.sent.translation_m));
+          maxTurnSent = Math.max(maxTurnSent, Math.hypot(...step.sent.sent.rotation_axis_angle_rad));
+        },
+      });
+      expect(result.steps % L).toBe(0);
+      for (let k = 0; k < flags.length / L; k++) {
+        const chunk = flags.slice(k * L, (k + 1) * L);
+        expect(new Set(chunk).size, `episode ${episode} chunk ${k} mixes exploration and script`).toBe(1);
+        chunks++;
+        if (chunk[0]) exploring++;
+      }
+    }
+    expect(maxSent).toBeLessThanOrEqual(maxStep + 1e-12);
+    expect(maxTurnSent).toBeLessThanOrEqual(maxTurn + 1e-12);
+    const fraction = exploring / chunks;
+    // 12 seeded episodes, ~300 chunks: the binomial standard deviation is ~0.023.
+    expect(chunks).toBeGreaterThan(200);
+    expect(Math.abs(fraction - DEFAULT_EXPERT_NOISE.explore_fraction)).toBeLessThan(0.06);
+  }, 60_000);
+
+  it('a success is the state after the last chunk: the episode does not end between a success and a chunk boundary', () => {
+    let steps = 0;
+    const result = runExpertEpisode(engine, { episode: 0, seed: 7, noise: NOISELESS_EXPERT, control_hz: 10, onStep: () => steps++ });
+    expect(result.success).toBe(true);
+    expect(steps % DEFAULT_EXPERT_MOTION.chunk_length).toBe(0);
+    expect(result.sim_time_s).toBeCloseTo(steps / 10, 6);
   });
 });
 
