@@ -7,6 +7,7 @@ import { gridTime, type EpisodeReader, type StreamPlan } from './episodeSource';
 import { cameraGeometry, EE_POSE_FEATURE_NAMES, namesOf } from './episodeFrames';
 import { decodeFrames, throwIfAborted } from './ffmpeg';
 import type { EpisodeInput } from './lerobot';
+import { actionsDeclaration, expertLabels, targetOf } from './gwmLabels';
 import { decodeGray16Png } from './pngDecode';
 import type { FormatWriter } from './runExport';
 import type { DatasetSplit, ExportOptions, PlannedEpisode } from './types';
@@ -20,7 +21,8 @@ import type { DatasetSplit, ExportOptions, PlannedEpisode } from './types';
  */
 
 export const GWM_FORMAT = 'foresight-gwm-sequences';
-export const GWM_VERSION = 1;
+/** 2: one action meaning declared, expert labels (phase, exploration, target pose), camera roles, episode policy and target. */
+export const GWM_VERSION = 2;
 
 /** gwm-lite §6.1: the world model steps in chunks of actions at 10 Hz. */
 export const GWM_DEFAULT_CONTROL_HZ = 10;
@@ -46,6 +48,8 @@ export interface GwmCamera {
    */
   color_space: 'linear' | 'srgb';
   moving: boolean;
+  /** `train`, or `eval`: a view held out for evaluation (e.g. novel-view tests) that trainers must not learn from. */
+  role: 'train' | 'eval';
 }
 
 export interface GwmEpisode {
@@ -62,7 +66,27 @@ export interface GwmEpisode {
   num_frames: number;
   num_chunks: number;
   duration_s: number;
+  /** The scripted policy's settings as recorded (the policy variant), or null (teleoperation, other policies). */
+  policy: Record<string, unknown> | null;
+  /** The place target region (simulation): centre and orientation in the base frame, half extent in x and y. */
+  target: { position_m: number[]; quaternion_wxyz: number[]; half_extent_m: number | null } | null;
   arrays: Record<string, GwmArray>;
+}
+
+/** What `actions` hold (index.json `actions`). */
+export interface GwmActions {
+  source: string;
+  frame: 'base';
+  layout: string;
+  recorded_hz: number | null;
+  /**
+   * `delta_from_measured`: every step is the motion asked of it from the TCP pose measured at its start
+   * (declared by the recording); null when the recording did not declare one meaning.
+   */
+  semantics: 'delta_from_measured' | null;
+  /** Per-step bounds declared with the recording (the rig's speed limits × the control period), or null. */
+  max_translation_m: number | null;
+  max_rotation_rad: number | null;
 }
 
 export interface GwmIndex {
@@ -73,8 +97,9 @@ export interface GwmIndex {
   frame_hz: number;
   depth_unit: 'mm';
   action_names: string[];
-  /** What `actions` hold: the recorded stream, its frame and layout, and the rate it was recorded at. */
-  actions: { source: string; frame: 'base'; layout: string; recorded_hz: number | null };
+  actions: GwmActions;
+  /** `phase` legend: value i is `phase_names[i]` (−1: no phase); null when no scripted policy was recorded. */
+  phase_names: string[] | null;
   state_names: string[];
   ee_pose_names: string[] | null;
   cameras: Record<string, GwmCamera>;
@@ -131,6 +156,8 @@ export class GwmWriter implements FormatWriter {
   private privileged: string[] = [];
   private bodies: string[] | null = null;
   private actionHz: number | null = null;
+  private actionMeta: Record<string, unknown> | null = null;
+  private phaseNames: string[] | null = null;
   private legend: GwmIndex['segmentation_legend'] = null;
   private actionNames: string[] = [];
   private stateNames: string[] = [];
@@ -167,7 +194,8 @@ export class GwmWriter implements FormatWriter {
       if (moving && !includeMoving) continue;
       const depth = (streams.get(STREAMS.cameraDepth(camera))?.sample_count ?? 0) > 0;
       const segmentation = (streams.get(STREAMS.cameraSegmentation(camera))?.sample_count ?? 0) > 0;
-      cameras[camera] = { width: g.width, height: g.height, intrinsics: { fx_px: intr.fx_px, fy_px: intr.fy_px, cx_px: intr.cx_px, cy_px: intr.cy_px }, world_from_camera: moving ? null : pose, depth, segmentation, color_space: meta.type === 'sim-camera' ? 'linear' : 'srgb', moving };
+      const role = meta.role === 'eval' ? 'eval' : 'train';
+      cameras[camera] = { width: g.width, height: g.height, intrinsics: { fx_px: intr.fx_px, fy_px: intr.fy_px, cx_px: intr.cx_px, cy_px: intr.cy_px }, world_from_camera: moving ? null : pose, depth, segmentation, color_space: meta.type === 'sim-camera' ? 'linear' : 'srgb', moving, role };
     }
     if (Object.keys(cameras).length === 0) throw new StudioError({ code: 'failed_precondition', message: 'no fixed camera with intrinsics and world_from_camera to export', fix: 'Record fixed RGB-D cameras (front, side) with calibration metadata.' });
     this.cameras = cameras;
@@ -176,6 +204,8 @@ export class GwmWriter implements FormatWriter {
     const bodyMeta = streams.get(STREAMS.simBodyPoses)?.meta;
     if (Array.isArray(bodyMeta?.bodies)) this.bodies = bodyMeta.bodies as string[];
     if (Array.isArray(bodyMeta?.segmentation_legend)) this.legend = bodyMeta.segmentation_legend as NonNullable<GwmIndex['segmentation_legend']>;
+    const phases = streams.get(STREAMS.expertPhase)?.meta?.phases;
+    if (Array.isArray(phases) && phases.every((p) => typeof p === 'string')) this.phaseNames = phases as string[];
   }
 
   async addEpisode(input: EpisodeInput, signal: AbortSignal | undefined, onFrames: (frames: number) => void): Promise<void> {
@@ -219,6 +249,7 @@ export class GwmWriter implements FormatWriter {
     const actionStream = this.reader.requireStream(input.summary.id, streams, this.plan.action);
     if (this.actionNames.length === 0) this.actionNames = namesOf(actionStream, []);
     this.actionHz ??= actionStream.nominal_rate_hz;
+    this.actionMeta ??= actionStream.meta ?? {};
     const A = this.actionNames.length;
     if (chunks > 0) {
       const actionInstants = Array.from({ length: chunks * this.chunkLength }, (_, i) => t0 + BigInt(Math.round((i / this.controlHz) * 1e9)));
@@ -229,6 +260,8 @@ export class GwmWriter implements FormatWriter {
       put('actions', '<f4', [0, this.chunkLength, A], new Float32Array(0));
       put('action_t_s', '<f8', [0, this.chunkLength], new Float64Array(0));
     }
+    const labels = expertLabels(this.reader, streams, instants, t0, chunks, this.chunkLength, this.controlHz);
+    for (const label of labels) put(label.name, label.dtype, label.shape, label.data);
 
     // Cameras: RGB and depth at the frames, with the real capture times.
     for (const camera of this.cameraNames) {
@@ -267,6 +300,8 @@ export class GwmWriter implements FormatWriter {
     }
 
     const planned = this.planned[input.index]!;
+    const policy = streams.get(STREAMS.expertPhase)?.meta?.policy;
+    const target = streams.get(STREAMS.simTargetPose);
     const last = this.privileged.includes(STREAMS.simSuccess) ? this.reader.lowdimAt(streams.get(STREAMS.simSuccess)!, [gridTime(input.grid, input.grid.length - 1)]).values[0] : undefined;
     this.episodes.push({
       index: input.index,
@@ -281,6 +316,8 @@ export class GwmWriter implements FormatWriter {
       num_frames: T,
       num_chunks: chunks,
       duration_s,
+      policy: policy !== null && typeof policy === 'object' ? (policy as Record<string, unknown>) : null,
+      target: target === undefined || target.sample_count === 0 ? null : targetOf(this.reader, target, instants[0]!),
       arrays,
     });
     onFrames(input.grid.length);
@@ -309,7 +346,8 @@ export class GwmWriter implements FormatWriter {
       frame_hz: this.frameHz,
       depth_unit: 'mm',
       action_names: this.actionNames,
-      actions: { source: this.plan.action, frame: 'base', layout: 'Δxyz (m), Δrotation axis-angle (rad), gripper (0 open … 1 closed); joint-space commands as joint Δ', recorded_hz: this.actionHz },
+      actions: actionsDeclaration(this.plan.action, this.actionHz, this.actionMeta ?? {}),
+      phase_names: this.phaseNames,
       state_names: this.stateNames,
       ee_pose_names: this.plan.eePose === null ? null : EE_POSE_FEATURE_NAMES,
       cameras: this.cameras ?? {},

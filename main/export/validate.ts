@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DataType, type Table } from 'apache-arrow';
-import { GWM_FORMAT, dtypeBytes, type GwmIndex } from './gwm';
 import { parseRate, probeVideo } from './ffmpeg';
 import { readParquetFile } from './parquet';
+import { validateGwm } from './validateGwm';
 import { QUANTILE_KEYS } from './stats';
 
 /**
@@ -464,51 +464,6 @@ async function validateRobomimic(path: string, report: ValidationReport, problem
   }
 }
 
-function validateGwm(root: string, report: ValidationReport, problems: Problems): void {
-  const index = JSON.parse(readFileSync(join(root, 'index.json'), 'utf8')) as GwmIndex;
-  if (index.format !== GWM_FORMAT) problems.add(`index.json: format is ${String(index.format)}, expected ${GWM_FORMAT}`);
-  report.episodes = index.episodes.length;
-  for (const e of index.episodes) {
-    report.frames += e.num_frames;
-    for (const [name, array] of Object.entries(e.arrays)) {
-      const path = join(root, array.file);
-      if (!existsSync(path)) {
-        problems.add(`${array.file} (${name} of episode ${e.index}) is missing`);
-        continue;
-      }
-      const want = array.shape.reduce((a, b) => a * b, 1) * dtypeBytes(array.dtype);
-      const size = statSync(path).size;
-      if (size !== want) problems.add(`${array.file}: ${size} bytes, shape ${JSON.stringify(array.shape)} ${array.dtype} needs ${want}`);
-    }
-    const t = e.arrays.frame_t_s;
-    if (t === undefined || t.shape[0] !== e.num_frames) problems.add(`episode ${e.index}: frame_t_s must have num_frames entries`);
-    else {
-      const bytes = readFileSync(join(root, t.file));
-      const times = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-      const bad = times.findIndex((v, i) => i > 0 && !(v > times[i - 1]!));
-      if (bad > 0) problems.add(`episode ${e.index}: frame times are not increasing at frame ${bad}`);
-    }
-    const actions = e.arrays.actions;
-    if (actions === undefined || actions.shape[0] !== e.num_chunks || actions.shape[1] !== index.chunk_length || actions.shape[2] !== index.action_names.length) {
-      problems.add(`episode ${e.index}: actions must be [num_chunks=${e.num_chunks}, L=${index.chunk_length}, A=${index.action_names.length}], is ${JSON.stringify(actions?.shape)}`);
-    }
-    const cf = e.arrays.chunk_frame;
-    if (cf === undefined || cf.shape[0] !== e.num_chunks + 1) problems.add(`episode ${e.index}: chunk_frame must have num_chunks + 1 entries`);
-    for (const [camera, spec] of Object.entries(index.cameras)) {
-      const rgb = e.arrays[`rgb_${camera}`];
-      if (rgb === undefined || JSON.stringify(rgb.shape) !== JSON.stringify([e.num_frames, spec.height, spec.width, 3])) problems.add(`episode ${e.index}: rgb_${camera} must be [${e.num_frames}, ${spec.height}, ${spec.width}, 3]`);
-      if (spec.depth && e.arrays[`depth_${camera}`] === undefined) problems.add(`episode ${e.index}: depth_${camera} is missing`);
-      if (spec.segmentation) {
-        const seg = e.arrays[`seg_${camera}`];
-        if (seg === undefined || JSON.stringify(seg.shape) !== JSON.stringify([e.num_frames, spec.height, spec.width])) problems.add(`episode ${e.index}: seg_${camera} must be [${e.num_frames}, ${spec.height}, ${spec.width}]`);
-        if (index.segmentation_legend === null) problems.add(`camera "${camera}" has segmentation but index.json has no segmentation_legend to read it`);
-      }
-    }
-    const bodies = e.arrays.priv_body_poses;
-    if (bodies !== undefined && (index.bodies === null || bodies.shape[1] !== index.bodies.length)) problems.add(`episode ${e.index}: priv_body_poses has ${bodies.shape[1]} bodies, index.json names ${index.bodies?.length ?? 0}`);
-  }
-}
-
 export async function validateDataset(path: string): Promise<ValidationReport> {
   const report: ValidationReport = { path, format: 'unknown', ok: false, problems: [], episodes: 0, frames: 0, videos_probed: 0 };
   const problems = new Problems();
@@ -519,7 +474,7 @@ export async function validateDataset(path: string): Promise<ValidationReport> {
       await validateRobomimic(path, report, problems);
     } else if (existsSync(join(path, 'index.json'))) {
       report.format = 'gwm';
-      validateGwm(path, report, problems);
+      validateGwm(path, report, (message) => problems.add(message));
     } else if (existsSync(join(path, 'meta/info.json'))) {
       const info = JSON.parse(readFileSync(join(path, 'meta/info.json'), 'utf8')) as InfoJson;
       if (!(Number.isInteger(info.fps) && info.fps! > 0)) problems.add(`meta/info.json: fps must be a positive integer, is ${info.fps}`);

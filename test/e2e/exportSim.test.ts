@@ -35,10 +35,8 @@ describe('export sim-recorded episodes', () => {
       const exported = studio('export', '--format', format, '--out', path, '--vcodec', 'h264', '--data-dir', dataDir);
       expect(exported.status, `${format}: ${exported.stderr}`).toBe(0);
       expect(existsSync(path)).toBe(true);
-      if (format !== 'gwm') {
-        const validated = studio('export', 'validate', path, '--json');
-        expect(validated.status, `${format}: ${validated.stdout}${validated.stderr}`).toBe(0);
-      }
+      const validated = studio('export', 'validate', path, '--json');
+      expect(validated.status, `${format}: ${validated.stdout}${validated.stderr}`).toBe(0);
     }
 
     // LeRobot v3: pyarrow reads the frames; state and actions have the recorded lengths.
@@ -103,4 +101,70 @@ print(json.dumps({'seg': list(seg.shape), 'frames': e['num_frames'], 'seen': see
     expect(truth.cube_err_m).toBeLessThan(1e-5);
     expect(truth.has).toEqual(['priv_grasped', 'priv_object_target_distance_m']);
   }, 180_000);
+
+  test('world-model data from rigs/sim-gwm.json: one action meaning, chunk-aligned exploration, labels, successes at a chunk boundary', () => {
+    const dataDir = tempDir();
+    const recorded = studio('record', '--sim', '--expert', '--rig', resolve('rigs/sim-gwm.json'), '--episodes', '4', '--seed', '4242', '--image-size', '48x48', '--tag', 'noise-default,batch-a', '--json', '--data-dir', dataDir);
+    expect(recorded.status, recorded.stderr).toBe(0);
+    const lines = recorded.stdout.trim().split('\n').map((line) => JSON.parse(line) as { steps: number; success: boolean });
+    const info = JSON.parse(studio('db', 'info', '--json', '--data-dir', dataDir).stdout) as { episodes: { duration_s: number; tags: string[] }[] };
+    expect(info.episodes.map((e) => e.duration_s)).toEqual(lines.map((l) => l.steps / 10));
+    expect(info.episodes.every((e) => e.tags.join() === 'batch-a,noise-default')).toBe(true);
+    const out = join(tempDir(), 'gwm');
+    const exported = studio('export', '--format', 'gwm', '--out', out, '--data-dir', dataDir);
+    expect(exported.status, exported.stderr).toBe(0);
+    const validated = studio('export', 'validate', out, '--json');
+    expect(validated.status, validated.stdout).toBe(0);
+    const read = JSON.parse(
+      python(
+        `import sys, json, numpy as np
+root = sys.argv[1]
+index = json.load(open(root + '/index.json'))
+out = {'index': {k: v for k, v in index.items() if k not in ('episodes', 'segmentation_legend', 'bodies')}, 'episodes': []}
+for e in index['episodes']:
+    def load(name):
+        a = e['arrays'][name]
+        return np.fromfile(root + '/' + a['file'], dtype=np.dtype(a['dtype'])).reshape(a['shape'])
+    a, step_explore, chunk_explore = load('actions'), load('action_explore'), load('chunk_explore')
+    success, cf, phase, state = load('priv_success')[:, 0], load('chunk_frame'), load('phase'), load('state')
+    quats = np.concatenate([load(n)[..., 3:7].reshape(-1, 4) for n in ('priv_body_poses', 'priv_object_poses', 'ee_pose', 'expert_target_pose', 'priv_target_pose')])
+    out['episodes'].append({'operator': e['operator'], 'tags': e['tags'], 'success': e['success'], 'K': e['num_chunks'], 'duration_s': e['duration_s'],
+      'policy': e['policy'], 'target': e['target'] is not None, 'max_step_m': float(np.linalg.norm(a[..., :3], axis=-1).max()), 'max_turn_rad': float(np.linalg.norm(a[..., 3:6], axis=-1).max()),
+      'mixed_chunks': int(sum(len(set(row.tolist())) > 1 for row in step_explore)), 'chunk_explore': chunk_explore.tolist(),
+      'success_at_boundaries': success[cf].tolist(), 'success_frames': int(success.sum()), 'phases': sorted(set(phase.tolist())),
+      'width': [float(state[:, -1].min()), float(state[:, -1].max())], 'quat_err': float(np.abs(np.linalg.norm(quats, axis=-1) - 1).max())})
+print(json.dumps(out))`,
+        out,
+      ),
+    ) as { index: Record<string, any>; episodes: Record<string, any>[] };
+    expect(read.index).toMatchObject({ version: 2, phase_names: ['settle', 'approach', 'descend', 'close', 'lift', 'transport', 'lower', 'release', 'retreat', 'rest'] });
+    expect(read.index.actions).toMatchObject({ source: 'action.executed', semantics: 'delta_from_measured', max_translation_m: 0.025, max_rotation_rad: 0.1 });
+    expect(Object.fromEntries(Object.entries(read.index.cameras).map(([name, camera]) => [name, (camera as { role: string }).role]))).toEqual({ front: 'train', side: 'train', novel: 'eval' });
+    expect(read.index.privileged).toContain('sim.target_pose');
+    let chunks = 0, exploring = 0;
+    read.episodes.forEach((e, i) => {
+      expect(e.operator).toMatch(/^expert grasp_offset_m=0.012 .*explore_fraction=0.2 /);
+      expect(e.tags).toEqual(['batch-a', 'noise-default']);
+      expect(e.policy).toMatchObject({ kind: 'scripted-expert', noise: { explore_fraction: 0.2 }, motion: { chunk_length: 8 }, run_seed: 4242, episode: i });
+      expect(e.target).toBe(true);
+      // Every step is a Δ within the speed limit (2.5 cm, 0.1 rad at 10 Hz).
+      expect(e.max_step_m).toBeLessThanOrEqual(0.025 + 1e-6);
+      expect(e.max_turn_rad).toBeLessThanOrEqual(0.1 + 1e-6);
+      // Exploration comes in whole chunks of the export's grid; every recorded step is in some chunk.
+      expect(e.mixed_chunks).toBe(0);
+      expect(e.K * 8).toBe(lines[i]!.steps);
+      expect(e.duration_s).toBeCloseTo(lines[i]!.steps / 10, 9);
+      chunks += e.K;
+      exploring += (e.chunk_explore as number[]).reduce((n, v) => n + v, 0);
+      // The outcome is what the last chunk boundary shows: a success is always seen at a boundary.
+      expect((e.success_at_boundaries as number[]).at(-1)).toBe(e.success ? 1 : 0);
+      expect(e.success).toBe(lines[i]!.success);
+      expect(e.phases).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(e.width[0]).toBeGreaterThanOrEqual(0);
+      expect(e.width[1]).toBeLessThanOrEqual(0.08 + 1e-6);
+      expect(e.quat_err).toBeLessThan(1e-3);
+    });
+    expect(exploring / chunks).toBeGreaterThan(0.08);
+    expect(exploring / chunks).toBeLessThan(0.35);
+  }, 240_000);
 });

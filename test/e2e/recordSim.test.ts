@@ -28,18 +28,20 @@ describe('studio record --sim --expert', () => {
 
     const info = JSON.parse(studio('db', 'info', '--json', '--data-dir', dataDir)) as { episodes: { id: number; status: string; outcome: string; frames: number; duration_s: number }[] };
     expect(info.episodes.map((e) => [e.status, e.outcome])).toEqual(recorded.map((e) => ['saved', e.success === true ? 'success' : 'failure']));
-    for (const episode of info.episodes) {
-      // 15 fps cameras over ~9 s episodes.
+    info.episodes.forEach((episode, i) => {
+      // 15 fps cameras over episodes of ≥ 9 s.
       expect(episode.frames).toBeGreaterThan(120);
-      expect(episode.duration_s).toBeGreaterThan(8);
-    }
+      // Each episode's own length in sim time (the steps at 10 Hz), not the run's cumulative time.
+      expect(episode.duration_s).toBeCloseTo((recorded[i]!.steps as number) / 10, 1);
+    });
 
     const db = new Database(join(dataDir, 'studio.db'), { readonly: true });
     const id = info.episodes[0]!.id;
     const streams = db.prepare('SELECT name, kind, sample_count, dropped_count, late_count FROM streams WHERE episode_id = ? ORDER BY name').all(id) as { name: string; kind: string; sample_count: number; dropped_count: number }[];
     const byName = Object.fromEntries(streams.map((s) => [s.name, s]));
-    for (const name of ['arm.q_rad', 'arm.dq_rad_s', 'arm.ee_pose', 'gripper.width_m', 'action.requested', 'action.executed', 'sim.object_poses', 'sim.gripper_object_contact', 'sim.success']) {
-      expect(byName[name]?.sample_count, name).toBe(recorded[0]!.steps);
+    // One sample per step plus the observation after the last action (which closes the last chunk).
+    for (const name of ['arm.q_rad', 'arm.dq_rad_s', 'arm.ee_pose', 'gripper.width_m', 'action.requested', 'action.executed', 'sim.object_poses', 'sim.gripper_object_contact', 'sim.success', 'expert.phase']) {
+      expect(byName[name]?.sample_count, name).toBe((recorded[0]!.steps as number) + 1);
     }
     for (const camera of ['front', 'side', 'wrist']) {
       for (const suffix of ['color', 'depth', 'segmentation']) expect(byName[`camera.${camera}.${suffix}`]?.sample_count, `${camera}.${suffix}`).toBeGreaterThan(120);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -137,7 +137,7 @@ print(json.dumps({'index': {k: v for k, v in index.items() if k != 'episodes'}, 
   'success': [x['success'] for x in index['episodes']]}))`,
       [out],
     );
-    expect(read.index).toMatchObject({ format: 'foresight-gwm-sequences', version: 1, control_hz: 10, chunk_length: 8, frame_hz: 5, depth_unit: 'mm' });
+    expect(read.index).toMatchObject({ format: 'foresight-gwm-sequences', version: 2, control_hz: 10, chunk_length: 8, frame_hz: 5, depth_unit: 'mm' });
     expect(read.index.cameras.front).toMatchObject({ width: 96, height: 72, depth: true, moving: false, intrinsics: { fx_px: 86.4, cx_px: 48 } });
     expect(read.index.cameras.front.world_from_camera[3]).toEqual([0, 0, 0, 1]);
     expect(read.index.cameras.front.world_from_camera[0][3]).toBeCloseTo(1.2, 9);
@@ -166,6 +166,25 @@ print(json.dumps({'index': {k: v for k, v in index.items() if k != 'episodes'}, 
       for (let dt = -0.06; dt <= 0.01; dt += 0.0005) best = Math.min(best, a.reduce((s, v, d) => s + Math.abs(v - actionAt(t + dt + 0.002)[d]!), 0));
       expect(best).toBeLessThan(1e-3);
     });
+    // Not recorded by the scripted expert: no labels, no declared action meaning; cameras default to training.
+    expect(read.index).toMatchObject({ phase_names: null, actions: { semantics: null, max_translation_m: null } });
+    expect(read.index.cameras.front.role).toBe('train');
+    expect(read.episode).toMatchObject({ policy: null });
+  }, 60_000);
+
+  test('the validator rejects a pose whose quaternion is not unit length, naming episode, array, frame and fix', async () => {
+    const out = join(root, 'gwm-bad-quat');
+    await runExport({ format: 'gwm', dataDir: fixture.dataDir, out });
+    const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')) as { episodes: { arrays: Record<string, { file: string; shape: number[] }> }[] };
+    const poses = index.episodes[1]!.arrays.priv_object_poses!;
+    const file = join(out, poses.file);
+    const bytes = readFileSync(file);
+    const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    values.fill(0, 3 * 7 + 3, 3 * 7 + 7); // frame 3: quaternion (0, 0, 0, 0)
+    writeFileSync(file, new Uint8Array(values.buffer));
+    const report = await validateDataset(out);
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([expect.stringMatching(/^episode 1 \(studio episode #\d+\): priv_object_poses has 1 pose\(s\) whose quaternion is not unit length, first at frame 3, row 0: quaternion \(0, 0, 0, 0\), \|q\| = 0\.0000\. Fix: re-record/)]);
   }, 60_000);
 });
 
