@@ -22,3 +22,6 @@ if ! python3 -c 'import pyarrow, h5py, numpy, pandas' >/dev/null 2>&1; then
   echo "Installing the Python test readers (requirements-test.txt)"
   python3 -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
 fi
+
+# The world-model trainer's venv (models/.venv: PyPI torch, onnx, onnxruntime, …); its tests run in npm test.
+bash models/setup.sh

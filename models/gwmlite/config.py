@@ -1,0 +1,109 @@
+"""Run configuration: one JSON file (configs/*.json) with a section per stage."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .edm import EdmConfig
+from .lifting import LiftingConfig
+from .models import ModelConfig
+
+
+@dataclass
+class StageConfig:
+    steps: int = 100
+    batch: int = 16
+    lr: float = 3e-4
+    weight_decay: float = 1e-2
+    warmup: int = 20
+    ckpt_every: int = 50
+    log_every: int = 10
+
+
+@dataclass
+class AeConfig(StageConfig):
+    pair_chunks: tuple[int, ...] = (0, 1, 2, 4)
+    loss_points: int = 1024
+    w_flow: float = 1.0
+    w_chamfer: float = 0.5
+    w_render: float = 0.2
+    w_rgb: float = 0.05
+    render_px: int = 48
+    render_every: int = 1  # the render loss on every n-th step (it is the costly term)
+
+
+@dataclass
+class DynamicsConfig(StageConfig):
+    ar_fraction: float = 0.3  # last 30 % of steps: 2-step unrolls on the model's own prediction
+
+
+@dataclass
+class SuccessConfig(StageConfig):
+    horizon: int = 4
+    gt_mix: float = 0.5
+    w_progress: float = 0.5
+    w_probes: float = 0.5
+
+
+@dataclass
+class PolicyConfig(StageConfig):
+    kl_weight: float = 0.01
+    include_explore: bool = False
+
+
+@dataclass
+class EvalConfig:
+    horizons: tuple[int, ...] = (1, 2, 4)
+    render_px: int = 64
+    max_states: int = 400
+    bootstrap: int = 1000
+    figure_states: int = 3
+
+
+@dataclass
+class RunConfig:
+    name: str = "gwm-lite"
+    seed: int = 0
+    lift_workers: int = 2
+    lifting: LiftingConfig = field(default_factory=LiftingConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    edm: EdmConfig = field(default_factory=EdmConfig)
+    ae: AeConfig = field(default_factory=AeConfig)
+    dynamics: DynamicsConfig = field(default_factory=DynamicsConfig)
+    success: SuccessConfig = field(default_factory=SuccessConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["lifting"] = self.lifting.to_json()
+        return d
+
+
+_SECTIONS = {"lifting": LiftingConfig, "model": ModelConfig, "edm": EdmConfig, "ae": AeConfig, "dynamics": DynamicsConfig,
+             "success": SuccessConfig, "policy": PolicyConfig, "eval": EvalConfig}
+
+
+def _build(cls, d: dict, where: str):
+    known = cls.__dataclass_fields__
+    unknown = [k for k in d if k not in known and k != "tiers"]
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {unknown} — known keys: {sorted(known)}")
+    return cls(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items() if k in known})
+
+
+def load_config(path: str | Path) -> RunConfig:
+    p = Path(path)
+    try:
+        d = json.loads(p.read_text())
+    except FileNotFoundError as e:
+        raise ValueError(f"{p}: config not found — use one of models/configs/*.json") from e
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{p}: not valid JSON ({e})") from e
+    top = {k: v for k, v in d.items() if k not in _SECTIONS}
+    cfg = _build(RunConfig, top, str(p))
+    for k, cls in _SECTIONS.items():
+        if k in d:
+            setattr(cfg, k, _build(cls, d[k], f"{p} [{k}]"))
+    return cfg

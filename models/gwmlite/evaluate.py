@@ -1,0 +1,351 @@
+"""Evaluation on the held-out test episodes (gwm-lite §6.3) → REPORT.md + figures in the pack and the
+manifest's `evaluation` key. Nothing here is tuned on the test split."""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .config import RunConfig
+from .data import ExportError, quaternion_to_matrix
+from .dataset import LiftedEpisode
+from .edm import rollout
+from .export import update_manifest
+from .geometry import chamfer_np, psnr, render
+from .metrics import auroc, bootstrap_auroc, brier, ece, pearson, spearman
+from .runtime import fit
+from .stages import Data, SuccessStage, _context, _downsample, build_trajectories, success_batch_fn
+
+BALL_M = 0.08
+MOVED_M = 0.005
+CV_GATE_M = 0.02
+METHODS = ("model", "copy_last", "const_velocity")
+
+
+def _cm2(x: float) -> float:
+    return x * 1e4
+
+
+def _poses_ok(p: np.ndarray) -> bool:
+    return bool(np.all(np.abs(np.linalg.norm(p[..., 3:7], axis=-1) - 1) < 1e-3))
+
+
+def _moved_bodies(e: LiftedEpisode, f0: int, f1: int) -> np.ndarray:
+    if e.body_poses is None or not (_poses_ok(e.body_poses[f0]) and _poses_ok(e.body_poses[f1])):
+        return np.zeros(0, np.int64)
+    a, b = e.body_poses[f0], e.body_poses[f1]
+    dp = np.linalg.norm(a[:, :3] - b[:, :3], axis=1)
+    dr = np.abs(np.einsum("ij,ij->i", quaternion_to_matrix(a[:, 3:7]).reshape(-1, 9), quaternion_to_matrix(b[:, 3:7]).reshape(-1, 9)) - 3)
+    return np.nonzero((dp > MOVED_M) | (dr > 1e-3))[0]
+
+
+def _balls(e: LiftedEpisode, frames: list[int]) -> np.ndarray:
+    c = [e.ee_pose[f, :3] for f in frames]
+    if e.object_pose is not None:
+        c += [e.object_pose[f, :3] for f in frames]
+    return np.asarray(c)
+
+
+def _in_balls(x: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    return (np.linalg.norm(x[:, None] - centres[None], axis=-1) < BALL_M).any(1)
+
+
+def const_velocity(e: LiftedEpisode, f: int, dt_s: float, horizon_s: float) -> np.ndarray:
+    """Per-Gaussian velocity from the nearest neighbour in the previous frame (gated), extrapolated."""
+    g = e.g[f].copy()
+    if f == 0:
+        return g
+    m, mp = e.mask[f] > 0, e.mask[f - 1] > 0
+    a, b = torch.from_numpy(g[m, :3]), torch.from_numpy(e.g[f - 1][mp, :3])
+    d, j = torch.cdist(a, b).min(1)
+    v = (a - b[j]) / dt_s
+    v[d > CV_GATE_M] = 0
+    g[np.nonzero(m)[0], :3] += (v * horizon_s).numpy()
+    return g
+
+
+@torch.no_grad()
+def fidelity(cfg: RunConfig, data: Data, model, lat, eps: list[LiftedEpisode]) -> tuple[dict, list]:
+    ev = cfg.eval
+    gen = torch.Generator().manual_seed(cfg.seed + 100)
+    noise = torch.randn(max(ev.horizons), 1, cfg.model.num_latents, cfg.model.latent_dim, generator=gen)
+    T = cfg.model.context_frames
+    dt = 1.0 / data.export.frame_hz
+    chunk_s = data.export.chunk_length / data.export.control_hz
+    cams = [data.export.train_cameras[0]] + data.export.eval_cameras[:1]
+    rows = {h: [] for h in ev.horizons}
+    examples = []
+    for h in ev.horizons:
+        states = [(e, t) for e in eps for t in range(e.num_chunks - h + 1)]
+        if len(states) > ev.max_states:
+            states = [states[i] for i in np.linspace(0, len(states) - 1, ev.max_states).round().astype(int)]
+        psnr_every = max(1, len(states) // 100)
+        for si, (e, t) in enumerate(states):
+            z = lat[e.index]
+            acts = torch.from_numpy(data.action_norm(e.actions[t:t + h]))[None]
+            zh = rollout(model.denoiser, _context(z, t, T)[None], acts, noise[:h], cfg.edm)[0, -1]
+            f0, f1 = int(e.chunk_frame[t]), int(e.chunk_frame[t + h])
+            q = torch.from_numpy(e.g[f0])[None]
+            pred = model.decoder(z[t][None], zh[None], q)[0].numpy()
+            ae_ceiling = model.decoder(z[t][None], z[t + h][None], q)[0].numpy()
+            cands = {"model": pred, "copy_last": e.g[f0], "const_velocity": const_velocity(e, f0, dt, h * chunk_s), "autoencoder_ceiling": ae_ceiling}
+            mq, mt = e.mask[f0] > 0, e.mask[f1] > 0
+            gt = e.g[f1][mt, :3]
+            row = {"episode": e.index, "t": t}
+            moved = _moved_bodies(e, f0, f1)
+            centres_t1 = _balls(e, [f1])
+            centres_both = _balls(e, [f0, f1])
+            gt_dyn = _in_balls(gt, centres_both) | np.isin(e.body[f1][mt], moved)
+            gt_gc = _in_balls(gt, centres_t1)
+            for name, c in cands.items():
+                x = c[mq, :3]
+                row[f"chamfer_all_{name}"] = _cm2(chamfer_np(x, gt))
+                if e.body_poses is not None:
+                    dyn = _in_balls(x, centres_both) | np.isin(e.body[f0][mq], moved)
+                    row[f"chamfer_dynamic_{name}"] = _cm2(chamfer_np(x[dyn], gt[gt_dyn]))
+                    row[f"chamfer_gripper_cube_{name}"] = _cm2(chamfer_np(x[_in_balls(x, centres_t1)], gt[gt_gc]))
+            if si % psnr_every == 0:
+                ep = next(x for x in data.export.episodes if x.index == e.index)
+                for cam in cams:
+                    px = ev.render_px
+                    s = px / cam.width
+                    obs = _downsample(np.asarray(ep.load(f"rgb_{cam.name}")[f0], np.float32) / 255.0, px)
+                    real = _downsample(np.asarray(ep.load(f"rgb_{cam.name}")[f1], np.float32) / 255.0, px)
+                    changed = np.abs(real - obs).max(-1) > 0.05
+                    wfc = torch.as_tensor(cam.world_from_camera, dtype=torch.float32)
+                    for name, c in {**cands, "lifted_truth": e.g[f1]}.items():
+                        m = torch.from_numpy(e.mask[f1] if name == "lifted_truth" else e.mask[f0])[None]
+                        img = render(torch.from_numpy(np.asarray(c, np.float32))[None], m, wfc, cam.fx * s, cam.fy * s, cam.cx * s, cam.cy * s, px, px)[0].numpy()
+                        ones = np.asarray(c, np.float32).copy()
+                        ones[:, 10:13] = 1
+                        alpha = render(torch.from_numpy(ones)[None], m, wfc, cam.fx * s, cam.fy * s, cam.cx * s, cam.cy * s, px, px)[0].numpy()[..., :1]
+                        comp = img + (1 - alpha) * obs  # the observed frame behind the splats, the same for every method
+                        row[f"psnr_{cam.name}_{name}"] = psnr(comp, real)
+                        row[f"psnr_masked_{cam.name}_{name}"] = psnr(comp, real, changed)
+                        if len(examples) < ev.figure_states * 5 and h == min(2, max(ev.horizons)) and cam is cams[0] and si % max(1, len(states) // ev.figure_states) == 0:
+                            examples.append({"state": f"ep {e.index} t={t}", "h": h, "method": name, "image": comp, "observed": obs, "real": real})
+            rows[h].append(row)
+    summary = {}
+    for h, rs in rows.items():
+        keys = sorted({k for r in rs for k in r if k not in ("episode", "t")})
+        summary[str(h)] = {"states": len(rs), **{k: float(np.nanmedian([r.get(k, np.nan) for r in rs])) if any(k in r for r in rs) else None for k in keys}}
+        summary[str(h)]["mean"] = {k: float(np.nanmean([r.get(k, np.nan) for r in rs])) for k in keys}
+    return summary, examples
+
+
+def decision_points(e: LiftedEpisode) -> dict[str, int]:
+    """Chunk boundaries at which success is predicted: the first chunk, just before the grasp (the last
+    boundary before the cube is first held; without a grasp, the boundary where the TCP is closest to
+    the cube), and mid-transport (the first boundary where the cube is held above 5 cm)."""
+    K = e.num_chunks
+    out = {"first_chunk": 0}
+    if e.grasped is None or e.object_pose is None:
+        return out
+    cf = e.chunk_frame[:K]
+    held = e.grasped[cf] > 0.5
+    if held.any():
+        out["pre_grasp"] = max(0, int(np.argmax(held)) - 1)
+    else:
+        d = np.linalg.norm(e.ee_pose[cf, :3] - e.object_pose[cf, :3], axis=1)
+        out["pre_grasp"] = int(np.argmin(d))
+    lifted = held & (e.object_pose[cf, 2] > 0.05)
+    if lifted.any():
+        out["mid_transport"] = int(np.argmax(lifted))
+    else:
+        out["mid_transport"] = min(K - 1, out["pre_grasp"] + 1)
+    return out
+
+
+def _train_head(run, cfg: RunConfig, model, tr, length: int | None, gt_mix: float, tag: str):
+    head = type(model.success)(cfg.model)
+    head.load_state_dict(model.success.state_dict())
+    torch.manual_seed(cfg.seed)
+    for p in head.parameters():
+        if p.dim() > 1:
+            torch.nn.init.normal_(p, std=0.02)
+    sc = replace(cfg.success, gt_mix=gt_mix, ckpt_every=10 ** 9)
+    fit(run, f"evaluate/{tag}", SuccessStage(head, sc), success_batch_fn(sc, tr, run, length), sc, cfg.seed)
+    return head
+
+
+@torch.no_grad()
+def success_eval(run, cfg: RunConfig, data: Data, model, lat, test: list[LiftedEpisode]) -> tuple[dict, dict]:
+    ev = cfg.eval
+    H = cfg.success.horizon
+    tr_train = build_trajectories(cfg, data, model, lat, data.train, H, cfg.seed + 1, run.device)
+    with torch.enable_grad():
+        current_only = _train_head(run, cfg, model, tr_train, 1, 1.0, "current_state_head")
+        oracle = _train_head(run, cfg, model, tr_train, None, 1.0, "oracle_head")
+    te = build_trajectories(cfg, data, model, lat, test, H, cfg.seed + 3, run.device)
+    p_model = model.success(te.latents)[1].numpy()
+    p_cur = current_only(te.truth[:, :1])[1].numpy()
+    p_orc = oracle(te.truth)[1].numpy()
+    y = te.success.numpy()
+    by_key = {(e, b): i for i, (e, b) in enumerate(zip(te.episode, te.boundary))}
+    out = {}
+    for e in test:
+        if math.isnan(e.success):
+            continue
+        for name, t in decision_points(e).items():
+            out.setdefault(name, []).append(by_key[(e.index, t)])
+    result = {}
+    for name, idx in out.items():
+        idx = np.asarray(idx)
+        r = {"episodes": int(len(idx)), "positives": int(y[idx].sum())}
+        for label, p in (("imagination", p_model), ("current_state_only", p_cur), ("oracle_future", p_orc)):
+            lo, hi = bootstrap_auroc(y[idx], p[idx], ev.bootstrap, cfg.seed)
+            r[label] = {"auroc": auroc(y[idx], p[idx]), "auroc_ci95": [lo, hi], "brier": brier(y[idx], p[idx])}
+        result[name] = r
+    known = ~np.isnan(y)
+    e_all, table = ece(y[known], p_model[known])
+    result["all_boundaries"] = {"n": int(known.sum()), "auroc": auroc(y[known], p_model[known]), "brier": brier(y[known], p_model[known]), "ece": e_all,
+                                "auroc_current_state_only": auroc(y[known], p_cur[known]), "auroc_oracle_future": auroc(y[known], p_orc[known])}
+    # Policy level (WorldGym-style): mean predicted vs real success per policy variant, over episodes.
+    variants: dict[str, list] = {}
+    for e in test:
+        if math.isnan(e.success):
+            continue
+        sel = [i for i, k in enumerate(te.episode) if k == e.index]
+        variants.setdefault(e.variant or "(none)", []).append((float(np.mean(p_model[sel])), e.success))
+    vs = {k: {"episodes": len(v), "predicted": float(np.mean([a for a, _ in v])), "real": float(np.mean([b for _, b in v]))} for k, v in variants.items()}
+    if len(vs) >= 3:
+        pr, re_ = [v["predicted"] for v in vs.values()], [v["real"] for v in vs.values()]
+        result["policy_level"] = {"variants": vs, "pearson": pearson(pr, re_), "spearman": spearman(pr, re_)}
+    else:
+        result["policy_level"] = {"variants": vs, "pearson": None, "spearman": None,
+                                  "note": f"needs ≥ 3 policy variants in the test split (found {len(vs)}); record variants with --operator (models/scripts/make_data.sh)"}
+    return result, {"table": table, "y": y[known].tolist(), "p": p_model[known].tolist()}
+
+
+def _figures(pack: Path, fid: dict, examples: list, rel: dict) -> list[str]:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    files = []
+    hs = sorted(fid, key=int)
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    for ax, subset in zip(axes, ("all", "dynamic", "gripper_cube")):
+        w = 0.2
+        for j, m in enumerate(METHODS + ("autoencoder_ceiling",)):
+            vals = [fid[h].get(f"chamfer_{subset}_{m}") for h in hs]
+            if any(v is None for v in vals):
+                continue
+            ax.bar(np.arange(len(hs)) + (j - 1.5) * w, vals, w, label=m.replace("_", " "))
+        ax.set_xticks(range(len(hs)), [f"h={h} ({float(h) * 0.8:.1f} s)" for h in hs])
+        ax.set_title(f"Chamfer-L2, {subset.replace('_', '+')} (cm², median)")
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(pack / "fig_chamfer.png", dpi=110)
+    plt.close(fig)
+    files.append("fig_chamfer.png")
+    if examples:
+        states = sorted({x["state"] for x in examples})
+        methods = ["model", "copy_last", "const_velocity", "lifted_truth"]
+        fig, axes = plt.subplots(len(states), 2 + len(methods), figsize=(2.2 * (2 + len(methods)), 2.3 * len(states)), squeeze=False)
+        for r, s in enumerate(states):
+            ex = {x["method"]: x for x in examples if x["state"] == s}
+            any_ex = next(iter(ex.values()))
+            panels = [("observed t", any_ex["observed"]), (f"real t+{any_ex['h']}", any_ex["real"])] + [(m.replace("_", " "), ex[m]["image"]) for m in methods if m in ex]
+            for c, (title, img) in enumerate(panels):
+                axes[r, c].imshow(np.clip(img, 0, 1) ** (1 / 2.2))
+                axes[r, c].set_title(f"{s}\n{title}" if c == 0 else title, fontsize=8)
+                axes[r, c].axis("off")
+            for c in range(len(panels), axes.shape[1]):
+                axes[r, c].axis("off")
+        fig.tight_layout()
+        fig.savefig(pack / "fig_renders.png", dpi=110)
+        plt.close(fig)
+        files.append("fig_renders.png")
+    fig, ax = plt.subplots(figsize=(4.2, 4))
+    t = rel["table"]
+    ax.plot([0, 1], [0, 1], "k--", lw=1)
+    if t:
+        ax.plot([b["confidence"] for b in t], [b["accuracy"] for b in t], "o-")
+        for b in t:
+            ax.annotate(str(b["n"]), (b["confidence"], b["accuracy"]), fontsize=7)
+    ax.set_xlabel("predicted success probability")
+    ax.set_ylabel("observed success rate")
+    ax.set_title("Reliability (test boundaries)")
+    fig.tight_layout()
+    fig.savefig(pack / "fig_reliability.png", dpi=110)
+    plt.close(fig)
+    files.append("fig_reliability.png")
+    return files
+
+
+def _f(x, digits=2) -> str:
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
+
+
+def write_report(pack: Path, cfg: RunConfig, data: Data, fid: dict, suc: dict, figures: list[str], test: list[LiftedEpisode]) -> None:
+    hs = sorted(fid, key=int)
+    L = [f"# {cfg.name}: evaluation report", "",
+         f"Held-out **test** split: {len(test)} episodes ({sum(1 for e in test if e.success == 1)} successes) of `{data.export.root.name}`; "
+         f"horizons in chunks of {data.export.chunk_length} actions ({data.export.chunk_length / data.export.control_hz:.1f} s). "
+         "Nothing was tuned on this split. Medians over states; Chamfer-L2 on Gaussian centres in cm², both directions.", "",
+         "## Scene prediction", "", "| h | subset | model | copy-last | const-velocity | AE ceiling (true target latent) | model vs better baseline |", "|---|---|---|---|---|---|---|"]
+    for h in hs:
+        for subset in ("all", "dynamic", "gripper_cube"):
+            v = {m: fid[h].get(f"chamfer_{subset}_{m}") for m in METHODS + ("autoencoder_ceiling",)}
+            if v["model"] is None:
+                continue
+            best = min(v["copy_last"], v["const_velocity"])
+            L.append(f"| {h} | {subset.replace('_', '+')} | {_f(v['model'])} | {_f(v['copy_last'])} | {_f(v['const_velocity'])} | {_f(v['autoencoder_ceiling'])} | {_f(100 * (v['model'] - best) / best, 0)} % |")
+    L += ["", "Masked PSNR (dB, pixels that changed between t and t+h; splats composited over the observed frame t for every method):", "",
+          "| h | camera | model | copy-last | const-velocity | lifted truth (renderer ceiling) |", "|---|---|---|---|---|---|"]
+    cams = sorted({k.split("_")[2] for h in hs for k in fid[h] if k.startswith("psnr_masked_")})
+    for h in hs:
+        for c in cams:
+            g = lambda m: fid[h].get(f"psnr_masked_{c}_{m}")  # noqa: E731
+            L.append(f"| {h} | {c} | {_f(g('model'))} | {_f(g('copy_last'))} | {_f(g('const_velocity'))} | {_f(g('lifted_truth'))} |")
+    L += ["", "## Success estimate", "", "| decision point | n (pos) | imagination AUROC [95 % CI] | Brier | current-state-only AUROC | oracle (true future) AUROC |", "|---|---|---|---|---|---|"]
+    for name in ("first_chunk", "pre_grasp", "mid_transport"):
+        r = suc.get(name)
+        if not r:
+            continue
+        im = r["imagination"]
+        L.append(f"| {name.replace('_', ' ')} | {r['episodes']} ({r['positives']}) | {_f(im['auroc'])} [{_f(im['auroc_ci95'][0])}, {_f(im['auroc_ci95'][1])}] | {_f(im['brier'], 3)} | "
+                 f"{_f(r['current_state_only']['auroc'])} | {_f(r['oracle_future']['auroc'])} |")
+    a = suc["all_boundaries"]
+    L += ["", f"Over all {a['n']} test chunk boundaries: AUROC {_f(a['auroc'])}, Brier {_f(a['brier'], 3)}, ECE {_f(a['ece'], 3)} "
+          f"(temperature {_f(float(cfg_temperature(pack)), 2)} fitted on the validation split).", ""]
+    pl = suc["policy_level"]
+    L += ["## Policy level", ""]
+    if pl.get("pearson") is not None:
+        L.append(f"Across {len(pl['variants'])} policy variants: Pearson {_f(pl['pearson'])}, Spearman {_f(pl['spearman'])}.")
+    else:
+        L.append(f"Not measured: {pl['note']}.")
+    L += ["", "| variant | episodes | predicted | real |", "|---|---|---|---|"] + [f"| {k} | {v['episodes']} | {_f(v['predicted'])} | {_f(v['real'])} |" for k, v in pl["variants"].items()]
+    L += ["", "## Not measured yet", "",
+          "- Ranking test (K = 8 perturbed chunks executed in the simulator from the same state: top-1, Kendall τ) and the chunk policy's own",
+          "  success rate in the simulator: both need the studio to restore a simulator state and execute chunks (`studio imagine` / `studio policy run`, issue 13).", ""]
+    L += ["## Figures", ""] + [f"![{f}]({f})" for f in figures]
+    (pack / "REPORT.md").write_text("\n".join(L) + "\n")
+
+
+def cfg_temperature(pack: Path) -> float:
+    return json.loads((pack / "gwm_manifest.json").read_text())["success"]["temperature"]
+
+
+def evaluate(run, cfg: RunConfig, data: Data, model, lat, pack: Path) -> dict:
+    if not (pack / "gwm_manifest.json").exists():
+        raise FileNotFoundError(f"{pack}: no pack — run `python -m gwmlite export` first")
+    test = data.split("test")
+    if not test:
+        raise ExportError(f"{data.export.root}: the test split is empty — export with `--test-fraction 0.1` (evaluation never uses train or valid episodes)")
+    model.eval()
+    fid, examples = fidelity(cfg, data, model, lat, test)
+    suc, rel = success_eval(run, cfg, data, model, lat, test)
+    figures = _figures(pack, fid, examples, rel)
+    evaluation = {"split": "test", "episodes": len(test), "fidelity": fid, "success": suc,
+                  "auroc": suc.get("pre_grasp", suc["first_chunk"])["imagination"]["auroc"],
+                  "ranking": None, "policy_success_sim": None}
+    write_report(pack, cfg, data, fid, suc, figures, test)
+    update_manifest(pack, evaluation=evaluation)
+    (run.dir / "evaluation.json").write_text(json.dumps(evaluation, indent=2))
+    run.log("evaluate", {"auroc": evaluation["auroc"]})
+    return evaluation

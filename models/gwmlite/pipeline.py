@@ -1,0 +1,56 @@
+"""Runs the requested stages in order; earlier stages must have finished (or be requested too)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .config import RunConfig
+from .runtime import Run
+from .stages import build_model, load_data, load_stages, stage_ae, stage_dynamics, stage_latents, stage_policy, stage_success
+
+ORDER = ("ae", "latents", "dynamics", "success", "policy", "export", "evaluate")
+NEEDS = {"ae": (), "latents": ("ae",), "dynamics": ("latents",), "success": ("dynamics",), "policy": ("latents",),
+         "export": ("success", "policy"), "evaluate": ("export",)}
+
+
+def required(stages) -> set[str]:
+    out: set[str] = set()
+    todo = list(stages)
+    while todo:
+        s = todo.pop()
+        for n in NEEDS[s]:
+            if n not in out:
+                out.add(n)
+                todo.append(n)
+    return out
+
+
+def run_stages(run: Run, cfg: RunConfig, data_dir: str, cache: str, stages, pack_dir: str | None = None) -> None:
+    needed = required(stages)
+    for s in needed - set(stages):
+        if s not in ("latents",) and not run.done(s):
+            raise FileNotFoundError(f"stage '{s}' has not finished in {run.dir} — run `python -m gwmlite {s}` (or `all`) first")
+    if run.main:
+        (run.dir / "config.json").write_text(json.dumps(cfg.to_json(), indent=2))
+    data = load_data(cfg, data_dir, cache, run)
+    model = build_model(cfg).to(run.device)
+    pack = Path(pack_dir) if pack_dir else run.dir / "pack"
+    lat = None
+    for s in ORDER:
+        if s not in stages and s not in needed:
+            continue
+        if s == "ae":
+            stage_ae(run, cfg, data, model) if not run.done("ae") else load_stages(run, model, ["ae"])
+        elif s == "latents":
+            lat = stage_latents(run, cfg, data, model)
+        elif s in ("dynamics", "success", "policy"):
+            if run.done(s):
+                load_stages(run, model, [s])
+            else:
+                {"dynamics": stage_dynamics, "success": stage_success, "policy": stage_policy}[s](run, cfg, data, model, lat)
+        elif s == "export" and s in stages and run.main:
+            from .export import write_pack
+            write_pack(run, cfg, data, model, pack)
+        elif s == "evaluate" and run.main:
+            from .evaluate import evaluate
+            evaluate(run, cfg, data, model, lat, pack)

@@ -1,0 +1,117 @@
+"""Every stage on the tiny config: training, resume, ONNX export with parity, the pack, evaluation."""
+import json
+import shutil
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+import torch
+
+from gwmlite import stages as stages_mod
+from gwmlite.cli import main
+from gwmlite.export import graph_specs, sha256
+from gwmlite.config import load_config
+
+
+def run_cli(*args) -> int:
+    return main([*map(str, args), "--no-progress"])
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory, export_dir, tiny_config):
+    run = tmp_path_factory.mktemp("run") / "tiny"
+    assert run_cli("all", "--config", tiny_config, "--data", export_dir, "--run-dir", run) == 0
+    return run
+
+
+def test_all_stages_write_their_results(full_run):
+    for s in ("ae", "latents", "dynamics", "success", "policy"):
+        assert (full_run / s / "final.pt").exists(), s
+    metrics = [json.loads(line) for line in (full_run / "ae" / "metrics.jsonl").read_text().splitlines()]
+    assert [m["step"] for m in metrics] == list(range(6))
+    assert all(np.isfinite(m["loss"]) for m in metrics)
+    assert {"flow_m2", "chamfer_m2", "rgb_l1", "render_l1"} <= set(metrics[0])
+
+
+def test_pack_matches_the_contract(full_run, tiny_config):
+    pack = full_run / "pack"
+    manifest = json.loads((pack / "gwm_manifest.json").read_text())
+    cfg = load_config(tiny_config)
+    assert manifest["contract_version"] == "gwm-contract/1"
+    assert manifest["opset"] == 17
+    for name, spec in graph_specs(cfg).items():
+        path = pack / spec["file"]
+        assert manifest["files"][spec["file"]] == sha256(path)
+        sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        assert [i.name for i in sess.get_inputs()] == [i["name"] for i in spec["inputs"]]
+        assert [o.name for o in sess.get_outputs()] == [o["name"] for o in spec["outputs"]]
+        for got, want in zip(sess.get_inputs(), spec["inputs"]):
+            assert len(got.shape) == len(want["shape"])
+            assert got.shape[0] == "B"  # dynamic batch
+        assert manifest["parity_max_abs_error"][name] <= 1e-4
+    assert manifest["latent"]["M"] == cfg.model.num_latents
+    assert len(manifest["actions"]["normalization"]["mean"]) == 7
+    assert manifest["evaluation"]["split"] == "test"
+    assert (pack / "REPORT.md").read_text().startswith("# gwm-lite-tiny")
+    for fig in ("fig_chamfer.png", "fig_reliability.png"):
+        assert (pack / fig).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_decoder_starts_as_copy_last_state(tiny_config):
+    cfg = load_config(tiny_config)
+    model = stages_mod.build_model(cfg)
+    g = torch.rand(2, 50, 14)
+    z = torch.randn(2, cfg.model.num_latents, cfg.model.latent_dim)
+    out = model.decoder(z, torch.randn_like(z), g)
+    torch.testing.assert_close(out[..., :10], g[..., :10])
+    torch.testing.assert_close(out[..., 10:13], g[..., 10:13].clamp(0, 1))
+
+
+def test_interrupted_training_resumes_to_the_same_weights(tmp_path, export_dir, tiny_config, monkeypatch):
+    straight = tmp_path / "straight"
+    assert run_cli("ae", "--config", tiny_config, "--data", export_dir, "--run-dir", straight) == 0
+
+    resumed = tmp_path / "resumed"
+    real = stages_mod.ae_batch_fn
+
+    def failing(cfg, data, run):
+        fn = real(cfg, data, run)
+
+        def wrapped(gen, step, share):
+            if step == 4:
+                raise KeyboardInterrupt("power cut")
+            return fn(gen, step, share)
+        return wrapped
+
+    monkeypatch.setattr(stages_mod, "ae_batch_fn", failing)
+    with pytest.raises(KeyboardInterrupt):
+        run_cli("ae", "--config", tiny_config, "--data", export_dir, "--run-dir", resumed)
+    assert (resumed / "ae" / "ckpt.pt").exists() and not (resumed / "ae" / "final.pt").exists()
+    monkeypatch.setattr(stages_mod, "ae_batch_fn", real)
+    (resumed / "ae" / "ckpt.pt.tmp").write_bytes(b"half-written")  # a checkpoint write cut short
+    assert run_cli("ae", "--config", tiny_config, "--data", export_dir, "--run-dir", resumed) == 0
+    a = torch.load(straight / "ae" / "final.pt", weights_only=False)["modules"]
+    b = torch.load(resumed / "ae" / "final.pt", weights_only=False)["modules"]
+    for part in ("encoder", "decoder"):
+        for k in a[part]:
+            torch.testing.assert_close(a[part][k], b[part][k], rtol=0, atol=1e-6, msg=f"{part}.{k}")
+
+
+def test_a_failed_export_leaves_the_previous_pack(full_run, tiny_config, export_dir, monkeypatch, tmp_path):
+    run = tmp_path / "copy"
+    shutil.copytree(full_run, run, ignore=shutil.ignore_patterns("pack"))
+    shutil.copytree(full_run / "pack", run / "pack")
+    before = (run / "pack" / "gwm_manifest.json").read_text()
+    from gwmlite import export as export_mod
+    monkeypatch.setattr(export_mod, "parity", lambda *a, **k: 1.0)
+    with pytest.raises(RuntimeError, match="ONNX parity failed"):
+        run_cli("export", "--config", tiny_config, "--data", export_dir, "--run-dir", run, "--force")
+    assert (run / "pack" / "gwm_manifest.json").read_text() == before
+    assert [p.name for p in run.iterdir() if p.name.startswith(".pack")] == []
+    assert sorted(p.name for p in (run / "pack").iterdir() if p.suffix == ".onnx") == sorted(
+        s["file"] for s in graph_specs(load_config(tiny_config)).values())
+
+
+def test_later_stage_without_earlier_one_says_what_to_run(tmp_path, export_dir, tiny_config, capsys):
+    assert run_cli("dynamics", "--config", tiny_config, "--data", export_dir, "--run-dir", tmp_path / "r") == 2
+    assert "stage 'ae' has not finished" in capsys.readouterr().err
