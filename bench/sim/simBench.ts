@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { SimEngine } from '../../main/sim/engine';
 import { CameraRig } from '../../main/sim/cameraRig';
 import { lookAt } from '../../main/sim/math3d';
-import { quaternionFromRotation } from '../../main/devices/kinematics/rotation';
+import { quaternionFromRotation } from '../../shared/robot/rotation';
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);

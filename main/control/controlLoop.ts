@@ -1,6 +1,6 @@
 import type { SafetyConfig } from '../../shared/rig/rigConfig';
 import type { Unsubscribe } from '../../shared/api/transport';
-import { rotationErrorAxisAngle, rotationFromAxisAngle, rotationFromQuaternion, rotationMultiply } from '../devices/kinematics/rotation';
+import { rotationErrorAxisAngle, rotationFromAxisAngle, rotationFromQuaternion, rotationMultiply } from '../../shared/robot/rotation';
 import type { Arm, ArmCommand, Clock, Gripper, GripperCommand, SentAction, Teleop, Vec3 } from '../devices/types';
 import { limitArmCommand, limitGripperCommand } from './safety';
 import { DEFAULT_MAPPER, mapTeleop, type MapperConfig, type MappedIntent } from './teleopMapper';

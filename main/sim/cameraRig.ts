@@ -1,4 +1,4 @@
-import type { Mat4, PinholeIntrinsics, Quaternion, Vec3 } from '../devices/types';
+import type { Mat4, PinholeIntrinsics, Quaternion, Vec3 } from '../../shared/robot/types';
 import type { SimEngine } from './engine';
 import { composePose, poseFromTranslationQuat, poseToMat4, type RigidPose } from './math3d';
 import { RayCamera, type RayMode, type RenderedImage } from './rayCamera';

@@ -1,10 +1,11 @@
-import type { ArmCommand, GripperCommand, Quaternion, SentAction, Vec3 } from '../devices/types';
-import { clipArmCommand, clipGripperCommand, clipToWorkspace, DEFAULT_ARM_LIMITS, type ArmLimits } from './commandClip';
+import type { ArmCommand, GripperCommand, Quaternion, SentAction, Vec3 } from '../../shared/robot/types';
+import { clipArmCommand, clipGripperCommand, clipToWorkspace, FRANKA_COMMAND_LIMITS, type ArmCommandLimits } from '../../shared/robot/commandLimits';
+import { FRANKA_HAND_LIMITS } from '../../shared/robot/frankaLimits';
 import { DataViews } from './dataViews';
 import { ARM_DOF, FRANKA, LAYOUT } from './franka';
 import { dlsStep } from './ik';
 import { poseToMat4, type Mat3 } from './math3d';
-import { axisAngleFromRotation, quaternionFromRotation, rotationFromAxisAngle, rotationFromQuaternion, rotationMultiply, rotationTranspose } from '../devices/kinematics/rotation';
+import { axisAngleFromRotation, quaternionFromRotation, rotationFromAxisAngle, rotationFromQuaternion, rotationMultiply, rotationTranspose } from '../../shared/robot/rotation';
 import { loadModelFromString } from './modelLoader';
 import { loadMujoco, objectId, objectName, type MjData, type MjModel, type Mujoco, type MujocoModule, type WasmBuffer } from './mujoco';
 import { checkSuccess, CUBE_HALF_M, drawLayout, type SceneLayout, type SuccessCheck } from './pickPlaceTask';
@@ -31,6 +32,10 @@ interface CartesianGoal {
  * end-effector and joint commands into joint targets, a force-limited gripper and the pick-and-place
  * task. The worker (worker.ts) and the unit tests drive it directly; nothing here waits or keeps time.
  */
+
+/** The Franka's per-command limits, inside the simulated table's workspace box. */
+export const SIM_ARM_LIMITS: ArmCommandLimits = { ...FRANKA_COMMAND_LIMITS, workspace_min_m: [0.2, -0.5, 0.0], workspace_max_m: [0.8, 0.5, 0.7] };
+
 export class SimEngine {
   readonly mj: MujocoModule;
   readonly model: MjModel;
@@ -49,7 +54,7 @@ export class SimEngine {
     targetGeom: number;
     targetSite: number;
   };
-  limits: ArmLimits = DEFAULT_ARM_LIMITS;
+  limits: ArmCommandLimits = SIM_ARM_LIMITS;
   /** Expected time between arm commands: absolute targets are ramped over it (robosuite's linear interpolator). */
   commandPeriod_s = 0.01;
 
@@ -198,7 +203,9 @@ export class SimEngine {
   }
 
   sendArm(command: ArmCommand): SentAction<ArmCommand> {
-    const clipped = clipArmCommand(command, this.limits);
+    // No measured state: the sim's controller ramps towards far targets itself (no per-command step),
+    // and an ee_delta is kept in the box below, from the measured TCP.
+    const clipped = clipArmCommand(command, undefined, this.limits);
     const reasons = [...clipped.clip_reasons];
     let sent = clipped.sent;
     switch (sent.kind) {
@@ -215,7 +222,7 @@ export class SimEngine {
         // deoxys OSC_POSE: the delta applies to the measured pose, rotation pre-multiplied (base frame)
         const { position, rotation } = this.measuredTcp();
         const wanted: Vec3 = [position[0] + sent.translation_m[0], position[1] + sent.translation_m[1], position[2] + sent.translation_m[2]];
-        const goalPos = clipToWorkspace(wanted, this.limits, reasons);
+        const goalPos = clipToWorkspace(position, wanted, this.limits, reasons);
         if (goalPos.some((value, axis) => value !== wanted[axis])) {
           sent = { ...sent, translation_m: [goalPos[0] - position[0], goalPos[1] - position[1], goalPos[2] - position[2]] };
         }
@@ -228,7 +235,7 @@ export class SimEngine {
   }
 
   sendGripper(command: GripperCommand): SentAction<GripperCommand> {
-    const result = clipGripperCommand(command);
+    const result = clipGripperCommand(command, FRANKA_HAND_LIMITS);
     const sent = result.sent;
     switch (sent.kind) {
       case 'move':

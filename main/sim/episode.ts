@@ -1,4 +1,4 @@
-import type { ArmCommand, SentAction } from '../devices/types';
+import type { ArmCommand, SentAction } from '../../shared/robot/types';
 import type { SimEngine } from './engine';
 import { DEFAULT_EXPERT_MOTION, PickPlaceExpert, type ExpertMotion, type ExpertNoise } from './expert';
 import type { PrivilegedState } from './simTypes';

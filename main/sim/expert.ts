@@ -1,7 +1,7 @@
-import type { ArmCommand, GripperCommand, Quaternion, Vec3 } from '../devices/types';
+import type { ArmCommand, GripperCommand, Quaternion, Vec3 } from '../../shared/robot/types';
 import { FRANKA } from './franka';
 import { mulberry32 } from './math3d';
-import { quaternionFromRotation, rotationErrorAxisAngle, rotationFromQuaternion, rotationMultiply } from '../devices/kinematics/rotation';
+import { quaternionFromRotation, rotationErrorAxisAngle, rotationFromQuaternion, rotationMultiply } from '../../shared/robot/rotation';
 import type { Mat3 } from './math3d';
 import { CUBE_HALF_M, type SceneLayout } from './pickPlaceTask';
 

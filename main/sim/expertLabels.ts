@@ -1,4 +1,4 @@
-import type { ArmCommand } from '../devices/types';
+import type { ArmCommand } from '../../shared/robot/types';
 import type { ExpertMotion, ExpertNoise } from './expert';
 
 /**

@@ -1,9 +1,9 @@
 /**
  * Small rigid-transform helpers. Rotation matrices are 3×3 row-major (MuJoCo's `xmat` layout);
- * quaternions are (w, x, y, z); `Mat4` (devices/types.ts) is 4×4 column-major like libfranka's O_T_EE.
+ * quaternions are (w, x, y, z); `Mat4` (shared/robot/types.ts) is 4×4 column-major like libfranka's O_T_EE.
  */
-import type { Mat4, Vec3 } from '../devices/types';
-import { rotationApply, rotationFromQuaternion, rotationMultiply, type Rotation3 } from '../devices/kinematics/rotation';
+import type { Mat4, Vec3 } from '../../shared/robot/types';
+import { rotationApply, rotationFromQuaternion, rotationMultiply, type Rotation3 } from '../../shared/robot/rotation';
 
 /** A row-major 3×3 rotation: the kinematics module's `Rotation3`. */
 export type Mat3 = Rotation3;

@@ -1,4 +1,4 @@
-import type { Vec3 } from '../devices/types';
+import type { Vec3 } from '../../shared/robot/types';
 import { mulberry32 } from './math3d';
 
 /**

@@ -1,4 +1,4 @@
-import type { Mat4, Quaternion, Vec3 } from '../devices/types';
+import type { Mat4, Quaternion, Vec3 } from '../../shared/robot/types';
 import type { SuccessCheck } from './pickPlaceTask';
 
 /** Arm state as the engine measures it; devices add `capture_ns` from the studio clock. */

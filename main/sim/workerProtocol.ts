@@ -1,5 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { ArmCommand, GripperCommand, SentAction } from '../devices/types';
+import type { ArmCommand, GripperCommand, SentAction } from '../../shared/robot/types';
 import type { SimCameraSpec } from './cameraRig';
 import { ModelLoadError } from './modelLoader';
 import type { EpisodeResult } from './episode';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { PANDA_Q_HOME_RAD, pandaFrames, translationOf } from '../../renderer/src/scene/frankaKinematics';
+import { PANDA_Q_HOME_RAD, pandaFrames, translationOf } from '../../shared/robot/frankaKinematics';
 
 // The same known poses as the core's kinematics tests (test/unit/devices/kinematicsFranka.test.ts).
 describe('renderer Franka forward kinematics', () => {

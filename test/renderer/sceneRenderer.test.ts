@@ -4,7 +4,7 @@ import { PandaModel } from '../../renderer/src/scene/extensions/pandaModel';
 import type { EndEffector } from '../../renderer/src/scene/extensions/endEffector';
 import type { SimObjects } from '../../renderer/src/scene/extensions/simObjects';
 import type { PointCloud } from '../../renderer/src/scene/extensions/pointCloud';
-import { PANDA_Q_HOME_RAD } from '../../renderer/src/scene/frankaKinematics';
+import { PANDA_Q_HOME_RAD } from '../../shared/robot/frankaKinematics';
 import { SceneRenderer } from '../../renderer/src/scene/SceneRenderer';
 import type { RenderTarget, SceneExtension } from '../../renderer/src/scene/sceneTypes';
 

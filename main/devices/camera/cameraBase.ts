@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cameraConfigSchema, type Pose } from '../../../shared/rig/rigConfig';
-import { mat4FromRotationTranslation, rotationFromQuaternion } from '../kinematics/rotation';
+import { mat4FromRotationTranslation, rotationFromQuaternion } from '../../../shared/robot/rotation';
 import type { Camera, CameraFrame, DeviceStatus, Features, Mat4 } from '../types';
 import { captureError, type DeviceError } from './captureErrors';
 

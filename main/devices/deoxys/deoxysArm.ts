@@ -1,9 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { StudioError } from '../../../shared/api/errors';
-import { axisAngleFromRotation, mat4Rotation, mat4Translation, quaternionFromRotation, rotationFromQuaternion } from '../kinematics/rotation';
+import { axisAngleFromRotation, mat4Rotation, mat4Translation, quaternionFromRotation, rotationFromQuaternion } from '../../../shared/robot/rotation';
 import type { DeviceFactory } from '../registry';
 import type { Arm, ArmCommand, ArmState, Clock, DeviceStatus, Features, SentAction } from '../types';
-import { clipArmCommand, InvalidCommandError, type ArmLimits } from './armLimits';
+import { clipArmCommand, InvalidCommandError, type ArmCommandLimits } from '../../../shared/robot/commandLimits';
 import {
   ControllerType,
   DEOXYS_DEFAULT_SETTINGS,
@@ -99,7 +99,7 @@ export class DeoxysArm implements Arm {
   /** Serialises sendAction, so a controller switch and the commands after it stay in order. */
   private queue: Promise<unknown> = Promise.resolve();
   private switching = false;
-  private readonly limits: ArmLimits;
+  private readonly limits: ArmCommandLimits;
 
   constructor(
     readonly name: string,
@@ -225,7 +225,10 @@ export class DeoxysArm implements Arm {
     if (status.error !== undefined) throw new StudioError({ code: 'unavailable', message: status.error.message, ...(status.error.fix === undefined ? {} : { fix: status.error.fix }) });
     let action: SentAction<ArmCommand>;
     try {
-      action = clipArmCommand(command, this.latest(), this.limits);
+      const state = this.latest();
+      // OSC has no ramp of its own: an absolute goal is limited as a step from the measured pose.
+      if (command.kind === 'ee_pose' && state === undefined) throw new InvalidCommandError('ee_pose needs the measured pose first (no robot state yet)');
+      action = clipArmCommand(command, state, this.limits);
     } catch (error) {
       if (error instanceof InvalidCommandError) throw new StudioError({ code: 'invalid_params', message: `${this.who}: ${error.message}` });
       throw error;

@@ -1,7 +1,8 @@
 import { StudioError } from '../../../shared/api/errors';
 import type { DeviceFactory } from '../registry';
 import type { Clock, DeviceStatus, Features, Gripper, GripperCommand, GripperState, SentAction } from '../types';
-import { clipGripperCommand, FRANKA_HAND_LIMITS, InvalidCommandError, type GripperLimits } from './armLimits';
+import { clipGripperCommand, InvalidCommandError } from '../../../shared/robot/commandLimits';
+import { FRANKA_HAND_LIMITS, type GripperLimits } from '../../../shared/robot/frankaLimits';
 import { encodeGripperGrasp, encodeGripperHoming, encodeGripperMove, encodeGripperStop, encodeGripperTermination } from './controlMessages';
 import { frankaHandOptionsSchema, type FrankaHandOptions } from './options';
 import { deoxysPorts } from './ports';

@@ -1,5 +1,5 @@
 import { SimEngine } from '../../sim/engine';
-import { quaternionFromRotation } from '../kinematics/rotation';
+import { quaternionFromRotation } from '../../../shared/robot/rotation';
 import { DEFAULT_SCENE_NAME, DEFAULT_SCENE_XML } from '../../sim/sceneXml';
 import type { ArmCommand, GripperCommand, Mat4 } from '../types';
 import type { DeoxysSimBackend, SimArmTarget, SimGripperTarget, SimRobotState } from './simBackend';

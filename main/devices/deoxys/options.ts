@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DEFAULT_ARM_LIMITS, FRANKA_HAND_LIMITS } from './armLimits';
+import { FRANKA_COMMAND_LIMITS as DEFAULT_ARM_LIMITS } from '../../../shared/robot/commandLimits';
+import { FRANKA_HAND_LIMITS } from '../../../shared/robot/frankaLimits';
 import { DEOXYS_DEFAULT_PORT_BASE } from './ports';
 
 const vec3 = z.tuple([z.number().finite(), z.number().finite(), z.number().finite()]);

@@ -1,5 +1,5 @@
 import { StudioError } from '../../../shared/api/errors';
-import { mat4Translation } from '../kinematics/rotation';
+import { mat4Translation } from '../../../shared/robot/rotation';
 import type { Clock } from '../types';
 import { deoxysPorts } from './ports';
 import { decodeRobotState, type DeoxysRobotState } from './stateMessages';

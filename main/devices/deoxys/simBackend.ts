@@ -6,8 +6,8 @@ import {
   frankaForwardKinematics,
   clampToJointLimits,
   type TcpOffset,
-} from '../kinematics/frankaKinematics';
-import { mat4Translation, mat4Rotation, rotationErrorAxisAngle } from '../kinematics/rotation';
+} from '../../../shared/robot/frankaKinematics';
+import { mat4Translation, mat4Rotation, rotationErrorAxisAngle } from '../../../shared/robot/rotation';
 import type { Mat4 } from '../types';
 
 /**

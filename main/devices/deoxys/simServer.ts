@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Publisher, Subscriber } from 'zeromq';
-import { mat4FromRotationTranslation, mat4Rotation, mat4Translation, rotationFromAxisAngle, rotationMultiply } from '../kinematics/rotation';
-import { flangeFromTcp, FRANKA_HAND_TCP } from '../kinematics/frankaKinematics';
+import { mat4FromRotationTranslation, mat4Rotation, mat4Translation, rotationFromAxisAngle, rotationMultiply } from '../../../shared/robot/rotation';
+import { flangeFromTcp, FRANKA_HAND_TCP } from '../../../shared/robot/frankaKinematics';
 import { systemClock, type Clock, type Mat4 } from '../types';
 import { parseArmControl, parseGripperControl, type ParsedArmControl, type ParsedGripperControl } from './controlMessages';
 import { deoxysPorts, type DeoxysPorts } from './ports';

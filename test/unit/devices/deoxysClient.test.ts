@@ -5,7 +5,7 @@ import { deoxysArmOptionsSchema, frankaHandOptionsSchema } from '../../../main/d
 import { findFreePortBase } from '../../../main/devices/deoxys/ports';
 import { KinematicFrankaBackend, poseDistance } from '../../../main/devices/deoxys/simBackend';
 import { DeoxysSimServer, type DeoxysSimServerEvents } from '../../../main/devices/deoxys/simServer';
-import { FRANKA_Q_HOME_RAD, frankaForwardKinematics } from '../../../main/devices/kinematics/frankaKinematics';
+import { FRANKA_Q_HOME_RAD, frankaForwardKinematics } from '../../../shared/robot/frankaKinematics';
 import { systemClock, type ArmState, type DeviceStatus, type GripperState } from '../../../main/devices/types';
 
 /** Failure guard only: every wait below resolves on an event. */
@@ -199,7 +199,7 @@ describe('deoxys client ↔ simulated NUC over loopback TCP', () => {
     const { arm } = await rig({ arm: { limits: { max_translation_per_command_m: 0.01, workspace_min_m: [0.2, -0.5, 0.48], workspace_max_m: [0.8, 0.5, 0.9] } } });
     const big = await arm.sendAction({ kind: 'ee_delta', translation_m: [0.05, 0, 0], rotation_axis_angle_rad: [0, 0, 0] });
     expect(big.clipped).toBe(true);
-    expect(big.clip_reasons).toEqual(['translation 0.0500 m exceeds 0.01 m per command']);
+    expect(big.clip_reasons).toEqual(['delta translation 0.0500 m exceeds 0.01 m per command']);
     expect(big.sent.kind === 'ee_delta' && big.sent.translation_m[0]).toBeCloseTo(0.01, 12);
     const down = await arm.sendAction({ kind: 'ee_delta', translation_m: [0, 0, -0.01], rotation_axis_angle_rad: [0, 0, 0] });
     expect(down.clip_reasons).toEqual(['workspace z min (0.48 m)']);
@@ -224,9 +224,9 @@ describe('Franka Hand through the simulated gripper node', () => {
     const { hand, server } = await handRig();
     expect(hand.latest()?.max_width_m).toBe(0.08);
     const move = await hand.sendAction({ kind: 'move', width_m: 0.04, speed_m_s: 0.5 });
-    expect(move.clip_reasons).toEqual(['speed_m_s 0.5 above 0.1']);
+    expect(move.clip_reasons).toEqual(['speed above 0.1 m/s']);
     expect((await gripperStateWhere(hand, (s) => Math.abs(s.width_m - 0.04) < 1e-6)).is_grasped).toBe(false);
-    await hand.sendAction({ kind: 'grasp', width_m: 0.0, speed_m_s: 0.1, force_n: 200 }).then((a) => expect(a.clip_reasons).toEqual(['force_n 200 above 70']));
+    await hand.sendAction({ kind: 'grasp', width_m: 0.0, speed_m_s: 0.1, force_n: 200 }).then((a) => expect(a.clip_reasons).toEqual(['force above 70 N']));
     expect((await gripperStateWhere(hand, (s) => s.is_grasped)).width_m).toBeCloseTo(0, 6);
     const received = nextEvent(server, 'gripper_command');
     await hand.sendAction({ kind: 'homing' });

@@ -5,7 +5,7 @@ import { LinkSubscriber } from '../../../main/devices/deoxys/zmqLink';
 import { deoxysPorts, findFreePortBase } from '../../../main/devices/deoxys/ports';
 import { DeoxysDecodeError } from '../../../main/devices/deoxys/protoRoot';
 import { decodeGripperState, decodeRobotState, encodeGripperState, encodeRobotState } from '../../../main/devices/deoxys/stateMessages';
-import { FRANKA_Q_HOME_RAD, frankaForwardKinematics } from '../../../main/devices/kinematics/frankaKinematics';
+import { FRANKA_Q_HOME_RAD, frankaForwardKinematics } from '../../../shared/robot/frankaKinematics';
 import { mulberry32 } from '../../../main/sim/math3d';
 
 const validState = encodeRobotState({ O_T_EE: frankaForwardKinematics(FRANKA_Q_HOME_RAD), q: [...FRANKA_Q_HOME_RAD], dq: new Array(7).fill(0), robot_mode: 2, time_s: 1, frame: 7n });

@@ -1,6 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { clipArmCommand, clipGripperCommand, DEFAULT_ARM_LIMITS, FRANKA_HAND_LIMITS } from '../../../main/devices/deoxys/armLimits';
-import { FRANKA_Q_HOME_RAD, frankaForwardKinematics } from '../../../main/devices/kinematics/frankaKinematics';
+import { clipArmCommand, clipGripperCommand, FRANKA_COMMAND_LIMITS } from '../../../shared/robot/commandLimits';
+import { FRANKA_HAND_LIMITS } from '../../../shared/robot/frankaLimits';
+
+// The deoxys driver's former, tighter bounds (0.02 m, 0.1 rad) as explicit options: the clipping rules are what is tested.
+const DEFAULT_ARM_LIMITS = { ...FRANKA_COMMAND_LIMITS, max_translation_per_command_m: 0.02, max_rotation_per_command_rad: 0.1 };
+import { FRANKA_Q_HOME_RAD, frankaForwardKinematics } from '../../../shared/robot/frankaKinematics';
 import type { ArmState } from '../../../main/devices/types';
 
 const home: ArmState = {
@@ -15,7 +19,7 @@ const home: ArmState = {
 describe('deoxys command clipping', () => {
   test('rotation norm is clipped with its direction kept', () => {
     const action = clipArmCommand({ kind: 'ee_delta', translation_m: [0, 0, 0], rotation_axis_angle_rad: [0.3, 0.4, 0] }, home, DEFAULT_ARM_LIMITS);
-    expect(action.clip_reasons).toEqual(['rotation 0.5000 rad exceeds 0.1 rad per command']);
+    expect(action.clip_reasons).toEqual(['delta rotation 0.5000 rad exceeds 0.1 rad per command']);
     const sent = action.sent.kind === 'ee_delta' ? action.sent.rotation_axis_angle_rad : [];
     expect(sent[0]).toBeCloseTo(0.06, 9);
     expect(sent[1]).toBeCloseTo(0.08, 9);
@@ -48,9 +52,9 @@ describe('deoxys command clipping', () => {
 
   test('gripper: width, speed and force ranges', () => {
     const action = clipGripperCommand({ kind: 'move', width_m: 0.2, speed_m_s: 0.05 }, FRANKA_HAND_LIMITS);
-    expect(action.clip_reasons).toEqual(['width_m 0.2 above 0.08']);
+    expect(action.clip_reasons).toEqual(['width above 0.08 m']);
     expect(clipGripperCommand({ kind: 'grasp', width_m: 0.02, speed_m_s: 0.05, force_n: 20 }, FRANKA_HAND_LIMITS).sent).toEqual({
-      kind: 'grasp', width_m: 0.02, speed_m_s: 0.05, force_n: 20, epsilon_inner_m: 0.08, epsilon_outer_m: 0.08,
+      kind: 'grasp', width_m: 0.02, speed_m_s: 0.05, force_n: 20,
     });
   });
 });

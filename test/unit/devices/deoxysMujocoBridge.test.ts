@@ -8,10 +8,10 @@ import { findFreePortBase } from '../../../main/devices/deoxys/ports';
 import { poseDistance } from '../../../main/devices/deoxys/simBackend';
 import { startSimBridge, type SimBridge, type SimBridgeOptions } from '../../../main/devices/deoxys/simBridge';
 import type { DeoxysSimServer, DeoxysSimServerEvents } from '../../../main/devices/deoxys/simServer';
-import { FRANKA_Q_HOME_RAD, frankaForwardKinematics } from '../../../main/devices/kinematics/frankaKinematics';
-import { mat4Translation } from '../../../main/devices/kinematics/rotation';
+import { FRANKA_Q_HOME_RAD, frankaForwardKinematics } from '../../../shared/robot/frankaKinematics';
+import { mat4Translation } from '../../../shared/robot/rotation';
 import { systemClock, type ArmState, type GripperState, type Quaternion, type Vec3 } from '../../../main/devices/types';
-import { quaternionFromRotation, rotationFromQuaternion, rotationMultiply } from '../../../main/devices/kinematics/rotation';
+import { quaternionFromRotation, rotationFromQuaternion, rotationMultiply } from '../../../shared/robot/rotation';
 
 /**
  * The real deoxys client (DeoxysArm, FrankaHand) over loopback TCP against the simulated NUC backed by

@@ -6,7 +6,7 @@ import {
   frankaForwardKinematics,
   frankaJacobian,
   poseError,
-} from '../../../main/devices/kinematics/frankaKinematics';
+} from '../../../shared/robot/frankaKinematics';
 import {
   axisAngleFromRotation,
   mat4FromRotationTranslation,
@@ -16,7 +16,7 @@ import {
   rotationFromAxisAngle,
   rotationFromQuaternion,
   rotationMultiply,
-} from '../../../main/devices/kinematics/rotation';
+} from '../../../shared/robot/rotation';
 
 describe('Franka forward kinematics (modified DH)', () => {
   test('home pose: flange at (0.307, 0, 0.590), Franka Hand TCP at (0.307, 0, 0.487), pointing down', () => {

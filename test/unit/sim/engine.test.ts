@@ -4,7 +4,7 @@ import { SimEngine } from '../../../main/sim/engine';
 import { runExpertEpisode } from '../../../main/sim/episode';
 import { DEFAULT_EXPERT_MOTION, DEFAULT_EXPERT_NOISE, NOISELESS_EXPERT } from '../../../main/sim/expert';
 import { lookAt } from '../../../main/sim/math3d';
-import { quaternionFromRotation } from '../../../main/devices/kinematics/rotation';
+import { quaternionFromRotation } from '../../../shared/robot/rotation';
 import { ModelLoadError } from '../../../main/sim/modelLoader';
 import { DEFAULT_SCENE_NAME, DEFAULT_SCENE_XML } from '../../../main/sim/sceneXml';
 

@@ -1,7 +1,7 @@
 import * as THREE from 'three';
 import type { CameraConfig, Pose } from '../../../../shared/rig/rigConfig';
 import { disposeTree } from '../disposeTree';
-import { pandaFrames } from '../frankaKinematics';
+import { pandaFrames } from '../../../../shared/robot/frankaKinematics';
 import type { SceneExtension, SceneState } from '../sceneTypes';
 
 const DEPTH_M = 0.12;

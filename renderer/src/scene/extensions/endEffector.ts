@@ -1,6 +1,6 @@
 import * as THREE from 'three';
 import { disposeTree } from '../disposeTree';
-import { pandaFrames } from '../frankaKinematics';
+import { pandaFrames } from '../../../../shared/robot/frankaKinematics';
 import type { SceneExtension, SceneState } from '../sceneTypes';
 
 /** Commanded Δ per control period is millimetres; scale it so a full-speed command reads as ~15 cm. */

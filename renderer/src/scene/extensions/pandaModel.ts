@@ -1,6 +1,6 @@
 import * as THREE from 'three';
 import { disposeTree } from '../disposeTree';
-import { pandaFrames, type Mat4 } from '../frankaKinematics';
+import { pandaFrames, type Mat4 } from '../../../../shared/robot/frankaKinematics';
 import type { SceneExtension, SceneState } from '../sceneTypes';
 
 type V3 = [number, number, number];

@@ -1,4 +1,4 @@
-import type { Mat4, Quaternion, Vec3 } from '../types';
+import type { Mat4, Quaternion, Vec3 } from './types';
 
 /**
  * Rigid-transform helpers. `Mat4` is column-major (libfranka's `O_T_EE` layout: element (row r,

@@ -1,16 +1,17 @@
-import type { Mat4, Vec3 } from '../types';
-import { FRANKA_DH, FRANKA_DOF, FRANKA_FLANGE_D_M, FRANKA_HAND_TCP_D_M, FRANKA_HAND_TCP_YAW_RAD, type DhRow } from '../../../shared/robot/frankaDh';
+import type { Mat4, Vec3 } from './types';
+
+export type { Mat4 } from './types';
+import { FRANKA_DH, FRANKA_DOF, FRANKA_FLANGE_D_M, FRANKA_HAND_TCP_D_M, FRANKA_HAND_TCP_YAW_RAD, FRANKA_Q_HOME_RAD, type DhRow } from './frankaDh';
+import { FRANKA_DQ_MAX_RAD_S, FRANKA_Q_MAX_RAD, FRANKA_Q_MIN_RAD } from './frankaLimits';
 import { mat4Identity, mat4Multiply, mat4Rotation, mat4Translation, rotationErrorAxisAngle } from './rotation';
 
 /**
- * Franka Panda kinematics from the DH table in `shared/robot/frankaDh.ts`.
- * Pure functions, no allocation-heavy state; used by the simulated deoxys server and by tests.
+ * Franka Panda kinematics from the DH table in `shared/robot/frankaDh.ts`: the one copy for the core
+ * (the simulated deoxys server, the DLS IK, tests) and the renderer (`pandaFrames`, for drawing).
+ * Pure functions with no Node or DOM dependency.
  */
-export { FRANKA_DH, FRANKA_DOF, FRANKA_FLANGE_D_M, FRANKA_HAND_TCP_D_M, FRANKA_HAND_TCP_YAW_RAD, FRANKA_Q_HOME_RAD, type DhRow } from '../../../shared/robot/frankaDh';
-
-export const FRANKA_Q_MIN_RAD: readonly number[] = [-2.8973, -1.7628, -2.8973, -3.0718, -2.8973, -0.0175, -2.8973];
-export const FRANKA_Q_MAX_RAD: readonly number[] = [2.8973, 1.7628, 2.8973, -0.0698, 2.8973, 3.7525, 2.8973];
-export const FRANKA_DQ_MAX_RAD_S: readonly number[] = [2.175, 2.175, 2.175, 2.175, 2.61, 2.61, 2.61];
+export { FRANKA_DH, FRANKA_DOF, FRANKA_FLANGE_D_M, FRANKA_HAND_TCP_D_M, FRANKA_HAND_TCP_YAW_RAD, FRANKA_Q_HOME_RAD, type DhRow } from './frankaDh';
+export { FRANKA_DQ_MAX_RAD_S, FRANKA_Q_MAX_RAD, FRANKA_Q_MIN_RAD } from './frankaLimits';
 
 export function dhTransform(row: DhRow, theta_rad: number): Mat4 {
   const ct = Math.cos(theta_rad);
@@ -160,4 +161,35 @@ export function clampToJointLimits(q: number, joint: number, margin_rad = 0): nu
   const min = (FRANKA_Q_MIN_RAD[joint] ?? -Infinity) + margin_rad;
   const max = (FRANKA_Q_MAX_RAD[joint] ?? Infinity) - margin_rad;
   return Math.min(max, Math.max(min, q));
+}
+
+// ---- for drawing (the renderer imports these; one copy of the math for core and UI) ----------------
+
+export const PANDA_Q_HOME_RAD: readonly number[] = FRANKA_Q_HOME_RAD;
+
+export interface PandaFrames {
+  /** base_from_link_i for links 1..7 (index 0 is link 1). */
+  links: Mat4[];
+  base_from_flange: Mat4;
+  /** The Franka Hand's body frame: the flange turned −45° about z. */
+  base_from_hand: Mat4;
+  /** The tool centre point between the fingertips (libfranka's O_T_EE with the hand). */
+  base_from_tcp: Mat4;
+}
+
+/** Every frame a drawing of the arm needs. Missing joint values count as 0, so a short message draws instead of throwing. */
+export function pandaFrames(q_rad: readonly number[]): PandaFrames {
+  const q = Array.from({ length: FRANKA_DOF }, (_, i) => q_rad[i] ?? 0);
+  const frames = frankaFrames(q, FRANKA_FLANGE_TCP);
+  const base_from_flange = frames[FRANKA_DOF] ?? mat4Identity();
+  return {
+    links: frames.slice(0, FRANKA_DOF),
+    base_from_flange,
+    base_from_hand: mat4Multiply(base_from_flange, flangeFromTcp(0, FRANKA_HAND_TCP_YAW_RAD)),
+    base_from_tcp: mat4Multiply(base_from_flange, flangeFromTcp(FRANKA_HAND_TCP_D_M, FRANKA_HAND_TCP_YAW_RAD)),
+  };
+}
+
+export function translationOf(m: Mat4): [number, number, number] {
+  return mat4Translation(m);
 }
