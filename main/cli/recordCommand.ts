@@ -8,11 +8,11 @@ import { createRigDevices, type RigDevices } from '../devices/rigDevices';
 import { SimArm } from '../devices/sim/simArm';
 import { systemClock, type Gripper } from '../devices/types';
 import { Recorder } from '../recording/recorder';
-import { RigTap, type ExpertStep } from '../recording/rigTap';
+import { RigTap } from '../recording/rigTap';
 import { startWriterThread, type WriterClient } from '../recording/writerClient';
-import { episodeSeed } from '../sim/episode';
-import { EXPERT_PHASES, PickPlaceExpert, type ExpertMotion } from '../sim/expert';
-import { actionMeaning, expertVariantName, HOLD } from '../sim/expertLabels';
+import { ExpertEpisodes } from '../runtime/expertEpisodes';
+import { EXPERT_PHASES, type ExpertMotion } from '../sim/expert';
+import { actionMeaning, expertVariantName } from '../sim/expertLabels';
 import { openStore } from '../store/database';
 import { liveWriterPids } from '../store/health';
 import { UsageError, type Command, type CommandContext } from './command';
@@ -106,81 +106,45 @@ async function recordExpert({ io, global, values }: CommandContext): Promise<num
       action_meta: actionMeaning(motion, control_hz),
     });
     tap.attach();
+    // The control loop with the expert as its source: the rig's safety limits apply to its commands,
+    // and every cycle it reports is recorded by the tap, as in the studio.
+    const run = new ExpertEpisodes(devices, { seed, noise, control_hz, motion, safety: config.safety, realTime });
 
     const sessionId = resume ?? (await recorder.startSession({ operator, rig_name: config.name, rig_config_json: JSON.stringify(config), app_version: APP_VERSION }));
     if (resume !== undefined) await recorder.resumeSession(resume);
-    const period_ms = 1000 / control_hz;
     let successes = 0;
     for (let episode = 0; episode < episodes && !stopRequested; episode++) {
-      const episodeSeedValue = episodeSeed(seed, episode);
-      const layout = await arm.session.reset(episodeSeedValue);
-      policy = { kind: 'scripted-expert', noise, motion, control_hz, run_seed: seed, episode: episode, episode_seed: episodeSeedValue };
-      // The episode starts at sim time 0, before the first state is published: the observation before the
-      // first action is recorded, so the export's chunk grid starts where the actions do.
-      const episodeId = await recorder.startEpisode({ task, target_fps_hz: control_hz, max_duration_s: 120, streams: tap.streams(), tags, ...(realTime ? {} : { origin_ns: arm.session.capture_ns(0) }) });
-      if (!realTime) await arm.session.request('advance', 0);
-      const first = arm.session.latestArm ?? (await waitFor(() => arm.session.latestArm, 2000, 'the first arm state after reset'));
-      const expert = new PickPlaceExpert(layout, first, noise, episodeSeedValue, control_hz, motion);
-      let gripperIntent = 0;
+      let episodeId = 0;
       let steps = 0;
-      let phase = '';
-      let last: ExpertStep | undefined;
-      let nextTick = performance.now();
-      while (!stopRequested) {
-        const reading = arm.session.latestArm;
-        const state = arm.latest();
-        if (reading === undefined || state === undefined) throw new StudioError({ code: 'unavailable', message: 'the simulated arm stopped reporting its state' });
-        const privileged = arm.privileged();
-        if (expert.done()) {
-          // The observation after the last action closes the last chunk; nothing more is commanded.
-          tap.recordCycle({ t_ns: state.capture_ns, arm: state, gripper: gripper?.latest(), requested: HOLD, executed: HOLD, gripper_intent: gripperIntent, clip_reasons: [], ...(privileged !== undefined ? { privileged } : {}), ...(last !== undefined ? { expert: { ...last, exploring: false } } : {}) });
-          break;
-        }
-        const action = expert.act({ sim_time_s: reading.sim_time_s, ee_position_m: reading.ee_position_m, ee_quaternion_wxyz: reading.ee_quaternion_wxyz });
-        const sent = await arm.sendAction(action.arm);
-        if (action.gripper !== undefined && gripper !== undefined) {
-          await gripper.sendAction(action.gripper);
-          gripperIntent = action.gripper.kind === 'grasp' ? 1 : 0;
-        }
-        last = { phase: EXPERT_PHASES.indexOf(action.phase), exploring: action.exploring, target: action.target };
-        tap.recordCycle({
-          t_ns: state.capture_ns,
-          arm: state,
-          gripper: gripper?.latest(),
-          requested: action.arm,
-          executed: sent.sent,
-          gripper_intent: gripperIntent,
-          clip_reasons: sent.clip_reasons,
-          events: action.phase !== phase ? [{ type: 'phase', phase: action.phase, exploring: action.exploring }] : [],
-          ...(privileged !== undefined ? { privileged } : {}),
-          expert: last,
-        });
-        phase = action.phase;
-        await recorder.tick();
-        steps++;
-        if (progress && performance.now() - lastProgressMs >= 100) {
-          lastProgressMs = performance.now();
-          io.out(`${JSON.stringify({ progress: { episode, id: episodeId, steps, last_t_ns: state.capture_ns.toString() } })}\n`);
-        }
-        if (realTime) {
-          nextTick += period_ms;
-          await new Promise((resolve) => setTimeout(resolve, Math.max(0, nextTick - performance.now())));
-        } else {
-          await arm.session.request('advance', 1 / control_hz);
-        }
-      }
+      const result = await run.run(episode, {
+        starting: async (start) => {
+          policy = start.policy;
+          // The episode starts at sim time 0, before the first state is published: the observation before the
+          // first action is recorded, so the export's chunk grid starts where the actions do.
+          episodeId = await recorder.startEpisode({ task, target_fps_hz: control_hz, max_duration_s: 120, streams: tap.streams(), tags, ...(realTime ? {} : { origin_ns: start.origin_ns }) });
+        },
+        cycled: async (record) => {
+          tap.recordCycleRecord(record);
+          await recorder.tick();
+          steps++;
+          if (progress && performance.now() - lastProgressMs >= 100) {
+            lastProgressMs = performance.now();
+            io.out(`${JSON.stringify({ progress: { episode, id: episodeId, steps, last_t_ns: record.t_ns.toString() } })}\n`);
+          }
+        },
+        stopRequested: () => stopRequested,
+      });
       await tap.idle();
-      if (stopRequested) {
+      if (result === null || stopRequested) {
         await recorder.discardEpisode();
         break;
       }
-      const success = arm.privileged()?.success ?? false;
-      if (success) successes++;
-      await recorder.saveEpisode(success ? 'success' : 'failure');
+      if (result.success) successes++;
+      await recorder.saveEpisode(result.success ? 'success' : 'failure');
       const dropped = Object.values(recorder.status().streams).reduce((n, s) => n + s.dropped, 0);
-      const line = { episode, id: episodeId, session: sessionId, success, steps, seed: episodeSeedValue };
+      const line = { episode, id: episodeId, session: sessionId, success: result.success, steps: result.steps, seed: result.seed };
       if (json) io.out(`${JSON.stringify(line)}\n`);
-      else io.err(`episode ${episode} → #${episodeId}: ${success ? 'success' : 'failure'}, ${steps} steps, ${dropped} dropped samples\n`);
+      else io.err(`episode ${episode} → #${episodeId}: ${result.success ? 'success' : 'failure'}, ${result.steps} steps, ${dropped} dropped samples\n`);
       const failures = tap.encodeFailures();
       if (failures.length > 0) log.warn(`frames that could not be encoded: ${failures.slice(0, 3).join('; ')}`);
     }
@@ -195,16 +159,6 @@ async function recordExpert({ io, global, values }: CommandContext): Promise<num
     recorder.dispose();
     await devices?.disconnect();
     await writer.close();
-  }
-}
-
-async function waitFor<T>(read: () => T | undefined, timeout_ms: number, what: string): Promise<T> {
-  const deadline = performance.now() + timeout_ms;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new StudioError({ code: 'unavailable', message: `no ${what} within ${timeout_ms} ms` });
-    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 

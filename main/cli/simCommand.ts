@@ -7,48 +7,73 @@ import { PortInUseError } from '../devices/deoxys/simServer';
 import { DEFAULT_EXPERT_MOTION } from '../sim/expert';
 import { ModelLoadError } from '../sim/modelLoader';
 import { readSceneModel } from '../sim/sceneXml';
-import { SimWorkerClient } from '../sim/workerClient';
-import type { EpisodeReport } from '../sim/workerProtocol';
+import type { RigConfig } from '../../shared/rig/rigConfig';
+import { builtInSimRig } from '../config/loadRig';
+import { createDeviceRegistry } from '../devices/catalog';
+import { createRigDevices } from '../devices/rigDevices';
+import { systemClock } from '../devices/types';
+import { ExpertEpisodes, type ExpertEpisodeResult } from '../runtime/expertEpisodes';
 import { UsageError, type Command, type CommandContext } from './command';
 import { expertOptionHelp, expertOptionSpecs, numberOption, parseExpertOptions } from './expertOptions';
 
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 
-function episodeLine(report: EpisodeReport): string {
+function episodeLine(report: ExpertEpisodeResult): string {
   return JSON.stringify({
     episode: report.episode,
     seed: report.seed,
     success: report.success,
     steps: report.steps,
-    lifted: report.lifted,
+    lifted: report.final?.lifted ?? false,
     sim_time_s: round(report.sim_time_s, 3),
     wall_ms: round(report.wall_ms, 1),
     real_time_factor: round(report.real_time_factor, 2),
-    object_target_distance_m: round(report.object_target_distance_m, 4),
+    object_target_distance_m: round(report.final?.object_target_distance_m ?? Number.NaN, 4),
     explore_steps: report.explore_steps,
     clipped_steps: report.clipped_steps,
   });
 }
 
+/**
+ * `studio sim expert`: the built-in simulated rig (arm and gripper, no cameras) stepped as fast as it
+ * goes, with the expert as the control loop's source — the same loop, safety and e-stop as every
+ * other source, and the same episodes `studio record --sim --expert` records.
+ */
 async function runExpert({ io, values }: CommandContext): Promise<number> {
   const { episodes, seed, control_hz, noise, chunk_length } = parseExpertOptions(values);
   const json = values.json === true;
-  const model = readSceneModel(typeof values.model === 'string' ? values.model : undefined);
-
-  const client = new SimWorkerClient();
+  const model = typeof values.model === 'string' ? values.model : undefined;
+  // Fail early, with MuJoCo's message, on a model that does not load (the sim worker would too, later).
+  if (model !== undefined) readSceneModel(model);
+  const builtIn = builtInSimRig();
+  const config: RigConfig = {
+    ...builtIn,
+    arm: { type: 'sim-arm', control_hz, seed, pacing: 'manual', ...(model !== undefined ? { model } : {}) },
+    cameras: [],
+    teleop: [],
+  };
+  const motion = { ...DEFAULT_EXPERT_MOTION, chunk_length };
+  const devices = createRigDevices(config, createDeviceRegistry(), systemClock);
   try {
-    await client.request('init', { xml: model.xml, file: model.file, seed, control_hz, pacing: 'manual', anchor_ns: 0n });
-    client.onEpisode((report) => {
+    await devices.connect();
+    const run = new ExpertEpisodes(devices, { seed, noise, control_hz, motion, safety: config.safety });
+    let successes = 0, sim_time_s = 0;
+    const started = performance.now();
+    for (let episode = 0; episode < episodes; episode++) {
+      const report = await run.run(episode);
+      if (report === null) break;
+      if (report.success) successes++;
+      sim_time_s += report.sim_time_s;
       if (json) io.out(`${episodeLine(report)}\n`);
-      else io.err(`episode ${report.episode}: ${report.success ? 'success' : 'failure'}${report.lifted ? '' : ' (never lifted)'}, ${report.steps} steps, ${round(report.real_time_factor, 1)}× real time\n`);
-    });
-    const summary = await client.request('runExpert', { episodes, seed, noise, control_hz, motion: { ...DEFAULT_EXPERT_MOTION, chunk_length } });
-    const rate = summary.successes / summary.episodes;
-    const rtf = summary.sim_time_s / Math.max(summary.wall_ms / 1000, 1e-9);
+      else io.err(`episode ${report.episode}: ${report.success ? 'success' : 'failure'}${report.final?.lifted === true ? '' : ' (never lifted)'}, ${report.steps} steps, ${round(report.real_time_factor, 1)}× real time\n`);
+    }
+    const wall_ms = performance.now() - started;
+    const rate = successes / episodes;
+    const rtf = sim_time_s / Math.max(wall_ms / 1000, 1e-9);
     if (!json) {
       io.out(
-        `${summary.successes}/${summary.episodes} episodes succeeded (${(100 * rate).toFixed(1)} %), seed ${seed}, ` +
-          `${summary.sim_time_s.toFixed(1)} s simulated in ${(summary.wall_ms / 1000).toFixed(1)} s (real-time factor ${rtf.toFixed(1)}).\n` +
+        `${successes}/${episodes} episodes succeeded (${(100 * rate).toFixed(1)} %), seed ${seed}, ` +
+          `${sim_time_s.toFixed(1)} s simulated in ${(wall_ms / 1000).toFixed(1)} s (real-time factor ${rtf.toFixed(1)}).\n` +
           `Noise: ${Object.entries(noise).map(([k, v]) => `${k}=${v}`).join(', ')}\n`,
       );
     }
@@ -57,9 +82,9 @@ async function runExpert({ io, values }: CommandContext): Promise<number> {
     if (error instanceof ModelLoadError) {
       throw new StudioError({ code: 'failed_precondition', message: `MuJoCo cannot load the model: ${error.message}`, fix: 'Fix the element named above (MJCF reference: https://mujoco.readthedocs.io/en/stable/XMLreference.html).' });
     }
-    throw new StudioError({ code: 'internal', message: (error as Error).message });
+    throw error instanceof StudioError ? error : new StudioError({ code: 'internal', message: (error as Error).message });
   } finally {
-    await client.close();
+    await devices.disconnect();
   }
 }
 

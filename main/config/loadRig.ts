@@ -64,5 +64,10 @@ export function resolveRig(options: { rigPath?: string | undefined; dataDir: str
   if (options.rigPath !== undefined) return loadRigFile(options.rigPath);
   const inDataDir = join(options.dataDir, RIG_FILE_IN_DATA_DIR);
   if (existsSync(inDataDir)) return loadRigFile(inDataDir);
-  return { source: DEFAULT_RIG_SOURCE, config: rigConfigSchema.parse(simRig) };
+  return { source: DEFAULT_RIG_SOURCE, config: builtInSimRig() };
+}
+
+/** The shipped simulated rig (`rigs/sim.json`), whatever the data directory holds. */
+export function builtInSimRig(): RigConfig {
+  return rigConfigSchema.parse(simRig);
 }

@@ -111,7 +111,19 @@ export class ControlHost {
     }
     const teleop = new TeleopMux(devices.teleop);
     const rate_hz = typeof rig.arm.control_hz === 'number' ? rig.arm.control_hz : 100;
-    const loop = new ControlLoop({ arm: devices.arm, ...(devices.gripper !== undefined ? { gripper: devices.gripper } : {}), teleop, safety: rig.safety, rate_hz, clock: this.clock, precise_wait: true, wake: new Int32Array(wake) });
+    // Ground truth goes with each cycle record, read with the arm state the cycle used.
+    const groundTruth = sim !== undefined ? () => sim.latestPrivileged : undefined;
+    const loop = new ControlLoop({
+      arm: devices.arm,
+      ...(devices.gripper !== undefined ? { gripper: devices.gripper } : {}),
+      teleop,
+      ...(groundTruth !== undefined ? { groundTruth } : {}),
+      safety: rig.safety,
+      rate_hz,
+      clock: this.clock,
+      precise_wait: true,
+      wake: new Int32Array(wake),
+    });
     const offs: (() => void)[] = [];
     // A command the arm did not take (a dropped link, a dead simulation) latches the e-stop: when the
     // device comes back the arm stays still until the operator releases it. Said once per new reason.

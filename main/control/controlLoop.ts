@@ -1,11 +1,18 @@
 import type { SafetyConfig } from '../../shared/rig/rigConfig';
 import type { Unsubscribe } from '../../shared/api/transport';
 import { rotationErrorAxisAngle, rotationFromAxisAngle, rotationFromQuaternion, rotationMultiply } from '../../shared/robot/rotation';
-import type { Arm, ArmCommand, Clock, Gripper, GripperCommand, SentAction, Teleop, Vec3 } from '../devices/types';
+import type { Arm, ArmCommand, ArmState, Clock, Gripper, GripperCommand, GripperState, SentAction, Teleop, Vec3 } from '../devices/types';
+import type { PrivilegedState } from '../sim/simTypes';
+import { ZERO_DELTA, type ActionSource, type SourceKind, type SourceLabels, type SourceStep } from './actionSource';
 import { limitArmCommand, limitGripperCommand } from './safety';
-import { DEFAULT_MAPPER, mapTeleop, type MapperConfig, type MappedIntent } from './teleopMapper';
+import { TeleopSource } from './teleopSource';
+import type { MapperConfig, MappedIntent } from './teleopMapper';
 
-/** One control cycle, as the recorder stores it: what the operator asked, what safety let through, what the arm took. */
+/**
+ * One control cycle, as the recorder stores it: what the source asked, what safety let through, what
+ * the arm took, and the state and gripper intent the cycle used — so a recording is a pure function
+ * of the cycle stream (`recording/cycleSample.ts`), never a re-join with mirrored device state.
+ */
 export interface CycleRecord {
   t_ns: bigint;
   /** When the arm took the command (its sendAction resolved: on the wire for a network arm). */
@@ -23,6 +30,19 @@ export interface CycleRecord {
   executed: SentAction<ArmCommand>;
   gripper: SentAction<GripperCommand> | null;
   estopped: boolean;
+  /** Which kind of source proposed this cycle's command. */
+  source: SourceKind;
+  /** The arm state the cycle acted on (null before the arm's first state). */
+  arm_state: ArmState | null;
+  gripper_state: GripperState | null;
+  /** The gripper intent in force after this cycle, 0 open … 1 closed (the last element of a recorded action). */
+  gripper_intent: number;
+  /** The source's labels for its step (a scripted policy's phase, exploration, target). */
+  labels?: SourceLabels;
+  /** What else happened this cycle (a phase change). */
+  events?: readonly Record<string, unknown>[];
+  /** Simulator ground truth read with `arm_state` (simulated rigs only). */
+  privileged?: PrivilegedState;
 }
 
 export type CycleTrigger = 'tick' | 'input' | 'call';
@@ -30,8 +50,13 @@ export type CycleTrigger = 'tick' | 'input' | 'call';
 export interface ControlLoopOptions {
   arm: Arm;
   gripper?: Gripper;
-  teleop: Teleop;
+  /** What proposes the commands; `setSource` swaps it. Give this or `teleop`. */
+  source?: ActionSource;
+  /** Teleop devices, as a `TeleopSource` through `mapper` (the default source). */
+  teleop?: Teleop;
   safety: SafetyConfig;
+  /** Simulator ground truth, read with the arm state each cycle, for the record. */
+  groundTruth?: () => PrivilegedState | undefined;
   mapper?: MapperConfig;
   rate_hz: number;
   clock: Clock;
@@ -74,6 +99,9 @@ interface Prepared {
   intent: MappedIntent | null;
   requested: ArmCommand;
   safe: SentAction<ArmCommand>;
+  step: SourceStep | null;
+  armState: ArmState | undefined;
+  privileged: PrivilegedState | undefined;
 }
 
 export interface LoopStats {
@@ -88,7 +116,6 @@ export interface LoopStats {
   input_cycles: number;
 }
 
-const ZERO_DELTA: Extract<ArmCommand, { kind: 'ee_delta' }> = { kind: 'ee_delta', translation_m: [0, 0, 0], rotation_axis_angle_rad: [0, 0, 0] };
 const ZERO: ArmCommand = ZERO_DELTA;
 /** How many recent ticks the jitter figures cover. */
 const JITTER_WINDOW = 10_000;
@@ -99,15 +126,20 @@ const MAX_LEAD_M = 0.05;
 const MAX_LEAD_RAD = 0.3;
 
 /**
- * The teleop control loop: read teleop → one shared mapper → safety → send → hand the cycle to
- * listeners (the recorder). Runs at a fixed rate on a drift-free schedule; `cycle()` runs one step
- * for tests and for callers that own the timing. The e-stop latches: from the next cycle (or at once,
- * via `estop()`) the arm gets zero motion and the gripper a stop, until released.
+ * The control loop: ask the action source for a step (teleop through the one mapper, the scripted
+ * expert, a policy, an approved chunk) → safety → send → hand the cycle to listeners (the recorder).
+ * Runs at a fixed rate on a drift-free schedule; `cycle()` runs one step for tests and for callers that
+ * own the timing (a simulation stepped as fast as it goes). The e-stop latches: from the next cycle
+ * (or at once, via `estop()`) the arm gets zero motion and the gripper a stop, until released — for
+ * every source alike.
  */
 export class ControlLoop {
   private index = 0;
   private estopped = false;
   private gripperClosed: boolean | null = null;
+  /** The last gripper intent any source expressed (0 open … 1 closed). */
+  private gripperIntent = 0;
+  private source: ActionSource;
   private readonly listeners = new Set<(cycle: CycleRecord) => void>();
   private running = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -139,6 +171,31 @@ export class ControlLoop {
   constructor(private readonly options: ControlLoopOptions) {
     this.period_s = 1 / options.rate_hz;
     this.wake = options.wake ?? new Int32Array(new SharedArrayBuffer(4));
+    const source = options.source ?? (options.teleop !== undefined ? new TeleopSource(options.teleop, options.mapper) : undefined);
+    if (source === undefined) throw new Error('the control loop needs an action source (or teleop devices)');
+    this.source = source;
+  }
+
+  /**
+   * Drives the arm from another source from the next cycle on (same safety, same e-stop). The
+   * target pose restarts from the measured arm, so nothing a previous source integrated carries over.
+   */
+  setSource(source: ActionSource, reset?: { gripper_intent: number }): void {
+    this.source = source;
+    this.target = null;
+    // A new episode (the gripper opened by a reset): the intent and the open/closed memory start over.
+    if (reset !== undefined) {
+      this.gripperIntent = reset.gripper_intent;
+      this.gripperClosed = null;
+    }
+    if (this.running && this.options.react_to_input !== false) {
+      this.offInput?.();
+      this.offInput = source.onInput?.(this.onInput);
+    }
+  }
+
+  get actionSource(): ActionSource {
+    return this.source;
   }
 
   onCycle(listener: (cycle: CycleRecord) => void): Unsubscribe {
@@ -193,46 +250,48 @@ export class ControlLoop {
    * send joint targets, which go to the arm directly after the joint limits.
    */
   private prepare(trigger: CycleTrigger): Omit<Prepared, 'tick_jitter_ms'> {
-    const { arm, teleop, safety, clock } = this.options;
+    const { arm, safety, clock } = this.options;
     const t_ns = clock.now_ns();
     // Motion integrates over the real time since the last cycle (ticks and input-triggered cycles
     // interleave), bounded so a stall never turns into a jump.
     const dt_s = this.lastPrepared_ns === undefined ? this.period_s : Math.min(2 * this.period_s, Math.max(0, Number(t_ns - this.lastPrepared_ns) / 1e9));
     this.lastPrepared_ns = t_ns;
     const armState = arm.latest();
-    const input = teleop.latest();
-    const teleopAgeMs = input === undefined ? null : Number(t_ns - input.capture_ns) / 1e6;
+    const privileged = this.options.groundTruth?.();
+    const base = { t_ns, trigger, armState, privileged };
     const context = {
       period_s: dt_s,
       ...(armState !== undefined ? { q_rad: armState.q_rad } : {}),
       ...(this.options.q_min_rad !== undefined ? { q_min_rad: this.options.q_min_rad } : {}),
       ...(this.options.q_max_rad !== undefined ? { q_max_rad: this.options.q_max_rad } : {}),
-      // No teleop input at all is as stale as it gets.
-      teleop_age_ms: teleopAgeMs ?? Number.POSITIVE_INFINITY,
       estopped: this.estopped,
     };
     if (armState === undefined) {
       this.target = null;
-      return { t_ns, trigger, teleopAgeMs, intent: null, requested: ZERO, safe: { requested: ZERO, sent: ZERO, clipped: true, clip_reasons: [this.estopped ? 'e-stop engaged' : 'no arm state yet'] } };
+      const teleopAgeMs = this.source.kind === 'teleop' ? inputAge(this.options.teleop, t_ns) : null;
+      return { ...base, teleopAgeMs, intent: null, requested: ZERO, step: null, safe: { requested: ZERO, sent: ZERO, clipped: true, clip_reasons: [this.estopped ? 'e-stop engaged' : 'no arm state yet'] } };
     }
-    if (input?.q_rad !== undefined) {
-      const requested: ArmCommand = { kind: 'joint_position', q_rad: input.q_rad };
-      const intent: MappedIntent = { arm: ZERO_DELTA, ...(input.gripper !== undefined ? { gripper: input.gripper } : {}) };
+    const step = this.source.next({ t_ns, arm: armState, gripper: this.options.gripper?.latest(), period_s: dt_s });
+    const teleopAgeMs = step.input_age_ms ?? null;
+    // An operator-fed source with no input at all is as stale as it gets; other sources never go stale.
+    const staleness = step.input_age_ms === undefined ? {} : { teleop_age_ms: step.input_age_ms ?? Number.POSITIVE_INFINITY };
+    const intent = step.intent ?? null;
+    const requested = step.arm;
+    if (step.mode === 'command') {
+      // Sent as it is after safety (a delta from the measured pose, an absolute goal, joint targets).
+      // Its step limit is per command period, not per (possibly tiny) gap since the last cycle, or a
+      // tick right after an input cycle would brake the arm to a halt.
       this.target = null;
-      // A joint target is absolute: its step limit is per command period, not per (possibly tiny) gap
-      // since the last cycle, or a tick right after an input cycle would brake the arm to a halt.
-      return { t_ns, trigger, teleopAgeMs, intent, requested, safe: limitArmCommand(requested, safety, { ...context, period_s: this.period_s, ee_position_m: armState.ee_position_m }) };
+      return { ...base, teleopAgeMs, intent, requested, step, safe: limitArmCommand(requested, safety, { ...context, ...staleness, period_s: this.period_s, ee_position_m: armState.ee_position_m }) };
     }
     const measured = { position: armState.ee_position_m, rotation: rotationFromQuaternion(armState.ee_quaternion_wxyz) };
     if (this.target === null || this.estopped) this.target = { position: [...measured.position], rotation: measured.rotation };
     const target = this.target;
-    const intent = input !== undefined ? mapTeleop(input, armState.ee_quaternion_wxyz, dt_s, this.options.mapper ?? DEFAULT_MAPPER) : null;
-    const requested = intent?.arm ?? ZERO_DELTA;
     // Speed, workspace box, staleness and the e-stop act on how the target moves.
-    const step = limitArmCommand(requested, safety, { ...context, ee_position_m: target.position });
-    const reasons = [...step.clip_reasons];
-    if (step.sent.kind === 'ee_delta') {
-      const { translation_m, rotation_axis_angle_rad } = step.sent;
+    const limited = limitArmCommand(requested, safety, { ...context, ...staleness, ee_position_m: target.position });
+    const reasons = [...limited.clip_reasons];
+    if (limited.sent.kind === 'ee_delta') {
+      const { translation_m, rotation_axis_angle_rad } = limited.sent;
       target.position = [target.position[0] + translation_m[0], target.position[1] + translation_m[1], target.position[2] + translation_m[2]];
       target.rotation = rotationMultiply(rotationFromAxisAngle(rotation_axis_angle_rad), target.rotation);
     }
@@ -251,21 +310,40 @@ export class ControlLoop {
       reasons.push('target turned too far ahead of the arm');
     }
     const sent: ArmCommand = { kind: 'ee_delta', translation_m: lead, rotation_axis_angle_rad: turn };
-    return { t_ns, trigger, teleopAgeMs, intent, requested, safe: { requested, sent, clipped: reasons.length > 0, clip_reasons: reasons } };
+    return { ...base, teleopAgeMs, intent, requested, step, safe: { requested, sent, clipped: reasons.length > 0, clip_reasons: reasons } };
   }
 
   private async send(prepared: Prepared): Promise<CycleRecord> {
     this.inflight = true;
     try {
-      const { t_ns, trigger, tick_jitter_ms, teleopAgeMs, intent, requested } = prepared;
+      const { t_ns, trigger, tick_jitter_ms, teleopAgeMs, intent, requested, step, armState, privileged } = prepared;
       // An e-stop that arrived while this command waited wins over it.
       const safe = this.estopped && !prepared.safe.clip_reasons.includes('e-stop engaged') ? { requested, sent: ZERO, clipped: true, clip_reasons: ['e-stop engaged'] } : prepared.safe;
       const driver = await this.options.arm.sendAction(safe.sent);
       const sent_ns = this.options.clock.now_ns();
       const executed: SentAction<ArmCommand> = { requested, sent: driver.sent, clipped: safe.clipped || driver.clipped, clip_reasons: [...safe.clip_reasons, ...driver.clip_reasons] };
-      const gripperResult = await this.driveGripper(this.options.gripper, intent?.gripper, teleopAgeMs);
+      const gripperResult = await this.driveGripper(this.options.gripper, step, teleopAgeMs);
       if (trigger === 'input') this.inputCycles += 1;
-      const record: CycleRecord = { t_ns, sent_ns, index: this.index++, trigger, tick_jitter_ms, teleop_age_ms: teleopAgeMs, intent, safe, executed, gripper: gripperResult, estopped: this.estopped };
+      const record: CycleRecord = {
+        t_ns,
+        sent_ns,
+        index: this.index++,
+        trigger,
+        tick_jitter_ms,
+        teleop_age_ms: teleopAgeMs,
+        intent,
+        safe,
+        executed,
+        gripper: gripperResult,
+        estopped: this.estopped,
+        source: this.source.kind,
+        arm_state: armState ?? null,
+        gripper_state: this.options.gripper?.latest() ?? null,
+        gripper_intent: this.gripperIntent,
+        ...(step?.labels !== undefined ? { labels: step.labels } : {}),
+        ...(step?.events !== undefined && step.events.length > 0 ? { events: step.events } : {}),
+        ...(privileged !== undefined ? { privileged } : {}),
+      };
       for (const listener of this.listeners) listener(record);
       return record;
     } finally {
@@ -324,7 +402,7 @@ export class ControlLoop {
       const wait_ms = Number(next - after) / 1e6 - (precise_wait === true ? PRECISE_WAIT_MS : 0);
       if (this.running) this.timer = setTimeout(fire, Math.max(0, wait_ms));
     };
-    if (this.options.react_to_input !== false) this.offInput = this.options.teleop.onState?.(this.onInput);
+    if (this.options.react_to_input !== false) this.offInput = this.source.onInput?.(this.onInput);
     fire();
   }
 
@@ -376,19 +454,33 @@ export class ControlLoop {
     return { cycles: this.index, superseded: this.superseded, jitter_ms_p50: at(0.5), jitter_ms_p99: at(0.99), overruns: this.overruns, input_cycles: this.inputCycles };
   }
 
-  /** Sends the gripper only on a change of intent (open ↔ closed), never for stale input. */
-  private async driveGripper(gripper: Gripper | undefined, value: number | undefined, ageMs: number | null): Promise<SentAction<GripperCommand> | null> {
+  /**
+   * Sends the gripper only on a change of intent (open ↔ closed), never for stale input; a source's own
+   * gripper command (the expert's grasp) is sent as it is, after safety. The e-stop sends a stop.
+   */
+  private async driveGripper(gripper: Gripper | undefined, step: SourceStep | null, ageMs: number | null): Promise<SentAction<GripperCommand> | null> {
+    const wanted = step?.gripper;
+    const stale = step?.input_age_ms !== undefined && (ageMs === null || ageMs > this.options.safety.teleop_timeout_ms);
+    if (wanted !== undefined) this.gripperIntent = wanted.intent;
     if (gripper === undefined) return null;
     if (this.estopped) return limitGripperCommand({ kind: 'stop' }, this.options.safety, true);
-    if (value === undefined || ageMs === null || ageMs > this.options.safety.teleop_timeout_ms) return null;
-    const close = value >= 0.5;
-    if (close === this.gripperClosed) return null;
+    if (wanted === undefined || stale) return null;
+    const close = wanted.intent >= 0.5;
+    if (wanted.command === undefined && close === this.gripperClosed) return null;
     this.gripperClosed = close;
-    const command: GripperCommand = close
-      ? { kind: 'grasp', width_m: 0, speed_m_s: 0.1, force_n: this.options.grasp_force_n ?? 40, epsilon_inner_m: 0.08, epsilon_outer_m: 0.08 }
-      : { kind: 'move', width_m: gripper.latest()?.max_width_m ?? 0.08, speed_m_s: 0.1 };
+    const command: GripperCommand =
+      wanted.command ??
+      (close
+        ? { kind: 'grasp', width_m: 0, speed_m_s: 0.1, force_n: this.options.grasp_force_n ?? 40, epsilon_inner_m: 0.08, epsilon_outer_m: 0.08 }
+        : { kind: 'move', width_m: gripper.latest()?.max_width_m ?? 0.08, speed_m_s: 0.1 });
     const safe = limitGripperCommand(command, this.options.safety, false);
     const executed = await gripper.sendAction(safe.sent);
     return { ...executed, requested: command, clipped: safe.clipped || executed.clipped, clip_reasons: [...safe.clip_reasons, ...executed.clip_reasons] };
   }
+}
+
+/** How old the newest teleop report is (null: none yet). */
+function inputAge(teleop: Teleop | undefined, t_ns: bigint): number | null {
+  const input = teleop?.latest();
+  return input === undefined ? null : Number(t_ns - input.capture_ns) / 1e6;
 }

@@ -19,6 +19,7 @@ export interface SafetyContext {
 }
 
 const norm = (v: readonly number[]) => Math.hypot(...v);
+const SLACK = 1e-9;
 const scale = (v: Vec3, k: number): Vec3 => [v[0] * k, v[1] * k, v[2] * k];
 
 const ZERO_DELTA: Extract<ArmCommand, { kind: 'ee_delta' }> = { kind: 'ee_delta', translation_m: [0, 0, 0], rotation_axis_angle_rad: [0, 0, 0] };
@@ -43,13 +44,15 @@ export function limitArmCommand(command: ArmCommand, limits: SafetyConfig, conte
         return clamped[i]! - context.ee_position_m[i]!;
       }) as Vec3;
       // Then the speed limits, which also bound how fast an arm outside the box is brought back in.
+      // A step at exactly the limit (a source that keeps to it, like the expert) is not a clip, whatever
+      // the last bit of its rounding: a relative slack of 1e-9 is far below any physical meaning.
       const maxStep = limits.max_linear_speed_m_s * context.period_s;
-      if (norm(translation) > maxStep) {
+      if (norm(translation) > maxStep * (1 + SLACK)) {
         translation = scale(translation, maxStep / norm(translation));
         reasons.push('linear speed');
       }
       const maxTurn = limits.max_angular_speed_rad_s * context.period_s;
-      if (norm(rotation) > maxTurn) {
+      if (norm(rotation) > maxTurn * (1 + SLACK)) {
         rotation = scale(rotation, maxTurn / norm(rotation));
         reasons.push('angular speed');
       }

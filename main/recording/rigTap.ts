@@ -1,6 +1,8 @@
 import type { CameraConfig } from '../../shared/rig/rigConfig';
 import type { Arm, ArmCommand, ArmState, Camera, CameraFrame, Gripper, GripperState, Quaternion, Vec3 } from '../devices/types';
 import type { PrivilegedState, SegmentationLegendEntry } from '../sim/simTypes';
+import type { CycleRecord } from '../control/controlLoop';
+import { cycleSample } from './cycleSample';
 import { OrderedEncoder } from './orderedEncoder';
 import { encodePng } from './png';
 import type { Recorder } from './recorder';
@@ -245,6 +247,13 @@ export class RigTap {
 
   detach(): void {
     for (const off of this.offFrames.splice(0)) off();
+  }
+
+  /** A cycle as the control loop reports it; recorded only while an episode is recording. */
+  recordCycleRecord(record: CycleRecord): void {
+    if (this.recorder.status().phase !== 'recording') return;
+    const sample = cycleSample(record);
+    if (sample !== null) this.recordCycle(sample);
   }
 
   recordCycle(cycle: CycleSample): void {

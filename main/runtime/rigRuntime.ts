@@ -70,7 +70,6 @@ export class RigRuntime {
   private writer: WriterClient | undefined;
   private tap: RigTap | undefined;
   private lastCycle: CycleRecord | undefined;
-  private gripperIntent = 0;
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private readonly unsubscribes: (() => void)[] = [];
   private readonly lastPreviewNs = new Map<string, bigint>();
@@ -504,25 +503,10 @@ export class RigRuntime {
   private onCycleRecord(cycle: CycleRecord): void {
     this.lastCycle = cycle;
     for (const listener of this.cycleListeners) listener(cycle);
-    if (cycle.intent?.gripper !== undefined) this.gripperIntent = cycle.intent.gripper;
     const recorder = this.recorder;
-    const tap = this.tap;
-    const arm = this.live?.arm.latest();
-    if (recorder === undefined || tap === undefined) return;
-    if (recorder.status().phase === 'recording' && arm !== undefined) {
-      const privileged = this.live?.sim?.latestPrivileged;
-      tap.recordCycle({
-        t_ns: cycle.t_ns,
-        arm,
-        gripper: this.live?.gripper?.latest(),
-        requested: cycle.safe.requested,
-        executed: cycle.executed.sent,
-        gripper_intent: this.gripperIntent,
-        clip_reasons: cycle.executed.clip_reasons,
-        events: cycle.gripper !== null ? [{ type: 'gripper', command: cycle.gripper.sent.kind }] : [],
-        ...(privileged !== undefined ? { privileged } : {}),
-      });
-    }
+    if (recorder === undefined) return;
+    // The cycle carries the state, gripper intent and ground truth it used: nothing is re-joined here.
+    this.tap?.recordCycleRecord(cycle);
     void recorder.tick().then((event) => {
       if (event !== null) this.emitRecording();
     });

@@ -1,14 +1,13 @@
 import { SimHost } from './simHost';
 import type { WorkerLocation } from '../workers/workerLocation';
 import { SimMessageClient, SimWorkerClient, SimWorkerError, type SimListener } from './workerClient';
-import type { EpisodeReport, SimOp, SimOps, SimRequest, SimWorkerMessage } from './workerProtocol';
+import type { SimOp, SimOps, SimRequest, SimWorkerMessage } from './workerProtocol';
 
 /** What the sim devices need from a running simulation, wherever it runs. */
 export interface SimClient {
   readonly failed: Error | undefined;
   request<K extends SimOp>(op: K, args: SimOps[K]['args']): Promise<SimOps[K]['result']>;
   onSim(listener: SimListener): () => void;
-  onEpisode(listener: (report: EpisodeReport) => void): () => void;
   onFailure(listener: (error: Error) => void): () => void;
   close(): Promise<void>;
 }

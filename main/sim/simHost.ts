@@ -1,9 +1,8 @@
 import type { MessagePort } from 'node:worker_threads';
 import { SimEngine } from './engine';
-import { runExpertEpisode } from './episode';
 import { RenderClient } from './render/renderClient';
 import { SimRunner, type SimEvent } from './simRunner';
-import { toWorkerError, type EpisodeReport, type ExpertRun, type ExpertRunSummary, type SimInit, type SimOp, type SimRequest, type SimStartInfo, type SimWorkerMessage, type WorkerError } from './workerProtocol';
+import { toWorkerError, type SimInit, type SimOp, type SimRequest, type SimStartInfo, type SimWorkerMessage, type WorkerError } from './workerProtocol';
 
 export type Post = (message: SimWorkerMessage, transfer?: ArrayBuffer[]) => void;
 
@@ -128,8 +127,6 @@ export class SimHost {
         this.need();
         if (this.info === undefined) throw new Error('the simulation is not initialised');
         return this.info;
-      case 'runExpert':
-        return this.runExpert(request.args);
       case 'injectFault':
         this.need().engine.armFault();
         return null;
@@ -208,25 +205,6 @@ export class SimHost {
     this.dead = toWorkerError(error);
     this.stop();
     this.broadcast({ event: 'fatal', payload: this.dead });
-  }
-
-  private async runExpert(run: ExpertRun): Promise<ExpertRunSummary> {
-    const runner = this.need();
-    this.stop();
-    const started = this.now_ms();
-    let successes = 0, simTime = 0;
-    const first = run.first_episode ?? 0;
-    for (let i = first; i < first + run.episodes; i++) {
-      const result = this.guarded(() => runExpertEpisode(runner.engine, { episode: i, seed: run.seed, noise: run.noise, control_hz: run.control_hz, ...(run.motion !== undefined ? { motion: run.motion } : {}) }));
-      const { final: _final, ...report } = result;
-      const episode: EpisodeReport = report;
-      if (result.success) successes++;
-      simTime += result.sim_time_s;
-      this.post({ event: 'episode', payload: episode });
-      // let a close request in between episodes
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-    return { episodes: run.episodes, successes, wall_ms: this.now_ms() - started, sim_time_s: simTime };
   }
 
   private readonly emit = (event: SimEvent): void => {

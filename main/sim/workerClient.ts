@@ -4,7 +4,7 @@ import { WorkerThread } from '../workers/workerThread';
 import { ModelLoadError, type ModelErrorKind } from './modelLoader';
 import type { SimEvent } from './simRunner';
 import { RpcClient } from '../workers/rpcClient';
-import type { EpisodeReport, SimOp, SimOps, SimRequest, SimWorkerEvent, SimWorkerMessage, WorkerError } from './workerProtocol';
+import type { SimOp, SimOps, SimRequest, SimWorkerEvent, SimWorkerMessage, WorkerError } from './workerProtocol';
 
 /** A failure reported by (or about) the sim worker, phrased for the operator. */
 export class SimWorkerError extends Error {
@@ -39,7 +39,6 @@ export type SimListener = (event: SimEvent, anchor_ns: bigint) => void;
 /** The sim protocol over some message channel; subclasses say how messages travel. */
 export abstract class SimMessageClient extends RpcClient<SimOps, SimWorkerEvent, WorkerError> {
   private readonly simListeners = new Set<SimListener>();
-  private readonly episodeListeners = new Set<(report: EpisodeReport) => void>();
 
   override request<K extends SimOp>(op: K, args: SimOps[K]['args']): Promise<SimOps[K]['result']> {
     // A port handed to the simulation must be moved, not copied.
@@ -51,11 +50,6 @@ export abstract class SimMessageClient extends RpcClient<SimOps, SimWorkerEvent,
     return () => this.simListeners.delete(listener);
   }
 
-  onEpisode(listener: (report: EpisodeReport) => void): () => void {
-    this.episodeListeners.add(listener);
-    return () => this.episodeListeners.delete(listener);
-  }
-
   protected errorFrom(detail: WorkerError): Error {
     return errorFrom(detail);
   }
@@ -64,9 +58,6 @@ export abstract class SimMessageClient extends RpcClient<SimOps, SimWorkerEvent,
     switch (message.event) {
       case 'sim':
         for (const listener of this.simListeners) listener(message.payload, message.anchor_ns);
-        break;
-      case 'episode':
-        for (const listener of this.episodeListeners) listener(message.payload);
         break;
       case 'fatal':
         this.fail(new SimWorkerError(`the simulation stopped: ${message.payload.message}`, message.payload));

@@ -2,8 +2,6 @@ import type { MessagePort } from 'node:worker_threads';
 import type { ArmCommand, GripperCommand, SentAction } from '../../shared/robot/types';
 import type { SimCameraSpec } from './cameraRig';
 import { ModelLoadError } from './modelLoader';
-import type { EpisodeResult } from './episode';
-import type { ExpertMotion, ExpertNoise } from './expert';
 import type { SceneLayout } from './pickPlaceTask';
 import type { SimEvent } from './simRunner';
 import type { SegmentationLegendEntry } from './simTypes';
@@ -39,23 +37,6 @@ export interface SimStartInfo {
   legend: SegmentationLegendEntry[];
 }
 
-export interface ExpertRun {
-  episodes: number;
-  seed: number;
-  first_episode?: number;
-  noise: ExpertNoise;
-  control_hz: number;
-  motion?: ExpertMotion;
-}
-
-export interface ExpertRunSummary {
-  episodes: number;
-  successes: number;
-  wall_ms: number;
-  sim_time_s: number;
-}
-
-export type EpisodeReport = Omit<EpisodeResult, 'final'>;
 
 /** Request → result type, by operation name. */
 export interface SimOps {
@@ -75,7 +56,6 @@ export interface SimOps {
   info: { args: null; result: SimStartInfo };
   /** Manual pacing: advance sim time (s), emitting events as they fall due. */
   advance: { args: number; result: number };
-  runExpert: { args: ExpertRun; result: ExpertRunSummary };
   /** Test hook: the next physics step throws. */
   injectFault: { args: null; result: null };
   close: { args: null; result: null };
@@ -97,7 +77,6 @@ export type SimResponse = { id: number; ok: true; result: unknown } | { id: numb
 
 export type SimWorkerEvent =
   | { id?: undefined; event: 'sim'; payload: SimEvent; anchor_ns: bigint }
-  | { id?: undefined; event: 'episode'; payload: EpisodeReport }
   /** The loop stopped because something threw: the sim is dead until restarted. */
   | { id?: undefined; event: 'fatal'; payload: WorkerError };
 

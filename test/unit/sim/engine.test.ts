@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CameraRig } from '../../../main/sim/cameraRig';
 import { SimEngine } from '../../../main/sim/engine';
-import { runExpertEpisode } from '../../../main/sim/episode';
+import type { CycleRecord } from '../../../main/control/controlLoop';
+import { builtInSimRig } from '../../../main/config/loadRig';
+import { createDeviceRegistry } from '../../../main/devices/catalog';
+import { createRigDevices, type RigDevices } from '../../../main/devices/rigDevices';
+import { systemClock } from '../../../main/devices/types';
+import { ExpertEpisodes } from '../../../main/runtime/expertEpisodes';
+import { EXPERT_PHASES, type ExpertNoise } from '../../../main/sim/expert';
 import { DEFAULT_EXPERT_MOTION, DEFAULT_EXPERT_NOISE, NOISELESS_EXPERT } from '../../../main/sim/expert';
 import { lookAt } from '../../../main/sim/math3d';
 import { quaternionFromRotation } from '../../../shared/robot/rotation';
@@ -14,7 +20,31 @@ beforeAll(async () => {
   engine = await SimEngine.load(DEFAULT_SCENE_XML, DEFAULT_SCENE_NAME);
 });
 
-afterAll(() => engine.dispose());
+afterAll(async () => {
+  engine.dispose();
+  await expertRig?.disconnect();
+});
+
+/**
+ * The expert as the control loop's source on the simulated rig (physics in-process), as `studio sim
+ * expert` and `studio record --sim --expert` run it; `onStep` sees each action's cycle.
+ */
+let expertRig: RigDevices | undefined;
+async function runExpertEpisode(options: { episode: number; seed: number; noise: ExpertNoise; control_hz: 10; onStep?: (step: { phase: string; exploring: boolean; record: CycleRecord }) => void }) {
+  const rig = builtInSimRig();
+  if (expertRig === undefined) {
+    expertRig = createRigDevices({ ...rig, arm: { type: 'sim-arm', control_hz: options.control_hz, pacing: 'manual', run_in: 'in-process' }, cameras: [], teleop: [] }, createDeviceRegistry(), systemClock);
+    await expertRig.connect();
+  }
+  const run = new ExpertEpisodes(expertRig, { seed: options.seed, noise: options.noise, control_hz: options.control_hz, motion: DEFAULT_EXPERT_MOTION, safety: rig.safety });
+  const result = await run.run(options.episode, {
+    cycled: (record, last) => {
+      if (!last && record.labels !== undefined) options.onStep?.({ phase: EXPERT_PHASES[record.labels.phase]!, exploring: record.labels.exploring, record });
+    },
+  });
+  if (result === null || result.final === undefined) throw new Error('the episode did not run');
+  return { ...result, lifted: result.final.lifted, final: result.final };
+}
 
 const dist = (a: readonly number[], b: readonly number[]): number => Math.hypot(...a.map((v, i) => v - (b[i] ?? 0)));
 
@@ -139,9 +169,9 @@ describe('sim engine: model and controllers', () => {
 });
 
 describe('sim engine: task and expert', () => {
-  it('the noiseless expert picks, lifts, places and releases the cube: success', () => {
+  it('the noiseless expert picks, lifts, places and releases the cube: success', async () => {
     const steps: string[] = [];
-    const result = runExpertEpisode(engine, { episode: 0, seed: 7, noise: NOISELESS_EXPERT, control_hz: 10, onStep: (s) => steps.push(s.phase) });
+    const result = await runExpertEpisode({ episode: 0, seed: 7, noise: NOISELESS_EXPERT, control_hz: 10, onStep: (s) => steps.push(s.phase) });
     expect(result.lifted).toBe(true);
     expect(result.success).toBe(true);
     expect(result.final.contact.gripper_object).toBe(false);
@@ -150,38 +180,39 @@ describe('sim engine: task and expert', () => {
     expect(new Set(steps)).toEqual(new Set(['settle', 'approach', 'descend', 'close', 'lift', 'transport', 'lower', 'release', 'retreat', 'rest']));
   });
 
-  it('a grasp 4 cm off the cube fails, and the detector says why', () => {
-    const result = runExpertEpisode(engine, { episode: 0, seed: 7, noise: { ...NOISELESS_EXPERT, grasp_offset_m: 0.04 }, control_hz: 10 });
+  it('a grasp 4 cm off the cube fails, and the detector says why', async () => {
+    const result = await runExpertEpisode({ episode: 0, seed: 7, noise: { ...NOISELESS_EXPERT, grasp_offset_m: 0.04 }, control_hz: 10 });
     expect(result.success).toBe(false);
     expect(result.final.success_detail.inside_target && result.final.lifted).toBe(false);
   });
 
-  it('is deterministic for a seed', () => {
-    const a = runExpertEpisode(engine, { episode: 2, seed: 5, noise: { ...NOISELESS_EXPERT, explore_fraction: 0.3, timing_jitter: 0.2 }, control_hz: 10 });
-    const b = runExpertEpisode(engine, { episode: 2, seed: 5, noise: { ...NOISELESS_EXPERT, explore_fraction: 0.3, timing_jitter: 0.2 }, control_hz: 10 });
+  it('is deterministic for a seed', async () => {
+    const a = await runExpertEpisode({ episode: 2, seed: 5, noise: { ...NOISELESS_EXPERT, explore_fraction: 0.3, timing_jitter: 0.2 }, control_hz: 10 });
+    const b = await runExpertEpisode({ episode: 2, seed: 5, noise: { ...NOISELESS_EXPERT, explore_fraction: 0.3, timing_jitter: 0.2 }, control_hz: 10 });
     expect(b.final.objects[0]?.position_m).toEqual(a.final.objects[0]?.position_m);
     expect(b.steps).toBe(a.steps);
   });
 });
 
 describe('sim engine: expert data (one action meaning, chunk-aligned exploration)', () => {
-  it('explores in whole chunks on the episode grid, about as often as asked, within the speed limits, and ends on a chunk boundary', () => {
+  it('explores in whole chunks on the episode grid, about as often as asked, within the speed limits, and ends on a chunk boundary', async () => {
     const L = DEFAULT_EXPERT_MOTION.chunk_length;
     const maxStep = DEFAULT_EXPERT_MOTION.max_linear_speed_m_s / 10, maxTurn = DEFAULT_EXPERT_MOTION.max_angular_speed_rad_s / 10;
     let chunks = 0, exploring = 0, maxSent = 0, maxTurnSent = 0;
     for (let episode = 0; episode < 12; episode++) {
       const flags: boolean[] = [];
-      const result = runExpertEpisode(engine, {
+      const result = await runExpertEpisode({
         episode,
         seed: 99,
         noise: DEFAULT_EXPERT_NOISE,
         control_hz: 10,
         onStep: (step) => {
           flags.push(step.exploring);
-          expect(step.action.arm.kind).toBe('ee_delta');
-          if (step.sent.sent.kind !== 'ee_delta') throw new Error('the arm took another command kind');
-          maxSent = Math.max(maxSent, Math.hypot(...step.sent.sent.translation_m));
-          maxTurnSent = Math.max(maxTurnSent, Math.hypot(...step.sent.sent.rotation_axis_angle_rad));
+          expect(step.record.safe.requested.kind).toBe('ee_delta');
+          const sent = step.record.executed.sent;
+          if (sent.kind !== 'ee_delta') throw new Error('the arm took another command kind');
+          maxSent = Math.max(maxSent, Math.hypot(...sent.translation_m));
+          maxTurnSent = Math.max(maxTurnSent, Math.hypot(...sent.rotation_axis_angle_rad));
         },
       });
       expect(result.steps % L).toBe(0);
@@ -200,9 +231,9 @@ describe('sim engine: expert data (one action meaning, chunk-aligned exploration
     expect(Math.abs(fraction - DEFAULT_EXPERT_NOISE.explore_fraction)).toBeLessThan(0.06);
   }, 60_000);
 
-  it('a success is the state after the last chunk: the episode does not end between a success and a chunk boundary', () => {
+  it('a success is the state after the last chunk: the episode does not end between a success and a chunk boundary', async () => {
     let steps = 0;
-    const result = runExpertEpisode(engine, { episode: 0, seed: 7, noise: NOISELESS_EXPERT, control_hz: 10, onStep: () => steps++ });
+    const result = await runExpertEpisode({ episode: 0, seed: 7, noise: NOISELESS_EXPERT, control_hz: 10, onStep: () => steps++ });
     expect(result.success).toBe(true);
     expect(steps % DEFAULT_EXPERT_MOTION.chunk_length).toBe(0);
     expect(result.sim_time_s).toBeCloseTo(steps / 10, 6);
