@@ -31,6 +31,7 @@ class AeConfig(StageConfig):
     w_rgb: float = 0.05
     render_px: int = 48
     render_every: int = 1  # the render loss on every n-th step (it is the costly term)
+    render_batch: int = 4  # … on the first n samples of the batch
 
 
 @dataclass
@@ -44,6 +45,7 @@ class SuccessConfig(StageConfig):
     gt_mix: float = 0.5
     w_progress: float = 0.5
     w_probes: float = 0.5
+    boundary_stride: int = 1  # train on every n-th chunk boundary of each episode (imagining all is the costly part)
 
 
 @dataclass
@@ -57,6 +59,7 @@ class EvalConfig:
     horizons: tuple[int, ...] = (1, 2, 4)
     render_px: int = 64
     max_states: int = 400
+    psnr_states: int = 100
     bootstrap: int = 1000
     figure_states: int = 3
 

@@ -83,7 +83,7 @@ def fidelity(cfg: RunConfig, data: Data, model, lat, eps: list[LiftedEpisode]) -
         states = [(e, t) for e in eps for t in range(e.num_chunks - h + 1)]
         if len(states) > ev.max_states:
             states = [states[i] for i in np.linspace(0, len(states) - 1, ev.max_states).round().astype(int)]
-        psnr_every = max(1, len(states) // 100)
+        psnr_every = max(1, len(states) // max(1, ev.psnr_states))
         for si, (e, t) in enumerate(states):
             z = lat[e.index]
             acts = torch.from_numpy(data.action_norm(e.actions[t:t + h]))[None]
@@ -176,7 +176,9 @@ def _train_head(run, cfg: RunConfig, model, tr, length: int | None, gt_mix: floa
 def success_eval(run, cfg: RunConfig, data: Data, model, lat, test: list[LiftedEpisode]) -> tuple[dict, dict]:
     ev = cfg.eval
     H = cfg.success.horizon
-    tr_train = build_trajectories(cfg, data, model, lat, data.train, H, cfg.seed + 1, run.device)
+    cached = run.stage_dir("success") / "train_trajectories.pt"
+    tr_train = torch.load(cached, weights_only=False) if cached.exists() else build_trajectories(
+        cfg, data, model, lat, data.train, H, cfg.seed + 1, run.device, stride=cfg.success.boundary_stride)
     with torch.enable_grad():
         current_only = _train_head(run, cfg, model, tr_train, 1, 1.0, "current_state_head")
         oracle = _train_head(run, cfg, model, tr_train, None, 1.0, "oracle_head")
@@ -204,21 +206,39 @@ def success_eval(run, cfg: RunConfig, data: Data, model, lat, test: list[LiftedE
     e_all, table = ece(y[known], p_model[known])
     result["all_boundaries"] = {"n": int(known.sum()), "auroc": auroc(y[known], p_model[known]), "brier": brier(y[known], p_model[known]), "ece": e_all,
                                 "auroc_current_state_only": auroc(y[known], p_cur[known]), "auroc_oracle_future": auroc(y[known], p_orc[known])}
-    # Policy level (WorldGym-style): mean predicted vs real success per policy variant, over episodes.
+    result["policy_level"] = policy_level(te, p_model, test, "test split")
+    return result, {"table": table, "y": y[known].tolist(), "p": p_model[known].tolist()}
+
+
+def policy_level(tr, p: np.ndarray, eps: list[LiftedEpisode], source: str) -> dict:
+    """WorldGym-style: per policy variant, the mean predicted success (over each episode's chunk
+    boundaries, imagining its recorded next chunks) against its real success rate."""
     variants: dict[str, list] = {}
-    for e in test:
+    for e in eps:
         if math.isnan(e.success):
             continue
-        sel = [i for i, k in enumerate(te.episode) if k == e.index]
-        variants.setdefault(e.variant or "(none)", []).append((float(np.mean(p_model[sel])), e.success))
-    vs = {k: {"episodes": len(v), "predicted": float(np.mean([a for a, _ in v])), "real": float(np.mean([b for _, b in v]))} for k, v in variants.items()}
+        sel = [i for i, k in enumerate(tr.episode) if k == e.index]
+        variants.setdefault(e.variant or "(none)", []).append((float(np.mean(p[sel])), e.success))
+    vs = {k: {"episodes": len(v), "predicted": float(np.mean([a for a, _ in v])), "real": float(np.mean([b for _, b in v]))} for k, v in sorted(variants.items())}
     if len(vs) >= 3:
         pr, re_ = [v["predicted"] for v in vs.values()], [v["real"] for v in vs.values()]
-        result["policy_level"] = {"variants": vs, "pearson": pearson(pr, re_), "spearman": spearman(pr, re_)}
-    else:
-        result["policy_level"] = {"variants": vs, "pearson": None, "spearman": None,
-                                  "note": f"needs ≥ 3 policy variants in the test split (found {len(vs)}); record variants with --operator (models/scripts/make_data.sh)"}
-    return result, {"table": table, "y": y[known].tolist(), "p": p_model[known].tolist()}
+        return {"source": source, "variants": vs, "pearson": pearson(pr, re_), "spearman": spearman(pr, re_)}
+    return {"source": source, "variants": vs, "pearson": None, "spearman": None,
+            "note": f"needs ≥ 3 policy variants (found {len(vs)} in the {source}); make them with models/scripts/make_data.sh and pass --variants"}
+
+
+@torch.no_grad()
+def variants_eval(run, cfg: RunConfig, data: Data, model, variants_dir: Path, cache_dir: Path) -> dict:
+    """The policy-level test on an evaluation-only export of policy variants (never trained on)."""
+    from .data import GwmExport
+    from .dataset import load_lifted
+    from .stages import encode_frames
+    export = GwmExport(variants_dir)
+    eps = load_lifted(export, cfg.lifting, cache_dir, workers=cfg.lift_workers, progress=run.progress)
+    lat = {e.index: encode_frames(model, e, e.chunk_frame, run.device) for e in eps}
+    tr = build_trajectories(cfg, data, model, lat, eps, cfg.success.horizon, cfg.seed + 4, run.device, stride=cfg.success.boundary_stride)
+    p = model.success(tr.latents)[1].numpy()
+    return policy_level(tr, p, eps, f"variants export {export.root.name}")
 
 
 def _figures(pack: Path, fid: dict, examples: list, rel: dict) -> list[str]:
@@ -316,7 +336,7 @@ def write_report(pack: Path, cfg: RunConfig, data: Data, fid: dict, suc: dict, f
     pl = suc["policy_level"]
     L += ["## Policy level", ""]
     if pl.get("pearson") is not None:
-        L.append(f"Across {len(pl['variants'])} policy variants: Pearson {_f(pl['pearson'])}, Spearman {_f(pl['spearman'])}.")
+        L.append(f"Across {len(pl['variants'])} policy variants ({pl['source']}): Pearson {_f(pl['pearson'])}, Spearman {_f(pl['spearman'])}.")
     else:
         L.append(f"Not measured: {pl['note']}.")
     L += ["", "| variant | episodes | predicted | real |", "|---|---|---|---|"] + [f"| {k} | {v['episodes']} | {_f(v['predicted'])} | {_f(v['real'])} |" for k, v in pl["variants"].items()]
@@ -331,7 +351,7 @@ def cfg_temperature(pack: Path) -> float:
     return json.loads((pack / "gwm_manifest.json").read_text())["success"]["temperature"]
 
 
-def evaluate(run, cfg: RunConfig, data: Data, model, lat, pack: Path) -> dict:
+def evaluate(run, cfg: RunConfig, data: Data, model, lat, pack: Path, variants_dir: Path | None = None, cache_dir: Path | None = None) -> dict:
     if not (pack / "gwm_manifest.json").exists():
         raise FileNotFoundError(f"{pack}: no pack — run `python -m gwmlite export` first")
     test = data.split("test")
@@ -340,6 +360,8 @@ def evaluate(run, cfg: RunConfig, data: Data, model, lat, pack: Path) -> dict:
     model.eval()
     fid, examples = fidelity(cfg, data, model, lat, test)
     suc, rel = success_eval(run, cfg, data, model, lat, test)
+    if variants_dir is not None:
+        suc["policy_level"] = variants_eval(run, cfg, data, model, Path(variants_dir), Path(cache_dir or run.dir.parent / "cache"))
     figures = _figures(pack, fid, examples, rel)
     evaluation = {"split": "test", "episodes": len(test), "fidelity": fid, "success": suc,
                   "auroc": suc.get("pre_grasp", suc["first_chunk"])["imagination"]["auroc"],

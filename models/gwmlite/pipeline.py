@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from .config import RunConfig
@@ -25,32 +26,52 @@ def required(stages) -> set[str]:
     return out
 
 
-def run_stages(run: Run, cfg: RunConfig, data_dir: str, cache: str, stages, pack_dir: str | None = None) -> None:
+def run_stages(run: Run, cfg: RunConfig, data_dir: str, cache: str, stages, pack_dir: str | None = None, variants: str | None = None) -> None:
     needed = required(stages)
     for s in needed - set(stages):
         if s not in ("latents",) and not run.done(s):
             raise FileNotFoundError(f"stage '{s}' has not finished in {run.dir} — run `python -m gwmlite {s}` (or `all`) first")
     if run.main:
         (run.dir / "config.json").write_text(json.dumps(cfg.to_json(), indent=2))
+    timings: dict[str, float] = {}
+    t0 = time.time()
     data = load_data(cfg, data_dir, cache, run)
+    timings["load_and_lift"] = time.time() - t0
     model = build_model(cfg).to(run.device)
     pack = Path(pack_dir) if pack_dir else run.dir / "pack"
-    lat = None
+    lat_box: dict = {"lat": None}
     for s in ORDER:
         if s not in stages and s not in needed:
             continue
-        if s == "ae":
-            stage_ae(run, cfg, data, model) if not run.done("ae") else load_stages(run, model, ["ae"])
-        elif s == "latents":
-            lat = stage_latents(run, cfg, data, model)
-        elif s in ("dynamics", "success", "policy"):
-            if run.done(s):
-                load_stages(run, model, [s])
-            else:
-                {"dynamics": stage_dynamics, "success": stage_success, "policy": stage_policy}[s](run, cfg, data, model, lat)
-        elif s == "export" and s in stages and run.main:
-            from .export import write_pack
-            write_pack(run, cfg, data, model, pack)
-        elif s == "evaluate" and run.main:
-            from .evaluate import evaluate
-            evaluate(run, cfg, data, model, lat, pack)
+        t0 = time.time()
+        _run_stage(s, run, cfg, data, model, stages, pack, variants, cache, lat_box)
+        if s in stages:
+            timings[s] = time.time() - t0
+    if run.main:
+        _record_timings(run, timings)
+
+
+def _record_timings(run: Run, timings: dict[str, float]) -> None:
+    """Wall-clock seconds per stage, appended per invocation to RUN/timings.jsonl (BENCHMARKS.md)."""
+    import os
+    with (run.dir / "timings.jsonl").open("a") as f:
+        f.write(json.dumps({"threads": __import__("torch").get_num_threads(), "cpus": os.cpu_count(),
+                            "seconds": {k: round(v, 1) for k, v in timings.items()}}) + "\n")
+
+
+def _run_stage(s: str, run: Run, cfg: RunConfig, data, model, stages, pack: Path, variants: str | None, cache: str, lat_box: dict) -> None:
+    if s == "ae":
+        stage_ae(run, cfg, data, model) if not run.done("ae") else load_stages(run, model, ["ae"])
+    elif s == "latents":
+        lat_box["lat"] = stage_latents(run, cfg, data, model)
+    elif s in ("dynamics", "success", "policy"):
+        if run.done(s):
+            load_stages(run, model, [s])
+        else:
+            {"dynamics": stage_dynamics, "success": stage_success, "policy": stage_policy}[s](run, cfg, data, model, lat_box["lat"])
+    elif s == "export" and s in stages and run.main:
+        from .export import write_pack
+        write_pack(run, cfg, data, model, pack)
+    elif s == "evaluate" and run.main:
+        from .evaluate import evaluate
+        evaluate(run, cfg, data, model, lat_box["lat"], pack, Path(variants) if variants else None, Path(cache))

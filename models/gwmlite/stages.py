@@ -112,14 +112,14 @@ class AeStage(nn.Module):
             c, px = self.cam, ac.render_px
             s = px / c.width
             wfc = torch.as_tensor(c.world_from_camera, dtype=pred.dtype, device=pred.device)
+            rb = min(ac.render_batch, pred.shape[0])
+            pred, m_src, g_tgt, m_tgt, image = pred[:rb], m_src[:rb], g_tgt[:rb], m_tgt[:rb], image[:rb]
             img = render(pred, m_src, wfc, c.fx * s, c.fy * s, c.cx * s, c.cy * s, px, px)
             with torch.no_grad():
-                cover = render(g_tgt, m_tgt, wfc, c.fx * s, c.fy * s, c.cx * s, c.cy * s, px, px, background=0.0)
                 ones = g_tgt.clone()
                 ones[..., 10:13] = 1.0
                 alpha = render(ones, m_tgt, wfc, c.fx * s, c.fy * s, c.cx * s, c.cy * s, px, px)[..., :1]
                 covered = (alpha > 0.5).to(img.dtype)
-            del cover
             l_render = ((img - image).abs() * covered).sum() / (covered.sum() * 3).clamp(min=1)
             loss = loss + ac.w_render * l_render
             metrics["render_l1"] = l_render.detach()
@@ -294,7 +294,7 @@ def pad_future(z: Tensor, t: int, H: int) -> Tensor:
 
 @torch.no_grad()
 def build_trajectories(cfg: RunConfig, data: Data, model: WorldModel, lat: dict[int, Tensor], eps: list[LiftedEpisode],
-                       H: int, seed: int, device, imagine: bool = True) -> Trajectories:
+                       H: int, seed: int, device, imagine: bool = True, stride: int = 1) -> Trajectories:
     """For every boundary t of every episode: roll the world model out with the recorded next chunks
     (at most H; after the episode ends the last frame repeats, as the scene stands still)."""
     T = cfg.model.context_frames
@@ -305,7 +305,7 @@ def build_trajectories(cfg: RunConfig, data: Data, model: WorldModel, lat: dict[
         z = lat[e.index].to(device)
         acts = torch.from_numpy(data.action_norm(e.actions)).to(device)
         K = e.num_chunks
-        ts = list(range(K))
+        ts = list(range(0, K, stride))
         if imagine:
             hmax = [min(H, K - t) for t in ts]
             ctx = torch.stack([_context(z, t, T) for t in ts])
@@ -392,12 +392,15 @@ def fit_temperature(head, traj: Tensor, y: Tensor) -> float:
 
 def stage_success(run: Run, cfg: RunConfig, data: Data, model: WorldModel, lat: dict[int, Tensor]) -> None:
     sc = cfg.success
-    tr = build_trajectories(cfg, data, model, lat, data.train, sc.horizon, cfg.seed + 1, run.device)
+    tr = build_trajectories(cfg, data, model, lat, data.train, sc.horizon, cfg.seed + 1, run.device, stride=sc.boundary_stride)
+    if run.main:
+        run.stage_dir("success").mkdir(parents=True, exist_ok=True)
+        torch.save(tr, run.stage_dir("success") / "train_trajectories.pt")  # reused by the evaluation's comparison heads
     fit(run, "success", SuccessStage(model.success, sc), success_batch_fn(sc, tr, run), sc, cfg.seed)
     valid = data.split("valid")
     temp = 1.0
     if valid:
-        va = build_trajectories(cfg, data, model, lat, valid, sc.horizon, cfg.seed + 2, run.device)
+        va = build_trajectories(cfg, data, model, lat, valid, sc.horizon, cfg.seed + 2, run.device, stride=sc.boundary_stride)
         temp = fit_temperature(model.success, va.latents, va.success)
     model.success.temperature.fill_(temp)
     run.log("success", {"temperature": temp})

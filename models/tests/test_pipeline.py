@@ -11,6 +11,7 @@ from gwmlite import stages as stages_mod
 from gwmlite.cli import main
 from gwmlite.export import graph_specs, sha256
 from gwmlite.config import load_config
+from synthetic import write_export
 
 
 def run_cli(*args) -> int:
@@ -20,7 +21,8 @@ def run_cli(*args) -> int:
 @pytest.fixture(scope="module")
 def full_run(tmp_path_factory, export_dir, tiny_config):
     run = tmp_path_factory.mktemp("run") / "tiny"
-    assert run_cli("all", "--config", tiny_config, "--data", export_dir, "--run-dir", run) == 0
+    variants = write_export(tmp_path_factory.mktemp("variants"), episodes=6, seed=5)
+    assert run_cli("all", "--config", tiny_config, "--data", export_dir, "--variants", variants, "--run-dir", run) == 0
     return run
 
 
@@ -52,7 +54,11 @@ def test_pack_matches_the_contract(full_run, tiny_config):
     assert manifest["latent"]["M"] == cfg.model.num_latents
     assert len(manifest["actions"]["normalization"]["mean"]) == 7
     assert manifest["evaluation"]["split"] == "test"
-    assert (pack / "REPORT.md").read_text().startswith("# gwm-lite-tiny")
+    report = (pack / "REPORT.md").read_text()
+    assert report.startswith("# gwm-lite-tiny")
+    assert "Across 3 policy variants (variants export" in report
+    pl = manifest["evaluation"]["success"]["policy_level"]
+    assert sorted(pl["variants"]) == ["variant-0", "variant-1", "variant-2"] and -1 <= pl["spearman"] <= 1
     for fig in ("fig_chamfer.png", "fig_reliability.png"):
         assert (pack / fig).read_bytes()[:4] == b"\x89PNG"
 
