@@ -14,7 +14,7 @@ from .config import RunConfig
 from .data import ExportError, quaternion_to_matrix
 from .dataset import LiftedEpisode
 from .edm import rollout
-from .export import update_manifest
+from .export import dump_json, update_manifest
 from .geometry import chamfer_np, psnr, render
 from .metrics import auroc, bootstrap_auroc, brier, ece, pearson, spearman
 from .runtime import fit
@@ -368,6 +368,6 @@ def evaluate(run, cfg: RunConfig, data: Data, model, lat, pack: Path, variants_d
                   "ranking": None, "policy_success_sim": None}
     write_report(pack, cfg, data, fid, suc, figures, test)
     update_manifest(pack, evaluation=evaluation)
-    (run.dir / "evaluation.json").write_text(json.dumps(evaluation, indent=2))
+    (run.dir / "evaluation.json").write_text(dump_json(evaluation))
     run.log("evaluate", {"auroc": evaluation["auroc"]})
     return evaluation

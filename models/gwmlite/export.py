@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -216,8 +217,24 @@ def _write_graphs(cfg: RunConfig, data, model: WorldModel, tmp: Path) -> dict:
             raise RuntimeError(f"ONNX parity failed for {spec['file']}: max |torch − onnxruntime| = {report[name]:.2e} > 1e-4")
     manifest["files"] = {spec["file"]: sha256(tmp / spec["file"]) for spec in specs.values()}
     manifest["parity_max_abs_error"] = report
-    (tmp / "gwm_manifest.json").write_text(json.dumps(manifest, indent=2))
+    (tmp / "gwm_manifest.json").write_text(dump_json(manifest))
     return manifest
+
+
+def json_safe(obj):
+    """NaN and infinities (an AUROC with one class, an empty subset) become null: the manifest is read
+    by JSON.parse in the studio, which rejects NaN."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    return obj
+
+
+def dump_json(obj) -> str:
+    return json.dumps(json_safe(obj), indent=2, allow_nan=False)
 
 
 def update_manifest(pack: Path, **fields) -> None:
@@ -225,5 +242,5 @@ def update_manifest(pack: Path, **fields) -> None:
     m = json.loads(p.read_text())
     m.update(fields)
     tmp = p.with_name(p.name + ".tmp")
-    tmp.write_text(json.dumps(m, indent=2))
+    tmp.write_text(dump_json(m))
     os.replace(tmp, p)

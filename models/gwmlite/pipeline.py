@@ -28,8 +28,13 @@ def required(stages) -> set[str]:
 
 def run_stages(run: Run, cfg: RunConfig, data_dir: str, cache: str, stages, pack_dir: str | None = None, variants: str | None = None) -> None:
     needed = required(stages)
+    pack = Path(pack_dir) if pack_dir else run.dir / "pack"
+
+    def finished(s: str) -> bool:
+        return (pack / "gwm_manifest.json").exists() if s == "export" else run.done(s)
+
     for s in needed - set(stages):
-        if s not in ("latents",) and not run.done(s):
+        if s not in ("latents",) and not finished(s):
             raise FileNotFoundError(f"stage '{s}' has not finished in {run.dir} — run `python -m gwmlite {s}` (or `all`) first")
     if run.main:
         (run.dir / "config.json").write_text(json.dumps(cfg.to_json(), indent=2))
@@ -38,7 +43,6 @@ def run_stages(run: Run, cfg: RunConfig, data_dir: str, cache: str, stages, pack
     data = load_data(cfg, data_dir, cache, run)
     timings["load_and_lift"] = time.time() - t0
     model = build_model(cfg).to(run.device)
-    pack = Path(pack_dir) if pack_dir else run.dir / "pack"
     lat_box: dict = {"lat": None}
     for s in ORDER:
         if s not in stages and s not in needed:
