@@ -36,14 +36,19 @@ describe('reference world-model pack', () => {
   });
 
   test('every graph runs in onnxruntime-node with the declared names and shapes', async () => {
-    const dims = { B: 2, N: 100, Nq: 100, S: 3 } as Record<string, number>;
+    const dims: Record<string, number> = { B: 2, N: 100, Nq: 100, S: 3 };
+    const dim = (d: string | number): number => {
+      const n = typeof d === 'number' ? d : dims[d];
+      if (n === undefined) throw new Error(`unknown symbolic dimension ${d} in the manifest`);
+      return n;
+    };
     for (const [graph, spec] of Object.entries(manifest.io)) {
       const session = await ort.InferenceSession.create(join(PACK, spec.file));
       expect(session.inputNames, graph).toEqual(spec.inputs.map((i) => i.name));
       expect(session.outputNames, graph).toEqual(spec.outputs.map((o) => o.name));
       const feeds: Record<string, ort.Tensor> = {};
       for (const input of spec.inputs) {
-        const shape = input.shape.map((d) => (typeof d === 'number' ? d : dims[d]));
+        const shape = input.shape.map(dim);
         const size = shape.reduce((a, b) => a * b, 1);
         // Valid-looking values: unit masks, a positive sigma, small latents and Gaussians inside the workspace.
         const data = Float32Array.from({ length: size }, (_, i) => (input.name.includes('mask') ? 1 : input.name === 'sigma' ? 0.5 : ((i % 7) - 3) * 0.05 + 0.3));
@@ -52,7 +57,7 @@ describe('reference world-model pack', () => {
       const out = await session.run(feeds);
       for (const o of spec.outputs) {
         const t = out[o.name];
-        expect(t, `${graph}.${o.name}`).toBeDefined();
+        if (t === undefined) throw new Error(`${graph}: no output ${o.name}`);
         expect(t.dims.length, `${graph}.${o.name}`).toBe(o.shape.length);
         expect(t.dims[0]).toBe(2);
         expect(Array.from(t.data as Float32Array).every(Number.isFinite), `${graph}.${o.name} finite`).toBe(true);
