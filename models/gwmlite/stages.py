@@ -387,7 +387,7 @@ def fit_temperature(head, traj: Tensor, y: Tensor) -> float:
         return loss
 
     opt.step(closure)
-    return float(log_t.exp().clamp(0.05, 20.0))
+    return float(log_t.detach().exp().clamp(0.05, 20.0))
 
 
 def stage_success(run: Run, cfg: RunConfig, data: Data, model: WorldModel, lat: dict[int, Tensor]) -> None:
