@@ -132,6 +132,7 @@ class GwmExport:
         if not self.cameras:
             raise ExportError(f"{index_path}: no fixed RGB-D camera — the world model lifts observations from fixed calibrated RGB-D cameras")
         self.episodes = [Episode(self, e) for e in self.index.get("episodes", [])]
+        self.by_index: dict[int, Episode] = {e.index: e for e in self.episodes}
         for ep in self.episodes:
             for a in REQUIRED_ARRAYS:
                 if a not in ep.meta["arrays"]:

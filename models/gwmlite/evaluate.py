@@ -109,7 +109,7 @@ def fidelity(cfg: RunConfig, data: Data, model, lat, eps: list[LiftedEpisode]) -
                     row[f"chamfer_dynamic_{name}"] = _cm2(chamfer_np(x[dyn], gt[gt_dyn]))
                     row[f"chamfer_gripper_cube_{name}"] = _cm2(chamfer_np(x[_in_balls(x, centres_t1)], gt[gt_gc]))
             if si % psnr_every == 0:
-                ep = next(x for x in data.export.episodes if x.index == e.index)
+                ep = data.export.by_index[e.index]
                 for cam in cams:
                     px = ev.render_px
                     s = px / cam.width

@@ -90,7 +90,7 @@ class AeStage(nn.Module):
     def __init__(self, model: WorldModel, cfg: RunConfig, data: Data):
         super().__init__()
         self.encoder, self.decoder = model.encoder, model.decoder
-        self.cfg, self.data = cfg, data
+        self.cfg = cfg
         self.cam = data.export.train_cameras[0]
 
     def forward(self, g_src, m_src, g_tgt, m_tgt, flow_xyz, flow_valid, idx_pred, idx_tgt, image, render_on):
@@ -140,7 +140,6 @@ def ae_batch_fn(cfg: RunConfig, data: Data, run: Run):
     ac = cfg.ae
     if cam.width % ac.render_px or cam.height != cam.width:
         raise ValueError(f"ae.render_px {ac.render_px} must divide the square {cam.width}×{cam.height} image of camera '{cam.name}'")
-    eps_meta = {e.index: ep for ep in data.export.episodes for e in eps if ep.index == e.index}
 
     def fn(gen: torch.Generator, step: int, share: int) -> dict:
         u = torch.rand(ac.batch, 3, generator=gen).numpy()
@@ -161,7 +160,7 @@ def ae_batch_fn(cfg: RunConfig, data: Data, run: Run):
             else:
                 xyz, valid = e.g[t, :, :3], np.zeros(e.g.shape[1], bool)
             out["flow_xyz"].append(xyz); out["flow_valid"].append(valid.astype(np.float32))
-            out["image"].append(_downsample(np.asarray(eps_meta[e.index].load(f"rgb_{cam.name}")[t2], np.float32) / 255.0, ac.render_px))
+            out["image"].append(_downsample(np.asarray(data.export.by_index[e.index].load(f"rgb_{cam.name}")[t2], np.float32) / 255.0, ac.render_px))
         batch = {k: torch.from_numpy(np.stack(v).astype(np.float32)).to(run.device) for k, v in out.items()}
         nv_s, nv_t = batch["m_src"].sum(1), batch["m_tgt"].sum(1)
         batch["idx_pred"] = _subsample(nv_s, r_pred[lo:hi].to(run.device))

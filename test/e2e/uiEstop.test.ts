@@ -2,9 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, test } from 'vitest';
-import WebSocket from 'ws';
-import { createStudioClient, type StudioClient } from '../../shared/api/client';
-import { createWsTransport, type WebSocketLike } from '../../shared/api/wsTransport';
+import type { StudioClient } from '../../shared/api/client';
+import { connectApiClient } from '../support/apiClient';
 import { openBrowser, type BrowserSession } from '../support/browser';
 import { makeJpegFrames, recordEpisodes } from '../support/recordedEpisodes';
 import { useTempDirs } from '../support/tempDir';
@@ -21,26 +20,6 @@ const VIEWS = [
   { nav: 'Settings', ready: (page: Page) => page.getByTestId('rig-validation').waitFor() },
   { nav: 'Export', ready: (page: Page) => page.getByTestId('export-run').waitFor() },
 ] as const;
-
-/** StudioApi from the test process, as a script would use it. */
-async function apiClient(pageUrl: string): Promise<StudioClient> {
-  const url = new URL(pageUrl);
-  const transport = createWsTransport({
-    url: `ws://${url.host}/api/ws?token=${url.searchParams.get('token')}`,
-    createSocket: (wsUrl) => new WebSocket(wsUrl) as unknown as WebSocketLike,
-  });
-  const client = createStudioClient(transport);
-  if (client.connectionState() !== 'connected') {
-    await new Promise<void>((done) => {
-      const off = client.onConnectionChange((state) => {
-        if (state !== 'connected') return;
-        off();
-        done();
-      });
-    });
-  }
-  return client;
-}
 
 /*
  * Page scripts as strings: this file compiles against Node's types, not the DOM's, and a DOM lib
@@ -162,7 +141,7 @@ describe('the e-stop in headless Chromium: always on screen, and no recording wh
     await page.goto(web.url);
     await page.getByTestId('connection-status').filter({ hasText: 'connected' }).waitFor();
     await page.getByTestId('recording-phase').filter({ hasText: 'idle' }).waitFor();
-    api = await apiClient(web.url);
+    api = await connectApiClient(web.url);
     const start = page.getByTestId('record-start');
     await expect(start.isEnabled()).resolves.toBe(true);
 

@@ -2,34 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, test } from 'vitest';
-import WebSocket from 'ws';
-import { createStudioClient, type StudioClient } from '../../shared/api/client';
-import { createWsTransport, type WebSocketLike } from '../../shared/api/wsTransport';
+import type { StudioClient } from '../../shared/api/client';
+import { connectApiClient } from '../support/apiClient';
 import { openBrowser, type BrowserSession } from '../support/browser';
 import { useTempDirs } from '../support/tempDir';
 import { startWebMode, type RunningWebMode } from '../support/webMode';
 
 const ARTIFACTS = resolve('test/artifacts');
-
-/** StudioApi from the test process, as a script would use it: the token in the URL, no browser Origin. */
-async function apiClient(pageUrl: string): Promise<StudioClient> {
-  const url = new URL(pageUrl);
-  const transport = createWsTransport({
-    url: `ws://${url.host}/api/ws?token=${url.searchParams.get('token')}`,
-    createSocket: (wsUrl) => new WebSocket(wsUrl) as unknown as WebSocketLike,
-  });
-  const client = createStudioClient(transport);
-  if (client.connectionState() !== 'connected') {
-    await new Promise<void>((done) => {
-      const off = client.onConnectionChange((state) => {
-        if (state !== 'connected') return;
-        off();
-        done();
-      });
-    });
-  }
-  return client;
-}
 
 /** The end-effector position the Teleop view shows (from `robot.state`). */
 async function eePosition(page: Page): Promise<[number, number, number]> {
@@ -159,7 +138,7 @@ describe('Studio UI in headless Chromium: teleop, record, label, find, replay', 
     await page.screenshot({ path: join(ARTIFACTS, 'ui-episodes.png') });
 
     // ---- the labels are stored: ask StudioApi directly ----
-    api = await apiClient(web.url);
+    api = await connectApiClient(web.url);
     const detail = await api.api.episodes.get({ id: episodeId });
     expect(detail.episode.outcome).toBe('success');
     expect(detail.episode.tags).toEqual(['e2e-grasp']);
