@@ -8,8 +8,14 @@ import type { CommitInfo, WriterFailure, WriterOp } from './writerProtocol';
 
 export type RecorderPhase = 'idle' | 'recording' | 'stopped' | 'resetting' | 'failed';
 export type Outcome = 'success' | 'failure' | 'unknown';
-/** Why a take stopped: the operator, its maximum duration, or the e-stop latching mid-take. */
-export type StopReason = 'operator' | 'max_duration' | 'estop';
+/**
+ * Why a take stopped: the operator, its maximum duration, the e-stop latching mid-take, or the rig
+ * stopping under it (rig.stop, a new rig config applied, the studio closing).
+ */
+export type StopReason = 'operator' | 'max_duration' | 'estop' | 'rig_stopped';
+
+/** The tag a take saved without the operator carries: why it stopped (e.g. `stop_reason:rig_stopped`). */
+export const stopReasonTag = (reason: StopReason): string => `stop_reason:${reason}`;
 
 export interface StreamStats {
   samples: number;
@@ -152,8 +158,13 @@ export class Recorder {
     this.emit();
   }
 
-  async endSession(): Promise<void> {
-    if (this.phase === 'recording' || this.phase === 'stopped') await this.discardEpisode();
+  /**
+   * Ends the session. A take still recording, or stopped and waiting to be saved or discarded, is kept:
+   * saved by `keepEpisode` (`reason` is why a take still recording stops). Nothing recorded is thrown
+   * away without the operator saying so.
+   */
+  async endSession(reason: StopReason = 'rig_stopped'): Promise<void> {
+    await this.keepEpisode(reason);
     if (this.sessionId !== null) await this.options.writer.call({ call: 'endSession', session_id: this.sessionId, ended_at_unix_ms: Date.now() });
     this.sessionId = null;
     this.phase = 'idle';
@@ -265,6 +276,20 @@ export class Recorder {
     return id;
   }
 
+  /**
+   * Keeps the take in progress without the operator: a take still recording is stopped with `reason`,
+   * then saved with outcome `unknown` and the tag `stop_reason:<why it stopped>` (so it can be found,
+   * labelled or deleted later). Returns its id, or null when there was no take to keep.
+   */
+  async keepEpisode(reason: StopReason): Promise<number | null> {
+    if (this.phase === 'recording') await this.stopEpisode(reason);
+    if (this.phase !== 'stopped') return null;
+    const id = await this.finishEpisode('saved', 'unknown', [stopReasonTag(this.stopReason ?? reason)]);
+    this.savedCount += 1;
+    this.emit();
+    return id;
+  }
+
   async discardEpisode(): Promise<number> {
     return this.finishEpisode('discarded');
   }
@@ -368,13 +393,13 @@ export class Recorder {
     this.commitListeners.clear();
   }
 
-  private async finishEpisode(status: 'saved' | 'discarded', outcome?: Outcome): Promise<number> {
+  private async finishEpisode(status: 'saved' | 'discarded', outcome?: Outcome, tags?: string[]): Promise<number> {
     if (this.phase !== 'recording' && this.phase !== 'stopped' && !(this.phase === 'failed' && this.episodeId !== null)) {
       throw new StudioError({ code: 'failed_precondition', message: 'there is no episode to save or discard', fix: 'Start an episode first.' });
     }
     if (this.phase === 'recording') await this.stopEpisode();
     const id = this.episodeId!;
-    await this.options.writer.call({ call: 'setStatus', episode_id: id, status, ...(outcome !== undefined ? { outcome } : {}) });
+    await this.options.writer.call({ call: 'setStatus', episode_id: id, status, ...(outcome !== undefined ? { outcome } : {}), ...(tags !== undefined ? { tags } : {}) });
     if (this.phase !== 'failed') this.phase = 'idle';
     this.episodeId = null;
     this.emit();

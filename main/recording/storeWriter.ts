@@ -100,13 +100,17 @@ export class StoreWriter {
           throw new StudioError({ code: 'failed_precondition', message: `episode ${call.episode_id} is already ${row.status}` });
         }
         // An episode still recording gets its end time from its newest sample.
-        this.db
-          .prepare(
-            `UPDATE episodes SET status = ?, outcome = COALESCE(?, outcome),
-               end_ns = COALESCE(end_ns, (SELECT MAX(last_t_ns) FROM streams WHERE episode_id = episodes.id), start_ns)
-             WHERE id = ?`,
-          )
-          .run(call.status, call.outcome ?? null, call.episode_id);
+        this.db.transaction(() => {
+          this.db
+            .prepare(
+              `UPDATE episodes SET status = ?, outcome = COALESCE(?, outcome),
+                 end_ns = COALESCE(end_ns, (SELECT MAX(last_t_ns) FROM streams WHERE episode_id = episodes.id), start_ns)
+               WHERE id = ?`,
+            )
+            .run(call.status, call.outcome ?? null, call.episode_id);
+          const insertTag = this.db.prepare('INSERT OR IGNORE INTO episode_tags (episode_id, tag) VALUES (?, ?)');
+          for (const tag of call.tags ?? []) insertTag.run(call.episode_id, tag);
+        })();
         return null;
       }
       case 'sync':

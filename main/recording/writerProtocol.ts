@@ -35,7 +35,8 @@ export type WriterCall =
       streams: StreamDef[];
     }
   | { call: 'endEpisode'; episode_id: number; end_ns: bigint }
-  | { call: 'setStatus'; episode_id: number; status: 'saved' | 'discarded'; outcome?: 'success' | 'failure' | 'unknown' }
+  /** `tags` are added to the episode in the same transaction (e.g. why a take kept without the operator stopped). */
+  | { call: 'setStatus'; episode_id: number; status: 'saved' | 'discarded'; outcome?: 'success' | 'failure' | 'unknown'; tags?: string[] }
   /** Resolves once everything sent before it is committed. */
   | { call: 'sync' }
   /** Marks 'recording' episodes whose writer process is gone as 'interrupted'; returns their ids. */

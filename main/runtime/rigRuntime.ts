@@ -294,16 +294,28 @@ export class RigRuntime {
     // A start still connecting devices finishes first, so nothing it creates outlives the stop.
     if (this.starting !== undefined) await this.starting;
     if (this.tearing !== undefined) await this.tearing;
-    if (this.recorder !== undefined) {
-      const phase = this.recorder.status().phase;
-      if (phase === 'recording') await this.recorder.stopEpisode();
-      if (phase === 'recording' || phase === 'stopped') await this.recorder.discardEpisode().catch(() => undefined);
-      await this.recorder.endSession().catch(() => undefined);
-    }
+    if (this.recorder !== undefined) await this.keepTake(this.recorder, this.tap);
     await this.teardown();
     this.state = 'stopped';
     this.emitStatus();
     return this.status();
+  }
+
+  /**
+   * The rig stops (rig.stop, rig.apply, the studio closing) under a take that is recording or waiting
+   * to be saved: it is kept, saved with outcome `unknown` and the tag `stop_reason:…`, like a take an
+   * e-stop stopped. Only the operator throws a take away.
+   */
+  private async keepTake(recorder: Recorder, tap: RigTap | undefined): Promise<void> {
+    try {
+      if (recorder.status().phase === 'recording') await recorder.stopEpisode('rig_stopped');
+      await tap?.idle();
+      const kept = await recorder.keepEpisode('rig_stopped');
+      if (kept !== null) this.options.log.warn(`the rig stopped with episode ${kept} not yet saved: it is kept (saved, outcome unknown, tagged with its stop reason); label or delete it in Episodes`);
+      await recorder.endSession();
+    } catch (error) {
+      this.options.log.error('keeping the take when the rig stopped failed (what was committed stays in the store and is recovered as interrupted)', error);
+    }
   }
 
   /**

@@ -176,8 +176,11 @@ export const recordingStatusSchema = z.object({
   elapsed_s: z.number(),
   max_duration_s: z.number().nullable(),
   reset_remaining_s: z.number().nullable(),
-  /** Why the take stopped while it waits to be saved or discarded (`estop`: the e-stop latched mid-take; what was recorded is kept). */
-  stop_reason: z.enum(['operator', 'max_duration', 'estop']).nullable(),
+  /**
+   * Why the take stopped while it waits to be saved or discarded (`estop`: the e-stop latched mid-take;
+   * `rig_stopped`: the rig stopped under it and the take is being saved with that tag; what was recorded is kept).
+   */
+  stop_reason: z.enum(['operator', 'max_duration', 'estop', 'rig_stopped']).nullable(),
   streams: z.record(z.string(), z.object({ samples: z.number().int(), dropped: z.number().int(), late: z.number().int() })),
   durable_lag_ms: z.number().nullable(),
   queued_ops: z.number().int(),

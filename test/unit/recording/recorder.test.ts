@@ -135,6 +135,26 @@ describe('recorder and episode lifecycle', () => {
     expect(saved[0]!.duration_s).toBeLessThan(0.22);
   });
 
+  test('ending the session keeps a take still recording or waiting: saved, outcome unknown, tagged with why it stopped', async () => {
+    const { recorder, clock, episodes } = setup();
+    await recorder.startSession(session);
+    const recording = await recorder.startEpisode({ task: 'cut short', target_fps_hz: 10, streams });
+    await recordStates(recorder, clock, 20);
+    expect(await recorder.keepEpisode('rig_stopped')).toBe(recording);
+    const waiting = await recorder.startEpisode({ task: 'stopped, not saved', target_fps_hz: 10, streams });
+    await recordStates(recorder, clock, 10);
+    await recorder.stopEpisode('estop');
+    await recorder.endSession();
+    expect(recorder.status()).toMatchObject({ phase: 'idle', session_id: null });
+    expect(await recorder.keepEpisode('rig_stopped')).toBeNull();
+    const kept = episodes.summaries({ status: ['recording', 'saved', 'discarded', 'interrupted'] });
+    expect(kept.map(({ id, status, outcome, tags }) => ({ id, status, outcome, tags }))).toEqual([
+      { id: recording, status: 'saved', outcome: 'unknown', tags: ['stop_reason:rig_stopped'] },
+      { id: waiting, status: 'saved', outcome: 'unknown', tags: ['stop_reason:estop'] },
+    ]);
+    expect(episodes.stream(recording, 'observation.state').sample_count).toBe(20);
+  });
+
   test('the lifecycle refuses out-of-order requests with a clear reason', async () => {
     const { recorder } = setup();
     await expect(recorder.startEpisode({ task: '', target_fps_hz: 10, streams })).rejects.toThrow(/no recording session is open/);

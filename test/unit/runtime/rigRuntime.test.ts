@@ -165,6 +165,39 @@ describe('live rig runtime (simulated rig, real time)', () => {
     expect((await call('episodes.get', { id: second.episode_id })).episode.status).toBe('recording');
   }, 60_000);
 
+  test('stopping the rig, or applying a new config, mid-take keeps the take: saved, outcome unknown, with its stop reason', async () => {
+    const dir = tempDir();
+    const path = smallSimRig(dir);
+    core = startTestCore(join(dir, 'data'), { rigPath: path });
+    await call('rig.start');
+
+    // Recording when the rig stops: the take is stopped and saved with everything recorded so far.
+    const first = await call('recording.start', { task: 'kept across rig.stop' });
+    await nextEvent('recording.status', (status) => status.episode_id === first.episode_id && (status.streams['arm.q_rad']?.samples ?? 0) > 5);
+    expect(await call('rig.stop')).toMatchObject({ state: 'stopped' });
+    const kept = await call('episodes.get', { id: first.episode_id });
+    expect(kept.episode).toMatchObject({ status: 'saved', outcome: 'unknown', tags: ['stop_reason:rig_stopped'] });
+    expect(kept.streams.find((s: { name: string }) => s.name === 'arm.q_rad').sample_count).toBeGreaterThan(5);
+
+    // Stopped by the operator but not yet saved when a new config is applied: kept the same way.
+    await call('rig.start');
+    const second = await call('recording.start', { task: 'kept across rig.apply' });
+    await nextEvent('recording.status', (status) => status.episode_id === second.episode_id && (status.streams['arm.q_rad']?.samples ?? 0) > 5);
+    expect(await call('recording.stop')).toMatchObject({ phase: 'stopped', stop_reason: 'operator' });
+    const rig = JSON.parse(readFileSync(path, 'utf8')) as Record<string, any>;
+    rig.name = 'Bench 3';
+    expect((await call('rig.apply', { text: JSON.stringify(rig) })).status.state).toBe('running');
+    expect((await call('episodes.get', { id: second.episode_id })).episode).toMatchObject({ status: 'saved', outcome: 'unknown', tags: ['stop_reason:operator'] });
+
+    // Recording when the core closes (the app quits): kept too.
+    const third = await call('recording.start', { task: 'kept across close' });
+    await nextEvent('recording.status', (status) => status.episode_id === third.episode_id && (status.streams['arm.q_rad']?.samples ?? 0) > 5);
+    await core.close();
+    core = startTestCore(join(dir, 'data'), { rigPath: path });
+    expect((await call('episodes.get', { id: third.episode_id })).episode).toMatchObject({ status: 'saved', outcome: 'unknown', tags: ['stop_reason:rig_stopped'] });
+    expect(core.logLines.some((line) => /discard/.test(line))).toBe(false);
+  }, 60_000);
+
   test('a rig that cannot start reports why, and calls that need it say so', async () => {
     const dir = tempDir();
     const rig = structuredClone(simRig) as Record<string, any>;
