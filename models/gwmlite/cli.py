@@ -29,6 +29,8 @@ def parse(argv):
     p.add_argument("--cache", default=None, help="lifted-Gaussian cache (default: RUN_DIR/../cache)")
     p.add_argument("--pack", default=None, help="where `export` writes the pack (default: RUN_DIR/pack)")
     p.add_argument("--variants", default=None, help="evaluate: an evaluation-only export of policy variants for the policy-level test")
+    p.add_argument("--split", default="test", choices=("test", "valid"),
+                   help="evaluate: test (REPORT.md and the manifest's evaluation in the pack) or valid (RUN_DIR/evaluate-valid/, for decisions)")
     p.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     p.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's choice)")
     p.add_argument("--force", action="store_true", help="re-run the stage even if it finished")
@@ -58,7 +60,7 @@ def main(argv=None) -> int:
     try:
         from .pipeline import run_stages
         t0 = time.time()
-        run_stages(run, cfg, a.data, cache, stages, pack_dir=a.pack, variants=a.variants)
+        run_stages(run, cfg, a.data, cache, stages, pack_dir=a.pack, variants=a.variants, split=a.split)
         if run.main:
             print(f"done: {', '.join(stages)} in {time.time() - t0:.0f} s → {run.dir}")
     except (ExportError, FileNotFoundError, ValueError) as e:

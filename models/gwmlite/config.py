@@ -26,6 +26,10 @@ class AeConfig(StageConfig):
     pair_chunks: tuple[int, ...] = (0, 1, 2, 4)
     loss_points: int = 1024
     w_flow: float = 1.0
+    # The mean flow error over the Gaussians that move (≥ moving_m between the pair), added with this
+    # weight: in a frame pair most Gaussians are static, so the plain mean barely sees the gripper and cube.
+    w_flow_moving: float = 2.0
+    moving_m: float = 0.002
     w_chamfer: float = 0.5
     w_render: float = 0.2
     w_rgb: float = 0.05

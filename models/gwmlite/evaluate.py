@@ -2,7 +2,6 @@
 manifest's `evaluation` key. Nothing here is tuned on the test split."""
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import replace
 from pathlib import Path
@@ -18,7 +17,8 @@ from .export import dump_json, update_manifest
 from .geometry import chamfer_np, psnr, render
 from .metrics import auroc, bootstrap_auroc, brier, ece, pearson, spearman
 from .runtime import fit
-from .stages import Data, SuccessStage, _context, _downsample, build_trajectories, success_batch_fn
+from .models import SuccessHead
+from .stages import Data, SuccessStage, _context, _downsample, build_trajectories, fit_temperature, success_batch_fn
 
 BALL_M = 0.08
 MOVED_M = 0.005
@@ -137,12 +137,28 @@ def fidelity(cfg: RunConfig, data: Data, model, lat, eps: list[LiftedEpisode]) -
     return summary, examples
 
 
+def first_close(e: LiftedEpisode) -> int | None:
+    """The first chunk whose actions command the gripper closed (a[6] > 0.5), preferring the policy's own
+    chunks over exploration chunks; None when no chunk closes it."""
+    closes = (e.actions[..., 6] > 0.5).any(axis=1)
+    own = closes & ~e.explore[: len(closes)]
+    for c in (own, closes):
+        if c.any():
+            return int(np.argmax(c))
+    return None
+
+
 def decision_points(e: LiftedEpisode) -> dict[str, int]:
-    """Chunk boundaries at which success is predicted: the first chunk, just before the grasp (the last
-    boundary before the cube is first held; without a grasp, the boundary where the TCP is closest to
-    the cube), and mid-transport (the first boundary where the cube is held above 5 cm)."""
+    """Chunk boundaries at which success is predicted: the first chunk; pre-close (the boundary where the
+    policy's first chunk that closes the gripper starts: defined by the policy's own actions, so the same
+    rule for successes and failures, and the outcome is not yet in the observation); just before the
+    grasp (the last boundary before the cube is first held; without a grasp, the boundary where the TCP
+    is closest to the cube); and mid-transport (the first boundary where the cube is held above 5 cm)."""
     K = e.num_chunks
     out = {"first_chunk": 0}
+    k = first_close(e)
+    if k is not None:
+        out["pre_close"] = k
     if e.grasped is None or e.object_pose is None:
         return out
     cf = e.chunk_frame[:K]
@@ -160,28 +176,35 @@ def decision_points(e: LiftedEpisode) -> dict[str, int]:
     return out
 
 
-def _train_head(run, cfg: RunConfig, model, tr, length: int | None, gt_mix: float, tag: str):
-    head = type(model.success)(cfg.model)
-    head.load_state_dict(model.success.state_dict())
+def comparison_head(cfg: RunConfig) -> SuccessHead:
+    """A freshly initialised success head (seeded), as the success stage starts from: nothing of the
+    trained head is copied (its biases, norms and temperature would carry what it learnt)."""
     torch.manual_seed(cfg.seed)
-    for p in head.parameters():
-        if p.dim() > 1:
-            torch.nn.init.normal_(p, std=0.02)
+    return SuccessHead(cfg.model)
+
+
+def _train_head(run, cfg: RunConfig, tr, length: int | None, gt_mix: float, tag: str, valid=None):
+    head = comparison_head(cfg)
     sc = replace(cfg.success, gt_mix=gt_mix, ckpt_every=10 ** 9)
     fit(run, f"evaluate/{tag}", SuccessStage(head, sc), success_batch_fn(sc, tr, run, length), sc, cfg.seed)
+    if valid is not None:  # its own temperature on the validation split, as the trained head's
+        s = slice(None) if length is None else slice(0, length)
+        head.temperature.fill_(fit_temperature(head, valid.truth[:, s], valid.success))
     return head
 
 
 @torch.no_grad()
-def success_eval(run, cfg: RunConfig, data: Data, model, lat, test: list[LiftedEpisode]) -> tuple[dict, dict]:
+def success_eval(run, cfg: RunConfig, data: Data, model, lat, test: list[LiftedEpisode], split: str = "test") -> tuple[dict, dict]:
     ev = cfg.eval
     H = cfg.success.horizon
     cached = run.stage_dir("success") / "train_trajectories.pt"
     tr_train = torch.load(cached, weights_only=False) if cached.exists() else build_trajectories(
         cfg, data, model, lat, data.train, H, cfg.seed + 1, run.device, stride=cfg.success.boundary_stride)
+    valid = data.split("valid")
+    va = build_trajectories(cfg, data, model, lat, valid, H, cfg.seed + 2, run.device, imagine=False) if valid else None
     with torch.enable_grad():
-        current_only = _train_head(run, cfg, model, tr_train, 1, 1.0, "current_state_head")
-        oracle = _train_head(run, cfg, model, tr_train, None, 1.0, "oracle_head")
+        current_only = _train_head(run, cfg, tr_train, 1, 1.0, "current_state_head", va)
+        oracle = _train_head(run, cfg, tr_train, None, 1.0, "oracle_head", va)
     te = build_trajectories(cfg, data, model, lat, test, H, cfg.seed + 3, run.device)
     p_model = model.success(te.latents)[1].numpy()
     p_cur = current_only(te.truth[:, :1])[1].numpy()
@@ -206,25 +229,54 @@ def success_eval(run, cfg: RunConfig, data: Data, model, lat, test: list[LiftedE
     e_all, table = ece(y[known], p_model[known])
     result["all_boundaries"] = {"n": int(known.sum()), "auroc": auroc(y[known], p_model[known]), "brier": brier(y[known], p_model[known]), "ece": e_all,
                                 "auroc_current_state_only": auroc(y[known], p_cur[known]), "auroc_oracle_future": auroc(y[known], p_orc[known])}
-    result["policy_level"] = policy_level(te, p_model, test, "test split")
+    result["policy_level"] = policy_level(te, p_model, test, f"{split} split")
     return result, {"table": table, "y": y[known].tolist(), "p": p_model[known].tolist()}
 
 
-def policy_level(tr, p: np.ndarray, eps: list[LiftedEpisode], source: str) -> dict:
-    """WorldGym-style: per policy variant, the mean predicted success (over each episode's chunk
-    boundaries, imagining its recorded next chunks) against its real success rate."""
+POLICY_LEVEL_POINT = "pre_close"
+
+
+def _per_episode(tr, p: np.ndarray, eps: list[LiftedEpisode], point: str) -> dict[str, list]:
+    """Per variant: (predicted, real) per episode; the prediction at the decision point `point` (falling
+    back to pre-grasp when the episode has none), or the mean over all its boundaries for 'all_boundaries'."""
+    by_key = {(k, b): i for i, (k, b) in enumerate(zip(tr.episode, tr.boundary))}
     variants: dict[str, list] = {}
     for e in eps:
         if math.isnan(e.success):
             continue
-        sel = [i for i, k in enumerate(tr.episode) if k == e.index]
+        if point == "all_boundaries":
+            sel = [i for i, k in enumerate(tr.episode) if k == e.index]
+        else:
+            dp = decision_points(e)
+            t = dp.get(point, dp.get("pre_grasp", 0))
+            if (e.index, t) not in by_key:
+                raise ValueError(f"episode {e.index}: no trajectory at boundary {t} ({point}) — build the trajectories with stride 1")
+            sel = [by_key[(e.index, t)]]
         variants.setdefault(e.variant or "(none)", []).append((float(np.mean(p[sel])), e.success))
+    return variants
+
+
+def _correlate(variants: dict[str, list]) -> dict:
     vs = {k: {"episodes": len(v), "predicted": float(np.mean([a for a, _ in v])), "real": float(np.mean([b for _, b in v]))} for k, v in sorted(variants.items())}
     if len(vs) >= 3:
         pr, re_ = [v["predicted"] for v in vs.values()], [v["real"] for v in vs.values()]
-        return {"source": source, "variants": vs, "pearson": pearson(pr, re_), "spearman": spearman(pr, re_)}
-    return {"source": source, "variants": vs, "pearson": None, "spearman": None,
-            "note": f"needs ≥ 3 policy variants (found {len(vs)} in the {source}); make them with models/scripts/make_data.sh and pass --variants"}
+        return {"variants": vs, "pearson": pearson(pr, re_), "spearman": spearman(pr, re_)}
+    return {"variants": vs, "pearson": None, "spearman": None}
+
+
+def policy_level(tr, p: np.ndarray, eps: list[LiftedEpisode], source: str) -> dict:
+    """WorldGym-style: per policy variant, the mean predicted success against its real success rate.
+
+    Each episode's prediction is made at one decision point, pre-close (imagining its recorded chunks
+    from the boundary where its policy first closes the gripper): a prediction before the outcome is in
+    the observation. The first pack averaged over all boundaries, most of them before the grasp says
+    anything or after the outcome is visible; that number is kept under by_decision_point."""
+    main = _correlate(_per_episode(tr, p, eps, POLICY_LEVEL_POINT))
+    by_point = {pt: _correlate(_per_episode(tr, p, eps, pt)) for pt in ("first_chunk", "pre_grasp", "all_boundaries")}
+    out = {"source": source, "decision_point": POLICY_LEVEL_POINT, **main, "by_decision_point": by_point}
+    if main["pearson"] is None:
+        out["note"] = f"needs ≥ 3 policy variants (found {len(main['variants'])} in the {source}); make them with models/scripts/make_data.sh and pass --variants"
+    return out
 
 
 @torch.no_grad()
@@ -236,7 +288,7 @@ def variants_eval(run, cfg: RunConfig, data: Data, model, variants_dir: Path, ca
     export = GwmExport(variants_dir)
     eps = load_lifted(export, cfg.lifting, cache_dir, workers=cfg.lift_workers, progress=run.progress)
     lat = {e.index: encode_frames(model, e, e.chunk_frame, run.device) for e in eps}
-    tr = build_trajectories(cfg, data, model, lat, eps, cfg.success.horizon, cfg.seed + 4, run.device, stride=cfg.success.boundary_stride)
+    tr = build_trajectories(cfg, data, model, lat, eps, cfg.success.horizon, cfg.seed + 4, run.device)  # every boundary: the decision points
     p = model.success(tr.latents)[1].numpy()
     return policy_level(tr, p, eps, f"variants export {export.root.name}")
 
@@ -289,7 +341,7 @@ def _figures(pack: Path, fid: dict, examples: list, rel: dict) -> list[str]:
             ax.annotate(str(b["n"]), (b["confidence"], b["accuracy"]), fontsize=7)
     ax.set_xlabel("predicted success probability")
     ax.set_ylabel("observed success rate")
-    ax.set_title("Reliability (test boundaries)")
+    ax.set_title("Reliability (held-out boundaries)")
     fig.tight_layout()
     fig.savefig(pack / "fig_reliability.png", dpi=110)
     plt.close(fig)
@@ -301,10 +353,12 @@ def _f(x, digits=2) -> str:
     return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
 
 
-def write_report(pack: Path, cfg: RunConfig, data: Data, fid: dict, suc: dict, figures: list[str], test: list[LiftedEpisode]) -> None:
+def write_report(pack: Path, cfg: RunConfig, data: Data, fid: dict, suc: dict, figures: list[str], test: list[LiftedEpisode],
+                 temperature: float, split: str = "test") -> None:
     hs = sorted(fid, key=int)
-    L = [f"# {cfg.name}: evaluation report", "",
-         f"Held-out **test** split: {len(test)} episodes ({sum(1 for e in test if e.success == 1)} successes) of `{data.export.root.name}`; "
+    what = "Held-out **test** split" if split == "test" else f"**{split}** split (for decisions; the pack's REPORT.md is on the test split)"
+    L = [f"# {cfg.name}: evaluation report" + ("" if split == "test" else f" ({split} split)"), "",
+         f"{what}: {len(test)} episodes ({sum(1 for e in test if e.success == 1)} successes) of `{data.export.root.name}`; "
          f"horizons in chunks of {data.export.chunk_length} actions ({data.export.chunk_length / data.export.control_hz:.1f} s). "
          "Nothing was tuned on this split. Medians over states; Chamfer-L2 on Gaussian centres in cm², both directions.", "",
          "## Scene prediction", "", "| h | subset | model | copy-last | const-velocity | AE ceiling (true target latent) | model vs better baseline |", "|---|---|---|---|---|---|---|"]
@@ -323,7 +377,7 @@ def write_report(pack: Path, cfg: RunConfig, data: Data, fid: dict, suc: dict, f
             g = lambda m: fid[h].get(f"psnr_masked_{c}_{m}")  # noqa: E731
             L.append(f"| {h} | {c} | {_f(g('model'))} | {_f(g('copy_last'))} | {_f(g('const_velocity'))} | {_f(g('lifted_truth'))} |")
     L += ["", "## Success estimate", "", "| decision point | n (pos) | imagination AUROC [95 % CI] | Brier | current-state-only AUROC | oracle (true future) AUROC |", "|---|---|---|---|---|---|"]
-    for name in ("first_chunk", "pre_grasp", "mid_transport"):
+    for name in ("first_chunk", "pre_close", "pre_grasp", "mid_transport"):
         r = suc.get(name)
         if not r:
             continue
@@ -331,15 +385,26 @@ def write_report(pack: Path, cfg: RunConfig, data: Data, fid: dict, suc: dict, f
         L.append(f"| {name.replace('_', ' ')} | {r['episodes']} ({r['positives']}) | {_f(im['auroc'])} [{_f(im['auroc_ci95'][0])}, {_f(im['auroc_ci95'][1])}] | {_f(im['brier'], 3)} | "
                  f"{_f(r['current_state_only']['auroc'])} | {_f(r['oracle_future']['auroc'])} |")
     a = suc["all_boundaries"]
-    L += ["", f"Over all {a['n']} test chunk boundaries: AUROC {_f(a['auroc'])}, Brier {_f(a['brier'], 3)}, ECE {_f(a['ece'], 3)} "
-          f"(temperature {_f(float(cfg_temperature(pack)), 2)} fitted on the validation split).", ""]
+    L += ["", "Pre-close: the boundary where the episode's policy first commands the gripper closed (the same rule for successes and failures); "
+          "pre-grasp: the last boundary before the cube is first held, or the closest approach when it never is. "
+          "Current-state-only and oracle heads are trained from a fresh initialisation on the same train trajectories, each with its own validation temperature.", "",
+          f"Over all {a['n']} {split} chunk boundaries: AUROC {_f(a['auroc'])}, Brier {_f(a['brier'], 3)}, ECE {_f(a['ece'], 3)} "
+          f"(temperature {_f(float(temperature), 2)} fitted on the validation split).", ""]
     pl = suc["policy_level"]
     L += ["## Policy level", ""]
     if pl.get("pearson") is not None:
-        L.append(f"Across {len(pl['variants'])} policy variants ({pl['source']}): Pearson {_f(pl['pearson'])}, Spearman {_f(pl['spearman'])}.")
+        L.append(f"Across {len(pl['variants'])} policy variants ({pl['source']}), each episode predicted at its pre-close boundary (imagining its recorded "
+                 f"next {cfg.success.horizon} chunks): Pearson {_f(pl['pearson'])}, Spearman {_f(pl['spearman'])}.")
     else:
         L.append(f"Not measured: {pl['note']}.")
-    L += ["", "| variant | episodes | predicted | real |", "|---|---|---|---|"] + [f"| {k} | {v['episodes']} | {_f(v['predicted'])} | {_f(v['real'])} |" for k, v in pl["variants"].items()]
+    bp = pl.get("by_decision_point", {})
+    names = [n for n in ("first_chunk", "pre_grasp", "all_boundaries") if n in bp]
+    L += ["", "| variant | episodes | real | predicted (pre-close) | " + " | ".join(f"predicted ({n.replace('_', ' ')})" for n in names) + " |",
+          "|---|---|---|---|" + "---|" * len(names)]
+    for k, v in pl["variants"].items():
+        L.append(f"| {k} | {v['episodes']} | {_f(v['real'])} | {_f(v['predicted'])} | " + " | ".join(_f(bp[n]["variants"].get(k, {}).get("predicted")) for n in names) + " |")
+    if names:
+        L.append("| Spearman | | | " + _f(pl.get("spearman")) + " | " + " | ".join(_f(bp[n].get("spearman")) for n in names) + " |")
     L += ["", "## Not measured yet", "",
           "- Ranking test (K = 8 perturbed chunks executed in the simulator from the same state: top-1, Kendall τ) and the chunk policy's own",
           "  success rate in the simulator: both need the studio to restore a simulator state and execute chunks (`studio imagine` / `studio policy run`, issue 13).", ""]
@@ -347,27 +412,33 @@ def write_report(pack: Path, cfg: RunConfig, data: Data, fid: dict, suc: dict, f
     (pack / "REPORT.md").write_text("\n".join(L) + "\n")
 
 
-def cfg_temperature(pack: Path) -> float:
-    return json.loads((pack / "gwm_manifest.json").read_text())["success"]["temperature"]
-
-
-def evaluate(run, cfg: RunConfig, data: Data, model, lat, pack: Path, variants_dir: Path | None = None, cache_dir: Path | None = None) -> dict:
+def evaluate(run, cfg: RunConfig, data: Data, model, lat, pack: Path, variants_dir: Path | None = None, cache_dir: Path | None = None,
+             split: str = "test") -> dict:
+    """On the test split: REPORT.md, figures and the manifest's `evaluation` in the pack. On another split
+    (valid, for decisions): the same report in RUN/evaluate-SPLIT/, the pack untouched."""
     if not (pack / "gwm_manifest.json").exists():
         raise FileNotFoundError(f"{pack}: no pack — run `python -m gwmlite export` first")
-    test = data.split("test")
-    if not test:
-        raise ExportError(f"{data.export.root}: the test split is empty — export with `--test-fraction 0.1` (evaluation never uses train or valid episodes)")
+    if split not in ("test", "valid"):
+        raise ValueError(f"evaluate --split {split!r}: use test (the report) or valid (decisions); train episodes are never evaluated")
+    eps = data.split(split)
+    if not eps:
+        raise ExportError(f"{data.export.root}: the {split} split is empty — export with `--{split}-fraction 0.1` (evaluation never uses train episodes)")
     model.eval()
-    fid, examples = fidelity(cfg, data, model, lat, test)
-    suc, rel = success_eval(run, cfg, data, model, lat, test)
+    fid, examples = fidelity(cfg, data, model, lat, eps)
+    suc, rel = success_eval(run, cfg, data, model, lat, eps, split)
     if variants_dir is not None:
         suc["policy_level"] = variants_eval(run, cfg, data, model, Path(variants_dir), Path(cache_dir or run.dir.parent / "cache"))
-    figures = _figures(pack, fid, examples, rel)
-    evaluation = {"split": "test", "episodes": len(test), "fidelity": fid, "success": suc,
+    out = pack if split == "test" else run.dir / f"evaluate-{split}"
+    out.mkdir(parents=True, exist_ok=True)
+    figures = _figures(out, fid, examples, rel)
+    evaluation = {"split": split, "episodes": len(eps), "fidelity": fid, "success": suc,
                   "auroc": suc.get("pre_grasp", suc["first_chunk"])["imagination"]["auroc"],
                   "ranking": None, "policy_success_sim": None}
-    write_report(pack, cfg, data, fid, suc, figures, test)
-    update_manifest(pack, evaluation=evaluation)
-    (run.dir / "evaluation.json").write_text(dump_json(evaluation))
-    run.log("evaluate", {"auroc": evaluation["auroc"]})
+    write_report(out, cfg, data, fid, suc, figures, eps, float(model.success.temperature), split)
+    if split == "test":
+        update_manifest(pack, evaluation=evaluation)
+        (run.dir / "evaluation.json").write_text(dump_json(evaluation))
+    else:
+        (out / "evaluation.json").write_text(dump_json(evaluation))
+    run.log("evaluate", {"split": split, "auroc": evaluation["auroc"]})
     return evaluation

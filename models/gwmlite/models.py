@@ -30,6 +30,14 @@ class ModelConfig:
     policy_blocks: int = 3
     policy_noise_dim: int = 16
     proprio_dim: int = 8
+    # The decoder moves the query Gaussians; with decoder_appearance it may also change their colour and
+    # scale. Off (the reference since the second pack): those residuals drifted from the observed splats
+    # and blurred the renders (grown splats, mixed colours) without helping the Chamfer (docs/world-model.md).
+    decoder_appearance: bool = False
+    # How the success head reads one frame: "flat" (every anchor's latent, in anchor order, through one
+    # linear map: the anchors are fixed workspace regions) or "attention" (one attention-pooling query;
+    # the first pack, whose predictions came out nearly constant).
+    success_pool: str = "flat"
 
     @property
     def num_latents(self) -> int:
@@ -128,8 +136,12 @@ class Decoder(nn.Module):
         d = self.head(self.norm(h))
         g = query_gaussians
         xyz = g[..., 0:3] + torch.tanh(d[..., 0:3]) * self.cfg.max_dxyz_m
-        scale = g[..., 3:6] * torch.exp(torch.clamp(d[..., 7:8], -3.0, 3.0))
-        rgb = torch.clamp(g[..., 10:13] + d[..., 3:6], 0.0, 1.0)
+        if self.cfg.decoder_appearance:
+            scale = g[..., 3:6] * torch.exp(torch.clamp(d[..., 7:8], -3.0, 3.0))
+            rgb = torch.clamp(g[..., 10:13] + d[..., 3:6], 0.0, 1.0)
+        else:  # splats keep their observed colour and size; only where they are (and their opacity) changes
+            scale = g[..., 3:6]
+            rgb = torch.clamp(g[..., 10:13], 0.0, 1.0)
         op = torch.clamp(g[..., 13:14], 1e-4, 1 - 1e-4)
         opacity = torch.sigmoid(torch.log(op) - torch.log(1 - op) + d[..., 6:7])
         return torch.cat([xyz, scale, g[..., 6:10], rgb, opacity], dim=-1)
@@ -222,17 +234,24 @@ class SuccessHead(nn.Module):
     """gwm_success.onnx: latent_traj (B,S,M,D), index 0 observed, 1…H imagined →
     success_logit (B), success_prob (B) calibrated by a temperature, progress (B,S) in [0,1].
 
-    Each frame is attention-pooled to one vector; a small transformer reads the S frames with a
+    Each frame becomes one vector (model.success_pool: all anchors in order through a linear map, or
+    attention pooling); a small transformer reads the S frames with a
     summary token. The training-only probes (object height, object–target distance, grasped) give
     dense supervision (gwm-lite §6.2)."""
 
     def __init__(self, cfg: ModelConfig):
         super().__init__()
+        if cfg.success_pool not in ("flat", "attention"):
+            raise ValueError(f"model.success_pool {cfg.success_pool!r}: use \"flat\" or \"attention\"")
         w = cfg.success_width
-        self.latent_in = nn.Linear(cfg.latent_dim, w)
-        self.anchor_embed = nn.Parameter(torch.randn(cfg.num_latents, w) * 0.02)
-        self.pool_query = nn.Parameter(torch.randn(1, 1, w) * 0.02)
-        self.pool = Attention(w, 4)
+        self.pool_kind = cfg.success_pool
+        if cfg.success_pool == "attention":
+            self.latent_in = nn.Linear(cfg.latent_dim, w)
+            self.anchor_embed = nn.Parameter(torch.randn(cfg.num_latents, w) * 0.02)
+            self.pool_query = nn.Parameter(torch.randn(1, 1, w) * 0.02)
+            self.pool = Attention(w, 4)
+        else:
+            self.flat = nn.Sequential(nn.LayerNorm(cfg.num_latents * cfg.latent_dim), nn.Linear(cfg.num_latents * cfg.latent_dim, w), nn.GELU(), nn.Linear(w, w))
         self.frame_embed = nn.Parameter(torch.randn(cfg.max_traj_len, w) * 0.02)
         self.summary = nn.Parameter(torch.randn(1, 1, w) * 0.02)
         self.blocks = nn.ModuleList([Block(w, 4) for _ in range(2)])
@@ -244,8 +263,11 @@ class SuccessHead(nn.Module):
 
     def features(self, latent_traj: Tensor):
         b, s, m, d = latent_traj.shape
-        tok = self.latent_in(latent_traj.reshape(b * s, m, d)) + self.anchor_embed
-        pooled = self.pool(self.pool_query.expand(b * s, -1, -1), tok).reshape(b, s, -1)
+        if self.pool_kind == "attention":
+            tok = self.latent_in(latent_traj.reshape(b * s, m, d)) + self.anchor_embed
+            pooled = self.pool(self.pool_query.expand(b * s, -1, -1), tok).reshape(b, s, -1)
+        else:
+            pooled = self.flat(latent_traj.reshape(b, s, m * d))
         x = torch.cat([self.summary.expand(b, -1, -1), pooled + self.frame_embed[:s]], dim=1)
         for blk in self.blocks:
             x = blk(x)

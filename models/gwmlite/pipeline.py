@@ -26,7 +26,8 @@ def required(stages) -> set[str]:
     return out
 
 
-def run_stages(run: Run, cfg: RunConfig, data_dir: str, cache: str, stages, pack_dir: str | None = None, variants: str | None = None) -> None:
+def run_stages(run: Run, cfg: RunConfig, data_dir: str, cache: str, stages, pack_dir: str | None = None, variants: str | None = None,
+               split: str = "test") -> None:
     needed = required(stages)
     pack = Path(pack_dir) if pack_dir else run.dir / "pack"
 
@@ -48,7 +49,7 @@ def run_stages(run: Run, cfg: RunConfig, data_dir: str, cache: str, stages, pack
         if s not in stages and s not in needed:
             continue
         t0 = time.time()
-        _run_stage(s, run, cfg, data, model, stages, pack, variants, cache, lat_box)
+        _run_stage(s, run, cfg, data, model, stages, pack, variants, cache, lat_box, split)
         if s in stages:
             timings[s] = time.time() - t0
     if run.main:
@@ -63,7 +64,8 @@ def _record_timings(run: Run, timings: dict[str, float]) -> None:
                             "seconds": {k: round(v, 1) for k, v in timings.items()}}) + "\n")
 
 
-def _run_stage(s: str, run: Run, cfg: RunConfig, data, model, stages, pack: Path, variants: str | None, cache: str, lat_box: dict) -> None:
+def _run_stage(s: str, run: Run, cfg: RunConfig, data, model, stages, pack: Path, variants: str | None, cache: str, lat_box: dict,
+               split: str = "test") -> None:
     if s == "ae":
         stage_ae(run, cfg, data, model) if not run.done("ae") else load_stages(run, model, ["ae"])
     elif s == "latents":
@@ -78,4 +80,4 @@ def _run_stage(s: str, run: Run, cfg: RunConfig, data, model, stages, pack: Path
         write_pack(run, cfg, data, model, pack)
     elif s == "evaluate" and run.main:
         from .evaluate import evaluate
-        evaluate(run, cfg, data, model, lat_box["lat"], pack, Path(variants) if variants else None, Path(cache))
+        evaluate(run, cfg, data, model, lat_box["lat"], pack, Path(variants) if variants else None, Path(cache), split)

@@ -99,15 +99,21 @@ class AeStage(nn.Module):
         z_tgt = self.encoder(g_tgt, m_tgt)
         pred = self.decoder(z_src, z_tgt, g_src)
         fv = flow_valid * m_src
-        l_flow = (((pred[..., :3] - flow_xyz) ** 2).sum(-1) * fv).sum() / fv.sum().clamp(min=1)
+        err = ((pred[..., :3] - flow_xyz) ** 2).sum(-1)
+        l_flow = (err * fv).sum() / fv.sum().clamp(min=1)
+        moving = fv * ((flow_xyz - g_src[..., :3]).norm(dim=-1) > ac.moving_m).to(fv.dtype)
+        l_move = (err * moving).sum() / moving.sum().clamp(min=1)
         p_sub = torch.gather(pred, 1, idx_pred[..., None].expand(-1, -1, 14))
         t_sub = torch.gather(g_tgt, 1, idx_tgt[..., None].expand(-1, -1, 14))
         l_ch = chamfer(p_sub[..., :3], t_sub[..., :3]).mean()
         nn_idx = torch.cdist(p_sub[..., :3], t_sub[..., :3]).argmin(-1)
         nn_rgb = torch.gather(t_sub[..., 10:13], 1, nn_idx[..., None].expand(-1, -1, 3))
         l_rgb = (p_sub[..., 10:13] - nn_rgb).abs().mean()
-        loss = ac.w_flow * l_flow + ac.w_chamfer * l_ch + ac.w_rgb * l_rgb
-        metrics = {"flow_m2": l_flow.detach(), "chamfer_m2": l_ch.detach(), "rgb_l1": l_rgb.detach()}
+        loss = ac.w_flow * l_flow + ac.w_flow_moving * l_move + ac.w_chamfer * l_ch
+        if self.decoder.cfg.decoder_appearance:
+            loss = loss + ac.w_rgb * l_rgb  # without appearance residuals the colours are the queries' (no gradient)
+        metrics = {"flow_m2": l_flow.detach(), "flow_moving_m2": l_move.detach(), "moving_frac": (moving.sum() / fv.sum().clamp(min=1)).detach(),
+                   "chamfer_m2": l_ch.detach(), "rgb_l1": l_rgb.detach()}
         if bool(render_on):
             c, px = self.cam, ac.render_px
             s = px / c.width

@@ -32,7 +32,7 @@ def test_all_stages_write_their_results(full_run):
     metrics = [json.loads(line) for line in (full_run / "ae" / "metrics.jsonl").read_text().splitlines()]
     assert [m["step"] for m in metrics] == list(range(6))
     assert all(np.isfinite(m["loss"]) for m in metrics)
-    assert {"flow_m2", "chamfer_m2", "rgb_l1", "render_l1"} <= set(metrics[0])
+    assert {"flow_m2", "flow_moving_m2", "moving_frac", "chamfer_m2", "rgb_l1", "render_l1"} <= set(metrics[0])
 
 
 def test_pack_matches_the_contract(full_run, tiny_config):
