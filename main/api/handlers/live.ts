@@ -4,27 +4,27 @@ import type { HandlerGroup } from './group';
 type LiveHandlers = Omit<HandlerGroup<'rig'>, 'rig.get' | 'rig.validate' | 'rig.apply'> & HandlerGroup<'sim'> & HandlerGroup<'teleop'> & HandlerGroup<'control'> & HandlerGroup<'recording'>;
 
 /** The live rig: devices, e-stop, teleop input and the recording lifecycle. */
-export function liveHandlers(runtime: RigRuntime): LiveHandlers {
+export function liveHandlers({ lifecycle, input, recording }: Pick<RigRuntime, 'lifecycle' | 'input' | 'recording'>): LiveHandlers {
   return {
-    'rig.status': () => runtime.status(),
-    'rig.start': () => runtime.start(),
-    'rig.stop': () => runtime.stop(),
-    'sim.reset': async ({ seed }) => ({ seed: await runtime.simReset(seed ?? Math.floor(Math.random() * 0xffffffff)) }),
+    'rig.status': () => lifecycle.status(),
+    'rig.start': () => lifecycle.start(),
+    'rig.stop': () => lifecycle.stop(),
+    'sim.reset': async ({ seed }) => ({ seed: await input.simReset(seed ?? Math.floor(Math.random() * 0xffffffff)) }),
     'teleop.keys': ({ keys }) => {
-      runtime.teleopKeys(keys);
+      input.keys(keys);
       return {};
     },
     'teleop.gamepad': (sample) => {
-      runtime.teleopGamepad(sample);
+      input.gamepad(sample);
       return {};
     },
-    'control.estop': async () => ({ estopped: await runtime.estop() }),
-    'control.release': async () => ({ estopped: await runtime.releaseEstop() }),
-    'recording.status': () => runtime.recordingStatus(),
-    'recording.start': async ({ task, operator }) => ({ episode_id: await runtime.startRecording(task, operator) }),
-    'recording.stop': () => runtime.stopRecording(),
-    'recording.save': async ({ outcome }) => ({ episode_id: await runtime.saveRecording(outcome) }),
-    'recording.discard': async () => ({ episode_id: await runtime.discardRecording() }),
-    'recording.rerecord': async () => ({ episode_id: await runtime.rerecord() }),
+    'control.estop': async () => ({ estopped: await lifecycle.estop() }),
+    'control.release': async () => ({ estopped: await lifecycle.releaseEstop() }),
+    'recording.status': () => recording.status(),
+    'recording.start': async ({ task, operator }) => ({ episode_id: await recording.start(task, operator) }),
+    'recording.stop': () => recording.stop(),
+    'recording.save': async ({ outcome }) => ({ episode_id: await recording.save(outcome) }),
+    'recording.discard': async () => ({ episode_id: await recording.discard() }),
+    'recording.rerecord': async () => ({ episode_id: await recording.rerecord() }),
   };
 }

@@ -8,9 +8,9 @@ import type { RigRuntime } from '../../runtime/rigRuntime';
 import type { Handler } from '../router';
 
 /** Rig config (read, validate, apply) and device discovery. */
-export function rigConfigHandlers(runtime: RigRuntime, dataDir: string): { 'rig.get': Handler<'rig.get'>; 'rig.validate': Handler<'rig.validate'>; 'rig.apply': Handler<'rig.apply'>; 'devices.discover': Handler<'devices.discover'> } {
+export function rigConfigHandlers({ lifecycle }: Pick<RigRuntime, 'lifecycle'>, dataDir: string): { 'rig.get': Handler<'rig.get'>; 'rig.validate': Handler<'rig.validate'>; 'rig.apply': Handler<'rig.apply'>; 'devices.discover': Handler<'devices.discover'> } {
   return {
-    'rig.get': () => runtime.rig,
+    'rig.get': () => lifecycle.rig,
     'rig.validate': ({ text }) => {
       const { issues } = checkRigText(text);
       return { ok: issues.length === 0, issues };
@@ -26,7 +26,7 @@ export function rigConfigHandlers(runtime: RigRuntime, dataDir: string): { 'rig.
       writeFileSync(partial, `${JSON.stringify(checked.config, null, 2)}\n`);
       renameSync(partial, path);
       const snapshot = { source: path, config: checked.config };
-      return { snapshot, status: await runtime.apply(snapshot) };
+      return { snapshot, status: await lifecycle.apply(snapshot) };
     },
     'devices.discover': async () => {
       const found = await discoverDevices();
