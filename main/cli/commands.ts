@@ -7,6 +7,8 @@ import { simCommand } from './simCommand';
 import { webCommand } from './webCommand';
 import { gripperCommand } from './gripperCommand';
 import { devicesCommand } from './devicesCommand';
+import { imagineCommand } from './imagineCommand';
+import { policyCommand } from './policyCommand';
 
 /** Every `studio` subcommand, in the order `studio --help` lists them. */
-export const commands: readonly Command[] = [webCommand, recordCommand, dbCommand, exportCommand, simCommand, armCommand, gripperCommand, devicesCommand];
+export const commands: readonly Command[] = [webCommand, recordCommand, dbCommand, exportCommand, simCommand, imagineCommand, policyCommand, armCommand, gripperCommand, devicesCommand];

@@ -5,6 +5,7 @@ import type { RigSnapshot } from '../../shared/api/contract';
 import { rigConfigSchema, type RigConfig } from '../../shared/rig/rigConfig';
 import { describeIssues, issuesOf, type Issue } from '../../shared/validation';
 import simRig from '../../rigs/sim.json';
+import simGwmRig from '../../rigs/sim-gwm.json';
 
 export const DEFAULT_RIG_SOURCE = 'built-in:rigs/sim.json';
 export const RIG_FILE_IN_DATA_DIR = 'rig.json';
@@ -70,4 +71,10 @@ export function resolveRig(options: { rigPath?: string | undefined; dataDir: str
 /** The shipped simulated rig (`rigs/sim.json`), whatever the data directory holds. */
 export function builtInSimRig(): RigConfig {
   return rigConfigSchema.parse(simRig);
+}
+
+/** The shipped world-model rig (`rigs/sim-gwm.json`): the reference pack's cameras and control rate. */
+export const WORLD_MODEL_RIG_SOURCE = 'built-in:rigs/sim-gwm.json';
+export function builtInWorldModelRig(): RigConfig {
+  return rigConfigSchema.parse(simGwmRig);
 }

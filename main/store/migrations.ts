@@ -149,6 +149,27 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'foresight: imagination runs with their pack, provider, mode, decision, latency and the real outcome',
+    up(db) {
+      // One row per decision the world model informed: the candidates it imagined (candidates_json: actions,
+      // success_prob, progress), what was chosen and why (decision), how long it took and on what; after
+      // the chosen chunk ran, what really happened (real_json). The episode's outcome is the label.
+      db.exec(`
+        ALTER TABLE imagination_runs ADD COLUMN pack_sha256 TEXT NOT NULL DEFAULT '';
+        ALTER TABLE imagination_runs ADD COLUMN provider TEXT NOT NULL DEFAULT '';
+        ALTER TABLE imagination_runs ADD COLUMN mode TEXT NOT NULL DEFAULT '';
+        ALTER TABLE imagination_runs ADD COLUMN decision TEXT NOT NULL DEFAULT '';
+        ALTER TABLE imagination_runs ADD COLUMN horizon INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE imagination_runs ADD COLUMN latency_ms REAL;
+        ALTER TABLE imagination_runs ADD COLUMN input_hash TEXT NOT NULL DEFAULT '';
+        ALTER TABLE imagination_runs ADD COLUMN chosen_success_prob REAL;
+        ALTER TABLE imagination_runs ADD COLUMN real_json TEXT;
+        CREATE INDEX imagination_runs_by_episode ON imagination_runs (episode_id, t_ns);
+      `);
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations.reduce((max, migration) => Math.max(max, migration.version), 0);

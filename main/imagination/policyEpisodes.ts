@@ -1,0 +1,239 @@
+import { createHash } from 'node:crypto';
+import { StudioError } from '../../shared/api/errors';
+import { ChunkSource, type ChunkAction } from '../control/chunkSource';
+import type { CycleRecord } from '../control/controlLoop';
+import type { CameraFrame } from '../devices/types';
+import { episodeSeed } from '../runtime/expertEpisodes';
+import type { SteppedSim } from '../runtime/steppedSim';
+import type { SceneLayout } from '../sim/pickPlaceTask';
+import type { PrivilegedState } from '../sim/simTypes';
+import type { ForesightCandidate, ForesightRun } from '../store/foresightStore';
+import type { Imagined, PackInfo } from './imaginationService';
+import type { Observation, ObservedFrame } from './observation';
+import type { ImaginationClient } from './worker/imaginationClient';
+
+/**
+ * A policy drives the simulated rig chunk by chunk, with foresight: at each chunk boundary the studio
+ * observes (cameras + proprio), the world model imagines the policy's candidates, and the mode decides
+ * what runs — `off` the policy's own chunk (its mode), `rank` the candidate with the best predicted
+ * success (GPC-RANK), `gate` the policy's chunk only if its predicted success clears the threshold
+ * (else the run pauses for the operator; headless, the episode stops as `gated`). The chosen chunk is
+ * an action source of the control loop: the same safety limits, clipping and e-stop as teleop.
+ */
+export type ForesightMode = 'off' | 'rank' | 'gate';
+export const FORESIGHT_MODES: readonly ForesightMode[] = ['off', 'rank', 'gate'];
+
+export interface PolicyRunOptions {
+  mode: ForesightMode;
+  /** Candidates imagined per decision (rank); off and gate imagine the policy's mode only. */
+  K: number;
+  /** Chunks imagined ahead. */
+  H: number;
+  seed: number;
+  /** gate: the least predicted success that runs. */
+  threshold: number;
+  /** Policy noise scale for candidates 1…K−1. */
+  temperature: number;
+  max_duration_s: number;
+}
+
+export interface Decision {
+  chunk: number;
+  run: ForesightRun;
+  imagined: Imagined;
+  /** Null when the gate held the chunk back. */
+  executed: ChunkAction[] | null;
+}
+
+export interface PolicyEpisodeResult {
+  episode: number;
+  seed: number;
+  success: boolean;
+  /** `success`, `timeout` or `gated`. */
+  ended_by: 'success' | 'timeout' | 'gated';
+  chunks: number;
+  steps: number;
+  clipped_steps: number;
+  sim_time_s: number;
+  wall_ms: number;
+  /** Median decision latency (observe → chosen), ms. */
+  decision_ms_median: number;
+  final: PrivilegedState | undefined;
+}
+
+export interface PolicyEpisodeHooks {
+  starting?: (episode: { layout: SceneLayout; seed: number; origin_ns: bigint; policy: Record<string, unknown> }) => Promise<void>;
+  cycled?: (record: CycleRecord, last: boolean) => Promise<void> | void;
+  /** After each decision, before its chunk runs; returns the stored run's id (or null). */
+  decided?: (decision: Decision) => Promise<number | null> | number | null;
+  /** After the chosen chunk ran: what really happened, for the decision's stored run. */
+  realised?: (runId: number, real: Record<string, unknown>) => void;
+  stopRequested?: () => boolean;
+}
+
+function observedFrame(frame: CameraFrame): ObservedFrame {
+  if (frame.depth_mm === undefined) throw new StudioError({ code: 'failed_precondition', message: `camera "${frame.camera}" sends no depth; the world model lifts RGB-D`, fix: 'Enable depth on the camera in the rig config.' });
+  return {
+    camera: frame.camera,
+    width_px: frame.width_px,
+    height_px: frame.height_px,
+    rgb: frame.rgb,
+    depth_mm: frame.depth_mm,
+    ...(frame.intrinsics !== undefined ? { intrinsics: frame.intrinsics } : {}),
+    ...(frame.world_from_camera !== undefined ? { world_from_camera: frame.world_from_camera } : {}),
+  };
+}
+
+/** What the world model needs from the simulated rig now: the pack's cameras at the arm state's instant, and the proprio. */
+export async function observeSim(sim: SteppedSim, cameras: readonly string[]): Promise<Observation> {
+  const state = sim.arm.latest();
+  if (state === undefined) throw new StudioError({ code: 'unavailable', message: 'no arm state to observe' });
+  const gripper = sim.gripperState();
+  const frames = await sim.framesAt(cameras, state.capture_ns);
+  return { t_ns: state.capture_ns, frames: frames.map(observedFrame), proprio: [...state.ee_position_m, ...state.ee_quaternion_wxyz, gripper?.width_m ?? 0] };
+}
+
+/** A short digest of what the model saw (frames and proprio), to find identical inputs again. */
+export function observationHash(observation: Observation): string {
+  const hash = createHash('sha256');
+  for (const frame of observation.frames) {
+    hash.update(frame.camera);
+    hash.update(frame.rgb);
+    hash.update(new Uint8Array(frame.depth_mm.buffer, frame.depth_mm.byteOffset, frame.depth_mm.byteLength));
+  }
+  hash.update(new Uint8Array(Float64Array.from(observation.proprio).buffer));
+  return hash.digest('hex').slice(0, 32);
+}
+
+/** Chunk `h = 0` of candidate k as the loop's action steps. */
+export function chunkOf(imagined: Imagined, k: number, L: number, A: number): ChunkAction[] {
+  const base = k * imagined.H * L * A;
+  return Array.from({ length: L }, (_, s) => {
+    const a = imagined.actions.subarray(base + s * A, base + (s + 1) * A);
+    return { translation_m: [a[0] ?? 0, a[1] ?? 0, a[2] ?? 0], rotation_axis_angle_rad: [a[3] ?? 0, a[4] ?? 0, a[5] ?? 0], gripper: Math.min(1, Math.max(0, a[6] ?? 0)) };
+  });
+}
+
+/** Which candidate runs: rank takes the best predicted success (ties to the lowest index), else the policy's mode. */
+export function choose(mode: ForesightMode, success: Float32Array, threshold: number): { index: number | null; decision: 'executed' | 'gated' } {
+  if (mode === 'rank') {
+    let best = 0;
+    for (let k = 1; k < success.length; k++) if ((success[k] ?? 0) > (success[best] ?? 0)) best = k;
+    return { index: best, decision: 'executed' };
+  }
+  if (mode === 'gate' && (success[0] ?? 0) < threshold) return { index: null, decision: 'gated' };
+  return { index: 0, decision: 'executed' };
+}
+
+const median = (values: number[]): number => {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+
+export class PolicyEpisodes {
+  constructor(
+    private readonly sim: SteppedSim,
+    private readonly imagination: ImaginationClient,
+    private readonly pack: PackInfo,
+    private readonly options: PolicyRunOptions,
+  ) {
+    if (!pack.has_policy) throw new StudioError({ code: 'failed_precondition', message: `the pack ${pack.model_name} has no policy graph`, fix: 'Use a pack trained with its policy stage (models/: python -m gwmlite policy).' });
+    if (options.mode === 'rank' && options.K < 2) throw new StudioError({ code: 'invalid_params', message: '--mode rank needs at least 2 candidates', fix: 'Pass --candidates 8 (GPC-RANK ranks K samples of the policy).' });
+  }
+
+  async run(episode: number, hooks: PolicyEpisodeHooks = {}): Promise<PolicyEpisodeResult | null> {
+    const { mode, K, H, threshold, temperature, max_duration_s } = this.options;
+    const seed = episodeSeed(this.options.seed, episode);
+    const L = this.pack.chunk_length;
+    const A = this.pack.action_names.length;
+    const policy = { kind: 'gwm-pack-policy', pack: this.pack.model_name, pack_version: this.pack.model_version, pack_sha256: this.pack.manifest_sha256, mode, K: mode === 'rank' ? K : 1, H, threshold, temperature, episode, episode_seed: seed };
+    let chunkSource = new ChunkSource([], { kind: 'policy' });
+    const { layout, origin_ns } = await this.sim.reset(seed, chunkSource);
+    await this.imagination.reset();
+    await hooks.starting?.({ layout, seed, origin_ns, policy });
+    await this.sim.settle();
+    const started = performance.now();
+    let steps = 0;
+    let clipped = 0;
+    let chunks = 0;
+    const latencies: number[] = [];
+    let ended_by: PolicyEpisodeResult['ended_by'] = 'timeout';
+    for (;;) {
+      if (hooks.stopRequested?.() === true) return null;
+      if (this.sim.privileged()?.success === true) {
+        ended_by = 'success';
+        break;
+      }
+      if (this.sim.sim_time_s >= max_duration_s - 1e-9) break;
+      // Decide: observe, imagine the candidates, choose.
+      const decisionStarted = performance.now();
+      const observation = await observeSim(this.sim, this.pack.cameras);
+      await this.imagination.observe(observation);
+      const imagined = await this.imagination.imagine({ K: mode === 'rank' ? K : 1, H, seed: seed + chunks, decode: false, candidates: { policy: { seed: seed * 31 + chunks, temperature } } });
+      const choice = choose(mode, imagined.success_prob, threshold);
+      latencies.push(performance.now() - decisionStarted);
+      const candidates: ForesightCandidate[] = Array.from({ length: imagined.K }, (_, k) => ({
+        source: k === 0 ? 'policy:mode' : `policy:sample-${k}`,
+        success_prob: imagined.success_prob[k] ?? NaN,
+        progress: Array.from(imagined.progress.subarray(k * imagined.progress_steps, (k + 1) * imagined.progress_steps)),
+        chunk: chunkOf(imagined, k, L, A).map((a) => [...a.translation_m, ...a.rotation_axis_angle_rad, a.gripper]),
+      }));
+      const executed = choice.index === null ? null : chunkOf(imagined, choice.index, L, A);
+      const run: ForesightRun = {
+        episode_id: null,
+        t_ns: observation.t_ns,
+        model: { name: this.pack.model_name, version: this.pack.model_version, dir: this.pack.dir },
+        pack_sha256: this.pack.manifest_sha256,
+        provider: this.pack.provider.provider,
+        mode,
+        decision: choice.decision,
+        horizon: H,
+        latency_ms: imagined.latency_ms,
+        input_hash: observationHash(observation),
+        candidates,
+        chosen_index: choice.index,
+      };
+      const runId = (await hooks.decided?.({ chunk: chunks, run, imagined, executed })) ?? null;
+      if (executed === null) {
+        ended_by = 'gated';
+        break;
+      }
+      // Execute: the chosen chunk is the loop's source for its L cycles.
+      chunkSource = new ChunkSource(executed, { kind: 'policy' });
+      this.sim.setSource(chunkSource);
+      while (!chunkSource.done()) {
+        if (hooks.stopRequested?.() === true) return null;
+        const record = await this.sim.cycle();
+        if (record.executed.clipped) clipped++;
+        steps++;
+        await hooks.cycled?.(record, false);
+        await this.sim.advance();
+      }
+      chunks++;
+      const after = this.sim.privileged();
+      if (runId !== null && after !== undefined) {
+        hooks.realised?.(runId, { sim_time_s: after.sim_time_s, object_target_distance_m: after.object_target_distance_m, grasped: after.grasped, lifted: after.lifted, success: after.success });
+      }
+    }
+    // The observation after the last action closes the last chunk; nothing more is commanded.
+    this.sim.setSource(new ChunkSource([], { kind: 'policy' }));
+    await hooks.cycled?.(await this.sim.cycle(), true);
+    const final = this.sim.privileged();
+    const wall_ms = performance.now() - started;
+    return {
+      episode,
+      seed,
+      success: final?.success ?? false,
+      ended_by,
+      chunks,
+      steps,
+      clipped_steps: clipped,
+      sim_time_s: this.sim.sim_time_s,
+      wall_ms,
+      decision_ms_median: median(latencies),
+      final,
+    };
+  }
+}
