@@ -8,7 +8,7 @@
  * What onnxruntime-node 1.30 ships on linux x64 (see docs/providers.md): `cpu` and `webgpu` (Dawn,
  * statically linked, Vulkan backend) are bundled; `cuda`/`tensorrt` need libonnxruntime_providers_*.so
  * that only its install script downloads (off in this project), so they are "not installed" unless a user
- * reinstalls with ONNXRUNTIME_NODE_INSTALL=cuda12.
+ * runs its install script with ONNXRUNTIME_NODE_INSTALL=cuda12.
  *
  * A session that opens on a GPU provider is checked to really run there: one profiled probe run per
  * graph (inputs filled from the session's metadata, symbolic dimensions = 1) gives each node's provider.
@@ -106,7 +106,7 @@ export function shortReason(error: unknown, max = 240): string {
 
 function fixFor(provider: ProviderName): string {
   if (provider === 'cuda') {
-    return 'Use --provider cpu or auto; for CUDA install the NVIDIA driver, CUDA 12 and cuDNN 9, then reinstall onnxruntime-node with its CUDA libraries (ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node); see docs/providers.md.';
+    return 'Use --provider cpu or auto; for CUDA install the NVIDIA driver, CUDA 12 and cuDNN 9, then fetch the CUDA libraries of onnxruntime-node (ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js); see docs/providers.md.';
   }
   if (provider === 'webgpu') {
     return 'Use --provider cpu or auto; WebGPU needs a working Vulkan driver on Linux (vulkaninfo --summary lists it), Metal on macOS, D3D12 on Windows; see docs/providers.md.';
