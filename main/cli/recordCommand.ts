@@ -1,21 +1,12 @@
 import { StudioError } from '../../shared/api/errors';
 import type { RigConfig } from '../../shared/rig/rigConfig';
-import { APP_VERSION } from '../appInfo';
 import { resolveRig } from '../config/loadRig';
 import { createStderrLogger } from '../core/logger';
-import { createDeviceRegistry } from '../devices/catalog';
-import { createRigDevices, type RigDevices } from '../devices/rigDevices';
-import { SimArm } from '../devices/sim/simArm';
-import { systemClock, type Gripper } from '../devices/types';
-import { Recorder } from '../recording/recorder';
-import { RigTap } from '../recording/rigTap';
-import { startWriterThread, type WriterClient } from '../recording/writerClient';
 import { ExpertEpisodes } from '../runtime/expertEpisodes';
 import { EXPERT_PHASES, type ExpertMotion } from '../sim/expert';
 import { actionMeaning, expertVariantName } from '../sim/expertLabels';
-import { openStore } from '../store/database';
-import { liveWriterPids } from '../store/health';
 import { UsageError, type Command, type CommandContext } from './command';
+import { HeadlessRecording } from './headlessRecording';
 import { expertOptionHelp, expertOptionSpecs, numberOption, parseExpertOptions } from './expertOptions';
 
 const DEFAULT_TASK = 'Pick up the cube and place it in the target region.';
@@ -73,45 +64,26 @@ async function recordExpert({ io, global, values }: CommandContext): Promise<num
   let policy: Record<string, unknown> = {};
   let lastProgressMs = 0;
 
-  // Episodes left 'recording' by a process that died become 'interrupted' before anything new starts.
-  const probe = openStore({ dataDir: global.dataDir, appVersion: APP_VERSION });
-  const alive = liveWriterPids(probe.db);
-  probe.close();
-  const writer: WriterClient = startWriterThread({ dataDir: global.dataDir, appVersion: APP_VERSION });
-  let devices: RigDevices | undefined;
   let stopRequested = false;
   const onSignal = () => {
     stopRequested = true;
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const recorder = new Recorder({ writer, clock: systemClock });
+  let recording: HeadlessRecording | undefined;
   try {
-    const interrupted = await writer.call({ call: 'recoverInterrupted', alive });
-    if (interrupted.length > 0) log.warn(`episodes ${interrupted.join(', ')} were interrupted by an earlier crash; keep or drop them with \`studio db save|discard ID\``);
-
-    devices = createRigDevices(config, createDeviceRegistry(), systemClock);
-    await devices.connect();
-    const arm = devices.arm;
-    if (!(arm instanceof SimArm)) throw new StudioError({ code: 'internal', message: 'the sim rig did not create a sim-arm' });
-    const gripper: Gripper | undefined = devices.gripper;
-    const tap = new RigTap(recorder, {
+    recording = await HeadlessRecording.open({
+      dataDir: global.dataDir,
+      config,
       control_hz,
-      arm,
-      ...(gripper !== undefined ? { gripper } : {}),
-      cameras: devices.cameras.map((device, i) => ({ device, config: config.cameras[i]! })),
-      privileged: true,
-      scene: () => arm.session.sceneDescription(),
-      expert: () => ({ phases: EXPERT_PHASES, policy }),
-      action_meta: actionMeaning(motion, control_hz),
+      operator,
+      ...(resume !== undefined ? { resume } : {}),
+      tap: { expert: () => ({ phases: EXPERT_PHASES, policy }), action_meta: actionMeaning(motion, control_hz) },
     });
-    tap.attach();
+    const session = recording;
     // The control loop with the expert as its source: the rig's safety limits apply to its commands,
     // and every cycle it reports is recorded by the tap, as in the studio.
-    const run = new ExpertEpisodes(devices, { seed, noise, control_hz, motion, safety: config.safety, realTime });
-
-    const sessionId = resume ?? (await recorder.startSession({ operator, rig_name: config.name, rig_config_json: JSON.stringify(config), app_version: APP_VERSION }));
-    if (resume !== undefined) await recorder.resumeSession(resume);
+    const run = new ExpertEpisodes(session.devices, { seed, noise, control_hz, motion, safety: config.safety, realTime });
     let successes = 0;
     for (let episode = 0; episode < episodes && !stopRequested; episode++) {
       let episodeId = 0;
@@ -121,11 +93,10 @@ async function recordExpert({ io, global, values }: CommandContext): Promise<num
           policy = start.policy;
           // The episode starts at sim time 0, before the first state is published: the observation before the
           // first action is recorded, so the export's chunk grid starts where the actions do.
-          episodeId = await recorder.startEpisode({ task, target_fps_hz: control_hz, max_duration_s: 120, streams: tap.streams(), tags, ...(realTime ? {} : { origin_ns: start.origin_ns }) });
+          episodeId = await session.startEpisode({ task, tags, ...(realTime ? {} : { origin_ns: start.origin_ns }) });
         },
         cycled: async (record) => {
-          tap.recordCycleRecord(record);
-          await recorder.tick();
+          await session.cycle(record);
           steps++;
           if (progress && performance.now() - lastProgressMs >= 100) {
             lastProgressMs = performance.now();
@@ -134,31 +105,26 @@ async function recordExpert({ io, global, values }: CommandContext): Promise<num
         },
         stopRequested: () => stopRequested,
       });
-      await tap.idle();
       if (result === null || stopRequested) {
-        await recorder.discardEpisode();
+        await session.finishEpisode(null);
         break;
       }
       if (result.success) successes++;
-      await recorder.saveEpisode(result.success ? 'success' : 'failure');
-      const dropped = Object.values(recorder.status().streams).reduce((n, s) => n + s.dropped, 0);
-      const line = { episode, id: episodeId, session: sessionId, success: result.success, steps: result.steps, seed: result.seed };
+      await session.finishEpisode(result.success ? 'success' : 'failure');
+      const line = { episode, id: episodeId, session: session.sessionId, success: result.success, steps: result.steps, seed: result.seed };
       if (json) io.out(`${JSON.stringify(line)}\n`);
-      else io.err(`episode ${episode} → #${episodeId}: ${result.success ? 'success' : 'failure'}, ${result.steps} steps, ${dropped} dropped samples\n`);
-      const failures = tap.encodeFailures();
+      else io.err(`episode ${episode} → #${episodeId}: ${result.success ? 'success' : 'failure'}, ${result.steps} steps, ${session.droppedSamples()} dropped samples\n`);
+      const failures = session.tap.encodeFailures();
       if (failures.length > 0) log.warn(`frames that could not be encoded: ${failures.slice(0, 3).join('; ')}`);
     }
-    await recorder.endSession();
+    recording = undefined;
+    await session.close();
     if (!json) io.out(`recorded ${successes} successes out of ${episodes} episodes into ${global.dataDir}\n`);
-    const failure = recorder.status().failure;
-    if (failure !== null) throw new StudioError({ code: 'failed_precondition', message: failure.message, ...(failure.fix !== undefined ? { fix: failure.fix } : {}) });
     return stopRequested ? 130 : 0;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    recorder.dispose();
-    await devices?.disconnect();
-    await writer.close();
+    await recording?.abandon();
   }
 }
 

@@ -1,14 +1,12 @@
 import { StudioError } from '../../shared/api/errors';
 import type { SafetyConfig } from '../../shared/rig/rigConfig';
-import { ChunkSource } from '../control/chunkSource';
-import { ControlLoop, type CycleRecord } from '../control/controlLoop';
+import type { ControlLoop, CycleRecord } from '../control/controlLoop';
 import { ExpertSource } from '../control/expertSource';
 import type { RigDevices } from '../devices/rigDevices';
-import { SimArm } from '../devices/sim/simArm';
-import type { Clock } from '../devices/types';
 import type { ExpertMotion, ExpertNoise } from '../sim/expert';
 import type { SceneLayout } from '../sim/pickPlaceTask';
 import type { PrivilegedState } from '../sim/simTypes';
+import { SteppedSim } from './steppedSim';
 
 /**
  * Headless expert episodes on the simulated rig: the control loop the control worker runs, with the
@@ -60,87 +58,56 @@ export function episodeSeed(seed: number, episode: number): number {
 }
 
 export class ExpertEpisodes {
-  readonly loop: ControlLoop;
-  private readonly arm: SimArm;
+  private readonly sim: SteppedSim;
 
   constructor(
     devices: RigDevices,
     private readonly options: ExpertRunOptions,
   ) {
-    const arm = devices.arm;
-    if (!(arm instanceof SimArm)) throw new StudioError({ code: 'internal', message: 'the sim rig did not create a sim-arm' });
-    this.arm = arm;
-    const session = arm.session;
-    // The loop's clock is the simulation's: a cycle is stamped with the sim time of the state it used.
-    const simClock: Clock = { now_ns: () => arm.latest()?.capture_ns ?? session.capture_ns(0) };
-    // Nothing to play until an episode starts.
-    const idle = new ChunkSource([]);
-    this.loop = new ControlLoop({
-      arm,
-      ...(devices.gripper !== undefined ? { gripper: devices.gripper } : {}),
-      source: idle,
-      groundTruth: () => arm.privileged(),
-      safety: options.safety,
-      rate_hz: options.control_hz,
-      clock: simClock,
-    });
+    this.sim = new SteppedSim(devices, { control_hz: options.control_hz, safety: options.safety, ...(options.realTime !== undefined ? { realTime: options.realTime } : {}) });
+  }
+
+  get loop(): ControlLoop {
+    return this.sim.loop;
   }
 
   async run(episode: number, hooks: EpisodeHooks = {}): Promise<ExpertEpisodeResult | null> {
-    const { seed: runSeed, noise, control_hz, motion, realTime } = this.options;
-    const session = this.arm.session;
+    const { seed: runSeed, noise, control_hz, motion } = this.options;
     const seed = episodeSeed(runSeed, episode);
-    const layout = await session.reset(seed);
     const policy = { kind: 'scripted-expert', noise, motion, control_hz, run_seed: runSeed, episode, episode_seed: seed };
-    const source = new ExpertSource({ layout, seed, noise, control_hz, motion, policy });
-    this.loop.setSource(source, { gripper_intent: 0 });
-    await hooks.starting?.({ layout, seed, origin_ns: session.capture_ns(0), policy });
+    // The scene first (the expert plans from its layout), then the expert as the loop's source.
+    let source: ExpertSource | undefined;
+    const { layout, origin_ns } = await this.sim.reset(seed, (layout: SceneLayout) => (source = new ExpertSource({ layout, seed, noise, control_hz, motion, policy })));
+    if (source === undefined) throw new StudioError({ code: 'internal', message: 'the expert source was not created' });
+    const expert: ExpertSource = source;
+    await hooks.starting?.({ layout, seed, origin_ns, policy });
     // Sim time 0, before any action: the observation before the first action is recorded.
-    if (!realTime) await session.request('advance', 0);
-    await waitFor(() => session.latestArm, 2000, 'the first arm state after reset');
+    await this.sim.settle();
     const started = performance.now();
-    const period_ms = 1000 / control_hz;
-    let nextTick = started;
     let clipped = 0;
     for (;;) {
       if (hooks.stopRequested?.() === true) return null;
-      const record = await this.loop.cycle('tick');
-      if (record === null) throw new StudioError({ code: 'internal', message: 'a stepped control cycle was superseded' });
-      if (record.executed.clipped && !source.done()) clipped++;
-      await hooks.cycled?.(record, source.done());
+      const record = await this.sim.cycle();
+      if (record.executed.clipped && !expert.done()) clipped++;
+      await hooks.cycled?.(record, expert.done());
       // The observation after the last action closes the last chunk; nothing more is commanded.
-      if (source.done()) break;
-      if (realTime) {
-        nextTick += period_ms;
-        await new Promise((resolve) => setTimeout(resolve, Math.max(0, nextTick - performance.now())));
-      } else {
-        await session.request('advance', 1 / control_hz);
-      }
+      if (expert.done()) break;
+      await this.sim.advance();
     }
     const wall_ms = performance.now() - started;
-    const final = this.arm.privileged();
-    const sim_time_s = session.latestArm?.sim_time_s ?? 0;
+    const final = this.sim.privileged();
+    const sim_time_s = this.sim.sim_time_s;
     return {
       episode,
       seed,
       success: final?.success ?? false,
-      steps: source.steps,
-      explore_steps: source.explore_steps,
+      steps: expert.steps,
+      explore_steps: expert.explore_steps,
       clipped_steps: clipped,
       sim_time_s,
       wall_ms,
       real_time_factor: sim_time_s / Math.max(wall_ms / 1000, 1e-9),
       final,
     };
-  }
-}
-
-async function waitFor<T>(read: () => T | undefined, timeout_ms: number, what: string): Promise<T> {
-  const deadline = performance.now() + timeout_ms;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new StudioError({ code: 'unavailable', message: `no ${what} within ${timeout_ms} ms` });
-    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }

@@ -44,13 +44,15 @@ export class SteppedSim {
     });
   }
 
-  /** A new scene from `seed` with `source` driving; the first state (sim time 0, before any action) is awaited. */
-  async reset(seed: number, source: ActionSource): Promise<{ layout: SceneLayout; origin_ns: bigint }> {
+  /**
+   * A new scene from `seed` with `source` driving (or the source made for its layout, for a scripted
+   * policy that plans from the scene); the episode's clock origin is sim time 0.
+   */
+  async reset(seed: number, source: ActionSource | ((layout: SceneLayout) => ActionSource)): Promise<{ layout: SceneLayout; origin_ns: bigint }> {
     const session = this.arm.session;
     const layout = await session.reset(seed);
-    this.loop.setSource(source, { gripper_intent: 0 });
-    const origin_ns = session.capture_ns(0);
-    return { layout, origin_ns };
+    this.loop.setSource(typeof source === 'function' ? source(layout) : source, { gripper_intent: 0 });
+    return { layout, origin_ns: session.capture_ns(0) };
   }
 
   /** Publishes the state at the current sim time (after `reset`, the observation before the first action). */
