@@ -35,6 +35,8 @@ export interface ImagineRequest {
   H: number;
   /** Seeds the shared sampler noise (the same seed, the same imagined futures). */
   seed: number;
+  /** The sampler noise itself (H·M·D), instead of drawing it from `seed` (parity tests, replays). */
+  noise?: Float32Array;
   /** Decode every imagined step to Gaussians (for drawing); off for ranking-only runs. */
   decode: boolean;
 }
@@ -46,6 +48,8 @@ export interface PolicyProposal {
   seed: number;
   /** Noise scale for the other candidates (1 = the trained prior). */
   temperature?: number;
+  /** The policy noise itself (K·Z), instead of drawing it from `seed`. */
+  noise?: Float32Array;
 }
 
 export interface ImagineResult {
@@ -170,8 +174,12 @@ export class ImaginationEngine {
   }
 
   private policyNoise(K: number, proposal: PolicyProposal): Float32Array {
-    if (!this.hasPolicy) throw new StudioError({ code: 'failed_precondition', message: `the pack ${this.manifest.model_name} has no policy graph`, fix: 'Give candidates another way (teleop, a remote policy) or use a pack trained with its policy stage.' });
     const Z = this.manifest.policy?.noise_dim ?? 0;
+    if (proposal.noise !== undefined) {
+      if (proposal.noise.length !== K * Z) throw new StudioError({ code: 'invalid_params', message: `policy noise must be ${K}×${Z} values` });
+      return proposal.noise;
+    }
+    if (!this.hasPolicy) throw new StudioError({ code: 'failed_precondition', message: `the pack ${this.manifest.model_name} has no policy graph`, fix: 'Give candidates another way (teleop, a remote policy) or use a pack trained with its policy stage.' });
     const noise = normalNoise(proposal.seed, K * Z);
     const t = proposal.temperature ?? 1;
     for (let i = 0; i < noise.length; i++) noise[i] = i < Z ? 0 : (noise[i] ?? 0) * t;
@@ -187,7 +195,8 @@ export class ImaginationEngine {
     const timings: Partial<Record<GraphName, number>> = {};
     const context = new Float32Array(K * T * frame);
     for (let k = 0; k < K; k++) context.set(request.context, k * T * frame);
-    const noise = normalNoise(seed, H * frame);
+    const noise = request.noise ?? normalNoise(seed, H * frame);
+    if (noise.length !== H * frame) throw new StudioError({ code: 'invalid_params', message: `imagine: the sampler noise must be ${H}×${M}×${D} values` });
     const dims = { B: K, T, M, D, H, L, A };
     const denoise: Denoise = async (x, sigma, ctx, actions, batch) =>
       output(

@@ -151,11 +151,11 @@ export class ImaginationService {
 
   async imagine(request: { K: number; H: number; seed: number; decode: boolean; candidates: CandidateSpec }, cancel?: Cancellation): Promise<Imagined> {
     const started = performance.now();
-    const { newest, context } = this.context();
     const H = request.H;
     if (H > this.info.max_horizon) {
       throw new StudioError({ code: 'invalid_params', message: `a horizon of ${H} chunks is beyond this pack's ${this.info.max_horizon}`, fix: `Ask for --horizon ${this.info.max_horizon} or less.` });
     }
+    const { newest, context } = this.context();
     const candidates = 'actions' in request.candidates ? request.candidates.actions : { policy: { proprio: newest.proprio, ...request.candidates.policy } };
     const result = await this.engine.imagine({ context, gaussians: newest.gaussians, candidates, K: request.K, H, seed: request.seed, decode: request.decode }, cancel);
     return { ...result, observation_t_ns: newest.t_ns, observed_gaussians: newest.gaussians, observed_mask: newest.mask, latency_ms: performance.now() - started };
