@@ -1,0 +1,95 @@
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, test } from 'vitest';
+import { useTempDirs } from '../support/tempDir';
+
+/**
+ * The imagination runtime as a user runs it: `studio policy run --mode rank` drives the simulated rig
+ * with the reference pack's policy, ranking K imagined candidates at every chunk; its episodes are
+ * stored like teleop episodes (tagged with policy and mode) and every decision with its candidates,
+ * the choice and what really followed. `studio imagine` prints one preview.
+ */
+const STUDIO = resolve('bin/studio.js');
+
+function studio(...args: string[]): { stdout: string; stderr: string; status: number | null } {
+  const result = spawnSync(process.execPath, [STUDIO, ...args], { encoding: 'utf8' });
+  return { stdout: result.stdout, stderr: result.stderr, status: result.status };
+}
+
+const jsonLines = (text: string) => text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
+
+describe('studio policy run / studio imagine', () => {
+  const tempDir = useTempDirs();
+
+  test('policy run --mode rank: episodes recorded with real outcomes, every decision stored and linked', () => {
+    const dataDir = tempDir();
+    const run = studio('policy', 'run', '--sim', '--mode', 'rank', '--candidates', '3', '--horizon', '1', '--episodes', '1', '--max-duration-s', '3.2', '--seed', '2', '--provider', 'cpu', '--json', '--data-dir', dataDir);
+    expect(run.status, run.stderr).toBe(0);
+    const lines = jsonLines(run.stdout);
+    const [episode, summary] = [lines[0]!, lines.at(-1)!.summary as Record<string, any>];
+    // 3.2 s at 10 Hz in chunks of 8: four decisions, 32 steps.
+    expect(episode).toMatchObject({ episode: 0, mode: 'rank', chunks: 4, steps: 32, foresight_runs: 4, ended_by: 'timeout' });
+    expect(summary).toMatchObject({ mode: 'rank', episodes: 1, K: 3, H: 1, provider: 'cpu', pack: 'gwm-lite-sim-franka' });
+    expect(summary.success_rate).toBe(episode.success ? 1 : 0);
+
+    const db = new Database(join(dataDir, 'studio.db'), { readonly: true });
+    const stored = db.prepare('SELECT id, status, outcome FROM episodes').all() as { id: number; status: string; outcome: string }[];
+    expect(stored).toEqual([{ id: episode.id, status: 'saved', outcome: episode.success ? 'success' : 'failure' }]);
+    const tags = (db.prepare('SELECT tag FROM episode_tags WHERE episode_id = ? ORDER BY tag').all(episode.id) as { tag: string }[]).map((t) => t.tag);
+    expect(tags).toEqual(['mode:rank', 'policy:gwm-lite-sim-franka']);
+    const operator = (db.prepare('SELECT operator FROM sessions').get() as { operator: string }).operator;
+    expect(operator).toMatch(/^policy gwm-lite-sim-franka@.* mode=rank K=3 H=1/);
+    // The policy's actions were recorded like any other source's: one per step plus the final observation.
+    const actions = db.prepare("SELECT sample_count FROM streams WHERE episode_id = ? AND name = 'action.requested'").get(episode.id) as { sample_count: number };
+    expect(actions.sample_count).toBe(33);
+
+    const runs = db.prepare('SELECT * FROM imagination_runs ORDER BY id').all() as Record<string, any>[];
+    expect(runs).toHaveLength(4);
+    let lastT = 0n;
+    for (const row of runs) {
+      expect(row).toMatchObject({ episode_id: episode.id, mode: 'rank', decision: 'executed', provider: 'cpu', horizon: 1 });
+      expect(row.pack_sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(row.input_hash).toMatch(/^[0-9a-f]{32}$/);
+      expect(row.latency_ms).toBeGreaterThan(0);
+      const candidates = JSON.parse(row.candidates_json) as { success_prob: number; chunk: number[][] }[];
+      expect(candidates).toHaveLength(3);
+      // Rank executes the best predicted candidate.
+      const best = candidates.reduce((b, c, i) => (c.success_prob > (candidates[b]?.success_prob ?? -1) ? i : b), 0);
+      expect(row.chosen_index).toBe(best);
+      expect(row.chosen_success_prob).toBeCloseTo(candidates[best]!.success_prob, 6);
+      expect(candidates[best]!.chunk).toHaveLength(8);
+      // What really followed the chosen chunk, one chunk (0.8 s) later each time.
+      const real = JSON.parse(row.real_json as string) as { sim_time_s: number; success: boolean };
+      expect(real.sim_time_s).toBeCloseTo(0.8 * (runs.indexOf(row) + 1), 6);
+      expect(BigInt(row.t_ns)).toBeGreaterThan(lastT);
+      lastT = BigInt(row.t_ns);
+    }
+    db.close();
+  });
+
+  test('imagine --sim: one JSON line with the provider, the latency and K candidates', () => {
+    const result = studio('imagine', '--sim', '--candidates', '4', '--horizon', '2', '--provider', 'cpu', '--json');
+    expect(result.status, result.stderr).toBe(0);
+    const [line] = jsonLines(result.stdout);
+    expect(line).toMatchObject({ provider: 'cpu', pack: 'gwm-lite-sim-franka', K: 4, H: 2, decoded: true });
+    expect(line!.latency_ms).toBeGreaterThan(0);
+    expect(Object.keys(line!.timings_ms).sort()).toEqual(['decoder', 'denoiser', 'policy', 'success']);
+    expect(line!.candidates).toHaveLength(4);
+    expect(line!.candidates[0].source).toBe('policy:mode');
+  });
+
+  test('bad input: a missing pack and an explicit provider that cannot run are clear errors, nothing recorded', () => {
+    const dataDir = tempDir();
+    const missing = studio('policy', 'run', '--sim', '--pack', join(dataDir, 'nope'), '--episodes', '1', '--data-dir', dataDir);
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toMatch(/is not a world-model pack: it has no gwm_manifest\.json/);
+    const cuda = studio('imagine', '--sim', '--provider', 'cuda', '--json');
+    expect(cuda.status).not.toBe(0);
+    expect(cuda.stderr).toMatch(/cuda/i);
+    expect(cuda.stderr).toMatch(/--provider cpu or auto/);
+    const db = new Database(join(dataDir, 'studio.db'), { readonly: true });
+    expect((db.prepare('SELECT COUNT(*) AS n FROM episodes').get() as { n: number }).n).toBe(0);
+    db.close();
+  });
+});
