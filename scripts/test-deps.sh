@@ -26,5 +26,17 @@ fi
 # A software Vulkan driver (lavapipe) so the WebGPU execution provider's tests run without a GPU.
 bash scripts/lavapipe.sh
 
+# The openpi policy-server peer (remote-policy tests): openpi-client pins numpy<2, which the readers above
+# cannot share, so it has a venv of its own under node_modules/.cache (git-ignored; `npm ci` clears it).
+openpi_venv="node_modules/.cache/openpi-peer-venv"
+openpi_requirements="test/support/requirements-openpi.txt"
+openpi_want="$(sha256sum "$openpi_requirements" | cut -d' ' -f1)"
+if [ ! -x "$openpi_venv/bin/python" ] || [ "$(cat "$openpi_venv/.requirements.sha256" 2>/dev/null)" != "$openpi_want" ]; then
+  echo "Installing the openpi peer's Python packages ($openpi_requirements) into $openpi_venv"
+  python3 -m venv "$openpi_venv"
+  "$openpi_venv/bin/pip" install --quiet --disable-pip-version-check -r "$openpi_requirements"
+  echo "$openpi_want" > "$openpi_venv/.requirements.sha256"
+fi
+
 # The world-model trainer's venv (models/.venv: PyPI torch, onnx, onnxruntime, …); its tests run in npm test.
 bash models/setup.sh

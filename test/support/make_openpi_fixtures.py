@@ -2,8 +2,8 @@
 fixtures.json saying what each holds, so the studio's TypeScript codec is pinned to bytes made by the
 other side's code (test/unit/imagination/remote/msgpackNumpy.test.ts).
 
-    python3 -m pip install -r requirements-test.txt   # openpi-client, pinned
-    python3 test/support/make_openpi_fixtures.py
+    npm run test:deps   # the openpi peer's venv (test/support/requirements-openpi.txt, pinned)
+    node_modules/.cache/openpi-peer-venv/bin/python test/support/make_openpi_fixtures.py
 
 The JSON is plain JSON where it can be; the rest is tagged:
   {"$ndarray": {"dtype": "<f4", "shape": [8, 7], "values": [...flat, C order...]}}
