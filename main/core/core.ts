@@ -8,7 +8,9 @@ import { StreamHub, type StreamSink } from '../api/streamHub';
 import { resolveRig } from '../config/loadRig';
 import { openStore, type Store } from '../store/database';
 import { EpisodeStore } from '../store/episodeStore';
+import { ForesightStore } from '../store/foresightStore';
 import { episodeHandlers } from '../api/handlers/episodes';
+import { foresightHandlers } from '../api/handlers/foresight';
 import { exportHandlers, exportJobPayload } from '../api/handlers/export';
 import { liveHandlers } from '../api/handlers/live';
 import { rigConfigHandlers } from '../api/handlers/rigConfig';
@@ -99,6 +101,7 @@ export function startCore(options: CoreOptions): Core {
       return { stream };
     },
     ...episodeHandlers(new EpisodeStore(store.db)),
+    ...foresightHandlers(new ForesightStore(store.db)),
     ...liveHandlers(runtime),
     ...exportHandlers(exports),
   };

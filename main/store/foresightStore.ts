@@ -39,6 +39,8 @@ export interface ForesightRow extends Omit<ForesightRun, 't_ns'> {
   real: Record<string, unknown> | null;
   /** The episode's outcome (success | failure | unknown), when linked. */
   episode_outcome: string | null;
+  /** Its session's operator (a policy run names the policy, mode and settings there). */
+  operator: string | null;
 }
 
 interface RawRow {
@@ -59,6 +61,7 @@ interface RawRow {
   chosen_success_prob: number | null;
   real_json: string | null;
   episode_outcome: string | null;
+  operator: string | null;
 }
 
 export class ForesightStore {
@@ -115,7 +118,8 @@ export class ForesightStore {
     }
     const rows = this.db
       .prepare(
-        `SELECT r.*, e.outcome AS episode_outcome FROM imagination_runs r LEFT JOIN episodes e ON e.id = r.episode_id
+        `SELECT r.*, e.outcome AS episode_outcome, s.operator AS operator FROM imagination_runs r
+         LEFT JOIN episodes e ON e.id = r.episode_id LEFT JOIN sessions s ON s.id = e.session_id
          ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY r.id LIMIT @limit`,
       )
       .safeIntegers(false)
@@ -138,6 +142,7 @@ export class ForesightStore {
       chosen_success_prob: row.chosen_success_prob,
       real: row.real_json === null ? null : (JSON.parse(row.real_json) as Record<string, unknown>),
       episode_outcome: row.episode_outcome,
+      operator: row.operator,
     }));
   }
 }

@@ -288,6 +288,51 @@ export const streamNames = Object.keys(studioStreams) as StreamName[];
 export type StreamHeader<S extends StreamName> = z.infer<(typeof studioStreams)[S]['header']>;
 const streamNameSchema = z.enum(streamNames as [StreamName, ...StreamName[]]);
 
+// ---- foresight ------------------------------------------------------------------------------------
+
+/** One decision the world model informed, as stored (main/store/foresightStore.ts). */
+export const foresightRunSchema = z.object({
+  id: z.number().int(),
+  episode_id: z.number().int().nullable(),
+  created_at_unix_ms: z.number(),
+  t_ns: nsSchema,
+  model: z.object({ name: z.string(), version: z.string(), dir: z.string() }),
+  pack_sha256: z.string(),
+  provider: z.string(),
+  mode: z.string(),
+  decision: z.string(),
+  horizon: z.number().int(),
+  latency_ms: z.number(),
+  input_hash: z.string(),
+  candidates: z.array(z.object({ source: z.string(), success_prob: z.number(), progress: z.array(z.number()), chunk: z.array(z.array(z.number())) })),
+  chosen_index: z.number().int().nullable(),
+  chosen_success_prob: z.number().nullable(),
+  real: z.record(z.string(), z.unknown()).nullable(),
+  episode_outcome: z.string().nullable(),
+  operator: z.string().nullable(),
+});
+export type ForesightRunView = z.infer<typeof foresightRunSchema>;
+
+const foresightFilterSchema = z.strictObject({
+  episode_id: episodeId.optional(),
+  pack_sha256: z.string().optional(),
+  mode: z.string().optional(),
+  limit: z.number().int().min(1).max(100_000).optional(),
+});
+
+export const calibrationSummarySchema = z.object({
+  runs: z.number().int(),
+  episodes: z.number().int(),
+  positives: z.number().int(),
+  auroc: z.number().nullable(),
+  brier: z.number().nullable(),
+  ece: z.number().nullable(),
+  reliability: z.array(z.object({ lo: z.number(), hi: z.number(), n: z.number().int(), mean_predicted: z.number().nullable(), observed_rate: z.number().nullable() })),
+  groups: z.array(z.object({ group: z.string(), episodes: z.number().int(), predicted: z.number(), real: z.number() })),
+  pearson: z.number().nullable(),
+  spearman: z.number().nullable(),
+});
+
 // ---- methods -------------------------------------------------------------------------------------
 
 export const studioMethods = {
@@ -305,6 +350,16 @@ export const studioMethods = {
     summary: 'Check a candidate rig config (JSON text) and list every problem; applies nothing.',
     params: z.strictObject({ text: z.string().max(1_000_000) }),
     result: rigValidationSchema,
+  }),
+  'foresight.runs': method({
+    summary: 'Stored imagination runs (every decision the world model informed) with their candidates, choice, real outcome and episode outcome.',
+    params: foresightFilterSchema,
+    result: z.object({ runs: z.array(foresightRunSchema) }),
+  }),
+  'foresight.calibration': method({
+    summary: 'How the chosen candidates’ predicted success compares with the episodes’ real outcomes: AUROC, Brier, ECE, reliability bins, predicted vs real per policy.',
+    params: foresightFilterSchema.omit({ episode_id: true }),
+    result: calibrationSummarySchema,
   }),
   'episodes.list': method({
     summary: 'Episodes matching a filter (default: everything but discarded), oldest first.',
