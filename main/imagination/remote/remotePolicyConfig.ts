@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describeIssues, issuesOf } from '../../../shared/validation';
+import { normalizePolicyUrl } from './openpiClient';
 import { RemotePolicyError } from './remotePolicyError';
 
 /**
@@ -30,8 +31,15 @@ export type ActionLayout = keyof typeof actionLayouts;
 
 export const remotePolicyConfigSchema = z
   .strictObject({
-    /** ws://HOST:PORT of the policy server (`HOST:PORT` is read as ws://). */
-    url: z.string().min(1),
+    /** ws://HOST:PORT of the policy server (`HOST:PORT` is read as ws://); normalised when parsed. */
+    url: z.string().transform((value, context) => {
+      try {
+        return normalizePolicyUrl(value);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+        return z.NEVER;
+      }
+    }),
     /** Request key → the rig camera whose RGB image goes there (uint8 H×W×3, unresized). */
     images: z.record(key(), z.string().min(1, { message: 'a camera name is a non-empty string' })),
     /** Request key of the state vector; null sends none. */
