@@ -40,7 +40,8 @@ export function readLowdim(reader: EpisodeReader, episodeId: number, plan: Strea
   const stateParts = stateStreams.map((s) => reader.lowdimOnGrid(s, grid));
   const stateNames = stateStreams.flatMap((s) => (s.name === STREAMS.armQ ? namesOf(s, JOINT_NAMES) : s.name === STREAMS.gripperWidth ? ['gripper_width_m'] : namesOf(s, [])));
   const actionStream = reader.requireStream(episodeId, streams, plan.action);
-  const action = reader.lowdimOnGrid(actionStream, grid);
+  // Each frame's action is the motion commanded from that frame to the next (summed over the recorded cycles).
+  const action = { ...reader.actionsOnSteps(episodeId, actionStream, reader.gridTimes(grid), BigInt(Math.round(1e9 / grid.fps))), dim: ACTION_NAMES.length };
   let eePose: Float32Array | null = null;
   if (plan.eePose !== null) eePose = concatRows([reader.lowdimOnGrid(reader.requireStream(episodeId, streams, plan.eePose), grid)], grid.length);
   if (stateParts.length === 0) throw new StudioError({ code: 'internal', message: 'no state streams planned' });

@@ -1,13 +1,15 @@
 import type Database from 'better-sqlite3';
 import { StudioError } from '../../shared/api/errors';
 import { STREAMS } from '../recording/streamNames';
+import { actionsOverSteps, requireCartesianActions, type ActionSteps } from './actionSteps';
 import { EpisodeStore, type EpisodeSummary, type StreamRow } from '../store/episodeStore';
 import type { DatasetSplit, PlannedEpisode, Selection } from './types';
 
 /**
  * Reads recorded episodes for export: selection, the fixed time grid of each episode, low-dimensional
- * streams resampled onto it (the newest sample at or before each grid instant — what was known
- * then), and camera frames fetched in small batches so memory stays flat however long an episode is.
+ * streams resampled onto it (observations: the newest sample at or before each grid instant — what
+ * was known then; actions: the motion of every recorded action in each step, `actionsOnSteps`), and
+ * camera frames fetched in small batches so memory stays flat however long an episode is.
  */
 
 export interface EpisodeGrid {
@@ -160,6 +162,32 @@ export class EpisodeReader {
       capture[k] = sample.t_ns;
     }
     return { values, dim, capture_ns: capture };
+  }
+
+  /**
+   * The recorded actions over export steps that start at `instants` and last `step_ns` each: the
+   * motion of every recorded action in a step (`actionsOverSteps`), never the one command in force at
+   * its instant. Refuses a stream that does not hold Cartesian actions.
+   */
+  /** Refuses an episode whose action stream `name` does not hold Cartesian actions (see `requireCartesianActions`). */
+  requireCartesianActions(episodeId: number, name: string): void {
+    const stream = this.requireStream(episodeId, this.streamsOf(episodeId), name);
+    requireCartesianActions(stream, episodeId, this.store.sessionRigConfig(episodeId));
+  }
+
+  actionsOnSteps(episodeId: number, stream: StreamRow, instants: readonly bigint[], step_ns: bigint): ActionSteps {
+    requireCartesianActions(stream, episodeId, this.store.sessionRigConfig(episodeId));
+    if (stream.dtype !== 'float64' && stream.dtype !== 'float32') {
+      throw new StudioError({ code: 'failed_precondition', message: `stream "${stream.name}" has dtype ${stream.dtype}; the exporter reads float32/float64 actions` });
+    }
+    if (instants.length === 0) return { values: new Float64Array(0), capture_ns: new BigInt64Array(0), counts: new Int32Array(0) };
+    const samples = this.store.range(stream, stream.first_t_ns ?? 0n, instants[instants.length - 1]! + step_ns).map((sample) => {
+      const bytes = sample.value.slice();
+      return { t_ns: sample.t_ns, values: stream.dtype === 'float64' ? new Float64Array(bytes.buffer) : new Float32Array(bytes.buffer) };
+    });
+    const hz = stream.nominal_rate_hz;
+    const period = hz !== null && hz > 0 ? BigInt(Math.round(1e9 / hz)) : step_ns;
+    return actionsOverSteps(samples, instants, step_ns, period, stream.name);
   }
 
   /** For every grid frame, the index of the camera frame shown then, plus the capture times. */

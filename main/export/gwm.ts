@@ -253,7 +253,8 @@ export class GwmWriter implements FormatWriter {
     const A = this.actionNames.length;
     if (chunks > 0) {
       const actionInstants = Array.from({ length: chunks * this.chunkLength }, (_, i) => t0 + BigInt(Math.round((i / this.controlHz) * 1e9)));
-      const actions = this.reader.lowdimAt(actionStream, actionInstants);
+      // Each action is the motion of every recorded cycle in its control step (recorded faster: summed).
+      const actions = this.reader.actionsOnSteps(input.summary.id, actionStream, actionInstants, BigInt(Math.round(1e9 / this.controlHz)));
       put('actions', '<f4', [chunks, this.chunkLength, A], Float32Array.from(actions.values));
       put('action_t_s', '<f8', [chunks, this.chunkLength], Float64Array.from(actionInstants, (t) => Number(t - t0) / 1e9));
     } else {
@@ -346,7 +347,7 @@ export class GwmWriter implements FormatWriter {
       frame_hz: this.frameHz,
       depth_unit: 'mm',
       action_names: this.actionNames,
-      actions: actionsDeclaration(this.plan.action, this.actionHz, this.actionMeta ?? {}),
+      actions: actionsDeclaration(this.plan.action, this.actionHz, this.controlHz, this.actionMeta ?? {}),
       phase_names: this.phaseNames,
       state_names: this.stateNames,
       ee_pose_names: this.plan.eePose === null ? null : EE_POSE_FEATURE_NAMES,

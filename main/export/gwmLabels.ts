@@ -16,19 +16,24 @@ export interface LabelArray {
   data: ArrayBufferView;
 }
 
-const LAYOUT = 'Δxyz (m), Δrotation axis-angle (rad), gripper (0 open … 1 closed); joint-space commands as joint Δ';
+const LAYOUT = 'Δxyz (m), Δrotation axis-angle (rad), gripper (0 open … 1 closed); per control step, the motion of every recorded command in it (a leader arm\'s joint targets as the TCP motion they ask for)';
 
-/** index.json `actions`, with the meaning and per-step bounds the recording declared on its action stream. */
-export function actionsDeclaration(source: string, recorded_hz: number | null, meta: Record<string, unknown>): GwmActions {
-  const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+/**
+ * index.json `actions`, with the meaning and per-step bounds the recording declared on its action
+ * stream. Recorded faster than `control_hz`, a step sums several recorded steps: its bounds are the
+ * recorded ones times how many recorded steps it spans.
+ */
+export function actionsDeclaration(source: string, recorded_hz: number | null, control_hz: number, meta: Record<string, unknown>): GwmActions {
+  const steps = recorded_hz !== null && recorded_hz > control_hz ? recorded_hz / control_hz : 1;
+  const bound = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value * steps : null);
   return {
     source,
     frame: 'base',
     layout: LAYOUT,
     recorded_hz,
     semantics: meta.semantics === 'delta_from_measured' ? 'delta_from_measured' : null,
-    max_translation_m: number(meta.max_translation_m),
-    max_rotation_rad: number(meta.max_rotation_rad),
+    max_translation_m: bound(meta.max_translation_m),
+    max_rotation_rad: bound(meta.max_rotation_rad),
   };
 }
 

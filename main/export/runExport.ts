@@ -92,9 +92,9 @@ export async function runExport(options: ExportOptions, handlers: ExportHandlers
       const first = reader.streamsOf(selected[0]!.id);
       const actionHz = first.get(plan.action)?.nominal_rate_hz ?? null;
       const controlHz = options.gwm?.control_hz ?? GWM_DEFAULT_CONTROL_HZ;
-      if (actionHz !== null && Math.abs(actionHz - controlHz) > 1e-6) {
+      if (actionHz !== null && actionHz + 1e-6 < controlHz) {
         warnings.push(
-          `${plan.action} was recorded at ${actionHz} Hz and is exported at ${controlHz} Hz: each action is the command in force at its instant, not a Δ over the ${1000 / controlHz} ms step (record at ${controlHz} Hz, e.g. \`studio record --sim --expert --control-hz ${controlHz}\`, for per-step actions)`,
+          `${plan.action} was recorded at ${actionHz} Hz and is exported at ${controlHz} Hz: steps between two recorded commands move nothing (record at ${controlHz} Hz, e.g. \`studio record --sim --expert --control-hz ${controlHz}\`, for a command every step)`,
         );
       }
       for (const camera of plan.cameras) {
@@ -106,6 +106,8 @@ export async function runExport(options: ExportOptions, handlers: ExportHandlers
     for (const episode of selected) {
       throwIfAborted(signal);
       grids.set(episode.id, reader.grid(episode.id, needed, fps));
+      // Before anything is written (and in a dry run): only Cartesian actions go under Cartesian names.
+      reader.requireCartesianActions(episode.id, plan.action);
     }
     const splitOf = splitEpisodes(
       selected.map((e) => e.id),

@@ -1,4 +1,6 @@
 import type { CameraConfig } from '../../shared/rig/rigConfig';
+import { frankaForwardKinematics } from '../../shared/robot/frankaKinematics';
+import { mat4Rotation, mat4Translation, rotationErrorAxisAngle } from '../../shared/robot/rotation';
 import type { Arm, ArmCommand, ArmState, Camera, CameraFrame, Gripper, GripperState, Quaternion, Vec3 } from '../devices/types';
 import type { PrivilegedState, SegmentationLegendEntry } from '../sim/simTypes';
 import type { CycleRecord } from '../control/controlLoop';
@@ -107,9 +109,15 @@ export function actionVector(command: ArmCommand, from: ArmState, gripper: Gripp
       return [...command.position_m.map((p, i) => p - from.ee_position_m[i]!), ...delta, gripper];
     }
     case 'joint_position':
-    case 'joint_impedance':
-      // Joint-space commands are recorded in their own space, after the gripper-free layout.
-      return [...command.q_rad.map((q, i) => q - (from.q_rad[i] ?? 0)), gripper].slice(0, 7);
+    case 'joint_impedance': {
+      // Never joint angles under Cartesian names: the joint target becomes the TCP motion it asks for,
+      // with both poses from the same forward kinematics (so the arm's own TCP estimate plays no part).
+      const goal = frankaForwardKinematics(command.q_rad);
+      const now = frankaForwardKinematics(from.q_rad);
+      const [gx, gy, gz] = mat4Translation(goal);
+      const [nx, ny, nz] = mat4Translation(now);
+      return [gx - nx, gy - ny, gz - nz, ...rotationErrorAxisAngle(mat4Rotation(goal), mat4Rotation(now)), gripper];
+    }
   }
 }
 
@@ -141,7 +149,7 @@ export class RigTap {
     const { arm, gripper } = this.options;
     const actionMeta = this.options.action_meta;
     const streams = armStreams(control_hz, { arm_hz: arm?.onState !== undefined ? arm.state_hz : undefined, gripper_hz: gripper?.onState !== undefined ? gripper.state_hz : undefined }).map((stream) =>
-      actionMeta !== undefined && (stream.name === STREAMS.actionRequested || stream.name === STREAMS.actionExecuted) ? { ...stream, meta: actionMeta } : stream,
+      actionMeta !== undefined && (stream.name === STREAMS.actionRequested || stream.name === STREAMS.actionExecuted) ? { ...stream, meta: { ...stream.meta, ...actionMeta } } : stream,
     );
     this.jpegCameras.clear();
     for (const { config, device } of this.options.cameras) {

@@ -42,6 +42,15 @@ export const STREAMS = {
 } as const;
 
 export const ACTION_NAMES = ['dx_m', 'dy_m', 'dz_m', 'drx_rad', 'dry_rad', 'drz_rad', 'gripper'] as const;
+
+/**
+ * What every recorded action means, declared in the action streams' meta (`action_space`): the TCP
+ * motion asked of one control step in the base frame — Δxyz (m), Δrotation axis-angle (rad,
+ * pre-multiplied), then the gripper intent (0 open … 1 closed). Joint-space commands (a leader arm)
+ * are recorded as the TCP motion their joint target asks for, never as joint angles under these names.
+ * Recordings made before the declaration have no `action_space`.
+ */
+export const ACTION_SPACE = 'ee_delta';
 export const JOINT_NAMES = ['joint_1', 'joint_2', 'joint_3', 'joint_4', 'joint_5', 'joint_6', 'joint_7'] as const;
 export const EE_POSE_NAMES = ['x_m', 'y_m', 'z_m', 'qw', 'qx', 'qy', 'qz'] as const;
 
@@ -56,8 +65,8 @@ export function armStreams(rate_hz: number, state: { arm_hz?: number | undefined
     { name: STREAMS.armDq, kind: 'lowdim', dtype: 'float64', shape: [7], names: JOINT_NAMES, unit: 'rad/s', nominal_rate_hz: arm_hz },
     { name: STREAMS.armEePose, kind: 'lowdim', dtype: 'float64', shape: [7], names: EE_POSE_NAMES, nominal_rate_hz: arm_hz },
     { name: STREAMS.gripperWidth, kind: 'lowdim', dtype: 'float64', shape: [1], names: ['width_m'], unit: 'm', nominal_rate_hz: state.gripper_hz ?? rate_hz },
-    { name: STREAMS.actionRequested, kind: 'lowdim', dtype: 'float64', shape: [7], names: ACTION_NAMES, nominal_rate_hz: rate_hz },
-    { name: STREAMS.actionExecuted, kind: 'lowdim', dtype: 'float64', shape: [7], names: ACTION_NAMES, nominal_rate_hz: rate_hz },
+    { name: STREAMS.actionRequested, kind: 'lowdim', dtype: 'float64', shape: [7], names: ACTION_NAMES, nominal_rate_hz: rate_hz, meta: { action_space: ACTION_SPACE } },
+    { name: STREAMS.actionExecuted, kind: 'lowdim', dtype: 'float64', shape: [7], names: ACTION_NAMES, nominal_rate_hz: rate_hz, meta: { action_space: ACTION_SPACE } },
     { name: STREAMS.events, kind: 'event', dtype: 'json', shape: [] },
   ];
 }

@@ -102,6 +102,17 @@ export class EpisodeStore {
     return found;
   }
 
+  /** The rig config of the session an episode was recorded in (parsed JSON; null when it was not stored or is unreadable). */
+  sessionRigConfig(episodeId: number): unknown {
+    const row = this.db.prepare('SELECT s.rig_config_json AS json FROM episodes e JOIN sessions s ON s.id = e.session_id WHERE e.id = ?').get(episodeId) as { json: string | null } | undefined;
+    if (row === undefined || row.json === null) return null;
+    try {
+      return JSON.parse(row.json) as unknown;
+    } catch {
+      return null;
+    }
+  }
+
   streams(episodeId: number): StreamRow[] {
     const rows = this.db.prepare('SELECT * FROM streams WHERE episode_id = ? ORDER BY id').safeIntegers(true).all(episodeId) as Record<string, unknown>[];
     return rows.map((raw) => {

@@ -183,3 +183,63 @@ export function episodeStartNs(dataDir: string, id: number): bigint {
     db.close();
   }
 }
+
+/** The recorded action samples of one episode (`action.executed` unless named), in time order. */
+export function recordedActions(dataDir: string, id: number, stream: string = STREAMS.actionExecuted): { t_ns: bigint; values: number[] }[] {
+  const db = new Database(join(dataDir, 'studio.db'), { readonly: true });
+  try {
+    const rows = db
+      .prepare('SELECT t_ns, value FROM samples WHERE stream_id = (SELECT id FROM streams WHERE episode_id = ? AND name = ?) ORDER BY t_ns')
+      .safeIntegers(true)
+      .all(id, stream) as { t_ns: bigint; value: Buffer }[];
+    return rows.map((row) => ({ t_ns: row.t_ns, values: [...new Float64Array(new Uint8Array(row.value).buffer)] }));
+  } finally {
+    db.close();
+  }
+}
+
+/** Where an export grid starts: the latest first sample over the streams it needs (EpisodeGrid.t0_ns). */
+export function gridStartNs(dataDir: string, id: number, streams: readonly string[]): bigint {
+  const db = new Database(join(dataDir, 'studio.db'), { readonly: true });
+  try {
+    const firsts = streams.map((name) => (db.prepare('SELECT first_t_ns FROM streams WHERE episode_id = ? AND name = ?').safeIntegers(true).get(id, name) as { first_t_ns: bigint }).first_t_ns);
+    return firsts.reduce((a, b) => (b > a ? b : a));
+  } finally {
+    db.close();
+  }
+}
+
+type Quat = [number, number, number, number];
+const quatOfAxisAngle = ([x, y, z]: number[]): Quat => {
+  const angle = Math.hypot(x!, y!, z!);
+  if (angle < 1e-15) return [1, 0, 0, 0];
+  const s = Math.sin(angle / 2) / angle;
+  return [Math.cos(angle / 2), x! * s, y! * s, z! * s];
+};
+const quatMul = ([aw, ax, ay, az]: Quat, [bw, bx, by, bz]: Quat): Quat => [aw * bw - ax * bx - ay * by - az * bz, aw * bx + ax * bw + ay * bz - az * by, aw * by - ax * bz + ay * bw + az * bx, aw * bz + ax * by - ay * bx + az * bw];
+const axisAngleOfQuat = (q: Quat): number[] => {
+  const [w, x, y, z] = q[0] < 0 ? (q.map((v) => -v) as Quat) : q;
+  const s = Math.hypot(x, y, z);
+  if (s < 1e-15) return [0, 0, 0];
+  const angle = 2 * Math.atan2(s, w);
+  return [(x / s) * angle, (y / s) * angle, (z / s) * angle];
+};
+
+/**
+ * What one export step's action must be, written independently of the exporter (quaternions rather
+ * than its rotation matrices): the recorded actions with after_ns ≤ t < before_ns, Δxyz summed,
+ * rotations composed in order (each pre-multiplied), the gripper intent of the newest action before
+ * `before_ns`.
+ */
+export function expectedStepAction(actions: readonly { t_ns: bigint; values: number[] }[], after_ns: bigint, before_ns: bigint): number[] {
+  const inStep = actions.filter((a) => a.t_ns >= after_ns && a.t_ns < before_ns);
+  const newest = actions.filter((a) => a.t_ns < before_ns).at(-1);
+  if (newest === undefined) throw new Error(`no action before ${before_ns}`);
+  let q: Quat = [1, 0, 0, 0];
+  const xyz = [0, 0, 0];
+  for (const a of inStep) {
+    for (let d = 0; d < 3; d++) xyz[d]! += a.values[d]!;
+    q = quatMul(quatOfAxisAngle(a.values.slice(3, 6)), q);
+  }
+  return [...xyz, ...axisAngleOfQuat(q), newest.values[6]!];
+}

@@ -9,7 +9,7 @@ import type { ExportProgress } from '../../../main/export/types';
 import { validateDataset } from '../../../main/export/validate';
 import { openStore } from '../../../main/store/database';
 import { EpisodeReader, splitEpisodes } from '../../../main/export/episodeSource';
-import { actionAt, episodeStartNs, gripperAt, jointsAt, makeJpegFrames, recordEpisodes, type RecordedFixture } from '../../support/recordedEpisodes';
+import { episodeStartNs, expectedStepAction, gripperAt, jointsAt, makeJpegFrames, recordedActions, recordEpisodes, type RecordedFixture } from '../../support/recordedEpisodes';
 import { requirePython, runPython } from './python';
 
 let root: string;
@@ -91,7 +91,8 @@ describe('LeRobot export', () => {
     expect(stats['observation.images.front'].mean).toHaveLength(3);
     expect(stats['observation.state'].q01).toHaveLength(8);
 
-    // Values against the database: state and action are the recorded samples at their capture times.
+    // Values against the database: state is the recorded sample at its capture time, action the motion of the step.
+    const actions = new Map(fixture.ids.map((id) => [id, recordedActions(fixture.dataDir, id)]));
     for (const [e, id] of fixture.ids.entries()) {
       const start = episodeStartNs(fixture.dataDir, id);
       const rows = read.rows.filter((r) => r.episode_index === e);
@@ -102,8 +103,13 @@ describe('LeRobot export', () => {
         const ts = Number(BigInt(row['capture.state_ns']) - start) / 1e9;
         const expected = [...jointsAt(ts), gripperAt(ts)];
         row['observation.state'].forEach((v, d) => expect(v).toBeCloseTo(expected[d]!, 5));
-        const ta = Number(BigInt(row['capture.action_ns']) - start) / 1e9;
-        row.action.forEach((v, d) => expect(v).toBeCloseTo(actionAt(ta)[d]!, 5));
+        // The action of a frame is the motion of the recorded cycles up to its capture.action_ns
+        // (the newest one it holds), back to the previous frame's: two 20 Hz cycles per 10 Hz frame.
+        if (row.frame_index > 0) {
+          const previous = rows[row.frame_index - 1]!;
+          const expectedAction = expectedStepAction(actions.get(id)!, BigInt(previous['capture.action_ns']) + 1n, BigInt(row['capture.action_ns']) + 1n);
+          row.action.forEach((v, d) => expect(v).toBeCloseTo(expectedAction[d]!, 5));
+        }
         expect(BigInt(row['capture.front_ns'])).toBeGreaterThanOrEqual(t0);
       }
       // Real capture times lag the grid by less than a camera period, except across the dropped frames.

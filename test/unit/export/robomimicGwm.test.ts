@@ -7,7 +7,8 @@ import { gwmFrameTimes } from '../../../main/export/gwm';
 import { actionNormalization } from '../../../main/export/robomimic';
 import { runExport } from '../../../main/export/runExport';
 import { validateDataset } from '../../../main/export/validate';
-import { actionAt, episodeStartNs, jointsAt, makeJpegFrames, recordEpisodes, type RecordedFixture } from '../../support/recordedEpisodes';
+import { STREAMS } from '../../../main/recording/streamNames';
+import { episodeStartNs, expectedStepAction, gridStartNs, jointsAt, makeJpegFrames, recordedActions, recordEpisodes, type RecordedFixture } from '../../support/recordedEpisodes';
 import { requirePython, runPython } from './python';
 
 let root: string;
@@ -84,20 +85,19 @@ print(json.dumps(out))`,
       expect(raw).toHaveLength(7);
       expect(read.q[k]).toHaveLength(7);
     });
-    // The recorded action at the same instant as the recorded joints: both from the same control step.
-    const tOf = (q: number[]) => {
-      let best = 0, err = Infinity;
-      for (let t = 0; t < 3; t += 0.0005) {
-        const e = jointsAt(t).reduce((s, v, j) => s + Math.abs(v - q[j]!), 0);
-        if (e < err) [best, err] = [t, e];
-      }
-      return best;
-    };
-    for (const k of [0, 5, n - 1]) {
-      const t = tOf(read.q[k]);
+    // Each action is the motion of the recorded 20 Hz cycles in its 10 Hz step (from half a recorded
+    // period before its grid instant to the next), de-normalised.
+    const id = summary.episodes[0]!.id;
+    const t0 = gridStartNs(fixture.dataDir, id, [STREAMS.armQ, STREAMS.gripperWidth, STREAMS.actionExecuted, STREAMS.armEePose, STREAMS.cameraColor('front'), STREAMS.cameraColor('side')]);
+    const recorded = recordedActions(fixture.dataDir, id);
+    for (let k = 0; k < n; k++) {
+      const stepStart = t0 + BigInt(k) * 100_000_000n - 25_000_000n;
+      const expected = expectedStepAction(recorded, stepStart, stepStart + 100_000_000n);
       const raw = (read.actions[k] as number[]).map((v, d) => v * read.norm.scale[d] + read.norm.offset[d]);
-      raw.forEach((v, d) => expect(v).toBeCloseTo(actionAt(t)[d]!, 2));
+      raw.forEach((v, d) => expect(v, `action ${k} dim ${d}`).toBeCloseTo(expected[d]!, 4));
     }
+    expect(read.q[n - 1]).toHaveLength(7);
+    expect(jointsAt(0)).toHaveLength(7);
   }, 60_000);
 
   test('action normalisation keeps zero motion at zero and maps the gripper 0..1 to -1..1', () => {
@@ -156,15 +156,18 @@ print(json.dumps({'index': {k: v for k, v in index.items() if k != 'episodes'}, 
     expect(read.state).toEqual([T, 8]);
     expect(read.priv).toEqual(['priv_gripper_object_contact', 'priv_object_poses', 'priv_success']);
     expect(read.success).toEqual(summary.episodes.map((e) => e.outcome === 'success'));
-    // Actions are the recorded commands at 10 Hz: each equals actionAt(capture time) for some sample ≤ the instant.
+    // Actions at 10 Hz from a 20 Hz recording: each is the motion of the two recorded cycles in its step.
+    const id = summary.episodes[0]!.id;
+    const names = [STREAMS.armQ, STREAMS.gripperWidth, STREAMS.actionExecuted, STREAMS.armEePose, ...['front', 'side'].flatMap((c) => [STREAMS.cameraColor(c), STREAMS.cameraDepth(c)])];
+    const t0 = gridStartNs(fixture.dataDir, id, names);
+    const recorded = recordedActions(fixture.dataDir, id);
     const flat = read.a[0] as number[][];
     flat.forEach((a, i) => {
       const t = read.action_t[0][i] as number;
       expect(t).toBeCloseTo(i / 10, 9);
-      // capture times lag the grid by < one arm period (50 ms) plus jitter
-      let best = Infinity;
-      for (let dt = -0.06; dt <= 0.01; dt += 0.0005) best = Math.min(best, a.reduce((s, v, d) => s + Math.abs(v - actionAt(t + dt + 0.002)[d]!), 0));
-      expect(best).toBeLessThan(1e-3);
+      const stepStart = t0 + BigInt(i) * 100_000_000n - 25_000_000n;
+      const expected = expectedStepAction(recorded, stepStart, stepStart + 100_000_000n);
+      a.forEach((v, d) => expect(v, `action ${i} dim ${d}`).toBeCloseTo(expected[d]!, 5));
     });
     // Not recorded by the scripted expert: no labels, no declared action meaning; cameras default to training.
     expect(read.index).toMatchObject({ phase_names: null, actions: { semantics: null, max_translation_m: null } });
