@@ -15,7 +15,7 @@ import { RemotePolicyError, type RemotePolicyFailure } from '../../main/imaginat
  * The remote-policy client against openpi's websocket policy server as a Python process on loopback
  * (test/support/openpi_peer.py: openpi's connection handler, openpi_client's msgpack_numpy packer, the
  * `websockets` library), in every way a server behaves: normal, slow, malformed, error text, wrong
- * shape, no actions, a wrong action width — and nothing listening at all.
+ * shape, no actions, a wrong action width, closing instead of replying — and nothing listening at all.
  */
 
 const PEER = resolve('test/support/openpi_peer.py');
@@ -103,11 +103,11 @@ const configFor = (url: string, extra: Record<string, unknown> = {}) =>
   parseRemotePolicyConfig({ url, images: { 'observation/image': 'front', 'observation/wrist_image': 'wrist' }, chunk_length: 8, ...extra });
 
 describe('remote policy against an openpi websocket policy server (Python peer)', () => {
-  let normal: Peer, slow: Peer, malformed: Peer, error: Peer, wrongShape: Peer, noActions: Peer, wide: Peer;
+  let normal: Peer, slow: Peer, malformed: Peer, error: Peer, wrongShape: Peer, noActions: Peer, wide: Peer, closing: Peer;
 
   beforeAll(async () => {
     requirePeerPython();
-    [normal, slow, malformed, error, wrongShape, noActions, wide] = await Promise.all([
+    [normal, slow, malformed, error, wrongShape, noActions, wide, closing] = await Promise.all([
       startPeer('normal'),
       startPeer('slow', ['--delay', '30']),
       startPeer('malformed'),
@@ -115,6 +115,7 @@ describe('remote policy against an openpi websocket policy server (Python peer)'
       startPeer('wrong_shape'),
       startPeer('no_actions'),
       startPeer('normal', ['--action-dim', '8']),
+      startPeer('close'),
     ]);
   });
 
@@ -232,6 +233,16 @@ describe('remote policy against an openpi websocket policy server (Python peer)'
       } finally {
         await policy.close();
       }
+    }
+  });
+
+  test('closed: the server closes instead of replying', async () => {
+    const policy = new RemotePolicy(configFor(closing.url));
+    try {
+      const failure = await failureOf(() => policy.propose(observation));
+      expectFailure(failure, 'closed', /the connection to the policy server at ws:\/\/127\.0\.0\.1:\d+ ended before it replied \(1001: policy server shutting down\)/);
+    } finally {
+      await policy.close();
     }
   });
 

@@ -20,6 +20,7 @@ Modes (the test policy's behaviour on each request):
                text frame and closes with 1011, as openpi does.
   wrong_shape  actions has shape [1, H, A].
   no_actions   the reply has no `actions`.
+  close        the server closes the connection (1001, going away) instead of replying.
 """
 
 import argparse
@@ -101,6 +102,10 @@ class PeerServer:
                 obs = msgpack_numpy.unpackb(await websocket.recv())
                 request += 1
 
+                if self._args.mode == "close":
+                    await websocket.close(code=websockets.frames.CloseCode.GOING_AWAY, reason="policy server shutting down")
+                    continue
+
                 if self._slow_pending:
                     self._slow_pending = False
                     # As slow as --delay, but no longer than the client stays (so the peer can exit).
@@ -144,7 +149,7 @@ def _health_check(connection: _server.ServerConnection, request: _server.Request
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mode", choices=["normal", "slow", "malformed", "error", "wrong_shape", "no_actions"], default="normal")
+    parser.add_argument("--mode", choices=["normal", "slow", "malformed", "error", "wrong_shape", "no_actions", "close"], default="normal")
     parser.add_argument("--horizon", type=int, default=10)
     parser.add_argument("--action-dim", type=int, default=7)
     parser.add_argument("--delay", type=float, default=30.0, help="slow mode: seconds before the first reply")

@@ -85,8 +85,9 @@ function lastLine(text: string): string {
   return lines[lines.length - 1] ?? '(an empty error frame)';
 }
 
+/** `1011: reason`, plus the transport error when there was one (`1009; Max payload size exceeded`). */
 function closeText(end: SocketEnd): string {
-  return `${end.code}${end.reason !== '' ? `: ${end.reason}` : ''}`;
+  return `${end.code}${end.reason !== '' ? `: ${end.reason}` : ''}${end.error !== undefined ? `; ${end.error.message}` : ''}`;
 }
 
 export class OpenPiClient {
@@ -163,7 +164,7 @@ export class OpenPiClient {
           );
         case 'end':
           this.drop();
-          throw new RemotePolicyError('closed', `the policy server at ${target.url} closed the connection (${closeText(outcome)}) before replying`, 'Check the policy server\'s log; the next request reconnects.');
+          throw new RemotePolicyError('closed', `the connection to the policy server at ${target.url} ended before it replied (${closeText(outcome)})`, 'Check the policy server\'s log; the next request reconnects.');
         case 'text':
           this.drop();
           throw new RemotePolicyError('server_error', `the policy server at ${target.url} failed: ${lastLine(outcome.text)}`, 'The policy raised on this observation: see server_traceback (or the server\'s log); often a request key the policy expects is missing.', { server_traceback: outcome.text });
@@ -228,7 +229,7 @@ export class OpenPiClient {
         throw new RemotePolicyError('timeout', `the server at ${url} accepted the websocket but sent no metadata within ${options.timeout_ms} ms`, 'openpi policy servers send their metadata right after the handshake: check that the URL points at one (scripts/serve_policy.py).');
       case 'end':
         this.drop();
-        throw new RemotePolicyError('closed', `the policy server at ${url} closed the connection (${closeText(first)}) before sending its metadata`, 'Check the policy server\'s log (openpi serves one client at a time).');
+        throw new RemotePolicyError('closed', `the policy server at ${url} closed the connection (${closeText(first)}) before sending its metadata`, 'Check the policy server\'s log.');
       case 'text':
         this.drop();
         throw new RemotePolicyError('server_error', `the policy server at ${url} failed: ${lastLine(first.text)}`, 'See server_traceback or the server\'s log.', { server_traceback: first.text });
