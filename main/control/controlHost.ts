@@ -6,8 +6,9 @@ import { KeyboardTeleop } from '../devices/keyboard/keyboardTeleop';
 import { createRigDevices, type RigDevices } from '../devices/rigDevices';
 import { SimSession } from '../devices/sim/simSession';
 import type { AnyDevice, Clock, Teleop } from '../devices/types';
+import { ChunkSource, type ChunkAction } from './chunkSource';
 import { ControlLoop } from './controlLoop';
-import type { ControlDeviceInfo, ControlErrorDetail, ControlSnapshot, ControlStart, ControlStarted, FromControl, ToControl } from './controlProtocol';
+import type { ChunkRun, ControlDeviceInfo, ControlErrorDetail, ControlSnapshot, ControlStart, ControlStarted, FromControl, ToControl } from './controlProtocol';
 import { TeleopMux } from './teleopMux';
 import type { ThreadPriority } from '../workers/threadPriority';
 
@@ -46,6 +47,8 @@ export class ControlHost {
   private fault: string | null = null;
   /** An e-stop that arrived before the loop existed (while starting), applied when it starts. */
   private estopBeforeStart = false;
+  /** The chunk playing now, if any: ends it early (the e-stop, a stop). */
+  private chunk: { end: (estopped: boolean) => void } | undefined;
 
   constructor(
     private readonly post: (message: FromControl) => void,
@@ -74,6 +77,7 @@ export class ControlHost {
         // so it is held and applied the moment the loop exists.
         if (this.running === undefined) this.estopBeforeStart = true;
         else await this.running.loop.estop();
+        this.chunk?.end(true);
         return this.snapshot();
       case 'release':
         if (this.running === undefined) this.estopBeforeStart = false;
@@ -81,8 +85,11 @@ export class ControlHost {
         this.fault = null;
         return this.snapshot();
       case 'stop':
+        this.chunk?.end(false);
         await this.stop();
         return null;
+      case 'runChunk':
+        return this.runChunk(request.args.actions, request.args.kind);
       case 'injectFault':
         setImmediate(() => {
           throw new Error('injected fault in the control worker');
@@ -131,6 +138,7 @@ export class ControlHost {
     loop.onError = (error) => {
       const wasStopped = loop.isEstopped();
       if (!wasStopped) {
+        this.chunk?.end(true);
         void loop.estop().catch(() => undefined);
         this.fault = error.message;
       }
@@ -199,6 +207,40 @@ export class ControlHost {
     await running.devices.disconnect();
   }
 
+  private runChunk(actions: ChunkAction[], kind: 'chunk' | 'policy'): Promise<ChunkRun> {
+    const running = this.need();
+    if (running.loop.isEstopped()) throw new StudioError({ code: 'failed_precondition', message: 'E-stop is latched: the chunk was not run', fix: 'Release the e-stop, then approve again.' });
+    if (this.chunk !== undefined) throw new StudioError({ code: 'failed_precondition', message: 'another chunk is still playing', fix: 'Wait for it to finish (or press the e-stop).' });
+    if (actions.length === 0) throw new StudioError({ code: 'invalid_params', message: 'the chunk has no actions' });
+    const { loop } = running;
+    const previous = loop.actionSource;
+    const source = new ChunkSource(actions, { kind });
+    let clipped = 0;
+    let first_t_ns: bigint | null = null;
+    let last_t_ns: bigint | null = null;
+    return new Promise((resolve) => {
+      const end = (estopped: boolean) => {
+        if (this.chunk !== chunk) return;
+        this.chunk = undefined;
+        off();
+        // The arm goes back to the operator; an e-stopped chunk is never resumed.
+        loop.setSource(previous);
+        resolve({ played: source.played, clipped, estopped, first_t_ns, last_t_ns });
+      };
+      const chunk = { end };
+      const off = loop.onCycle((record) => {
+        if (record.source !== kind) return;
+        first_t_ns ??= record.t_ns;
+        last_t_ns = record.t_ns;
+        if (record.executed.clipped) clipped++;
+        if (record.estopped) end(true);
+        else if (source.done()) end(false);
+      });
+      this.chunk = chunk;
+      loop.setSource(source);
+    });
+  }
+
   private need(): Running {
     if (this.running === undefined) throw new StudioError({ code: 'failed_precondition', message: 'the control loop is not running', fix: 'Start the rig (rig.start).' });
     return this.running;
@@ -236,6 +278,7 @@ export class ControlHost {
       for (const [button, action] of Object.entries(actions)) {
         if (buttons[button] !== true || before[button] === true) continue;
         if (action === 'estop') {
+          this.chunk?.end(true);
           void running.loop.estop().then(
             () => this.post({ event: 'snapshot', snapshot: this.snapshot() }),
             (error: Error) => this.post({ event: 'log', level: 'warn', message: `${device.name} ${button} → e-stop: ${error.message}` }),

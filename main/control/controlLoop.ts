@@ -102,6 +102,8 @@ interface Prepared {
   step: SourceStep | null;
   armState: ArmState | undefined;
   privileged: PrivilegedState | undefined;
+  /** The source that proposed this cycle's command (a swap after preparing does not relabel it). */
+  source: SourceKind;
 }
 
 export interface LoopStats {
@@ -258,7 +260,7 @@ export class ControlLoop {
     this.lastPrepared_ns = t_ns;
     const armState = arm.latest();
     const privileged = this.options.groundTruth?.();
-    const base = { t_ns, trigger, armState, privileged };
+    const base = { t_ns, trigger, armState, privileged, source: this.source.kind };
     const context = {
       period_s: dt_s,
       ...(armState !== undefined ? { q_rad: armState.q_rad } : {}),
@@ -336,7 +338,7 @@ export class ControlLoop {
         executed,
         gripper: gripperResult,
         estopped: this.estopped,
-        source: this.source.kind,
+        source: prepared.source,
         arm_state: armState ?? null,
         gripper_state: this.options.gripper?.latest() ?? null,
         gripper_intent: this.gripperIntent,

@@ -3,6 +3,7 @@ import type { RigConfig, buttonActions } from '../../shared/rig/rigConfig';
 import type { GamepadSample } from '../devices/gamepad/gamepadTeleop';
 import type { ArmState, DeviceKind, DeviceStatus, Features, GripperState } from '../devices/types';
 import type { RpcRequest, RpcResponse } from '../workers/rpcClient';
+import type { ChunkAction } from './chunkSource';
 import type { CycleRecord, LoopStats } from './controlLoop';
 
 /**
@@ -58,8 +59,25 @@ export interface ControlOps {
   release: { args: null; result: ControlSnapshot };
   /** Stops the loop and disconnects the devices; the worker may then exit. */
   stop: { args: null; result: null };
+  /**
+   * Plays an action chunk (an approved imagined candidate, a policy's chunk) as the loop's source, one
+   * action per cycle under the same safety and e-stop, then hands the arm back to teleop. Answers when
+   * the chunk has played or the e-stop cut it short.
+   */
+  runChunk: { args: { actions: ChunkAction[]; kind: 'chunk' | 'policy' }; result: ChunkRun };
   /** Test hook: the worker throws outside any request, as a driver bug would. */
   injectFault: { args: null; result: null };
+}
+
+export interface ChunkRun {
+  /** Actions played (fewer than asked when the e-stop cut the chunk short). */
+  played: number;
+  /** Cycles whose command safety or the arm changed. */
+  clipped: number;
+  estopped: boolean;
+  /** The cycles the chunk ran, first and last (loop clock). */
+  first_t_ns: bigint | null;
+  last_t_ns: bigint | null;
 }
 
 export type ControlRequest = RpcRequest<ControlOps>;

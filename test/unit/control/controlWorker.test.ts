@@ -119,6 +119,47 @@ describe('control worker', () => {
     await control.request('stop', null);
   });
 
+  test('an approved chunk plays one action per cycle under the same safety, then the arm is the operator’s again; the e-stop cuts a chunk short and it never resumes', { timeout: 60_000 }, async () => {
+    const rig = rigConfigSchema.parse({ ...simRig, cameras: [], teleop: [{ type: 'keyboard' }] });
+    const sim: SimSession = simSessionFor(rig.arm, systemClock);
+    await sim.acquire();
+    cleanups.push(() => sim.release());
+    const { port1, port2 } = new MessageChannel();
+    await sim.attach(port1);
+    const control = new ControlClient();
+    cleanups.push(() => control.close());
+    await control.request('start', { rig, wake: control.wake, sim_port: port2 }, [port2]);
+    const chunkCycles: Extract<ControlEvent, { event: 'cycle' }>['record'][] = [];
+    control.onEvent((event) => {
+      if (event.event === 'cycle' && event.record.source === 'chunk') chunkCycles.push(event.record);
+    });
+    // 5 steps of 2 cm: beyond the speed limit at 100 Hz, so every step is clipped, with the reason.
+    const step = { translation_m: [0.02, 0, 0] as [number, number, number], rotation_axis_angle_rad: [0, 0, 0] as [number, number, number], gripper: 0 };
+    const run = await control.request('runChunk', { actions: Array.from({ length: 5 }, () => step), kind: 'chunk' });
+    expect(run).toMatchObject({ played: 5, clipped: 5, estopped: false });
+    expect(run.first_t_ns).not.toBeNull();
+    expect(chunkCycles).toHaveLength(5);
+    for (const record of chunkCycles) {
+      expect(record.executed.clipped).toBe(true);
+      expect(record.executed.clip_reasons.join(' ')).toMatch(/speed/);
+    }
+    // Back to the operator: the next cycles are teleop's.
+    expect((await nextEvent(control, isCycle)).record.source).toBe('teleop');
+
+    // A long chunk, e-stopped midway: it ends at once, short, and after release the operator drives.
+    const long = control.request('runChunk', { actions: Array.from({ length: 2000 }, () => ({ ...step, translation_m: [0.0001, 0, 0] as [number, number, number] })), kind: 'policy' });
+    await nextEvent(control, (event): event is Extract<ControlEvent, { event: 'cycle' }> => isCycle(event) && event.record.source === 'policy');
+    await control.request('estop', null);
+    const cut = await long;
+    expect(cut.estopped).toBe(true);
+    expect(cut.played).toBeLessThan(2000);
+    await expect(control.request('runChunk', { actions: [step], kind: 'chunk' })).rejects.toThrow(/E-stop is latched/);
+    await control.request('release', null);
+    const after = await nextEvent(control, (event): event is Extract<ControlEvent, { event: 'cycle' }> => isCycle(event) && !event.record.estopped);
+    expect(after.record.source).toBe('teleop');
+    await control.request('stop', null);
+  });
+
   test('an arm that cannot connect fails the start with the reason and its fix; the worker closes cleanly', { timeout: 30_000 }, async () => {
     const port_base = await findFreePortBase();
     const rig = rigConfigSchema.parse({
