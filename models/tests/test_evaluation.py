@@ -1,6 +1,7 @@
 """The evaluation's definitions: decision points, the policy-level prediction, the comparison heads, and
 the second pack's model changes (appearance-free decoder, flat success pooling). Seeded and exact."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -145,3 +146,13 @@ def test_evaluate_on_the_validation_split_leaves_the_pack(tmp_path, tiny_config,
     ev = json.loads((run / "evaluate-valid" / "evaluation.json").read_text())
     assert ev["split"] == "valid"
     assert (run / "evaluate-valid" / "REPORT.md").read_text().startswith("# gwm-lite-tiny: evaluation report (valid split)")
+    # The same evaluation from the pack's ONNX graphs alone (how an earlier pack is compared).
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("eval_pack", Path(__file__).parents[1] / "scripts" / "eval_pack.py")
+    eval_pack = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(eval_pack)
+    assert eval_pack.main(["--pack", str(run / "pack"), "--config", str(tiny_config), "--data", str(export_dir), "--run-dir", str(tmp_path / "onnx")]) == 0
+    onnx_ev = json.loads((tmp_path / "onnx" / "evaluate-valid" / "evaluation.json").read_text())
+    for h, row in ev["fidelity"].items():  # the same graphs (≤ 1e-4 parity) give the same fidelity
+        assert onnx_ev["fidelity"][h]["chamfer_all_model"] == pytest.approx(row["chamfer_all_model"], rel=1e-3, abs=1e-4)
+    assert eval_pack.main(["--pack", str(run / "pack"), "--config", str(tiny_config), "--data", str(export_dir), "--run-dir", str(tmp_path / "x"), "--split", "test"]) == 2
