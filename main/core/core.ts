@@ -9,6 +9,7 @@ import { resolveRig } from '../config/loadRig';
 import { openStore, type Store } from '../store/database';
 import { EpisodeStore } from '../store/episodeStore';
 import { ForesightStore } from '../store/foresightStore';
+import { ForesightService } from '../runtime/foresightService';
 import { episodeHandlers } from '../api/handlers/episodes';
 import { foresightHandlers } from '../api/handlers/foresight';
 import { exportHandlers, exportJobPayload } from '../api/handlers/export';
@@ -74,6 +75,8 @@ export function startCore(options: CoreOptions): Core {
   const streams = new StreamHub();
   const exports = new ExportService(options.dataDir, (job) => events.emit('export.progress', exportJobPayload(job)));
   const runtime = new RigRuntime({ rig, dataDir: options.dataDir, appVersion: APP_VERSION, clock: systemClock, events, streams, log });
+  const foresightStore = new ForesightStore(store.db);
+  const foresight = new ForesightService({ lifecycle: runtime.lifecycle, recording: runtime.recording, store: foresightStore, dataDir: options.dataDir, log });
 
   const handlers: Handlers = {
     'app.info': () => ({
@@ -101,7 +104,7 @@ export function startCore(options: CoreOptions): Core {
       return { stream };
     },
     ...episodeHandlers(new EpisodeStore(store.db)),
-    ...foresightHandlers(new ForesightStore(store.db)),
+    ...foresightHandlers(foresightStore, foresight),
     ...liveHandlers(runtime),
     ...exportHandlers(exports),
   };
@@ -143,6 +146,7 @@ export function startCore(options: CoreOptions): Core {
     close() {
       closing ??= (async () => {
         events.emit('core.status', { state: 'stopping', message: 'the studio core is shutting down' });
+        await foresight.close();
         await runtime.close();
         await exports.close();
         store.close();

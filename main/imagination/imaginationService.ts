@@ -149,6 +149,12 @@ export class ImaginationService {
     return { newest, context };
   }
 
+  /** K chunks (raw, K·L·A) the pack's policy proposes from the newest observation; candidate 0 is its mode. */
+  async propose(K: number, seed: number, temperature = 1): Promise<Float32Array> {
+    const { newest } = this.context();
+    return this.engine.propose(newest.latent, { proprio: newest.proprio, seed, temperature }, K);
+  }
+
   async imagine(request: { K: number; H: number; seed: number; decode: boolean; candidates: CandidateSpec }, cancel?: Cancellation): Promise<Imagined> {
     const started = performance.now();
     const H = request.H;

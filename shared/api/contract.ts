@@ -333,6 +333,58 @@ export const calibrationSummarySchema = z.object({
   spearman: z.number().nullable(),
 });
 
+export const packListingSchema = z.object({ dir: z.string(), model_name: z.string(), model_version: z.string(), problem: z.string().nullable() });
+
+export const packInfoSchema = z.object({
+  dir: z.string(),
+  model_name: z.string(),
+  model_version: z.string(),
+  manifest_sha256: z.string(),
+  provider: z.object({
+    provider: z.enum(['cuda', 'webgpu', 'cpu']),
+    requested: z.enum(['auto', 'cuda', 'webgpu', 'cpu']),
+    skipped: z.array(z.object({ provider: z.enum(['cuda', 'webgpu', 'cpu']), reason: z.string() })),
+    intra_op_threads: z.number().int(),
+    inter_op_threads: z.number().int(),
+    /** Per graph, where a GPU provider ran its nodes (absent on CPU). */
+    placement: z.record(z.string(), z.object({ gpu_nodes: z.number().int(), cpu_shape_nodes: z.number().int(), cpu_compute_ops: z.array(z.string()), gpu_time_fraction: z.number() })).optional(),
+  }),
+  has_policy: z.boolean(),
+  chunk_length: z.number().int(),
+  action_names: z.array(z.string()),
+  control_hz: z.number(),
+  max_horizon: z.number().int(),
+  success_threshold: z.number(),
+  test_auroc: z.number().nullable(),
+  cameras: z.array(z.string()),
+  num_gaussians: z.number().int(),
+  open_ms: z.number(),
+});
+
+export const previewSchema = z.object({
+  preview_id: z.number().int(),
+  t_ns: nsSchema,
+  K: z.number().int(),
+  H: z.number().int(),
+  provider: z.string(),
+  latency_ms: z.number(),
+  timings_ms: z.record(z.string(), z.number()),
+  test_auroc: z.number().nullable(),
+  num_gaussians: z.number().int(),
+  /** The candidate with the best predicted success. */
+  best: z.number().int(),
+  candidates: z.array(
+    z.object({
+      index: z.number().int(),
+      source: z.string(),
+      success_prob: z.number(),
+      progress: z.array(z.number()),
+      chunk: z.array(z.array(z.number())),
+      ee_path_m: z.array(z.tuple([z.number(), z.number(), z.number()])),
+    }),
+  ),
+});
+
 // ---- methods -------------------------------------------------------------------------------------
 
 export const studioMethods = {
@@ -360,6 +412,47 @@ export const studioMethods = {
     summary: 'How the chosen candidates’ predicted success compares with the episodes’ real outcomes: AUROC, Brier, ECE, reliability bins, predicted vs real per policy.',
     params: foresightFilterSchema.omit({ episode_id: true }),
     result: calibrationSummarySchema,
+  }),
+  'foresight.packs': method({
+    summary: 'World-model packs found (the shipped ones, then <data dir>/models), each with its problem if it cannot be used.',
+    params: empty,
+    result: z.object({ packs: z.array(packListingSchema) }),
+  }),
+  'foresight.open': method({
+    summary: 'Open a pack (default: the shipped reference pack) on an execution provider: auto tries CUDA, then WebGPU, then CPU and says why each was skipped.',
+    params: z.strictObject({ dir: z.string().optional(), provider: z.enum(['auto', 'cuda', 'webgpu', 'cpu']).default('auto'), threads: z.number().int().min(1).max(256).optional() }),
+    result: packInfoSchema,
+  }),
+  'foresight.status': method({
+    summary: 'The open pack, if any.',
+    params: empty,
+    result: z.object({ pack: packInfoSchema.nullable() }),
+  }),
+  'foresight.preview': method({
+    summary: 'Imagine K candidate chunks H chunks ahead from what the rig sees now (policy samples, the operator’s motion held, or perturbations of the policy’s chunk), each with its predicted success.',
+    params: z.strictObject({
+      K: z.number().int().min(1).max(32).default(8),
+      H: z.number().int().min(1).max(16).default(4),
+      source: z.enum(['policy', 'teleop', 'perturb']).default('policy'),
+      seed: z.number().int().min(0).max(0xffffffff).optional(),
+      temperature: z.number().min(0).max(10).optional(),
+    }),
+    result: previewSchema,
+  }),
+  'foresight.splats': method({
+    summary: 'Imagined Gaussians of one candidate (H×N×14 float32, little-endian, base64: x y z, scale xyz, quaternion wxyz, rgb, opacity), or with candidate −1 the observed ones (N×14) and the mask.',
+    params: z.strictObject({ preview_id: z.number().int(), candidate: z.number().int().min(-1) }),
+    result: z.object({ H: z.number().int(), N: z.number().int(), fields: z.literal(14), gaussians_base64: z.string(), mask_base64: z.string() }),
+  }),
+  'foresight.approve': method({
+    summary: 'Run candidate k’s first chunk (or "auto": the best predicted) through the control worker under every safety limit; answers when it has played or the e-stop cut it short.',
+    params: z.strictObject({ preview_id: z.number().int(), candidate: z.union([z.number().int().min(0), z.literal('auto')]) }),
+    result: z.object({ run_id: z.number().int(), candidate: z.number().int(), played: z.number().int(), clipped: z.number().int(), estopped: z.boolean() }),
+  }),
+  'foresight.reject': method({
+    summary: 'Reject every candidate of a preview (stored as such).',
+    params: z.strictObject({ preview_id: z.number().int() }),
+    result: z.object({ run_id: z.number().int() }),
   }),
   'episodes.list': method({
     summary: 'Episodes matching a filter (default: everything but discarded), oldest first.',

@@ -1,5 +1,6 @@
 import { calibrationSummary, type Prediction } from '../../imagination/calibration';
 import type { ForesightRow, ForesightStore } from '../../store/foresightStore';
+import type { ForesightService } from '../../runtime/foresightService';
 import type { HandlerGroup } from './group';
 
 /** A run's prediction of its episode's outcome: the chosen candidate's success estimate (episodes with a known outcome only). */
@@ -11,9 +12,27 @@ export function predictionsOf(rows: readonly ForesightRow[]): Prediction[] {
   );
 }
 
-export function foresightHandlers(store: ForesightStore): HandlerGroup<'foresight'> {
+const base64 = (array: Float32Array) => Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
+
+export function foresightHandlers(store: ForesightStore, live: ForesightService): HandlerGroup<'foresight'> {
   return {
     'foresight.runs': (filter) => ({ runs: store.list(filter) }),
     'foresight.calibration': (filter) => calibrationSummary(predictionsOf(store.list(filter))),
+    'foresight.packs': () => ({ packs: live.packs() }),
+    'foresight.open': ({ dir, provider, threads }) => live.open(dir, { provider, ...(threads !== undefined ? { intra_op_threads: threads } : {}) }),
+    'foresight.status': () => ({ pack: live.pack }),
+    'foresight.preview': async (request) => {
+      const preview = await live.preview(request);
+      return { ...preview, t_ns: preview.t_ns.toString() };
+    },
+    'foresight.splats': ({ preview_id, candidate }) => {
+      const { H, N, gaussians, mask } = live.splats(preview_id, candidate);
+      return { H, N, fields: 14 as const, gaussians_base64: base64(gaussians), mask_base64: base64(mask) };
+    },
+    'foresight.approve': async ({ preview_id, candidate }) => {
+      const { run_id, candidate: k, played, clipped, estopped } = await live.approve(preview_id, candidate);
+      return { run_id, candidate: k, played, clipped, estopped };
+    },
+    'foresight.reject': ({ preview_id }) => live.reject(preview_id),
   };
 }

@@ -43,6 +43,10 @@ export class ImaginationClient extends RpcClient<ImaginationOps, never, Imaginat
     return this.request('imagine', sent, transfer);
   }
 
+  propose(K: number, seed: number, temperature?: number): Promise<Float32Array> {
+    return this.request('propose', { K, seed, ...(temperature !== undefined ? { temperature } : {}) });
+  }
+
   reset(): Promise<null> {
     return this.request('reset', null);
   }

@@ -54,6 +54,10 @@ export class ImaginationHost {
         // The observed Gaussians stay in the service's history: send copies.
         return { result: { ...result, observed_gaussians: result.observed_gaussians.slice(), observed_mask: result.observed_mask.slice() }, transfer };
       }
+      case 'propose': {
+        const chunks = await this.require().propose(message.args.K, message.args.seed, message.args.temperature);
+        return { result: chunks, transfer: [chunks.buffer as ArrayBuffer] };
+      }
       case 'reset':
         this.require().reset();
         return { result: null, transfer: [] };

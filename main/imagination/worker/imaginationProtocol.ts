@@ -20,6 +20,8 @@ export interface ImaginationOps {
   observe: { args: Observation; result: ObservedState };
   /** A newer `imagine` cancels an older one still running (it fails with `cancelled: true`). */
   imagine: { args: ImagineArgs; result: Imagined };
+  /** The pack policy's K chunks (raw K·L·A) from the newest observation. */
+  propose: { args: { K: number; seed: number; temperature?: number }; result: Float32Array };
   reset: { args: null; result: null };
   close: { args: null; result: null };
 }

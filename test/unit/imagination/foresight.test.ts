@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { foresightHandlers } from '../../../main/api/handlers/foresight';
 import { auroc, calibrationSummary, spearman } from '../../../main/imagination/calibration';
 import { openStore } from '../../../main/store/database';
+import type { ForesightService } from '../../../main/runtime/foresightService';
 import { ForesightStore, type ForesightRun } from '../../../main/store/foresightStore';
 import { useTempDirs } from '../../support/tempDir';
 
@@ -65,7 +66,8 @@ describe('the memory of foresight', () => {
     foresight.record(run(2, [0.1], null), 3000);
     foresight.recordReal(first, { success: false, object_target_distance_m: 0.12 });
 
-    const handlers = foresightHandlers(foresight);
+    // Stored runs and calibration never touch the live service (tested with a running rig in foresightLive.test.ts).
+    const handlers = foresightHandlers(foresight, null as unknown as ForesightService);
     const context = { connectionId: 't' } as never;
     const all = (await handlers['foresight.runs']({}, context)).runs;
     expect(all).toHaveLength(3);

@@ -1,0 +1,296 @@
+import { StudioError } from '../../shared/api/errors';
+import type { ChunkAction } from '../control/chunkSource';
+import type { CycleRecord } from '../control/controlLoop';
+import type { ChunkRun } from '../control/controlProtocol';
+import type { Logger } from '../core/logger';
+import type { CameraFrame } from '../devices/types';
+import { perturbations, repeatChunk, teleopExtension } from '../imagination/candidates';
+import type { Imagined, PackInfo } from '../imagination/imaginationService';
+import type { Observation, ObservedFrame } from '../imagination/observation';
+import { findPacks, type PackListing } from '../imagination/pack/packFiles';
+import { packFolders, resolvePackDir } from '../imagination/pack/packFolders';
+import { chunkOf, observationHash } from '../imagination/policyEpisodes';
+import type { ProviderOptions } from '../imagination/providers';
+import { ImaginationClient } from '../imagination/worker/imaginationClient';
+import type { ForesightCandidate, ForesightStore } from '../store/foresightStore';
+import type { RecordingService } from './recordingService';
+import type { RigLifecycle, RunningRig } from './rigLifecycle';
+
+/**
+ * Imagination on the live rig, for the operator: open a pack, preview K candidate chunks from what the
+ * rig sees now (the pack's policy, the operator's own motion held, perturbations of either), and
+ * approve one — it then runs through the control worker under every safety limit, the e-stop cuts it
+ * short — or reject them all. Every preview's decision is stored with the take being recorded.
+ */
+export type CandidateSource = 'policy' | 'teleop' | 'perturb';
+
+export interface PreviewRequest {
+  K: number;
+  H: number;
+  source: CandidateSource;
+  seed?: number;
+  /** Policy noise scale of samples after the first (source `policy`). */
+  temperature?: number;
+  /** Perturbation per chunk (sources `teleop` and `perturb`). */
+  translation_m?: number;
+  rotation_rad?: number;
+}
+
+export interface PreviewCandidate {
+  index: number;
+  source: string;
+  success_prob: number;
+  progress: number[];
+  /** The first chunk, which runs if approved (L steps of the pack's action layout). */
+  chunk: number[][];
+  /** The commanded end-effector path over all imagined steps (from the measured pose), m. */
+  ee_path_m: [number, number, number][];
+}
+
+export interface Preview {
+  preview_id: number;
+  t_ns: bigint;
+  K: number;
+  H: number;
+  provider: string;
+  latency_ms: number;
+  timings_ms: Record<string, number>;
+  test_auroc: number | null;
+  num_gaussians: number;
+  best: number;
+  candidates: PreviewCandidate[];
+}
+
+interface Kept {
+  preview: Preview;
+  imagined: Imagined;
+  input_hash: string;
+  decided: boolean;
+}
+
+const KEEP = 8;
+
+function observedFrame(frame: CameraFrame): ObservedFrame | undefined {
+  if (frame.depth_mm === undefined) return undefined;
+  return {
+    camera: frame.camera,
+    width_px: frame.width_px,
+    height_px: frame.height_px,
+    rgb: frame.rgb,
+    depth_mm: frame.depth_mm,
+    ...(frame.intrinsics !== undefined ? { intrinsics: frame.intrinsics } : {}),
+    ...(frame.world_from_camera !== undefined ? { world_from_camera: frame.world_from_camera } : {}),
+  };
+}
+
+export class ForesightService {
+  private client: ImaginationClient | undefined;
+  private info: PackInfo | undefined;
+  private readonly kept = new Map<number, Kept>();
+  private nextId = 1;
+  private lastTeleop: CycleRecord | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly options: { lifecycle: RigLifecycle; recording: RecordingService; store: ForesightStore; dataDir: string; log: Logger },
+  ) {
+    options.lifecycle.onCycle((record) => {
+      if (record.source === 'teleop') this.lastTeleop = record;
+    });
+  }
+
+  packs(): PackListing[] {
+    return findPacks(packFolders(this.options.dataDir));
+  }
+
+  get pack(): PackInfo | null {
+    return this.info ?? null;
+  }
+
+  async open(dir: string | undefined, provider: ProviderOptions): Promise<PackInfo> {
+    const client = new ImaginationClient();
+    try {
+      const info = await client.open(resolvePackDir(dir), provider);
+      await this.close();
+      this.client = client;
+      this.info = info;
+      this.options.log.info(`world model ${info.model_name} ${info.model_version} on ${info.provider.provider}`);
+      return info;
+    } catch (error) {
+      await client.close();
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.info = undefined;
+    this.kept.clear();
+    await client?.close();
+  }
+
+  private need(): { client: ImaginationClient; info: PackInfo } {
+    if (this.client === undefined || this.info === undefined) throw new StudioError({ code: 'failed_precondition', message: 'no world-model pack is open', fix: 'Open one (foresight.open; the reference pack is models/packs/gwm-lite-sim-franka).' });
+    return { client: this.client, info: this.info };
+  }
+
+  private observe(run: RunningRig): Observation {
+    const arm = run.arm.latest();
+    if (arm === undefined) throw new StudioError({ code: 'unavailable', message: 'no arm state yet to imagine from' });
+    const frames = run.cameras.cameras.flatMap((camera) => {
+      const frame = camera.latest();
+      const observed = frame === undefined ? undefined : observedFrame(frame);
+      return observed === undefined ? [] : [observed];
+    });
+    return { t_ns: arm.capture_ns, frames, proprio: [...arm.ee_position_m, ...arm.ee_quaternion_wxyz, run.gripper?.latest()?.width_m ?? 0] };
+  }
+
+  async preview(request: PreviewRequest): Promise<Preview> {
+    const { client, info } = this.need();
+    const run = this.options.lifecycle.need();
+    const rig = this.options.lifecycle.rig.config;
+    const seed = request.seed ?? this.nextId;
+    const observation = this.observe(run);
+    await client.observe(observation);
+    const L = info.chunk_length;
+    const A = info.action_names.length;
+    const shape = { H: request.H, L, A };
+    const limits = { max_translation_m: rig.safety.max_linear_speed_m_s / info.control_hz, max_rotation_rad: rig.safety.max_angular_speed_rad_s / info.control_hz };
+    const scale = { translation_m: request.translation_m ?? 0.4 * limits.max_translation_m, rotation_rad: request.rotation_rad ?? 0.2 * limits.max_rotation_rad };
+    let candidates: Parameters<ImaginationClient['imagine']>[0]['candidates'];
+    let sources: string[];
+    if (request.source === 'policy') {
+      candidates = { policy: { seed, ...(request.temperature !== undefined ? { temperature: request.temperature } : {}) } };
+      sources = Array.from({ length: request.K }, (_, k) => (k === 0 ? 'policy:mode' : `policy:sample-${k}`));
+    } else {
+      const base =
+        request.source === 'teleop'
+          ? teleopExtension(this.teleopMotion(), shape, info.control_hz, limits)
+          : repeatChunk(await client.propose(1, seed), request.H);
+      candidates = { actions: perturbations(base, request.K, shape, seed, scale, limits) };
+      sources = Array.from({ length: request.K }, (_, k) => (k === 0 ? request.source : `${request.source}:perturbed-${k}`));
+    }
+    const imagined = await client.imagine({ K: request.K, H: request.H, seed, decode: true, candidates });
+    let best = 0;
+    for (let k = 1; k < imagined.K; k++) if ((imagined.success_prob[k] ?? 0) > (imagined.success_prob[best] ?? 0)) best = k;
+    const start = observation.proprio.slice(0, 3);
+    const preview: Preview = {
+      preview_id: this.nextId++,
+      t_ns: imagined.observation_t_ns,
+      K: imagined.K,
+      H: imagined.H,
+      provider: info.provider.provider,
+      latency_ms: imagined.latency_ms,
+      timings_ms: Object.fromEntries(Object.entries(imagined.timings_ms).map(([graph, ms]) => [graph, ms ?? 0])),
+      test_auroc: info.test_auroc,
+      num_gaussians: info.num_gaussians,
+      best,
+      candidates: Array.from({ length: imagined.K }, (_, k) => {
+        const path: [number, number, number][] = [];
+        let [x = 0, y = 0, z = 0] = start;
+        for (let s = 0; s < imagined.H * L; s++) {
+          const a = (k * imagined.H * L + s) * A;
+          x += imagined.actions[a] ?? 0;
+          y += imagined.actions[a + 1] ?? 0;
+          z += imagined.actions[a + 2] ?? 0;
+          path.push([x, y, z]);
+        }
+        return {
+          index: k,
+          source: sources[k] ?? 'unknown',
+          success_prob: imagined.success_prob[k] ?? NaN,
+          progress: Array.from(imagined.progress.subarray(k * imagined.progress_steps, (k + 1) * imagined.progress_steps)),
+          chunk: chunkOf(imagined, k, L, A).map((c) => [...c.translation_m, ...c.rotation_axis_angle_rad, c.gripper]),
+          ee_path_m: path,
+        };
+      }),
+    };
+    this.kept.set(preview.preview_id, { preview, imagined, input_hash: observationHash(observation), decided: false });
+    for (const id of [...this.kept.keys()].slice(0, Math.max(0, this.kept.size - KEEP))) this.kept.delete(id);
+    return preview;
+  }
+
+  /** The operator's motion now: the last teleop cycle's intent as a velocity (zero without one). */
+  private teleopMotion(): { linear_m_s: number[]; angular_rad_s: number[]; gripper: number } {
+    const record = this.lastTeleop;
+    const hz = this.options.lifecycle.need().started.rate_hz;
+    const intent = record?.intent;
+    if (intent === null || intent === undefined) return { linear_m_s: [0, 0, 0], angular_rad_s: [0, 0, 0], gripper: record?.gripper_intent ?? 0 };
+    return { linear_m_s: intent.arm.translation_m.map((v) => v * hz), angular_rad_s: intent.arm.rotation_axis_angle_rad.map((v) => v * hz), gripper: intent.gripper ?? record?.gripper_intent ?? 0 };
+  }
+
+  private kept_(previewId: number): Kept {
+    const kept = this.kept.get(previewId);
+    if (kept === undefined) throw new StudioError({ code: 'not_found', message: `preview ${previewId} is gone (only the last ${KEEP} are kept)`, fix: 'Ask for a new preview.' });
+    return kept;
+  }
+
+  /** The imagined Gaussians of candidate k (H·N·14 floats), or with k = −1 the observed ones (N·14) and their mask. */
+  splats(previewId: number, k: number): { H: number; N: number; gaussians: Float32Array; mask: Float32Array } {
+    const { imagined } = this.kept_(previewId);
+    const N = imagined.observed_mask.length;
+    if (k === -1) return { H: 1, N, gaussians: imagined.observed_gaussians, mask: imagined.observed_mask };
+    if (!Number.isInteger(k) || k < 0 || k >= imagined.K || imagined.gaussians === null) throw new StudioError({ code: 'invalid_params', message: `candidate ${k} is not in preview ${previewId} (it has ${imagined.K})` });
+    const size = imagined.H * N * 14;
+    return { H: imagined.H, N, gaussians: imagined.gaussians.subarray(k * size, (k + 1) * size), mask: imagined.observed_mask };
+  }
+
+  private record(kept: Kept, mode: string, decision: string, chosen: number | null): number {
+    const { preview, imagined } = kept;
+    kept.decided = true;
+    const info = this.need().info;
+    const candidates: ForesightCandidate[] = preview.candidates.map((c) => ({ source: c.source, success_prob: c.success_prob, progress: c.progress, chunk: c.chunk }));
+    return this.options.store.record({
+      episode_id: this.options.recording.status().episode_id ?? null,
+      t_ns: imagined.observation_t_ns,
+      model: { name: info.model_name, version: info.model_version, dir: info.dir },
+      pack_sha256: info.manifest_sha256,
+      provider: info.provider.provider,
+      mode,
+      decision,
+      horizon: preview.H,
+      latency_ms: preview.latency_ms,
+      input_hash: kept.input_hash,
+      candidates,
+      chosen_index: chosen,
+    });
+  }
+
+  /** Runs candidate k's first chunk through the control worker; `auto` picks the best predicted one. */
+  async approve(previewId: number, candidate: number | 'auto'): Promise<{ run_id: number; candidate: number } & ChunkRun> {
+    const kept = this.kept_(previewId);
+    if (kept.decided) throw new StudioError({ code: 'failed_precondition', message: `preview ${previewId} was already decided`, fix: 'Ask for a new preview: the scene has moved on.' });
+    if (this.running !== undefined) throw new StudioError({ code: 'failed_precondition', message: 'an approved chunk is still running' });
+    const k = candidate === 'auto' ? kept.preview.best : candidate;
+    const chosen = kept.preview.candidates[k];
+    if (chosen === undefined) throw new StudioError({ code: 'invalid_params', message: `candidate ${k} is not in preview ${previewId}` });
+    const run = this.options.lifecycle.need();
+    if (this.options.lifecycle.estopped) throw new StudioError({ code: 'failed_precondition', message: 'E-stop is latched: nothing runs', fix: 'Release the e-stop, then approve again.' });
+    const runId = this.record(kept, candidate === 'auto' ? 'auto-rank' : 'approve', 'executed', k);
+    const actions: ChunkAction[] = chosen.chunk.map((a) => ({ translation_m: [a[0] ?? 0, a[1] ?? 0, a[2] ?? 0], rotation_axis_angle_rad: [a[3] ?? 0, a[4] ?? 0, a[5] ?? 0], gripper: a[6] ?? 0 }));
+    const playing = run.control.request('runChunk', { actions, kind: 'chunk' });
+    this.running = playing;
+    try {
+      const result = await playing;
+      const arm = run.arm.latest();
+      const privileged = run.sim?.latestPrivileged;
+      this.options.store.recordReal(runId, {
+        played: result.played,
+        clipped: result.clipped,
+        estopped: result.estopped,
+        ...(arm !== undefined ? { ee_position_m: arm.ee_position_m } : {}),
+        ...(privileged !== undefined ? { sim_time_s: privileged.sim_time_s, object_target_distance_m: privileged.object_target_distance_m, grasped: privileged.grasped, success: privileged.success } : {}),
+      });
+      return { run_id: runId, candidate: k, ...result };
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  reject(previewId: number): { run_id: number } {
+    const kept = this.kept_(previewId);
+    if (kept.decided) throw new StudioError({ code: 'failed_precondition', message: `preview ${previewId} was already decided` });
+    return { run_id: this.record(kept, 'approve', 'rejected', null) };
+  }
+}

@@ -1,0 +1,103 @@
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { startTestCore } from '../../support/core';
+import { useTempDirs } from '../../support/tempDir';
+
+/**
+ * Imagination on the live (simulated, real-time) rig through StudioApi, as the UI drives it: open the
+ * reference pack, preview K candidates from what the rig sees, fetch their Gaussians, approve one — it
+ * runs through the control worker — or reject; the decisions are stored with the take being recorded.
+ */
+describe('foresight on the live rig', () => {
+  const tempDir = useTempDirs();
+  let core: ReturnType<typeof startTestCore> | undefined;
+  afterEach(async () => {
+    await core?.close();
+    core = undefined;
+  });
+
+  async function call<T = any>(method: string, params: unknown = {}): Promise<T> {
+    const outcome = await core!.connect({ transport: 'in-process' }).call(method, params);
+    if (!outcome.ok) throw Object.assign(new Error(`${method}: ${outcome.error.message}`), { payload: outcome.error });
+    return outcome.result as T;
+  }
+
+  test('preview → splats → approve (runs under safety) / reject, stored with the recorded episode', { timeout: 120_000 }, async () => {
+    const dir = tempDir();
+    core = startTestCore(join(dir, 'data'), { rigPath: resolve('rigs/sim-gwm.json') });
+    const packs = (await call<{ packs: { model_name: string; problem: string | null }[] }>('foresight.packs')).packs;
+    expect(packs).toContainEqual(expect.objectContaining({ model_name: 'gwm-lite-sim-franka', problem: null }));
+    await expect(call('foresight.preview', { K: 2, H: 1 })).rejects.toThrow(/no world-model pack is open/);
+    const info = await call('foresight.open', { provider: 'cpu', threads: 1 });
+    expect(info).toMatchObject({ model_name: 'gwm-lite-sim-franka', provider: { provider: 'cpu', requested: 'cpu' }, has_policy: true });
+    expect((await call('foresight.status')).pack.model_name).toBe('gwm-lite-sim-franka');
+
+    await call('rig.start');
+    // Wait for every camera the pack lifts to have delivered a frame (a preview before that names the missing camera).
+    let preview: any;
+    for (let attempt = 0; attempt < 200 && preview === undefined; attempt++) {
+      preview = await call('foresight.preview', { K: 3, H: 2, source: 'policy', seed: 5 }).catch((error: Error) => {
+        if (!/has none by that name|no arm state/.test(error.message)) throw error;
+        return new Promise((r) => setTimeout(r, 50)).then(() => undefined);
+      });
+    }
+    expect(preview).toMatchObject({ K: 3, H: 2, provider: 'cpu', num_gaussians: 2048 });
+    expect(preview.candidates.map((c: { source: string }) => c.source)).toEqual(['policy:mode', 'policy:sample-1', 'policy:sample-2']);
+    for (const c of preview.candidates) {
+      expect(c.chunk).toHaveLength(8);
+      expect(c.ee_path_m).toHaveLength(16);
+      expect(c.success_prob).toBeGreaterThanOrEqual(0);
+    }
+    expect(preview.best).toBe(preview.candidates.reduce((b: number, c: { success_prob: number }, i: number, all: { success_prob: number }[]) => (c.success_prob > all[b]!.success_prob ? i : b), 0));
+
+    const splats = await call('foresight.splats', { preview_id: preview.preview_id, candidate: 1 });
+    expect(splats).toMatchObject({ H: 2, N: 2048, fields: 14 });
+    expect(Buffer.from(splats.gaussians_base64, 'base64').byteLength).toBe(2 * 2048 * 14 * 4);
+    const observed = await call('foresight.splats', { preview_id: preview.preview_id, candidate: -1 });
+    expect(Buffer.from(observed.gaussians_base64, 'base64').byteLength).toBe(2048 * 14 * 4);
+    await expect(call('foresight.splats', { preview_id: preview.preview_id, candidate: 7 })).rejects.toThrow(/candidate 7 is not in preview/);
+
+    // Approve while recording: the chunk runs through the control worker, and the decision is linked to the take.
+    const { episode_id } = await call('recording.start', { task: 'imagine, then act' });
+    const approved = await call('foresight.approve', { preview_id: preview.preview_id, candidate: 'auto' });
+    expect(approved).toMatchObject({ candidate: preview.best, played: 8, estopped: false });
+    await expect(call('foresight.approve', { preview_id: preview.preview_id, candidate: 0 })).rejects.toThrow(/already decided/);
+
+    // The operator's own motion held, perturbed; then rejected.
+    const teleop = await call('foresight.preview', { K: 2, H: 1, source: 'teleop', seed: 6 });
+    expect(teleop.candidates.map((c: { source: string }) => c.source)).toEqual(['teleop', 'teleop:perturbed-1']);
+    await call('foresight.reject', { preview_id: teleop.preview_id });
+    const perturb = await call('foresight.preview', { K: 2, H: 1, source: 'perturb', seed: 7 });
+    expect(perturb.candidates[0].source).toBe('perturb');
+
+    // Nothing runs while the e-stop is latched.
+    await call('control.estop');
+    await expect(call('foresight.approve', { preview_id: perturb.preview_id, candidate: 0 })).rejects.toThrow(/E-stop is latched/);
+    await call('control.release');
+
+    await call('recording.save', { outcome: 'failure' });
+    const runs = (await call('foresight.runs', { episode_id })).runs;
+    expect(runs.map((r: any) => [r.mode, r.decision, r.chosen_index])).toEqual([
+      ['auto-rank', 'executed', preview.best],
+      ['approve', 'rejected', null],
+    ]);
+    expect(runs[0].real).toMatchObject({ played: 8, estopped: false });
+    expect(runs[0].real.ee_position_m).toHaveLength(3);
+    expect(runs[0].episode_outcome).toBe('failure');
+  });
+
+  test('a rig whose cameras do not fit the pack is refused with the reason', { timeout: 60_000 }, async () => {
+    const dir = tempDir();
+    core = startTestCore(join(dir, 'data'));
+    await call('foresight.open', { provider: 'cpu', threads: 1 });
+    await call('rig.start');
+    let error: Error | undefined;
+    for (let attempt = 0; attempt < 200 && error === undefined; attempt++) {
+      error = await call('foresight.preview', { K: 2, H: 1 }).then(
+        () => new Error('the preview succeeded'),
+        (e: Error) => (/no arm state/.test(e.message) ? new Promise((r) => setTimeout(r, 50)).then(() => undefined) : e),
+      );
+    }
+    expect(error?.message).toMatch(/the rig's cameras do not fit the world-model pack gwm-lite-sim-franka/);
+  });
+});
