@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../../main/devices/types';
 import { openStore } from '../../main/store/database';
 import { Recorder } from '../../main/recording/recorder';
-import { StoreWriter } from '../../main/recording/storeWriter';
+import { StoreWriter } from '../../main/store/storeWriter';
 import { float64Bytes, type StreamDef } from '../../main/recording/streamDef';
 import { WorkerWriterClient } from '../../main/recording/writerClient';
 

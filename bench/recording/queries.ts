@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../main/store/database';
 import { EpisodeStore } from '../../main/store/episodeStore';
-import { StoreWriter } from '../../main/recording/storeWriter';
+import { StoreWriter } from '../../main/store/storeWriter';
 import { float64Bytes, type StreamDef } from '../../main/recording/streamDef';
-import type { WriterOp } from '../../main/recording/writerProtocol';
+import type { WriterOp } from '../../main/store/writeOps';
 import { mulberry32 } from '../../main/sim/math3d';
 
 const DURATION_S = 300;

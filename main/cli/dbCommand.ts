@@ -41,8 +41,9 @@ export const dbCommand: Command = {
       }
       case 'info': {
         const info = withStore(global.dataDir, (store) => {
-          const episodes = new EpisodeStore(store.db).summaries({ status: ['recording', 'saved', 'interrupted', 'discarded'] });
-          const sessions = (store.db.prepare('SELECT COUNT(*) AS n FROM sessions').get() as { n: number }).n;
+          const episodeStore = new EpisodeStore(store.db);
+          const episodes = episodeStore.summaries({ status: ['recording', 'saved', 'interrupted', 'discarded'] });
+          const sessions = episodeStore.sessionCount();
           return {
             database: store.path,
             schema_version: store.schemaVersion,
@@ -64,7 +65,7 @@ export const dbCommand: Command = {
       case 'vacuum': {
         const [before, after] = withStore(global.dataDir, (store) => {
           const size = statSync(store.path).size;
-          store.db.exec('VACUUM');
+          store.vacuum();
           return [size, statSync(store.path).size];
         });
         io.out(`vacuumed: ${(before / 1e6).toFixed(1)} MB → ${(after / 1e6).toFixed(1)} MB\n`);

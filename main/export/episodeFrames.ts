@@ -1,7 +1,8 @@
 import { StudioError } from '../../shared/api/errors';
 import { ACTION_NAMES, EE_POSE_NAMES, JOINT_NAMES, STREAMS } from '../recording/streamNames';
 import type { StreamRow } from '../store/episodeStore';
-import type { EpisodeGrid, EpisodeReader, StreamPlan } from './episodeSource';
+import type { EpisodeReader } from './episodeSource';
+import type { EpisodeGrid, StreamPlan } from './types';
 
 /** One episode's low-dimensional data on the export grid, as float32 feature vectors. */
 export interface LowdimFrames {

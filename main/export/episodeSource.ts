@@ -3,7 +3,7 @@ import { StudioError } from '../../shared/api/errors';
 import { STREAMS } from '../recording/streamNames';
 import { actionsOverSteps, requireCartesianActions, type ActionSteps } from './actionSteps';
 import { EpisodeStore, type EpisodeSummary, type StreamRow } from '../store/episodeStore';
-import type { DatasetSplit, PlannedEpisode, Selection } from './types';
+import type { DatasetSplit, EpisodeGrid, PlannedEpisode, Selection, StreamPlan } from './types';
 
 /**
  * Reads recorded episodes for export: selection, the fixed time grid of each episode, low-dimensional
@@ -12,12 +12,6 @@ import type { DatasetSplit, PlannedEpisode, Selection } from './types';
  * camera frames fetched in small batches so memory stays flat however long an episode is.
  */
 
-export interface EpisodeGrid {
-  /** First grid instant: the latest first sample over the streams the export needs. */
-  t0_ns: bigint;
-  length: number;
-  fps: number;
-}
 
 export function gridTime(grid: EpisodeGrid, k: number): bigint {
   return grid.t0_ns + BigInt(Math.round((k * 1e9) / grid.fps));
@@ -72,24 +66,12 @@ export function splitEpisodes(ids: readonly number[], fractions: { valid?: numbe
   return new Map(order.map((id, i) => [id, i < validCount ? 'valid' : i < validCount + testCount ? 'test' : 'train']));
 }
 
-/** The streams an export reads, by role; names are recorder stream names. */
-export interface StreamPlan {
-  state: string[];
-  eePose: string | null;
-  action: string;
-  cameras: string[];
-  depth: boolean;
-}
 
 export class EpisodeReader {
   readonly store: EpisodeStore;
-  private readonly frameTimes: Database.Statement;
-  private readonly frameBatch: Database.Statement;
 
   constructor(readonly db: Database.Database) {
     this.store = new EpisodeStore(db);
-    this.frameTimes = db.prepare('SELECT t_ns FROM frames WHERE stream_id = ? ORDER BY t_ns').safeIntegers(true).pluck();
-    this.frameBatch = db.prepare('SELECT t_ns, data FROM frames WHERE stream_id = ? AND t_ns >= ? ORDER BY t_ns LIMIT ?').safeIntegers(true);
   }
 
   streamsOf(episodeId: number): Map<string, StreamRow> {
@@ -196,7 +178,7 @@ export class EpisodeReader {
   }
 
   imageIndexAt(stream: StreamRow, instants: readonly bigint[]): { pick: Int32Array; times: bigint[]; capture_ns: BigInt64Array } {
-    const times = this.frameTimes.all(stream.id) as bigint[];
+    const times = this.store.frameTimes(stream);
     const pick = new Int32Array(instants.length);
     const capture = new BigInt64Array(instants.length);
     let j = -1;
@@ -221,8 +203,8 @@ export class EpisodeReader {
     for (let k = 0; k < pick.length; k++) {
       const index = pick[k]!;
       if (index < cacheStart || index > cacheEnd) {
-        const rows = this.frameBatch.all(stream.id, times[index]!, batch) as { t_ns: bigint; data: Uint8Array }[];
-        cache = new Map(rows.map((row, i) => [index + i, row.data]));
+        const rows = this.store.framesFrom(stream, times[index]!, batch);
+        cache = new Map(rows.map((row, i) => [index + i, row.value]));
         cacheStart = index;
         cacheEnd = index + rows.length - 1;
       }

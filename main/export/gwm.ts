@@ -3,14 +3,12 @@ import { join } from 'node:path';
 import { StudioError } from '../../shared/api/errors';
 import { STREAMS } from '../recording/streamNames';
 import type { StreamRow } from '../store/episodeStore';
-import { gridTime, type EpisodeReader, type StreamPlan } from './episodeSource';
+import { gridTime, type EpisodeReader } from './episodeSource';
 import { cameraGeometry, EE_POSE_FEATURE_NAMES, namesOf } from './episodeFrames';
 import { decodeFrames, throwIfAborted } from './ffmpeg';
-import type { EpisodeInput } from './lerobot';
 import { actionsDeclaration, expertLabels, targetOf } from './gwmLabels';
 import { decodeGray16Png } from './pngDecode';
-import type { FormatWriter } from './runExport';
-import type { DatasetSplit, ExportOptions, PlannedEpisode } from './types';
+import type { DatasetSplit, EpisodeInput, ExportOptions, FormatWriter, PlannedEpisode, StreamPlan } from './types';
 
 /**
  * Gaussian-world-model sequences (docs/formats/gwm-sequences.md): per episode, frames at every

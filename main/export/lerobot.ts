@@ -3,15 +3,13 @@ import { dirname, join } from 'node:path';
 import { Float64, Int64, List, Field, Utf8, vectorFromArray, type Table } from 'apache-arrow';
 import { StudioError } from '../../shared/api/errors';
 import { STREAMS } from '../recording/streamNames';
-import type { EpisodeSummary } from '../store/episodeStore';
-import { gridTime, type EpisodeGrid, type EpisodeReader, type StreamPlan } from './episodeSource';
+import { gridTime, type EpisodeReader } from './episodeSource';
 import { cameraGeometry, EE_POSE_FEATURE_NAMES, readLowdim, type LowdimFrames } from './episodeFrames';
 import { codecName, H264_PRESET, parseRate, probeVideo, SVTAV1_PRESET, throwIfAborted, VideoEncoder, type EncoderSettings } from './ffmpeg';
 import { arrowTable, pandasIndexMetadata, writeParquetFile, type Column } from './parquet';
 import { decodeGray16Png, DEPTH_QUANT, quantizeDepthMm } from './pngDecode';
 import { aggregateStats, histogramStats, statsJson, vectorStats, type FeatureStats } from './stats';
-import type { FormatWriter } from './runExport';
-import type { ExportOptions } from './types';
+import type { DatasetSplit, EpisodeInput, ExportOptions, FormatWriter, StreamPlan } from './types';
 
 /**
  * LeRobotDataset writer, v3.0 (many episodes per file; videos concatenated per camera with
@@ -32,12 +30,6 @@ export interface FeatureSpec {
   info?: Record<string, unknown>;
 }
 
-export interface EpisodeInput {
-  index: number;
-  summary: EpisodeSummary;
-  grid: EpisodeGrid;
-  taskIndex: number;
-}
 
 interface Location {
   chunk: number;
@@ -109,7 +101,8 @@ export class LeRobotWriter implements FormatWriter {
   private readonly firstVideoFile = new Map<string, string>();
   bytes = 0;
   /** Episodes are ordered train first, then validation, then test. */
-  splits = { train: 0, valid: 0, test: 0 };
+  /** Episodes per split, for LeRobot's `splits` index ranges. */
+  readonly splits: Record<DatasetSplit, number>;
 
   constructor(
     readonly version: LeRobotVersion,
@@ -118,7 +111,9 @@ export class LeRobotWriter implements FormatWriter {
     private readonly plan: StreamPlan,
     private readonly options: ExportOptions & { fps: number },
     tasks: string[],
+    splits: Record<DatasetSplit, number> = { train: 0, valid: 0, test: 0 },
   ) {
+    this.splits = splits;
     this.fps = options.fps;
     this.tasks = tasks;
     this.chunksSize = options.chunks_size ?? 1000;

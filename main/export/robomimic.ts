@@ -1,12 +1,10 @@
 import type * as H5 from 'h5wasm';
 import { STREAMS } from '../recording/streamNames';
 import { StudioError } from '../../shared/api/errors';
-import type { EpisodeReader, StreamPlan } from './episodeSource';
+import type { EpisodeReader } from './episodeSource';
 import { cameraGeometry, readLowdim } from './episodeFrames';
 import { decodeFrames, throwIfAborted } from './ffmpeg';
-import type { EpisodeInput } from './lerobot';
-import type { FormatWriter } from './runExport';
-import type { ExportOptions, PlannedEpisode } from './types';
+import type { EpisodeInput, ExportOptions, FormatWriter, PlannedEpisode, StreamPlan } from './types';
 
 /**
  * robomimic HDF5 (one file): `data/demo_<i>` with `obs/`, `next_obs/`, `actions` (normalised to

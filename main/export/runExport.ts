@@ -3,22 +3,11 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { StudioError } from '../../shared/api/errors';
 import { APP_VERSION } from '../appInfo';
 import { openStore } from '../store/database';
-import { GWM_DEFAULT_CONTROL_HZ } from './gwm';
-import { EpisodeReader, plannedEpisode, planStreams, requiredStreams, selectEpisodes, splitEpisodes, type EpisodeGrid } from './episodeSource';
+import { ExportLog } from '../store/exportLog';
+import { EpisodeReader, plannedEpisode, planStreams, requiredStreams, selectEpisodes, splitEpisodes } from './episodeSource';
 import { ExportCancelled, throwIfAborted } from './ffmpeg';
-import { GwmWriter } from './gwm';
-import { LeRobotWriter, type EpisodeInput } from './lerobot';
-import { RobomimicWriter } from './robomimic';
-import { DATASET_SPLITS, EXPORT_FORMATS, type ExportHandlers, type ExportOptions, type ExportProgress, type ExportSummary, type PlannedEpisode } from './types';
-
-/** What every format writer does: episodes in order, then a finish that makes the output complete. */
-export interface FormatWriter {
-  bytes: number;
-  prepare?(inputs: readonly EpisodeInput[], signal: AbortSignal | undefined): Promise<void>;
-  addEpisode(input: EpisodeInput, signal: AbortSignal | undefined, onFrames: (frames: number) => void): Promise<void>;
-  finish(signal: AbortSignal | undefined): Promise<void>;
-  abort(): void;
-}
+import { EXPORT_FORMAT_SPECS } from './formats';
+import { DATASET_SPLITS, EXPORT_FORMATS, type EpisodeGrid, type EpisodeInput, type ExportHandlers, type ExportOptions, type ExportProgress, type ExportSummary, type FormatWriter, type PlannedEpisode } from './types';
 
 function checkOptions(options: ExportOptions): void {
   if (!(EXPORT_FORMATS as readonly string[]).includes(options.format)) {
@@ -65,6 +54,7 @@ export async function runExport(options: ExportOptions, handlers: ExportHandlers
     throw new StudioError({ code: 'not_found', message: `no studio database in ${options.dataDir}`, fix: 'Pass the data directory you recorded into with --data-dir.' });
   }
   const store = openStore({ dataDir: options.dataDir, appVersion: APP_VERSION });
+  const exportLog = new ExportLog(store.db);
   let writer: FormatWriter | null = null;
   const tmp = join(dirname(out), `.${basename(out)}.partial-${process.pid}-${Date.now().toString(36)}`);
   let exportRow: number | null = null;
@@ -82,26 +72,13 @@ export async function runExport(options: ExportOptions, handlers: ExportHandlers
     emit({ phase: 'planning', done_frames: 0, total_frames: 0, done_episodes: 0, total_episodes: selected.length, episode_id: null });
 
     const plan = planStreams(reader, selected[0]!.id, { ...(options.cameras !== undefined ? { cameras: options.cameras } : {}), depth: options.depth === true, action_source: options.action_source ?? 'executed' });
-    const firstFps = (store.db.prepare('SELECT target_fps_hz FROM episodes WHERE id = ?').get(selected[0]!.id) as { target_fps_hz: number }).target_fps_hz;
+    const spec = EXPORT_FORMAT_SPECS[options.format];
+    const firstFps = reader.store.targetFps(selected[0]!.id);
     const fps = options.fps ?? Math.max(1, Math.round(firstFps));
     if (options.fps === undefined && Math.abs(firstFps - fps) > 1e-9) warnings.push(`recorded target fps ${firstFps} rounded to ${fps} (LeRobot fps is an integer)`);
-    const imagesNeeded = options.format !== 'robomimic' || plan.cameras.length > 0;
+    const imagesNeeded = !spec.imagesOptional || plan.cameras.length > 0;
     const needed = requiredStreams(plan, imagesNeeded);
-    if (options.format === 'gwm') {
-      // The world-model export reads depth wherever it was recorded: its window must cover it too.
-      const first = reader.streamsOf(selected[0]!.id);
-      const actionHz = first.get(plan.action)?.nominal_rate_hz ?? null;
-      const controlHz = options.gwm?.control_hz ?? GWM_DEFAULT_CONTROL_HZ;
-      if (actionHz !== null && actionHz + 1e-6 < controlHz) {
-        warnings.push(
-          `${plan.action} was recorded at ${actionHz} Hz and is exported at ${controlHz} Hz: steps between two recorded commands move nothing (record at ${controlHz} Hz, e.g. \`studio record --sim --expert --control-hz ${controlHz}\`, for a command every step)`,
-        );
-      }
-      for (const camera of plan.cameras) {
-        const depth = first.get(`camera.${camera}.depth`);
-        if (depth !== undefined && depth.sample_count > 0 && !needed.includes(depth.name)) needed.push(depth.name);
-      }
-    }
+    spec.planning?.({ reader, firstEpisode: selected[0]!.id, plan, options, needed, warnings });
     const grids = new Map<number, EpisodeGrid>();
     for (const episode of selected) {
       throwIfAborted(signal);
@@ -131,40 +108,21 @@ export async function runExport(options: ExportOptions, handlers: ExportHandlers
     };
     if (options.dry_run === true) return summary(0, true);
 
-    exportRow = Number(
-      store.db
-        .prepare("INSERT INTO exports (created_at_unix_ms, format, path, selection_json, status) VALUES (?, ?, ?, ?, 'running')")
-        .run(Date.now(), options.format, out, JSON.stringify({ selection: options.selection ?? {}, episodes: ordered.map((e) => e.id), cameras: plan.cameras, fps })).lastInsertRowid,
-    );
+    exportRow = exportLog.begin({ format: options.format, path: out, selection: { selection: options.selection ?? {}, episodes: ordered.map((e) => e.id), cameras: plan.cameras, fps } });
     mkdirSync(dirname(out), { recursive: true });
     const fullOptions = { ...options, fps };
     const splits = { train: planned.filter((e) => e.split === 'train').length, valid: planned.filter((e) => e.split === 'valid').length, test: planned.filter((e) => e.split === 'test').length };
-    const target = tmp;
-    if (options.format !== 'robomimic') mkdirSync(tmp, { recursive: true });
-    switch (options.format) {
-      case 'lerobot':
-        writer = new LeRobotWriter('v3', target, reader, plan, fullOptions, tasks);
-        break;
-      case 'lerobot-v2.1':
-        writer = new LeRobotWriter('v21', target, reader, plan, fullOptions, tasks);
-        break;
-      case 'robomimic':
-        writer = new RobomimicWriter(target, reader, plan, fullOptions, planned);
-        break;
-      case 'gwm':
-        writer = new GwmWriter(target, reader, plan, fullOptions, planned);
-        break;
-    }
-    if (writer instanceof LeRobotWriter) writer.splits = splits;
+    if (spec.output === 'directory') mkdirSync(tmp, { recursive: true });
+    const formatWriter = spec.writer({ root: tmp, reader, plan, options: fullOptions, tasks, planned, splits });
+    writer = formatWriter;
     const inputs: EpisodeInput[] = ordered.map((summary, index) => ({ index, summary, grid: grids.get(summary.id)!, taskIndex: tasks.indexOf(summary.task) }));
-    const formatWriter: FormatWriter = writer;
     await formatWriter.prepare?.(inputs, signal);
     let doneFrames = 0;
     let lastEmit = 0;
     for (const input of inputs) {
       throwIfAborted(signal);
       const base = doneFrames;
-      await writer.addEpisode(input, signal, (frames) => {
+      await formatWriter.addEpisode(input, signal, (frames) => {
         const now = performance.now();
         if (now - lastEmit < 100 && frames < input.grid.length) return;
         lastEmit = now;
@@ -174,11 +132,11 @@ export async function runExport(options: ExportOptions, handlers: ExportHandlers
       emit({ phase: 'episodes', done_frames: doneFrames, total_frames: totalFrames, done_episodes: input.index + 1, total_episodes: inputs.length, episode_id: input.summary.id });
     }
     emit({ phase: 'finalizing', done_frames: doneFrames, total_frames: totalFrames, done_episodes: inputs.length, total_episodes: inputs.length, episode_id: null });
-    await writer.finish(signal);
+    await formatWriter.finish(signal);
     throwIfAborted(signal);
     renameSync(tmp, out);
     const bytes = bytesUnder(out);
-    store.db.prepare("UPDATE exports SET status = 'done', message = ? WHERE id = ?").run(`${inputs.length} episodes, ${totalFrames} frames`, exportRow);
+    exportLog.end(exportRow, 'done', `${inputs.length} episodes, ${totalFrames} frames`);
     emit({ phase: 'done', done_frames: totalFrames, total_frames: totalFrames, done_episodes: inputs.length, total_episodes: inputs.length, episode_id: null });
     return summary(bytes, false);
   } catch (error) {
@@ -186,7 +144,7 @@ export async function runExport(options: ExportOptions, handlers: ExportHandlers
     rmSync(tmp, { recursive: true, force: true });
     const cancelled = error instanceof ExportCancelled || signal?.aborted === true;
     if (exportRow !== null) {
-      store.db.prepare('UPDATE exports SET status = ?, message = ? WHERE id = ?').run(cancelled ? 'cancelled' : 'failed', (error as Error).message, exportRow);
+      exportLog.end(exportRow, cancelled ? 'cancelled' : 'failed', (error as Error).message);
     }
     if (cancelled && !(error instanceof ExportCancelled)) throw new ExportCancelled();
     throw error;

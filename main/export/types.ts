@@ -1,4 +1,9 @@
-import type { EpisodeOutcome } from '../store/episodeStore';
+import type { EpisodeOutcome, EpisodeSummary } from '../store/episodeStore';
+
+/**
+ * The export's types in one module with no imports from the rest of export/ (so nothing here can
+ * form an import cycle): options, selection, the plan, the grid, what a format writer is given and does.
+ */
 
 export const EXPORT_FORMATS = ['lerobot', 'lerobot-v2.1', 'robomimic', 'gwm'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -122,3 +127,36 @@ export interface ExportHandlers {
 /** Episodes are split by episode, never by frame; datasets list train, then valid, then test. */
 export type DatasetSplit = 'train' | 'valid' | 'test';
 export const DATASET_SPLITS: readonly DatasetSplit[] = ['train', 'valid', 'test'];
+
+export interface EpisodeGrid {
+  /** First grid instant: the latest first sample over the streams the export needs. */
+  t0_ns: bigint;
+  length: number;
+  fps: number;
+}
+
+/** The streams an export reads, by role; names are recorder stream names. */
+export interface StreamPlan {
+  state: string[];
+  eePose: string | null;
+  action: string;
+  cameras: string[];
+  depth: boolean;
+}
+
+/** One episode as a format writer receives it: its place in the dataset, its grid and task. */
+export interface EpisodeInput {
+  index: number;
+  summary: EpisodeSummary;
+  grid: EpisodeGrid;
+  taskIndex: number;
+}
+
+/** What every format writer does: episodes in order, then a finish that makes the output complete. */
+export interface FormatWriter {
+  bytes: number;
+  prepare?(inputs: readonly EpisodeInput[], signal: AbortSignal | undefined): Promise<void>;
+  addEpisode(input: EpisodeInput, signal: AbortSignal | undefined, onFrames: (frames: number) => void): Promise<void>;
+  finish(signal: AbortSignal | undefined): Promise<void>;
+  abort(): void;
+}

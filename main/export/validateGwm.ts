@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { GWM_FORMAT, GWM_VERSION, dtypeBytes, type GwmArray, type GwmEpisode, type GwmIndex } from './gwm';
+import type { FormatValidator } from './validation';
 
 /**
  * `studio export validate` for GWM sequences: the index against the arrays on disk (files, sizes,
@@ -168,3 +169,9 @@ export function validateGwm(root: string, report: { episodes: number; frames: nu
     checkActionBounds(root, index, e, add);
   }
 }
+
+export const gwmValidator: FormatValidator = {
+  kind: 'gwm',
+  detect: (path) => existsSync(join(path, 'index.json')),
+  validate: async (path, report, problems) => validateGwm(path, report, (message) => problems.add(message)),
+};

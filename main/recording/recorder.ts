@@ -4,7 +4,7 @@ import type { Unsubscribe } from '../../shared/api/transport';
 import type { Clock } from '../devices/types';
 import type { StreamDef } from './streamDef';
 import type { WriterClient } from './writerClient';
-import type { CommitInfo, WriterFailure, WriterOp } from './writerProtocol';
+import type { CommitInfo, WriterFailure, WriterOp } from '../store/writeOps';
 
 export type RecorderPhase = 'idle' | 'recording' | 'stopped' | 'resetting' | 'failed';
 export type Outcome = 'success' | 'failure' | 'unknown';

@@ -3,8 +3,9 @@ import { StudioError } from '../../shared/api/errors';
 import type { Unsubscribe } from '../../shared/api/transport';
 import { openStore } from '../store/database';
 import { workerLocation } from '../workers/workerLocation';
-import { StoreWriter, type FaultInjector } from './storeWriter';
-import type { CommitInfo, FromWriter, ToWriter, WriterCall, WriterCallResult, WriterFailure, WriterOp } from './writerProtocol';
+import { StoreWriter, type FaultInjector } from '../store/storeWriter';
+import type { CommitInfo, WriterCall, WriterCallResult, WriterFailure, WriterOp } from '../store/writeOps';
+import type { FromWriter, ToWriter } from './writerProtocol';
 
 /**
  * The recorder's handle on the store writer. Ops are fire-and-forget and applied in order; calls

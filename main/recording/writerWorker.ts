@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStore } from '../store/database';
-import { StoreWriter } from './storeWriter';
+import { StoreWriter } from '../store/storeWriter';
 import { createWriterLoop } from './writerClient';
 import type { FromWriter, ToWriter } from './writerProtocol';
 

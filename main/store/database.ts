@@ -10,6 +10,8 @@ export interface Store {
   readonly db: Database.Database;
   readonly path: string;
   readonly schemaVersion: number;
+  /** Rewrites the database file without free pages (`VACUUM`). */
+  vacuum(): void;
   /** Checkpoints the WAL into the main file and closes; safe to call twice. */
   close(): void;
 }
@@ -76,6 +78,9 @@ export function openStore(options: OpenStoreOptions): Store {
     db,
     path,
     schemaVersion,
+    vacuum() {
+      db.exec('VACUUM');
+    },
     close() {
       if (!open) return;
       open = false;

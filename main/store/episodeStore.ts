@@ -68,12 +68,16 @@ export class EpisodeStore {
   private readonly latestFrame: Database.Statement;
   private readonly sampleRange: Database.Statement;
   private readonly frameRange: Database.Statement;
+  private readonly frameTimesOf: Database.Statement;
+  private readonly frameBatch: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     this.latestSample = db.prepare('SELECT t_ns, value FROM samples WHERE stream_id = ? AND t_ns <= ? ORDER BY t_ns DESC LIMIT 1').safeIntegers(true);
     this.latestFrame = db.prepare('SELECT t_ns, data AS value FROM frames WHERE stream_id = ? AND t_ns <= ? ORDER BY t_ns DESC LIMIT 1').safeIntegers(true);
     this.sampleRange = db.prepare('SELECT t_ns, value FROM samples WHERE stream_id = ? AND t_ns >= ? AND t_ns <= ? ORDER BY t_ns').safeIntegers(true);
     this.frameRange = db.prepare('SELECT t_ns, data AS value FROM frames WHERE stream_id = ? AND t_ns >= ? AND t_ns <= ? ORDER BY t_ns').safeIntegers(true);
+    this.frameTimesOf = db.prepare('SELECT t_ns FROM frames WHERE stream_id = ? ORDER BY t_ns').safeIntegers(true).pluck();
+    this.frameBatch = db.prepare('SELECT t_ns, data AS value FROM frames WHERE stream_id = ? AND t_ns >= ? ORDER BY t_ns LIMIT ?').safeIntegers(true);
   }
 
   summaries(filter: { status?: EpisodeStatus[] } = {}): EpisodeSummary[] {
@@ -100,6 +104,28 @@ export class EpisodeStore {
     const found = this.summaries({ status: ['recording', 'saved', 'discarded', 'interrupted'] }).find((row) => row.id === id);
     if (found === undefined) throw new StudioError({ code: 'not_found', message: `no episode ${id}`, fix: 'List episodes with `studio db info`.' });
     return found;
+  }
+
+  /** How many recording sessions the store holds. */
+  sessionCount(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM sessions').get() as { n: number }).n;
+  }
+
+  /** Capture times of every frame of an image stream, in order (no image data read). */
+  frameTimes(stream: StreamRow): bigint[] {
+    return this.frameTimesOf.all(stream.id) as bigint[];
+  }
+
+  /** Up to `limit` frames of an image stream from `t0_ns` on, in order. */
+  framesFrom(stream: StreamRow, t0_ns: bigint, limit: number): Sample[] {
+    return this.frameBatch.all(stream.id, t0_ns, limit) as Sample[];
+  }
+
+  /** The frame rate an episode was recorded for (its target, not a measurement). */
+  targetFps(episodeId: number): number {
+    const row = this.db.prepare('SELECT target_fps_hz FROM episodes WHERE id = ?').get(episodeId) as { target_fps_hz: number } | undefined;
+    if (row === undefined) throw new StudioError({ code: 'not_found', message: `no episode ${episodeId}` });
+    return row.target_fps_hz;
   }
 
   /** The rig config of the session an episode was recorded in (parsed JSON; null when it was not stored or is unreadable). */

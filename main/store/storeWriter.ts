@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { StudioError } from '../../shared/api/errors';
-import { markInterrupted } from '../store/health';
-import type { CommitInfo, StartEpisodeResult, WriterCall, WriterFailure, WriterOp } from './writerProtocol';
+import { markInterrupted } from './health';
+import type { CommitInfo, StartEpisodeResult, WriterCall, WriterFailure, WriterOp } from './writeOps';
 
 /** Test hook: runs inside each write transaction, before commit; throwing aborts that batch only. */
 export type FaultInjector = (batchIndex: number) => void;
