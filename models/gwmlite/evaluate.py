@@ -138,11 +138,14 @@ def fidelity(cfg: RunConfig, data: Data, model, lat, eps: list[LiftedEpisode]) -
 
 
 def first_close(e: LiftedEpisode) -> int | None:
-    """The first chunk whose actions command the gripper closed (a[6] > 0.5), preferring the policy's own
-    chunks over exploration chunks; None when no chunk closes it."""
-    closes = (e.actions[..., 6] > 0.5).any(axis=1)
-    own = closes & ~e.explore[: len(closes)]
-    for c in (own, closes):
+    """The first chunk in which the policy's gripper intent goes from open to closed (a[6] crosses 0.5
+    upwards; the episode starts open), preferring the policy's own chunks over exploration chunks (an
+    exploration chunk may close the gripper during the approach, and the expert holds that intent); None
+    when the gripper is never closed."""
+    closed = e.actions[..., 6].reshape(-1) > 0.5
+    rises = (closed & ~np.concatenate([[False], closed[:-1]])).reshape(e.actions.shape[:2]).any(axis=1)
+    own = rises & ~e.explore[: len(rises)]
+    for c in (own, rises):
         if c.any():
             return int(np.argmax(c))
     return None
@@ -150,7 +153,7 @@ def first_close(e: LiftedEpisode) -> int | None:
 
 def decision_points(e: LiftedEpisode) -> dict[str, int]:
     """Chunk boundaries at which success is predicted: the first chunk; pre-close (the boundary where the
-    policy's first chunk that closes the gripper starts: defined by the policy's own actions, so the same
+    chunk in which the policy first closes the gripper starts: defined by the policy's own actions, so the same
     rule for successes and failures, and the outcome is not yet in the observation); just before the
     grasp (the last boundary before the cube is first held; without a grasp, the boundary where the TCP
     is closest to the cube); and mid-transport (the first boundary where the cube is held above 5 cm)."""

@@ -48,6 +48,12 @@ def test_pre_close_is_the_policys_first_closing_chunk_not_an_exploration_chunk()
     assert dp["pre_close"] == 3 and dp["pre_grasp"] == 3 and dp["first_chunk"] == 0
     assert decision_points(episode(1, 0.0, close_at=2))["pre_close"] == 2  # a failure closes too: same rule
     assert "pre_close" not in decision_points(episode(2, 0.0, close_at=None))
+    held = episode(3, 0.0, close_at=None, explore_close_at=0)
+    held.actions[:, :, 6] = 1.0  # exploration closed it in chunk 0 and the policy kept it closed: no later close
+    assert first_close(held) == 0
+    reopened = episode(4, 1.0, close_at=4, explore_close_at=1)
+    reopened.actions[2, :4, 6] = 1.0  # still closed from the exploration chunk, then open, then the real close
+    assert first_close(reopened) == 4
 
 
 def trajectories_for(eps, p_at):
