@@ -11,7 +11,7 @@ import { EpisodeStore } from '../store/episodeStore';
 import { ForesightStore } from '../store/foresightStore';
 import { ForesightService } from '../runtime/foresightService';
 import { episodeHandlers } from '../api/handlers/episodes';
-import { foresightHandlers } from '../api/handlers/foresight';
+import { foresightHandlers, policyStatusPayload } from '../api/handlers/foresight';
 import { exportHandlers, exportJobPayload } from '../api/handlers/export';
 import { liveHandlers } from '../api/handlers/live';
 import { rigConfigHandlers } from '../api/handlers/rigConfig';
@@ -76,7 +76,7 @@ export function startCore(options: CoreOptions): Core {
   const exports = new ExportService(options.dataDir, (job) => events.emit('export.progress', exportJobPayload(job)));
   const runtime = new RigRuntime({ rig, dataDir: options.dataDir, appVersion: APP_VERSION, clock: systemClock, events, streams, log });
   const foresightStore = new ForesightStore(store.db);
-  const foresight = new ForesightService({ lifecycle: runtime.lifecycle, recording: runtime.recording, store: foresightStore, dataDir: options.dataDir, log });
+  const foresight = new ForesightService({ lifecycle: runtime.lifecycle, recording: runtime.recording, store: foresightStore, dataDir: options.dataDir, log, emit: (status) => events.emit('foresight.policy', policyStatusPayload(status)) });
 
   const handlers: Handlers = {
     'app.info': () => ({

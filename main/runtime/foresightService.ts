@@ -66,6 +66,32 @@ interface Kept {
   imagined: Imagined;
   input_hash: string;
   decided: boolean;
+  /** Settles when the operator (or a policy run) has decided: the chunk that ran, or null if rejected. */
+  decision: Promise<ChunkRun | null>;
+  settle: (run: ChunkRun | null) => void;
+}
+
+export type PolicyMode = 'off' | 'rank' | 'gate' | 'approve';
+
+export interface PolicyRunRequest {
+  mode: PolicyMode;
+  K: number;
+  H: number;
+  threshold: number;
+  temperature?: number;
+  /** Stop after this long (s); the simulated task's success stops it earlier. */
+  max_duration_s: number;
+  task?: string;
+}
+
+export interface PolicyStatus {
+  running: boolean;
+  mode: PolicyMode | null;
+  chunks: number;
+  last_preview: Preview | null;
+  waiting_for_approval: boolean;
+  stopped_reason: string | null;
+  episode_id: number | null;
 }
 
 const KEEP = 8;
@@ -90,9 +116,12 @@ export class ForesightService {
   private nextId = 1;
   private lastTeleop: CycleRecord | undefined;
   private running: Promise<unknown> | undefined;
+  private policy: PolicyStatus = { running: false, mode: null, chunks: 0, last_preview: null, waiting_for_approval: false, stopped_reason: null, episode_id: null };
+  private policyStop: (() => void) | undefined;
+  private policyDone: Promise<void> | undefined;
 
   constructor(
-    private readonly options: { lifecycle: RigLifecycle; recording: RecordingService; store: ForesightStore; dataDir: string; log: Logger },
+    private readonly options: { lifecycle: RigLifecycle; recording: RecordingService; store: ForesightStore; dataDir: string; log: Logger; emit?: (status: PolicyStatus) => void },
   ) {
     options.lifecycle.onCycle((record) => {
       if (record.source === 'teleop') this.lastTeleop = record;
@@ -123,6 +152,7 @@ export class ForesightService {
   }
 
   async close(): Promise<void> {
+    await this.stopPolicy('closed');
     const client = this.client;
     this.client = undefined;
     this.info = undefined;
@@ -206,7 +236,9 @@ export class ForesightService {
         };
       }),
     };
-    this.kept.set(preview.preview_id, { preview, imagined, input_hash: observationHash(observation), decided: false });
+    let settle: (run: ChunkRun | null) => void = () => undefined;
+    const decision = new Promise<ChunkRun | null>((resolve) => (settle = resolve));
+    this.kept.set(preview.preview_id, { preview, imagined, input_hash: observationHash(observation), decided: false, decision, settle });
     for (const id of [...this.kept.keys()].slice(0, Math.max(0, this.kept.size - KEEP))) this.kept.delete(id);
     return preview;
   }
@@ -258,7 +290,7 @@ export class ForesightService {
   }
 
   /** Runs candidate k's first chunk through the control worker; `auto` picks the best predicted one. */
-  async approve(previewId: number, candidate: number | 'auto'): Promise<{ run_id: number; candidate: number } & ChunkRun> {
+  async approve(previewId: number, candidate: number | 'auto', mode?: string): Promise<{ run_id: number; candidate: number } & ChunkRun> {
     const kept = this.kept_(previewId);
     if (kept.decided) throw new StudioError({ code: 'failed_precondition', message: `preview ${previewId} was already decided`, fix: 'Ask for a new preview: the scene has moved on.' });
     if (this.running !== undefined) throw new StudioError({ code: 'failed_precondition', message: 'an approved chunk is still running' });
@@ -267,7 +299,7 @@ export class ForesightService {
     if (chosen === undefined) throw new StudioError({ code: 'invalid_params', message: `candidate ${k} is not in preview ${previewId}` });
     const run = this.options.lifecycle.need();
     if (this.options.lifecycle.estopped) throw new StudioError({ code: 'failed_precondition', message: 'E-stop is latched: nothing runs', fix: 'Release the e-stop, then approve again.' });
-    const runId = this.record(kept, candidate === 'auto' ? 'auto-rank' : 'approve', 'executed', k);
+    const runId = this.record(kept, mode ?? (candidate === 'auto' ? 'auto-rank' : 'approve'), 'executed', k);
     const actions: ChunkAction[] = chosen.chunk.map((a) => ({ translation_m: [a[0] ?? 0, a[1] ?? 0, a[2] ?? 0], rotation_axis_angle_rad: [a[3] ?? 0, a[4] ?? 0, a[5] ?? 0], gripper: a[6] ?? 0 }));
     const playing = run.control.request('runChunk', { actions, kind: 'chunk' });
     this.running = playing;
@@ -282,7 +314,11 @@ export class ForesightService {
         ...(arm !== undefined ? { ee_position_m: arm.ee_position_m } : {}),
         ...(privileged !== undefined ? { sim_time_s: privileged.sim_time_s, object_target_distance_m: privileged.object_target_distance_m, grasped: privileged.grasped, success: privileged.success } : {}),
       });
+      kept.settle(result);
       return { run_id: runId, candidate: k, ...result };
+    } catch (error) {
+      kept.settle({ played: 0, clipped: 0, estopped: this.options.lifecycle.estopped, first_t_ns: null, last_t_ns: null });
+      throw error;
     } finally {
       this.running = undefined;
     }
@@ -291,6 +327,109 @@ export class ForesightService {
   reject(previewId: number): { run_id: number } {
     const kept = this.kept_(previewId);
     if (kept.decided) throw new StudioError({ code: 'failed_precondition', message: `preview ${previewId} was already decided` });
-    return { run_id: this.record(kept, 'approve', 'rejected', null) };
+    const run_id = this.record(kept, this.policy.running ? (this.policy.mode ?? 'approve') : 'approve', 'rejected', null);
+    kept.settle(null);
+    return { run_id };
+  }
+
+  status(): PolicyStatus {
+    return { ...this.policy };
+  }
+
+  private emit(change: Partial<PolicyStatus>): void {
+    this.policy = { ...this.policy, ...change };
+    this.options.emit?.(this.status());
+  }
+
+  /**
+   * The pack's policy drives the live rig chunk by chunk, recorded as a take (operator: the policy and
+   * mode): each chunk is previewed, then — by mode — executed as proposed (off), the best of K (rank),
+   * only above the success threshold (gate; below it, the run pauses for the operator's approve or
+   * reject), or only when the operator approves (approve). A rejection, the e-stop, the task's success
+   * or the time limit ends the run; the take is saved with the outcome the simulator reports (else unknown).
+   */
+  async startPolicy(request: PolicyRunRequest): Promise<PolicyStatus> {
+    const { info } = this.need();
+    this.options.lifecycle.need();
+    if (this.policy.running) throw new StudioError({ code: 'failed_precondition', message: `a ${this.policy.mode} policy run is already going`, fix: 'Stop it first.' });
+    if (!info.has_policy) throw new StudioError({ code: 'failed_precondition', message: `the pack ${info.model_name} has no policy graph` });
+    if (this.options.lifecycle.estopped) throw new StudioError({ code: 'failed_precondition', message: 'E-stop is latched: the policy does not start', fix: 'Release the e-stop first.' });
+    const phase = this.options.recording.status().phase;
+    if (phase === 'recording' || phase === 'stopped') throw new StudioError({ code: 'failed_precondition', message: 'a take is already recording or waiting to be saved', fix: 'Save or discard it; a policy run records its own take.' });
+    const operator = `policy ${info.model_name}@${info.model_version} mode=${request.mode}${request.mode === 'rank' || request.mode === 'approve' ? ` K=${request.K}` : ''} H=${request.H}${request.mode === 'gate' ? ` threshold=${request.threshold}` : ''}`;
+    const episode_id = await this.options.recording.start(request.task, operator);
+    let stop = false;
+    this.policyStop = () => {
+      stop = true;
+      // A run waiting for the operator stops waiting.
+      const waiting = this.policy.last_preview === null ? undefined : this.kept.get(this.policy.last_preview.preview_id);
+      if (waiting !== undefined && !waiting.decided) waiting.settle(null);
+    };
+    this.emit({ running: true, mode: request.mode, chunks: 0, last_preview: null, waiting_for_approval: false, stopped_reason: null, episode_id });
+    this.policyDone = this.runPolicy(request, () => stop).then(
+      (reason) => this.finishPolicy(reason),
+      (error: unknown) => this.finishPolicy(`error: ${(error as Error).message}`),
+    );
+    return this.status();
+  }
+
+  private async runPolicy(request: PolicyRunRequest, stopped: () => boolean): Promise<string> {
+    const started = performance.now();
+    for (;;) {
+      if (stopped()) return 'operator';
+      if (this.options.lifecycle.estopped) return 'e-stop';
+      const run = this.options.lifecycle.need();
+      if (run.sim?.latestPrivileged?.success === true) return 'success';
+      if ((performance.now() - started) / 1000 >= request.max_duration_s) return 'timeout';
+      const K = request.mode === 'rank' || request.mode === 'approve' ? request.K : 1;
+      const preview = await this.preview({ K, H: request.H, source: 'policy', ...(request.temperature !== undefined ? { temperature: request.temperature } : {}) });
+      const kept = this.kept_(preview.preview_id);
+      const ask = request.mode === 'approve' || (request.mode === 'gate' && (preview.candidates[0]?.success_prob ?? 0) < request.threshold);
+      this.emit({ last_preview: preview, waiting_for_approval: ask });
+      if (stopped()) return 'operator';
+      let result: ChunkRun | null;
+      if (ask) {
+        // The operator decides through foresight.approve / foresight.reject on this preview.
+        result = await kept.decision;
+        this.emit({ waiting_for_approval: false });
+        if (result === null) return stopped() ? 'operator' : 'rejected';
+      } else {
+        // The e-stop may have latched while the model was imagining: nothing runs then.
+        if (this.options.lifecycle.estopped) return 'e-stop';
+        try {
+          result = await this.approve(preview.preview_id, request.mode === 'rank' ? 'auto' : 0, request.mode);
+        } catch (error) {
+          if (this.options.lifecycle.estopped) return 'e-stop';
+          throw error;
+        }
+      }
+      this.emit({ chunks: this.policy.chunks + 1 });
+      if (result.estopped) return 'e-stop';
+    }
+  }
+
+  private async finishPolicy(reason: string): Promise<void> {
+    this.policyStop = undefined;
+    const recording = this.options.recording;
+    const phase = recording.status().phase;
+    if (phase === 'recording' || phase === 'stopped') {
+      let success: boolean | undefined;
+      try {
+        success = this.options.lifecycle.need().sim?.latestPrivileged?.success;
+      } catch {
+        success = undefined;
+      }
+      await recording.save(success === undefined ? 'unknown' : success ? 'success' : 'failure').catch((error: Error) => this.options.log.warn(`the policy run's take was not saved: ${error.message}`));
+    }
+    this.options.log.info(`policy run ended: ${reason}`);
+    this.emit({ running: false, waiting_for_approval: false, stopped_reason: reason });
+  }
+
+  async stopPolicy(reason = 'operator'): Promise<PolicyStatus> {
+    if (!this.policy.running) return this.status();
+    this.policyStop?.();
+    this.options.log.info(`policy run stopping: ${reason}`);
+    await this.policyDone;
+    return this.status();
   }
 }

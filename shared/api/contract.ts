@@ -385,6 +385,17 @@ export const previewSchema = z.object({
   ),
 });
 
+export const policyStatusSchema = z.object({
+  running: z.boolean(),
+  mode: z.enum(['off', 'rank', 'gate', 'approve']).nullable(),
+  chunks: z.number().int(),
+  last_preview: previewSchema.nullable(),
+  waiting_for_approval: z.boolean(),
+  /** Why the last run ended: operator, rejected, success, timeout, e-stop, closed, or error: … */
+  stopped_reason: z.string().nullable(),
+  episode_id: z.number().int().nullable(),
+});
+
 // ---- methods -------------------------------------------------------------------------------------
 
 export const studioMethods = {
@@ -453,6 +464,29 @@ export const studioMethods = {
     summary: 'Reject every candidate of a preview (stored as such).',
     params: z.strictObject({ preview_id: z.number().int() }),
     result: z.object({ run_id: z.number().int() }),
+  }),
+  'foresight.policy.start': method({
+    summary: 'The open pack’s policy drives the rig chunk by chunk, recorded as a take: off (as proposed), rank (best of K imagined), gate (only above the threshold, else it waits for approve/reject), approve (each chunk waits for the operator).',
+    params: z.strictObject({
+      mode: z.enum(['off', 'rank', 'gate', 'approve']),
+      K: z.number().int().min(1).max(32).default(8),
+      H: z.number().int().min(1).max(16).default(2),
+      threshold: z.number().min(0).max(1).default(0.5),
+      temperature: z.number().min(0).max(10).optional(),
+      max_duration_s: z.number().positive().max(3600).default(60),
+      task: z.string().max(2000).optional(),
+    }),
+    result: policyStatusSchema,
+  }),
+  'foresight.policy.stop': method({
+    summary: 'Stop the policy run after the chunk in progress (the e-stop stops it at once); its take is saved.',
+    params: empty,
+    result: policyStatusSchema,
+  }),
+  'foresight.policy.status': method({
+    summary: 'The policy run, if any: mode, chunks run, the last preview, whether it waits for the operator, why it stopped.',
+    params: empty,
+    result: policyStatusSchema,
   }),
   'episodes.list': method({
     summary: 'Episodes matching a filter (default: everything but discarded), oldest first.',
@@ -633,6 +667,8 @@ export const studioEvents = {
   'rig.status': rigStatusSchema,
   /** Progress (about every episode and frame batch) and the end of an export. */
   'export.progress': exportJobSchema,
+  /** Every change of a policy run: a new preview, waiting for the operator, a chunk done, stopped. */
+  'foresight.policy': policyStatusSchema,
 } as const;
 export type StudioEvents = typeof studioEvents;
 export type EventName = keyof StudioEvents;

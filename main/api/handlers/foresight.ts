@@ -1,6 +1,6 @@
 import { calibrationSummary, type Prediction } from '../../imagination/calibration';
 import type { ForesightRow, ForesightStore } from '../../store/foresightStore';
-import type { ForesightService } from '../../runtime/foresightService';
+import type { ForesightService, PolicyStatus, Preview } from '../../runtime/foresightService';
 import type { HandlerGroup } from './group';
 
 /** A run's prediction of its episode's outcome: the chosen candidate's success estimate (episodes with a known outcome only). */
@@ -12,6 +12,10 @@ export function predictionsOf(rows: readonly ForesightRow[]): Prediction[] {
   );
 }
 
+export const previewPayload = (preview: Preview) => ({ ...preview, t_ns: preview.t_ns.toString() });
+
+export const policyStatusPayload = (status: PolicyStatus) => ({ ...status, last_preview: status.last_preview === null ? null : previewPayload(status.last_preview) });
+
 const base64 = (array: Float32Array) => Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
 
 export function foresightHandlers(store: ForesightStore, live: ForesightService): HandlerGroup<'foresight'> {
@@ -21,10 +25,7 @@ export function foresightHandlers(store: ForesightStore, live: ForesightService)
     'foresight.packs': () => ({ packs: live.packs() }),
     'foresight.open': ({ dir, provider, threads }) => live.open(dir, { provider, ...(threads !== undefined ? { intra_op_threads: threads } : {}) }),
     'foresight.status': () => ({ pack: live.pack }),
-    'foresight.preview': async (request) => {
-      const preview = await live.preview(request);
-      return { ...preview, t_ns: preview.t_ns.toString() };
-    },
+    'foresight.preview': async (request) => previewPayload(await live.preview(request)),
     'foresight.splats': ({ preview_id, candidate }) => {
       const { H, N, gaussians, mask } = live.splats(preview_id, candidate);
       return { H, N, fields: 14 as const, gaussians_base64: base64(gaussians), mask_base64: base64(mask) };
@@ -34,5 +35,8 @@ export function foresightHandlers(store: ForesightStore, live: ForesightService)
       return { run_id, candidate: k, played, clipped, estopped };
     },
     'foresight.reject': ({ preview_id }) => live.reject(preview_id),
+    'foresight.policy.start': async (request) => policyStatusPayload(await live.startPolicy(request)),
+    'foresight.policy.stop': async () => policyStatusPayload(await live.stopPolicy()),
+    'foresight.policy.status': () => policyStatusPayload(live.status()),
   };
 }
