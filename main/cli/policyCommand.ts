@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { APP_VERSION } from '../appInfo';
 import type { PackInfo } from '../imagination/imaginationService';
 import { FORESIGHT_MODES, PolicyEpisodes, type ForesightMode, type PolicyRunOptions } from '../imagination/policyEpisodes';
+import { RemotePolicy } from '../imagination/remote/remotePolicy';
+import { parseRemotePolicyConfig } from '../imagination/remote/remotePolicyConfig';
 import { ImaginationClient } from '../imagination/worker/imaginationClient';
 import { SteppedSim } from '../runtime/steppedSim';
 import { actionMeaning } from '../sim/expertLabels';
@@ -13,8 +16,29 @@ import { imaginationOptionHelp, imaginationOptionSpecs, parseImaginationOptions,
 
 const DEFAULT_TASK = 'Pick up the cube and place it in the target region.';
 
+/** `--remote CONFIG.json` (the mapping, docs/remote-policy.md) with `--remote-url` overriding its url, or `--remote-url` alone with the default mapping. */
+function remotePolicyFrom(values: CommandContext['values']): RemotePolicy | undefined {
+  const file = values.remote;
+  const url = values['remote-url'];
+  if (file === undefined && url === undefined) return undefined;
+  let json: Record<string, unknown> = {};
+  if (typeof file === 'string') {
+    try {
+      json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new UsageError(`--remote ${file}: ${(error as Error).message}`);
+    }
+  }
+  if (typeof url === 'string') json = { ...json, url };
+  // URL alone: the front camera as openpi's main image, chunks of 8 (the reference pack's), the defaults for the rest (docs/remote-policy.md).
+  if (json.images === undefined) json = { ...json, images: { 'observation/image': 'front' } };
+  if (json.chunk_length === undefined) json = { ...json, chunk_length: 8 };
+  return new RemotePolicy(parseRemotePolicyConfig(json, typeof file === 'string' ? file : '--remote-url'));
+}
+
 /** A pack's policy names itself in the session's operator and the episodes' tags. */
 function policyName(pack: PackInfo, options: PolicyRunOptions): string {
+  if (options.remote !== undefined) return `remote policy ${options.remote.config.url} mode=${options.mode}${options.mode === 'rank' ? ` K=${options.K}` : ''} H=${options.H} (imagined by ${pack.model_name}@${pack.model_version})`;
   const knobs = options.mode === 'rank' ? ` K=${options.K} H=${options.H}` : options.mode === 'gate' ? ` threshold=${options.threshold} H=${options.H}` : '';
   return `policy ${pack.model_name}@${pack.model_version} mode=${options.mode}${knobs} temperature=${options.temperature}`;
 }
@@ -41,6 +65,11 @@ async function runPolicy({ io, global, values }: CommandContext): Promise<number
   };
   const json = values.json === true;
   const task = typeof values.task === 'string' ? values.task : DEFAULT_TASK;
+  const remote = remotePolicyFrom(values);
+  if (remote !== undefined) {
+    options.remote = remote;
+    options.task = task;
+  }
   const { config, control_hz } = worldModelSimRig(values, global);
 
   const imagination = new ImaginationClient();
@@ -57,6 +86,7 @@ async function runPolicy({ io, global, values }: CommandContext): Promise<number
   try {
     const pack = await imagination.open(settings.pack, settings.provider);
     if (pack.control_hz !== control_hz) throw new UsageError(`the pack ${pack.model_name} acts at ${pack.control_hz} Hz, the rig's control rate is ${control_hz} Hz; use the rig the pack was trained on`);
+    if (remote !== undefined) await remote.connect();
     const name = policyName(pack, options);
     recording = await HeadlessRecording.open({
       dataDir: global.dataDir,
@@ -67,7 +97,7 @@ async function runPolicy({ io, global, values }: CommandContext): Promise<number
     });
     const sim = new SteppedSim(recording.devices, { control_hz, safety: config.safety });
     const runner = new PolicyEpisodes(sim, imagination, pack, options);
-    const tags = [`policy:${pack.model_name}`, `mode:${options.mode}`];
+    const tags = [remote !== undefined ? `policy:remote:${remote.config.url}` : `policy:${pack.model_name}`, `mode:${options.mode}`];
     let successes = 0;
     let done = 0;
     const decisionMs: number[] = [];
@@ -134,6 +164,7 @@ async function runPolicy({ io, global, values }: CommandContext): Promise<number
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await recording?.abandon();
+    await remote?.close();
     await imagination.close();
     store.close();
   }
@@ -142,7 +173,7 @@ async function runPolicy({ io, global, values }: CommandContext): Promise<number
 export const policyCommand: Command = {
   name: 'policy',
   summary: 'Run a world-model pack’s policy with foresight: `policy run --sim` drives the simulated rig for N episodes (modes off | rank | gate), recorded with every imagined decision.',
-  usage: 'run --sim [--pack DIR] [--episodes N] [--mode off|rank|gate] [--candidates K] [--horizon H] [--threshold P] [--temperature T] [--seed S] [--provider auto|cpu|cuda|webgpu] [--json]',
+  usage: 'run --sim [--pack DIR] [--remote CONFIG.json] [--remote-url ws://HOST:PORT] [--episodes N] [--mode off|rank|gate] [--candidates K] [--horizon H] [--threshold P] [--temperature T] [--seed S] [--provider auto|cpu|cuda|webgpu] [--json]',
   allowPositionals: true,
   options: {
     ...imaginationOptionSpecs,
@@ -152,6 +183,8 @@ export const policyCommand: Command = {
     temperature: { type: 'string' },
     'max-duration-s': { type: 'string' },
     task: { type: 'string' },
+    remote: { type: 'string' },
+    'remote-url': { type: 'string' },
   },
   optionHelp: {
     ...imaginationOptionHelp,
@@ -162,7 +195,9 @@ export const policyCommand: Command = {
     threshold: 'gate: least predicted success that executes (default 0.5)',
     temperature: 'policy noise scale of the samples after the first, which is the policy’s mode (default 1)',
     'max-duration-s': 'episode time limit in simulated seconds (default 45)',
-    task: 'task instruction stored with every episode',
+    task: 'task instruction stored with every episode (and sent to a remote policy)',
+    remote: 'candidates from a remote policy server (openpi websocket protocol): its mapping config, JSON (docs/remote-policy.md); K requests per decision in rank mode',
+    'remote-url': 'the remote policy server, ws://HOST:PORT (overrides the config’s url; alone, the default mapping)',
     json: 'one JSON line per episode, then {"summary": {…, "success_rate"}}',
   },
   async run(context) {

@@ -10,6 +10,7 @@ import type { PrivilegedState } from '../sim/simTypes';
 import type { ForesightCandidate, ForesightRun } from '../store/foresightStore';
 import type { Imagined, PackInfo } from './imaginationService';
 import type { Observation, ObservedFrame } from './observation';
+import type { RemotePolicy, RemotePolicyObservation } from './remote/remotePolicy';
 import type { ImaginationClient } from './worker/imaginationClient';
 
 /**
@@ -35,6 +36,10 @@ export interface PolicyRunOptions {
   /** Policy noise scale for candidates 1…K−1. */
   temperature: number;
   max_duration_s: number;
+  /** Candidates from a remote policy server (openpi protocol) instead of the pack's policy: K requests per decision. */
+  remote?: RemotePolicy;
+  /** The task instruction (sent to a remote policy). */
+  task?: string;
 }
 
 export interface Decision {
@@ -139,8 +144,34 @@ export class PolicyEpisodes {
     private readonly pack: PackInfo,
     private readonly options: PolicyRunOptions,
   ) {
-    if (!pack.has_policy) throw new StudioError({ code: 'failed_precondition', message: `the pack ${pack.model_name} has no policy graph`, fix: 'Use a pack trained with its policy stage (models/: python -m gwmlite policy).' });
+    if (!pack.has_policy && options.remote === undefined) throw new StudioError({ code: 'failed_precondition', message: `the pack ${pack.model_name} has no policy graph`, fix: 'Use a pack trained with its policy stage (models/: python -m gwmlite policy).' });
     if (options.mode === 'rank' && options.K < 2) throw new StudioError({ code: 'invalid_params', message: '--mode rank needs at least 2 candidates', fix: 'Pass --candidates 8 (GPC-RANK ranks K samples of the policy).' });
+  }
+
+  /**
+   * K chunks from the remote policy (K requests: a sampling policy answers differently each time), each
+   * held over the H imagined chunks — a remote policy cannot be asked about imagined scenes.
+   */
+  private async remoteCandidates(remote: RemotePolicy, observation: Observation, K: number): Promise<Float32Array> {
+    const { H } = this.options;
+    const L = this.pack.chunk_length;
+    const A = this.pack.action_names.length;
+    const cameras: RemotePolicyObservation['cameras'] = Object.fromEntries(observation.frames.map((f) => [f.camera, { width: f.width_px, height: f.height_px, rgb: f.rgb }]));
+    const [x = 0, y = 0, z = 0, qw = 1, qx = 0, qy = 0, qz = 0, width = 0] = observation.proprio;
+    const out = new Float32Array(K * H * L * A);
+    for (let k = 0; k < K; k++) {
+      const chunk = await remote.propose({ cameras, ee_position_m: [x, y, z], ee_quaternion_wxyz: [qw, qx, qy, qz], gripper_width_m: width, instruction: this.options.task ?? '' });
+      if (chunk.length < L) {
+        throw new StudioError({ code: 'failed_precondition', message: `the remote policy answered ${chunk.length} steps; the world model imagines chunks of ${L}`, fix: `Set the remote config's chunk_length to ${L} and serve a policy with an action horizon of at least ${L}.` });
+      }
+      for (let h = 0; h < H; h++) {
+        for (let s = 0; s < L; s++) {
+          const a = chunk[s]!;
+          out.set([...a.translation_m, ...a.rotation_axis_angle_rad, a.gripper], ((k * H + h) * L + s) * A);
+        }
+      }
+    }
+    return out;
   }
 
   async run(episode: number, hooks: PolicyEpisodeHooks = {}): Promise<PolicyEpisodeResult | null> {
@@ -148,7 +179,7 @@ export class PolicyEpisodes {
     const seed = episodeSeed(this.options.seed, episode);
     const L = this.pack.chunk_length;
     const A = this.pack.action_names.length;
-    const policy = { kind: 'gwm-pack-policy', pack: this.pack.model_name, pack_version: this.pack.model_version, pack_sha256: this.pack.manifest_sha256, mode, K: mode === 'rank' ? K : 1, H, threshold, temperature, episode, episode_seed: seed };
+    const policy = { kind: this.options.remote !== undefined ? 'remote-policy' : 'gwm-pack-policy', ...(this.options.remote !== undefined ? { url: this.options.remote.config.url } : {}), pack: this.pack.model_name, pack_version: this.pack.model_version, pack_sha256: this.pack.manifest_sha256, mode, K: mode === 'rank' ? K : 1, H, threshold, temperature, episode, episode_seed: seed };
     let chunkSource = new ChunkSource([], { kind: 'policy' });
     const { layout, origin_ns } = await this.sim.reset(seed, chunkSource);
     await this.imagination.reset();
@@ -171,11 +202,13 @@ export class PolicyEpisodes {
       const decisionStarted = performance.now();
       const observation = await observeSim(this.sim, this.pack.cameras);
       await this.imagination.observe(observation);
-      const imagined = await this.imagination.imagine({ K: mode === 'rank' ? K : 1, H, seed: seed + chunks, decode: false, candidates: { policy: { seed: seed * 31 + chunks, temperature } } });
+      const count = mode === 'rank' ? K : 1;
+      const proposals = this.options.remote === undefined ? { policy: { seed: seed * 31 + chunks, temperature } } : { actions: await this.remoteCandidates(this.options.remote, observation, count) };
+      const imagined = await this.imagination.imagine({ K: count, H, seed: seed + chunks, decode: false, candidates: proposals });
       const choice = choose(mode, imagined.success_prob, threshold);
       latencies.push(performance.now() - decisionStarted);
       const candidates: ForesightCandidate[] = Array.from({ length: imagined.K }, (_, k) => ({
-        source: k === 0 ? 'policy:mode' : `policy:sample-${k}`,
+        source: this.options.remote !== undefined ? `remote:sample-${k}` : k === 0 ? 'policy:mode' : `policy:sample-${k}`,
         success_prob: imagined.success_prob[k] ?? NaN,
         progress: Array.from(imagined.progress.subarray(k * imagined.progress_steps, (k + 1) * imagined.progress_steps)),
         chunk: chunkOf(imagined, k, L, A).map((a) => [...a.translation_m, ...a.rotation_axis_angle_rad, a.gripper]),

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
+import { requirePeerPython, startPeer, stopPeer } from '../support/openpiPeer';
 import { useTempDirs } from '../support/tempDir';
 
 /**
@@ -66,6 +67,35 @@ describe('studio policy run / studio imagine', () => {
       lastT = BigInt(row.t_ns);
     }
     db.close();
+  });
+
+  test('policy run with a remote policy server (openpi protocol) as the candidate source, ranked in imagination', async () => {
+    requirePeerPython();
+    const peer = await startPeer('normal');
+    try {
+      const dataDir = tempDir();
+      const run = studio('policy', 'run', '--sim', '--remote-url', peer.url, '--mode', 'rank', '--candidates', '2', '--horizon', '1', '--episodes', '1', '--max-duration-s', '1.6', '--provider', 'cpu', '--json', '--data-dir', dataDir);
+      expect(run.status, run.stderr).toBe(0);
+      const [episode] = jsonLines(run.stdout);
+      expect(episode).toMatchObject({ mode: 'rank', chunks: 2, steps: 16, foresight_runs: 2 });
+      const db = new Database(join(dataDir, 'studio.db'), { readonly: true });
+      const runs = db.prepare('SELECT candidates_json FROM imagination_runs ORDER BY id').all() as { candidates_json: string }[];
+      const candidates = JSON.parse(runs[0]!.candidates_json) as { source: string; chunk: number[][] }[];
+      expect(candidates.map((c) => c.source)).toEqual(['remote:sample-0', 'remote:sample-1']);
+      // The peer's actions: 0.001·(h+1)(j+1) + 0.01·state[j] — step 0 of x moves by 1 mm plus 1 % of x.
+      const x0 = candidates[0]!.chunk[0]![0]!;
+      expect(x0).toBeGreaterThan(0.001);
+      expect(x0).toBeLessThan(0.001 + 0.01 * 1.0);
+      const tags = (db.prepare('SELECT tag FROM episode_tags ORDER BY tag').all() as { tag: string }[]).map((t) => t.tag);
+      expect(tags).toEqual(['mode:rank', `policy:remote:${peer.url}`]);
+      db.close();
+    } finally {
+      await stopPeer(peer);
+    }
+    // Nothing listening: a clear error, no episode.
+    const unreachable = studio('policy', 'run', '--sim', '--remote-url', 'ws://127.0.0.1:9', '--episodes', '1', '--provider', 'cpu', '--data-dir', tempDir());
+    expect(unreachable.status).not.toBe(0);
+    expect(unreachable.stderr).toMatch(/cannot reach the policy server at ws:\/\/127\.0\.0\.1:9/);
   });
 
   test('imagine --sim: one JSON line with the provider, the latency and K candidates', () => {
