@@ -21,7 +21,7 @@ const value = float64Bytes([0.1, -0.7, 0.2, -2.3, 0.05, 1.6, 0.8]);
 
 async function throughRecorder(): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'studio-bench-ins-'));
-  const writer = new WorkerWriterClient({ workerPath: resolve('out/main/recordingWriter.js'), dataDir, appVersion: 'bench' });
+  const writer = new WorkerWriterClient({ path: resolve('out/main/recordingWriter.js'), execArgv: [] }, { dataDir, appVersion: 'bench' });
   // Synthetic times 1 ms apart per stream, so no sample counts as late or dropped.
   let t = systemClock.now_ns();
   const recorder = new Recorder({ writer, clock: { now_ns: () => t }, flush_interval_ms: 50 });

@@ -63,7 +63,7 @@ function percentile(sorted: number[], p: number): number {
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'studio-bench-rec-'));
-  const writer = new WorkerWriterClient({ workerPath: resolve('out/main/recordingWriter.js'), dataDir, appVersion: 'bench' });
+  const writer = new WorkerWriterClient({ path: resolve('out/main/recordingWriter.js'), execArgv: [] }, { dataDir, appVersion: 'bench' });
   const recorder = new Recorder({ writer, clock: systemClock });
   const cameras = ['front', 'side', 'wrist'];
   const streams: StreamDef[] = [

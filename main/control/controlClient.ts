@@ -1,5 +1,6 @@
 import type { Transferable } from 'node:worker_threads';
 import { StudioError } from '../../shared/api/errors';
+import { Emitter } from '../../shared/base/emitter';
 import { studioErrorCodes, type StudioErrorCode } from '../../shared/api/errors';
 import { RpcClient, type RpcRequest } from '../workers/rpcClient';
 import { wakeFor } from './controlLoop';
@@ -23,7 +24,7 @@ const isCode = (code: string | undefined): code is StudioErrorCode => code !== u
  */
 export class ControlClient extends RpcClient<ControlOps, ControlEvent, ControlErrorDetail> {
   private readonly thread: WorkerThread<ToControl, FromControl>;
-  private readonly listeners = new Set<(event: ControlEvent) => void>();
+  private readonly events = new Emitter<ControlEvent>();
   /** Bumped after every message, to end the loop's precise wait (ControlLoopOptions.wake). */
   readonly wake = new SharedArrayBuffer(4);
   private readonly wakeCell = new Int32Array(this.wake);
@@ -34,8 +35,7 @@ export class ControlClient extends RpcClient<ControlOps, ControlEvent, ControlEr
   }
 
   onEvent(listener: (event: ControlEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.events.event(listener);
   }
 
   /** Operator input: fire and forget, in order with everything else sent to the worker. */
@@ -65,6 +65,6 @@ export class ControlClient extends RpcClient<ControlOps, ControlEvent, ControlEr
   }
 
   protected dispatch(event: ControlEvent): void {
-    for (const listener of this.listeners) listener(event);
+    this.events.fire(event);
   }
 }

@@ -1,7 +1,10 @@
-import { Worker } from 'node:worker_threads';
+import type { Transferable } from 'node:worker_threads';
 import { StudioError, type StudioErrorPayload } from '../../shared/api/errors';
-import { workerLocation } from '../workers/workerLocation';
-import type { FromExportWorker } from './exportWorkerProtocol';
+import { Emitter } from '../../shared/base/emitter';
+import { RpcClient, type RpcRequest } from '../workers/rpcClient';
+import { workerLocation, type WorkerLocation } from '../workers/workerLocation';
+import { WorkerThread } from '../workers/workerThread';
+import type { ExportEvent, ExportOps, ExportOutcome, FromExportWorker, ToExportWorker } from './exportWorkerProtocol';
 import type { ExportOptions, ExportProgress, ExportSummary } from './types';
 
 export type ExportState = 'running' | 'done' | 'failed' | 'cancelled';
@@ -16,12 +19,50 @@ export interface ExportJob {
   error: StudioErrorPayload | null;
 }
 
+/** One export worker thread (the shared WorkerThread / RpcClient): `run`, `cancel`, progress events. */
+export class ExportClient extends RpcClient<ExportOps, ExportEvent, StudioErrorPayload> {
+  private readonly thread: WorkerThread<ToExportWorker, FromExportWorker>;
+  private readonly progress = new Emitter<ExportProgress>();
+  readonly onProgress = this.progress.event;
+
+  constructor(location: WorkerLocation) {
+    super();
+    this.thread = new WorkerThread(location, 'export worker', { message: (message) => this.receive(message), failure: (error) => this.fail(error) });
+  }
+
+  run(options: ExportOptions): Promise<ExportOutcome> {
+    return this.request('run', options);
+  }
+
+  /** Ends the thread; after `run` has answered it has nothing left to do (a cancelled run cleans up before it answers). */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    await this.closeThread(this.thread, () => Promise.resolve(null), 0);
+  }
+
+  protected send(message: RpcRequest<ExportOps>, transfer: Transferable[]): void {
+    this.thread.post(message, transfer);
+  }
+
+  protected closedError(): Error {
+    return new Error('the export worker is closed');
+  }
+
+  protected errorFrom(detail: StudioErrorPayload): Error {
+    return new StudioError(detail);
+  }
+
+  protected dispatch(event: ExportEvent): void {
+    this.progress.fire(event.progress);
+  }
+}
+
 /**
  * Runs exports for the UI, each in its own worker thread, reporting progress and outcome through
  * `onChange`. A dry run (the plan) runs the same way, so the two can never disagree.
  */
 export class ExportService {
-  private readonly jobs = new Map<number, { job: ExportJob; worker: Worker }>();
+  private readonly jobs = new Map<number, { job: ExportJob; client: ExportClient; finished: Promise<ExportJob> }>();
   private nextId = 1;
 
   constructor(
@@ -33,25 +74,31 @@ export class ExportService {
     const location = workerLocation(__dirname, 'exportWorker.js', 'exportWorker.ts');
     if (location === undefined) throw new StudioError({ code: 'failed_precondition', message: `the export worker's entry is missing next to ${__dirname}`, fix: 'Run `npm run build`.' });
     const job: ExportJob = { id: this.nextId++, format: options.format, out: options.out, state: 'running', progress: null, summary: null, error: null };
-    const worker = new Worker(location.path, { execArgv: location.execArgv, workerData: { ...options, dataDir: this.dataDir } satisfies ExportOptions });
-    this.jobs.set(job.id, { job, worker });
-    worker.on('message', (message: FromExportWorker) => {
-      if (message.type === 'progress') job.progress = message.progress;
-      else if (message.type === 'done') {
-        job.state = 'done';
-        job.summary = message.summary;
-      } else if (message.type === 'cancelled') job.state = 'cancelled';
-      else {
-        job.state = 'failed';
-        job.error = message.error;
-      }
+    const client = new ExportClient(location);
+    client.onProgress((progress) => {
+      job.progress = progress;
       this.onChange(job);
     });
-    worker.on('error', (error) => {
-      job.state = 'failed';
-      job.error = { code: 'internal', message: `the export worker crashed: ${error.message}` };
-      this.onChange(job);
-    });
+    const finished = client
+      .run({ ...options, dataDir: this.dataDir })
+      .then(
+        (outcome) => {
+          if (outcome.outcome === 'done') {
+            job.state = 'done';
+            job.summary = outcome.summary;
+          } else job.state = 'cancelled';
+        },
+        (error: Error) => {
+          job.state = 'failed';
+          job.error = error instanceof StudioError ? error.toPayload() : { code: 'internal', message: error.message };
+        },
+      )
+      .then(() => client.close())
+      .then(() => {
+        this.onChange(job);
+        return job;
+      });
+    this.jobs.set(job.id, { job, client, finished });
     return job;
   }
 
@@ -59,14 +106,13 @@ export class ExportService {
   finished(id: number): Promise<ExportJob> {
     const entry = this.jobs.get(id);
     if (entry === undefined) return Promise.reject(new StudioError({ code: 'not_found', message: `no export ${id}` }));
-    if (entry.job.state !== 'running') return Promise.resolve(entry.job);
-    return new Promise((resolve) => entry.worker.once('exit', () => resolve(entry.job)));
+    return entry.finished;
   }
 
   cancel(id: number): ExportJob {
     const entry = this.jobs.get(id);
     if (entry === undefined) throw new StudioError({ code: 'not_found', message: `no export ${id}` });
-    if (entry.job.state === 'running') entry.worker.postMessage({ type: 'cancel' });
+    if (entry.job.state === 'running') void entry.client.request('cancel', null).catch(() => undefined);
     return entry.job;
   }
 
@@ -76,12 +122,10 @@ export class ExportService {
 
   async close(): Promise<void> {
     await Promise.all(
-      [...this.jobs.values()]
-        .filter((entry) => entry.job.state === 'running')
-        .map((entry) => {
-          entry.worker.postMessage({ type: 'cancel' });
-          return new Promise<void>((resolve) => entry.worker.once('exit', () => resolve()));
-        }),
+      [...this.jobs.values()].map((entry) => {
+        if (entry.job.state === 'running') void entry.client.request('cancel', null).catch(() => undefined);
+        return entry.finished;
+      }),
     );
   }
 }

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { StudioError } from '../../shared/api/errors';
 import type { Unsubscribe } from '../../shared/api/transport';
+import { Emitter } from '../../shared/base/emitter';
 import type { Clock } from '../devices/types';
 import type { StreamDef } from './streamDef';
 import type { WriterClient } from './writerClient';
@@ -110,8 +111,8 @@ export class Recorder {
   private committedOps = 0;
   private durableLagMs: number | null = null;
   private failure: WriterFailure | null = null;
-  private readonly listeners = new Set<(status: RecorderStatus) => void>();
-  private readonly commitListeners = new Set<(info: CommitInfo, committedAtNs: bigint) => void>();
+  private readonly statusChanged = new Emitter<RecorderStatus>();
+  private readonly committed = new Emitter<{ info: CommitInfo; committedAtNs: bigint }>();
   private readonly offWriter: Unsubscribe[];
   private readonly lateAfterNs: bigint;
   private readonly flushIntervalNs: bigint;
@@ -126,7 +127,7 @@ export class Recorder {
         const now = options.clock.now_ns();
         this.committedOps += info.ops;
         if (info.oldest_capture_ns !== null) this.durableLagMs = Number(now - info.oldest_capture_ns) / 1e6;
-        for (const listener of this.commitListeners) listener(info, now);
+        this.committed.fire({ info, committedAtNs: now });
       }),
       options.writer.onFatal((failure) => {
         this.failure = failure;
@@ -377,20 +378,18 @@ export class Recorder {
   }
 
   onStatus(listener: (status: RecorderStatus) => void): Unsubscribe {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.statusChanged.event(listener);
   }
 
   /** Every commit with the time it was observed: benches turn this into capture → durable latency. */
   onCommit(listener: (info: CommitInfo, committedAtNs: bigint) => void): Unsubscribe {
-    this.commitListeners.add(listener);
-    return () => this.commitListeners.delete(listener);
+    return this.committed.event(({ info, committedAtNs }) => listener(info, committedAtNs));
   }
 
   dispose(): void {
     for (const off of this.offWriter) off();
-    this.listeners.clear();
-    this.commitListeners.clear();
+    this.statusChanged.dispose();
+    this.committed.dispose();
   }
 
   private async finishEpisode(status: 'saved' | 'discarded', outcome?: Outcome, tags?: string[]): Promise<number> {
@@ -417,8 +416,6 @@ export class Recorder {
   }
 
   private emit(): void {
-    if (this.listeners.size === 0) return;
-    const status = this.status();
-    for (const listener of this.listeners) listener(status);
+    if (this.statusChanged.hasListeners) this.statusChanged.fire(this.status());
   }
 }

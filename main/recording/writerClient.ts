@@ -1,11 +1,14 @@
-import { Worker } from 'node:worker_threads';
+import type { Transferable } from 'node:worker_threads';
 import { StudioError } from '../../shared/api/errors';
 import type { Unsubscribe } from '../../shared/api/transport';
+import { Emitter } from '../../shared/base/emitter';
 import { openStore } from '../store/database';
-import { workerLocation } from '../workers/workerLocation';
 import { StoreWriter, type FaultInjector } from '../store/storeWriter';
 import type { CommitInfo, WriterCall, WriterCallResult, WriterFailure, WriterOp } from '../store/writeOps';
-import type { FromWriter, ToWriter } from './writerProtocol';
+import { RpcClient, type RpcRequest } from '../workers/rpcClient';
+import { workerLocation, type WorkerLocation } from '../workers/workerLocation';
+import { WorkerThread } from '../workers/workerThread';
+import type { FromWriter, ToWriter, WriterEvent, WriterOps } from './writerProtocol';
 
 /**
  * The recorder's handle on the store writer. Ops are fire-and-forget and applied in order; calls
@@ -17,154 +20,163 @@ export interface WriterClient {
   onCommit(listener: (info: CommitInfo) => void): Unsubscribe;
   /** The writer can no longer write (disk full, locked, I/O error); what was committed is kept. */
   onFatal(listener: (failure: WriterFailure) => void): Unsubscribe;
+  /** Resolves once everything sent before it is committed and the store is closed. */
   close(): Promise<void>;
 }
 
-class Listeners<T> {
-  private readonly set = new Set<(value: T) => void>();
-  add(listener: (value: T) => void): Unsubscribe {
-    this.set.add(listener);
-    return () => this.set.delete(listener);
-  }
-  emit(value: T): void {
-    for (const listener of this.set) listener(value);
+/**
+ * The writer's side, the same in its thread and inline: applies messages in order, reports commits,
+ * and turns the first write failure into a fatal (later samples are refused; calls such as saving or
+ * discarding still run). `close` is a message like the others, so it is handled between transactions,
+ * after every one sent before it.
+ */
+export class WriterHost {
+  private failed = false;
+  private closed = false;
+
+  constructor(
+    private readonly writer: StoreWriter,
+    private readonly closeStore: () => void,
+    private readonly post: (message: FromWriter) => void,
+  ) {}
+
+  handle(message: ToWriter): void {
+    if (this.closed) return;
+    if (message.id === undefined) {
+      if (this.failed) return;
+      try {
+        this.post({ event: 'committed', info: this.writer.apply(message.ops) });
+      } catch (error) {
+        this.failed = true;
+        this.post({ event: 'fatal', failure: this.writer.describeFailure(error) });
+      }
+      return;
+    }
+    if (message.op === 'close') {
+      this.closed = true;
+      this.closeStore();
+      this.post({ id: message.id, ok: true, result: null });
+      return;
+    }
+    try {
+      this.post({ id: message.id, ok: true, result: this.writer.call(message.args) });
+    } catch (error) {
+      this.post({ id: message.id, ok: false, error: this.writer.describeFailure(error) });
+    }
   }
 }
 
-/** Shared bookkeeping of both clients: pending calls, listeners, the fatal state. */
-abstract class BaseWriterClient implements WriterClient {
-  protected readonly commits = new Listeners<CommitInfo>();
-  protected readonly fatals = new Listeners<WriterFailure>();
-  protected readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-  protected failure: WriterFailure | undefined;
-  private nextId = 1;
+/** Both clients: requests on the shared RpcClient, commit and fatal events, the fatal state. */
+abstract class WriterRpcClient extends RpcClient<WriterOps, WriterEvent, WriterFailure> implements WriterClient {
+  private readonly commits = new Emitter<CommitInfo>();
+  private readonly fatals = new Emitter<WriterFailure>();
+  private fatal: WriterFailure | undefined;
+  private closed: Promise<void> | undefined;
 
-  protected abstract send(message: ToWriter): void;
-  abstract close(): Promise<void>;
+  protected abstract post(message: ToWriter, transfer?: Transferable[]): void;
+  protected abstract shutDown(): Promise<void>;
 
   write(ops: WriterOp[]): void {
-    if (this.failure !== undefined || ops.length === 0) return;
-    this.send({ type: 'ops', ops });
+    if (this.fatal !== undefined || this.closing || this.failed !== undefined || ops.length === 0) return;
+    this.post({ op: 'write', ops });
   }
 
   call<C extends WriterCall>(call: C): Promise<WriterCallResult<C>> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.send({ type: 'call', id, call });
-    });
+    return this.request('call', call) as Promise<WriterCallResult<C>>;
   }
 
   onCommit(listener: (info: CommitInfo) => void): Unsubscribe {
-    return this.commits.add(listener);
+    return this.commits.event(listener);
   }
 
   onFatal(listener: (failure: WriterFailure) => void): Unsubscribe {
-    return this.fatals.add(listener);
+    return this.fatals.event(listener);
   }
 
-  protected receive(message: FromWriter): void {
-    if (message.type === 'committed') this.commits.emit(message.info);
-    else if (message.type === 'result' || message.type === 'error') {
-      const entry = this.pending.get(message.id);
-      this.pending.delete(message.id);
-      if (message.type === 'result') entry?.resolve(message.value);
-      else entry?.reject(new StudioError({ code: 'failed_precondition', message: message.failure.message, ...(message.failure.fix !== undefined ? { fix: message.failure.fix } : {}) }));
-    } else if (message.type === 'fatal') {
-      this.failure ??= message.failure;
-      this.fatals.emit(message.failure);
-    }
+  close(): Promise<void> {
+    this.closed ??= this.shutDown();
+    return this.closed;
   }
 
-  protected failPending(failure: WriterFailure): void {
-    for (const [id, entry] of this.pending) {
-      this.pending.delete(id);
-      entry.reject(new StudioError({ code: 'unavailable', message: failure.message }));
-    }
+  protected send(message: RpcRequest<WriterOps>, transfer: Transferable[]): void {
+    this.post(message, transfer);
   }
-}
 
-/**
- * The writer loop itself, shared by the worker and the inline client: applies messages in order,
- * reports commits, and turns the first write failure into a fatal (later ops are refused, calls
- * such as saving or discarding still run).
- */
-export function createWriterLoop(writer: StoreWriter, post: (message: FromWriter) => void): (message: ToWriter) => void {
-  let failed = false;
-  return (message) => {
-    if (message.type === 'ops') {
-      if (failed) return;
-      try {
-        post({ type: 'committed', info: writer.apply(message.ops) });
-      } catch (error) {
-        failed = true;
-        post({ type: 'fatal', failure: writer.describeFailure(error) });
-      }
-    } else if (message.type === 'call') {
-      try {
-        post({ type: 'result', id: message.id, value: writer.call(message.call) });
-      } catch (error) {
-        post({ type: 'error', id: message.id, failure: writer.describeFailure(error) });
-      }
-    }
-  };
+  protected closedError(): Error {
+    return new StudioError({ code: 'unavailable', message: 'the recording writer is closed' });
+  }
+
+  protected errorFrom(detail: WriterFailure): Error {
+    return new StudioError({ code: 'failed_precondition', message: detail.message, ...(detail.fix !== undefined ? { fix: detail.fix } : {}) });
+  }
+
+  protected dispatch(event: WriterEvent): void {
+    if (event.event === 'committed') this.commits.fire(event.info);
+    else this.declareFatal(event.failure);
+  }
+
+  protected declareFatal(failure: WriterFailure): void {
+    this.fatal ??= failure;
+    this.fatals.fire(failure);
+  }
 }
 
 /** The writer in this thread: for tests and tools. Messages are applied asynchronously, in order. */
-export class InlineWriterClient extends BaseWriterClient {
+export class InlineWriterClient extends WriterRpcClient {
   private readonly queue: ToWriter[] = [];
   private scheduled = false;
-  private readonly loop: (message: ToWriter) => void;
-  private readonly closeStore: () => void;
+  private readonly host: WriterHost;
 
   constructor(options: { dataDir: string; appVersion: string; injectFault?: FaultInjector }) {
     super();
     const store = openStore({ dataDir: options.dataDir, appVersion: options.appVersion });
-    this.closeStore = () => store.close();
-    this.loop = createWriterLoop(new StoreWriter(store.db, store.path, options.injectFault), (message) => this.receive(message));
+    this.host = new WriterHost(new StoreWriter(store.db, store.path, options.injectFault), () => store.close(), (message) => this.receive(message));
   }
 
-  protected send(message: ToWriter): void {
+  protected post(message: ToWriter): void {
     this.queue.push(message);
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      for (const next of this.queue.splice(0)) this.loop(next);
+      for (const next of this.queue.splice(0)) this.host.handle(next);
     });
   }
 
-  async close(): Promise<void> {
-    await this.call({ call: 'sync' });
-    this.closeStore();
+  protected async shutDown(): Promise<void> {
+    const closed = this.request('close', null);
+    this.closing = true;
+    await closed;
   }
 }
 
-/** The writer in its own thread, so SQLite never blocks the thread that serves the UI or runs control. */
-export class WorkerWriterClient extends BaseWriterClient {
-  private readonly worker: Worker;
-  private readonly exited: Promise<void>;
+const CRASH_FIX = 'Recording stopped; everything committed is kept. Restart the recording.';
 
-  constructor(options: { workerPath: string; execArgv?: string[]; dataDir: string; appVersion: string }) {
+/**
+ * The writer in its own thread (the shared `WorkerThread`), so SQLite never blocks the thread that
+ * serves the UI or runs control. Closing waits for the writer's own answer, however long the backlog:
+ * the thread is ended only after its store is closed, never in the middle of a transaction.
+ */
+export class WorkerWriterClient extends WriterRpcClient {
+  private readonly thread: WorkerThread<ToWriter, FromWriter>;
+
+  constructor(location: WorkerLocation, options: { dataDir: string; appVersion: string }) {
     super();
-    this.worker = new Worker(options.workerPath, { execArgv: options.execArgv ?? [], workerData: { dataDir: options.dataDir, appVersion: options.appVersion } });
-    this.worker.on('message', (message: FromWriter) => this.receive(message));
-    this.worker.on('error', (error) => {
-      const failure = { message: `the recording writer thread crashed: ${error.message}`, fix: 'Recording stopped; everything committed is kept. Restart the recording.' };
-      this.failure ??= failure;
-      this.fatals.emit(failure);
-      this.failPending(failure);
-    });
-    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
+    this.thread = new WorkerThread(location, 'recording writer thread', {
+      message: (message) => this.receive(message),
+      failure: (error) => {
+        this.declareFatal({ message: error.message, fix: CRASH_FIX });
+        this.fail(new StudioError({ code: 'unavailable', message: error.message, fix: CRASH_FIX }));
+      },
+    }, { workerData: options });
   }
 
-  protected send(message: ToWriter): void {
-    this.worker.postMessage(message);
+  protected post(message: ToWriter, transfer: Transferable[] = []): void {
+    this.thread.post(message, transfer);
   }
 
-  async close(): Promise<void> {
-    this.worker.postMessage({ type: 'close' } satisfies ToWriter);
-    await this.exited;
+  protected shutDown(): Promise<void> {
+    return this.closeThread(this.thread, () => this.request('close', null), null);
   }
 }
 
@@ -174,5 +186,5 @@ export function startWriterThread(options: { dataDir: string; appVersion: string
   if (location === undefined) {
     throw new StudioError({ code: 'failed_precondition', message: `the recording writer thread's entry is missing next to ${__dirname}`, fix: 'Run `npm run build`.' });
   }
-  return new WorkerWriterClient({ workerPath: location.path, execArgv: location.execArgv, ...options });
+  return new WorkerWriterClient(location, options);
 }

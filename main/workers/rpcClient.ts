@@ -1,4 +1,5 @@
 import type { Transferable } from 'node:worker_threads';
+import { Emitter } from '../../shared/base/emitter';
 import type { WorkerThread } from './workerThread';
 
 /** Operation name → argument and result types: the whole contract of one thread's requests. */
@@ -21,7 +22,7 @@ export abstract class RpcClient<Ops extends RpcOps<Ops>, Event, ErrorDetail> {
   private nextId = 1;
   private failure: Error | undefined;
   protected closing = false;
-  private readonly failureListeners = new Set<(error: Error) => void>();
+  private readonly failures = new Emitter<Error>();
 
   protected abstract send(message: RpcRequest<Ops>, transfer: Transferable[]): void;
   protected abstract closedError(): Error;
@@ -43,8 +44,7 @@ export abstract class RpcClient<Ops extends RpcOps<Ops>, Event, ErrorDetail> {
   }
 
   onFailure(listener: (error: Error) => void): () => void {
-    this.failureListeners.add(listener);
-    return () => this.failureListeners.delete(listener);
+    return this.failures.event(listener);
   }
 
   /** A message from the other side: a reply (it has an `id`) or an event. */
@@ -64,7 +64,7 @@ export abstract class RpcClient<Ops extends RpcOps<Ops>, Event, ErrorDetail> {
    * Ends a client whose other side is a worker thread: one goodbye request (unless the thread already
    * failed) lets it tidy up, then the thread ends; whatever is still pending is rejected.
    */
-  protected async closeThread(thread: WorkerThread<unknown, unknown>, goodbye: () => Promise<unknown>, timeout_ms: number): Promise<void> {
+  protected async closeThread(thread: WorkerThread<unknown, unknown>, goodbye: () => Promise<unknown>, timeout_ms: number | null): Promise<void> {
     const polite = this.failed === undefined ? goodbye() : Promise.resolve(null);
     this.closing = true;
     await thread.close(polite, timeout_ms);
@@ -75,7 +75,7 @@ export abstract class RpcClient<Ops extends RpcOps<Ops>, Event, ErrorDetail> {
     if (this.failure !== undefined) return;
     this.failure = error;
     this.rejectAll(error);
-    for (const listener of this.failureListeners) listener(error);
+    this.failures.fire(error);
   }
 
   protected rejectAll(error: Error): void {

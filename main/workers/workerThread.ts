@@ -18,8 +18,8 @@ export class WorkerThread<In, Out> {
   private failed = false;
   readonly exited: Promise<number>;
 
-  constructor(location: WorkerLocation, what: string, handlers: WorkerThreadHandlers<Out>) {
-    this.worker = new Worker(location.path, { execArgv: location.execArgv });
+  constructor(location: WorkerLocation, what: string, handlers: WorkerThreadHandlers<Out>, options: { workerData?: unknown } = {}) {
+    this.worker = new Worker(location.path, { execArgv: location.execArgv, ...(options.workerData !== undefined ? { workerData: options.workerData } : {}) });
     const fail = (error: Error) => {
       if (this.closing || this.failed) return;
       this.failed = true;
@@ -39,13 +39,20 @@ export class WorkerThread<In, Out> {
     this.worker.postMessage(message, transfer);
   }
 
-  /** Waits for `goodbye` (at most `timeout_ms`), then ends the thread if it has not ended itself. */
-  async close(goodbye: Promise<unknown>, timeout_ms: number): Promise<void> {
+  /**
+   * Waits for `goodbye` (at most `timeout_ms`; `null`: as long as it takes — for a thread that must
+   * never be cut off mid-write), then ends the thread if it has not ended itself. A thread that fails
+   * meanwhile rejects the goodbye, which ends the wait.
+   */
+  async close(goodbye: Promise<unknown>, timeout_ms: number | null): Promise<void> {
     this.closing = true;
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeout_ms);
-    });
+    const timeout =
+      timeout_ms === null
+        ? new Promise<void>(() => undefined)
+        : new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, timeout_ms);
+          });
     await Promise.race([goodbye.catch(() => null), timeout]);
     clearTimeout(timer);
     await this.worker.terminate();
