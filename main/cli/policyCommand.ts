@@ -63,6 +63,7 @@ async function runPolicy({ io, global, values }: CommandContext): Promise<number
     temperature: numberOption(values, 'temperature', 1, (n) => n >= 0 && n <= 10, 'a number from 0 to 10'),
     max_duration_s: numberOption(values, 'max-duration-s', 45, (n) => n > 0 && n <= 600, 'seconds from 0 to 600'),
   };
+  if (values['execute-steps'] !== undefined) options.execute_steps = numberOption(values, 'execute-steps', 8, (n) => Number.isInteger(n) && n >= 1 && n <= 64, 'an integer from 1 to 64');
   const json = values.json === true;
   const task = typeof values.task === 'string' ? values.task : DEFAULT_TASK;
   const remote = remotePolicyFrom(values);
@@ -185,6 +186,7 @@ export const policyCommand: Command = {
     task: { type: 'string' },
     remote: { type: 'string' },
     'remote-url': { type: 'string' },
+    'execute-steps': { type: 'string' },
   },
   optionHelp: {
     ...imaginationOptionHelp,
@@ -194,6 +196,7 @@ export const policyCommand: Command = {
     mode: 'off: execute the policy’s chunk; rank: imagine K samples, execute the best (GPC-RANK); gate: execute only if its predicted success ≥ --threshold, else stop the episode as gated (default off)',
     threshold: 'gate: least predicted success that executes (default 0.5)',
     temperature: 'policy noise scale of the samples after the first, which is the policy’s mode (default 1)',
+    'execute-steps': 'steps of each chosen chunk run before deciding again (receding horizon; default the whole chunk)',
     'max-duration-s': 'episode time limit in simulated seconds (default 45)',
     task: 'task instruction stored with every episode (and sent to a remote policy)',
     remote: 'candidates from a remote policy server (openpi websocket protocol): its mapping config, JSON (docs/remote-policy.md); K requests per decision in rank mode',

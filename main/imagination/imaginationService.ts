@@ -122,6 +122,13 @@ export class ImaginationService {
     return { t_ns: observation.t_ns, gaussians: lifted.count, lift_ms, encode_ms: timings.encoder ?? 0 };
   }
 
+  /** An observation's Gaussians as the pack lifts them (N·14, mask N), without keeping it as the newest. */
+  liftOnly(observation: Observation): { gaussians: Float32Array; mask: Float32Array } {
+    const m = this.pack.manifest;
+    const lifted = lift(liftingFrames(m, observation.frames), tcpOf(m, observation.proprio), m.lifting);
+    return { gaussians: lifted.gaussians, mask: lifted.mask };
+  }
+
   /** Forgets the history (a new episode, a reset scene). */
   reset(): void {
     this.history.length = 0;

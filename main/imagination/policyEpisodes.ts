@@ -40,6 +40,8 @@ export interface PolicyRunOptions {
   remote?: RemotePolicy;
   /** The task instruction (sent to a remote policy). */
   task?: string;
+  /** Steps of each chosen chunk executed before deciding again (receding horizon; default: the whole chunk). */
+  execute_steps?: number;
 }
 
 export interface Decision {
@@ -234,7 +236,7 @@ export class PolicyEpisodes {
         break;
       }
       // Execute: the chosen chunk is the loop's source for its L cycles.
-      chunkSource = new ChunkSource(executed, { kind: 'policy' });
+      chunkSource = new ChunkSource(executed.slice(0, this.options.execute_steps ?? L), { kind: 'policy' });
       this.sim.setSource(chunkSource);
       while (!chunkSource.done()) {
         if (hooks.stopRequested?.() === true) return null;

@@ -12,6 +12,7 @@ import { packFolders, resolvePackDir } from '../imagination/pack/packFolders';
 import { chunkOf, observationHash } from '../imagination/policyEpisodes';
 import type { ProviderOptions } from '../imagination/providers';
 import { ImaginationClient } from '../imagination/worker/imaginationClient';
+import type { RecordedObservations } from '../imagination/recordedObservations';
 import type { ForesightCandidate, ForesightStore } from '../store/foresightStore';
 import type { RecordingService } from './recordingService';
 import type { RigLifecycle, RunningRig } from './rigLifecycle';
@@ -64,6 +65,8 @@ export interface Preview {
 interface Kept {
   preview: Preview;
   imagined: Imagined;
+  /** For a re-imagined run: the real scenes lifted from the recorded frames at the imagined times (H·N·14). */
+  real?: { gaussians: Float32Array; mask: Float32Array; available: number };
   input_hash: string;
   decided: boolean;
   /** Settles when the operator (or a policy run) has decided: the chunk that ran, or null if rejected. */
@@ -115,15 +118,17 @@ export class ForesightService {
   private readonly kept = new Map<number, Kept>();
   private nextId = 1;
   private lastTeleop: CycleRecord | undefined;
+  private lastCycle: CycleRecord | undefined;
   private running: Promise<unknown> | undefined;
   private policy: PolicyStatus = { running: false, mode: null, chunks: 0, last_preview: null, waiting_for_approval: false, stopped_reason: null, episode_id: null };
   private policyStop: (() => void) | undefined;
   private policyDone: Promise<void> | undefined;
 
   constructor(
-    private readonly options: { lifecycle: RigLifecycle; recording: RecordingService; store: ForesightStore; dataDir: string; log: Logger; emit?: (status: PolicyStatus) => void },
+    private readonly options: { lifecycle: RigLifecycle; recording: RecordingService; store: ForesightStore; recorded: RecordedObservations; dataDir: string; log: Logger; emit?: (status: PolicyStatus) => void },
   ) {
     options.lifecycle.onCycle((record) => {
+      if (record.arm_state !== null) this.lastCycle = record;
       if (record.source === 'teleop') this.lastTeleop = record;
     });
   }
@@ -165,15 +170,21 @@ export class ForesightService {
     return { client: this.client, info: this.info };
   }
 
+  /**
+   * What the rig sees now: the cameras' latest frames and the arm state the last control cycle acted on,
+   * stamped with that cycle's time — the clock the take records its samples on, so a stored run finds
+   * its moment in the recording again.
+   */
   private observe(run: RunningRig): Observation {
-    const arm = run.arm.latest();
-    if (arm === undefined) throw new StudioError({ code: 'unavailable', message: 'no arm state yet to imagine from' });
+    const cycle = this.lastCycle;
+    const arm = cycle?.arm_state ?? undefined;
+    if (cycle === undefined || arm === undefined) throw new StudioError({ code: 'unavailable', message: 'no arm state yet to imagine from' });
     const frames = run.cameras.cameras.flatMap((camera) => {
       const frame = camera.latest();
       const observed = frame === undefined ? undefined : observedFrame(frame);
       return observed === undefined ? [] : [observed];
     });
-    return { t_ns: arm.capture_ns, frames, proprio: [...arm.ee_position_m, ...arm.ee_quaternion_wxyz, run.gripper?.latest()?.width_m ?? 0] };
+    return { t_ns: cycle.t_ns, frames, proprio: [...arm.ee_position_m, ...arm.ee_quaternion_wxyz, cycle.gripper_state?.width_m ?? run.gripper?.latest()?.width_m ?? 0] };
   }
 
   async preview(request: PreviewRequest): Promise<Preview> {
@@ -260,9 +271,13 @@ export class ForesightService {
 
   /** The imagined Gaussians of candidate k (H·N·14 floats), or with k = −1 the observed ones (N·14) and their mask. */
   splats(previewId: number, k: number): { H: number; N: number; gaussians: Float32Array; mask: Float32Array } {
-    const { imagined } = this.kept_(previewId);
+    const { imagined, real } = this.kept_(previewId);
     const N = imagined.observed_mask.length;
     if (k === -1) return { H: 1, N, gaussians: imagined.observed_gaussians, mask: imagined.observed_mask };
+    if (k === -2) {
+      if (real === undefined) throw new StudioError({ code: 'invalid_params', message: `preview ${previewId} is live: there is no recorded reality to show (candidate −2 is for re-imagined runs)` });
+      return { H: real.available, N, gaussians: real.gaussians, mask: real.mask };
+    }
     if (!Number.isInteger(k) || k < 0 || k >= imagined.K || imagined.gaussians === null) throw new StudioError({ code: 'invalid_params', message: `candidate ${k} is not in preview ${previewId} (it has ${imagined.K})` });
     const size = imagined.H * N * 14;
     return { H: imagined.H, N, gaussians: imagined.gaussians.subarray(k * size, (k + 1) * size), mask: imagined.observed_mask };
@@ -330,6 +345,85 @@ export class ForesightService {
     const run_id = this.record(kept, this.policy.running ? (this.policy.mode ?? 'approve') : 'approve', 'rejected', null);
     kept.settle(null);
     return { run_id };
+  }
+
+  /**
+   * A stored run re-imagined from its recording: the episode's frames at the run's time (and one world-model
+   * step before, for the context), the actions that really ran next (summed onto the pack's control steps),
+   * imagined H chunks ahead; beside it (`splats` candidate −2) the real scenes lifted from the frames
+   * recorded at the same future times. Needs the pack the run was made with open, and the episode kept.
+   */
+  async reimagine(runId: number): Promise<Preview & { real_steps: number; predicted_at_run: number | null; episode_outcome: string | null }> {
+    const { client, info } = this.need();
+    const row = this.options.store.get(runId);
+    if (row === undefined) throw new StudioError({ code: 'not_found', message: `imagination run ${runId} does not exist` });
+    if (row.episode_id === null) throw new StudioError({ code: 'failed_precondition', message: `run ${runId} belongs to no recorded episode (it was deleted, or the run was a preview outside a take)` });
+    if (row.pack_sha256 !== info.manifest_sha256) {
+      throw new StudioError({ code: 'failed_precondition', message: `run ${runId} was imagined by ${row.model.name} ${row.model.version} (${row.pack_sha256.slice(0, 12)}…); the open pack is ${info.model_name} ${info.model_version}`, fix: `Open ${row.model.dir} to compare that run.` });
+    }
+    const recorded = this.options.recorded;
+    let t0 = BigInt(row.t_ns);
+    const step_ns = BigInt(Math.round(1e9 / info.control_hz));
+    const chunk_ns = step_ns * BigInt(info.chunk_length);
+    const H = Math.max(1, Math.min(row.horizon, info.max_horizon));
+    await client.reset();
+    const before = t0 - chunk_ns;
+    if (before >= 0n) await client.observe(await recorded.at(row.episode_id, info.cameras, before)).catch(() => null);
+    const now = await recorded.at(row.episode_id, info.cameras, t0);
+    // (A decision made as the take began reads from the take's first samples.)
+    t0 = now.t_ns;
+    await client.observe(now);
+    const actions = recorded.actions(row.episode_id, t0, H * info.chunk_length, step_ns);
+    const imagined = await client.imagine({ K: 1, H, seed: runId, decode: true, candidates: { actions } });
+    // Reality at the same times, as far as the episode goes.
+    const N = imagined.observed_mask.length;
+    const real = new Float32Array(H * N * 14);
+    let available = 0;
+    for (let h = 1; h <= H; h++) {
+      try {
+        const lifted = await client.lift(await recorded.at(row.episode_id, info.cameras, t0 + BigInt(h) * chunk_ns));
+        real.set(lifted.gaussians, (h - 1) * N * 14);
+        available = h;
+      } catch {
+        break;
+      }
+    }
+    const L = info.chunk_length;
+    const A = info.action_names.length;
+    const [x0 = 0, y0 = 0, z0 = 0] = now.proprio;
+    let x = x0, y = y0, z = z0;
+    const path: [number, number, number][] = [];
+    for (let s = 0; s < H * L; s++) {
+      x += imagined.actions[s * A] ?? 0;
+      y += imagined.actions[s * A + 1] ?? 0;
+      z += imagined.actions[s * A + 2] ?? 0;
+      path.push([x, y, z]);
+    }
+    const preview: Preview = {
+      preview_id: this.nextId++,
+      t_ns: t0,
+      K: 1,
+      H,
+      provider: info.provider.provider,
+      latency_ms: imagined.latency_ms,
+      timings_ms: Object.fromEntries(Object.entries(imagined.timings_ms).map(([graph, ms]) => [graph, ms ?? 0])),
+      test_auroc: info.test_auroc,
+      num_gaussians: info.num_gaussians,
+      best: 0,
+      candidates: [
+        {
+          index: 0,
+          source: 'recorded',
+          success_prob: imagined.success_prob[0] ?? NaN,
+          progress: Array.from(imagined.progress),
+          chunk: chunkOf(imagined, 0, L, A).map((c) => [...c.translation_m, ...c.rotation_axis_angle_rad, c.gripper]),
+          ee_path_m: path,
+        },
+      ],
+    };
+    this.kept.set(preview.preview_id, { preview, imagined, real: { gaussians: real, mask: imagined.observed_mask, available }, input_hash: row.input_hash, decided: true, decision: Promise.resolve(null), settle: () => undefined });
+    for (const id of [...this.kept.keys()].slice(0, Math.max(0, this.kept.size - KEEP))) this.kept.delete(id);
+    return { ...preview, real_steps: available, predicted_at_run: row.chosen_success_prob, episode_outcome: row.episode_outcome };
   }
 
   status(): PolicyStatus {

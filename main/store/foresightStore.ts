@@ -101,9 +101,17 @@ export class ForesightStore {
     this.real.run(JSON.stringify(real), id);
   }
 
-  list(filter: { episode_id?: number; pack_sha256?: string; mode?: string; limit?: number } = {}): ForesightRow[] {
+  get(id: number): ForesightRow | undefined {
+    return this.list({ id }).at(0);
+  }
+
+  list(filter: { id?: number; episode_id?: number; pack_sha256?: string; mode?: string; limit?: number } = {}): ForesightRow[] {
     const where: string[] = [];
     const params: Record<string, unknown> = { limit: filter.limit ?? 10_000 };
+    if (filter.id !== undefined) {
+      where.push('r.id = @id');
+      params.id = filter.id;
+    }
     if (filter.episode_id !== undefined) {
       where.push('r.episode_id = @episode_id');
       params.episode_id = filter.episode_id;

@@ -451,14 +451,19 @@ export const studioMethods = {
     result: previewSchema,
   }),
   'foresight.splats': method({
-    summary: 'Imagined Gaussians of one candidate (H×N×14 float32, little-endian, base64: x y z, scale xyz, quaternion wxyz, rgb, opacity), or with candidate −1 the observed ones (N×14) and the mask.',
-    params: z.strictObject({ preview_id: z.number().int(), candidate: z.number().int().min(-1) }),
+    summary: 'Imagined Gaussians of one candidate (H×N×14 float32, little-endian, base64: x y z, scale xyz, quaternion wxyz, rgb, opacity), or with candidate −1 the observed ones (N×14) and the mask; for a re-imagined run, −2 gives the real scenes lifted from the recording at the same times.',
+    params: z.strictObject({ preview_id: z.number().int(), candidate: z.number().int().min(-2) }),
     result: z.object({ H: z.number().int(), N: z.number().int(), fields: z.literal(14), gaussians_base64: z.string(), mask_base64: z.string() }),
   }),
   'foresight.approve': method({
     summary: 'Run candidate k’s first chunk (or "auto": the best predicted) through the control worker under every safety limit; answers when it has played or the e-stop cut it short.',
     params: z.strictObject({ preview_id: z.number().int(), candidate: z.union([z.number().int().min(0), z.literal('auto')]) }),
     result: z.object({ run_id: z.number().int(), candidate: z.number().int(), played: z.number().int(), clipped: z.number().int(), estopped: z.boolean() }),
+  }),
+  'foresight.reimagine': method({
+    summary: 'A stored run re-imagined from its recording (frames at the run’s time, the actions that really ran next) beside the real scenes lifted at the same future times (splats candidate −2); the open pack must be the run’s.',
+    params: z.strictObject({ run_id: z.number().int() }),
+    result: previewSchema.extend({ real_steps: z.number().int(), predicted_at_run: z.number().nullable(), episode_outcome: z.string().nullable() }),
   }),
   'foresight.reject': method({
     summary: 'Reject every candidate of a preview (stored as such).',

@@ -35,6 +35,10 @@ export function foresightHandlers(store: ForesightStore, live: ForesightService)
       return { run_id, candidate: k, played, clipped, estopped };
     },
     'foresight.reject': ({ preview_id }) => live.reject(preview_id),
+    'foresight.reimagine': async ({ run_id }) => {
+      const result = await live.reimagine(run_id);
+      return { ...result, t_ns: result.t_ns.toString() };
+    },
     'foresight.policy.start': async (request) => policyStatusPayload(await live.startPolicy(request)),
     'foresight.policy.stop': async () => policyStatusPayload(await live.stopPolicy()),
     'foresight.policy.status': () => policyStatusPayload(live.status()),

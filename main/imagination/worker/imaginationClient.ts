@@ -47,6 +47,10 @@ export class ImaginationClient extends RpcClient<ImaginationOps, never, Imaginat
     return this.request('propose', { K, seed, ...(temperature !== undefined ? { temperature } : {}) });
   }
 
+  lift(observation: Observation): Promise<{ gaussians: Float32Array; mask: Float32Array }> {
+    return this.request('lift', observation);
+  }
+
   reset(): Promise<null> {
     return this.request('reset', null);
   }

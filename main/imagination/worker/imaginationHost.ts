@@ -58,6 +58,10 @@ export class ImaginationHost {
         const chunks = await this.require().propose(message.args.K, message.args.seed, message.args.temperature);
         return { result: chunks, transfer: [chunks.buffer as ArrayBuffer] };
       }
+      case 'lift': {
+        const lifted = this.require().liftOnly(message.args);
+        return { result: lifted, transfer: [lifted.gaussians.buffer as ArrayBuffer, lifted.mask.buffer as ArrayBuffer] };
+      }
       case 'reset':
         this.require().reset();
         return { result: null, transfer: [] };

@@ -22,6 +22,8 @@ export interface ImaginationOps {
   imagine: { args: ImagineArgs; result: Imagined };
   /** The pack policy's K chunks (raw K·L·A) from the newest observation. */
   propose: { args: { K: number; seed: number; temperature?: number }; result: Float32Array };
+  /** Lifts an observation (N·14 Gaussians and the mask) without making it the newest. */
+  lift: { args: Observation; result: { gaussians: Float32Array; mask: Float32Array } };
   reset: { args: null; result: null };
   close: { args: null; result: null };
 }

@@ -62,6 +62,9 @@ describe('foresight on the live rig', () => {
     const approved = await call('foresight.approve', { preview_id: preview.preview_id, candidate: 'auto' });
     expect(approved).toMatchObject({ candidate: preview.best, played: 8, estopped: false });
     await expect(call('foresight.approve', { preview_id: preview.preview_id, candidate: 0 })).rejects.toThrow(/already decided/);
+    // One from within the take, to compare with what really happened afterwards.
+    const inTake = await call('foresight.preview', { K: 2, H: 1, source: 'policy', seed: 8 });
+    await call('foresight.approve', { preview_id: inTake.preview_id, candidate: 0 });
 
     // The operator's own motion held, perturbed; then rejected.
     const teleop = await call('foresight.preview', { K: 2, H: 1, source: 'teleop', seed: 6 });
@@ -79,11 +82,25 @@ describe('foresight on the live rig', () => {
     const runs = (await call('foresight.runs', { episode_id })).runs;
     expect(runs.map((r: any) => [r.mode, r.decision, r.chosen_index])).toEqual([
       ['auto-rank', 'executed', preview.best],
+      ['approve', 'executed', 0],
       ['approve', 'rejected', null],
     ]);
     expect(runs[0].real).toMatchObject({ played: 8, estopped: false });
     expect(runs[0].real.ee_position_m).toHaveLength(3);
     expect(runs[0].episode_outcome).toBe('failure');
+
+    // Foresight vs reality: the in-take run re-imagined from the recorded frames and actions, beside the real scene 0.8 s later.
+    const again = await call('foresight.reimagine', { run_id: runs[1].id });
+    expect(again).toMatchObject({ K: 1, H: 1, real_steps: 1, episode_outcome: 'failure' });
+    expect(again.candidates[0].source).toBe('recorded');
+    // The actions that really ran: the approved chunk (policy mode) as recorded, after safety.
+    expect(again.candidates[0].chunk).toHaveLength(8);
+    const real = await call('foresight.splats', { preview_id: again.preview_id, candidate: -2 });
+    expect(real).toMatchObject({ H: 1, N: 2048 });
+    const imaginedNext = await call('foresight.splats', { preview_id: again.preview_id, candidate: 0 });
+    expect(imaginedNext.H).toBe(1);
+    await expect(call('foresight.splats', { preview_id: preview.preview_id, candidate: -2 })).rejects.toThrow(/live: there is no recorded reality/);
+    await expect(call('foresight.reimagine', { run_id: 999 })).rejects.toThrow(/run 999 does not exist/);
   });
 
   test('a policy runs the live rig with foresight, recorded as a take: rank until the e-stop; approve waits for the operator, a rejection ends it', { timeout: 180_000 }, async () => {
