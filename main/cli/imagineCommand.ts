@@ -2,7 +2,9 @@ import { ChunkSource } from '../control/chunkSource';
 import { createDeviceRegistry } from '../devices/catalog';
 import { createRigDevices, type RigDevices } from '../devices/rigDevices';
 import { systemClock } from '../devices/types';
+import { evaluateVariant, summarise, type EvalEpisode } from '../imagination/imaginationEval';
 import { observeSim } from '../imagination/policyEpisodes';
+import { DEFAULT_EXPERT_NOISE } from '../sim/expert';
 import { ImaginationClient } from '../imagination/worker/imaginationClient';
 import { SteppedSim } from '../runtime/steppedSim';
 import { UsageError, type Command, type CommandContext } from './command';
@@ -76,22 +78,77 @@ async function imagineOnce({ io, global, values }: CommandContext): Promise<numb
   }
 }
 
+/**
+ * `studio imagine eval`: the pack's foresight against reality on the simulated rig — expert variants
+ * (grasp-point error levels, as the reference data's variants) each run N episodes for real, with the
+ * world model's estimate made just before each grasp from what the cameras saw and what the policy
+ * then did; per variant predicted vs real success, and their Pearson/Spearman.
+ */
+async function imagineEval({ io, global, values }: CommandContext): Promise<number> {
+  const settings = parseImaginationOptions(values, { K: 1, H: 2 });
+  const episodes = numberOption(values, 'episodes', 25, (n) => Number.isInteger(n) && n >= 1 && n <= 10_000, 'an integer from 1 to 10000');
+  const offsets = (typeof values['grasp-offsets'] === 'string' ? values['grasp-offsets'] : '0.004,0.012,0.022,0.035').split(',').map(Number);
+  if (offsets.some((o) => !Number.isFinite(o) || o < 0 || o > 0.2)) throw new UsageError(`--grasp-offsets must be metres from 0 to 0.2, comma-separated, not "${String(values['grasp-offsets'])}"`);
+  const seed = numberOption(values, 'seed', 7000, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff, 'an integer from 0 to 4294967295');
+  const { config, control_hz } = worldModelSimRig({ ...values, sim: true }, global);
+  const imagination = new ImaginationClient();
+  let devices: RigDevices | undefined;
+  try {
+    const pack = await imagination.open(settings.pack, settings.provider);
+    devices = createRigDevices(config, createDeviceRegistry(), systemClock);
+    await devices.connect();
+    const rows: EvalEpisode[] = [];
+    for (const [i, offset] of offsets.entries()) {
+      const variant = { name: `expert grasp_offset_m=${offset}`, noise: { ...DEFAULT_EXPERT_NOISE, grasp_offset_m: offset } };
+      const motion = { max_linear_speed_m_s: config.safety.max_linear_speed_m_s, max_angular_speed_rad_s: config.safety.max_angular_speed_rad_s, chunk_length: pack.chunk_length };
+      rows.push(
+        ...(await evaluateVariant(devices, imagination, pack, variant, {
+          seed: seed + 1000 * i,
+          control_hz,
+          motion,
+          safety: config.safety,
+          episodes,
+          H: settings.H,
+          onEpisode: (row) => {
+            if (values.json === true) io.out(`${JSON.stringify(row)}\n`);
+          },
+        })),
+      );
+    }
+    const summary = summarise(rows);
+    if (values.json === true) io.out(`${JSON.stringify({ summary: { ...summary, pack: pack.model_name, provider: pack.provider.provider, H: settings.H } })}\n`);
+    else {
+      for (const v of summary.variants) io.out(`${v.name.padEnd(32)} real ${(100 * v.real).toFixed(0).padStart(3)} %   predicted ${(100 * v.predicted).toFixed(0).padStart(3)} %   (${v.episodes} episodes)\n`);
+      io.out(`Pearson ${summary.pearson?.toFixed(2) ?? '—'}, Spearman ${summary.spearman?.toFixed(2) ?? '—'}, episode AUROC ${summary.auroc?.toFixed(2) ?? '—'}\n`);
+    }
+    return 0;
+  } finally {
+    await devices?.disconnect();
+    await imagination.close();
+  }
+}
+
 export const imagineCommand: Command = {
   name: 'imagine',
   summary: 'Preview in imagination: the world-model pack imagines K candidate action chunks from the simulated rig’s current observation and estimates each one’s success.',
-  usage: '--sim [--candidates K] [--horizon H] [--provider auto|cpu|cuda|webgpu] [--pack DIR] [--seed S] [--at-s SECONDS] [--no-decode] [--json]',
+  usage:
+    '--sim [--candidates K] [--horizon H] [--provider auto|cpu|cuda|webgpu] [--pack DIR] [--seed S] [--at-s SECONDS] [--no-decode] [--json]\n' +
+    '       studio imagine eval [--pack DIR] [--episodes N] [--grasp-offsets M,M,…] [--horizon H] [--seed S] [--json]',
   allowPositionals: true,
-  options: { ...imaginationOptionSpecs, 'at-s': { type: 'string' }, 'no-decode': { type: 'boolean' } },
+  options: { ...imaginationOptionSpecs, 'at-s': { type: 'string' }, 'no-decode': { type: 'boolean' }, episodes: { type: 'string' }, 'grasp-offsets': { type: 'string' } },
   optionHelp: {
     ...imaginationOptionHelp,
     candidates: 'K: candidates from the pack’s policy (the first is its mode) (default 8)',
     horizon: 'H: chunks imagined ahead (default 4)',
     'at-s': 'observe after this many simulated seconds of the arm holding still (default 0)',
     'no-decode': 'skip decoding the imagined scenes to Gaussians (scores only)',
+    episodes: 'eval: episodes per variant (default 25)',
+    'grasp-offsets': 'eval: the expert variants, their grasp-point error in m (default 0.004,0.012,0.022,0.035)',
     json: 'one JSON line: provider, latency_ms, timings_ms, rss_mb, candidates [{success_prob, progress, first_action}]',
   },
   async run(context) {
-    if (context.positionals.length > 0) throw new UsageError(`unexpected argument "${context.positionals[0]}"`);
-    return imagineOnce(context);
+    const [sub, ...rest] = context.positionals;
+    if (rest.length > 0 || (sub !== undefined && sub !== 'eval')) throw new UsageError(`unexpected argument "${sub === 'eval' ? rest[0] : sub}" (the subcommand is eval)`);
+    return sub === 'eval' ? imagineEval(context) : imagineOnce(context);
   },
 };

@@ -1,4 +1,5 @@
 import { StudioError } from '../../shared/api/errors';
+import type { CameraFrame } from '../devices/types';
 import type { PackCamera, GwmManifest } from './pack/manifest';
 import type { LiftingCamera, LiftingFrame } from './lifting';
 
@@ -25,6 +26,28 @@ export interface Observation {
   frames: readonly ObservedFrame[];
   /** The manifest's `proprio.names` in order (x, y, z, qw, qx, qy, qz, gripper width for the reference pack). */
   proprio: readonly number[];
+}
+
+/** A rig camera's frame as the world model takes it; undefined without depth (it cannot be lifted). */
+export function observedFrame(frame: CameraFrame): ObservedFrame | undefined {
+  if (frame.depth_mm === undefined) return undefined;
+  return {
+    camera: frame.camera,
+    width_px: frame.width_px,
+    height_px: frame.height_px,
+    rgb: frame.rgb,
+    depth_mm: frame.depth_mm,
+    ...(frame.intrinsics !== undefined ? { intrinsics: frame.intrinsics } : {}),
+    ...(frame.world_from_camera !== undefined ? { world_from_camera: frame.world_from_camera } : {}),
+  };
+}
+
+/** Every frame that can be lifted (RGB-D). */
+export function observedFrames(frames: readonly CameraFrame[]): ObservedFrame[] {
+  return frames.flatMap((frame) => {
+    const observed = observedFrame(frame);
+    return observed === undefined ? [] : [observed];
+  });
 }
 
 /** Tolerances for "the same calibration": 0.5 px on intrinsics, 5 mm and ~0.3° on the pose. */

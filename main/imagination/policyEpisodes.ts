@@ -2,14 +2,13 @@ import { createHash } from 'node:crypto';
 import { StudioError } from '../../shared/api/errors';
 import { ChunkSource, type ChunkAction } from '../control/chunkSource';
 import type { CycleRecord } from '../control/controlLoop';
-import type { CameraFrame } from '../devices/types';
 import { episodeSeed } from '../runtime/expertEpisodes';
 import type { SteppedSim } from '../runtime/steppedSim';
 import type { SceneLayout } from '../sim/pickPlaceTask';
 import type { PrivilegedState } from '../sim/simTypes';
 import type { ForesightCandidate, ForesightRun } from '../store/foresightStore';
 import type { Imagined, PackInfo } from './imaginationService';
-import type { Observation, ObservedFrame } from './observation';
+import { observedFrames, type Observation } from './observation';
 import type { RemotePolicy, RemotePolicyObservation } from './remote/remotePolicy';
 import type { ImaginationClient } from './worker/imaginationClient';
 
@@ -78,26 +77,13 @@ export interface PolicyEpisodeHooks {
   stopRequested?: () => boolean;
 }
 
-function observedFrame(frame: CameraFrame): ObservedFrame {
-  if (frame.depth_mm === undefined) throw new StudioError({ code: 'failed_precondition', message: `camera "${frame.camera}" sends no depth; the world model lifts RGB-D`, fix: 'Enable depth on the camera in the rig config.' });
-  return {
-    camera: frame.camera,
-    width_px: frame.width_px,
-    height_px: frame.height_px,
-    rgb: frame.rgb,
-    depth_mm: frame.depth_mm,
-    ...(frame.intrinsics !== undefined ? { intrinsics: frame.intrinsics } : {}),
-    ...(frame.world_from_camera !== undefined ? { world_from_camera: frame.world_from_camera } : {}),
-  };
-}
-
 /** What the world model needs from the simulated rig now: the pack's cameras at the arm state's instant, and the proprio. */
 export async function observeSim(sim: SteppedSim, cameras: readonly string[]): Promise<Observation> {
   const state = sim.arm.latest();
   if (state === undefined) throw new StudioError({ code: 'unavailable', message: 'no arm state to observe' });
   const gripper = sim.gripperState();
   const frames = await sim.framesAt(cameras, state.capture_ns);
-  return { t_ns: state.capture_ns, frames: frames.map(observedFrame), proprio: [...state.ee_position_m, ...state.ee_quaternion_wxyz, gripper?.width_m ?? 0] };
+  return { t_ns: state.capture_ns, frames: observedFrames(frames), proprio: [...state.ee_position_m, ...state.ee_quaternion_wxyz, gripper?.width_m ?? 0] };
 }
 
 /** A short digest of what the model saw (frames and proprio), to find identical inputs again. */

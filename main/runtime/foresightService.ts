@@ -3,10 +3,9 @@ import type { ChunkAction } from '../control/chunkSource';
 import type { CycleRecord } from '../control/controlLoop';
 import type { ChunkRun } from '../control/controlProtocol';
 import type { Logger } from '../core/logger';
-import type { CameraFrame } from '../devices/types';
 import { perturbations, repeatChunk, teleopExtension } from '../imagination/candidates';
 import type { Imagined, PackInfo } from '../imagination/imaginationService';
-import type { Observation, ObservedFrame } from '../imagination/observation';
+import { observedFrames, type Observation } from '../imagination/observation';
 import { findPacks, type PackListing } from '../imagination/pack/packFiles';
 import { packFolders, resolvePackDir } from '../imagination/pack/packFolders';
 import { chunkOf, observationHash } from '../imagination/policyEpisodes';
@@ -99,19 +98,6 @@ export interface PolicyStatus {
 
 const KEEP = 8;
 
-function observedFrame(frame: CameraFrame): ObservedFrame | undefined {
-  if (frame.depth_mm === undefined) return undefined;
-  return {
-    camera: frame.camera,
-    width_px: frame.width_px,
-    height_px: frame.height_px,
-    rgb: frame.rgb,
-    depth_mm: frame.depth_mm,
-    ...(frame.intrinsics !== undefined ? { intrinsics: frame.intrinsics } : {}),
-    ...(frame.world_from_camera !== undefined ? { world_from_camera: frame.world_from_camera } : {}),
-  };
-}
-
 export class ForesightService {
   private client: ImaginationClient | undefined;
   private info: PackInfo | undefined;
@@ -179,11 +165,7 @@ export class ForesightService {
     const cycle = this.lastCycle;
     const arm = cycle?.arm_state ?? undefined;
     if (cycle === undefined || arm === undefined) throw new StudioError({ code: 'unavailable', message: 'no arm state yet to imagine from' });
-    const frames = run.cameras.cameras.flatMap((camera) => {
-      const frame = camera.latest();
-      const observed = frame === undefined ? undefined : observedFrame(frame);
-      return observed === undefined ? [] : [observed];
-    });
+    const frames = observedFrames(run.cameras.cameras.flatMap((camera) => camera.latest() ?? []));
     return { t_ns: cycle.t_ns, frames, proprio: [...arm.ee_position_m, ...arm.ee_quaternion_wxyz, cycle.gripper_state?.width_m ?? run.gripper?.latest()?.width_m ?? 0] };
   }
 

@@ -5,7 +5,7 @@ import type { ActionSource } from '../control/actionSource';
 import { ControlLoop, type CycleRecord } from '../control/controlLoop';
 import type { RigDevices } from '../devices/rigDevices';
 import { SimArm } from '../devices/sim/simArm';
-import type { CameraFrame, Clock, GripperState } from '../devices/types';
+import type { Camera, CameraFrame, Clock, GripperState } from '../devices/types';
 import type { SceneLayout } from '../sim/pickPlaceTask';
 import type { PrivilegedState } from '../sim/simTypes';
 
@@ -95,40 +95,45 @@ export class SteppedSim {
     return this.arm.session.latestArm?.sim_time_s ?? 0;
   }
 
-  /**
-   * The named cameras' frames captured at `capture_ns` (the render thread draws them asynchronously, so
-   * they may arrive after the state): waits for each, at most `timeout_ms`.
-   */
-  async framesAt(names: readonly string[], capture_ns: bigint, timeout_ms = 5000): Promise<CameraFrame[]> {
-    const cameras = names.map((name) => {
-      const camera = this.devices.cameras.find((c) => c.name === name);
-      if (camera === undefined) throw new StudioError({ code: 'failed_precondition', message: `the rig has no camera "${name}"` });
-      return camera;
-    });
-    return Promise.all(
-      cameras.map(
-        (camera) =>
-          new Promise<CameraFrame>((resolve, reject) => {
-            const latest = camera.latest();
-            if (latest !== undefined && latest.capture_ns >= capture_ns) {
-              resolve(latest);
-              return;
-            }
-            const timer = setTimeout(() => {
-              unsubscribe();
-              const last = camera.latest();
-              reject(new StudioError({ code: 'unavailable', message: `camera "${camera.name}" gave no frame for sim time ${Number(capture_ns) / 1e9} s within ${timeout_ms} ms (its last: ${last === undefined ? 'none' : `${Number(last.capture_ns) / 1e9} s`})` }));
-            }, timeout_ms);
-            const unsubscribe = camera.onFrame((frame) => {
-              if (frame.capture_ns < capture_ns) return;
-              clearTimeout(timer);
-              unsubscribe();
-              resolve(frame);
-            });
-          }),
-      ),
-    );
+  /** The named cameras' frames captured at `capture_ns` (see `cameraFramesAt`). */
+  framesAt(names: readonly string[], capture_ns: bigint, timeout_ms = 5000): Promise<CameraFrame[]> {
+    return cameraFramesAt(this.devices.cameras, names, capture_ns, timeout_ms);
   }
+}
+
+/**
+ * The named cameras' frames captured at `capture_ns` or later (a simulated rig's render thread draws
+ * them asynchronously, so they may arrive after the state): waits for each, at most `timeout_ms`.
+ */
+export function cameraFramesAt(all: readonly Camera[], names: readonly string[], capture_ns: bigint, timeout_ms = 5000): Promise<CameraFrame[]> {
+  const cameras = names.map((name) => {
+    const camera = all.find((c) => c.name === name);
+    if (camera === undefined) throw new StudioError({ code: 'failed_precondition', message: `the rig has no camera "${name}"` });
+    return camera;
+  });
+  return Promise.all(
+    cameras.map(
+      (camera) =>
+        new Promise<CameraFrame>((resolve, reject) => {
+          const latest = camera.latest();
+          if (latest !== undefined && latest.capture_ns >= capture_ns) {
+            resolve(latest);
+            return;
+          }
+          const timer = setTimeout(() => {
+            unsubscribe();
+            const last = camera.latest();
+            reject(new StudioError({ code: 'unavailable', message: `camera "${camera.name}" gave no frame for ${Number(capture_ns) / 1e9} s within ${timeout_ms} ms (its last: ${last === undefined ? 'none' : `${Number(last.capture_ns) / 1e9} s`})` }));
+          }, timeout_ms);
+          const unsubscribe = camera.onFrame((frame) => {
+            if (frame.capture_ns < capture_ns) return;
+            clearTimeout(timer);
+            unsubscribe();
+            resolve(frame);
+          });
+        }),
+    ),
+  );
 }
 
 export async function waitFor<T>(read: () => T | undefined, timeout_ms: number, what: string): Promise<T> {

@@ -109,6 +109,23 @@ describe('studio policy run / studio imagine', () => {
     expect(line!.candidates[0].source).toBe('policy:mode');
   });
 
+  test('imagine eval: expert variants run for real, each estimated just before its grasp; predicted vs real per variant', () => {
+    const result = studio('imagine', 'eval', '--episodes', '1', '--grasp-offsets', '0.004,0.035', '--provider', 'cpu', '--json');
+    expect(result.status, result.stderr).toBe(0);
+    const lines = jsonLines(result.stdout);
+    const rows = lines.slice(0, -1);
+    expect(rows.map((r) => r.variant)).toEqual(['expert grasp_offset_m=0.004', 'expert grasp_offset_m=0.035']);
+    for (const row of rows) {
+      expect(row.predicted).toBeGreaterThanOrEqual(0);
+      expect(row.predicted).toBeLessThanOrEqual(1);
+      // The decision is made on a chunk boundary.
+      expect(row.decision_step % 8).toBe(0);
+    }
+    const summary = lines.at(-1)!.summary;
+    expect(summary).toMatchObject({ episodes: 2, pack: 'gwm-lite-sim-franka', provider: 'cpu', H: 2 });
+    expect(summary.variants.map((v: { name: string; real: number }) => [v.name, v.real])).toEqual(rows.map((r) => [r.variant, r.success ? 1 : 0]));
+  });
+
   test('bad input: a missing pack and an explicit provider that cannot run are clear errors, nothing recorded', () => {
     const dataDir = tempDir();
     const missing = studio('policy', 'run', '--sim', '--pack', join(dataDir, 'nope'), '--episodes', '1', '--data-dir', dataDir);
