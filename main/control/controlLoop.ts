@@ -1,5 +1,6 @@
 import type { SafetyConfig } from '../../shared/rig/rigConfig';
 import type { Unsubscribe } from '../../shared/api/transport';
+import { Emitter } from '../../shared/base/emitter';
 import { rotationErrorAxisAngle, rotationFromAxisAngle, rotationFromQuaternion, rotationMultiply } from '../../shared/robot/rotation';
 import type { Arm, ArmCommand, ArmState, Clock, Gripper, GripperCommand, GripperState, SentAction, Teleop, Vec3 } from '../devices/types';
 import type { PrivilegedState } from '../sim/simTypes';
@@ -142,7 +143,7 @@ export class ControlLoop {
   /** The last gripper intent any source expressed (0 open … 1 closed). */
   private gripperIntent = 0;
   private source: ActionSource;
-  private readonly listeners = new Set<(cycle: CycleRecord) => void>();
+  private readonly cycles = new Emitter<CycleRecord>();
   private running = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private immediate: ReturnType<typeof setImmediate> | undefined;
@@ -201,8 +202,7 @@ export class ControlLoop {
   }
 
   onCycle(listener: (cycle: CycleRecord) => void): Unsubscribe {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.cycles.event(listener);
   }
 
   isEstopped(): boolean {
@@ -346,7 +346,7 @@ export class ControlLoop {
         ...(step?.events !== undefined && step.events.length > 0 ? { events: step.events } : {}),
         ...(privileged !== undefined ? { privileged } : {}),
       };
-      for (const listener of this.listeners) listener(record);
+      this.cycles.fire(record);
       return record;
     } finally {
       this.inflight = false;

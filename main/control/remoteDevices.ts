@@ -1,4 +1,5 @@
 import { StudioError } from '../../shared/api/errors';
+import { Emitter } from '../../shared/base/emitter';
 import type { Arm, ArmCommand, ArmState, DeviceStatus, Features, Gripper, GripperCommand, GripperState, SentAction } from '../devices/types';
 import type { ControlDeviceInfo } from './controlProtocol';
 
@@ -10,7 +11,7 @@ import type { ControlDeviceInfo } from './controlProtocol';
 abstract class RemoteDevice<S extends { capture_ns: bigint }> {
   private last: S | undefined;
   private deviceStatus: DeviceStatus = { connected: true };
-  private readonly listeners = new Set<(state: S) => void>();
+  private readonly states = new Emitter<S>();
 
   constructor(protected readonly info: ControlDeviceInfo) {}
 
@@ -42,14 +43,13 @@ abstract class RemoteDevice<S extends { capture_ns: bigint }> {
   }
 
   onState(listener: (state: S) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.states.event(listener);
   }
 
   /** A state from the worker. */
   receive(state: S): void {
     this.last = state;
-    for (const listener of this.listeners) listener(state);
+    this.states.fire(state);
   }
 
   setStatus(status: DeviceStatus): void {

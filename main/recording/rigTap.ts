@@ -1,3 +1,4 @@
+import { DisposableStore, toDisposable } from '../../shared/base/disposable';
 import type { CameraConfig } from '../../shared/rig/rigConfig';
 import { frankaForwardKinematics } from '../../shared/robot/frankaKinematics';
 import { mat4Rotation, mat4Translation, rotationErrorAxisAngle } from '../../shared/robot/rotation';
@@ -128,7 +129,8 @@ export function actionVector(command: ArmCommand, from: ArmState, gripper: Gripp
  * encoded off the calling thread and recorded in capture order.
  */
 export class RigTap {
-  private readonly offFrames: (() => void)[] = [];
+  /** What `attach` subscribed to, released by `detach`. */
+  private attached = new DisposableStore();
   private readonly encoders = new Map<string, OrderedEncoder<Uint8Array>>();
   private failures: string[] = [];
   private declared = new Set<string>();
@@ -225,16 +227,16 @@ export class RigTap {
    * seen by each control cycle is recorded); both only while an episode is recording.
    */
   attach(): void {
-    for (const { device } of this.options.cameras) this.offFrames.push(device.onFrame((frame) => this.recordFrame(frame)));
+    for (const { device } of this.options.cameras) this.attached.add(toDisposable(device.onFrame((frame) => this.recordFrame(frame))));
     const arm = this.options.arm;
     if (arm?.onState !== undefined) {
       this.armStreamed = true;
-      this.offFrames.push(arm.onState((state) => this.recordArm(state)));
+      this.attached.add(toDisposable(arm.onState((state) => this.recordArm(state))));
     }
     const gripper = this.options.gripper;
     if (gripper?.onState !== undefined) {
       this.gripperStreamed = true;
-      this.offFrames.push(gripper.onState((state) => this.recordGripper(state)));
+      this.attached.add(toDisposable(gripper.onState((state) => this.recordGripper(state))));
     }
   }
 
@@ -254,7 +256,8 @@ export class RigTap {
   }
 
   detach(): void {
-    for (const off of this.offFrames.splice(0)) off();
+    this.attached.dispose();
+    this.attached = new DisposableStore();
   }
 
   /** A cycle as the control loop reports it; recorded only while an episode is recording. */

@@ -26,7 +26,9 @@ export class Emitter<T> {
 
   fire(value: T): void {
     let failure: { error: unknown } | undefined;
-    for (const listener of [...this.listeners]) {
+    // The set itself, not a copy: nothing allocated per event (a control loop fires one per cycle).
+    // A listener removed meanwhile is skipped if not yet called; one added meanwhile hears this event.
+    for (const listener of this.listeners) {
       try {
         listener(value);
       } catch (error) {
