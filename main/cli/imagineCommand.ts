@@ -4,6 +4,7 @@ import { createRigDevices, type RigDevices } from '../devices/rigDevices';
 import { systemClock } from '../devices/types';
 import { evaluateVariant, summarise, type EvalEpisode } from '../imagination/imaginationEval';
 import { observeSim } from '../imagination/policyEpisodes';
+import { rankingState, type RankingState } from '../imagination/rankingTest';
 import { DEFAULT_EXPERT_NOISE } from '../sim/expert';
 import { ImaginationClient } from '../imagination/worker/imaginationClient';
 import { SteppedSim } from '../runtime/steppedSim';
@@ -128,14 +129,70 @@ async function imagineEval({ io, global, values }: CommandContext): Promise<numb
   }
 }
 
+/**
+ * `studio imagine ranking`: does the world model pick the chunk that really works? At N states (the
+ * expert just before its grasp), K perturbed versions of its next H chunks are imagined and each also
+ * executed for real from the same restored simulator state; top-1 hit rate and Kendall τ.
+ */
+async function imagineRanking({ io, global, values }: CommandContext): Promise<number> {
+  const settings = parseImaginationOptions(values, { K: 8, H: 2 });
+  const states = numberOption(values, 'states', 20, (n) => Number.isInteger(n) && n >= 1 && n <= 10_000, 'an integer from 1 to 10000');
+  const seed = numberOption(values, 'seed', 9000, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff, 'an integer from 0 to 4294967295');
+  const { config, control_hz } = worldModelSimRig({ ...values, sim: true }, global);
+  const imagination = new ImaginationClient();
+  let devices: RigDevices | undefined;
+  try {
+    const pack = await imagination.open(settings.pack, settings.provider);
+    devices = createRigDevices(config, createDeviceRegistry(), systemClock);
+    await devices.connect();
+    const sim = new SteppedSim(devices, { control_hz, safety: config.safety });
+    const limits = { max_translation_m: config.safety.max_linear_speed_m_s / control_hz, max_rotation_rad: config.safety.max_angular_speed_rad_s / control_hz };
+    const options = {
+      K: settings.K,
+      H: settings.H,
+      seed,
+      noise: { ...DEFAULT_EXPERT_NOISE, explore_fraction: 0 },
+      motion: { max_linear_speed_m_s: config.safety.max_linear_speed_m_s, max_angular_speed_rad_s: config.safety.max_angular_speed_rad_s, chunk_length: pack.chunk_length },
+      control_hz,
+      limits,
+      scale: { translation_m: 0.4 * limits.max_translation_m, rotation_rad: 0.2 * limits.max_rotation_rad },
+    };
+    const rows: RankingState[] = [];
+    for (let i = 0; rows.length < states && i < states * 3; i++) {
+      const row = await rankingState(sim, imagination, pack, i, options);
+      if (row === null) continue;
+      rows.push(row);
+      if (values.json === true) io.out(`${JSON.stringify(row)}\n`);
+    }
+    const taus = rows.flatMap((r) => (r.kendall_tau === null ? [] : [r.kendall_tau]));
+    const summary = {
+      states: rows.length,
+      K: settings.K,
+      H: settings.H,
+      top1_hit_rate: rows.length > 0 ? rows.filter((r) => r.top1_hit).length / rows.length : null,
+      chance: 1 / settings.K,
+      kendall_tau_mean: taus.length > 0 ? taus.reduce((a, t) => a + t, 0) / taus.length : null,
+      pack: pack.model_name,
+      provider: pack.provider.provider,
+    };
+    if (values.json === true) io.out(`${JSON.stringify({ summary })}\n`);
+    else io.out(`top-1 ${summary.top1_hit_rate === null ? '—' : (100 * summary.top1_hit_rate).toFixed(0)} % (chance ${(100 * summary.chance).toFixed(0)} %), Kendall τ ${summary.kendall_tau_mean?.toFixed(2) ?? '—'} over ${rows.length} states\n`);
+    return 0;
+  } finally {
+    await devices?.disconnect();
+    await imagination.close();
+  }
+}
+
 export const imagineCommand: Command = {
   name: 'imagine',
   summary: 'Preview in imagination: the world-model pack imagines K candidate action chunks from the simulated rig’s current observation and estimates each one’s success.',
   usage:
     '--sim [--candidates K] [--horizon H] [--provider auto|cpu|cuda|webgpu] [--pack DIR] [--seed S] [--at-s SECONDS] [--no-decode] [--json]\n' +
-    '       studio imagine eval [--pack DIR] [--episodes N] [--grasp-offsets M,M,…] [--horizon H] [--seed S] [--json]',
+    '       studio imagine eval [--pack DIR] [--episodes N] [--grasp-offsets M,M,…] [--horizon H] [--seed S] [--json]\n' +
+    '       studio imagine ranking [--pack DIR] [--states N] [--candidates K] [--horizon H] [--seed S] [--json]',
   allowPositionals: true,
-  options: { ...imaginationOptionSpecs, 'at-s': { type: 'string' }, 'no-decode': { type: 'boolean' }, episodes: { type: 'string' }, 'grasp-offsets': { type: 'string' } },
+  options: { ...imaginationOptionSpecs, 'at-s': { type: 'string' }, 'no-decode': { type: 'boolean' }, episodes: { type: 'string' }, 'grasp-offsets': { type: 'string' }, states: { type: 'string' } },
   optionHelp: {
     ...imaginationOptionHelp,
     candidates: 'K: candidates from the pack’s policy (the first is its mode) (default 8)',
@@ -143,12 +200,13 @@ export const imagineCommand: Command = {
     'at-s': 'observe after this many simulated seconds of the arm holding still (default 0)',
     'no-decode': 'skip decoding the imagined scenes to Gaussians (scores only)',
     episodes: 'eval: episodes per variant (default 25)',
+    states: 'ranking: test states, each the expert just before its grasp (default 20)',
     'grasp-offsets': 'eval: the expert variants, their grasp-point error in m (default 0.004,0.012,0.022,0.035)',
     json: 'one JSON line: provider, latency_ms, timings_ms, rss_mb, candidates [{success_prob, progress, first_action}]',
   },
   async run(context) {
     const [sub, ...rest] = context.positionals;
-    if (rest.length > 0 || (sub !== undefined && sub !== 'eval')) throw new UsageError(`unexpected argument "${sub === 'eval' ? rest[0] : sub}" (the subcommand is eval)`);
-    return sub === 'eval' ? imagineEval(context) : imagineOnce(context);
+    if (rest.length > 0 || (sub !== undefined && sub !== 'eval' && sub !== 'ranking')) throw new UsageError(`unexpected argument "${sub === 'eval' || sub === 'ranking' ? rest[0] : sub}" (subcommands: eval, ranking)`);
+    return sub === 'eval' ? imagineEval(context) : sub === 'ranking' ? imagineRanking(context) : imagineOnce(context);
   },
 };

@@ -134,3 +134,21 @@ export function calibrationSummary(predictions: readonly Prediction[], bins = 10
     spearman: groups.length >= 2 ? spearman(groups.map((g) => g.predicted), groups.map((g) => g.real)) : null,
   };
 }
+
+/** Kendall's τ-b (ties in either ranking handled); null when either side is constant. */
+export function kendallTau(x: readonly number[], y: readonly number[]): number | null {
+  let concordant = 0, discordant = 0, tiesX = 0, tiesY = 0;
+  for (let i = 0; i < x.length; i++) {
+    for (let j = i + 1; j < x.length; j++) {
+      const dx = Math.sign((x[i] ?? 0) - (x[j] ?? 0));
+      const dy = Math.sign((y[i] ?? 0) - (y[j] ?? 0));
+      if (dx === 0 && dy === 0) continue;
+      if (dx === 0) tiesX++;
+      else if (dy === 0) tiesY++;
+      else if (dx === dy) concordant++;
+      else discordant++;
+    }
+  }
+  const denominator = Math.sqrt((concordant + discordant + tiesX) * (concordant + discordant + tiesY));
+  return denominator === 0 ? null : (concordant - discordant) / denominator;
+}

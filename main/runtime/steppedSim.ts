@@ -55,6 +55,18 @@ export class SteppedSim {
     return { layout, origin_ns: session.capture_ns(0) };
   }
 
+  /** Keeps the simulation's state now (physics, controller, schedule); see `restore`. */
+  snapshot(): Promise<number> {
+    return this.arm.session.snapshot();
+  }
+
+  /** Back to a snapshot with `source` driving; the restored state is published before this returns. */
+  async restore(id: number, source: ActionSource): Promise<void> {
+    await this.arm.session.restore(id);
+    this.loop.setSource(source);
+    await this.settle();
+  }
+
   /** Publishes the state at the current sim time (after `reset`, the observation before the first action). */
   async settle(): Promise<void> {
     if (!this.options.realTime) await this.arm.session.request('advance', 0);

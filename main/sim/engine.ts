@@ -15,6 +15,26 @@ const CUBE_QPOS = 9;
 const CUBE_QVEL = 9;
 const GRASP_SQUEEZE_WIDTH_M = -0.04;
 
+/** What `SimEngine.snapshot` keeps (opaque to callers; restore it into the same scene). */
+export interface EngineSnapshot {
+  state: Float64Array;
+  seed: number;
+  qd: Float64Array;
+  qGoal: Float64Array;
+  lastTau: Float64Array;
+  mode: 'joint' | 'cartesian';
+  cartesian: CartesianGoal | undefined;
+  ikAtLimit: boolean;
+  gripperMode: 'move' | 'grasp';
+  widthTarget_m: number;
+  widthNow_m: number;
+  gripperSpeed_m_s: number;
+  grasp: { width_m: number; epsilon_inner_m: number; epsilon_outer_m: number };
+  stepCount: number;
+  lifted: boolean;
+  gripperForce_n: number;
+}
+
 interface CartesianGoal {
   startPos: Vec3;
   startMat: Mat3;
@@ -77,6 +97,7 @@ export class SimEngine {
   private grasp = { width_m: 0, epsilon_inner_m: 0.005, epsilon_outer_m: 0.005 };
   private stepCount = 0;
   private lifted = false;
+  private gripperForce_n: number = FRANKA.gripper_default_force_n;
   private faultArmed = false;
   private layoutNow: SceneLayout;
 
@@ -159,6 +180,69 @@ export class SimEngine {
     this.stepCount = 0;
     this.lifted = false;
     return layout;
+  }
+
+  /**
+   * Everything the next steps depend on: MuJoCo's integration state (time, positions, velocities,
+   * controls, warm start) and the controller's and gripper's own state. Restoring it replays the same
+   * future (the ranking test executes K chunks from one state). Only within the scene it was taken in.
+   */
+  snapshot(): EngineSnapshot {
+    const { mj, model, data } = this;
+    const signature = this.stateSignature();
+    // Derived quantities (site poses the controller reads) lag the state by one physics step after
+    // mj_step2; bring them up to date first, as `restore` does, so both continue from the same data.
+    mj.mj_forward(model, data);
+    const buffer = new mj.DoubleBuffer(mj.mj_stateSize(model, signature));
+    try {
+      mj.mj_getState(model, data, buffer, signature);
+      const state = Float64Array.from(buffer.GetView() as Float64Array);
+      return {
+        state,
+        seed: this.layoutNow.seed,
+        qd: Float64Array.from(this.qd),
+        qGoal: Float64Array.from(this.qGoal),
+        lastTau: Float64Array.from(this.lastTau),
+        mode: this.mode,
+        cartesian: this.cartesian === undefined ? undefined : structuredClone(this.cartesian),
+        ikAtLimit: this.ikAtLimit,
+        gripperMode: this.gripperMode,
+        widthTarget_m: this.widthTarget_m,
+        widthNow_m: this.widthNow_m,
+        gripperSpeed_m_s: this.gripperSpeed_m_s,
+        grasp: { ...this.grasp },
+        stepCount: this.stepCount,
+        lifted: this.lifted,
+        gripperForce_n: this.gripperForce_n,
+      };
+    } finally {
+      buffer.delete();
+    }
+  }
+
+  restore(snapshot: EngineSnapshot): void {
+    const { mj, model, data } = this;
+    if (snapshot.seed !== this.layoutNow.seed) throw new Error(`a snapshot of scene ${snapshot.seed} cannot be restored into scene ${this.layoutNow.seed}`);
+    mj.mj_setState(model, data, Array.from(snapshot.state), this.stateSignature());
+    mj.mj_forward(model, data);
+    this.qd.set(snapshot.qd);
+    this.qGoal.set(snapshot.qGoal);
+    this.lastTau.set(snapshot.lastTau);
+    this.mode = snapshot.mode;
+    this.cartesian = snapshot.cartesian === undefined ? undefined : structuredClone(snapshot.cartesian);
+    this.ikAtLimit = snapshot.ikAtLimit;
+    this.gripperMode = snapshot.gripperMode;
+    this.widthTarget_m = snapshot.widthTarget_m;
+    this.widthNow_m = snapshot.widthNow_m;
+    this.gripperSpeed_m_s = snapshot.gripperSpeed_m_s;
+    this.grasp = { ...snapshot.grasp };
+    this.stepCount = snapshot.stepCount;
+    this.lifted = snapshot.lifted;
+    this.setGripperForce(snapshot.gripperForce_n);
+  }
+
+  private stateSignature(): number {
+    return this.mj.mjtState.mjSTATE_INTEGRATION.value;
   }
 
   /** Test hook: the next physics step throws, as a crash inside MuJoCo or the controller would. */
@@ -384,6 +468,7 @@ export class SimEngine {
   }
 
   private setGripperForce(force_n: number): void {
+    this.gripperForce_n = force_n;
     const f = 2 * force_n; // tendon = (q1 + q2) / 2, so each finger feels half the tendon force
     this.model.actuator_forcerange.set([-f, f], 2 * LAYOUT.gripper_ctrl);
   }

@@ -84,6 +84,11 @@ export interface MujocoModule {
   mj_kinematics(model: MjModel, data: MjData): void;
   mj_comPos(model: MjModel, data: MjData): void;
   mj_jacSite(model: MjModel, data: MjData, jacp: WasmBuffer<Float64Array>, jacr: WasmBuffer<Float64Array>, site: number): void;
+  /** State (de)serialisation; `signature` is a bitmask of mjtState values (mjSTATE_INTEGRATION: everything integration needs). */
+  mjtState: { mjSTATE_INTEGRATION: { value: number } };
+  mj_stateSize(model: MjModel, signature: number): number;
+  mj_getState(model: MjModel, data: MjData, state: WasmBuffer<Float64Array>, signature: number): void;
+  mj_setState(model: MjModel, data: MjData, state: number[], signature: number): void;
   mj_ray(
     model: MjModel,
     data: MjData,

@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { SimEngine } from './engine';
 import { RenderClient } from './render/renderClient';
-import { SimRunner, type SimEvent } from './simRunner';
+import { SimRunner, type RunnerSnapshot, type SimEvent } from './simRunner';
 import { toWorkerError, type SimInit, type SimOp, type SimRequest, type SimStartInfo, type SimWorkerMessage, type WorkerError } from './workerProtocol';
 
 export type Post = (message: SimWorkerMessage, transfer?: ArrayBuffer[]) => void;
@@ -33,6 +33,9 @@ export class SimHost {
   private readonly rendering = new Set<string>();
   /** Bumped by every reset: frames drawn from an earlier scene are not delivered. */
   private scene = 0;
+  /** Whole-simulation snapshots of the current scene, by id (`snapshot` / `restore`). */
+  private readonly snapshots = new Map<number, RunnerSnapshot>();
+  private nextSnapshot = 1;
   /** Sim time dropped because the loop fell behind (s). */
   lag_s = 0;
 
@@ -105,6 +108,7 @@ export class SimHost {
         const runner = this.need();
         const received_ms = this.now_ms();
         const layout = runner.engine.reset(request.args.seed);
+        this.snapshots.clear();
         // Frames of the old scene still being drawn are dropped when they arrive (see renderFrame).
         this.scene += 1;
         const renderer = this.renderer;
@@ -119,6 +123,18 @@ export class SimHost {
       case 'advance':
         this.guarded(() => this.need().advance(request.args, this.emit));
         return this.need().engine.sim_time_s;
+      case 'snapshot': {
+        const id = this.nextSnapshot++;
+        this.snapshots.set(id, this.need().snapshot());
+        return id;
+      }
+      case 'restore': {
+        const snapshot = this.snapshots.get(request.args);
+        if (snapshot === undefined) throw new Error(`simulator snapshot ${request.args} does not exist (a reset forgets snapshots)`);
+        const runner = this.need();
+        runner.restore(snapshot);
+        return runner.engine.sim_time_s;
+      }
       case 'attach':
         this.need();
         this.attach(request.args);

@@ -1,5 +1,11 @@
 import { CameraRig, type SimCameraImage, type SimCameraSpec } from './cameraRig';
-import type { SimEngine } from './engine';
+import type { EngineSnapshot, SimEngine } from './engine';
+
+export interface RunnerSnapshot {
+  engine: EngineSnapshot;
+  nextState_s: number;
+  nextFrame_s: Map<string, number>;
+}
 import type { ArmReading, GripperReading, PrivilegedState } from './simTypes';
 
 export type SimEvent =
@@ -36,6 +42,19 @@ export class SimRunner {
   removeCamera(name: string): void {
     this.cameras.remove(name);
     this.nextFrame_s.delete(name);
+  }
+
+  /** The engine's state and the sample schedule. */
+  snapshot(): RunnerSnapshot {
+    return { engine: this.engine.snapshot(), nextState_s: this.nextState_s, nextFrame_s: new Map(this.nextFrame_s) };
+  }
+
+  /** Back to a snapshot of this scene; the state (and frames) at its time fall due again at once. */
+  restore(snapshot: RunnerSnapshot): void {
+    this.engine.restore(snapshot.engine);
+    const now = this.engine.sim_time_s;
+    this.nextState_s = now;
+    for (const name of this.nextFrame_s.keys()) this.nextFrame_s.set(name, now);
   }
 
   /** After `engine.reset`: restart the schedule at sim time 0 and re-read object colours. */

@@ -56,6 +56,13 @@ export interface SimOps {
   info: { args: null; result: SimStartInfo };
   /** Manual pacing: advance sim time (s), emitting events as they fall due. */
   advance: { args: number; result: number };
+  /**
+   * Keeps the whole simulation state (physics, controller, sample schedule) under an id; `restore` puts
+   * it back so the next `advance(0)` publishes that state again (the ranking test runs K chunks from one
+   * state). Snapshots belong to the current scene; a reset forgets them.
+   */
+  snapshot: { args: null; result: number };
+  restore: { args: number; result: number };
   /** Test hook: the next physics step throws. */
   injectFault: { args: null; result: null };
   close: { args: null; result: null };

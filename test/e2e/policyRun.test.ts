@@ -126,6 +126,19 @@ describe('studio policy run / studio imagine', () => {
     expect(summary.variants.map((v: { name: string; real: number }) => [v.name, v.real])).toEqual(rows.map((r) => [r.variant, r.success ? 1 : 0]));
   });
 
+  test('imagine ranking: K perturbed chunks imagined and each executed for real from one restored simulator state', () => {
+    const result = studio('imagine', 'ranking', '--states', '1', '--candidates', '3', '--horizon', '2', '--provider', 'cpu', '--json');
+    expect(result.status, result.stderr).toBe(0);
+    const [row, last] = jsonLines(result.stdout);
+    expect(row!.predicted).toHaveLength(3);
+    expect(row!.real).toHaveLength(3);
+    // Candidate 0 is the expert's own next chunks; restoring the state makes the others' outcomes comparable.
+    expect(row!.decision_step % 8).toBe(0);
+    const pick = row!.predicted.indexOf(Math.max(...row!.predicted));
+    expect(row!.top1_hit).toBe(row!.real_score[pick] >= Math.max(...row!.real_score) - 1e-9);
+    expect(last!.summary).toMatchObject({ states: 1, K: 3, H: 2, chance: 1 / 3 });
+  });
+
   test('bad input: a missing pack and an explicit provider that cannot run are clear errors, nothing recorded', () => {
     const dataDir = tempDir();
     const missing = studio('policy', 'run', '--sim', '--pack', join(dataDir, 'nope'), '--episodes', '1', '--data-dir', dataDir);

@@ -103,6 +103,22 @@ export class SimSession {
     return layout;
   }
 
+  /** Keeps the whole simulation state of this scene (see SimOps.snapshot); returns its id. */
+  snapshot(): Promise<number> {
+    return this.request('snapshot', null);
+  }
+
+  /**
+   * Back to a snapshot: the states read so far belong to a future that no longer happens, so they are
+   * forgotten; the next `advance(0)` publishes the restored state again.
+   */
+  async restore(id: number): Promise<void> {
+    await this.request('restore', id);
+    this.latestArm = undefined;
+    this.latestGripper = undefined;
+    this.latestPrivileged = undefined;
+  }
+
   /**
    * The scene as it is now, for recording and replay: objects (name, edge length, colour), body names by
    * id, and the segmentation legend.

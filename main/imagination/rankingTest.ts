@@ -1,0 +1,123 @@
+import { ChunkSource, type ChunkAction } from '../control/chunkSource';
+import { ExpertSource } from '../control/expertSource';
+import { actionVector } from '../recording/rigTap';
+import { episodeSeed } from '../runtime/expertEpisodes';
+import type { SteppedSim } from '../runtime/steppedSim';
+import type { ExpertMotion, ExpertNoise } from '../sim/expert';
+import type { PrivilegedState } from '../sim/simTypes';
+import { kendallTau } from './calibration';
+import { perturbations, type StepLimits } from './candidates';
+import type { PackInfo } from './imaginationService';
+import { observeSim } from './policyEpisodes';
+import type { Observation } from './observation';
+import type { ImaginationClient } from './worker/imaginationClient';
+
+/**
+ * The ranking test (GPC-RANK's question: does the world model pick the chunk that really works?): the
+ * scripted expert runs an episode up to the chunk boundary just before its grasp; there the simulator's
+ * state is kept. K candidates — the expert's own next H chunks and K−1 perturbations of them — are
+ * imagined from what the cameras saw, and each is also executed for real from the restored state. The
+ * real score of a candidate is what H chunks achieved: lifted (2), grasped (1), minus the cube's distance
+ * to the target; the model's is its success estimate. Top-1: the model's pick is among the real best.
+ */
+export interface RankingOptions {
+  K: number;
+  H: number;
+  seed: number;
+  noise: ExpertNoise;
+  motion: ExpertMotion;
+  control_hz: number;
+  limits: StepLimits;
+  /** Perturbation per chunk and candidate. */
+  scale: { translation_m: number; rotation_rad: number };
+}
+
+export interface RankingState {
+  state: number;
+  seed: number;
+  decision_step: number;
+  predicted: number[];
+  real_score: number[];
+  /** What each candidate really did after H chunks. */
+  real: { grasped: boolean; lifted: boolean; object_target_distance_m: number }[];
+  top1_hit: boolean;
+  kendall_tau: number | null;
+}
+
+export function realScore(p: PrivilegedState): number {
+  return (p.lifted ? 2 : 0) + (p.grasped ? 1 : 0) - p.object_target_distance_m;
+}
+
+function chunkActions(flat: Float32Array, k: number, steps: number, A: number): ChunkAction[] {
+  return Array.from({ length: steps }, (_, s) => {
+    const a = flat.subarray((k * steps + s) * A, (k * steps + s + 1) * A);
+    return { translation_m: [a[0] ?? 0, a[1] ?? 0, a[2] ?? 0], rotation_axis_angle_rad: [a[3] ?? 0, a[4] ?? 0, a[5] ?? 0], gripper: a[6] ?? 0 };
+  });
+}
+
+/** One test state from episode `index`; null when the expert never grasped (no decision point). */
+export async function rankingState(sim: SteppedSim, imagination: ImaginationClient, pack: PackInfo, index: number, options: RankingOptions): Promise<RankingState | null> {
+  const { K, H, control_hz, motion, noise } = options;
+  const L = pack.chunk_length;
+  const A = pack.action_names.length;
+  const seed = episodeSeed(options.seed, index);
+  let expert: ExpertSource | undefined;
+  await sim.reset(seed, (layout) => (expert = new ExpertSource({ layout, seed, noise, control_hz, motion, policy: {} })));
+  await sim.settle();
+  // Run the expert, keeping each chunk boundary's state and observation, until H chunks after its grasp decision.
+  const boundaries: { snapshot: number; observation: Observation }[] = [];
+  const actions: number[][] = [];
+  let closeStep = -1;
+  let previousIntent = 0;
+  for (let step = 0; ; step++) {
+    if (step % L === 0) {
+      const decided = closeStep >= 0 ? Math.floor(closeStep / L) : -1;
+      if (decided >= 0 && step >= (decided + H) * L) break;
+      boundaries.push({ snapshot: await sim.snapshot(), observation: await observeSim(sim, pack.cameras) });
+    }
+    if (expert!.done()) return null;
+    const record = await sim.cycle();
+    if (record.arm_state !== null) actions.push(actionVector(record.safe.requested, record.arm_state, record.gripper_intent));
+    const closing = record.gripper_intent >= 0.5 && previousIntent < 0.5 && record.labels?.exploring !== true;
+    if (closeStep < 0 && closing) closeStep = step;
+    previousIntent = record.gripper_intent;
+    await sim.advance();
+  }
+  const b = Math.floor(closeStep / L);
+  const base = Float32Array.from(actions.slice(b * L, (b + H) * L).flatMap((a) => a.slice(0, A)));
+  const candidates = perturbations(base, K, { H, L, A }, seed, options.scale, options.limits);
+
+  await imagination.reset();
+  if (b > 0) await imagination.observe(boundaries[b - 1]!.observation);
+  await imagination.observe(boundaries[b]!.observation);
+  const imagined = await imagination.imagine({ K, H, seed, decode: false, candidates: { actions: candidates } });
+  const predicted = Array.from(imagined.success_prob);
+
+  const real: RankingState['real'] = [];
+  const scores: number[] = [];
+  for (let k = 0; k < K; k++) {
+    const source = new ChunkSource(chunkActions(candidates, k, H * L, A), { kind: 'chunk' });
+    await sim.restore(boundaries[b]!.snapshot, source);
+    while (!source.done()) {
+      await sim.cycle();
+      await sim.advance();
+    }
+    const p = sim.privileged();
+    if (p === undefined) throw new Error('the simulator reported no ground truth');
+    real.push({ grasped: p.grasped, lifted: p.lifted, object_target_distance_m: p.object_target_distance_m });
+    scores.push(realScore(p));
+  }
+  const pick = predicted.indexOf(Math.max(...predicted));
+  const best = Math.max(...scores);
+  return {
+    state: index,
+    seed,
+    decision_step: b * L,
+    predicted,
+    real_score: scores,
+    real,
+    // Ties in reality (several candidates equally good) all count as the best.
+    top1_hit: (scores[pick] ?? -Infinity) >= best - 1e-9,
+    kendall_tau: kendallTau(predicted, scores),
+  };
+}
