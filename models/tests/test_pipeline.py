@@ -1,5 +1,6 @@
 """Every stage on the tiny config: training, resume, ONNX export with parity, the pack, evaluation."""
 import json
+from pathlib import Path
 import shutil
 
 import numpy as np
@@ -132,3 +133,24 @@ def test_evaluate_alone_on_a_finished_run(full_run, tiny_config, export_dir):
     assert after["evaluation"]["split"] == "test"
     timings = [json.loads(line) for line in (full_run / "timings.jsonl").read_text().splitlines()]
     assert set(timings[-1]["seconds"]) == {"load_and_lift", "evaluate"}
+
+
+def test_evaluate_on_the_validation_split_leaves_the_pack(full_run, tmp_path, tiny_config, export_dir):
+    run = full_run
+    before = (run / "pack" / "gwm_manifest.json").read_text()
+    report = (run / "pack" / "REPORT.md").read_text()
+    assert run_cli("evaluate", "--config", tiny_config, "--data", export_dir, "--run-dir", run, "--split", "valid") == 0
+    assert (run / "pack" / "gwm_manifest.json").read_text() == before and (run / "pack" / "REPORT.md").read_text() == report
+    ev = json.loads((run / "evaluate-valid" / "evaluation.json").read_text())
+    assert ev["split"] == "valid"
+    assert (run / "evaluate-valid" / "REPORT.md").read_text().startswith("# gwm-lite-tiny: evaluation report (valid split)")
+    # The same evaluation from the pack's ONNX graphs alone (how an earlier pack is compared).
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("eval_pack", Path(__file__).parents[1] / "scripts" / "eval_pack.py")
+    eval_pack = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(eval_pack)
+    assert eval_pack.main(["--pack", str(run / "pack"), "--config", str(tiny_config), "--data", str(export_dir), "--run-dir", str(tmp_path / "onnx")]) == 0
+    onnx_ev = json.loads((tmp_path / "onnx" / "evaluate-valid" / "evaluation.json").read_text())
+    for h, row in ev["fidelity"].items():  # the same graphs (≤ 1e-4 parity) give the same fidelity
+        assert onnx_ev["fidelity"][h]["chamfer_all_model"] == pytest.approx(row["chamfer_all_model"], rel=1e-3, abs=1e-4)
+    assert eval_pack.main(["--pack", str(run / "pack"), "--config", str(tiny_config), "--data", str(export_dir), "--run-dir", str(tmp_path / "x"), "--split", "test"]) == 2
