@@ -10,9 +10,30 @@ import { ImaginationClient } from '../imagination/worker/imaginationClient';
 import { SteppedSim } from '../runtime/steppedSim';
 import { UsageError, type Command, type CommandContext } from './command';
 import { numberOption } from './expertOptions';
-import { imaginationOptionHelp, imaginationOptionSpecs, parseImaginationOptions, worldModelSimRig } from './imaginationOptions';
+import { imaginationOptionHelp, imaginationOptionSpecs, parseImaginationOptions, worldModelSimRig, type ImaginationSettings } from './imaginationOptions';
+import type { RigConfig } from '../../shared/rig/rigConfig';
+import type { PackInfo } from '../imagination/imaginationService';
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** The pack opened in its worker and the simulated rig connected, for `body`; both closed after, whatever happens. */
+async function withSimImagination<T>(
+  settings: ImaginationSettings,
+  config: RigConfig,
+  body: (open: { imagination: ImaginationClient; pack: PackInfo; devices: RigDevices }) => Promise<T>,
+): Promise<T> {
+  const imagination = new ImaginationClient();
+  let devices: RigDevices | undefined;
+  try {
+    const pack = await imagination.open(settings.pack, settings.provider);
+    devices = createRigDevices(config, createDeviceRegistry(), systemClock);
+    await devices.connect();
+    return await body({ imagination, pack, devices });
+  } finally {
+    await devices?.disconnect();
+    await imagination.close();
+  }
+}
 
 /**
  * `studio imagine --sim`: one preview, as the studio makes it before an action reaches the robot — the
@@ -25,12 +46,7 @@ async function imagineOnce({ io, global, values }: CommandContext): Promise<numb
   const settle_s = numberOption(values, 'at-s', 0, (n) => n >= 0 && n <= 60, 'seconds from 0 to 60');
   const decode = values['no-decode'] !== true;
   const { config, control_hz } = worldModelSimRig(values, global);
-  const imagination = new ImaginationClient();
-  let devices: RigDevices | undefined;
-  try {
-    const pack = await imagination.open(settings.pack, settings.provider);
-    devices = createRigDevices(config, createDeviceRegistry(), systemClock);
-    await devices.connect();
+  return withSimImagination(settings, config, async ({ imagination, pack, devices }) => {
     const sim = new SteppedSim(devices, { control_hz, safety: config.safety });
     await sim.reset(settings.seed, new ChunkSource([]));
     await sim.settle();
@@ -73,10 +89,7 @@ async function imagineOnce({ io, global, values }: CommandContext): Promise<numb
       io.out(`(the pack's test AUROC: ${pack.test_auroc === null ? 'not measured' : pack.test_auroc.toFixed(2)})\n`);
     }
     return 0;
-  } finally {
-    await devices?.disconnect();
-    await imagination.close();
-  }
+  });
 }
 
 /**
@@ -92,12 +105,7 @@ async function imagineEval({ io, global, values }: CommandContext): Promise<numb
   if (offsets.some((o) => !Number.isFinite(o) || o < 0 || o > 0.2)) throw new UsageError(`--grasp-offsets must be metres from 0 to 0.2, comma-separated, not "${String(values['grasp-offsets'])}"`);
   const seed = numberOption(values, 'seed', 7000, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff, 'an integer from 0 to 4294967295');
   const { config, control_hz } = worldModelSimRig({ ...values, sim: true }, global);
-  const imagination = new ImaginationClient();
-  let devices: RigDevices | undefined;
-  try {
-    const pack = await imagination.open(settings.pack, settings.provider);
-    devices = createRigDevices(config, createDeviceRegistry(), systemClock);
-    await devices.connect();
+  return withSimImagination(settings, config, async ({ imagination, pack, devices }) => {
     const rows: EvalEpisode[] = [];
     for (const [i, offset] of offsets.entries()) {
       const variant = { name: `expert grasp_offset_m=${offset}`, noise: { ...DEFAULT_EXPERT_NOISE, grasp_offset_m: offset } };
@@ -123,10 +131,7 @@ async function imagineEval({ io, global, values }: CommandContext): Promise<numb
       io.out(`Pearson ${summary.pearson?.toFixed(2) ?? '—'}, Spearman ${summary.spearman?.toFixed(2) ?? '—'}, episode AUROC ${summary.auroc?.toFixed(2) ?? '—'}\n`);
     }
     return 0;
-  } finally {
-    await devices?.disconnect();
-    await imagination.close();
-  }
+  });
 }
 
 /**
@@ -139,12 +144,7 @@ async function imagineRanking({ io, global, values }: CommandContext): Promise<n
   const states = numberOption(values, 'states', 20, (n) => Number.isInteger(n) && n >= 1 && n <= 10_000, 'an integer from 1 to 10000');
   const seed = numberOption(values, 'seed', 9000, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff, 'an integer from 0 to 4294967295');
   const { config, control_hz } = worldModelSimRig({ ...values, sim: true }, global);
-  const imagination = new ImaginationClient();
-  let devices: RigDevices | undefined;
-  try {
-    const pack = await imagination.open(settings.pack, settings.provider);
-    devices = createRigDevices(config, createDeviceRegistry(), systemClock);
-    await devices.connect();
+  return withSimImagination(settings, config, async ({ imagination, pack, devices }) => {
     const sim = new SteppedSim(devices, { control_hz, safety: config.safety });
     const limits = { max_translation_m: config.safety.max_linear_speed_m_s / control_hz, max_rotation_rad: config.safety.max_angular_speed_rad_s / control_hz };
     const options = {
@@ -178,10 +178,7 @@ async function imagineRanking({ io, global, values }: CommandContext): Promise<n
     if (values.json === true) io.out(`${JSON.stringify({ summary })}\n`);
     else io.out(`top-1 ${summary.top1_hit_rate === null ? '—' : (100 * summary.top1_hit_rate).toFixed(0)} % (chance ${(100 * summary.chance).toFixed(0)} %), Kendall τ ${summary.kendall_tau_mean?.toFixed(2) ?? '—'} over ${rows.length} states\n`);
     return 0;
-  } finally {
-    await devices?.disconnect();
-    await imagination.close();
-  }
+  });
 }
 
 export const imagineCommand: Command = {
