@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { CoreStatus } from '../../../shared/api/contract';
 import type { StudioClient } from '../../../shared/api/client';
+import { CalibrationView } from '../views/calibration/CalibrationView';
 import { EpisodesView } from '../views/episodes/EpisodesView';
 import { ExportView } from '../views/export/ExportView';
 import { SettingsView } from '../views/settings/SettingsView';
@@ -13,12 +14,13 @@ import { useConnectionState, useLoad, useStudio } from './studioContext';
 const loadInfo = (studio: StudioClient) => studio.api.app.info();
 const loadRig = (studio: StudioClient) => studio.api.rig.get();
 
-export type ViewId = 'teleop' | 'episodes' | 'settings' | 'export';
+export type ViewId = 'teleop' | 'episodes' | 'settings' | 'export' | 'calibration';
 const VIEWS: { id: ViewId; label: string; key: string }[] = [
   { id: 'teleop', label: 'Teleop / Record', key: '1' },
   { id: 'episodes', label: 'Episodes', key: '2' },
   { id: 'settings', label: 'Settings', key: '3' },
   { id: 'export', label: 'Export', key: '4' },
+  { id: 'calibration', label: 'Calibration', key: '5' },
 ];
 
 function viewFromHash(): ViewId {
@@ -65,6 +67,7 @@ function Shell({ view, setView }: { view: ViewId; setView: (view: ViewId) => voi
   useAction('view.episodes', () => setView('episodes'));
   useAction('view.settings', () => setView('settings'));
   useAction('view.export', () => setView('export'));
+  useAction('view.calibration', () => setView('calibration'));
   useAction('help', () => setHelp((h) => !h));
   useEffect(() => {
     if (info.state === 'ready') document.title = `Foresight Studio ${info.value.version}`;
@@ -109,6 +112,7 @@ function Shell({ view, setView }: { view: ViewId; setView: (view: ViewId) => voi
         </div>
         {view === 'settings' && <SettingsView info={info} rig={rig} />}
         {view === 'export' && <ExportView />}
+        {view === 'calibration' && <CalibrationView active />}
       </main>
       {help && <HelpOverlay onClose={closeHelp} />}
     </div>

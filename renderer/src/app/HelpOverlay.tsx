@@ -13,7 +13,15 @@ const TELEOP_KEYS: [string, string][] = [
   ['Shift (held)', 'Precision: half speed'],
 ];
 
-const SCOPE_TITLES: Record<Scope, string> = { global: 'Everywhere', teleop: 'Teleop / Record', episodes: 'Episodes, replay and labels', settings: 'Settings', export: 'Export' };
+const SCOPE_TITLES: Record<Scope, string> = {
+  global: 'Everywhere',
+  teleop: 'Teleop / Record',
+  foresight: 'Imagination: while candidates are shown',
+  episodes: 'Episodes, replay and labels',
+  settings: 'Settings',
+  export: 'Export',
+  calibration: 'Calibration',
+};
 
 export function HelpOverlay({ onClose }: { onClose: () => void }) {
   useEffect(() => {
@@ -53,13 +61,13 @@ export function HelpOverlay({ onClose }: { onClose: () => void }) {
               </tbody>
             </table>
           </section>
-          {(['global', 'teleop', 'episodes'] as const).map((scope) => (
+          {(['global', 'teleop', 'foresight', 'episodes'] as const).map((scope) => (
             <section key={scope}>
               <h3>{SCOPE_TITLES[scope]}</h3>
               <table className="help-table">
                 <tbody>
                   {SHORTCUTS.filter((s) => s.scope === scope).map((s) => (
-                    <tr key={s.id}>
+                    <tr key={`${s.id}:${s.keys.join()}`}>
                       <td>
                         {s.keys.map((k, i) => (
                           <span key={k}>

@@ -1,5 +1,5 @@
 import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
-import { chordOf, findShortcut, isTypingTarget, type ActionId, type Scope } from './shortcuts';
+import { chordOf, findShortcuts, isTypingTarget, type ActionId, type Scope } from './shortcuts';
 
 type Handler = () => void;
 
@@ -8,6 +8,7 @@ interface ActionRegistry {
   register(id: ActionId, handler: Handler): () => void;
   /** Runs an action by id (keyboard, buttons, SpaceMouse). Returns false when nothing handles it now. */
   run(id: ActionId): boolean;
+  has(id: ActionId): boolean;
 }
 
 const ActionContext = createContext<ActionRegistry | null>(null);
@@ -23,6 +24,9 @@ function createRegistry(): ActionRegistry {
         const at = list.indexOf(handler);
         if (at >= 0) list.splice(at, 1);
       };
+    },
+    has(id) {
+      return (handlers.get(id)?.length ?? 0) > 0;
     },
     run(id) {
       const handler = handlers.get(id)?.at(-1);
@@ -51,7 +55,9 @@ export function ActionProvider({ scope, children }: { scope: Scope; children: Re
       // Keys that never type still work from a text field: Esc (the e-stop: safety beats typing),
       // Pause and the function keys (F1 help).
       if (typing && !/^(Escape|Pause|F\d{1,2})$/.test(event.code)) return;
-      const shortcut = findShortcut(chord, scopeRef.current);
+      // Overlay scopes (a pending imagination decision) win while they have a handler mounted.
+      const matches = findShortcuts(chord, scopeRef.current);
+      const shortcut = matches.find((s) => registry.has(s.id as ActionId)) ?? matches[0];
       if (shortcut === undefined) return;
       if (event.repeat && shortcut.repeat !== true) {
         event.preventDefault();

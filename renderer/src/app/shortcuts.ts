@@ -6,7 +6,14 @@
  * The teleop keys (W A S D R F Q E I K J L, Space, Shift) belong to the arm while the Teleop view is
  * open; nothing here uses them bare.
  */
-export type Scope = 'global' | 'teleop' | 'episodes' | 'settings' | 'export';
+export type Scope = 'global' | 'teleop' | 'foresight' | 'episodes' | 'settings' | 'export' | 'calibration';
+
+/**
+ * Scopes laid over a view's scope while they have handlers: `foresight` holds the keys of a pending
+ * imagination decision (candidates on screen, nothing approved yet) and wins over the Teleop keys
+ * (Enter approves instead of starting a take) only while a decision is pending.
+ */
+export const OVERLAY_SCOPES: Partial<Record<Scope, readonly Scope[]>> = { teleop: ['foresight'] };
 
 export interface ShortcutDef {
   readonly id: string;
@@ -22,6 +29,7 @@ export const SHORTCUTS = [
   { id: 'view.episodes', keys: ['Digit2'], label: 'Episodes view', scope: 'global' },
   { id: 'view.settings', keys: ['Digit3'], label: 'Settings / rig view', scope: 'global' },
   { id: 'view.export', keys: ['Digit4'], label: 'Export view', scope: 'global' },
+  { id: 'view.calibration', keys: ['Digit5'], label: 'Calibration view (foresight vs reality)', scope: 'global' },
   { id: 'help', keys: ['Shift+Slash', 'F1'], label: 'Show or hide this help', scope: 'global' },
 
   // Pause stops from every view; Esc only in Teleop, because elsewhere it closes dialogs and leaves fields.
@@ -34,6 +42,15 @@ export const SHORTCUTS = [
   { id: 'record.discard', keys: ['Backspace'], label: 'Discard the episode', scope: 'teleop' },
   { id: 'record.rerecord', keys: ['KeyT'], label: 'Re-record: discard and start again ("take")', scope: 'teleop' },
   { id: 'sim.reset', keys: ['KeyN'], label: 'New simulated scene', scope: 'teleop' },
+  // Imagination (Teleop view). I, A and R belong to the arm and Esc to the e-stop, so: P, X, Enter.
+  { id: 'foresight.preview', keys: ['KeyP'], label: 'Imagine: preview K candidate chunks in the world model', scope: 'teleop' },
+  { id: 'foresight.policy', keys: ['KeyO'], label: 'Start / stop the policy run (Policy panel)', scope: 'teleop' },
+  { id: 'foresight.approve', keys: ['Enter'], label: 'Approve the selected candidate: it runs on the arm (while candidates are shown)', scope: 'foresight' },
+  { id: 'foresight.auto', keys: ['Shift+Enter'], label: 'Auto: run the best predicted candidate (while candidates are shown)', scope: 'foresight' },
+  { id: 'foresight.reject', keys: ['KeyX'], label: 'Reject every candidate (while candidates are shown)', scope: 'foresight' },
+  { id: 'foresight.next', keys: ['ArrowRight', 'ArrowDown'], label: 'Select the next candidate', scope: 'foresight' },
+  { id: 'foresight.previous', keys: ['ArrowLeft', 'ArrowUp'], label: 'Select the previous candidate', scope: 'foresight' },
+  ...([1, 2, 3, 4, 5, 6, 7, 8] as const).map((n) => ({ id: `foresight.pick${n}` as const, keys: [`Digit${n}`], label: `Select candidate ${n} (while candidates are shown)`, scope: 'foresight' as const })),
 
   { id: 'play.toggle', keys: ['Space'], label: 'Play / pause', scope: 'episodes' },
   { id: 'play.back', keys: ['ArrowLeft', 'Comma'], label: 'Previous frame', scope: 'episodes', repeat: true },
@@ -60,6 +77,16 @@ export type ActionId = (typeof SHORTCUTS)[number]['id'];
 /** The chord of a key event, e.g. `Ctrl+Shift+KeyZ`; Cmd counts as Ctrl on macOS. */
 export function chordOf(event: Pick<KeyboardEvent, 'code' | 'ctrlKey' | 'metaKey' | 'altKey' | 'shiftKey'>): string {
   return `${event.ctrlKey || event.metaKey ? 'Ctrl+' : ''}${event.altKey ? 'Alt+' : ''}${event.shiftKey ? 'Shift+' : ''}${event.code}`;
+}
+
+/**
+ * Every shortcut a chord may mean in `scope`, in the order the dispatcher tries them: the overlay
+ * scopes first, then the view's, then the global ones. The first with a mounted handler runs.
+ */
+export function findShortcuts(chord: string, scope: Scope): ShortcutDef[] {
+  const all = SHORTCUTS as readonly ShortcutDef[];
+  const scopes = [...(OVERLAY_SCOPES[scope] ?? []), scope, 'global'];
+  return scopes.flatMap((s) => all.filter((d) => d.scope === s && d.keys.includes(chord)));
 }
 
 export function findShortcut(chord: string, scope: Scope): ShortcutDef | undefined {

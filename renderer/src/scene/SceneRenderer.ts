@@ -8,6 +8,8 @@ export interface SceneRendererOptions {
   extensions?: Readonly<Record<string, SceneExtensionFactory>>;
   /** Schedules one callback before the next paint; injected so tests render synchronously. */
   requestFrame?: (callback: () => void) => void;
+  /** A software rasteriser draws the scene: animated extensions use fewer frames. */
+  softwareGl?: boolean;
 }
 
 /**
@@ -18,11 +20,13 @@ export interface SceneRendererOptions {
 export class SceneRenderer implements SceneHost {
   readonly scene = new THREE.Scene();
   readonly camera = new THREE.PerspectiveCamera(45, 1, 0.01, 50);
+  readonly softwareGl: boolean;
   private readonly extensions = new Map<string, SceneExtension>();
   private readonly target: RenderTarget;
   private readonly requestFrame: (callback: () => void) => void;
   private current: SceneState = EMPTY_SCENE_STATE;
   private frameQueued = false;
+  private size_px: [number, number] = [1, 1];
   private disposed = false;
   /** Duration of the last few renders (ms), for the on-screen frame-time readout and the bench. */
   readonly frameTimes_ms: number[] = [];
@@ -30,6 +34,7 @@ export class SceneRenderer implements SceneHost {
 
   constructor(options: SceneRendererOptions) {
     this.target = options.target;
+    this.softwareGl = options.softwareGl ?? false;
     this.requestFrame = options.requestFrame ?? ((callback) => requestAnimationFrame(callback));
     // Robotics convention: z up, so the base frame reads the same as in the recorded data.
     this.camera.up.set(0, 0, 1);
@@ -79,6 +84,7 @@ export class SceneRenderer implements SceneHost {
     if (width_px <= 0 || height_px <= 0) return;
     this.camera.aspect = width_px / height_px;
     this.camera.updateProjectionMatrix();
+    this.size_px = [width_px, height_px];
     this.target.setSize(width_px, height_px, false);
     this.queueRender();
   }
@@ -95,6 +101,8 @@ export class SceneRenderer implements SceneHost {
 
   renderNow(): number {
     const start = performance.now();
+    this.camera.updateMatrixWorld();
+    for (const extension of this.extensions.values()) extension.startFrame?.({ now_ms: start, camera: this.camera, width_px: this.size_px[0], height_px: this.size_px[1], pixel_ratio: this.target.getPixelRatio?.() ?? 1 });
     this.target.render(this.scene, this.camera);
     const frame_ms = performance.now() - start;
     this.frameTimes_ms.push(frame_ms);

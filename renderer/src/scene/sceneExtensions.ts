@@ -1,6 +1,7 @@
 import { CameraFrusta } from './extensions/cameraFrusta';
 import { EndEffector } from './extensions/endEffector';
 import { Environment } from './extensions/environment';
+import { ForesightOverlay } from './extensions/foresightOverlay';
 import { PandaModel } from './extensions/pandaModel';
 import { PointCloud } from './extensions/pointCloud';
 import { SimObjects } from './extensions/simObjects';
@@ -19,4 +20,5 @@ export const DEFAULT_SCENE_EXTENSIONS: Readonly<Record<string, SceneExtensionFac
   'end-effector': () => new EndEffector(),
   'camera-frusta': () => new CameraFrusta(),
   'point-cloud': (host) => new PointCloud(host),
+  foresight: (host) => new ForesightOverlay(host),
 };

@@ -48,6 +48,7 @@ export const EMPTY_SCENE_STATE: SceneState = {
 /** The part of THREE.WebGLRenderer the scene uses; tests and benches inject a stub. */
 export interface RenderTarget {
   render(scene: THREE.Scene, camera: THREE.Camera): void;
+  getPixelRatio?(): number;
   setSize(width: number, height: number, updateStyle?: boolean): void;
   dispose(): void;
 }
@@ -55,6 +56,8 @@ export interface RenderTarget {
 /** What an extension may ask of the renderer (extensions never see the concrete class). */
 export interface SceneHost {
   readonly state: SceneState;
+  /** True on a software rasteriser (SwiftShader, llvmpipe, WARP): animate with fewer frames. */
+  readonly softwareGl: boolean;
   queueRender(): void;
 }
 
@@ -67,7 +70,22 @@ export interface SceneExtension {
   readonly root: THREE.Object3D;
   /** Called after every state patch with the merged state and the keys that changed. */
   update(state: SceneState, changed: ReadonlySet<keyof SceneState>): void;
+  /**
+   * Called before every render (after Foxglove's `startFrame`): animated content updates itself for this
+   * camera and asks for the next frame with `host.queueRender()` while it moves.
+   */
+  startFrame?(frame: FrameContext): void;
   dispose(): void;
+}
+
+export interface FrameContext {
+  /** performance.now() at the start of the frame. */
+  now_ms: number;
+  camera: THREE.Camera;
+  /** The view's size in CSS pixels, and drawing-buffer pixels per CSS pixel. */
+  width_px: number;
+  height_px: number;
+  pixel_ratio: number;
 }
 
 export type SceneExtensionFactory = (host: SceneHost) => SceneExtension;

@@ -11,6 +11,7 @@ import type { SceneRenderer } from '../../scene/SceneRenderer';
 import type { SceneObject } from '../../scene/sceneTypes';
 import { ErrorState } from '../../ui/states';
 import { loadEpisodeData, nsAt, sampleAt, type EpisodeData, type ObjectLook, type Series } from './episodeData';
+import { ForesightRuns } from './ForesightRuns';
 import { ReplayCameraTile } from './ReplayCameraTile';
 import { Timeline } from './Timeline';
 import { SPEEDS, usePlayback } from './usePlayback';
@@ -243,6 +244,7 @@ function LoadedPlayer({ data, rig, store, labels, bindControls }: { data: Episod
         onSeek={playback.seek}
         onPutSegment={(key: string, value: SegmentValue | null, description: string) => labels !== undefined && store.apply(putSegment(labels, id, key, value, description))}
       />
+      <ForesightRuns episodeId={id} t0_ns={data.t0_ns} duration_s={data.duration_s} t_s={t_s} onSeek={playback.seek} />
       <div className="replay-plots">
         <TimeSeriesPlot title="Joint positions" unit="rad" names={q?.names ?? ['q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q7']} data={jointData} cursor_s={t_s} onSeek={playback.seek} testId="plot-joints" />
         <TimeSeriesPlot title="End-effector position" unit="m" names={['x', 'y', 'z']} data={eeData} cursor_s={t_s} onSeek={playback.seek} />

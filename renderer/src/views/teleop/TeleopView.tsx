@@ -11,7 +11,11 @@ import { RingColumns } from '../../plots/ringBuffer';
 import { TimeSeriesPlot } from '../../plots/TimeSeriesPlot';
 import { RobotModelPicker } from '../../scene/RobotModelPicker';
 import { ScenePanel } from '../../scene/ScenePanel';
+import type { ForesightOverlay } from '../../scene/extensions/foresightOverlay';
 import type { SceneRenderer } from '../../scene/SceneRenderer';
+import { CandidateGrid } from './imagination/CandidateGrid';
+import { ImaginationPanel } from './imagination/ImaginationPanel';
+import { useImagination } from './imagination/useImagination';
 import { LiveCameras } from './LiveCameras';
 import { RecordingPanel } from './RecordingPanel';
 
@@ -29,6 +33,8 @@ interface Indicators {
   longTasks: number;
   ee_position_m: readonly number[] | null;
   gripper_width_m: number | null;
+  /** Imagined splats the main scene's overlay drew in its last frame. */
+  foresight_splats: number;
 }
 
 function useLongTaskCount(): () => number {
@@ -48,13 +54,14 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
   const rigStatus = useRigStatus();
   const recording = useRecordingStatus();
   const [actionError, setActionError] = useState<string | null>(null);
-  const [indicators, setIndicators] = useState<Indicators>({ estopped: false, clip_reasons: [], teleop_age_ms: null, state_hz: 0, longTasks: 0, ee_position_m: null, gripper_width_m: null });
+  const [indicators, setIndicators] = useState<Indicators>({ estopped: false, clip_reasons: [], teleop_age_ms: null, state_hz: 0, longTasks: 0, ee_position_m: null, gripper_width_m: null, foresight_splats: 0 });
   const [plots, setPlots] = useState<{ joints: uPlot.AlignedData; ee: uPlot.AlignedData; gripper: uPlot.AlignedData }>({ joints: [[]], ee: [[]], gripper: [[]] });
   const sceneRef = useRef<SceneRenderer | null>(null);
   const [scene, setScene] = useState<SceneRenderer | null>(null);
   const longTasks = useLongTaskCount();
   useTeleopKeys(true, setActionError);
   const gamepad = useGamepadTeleop(true, setActionError);
+  const imagination = useImagination(scene);
 
   const onSceneReady = useCallback(
     (renderer: SceneRenderer | null) => {
@@ -108,6 +115,7 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
         longTasks: longTasks(),
         ee_position_m: snapshot?.ee_position_m ?? null,
         gripper_width_m: snapshot?.gripper_width_m ?? null,
+        foresight_splats: sceneRef.current?.extension<ForesightOverlay>('foresight')?.drawnSplats ?? 0,
       });
       if (joints.length > 0) setPlots({ joints: joints.columns(), ee: ee.columns(), gripper: gripper.columns() });
     }, PLOT_REFRESH_MS);
@@ -141,6 +149,11 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
               </span>
             )}
             {estopped && <span className="pill pill-bad">E-STOP</span>}
+            {indicators.foresight_splats > 0 && (
+              <span className="pill" data-testid="scene-foresight" data-splats={indicators.foresight_splats} title="The selected candidate's imagined Gaussians, animated over the horizon; lines: every candidate's commanded end-effector path">
+                imagined: #{imagination.selected + 1} · {indicators.foresight_splats.toLocaleString()} splats
+              </span>
+            )}
             {gamepad !== null && <span className="pill" title={gamepad}>gamepad connected</span>}
           </div>
           <div className="scene-tools">
@@ -150,6 +163,7 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
             Click here, then drive: <b>W/S A/D R/F</b> move · <b>Q/E I/K J/L</b> rotate · <b>Space</b> gripper · <b>Shift</b> slow · <b>?</b> all keys
           </div>
         </div>
+        <CandidateGrid imagination={imagination} />
         <LiveCameras cameras={rig?.cameras ?? []} />
       </div>
       <aside className="teleop-side">
@@ -159,6 +173,7 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
           </div>
         )}
         <RecordingPanel status={recording} defaultTask={rig?.recording.task ?? ''} estopped={estopped} enabled onError={setActionError} />
+        <ImaginationPanel imagination={imagination} estopped={estopped} />
         <section className="panel health" aria-labelledby="health-title">
           <h2 id="health-title">Rig health</h2>
           {rigStatus.state === 'unavailable' && (

@@ -1,0 +1,50 @@
+/**
+ * Imagined splats in software GL: the studio's own splat renderer (renderer/src/scene/splats) drawing
+ * 8 candidates × 2,048 Gaussians × 4 steps in headless Debian Chromium (SwiftShader, no GPU), as the
+ * Teleop view's small multiples and as the main scene's overlay.
+ *
+ *   npx tsx bench/ui/splatBench.ts [--frames 40] [--n 2048] [--k 8] [--screenshot out.png]
+ *
+ * Prints one JSON object. Not a test: nothing here asserts on timings.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import { build } from 'vite';
+import { serve } from './serveDir';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: string) => {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? args[at + 1]! : fallback;
+};
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+async function main(): Promise<void> {
+  const outDir = mkdtempSync(join(tmpdir(), 'ui-bench-splats-'));
+  await build({ configFile: false, root: resolve('bench/ui/splatPage'), base: './', logLevel: 'warn', build: { outDir, emptyOutDir: true, modulePreload: { polyfill: false } } });
+  const { server, url } = await serve(outDir);
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1320, height: 1100 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+    await page.goto(`${url}?frames=${option('frames', '40')}&n=${option('n', '2048')}&k=${option('k', '8')}&static=${option('static', '0')}`, { waitUntil: 'commit' });
+    await page.waitForFunction(() => (globalThis as unknown as { benchResult?: unknown }).benchResult !== undefined, undefined, { timeout: 600_000 });
+    const result = await page.evaluate(() => (globalThis as unknown as { benchResult: unknown }).benchResult);
+    const shot = option('screenshot', '');
+    if (shot !== '') await page.screenshot({ path: shot });
+    console.log(JSON.stringify({ ...(result as object), errors, load_average: (await import('node:os')).loadavg().map((v) => Math.round(v * 10) / 10) }));
+  } finally {
+    await browser.close();
+    server.close();
+    rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
