@@ -186,6 +186,25 @@ export class ImaginationEngine {
     return noise;
   }
 
+  /**
+   * Imagined latents (B·M·D) → Gaussians (B·N·14): each decoded from (z_now, z_h) with the observed
+   * Gaussians as queries, so splat i is the same splat in every step.
+   */
+  async decode(now: Float32Array, latents: Float32Array, observed: Float32Array, timings: Partial<Record<GraphName, number>> = {}, cancel?: Cancellation): Promise<Float32Array> {
+    const frame = this.M * this.D;
+    const B = latents.length / frame;
+    const N = observed.length / GAUSSIAN_WIDTH;
+    if (!Number.isInteger(B) || !Number.isInteger(N) || now.length !== frame) throw new StudioError({ code: 'invalid_params', message: `decode: expected latents of ${this.M}×${this.D} and Gaussians of ${GAUSSIAN_WIDTH} fields` });
+    const src = new Float32Array(B * frame);
+    const queries = new Float32Array(B * N * GAUSSIAN_WIDTH);
+    for (let b = 0; b < B; b++) {
+      src.set(now, b * frame);
+      queries.set(observed, b * N * GAUSSIAN_WIDTH);
+    }
+    const decoded = await this.run('decoder', { latent_src: tensor(src, [B, this.M, this.D]), latent_tgt: tensor(latents, [B, this.M, this.D]), query_gaussians: tensor(queries, [B, N, GAUSSIAN_WIDTH]) }, timings, cancel);
+    return output(decoded, 'gaussians', 'decoder');
+  }
+
   async imagine(request: ImagineRequest, cancel?: Cancellation): Promise<ImagineResult> {
     const { K, H, seed } = request;
     const { M, D, L, A, T } = this;
@@ -254,19 +273,7 @@ export class ImaginationEngine {
     }
     const success = await this.run('success', { latent_traj: tensor(traj, [K, S, M, D]) }, timings, cancel);
 
-    let gaussians: Float32Array | null = null;
-    if (request.decode && request.gaussians !== undefined) {
-      const N = request.gaussians.length / GAUSSIAN_WIDTH;
-      const B = K * H;
-      const src = new Float32Array(B * frame);
-      const queries = new Float32Array(B * N * GAUSSIAN_WIDTH);
-      for (let b = 0; b < B; b++) {
-        src.set(newestContext, b * frame);
-        queries.set(request.gaussians, b * N * GAUSSIAN_WIDTH);
-      }
-      const decoded = await this.run('decoder', { latent_src: tensor(src, [B, M, D]), latent_tgt: tensor(latents, [B, M, D]), query_gaussians: tensor(queries, [B, N, GAUSSIAN_WIDTH]) }, timings, cancel);
-      gaussians = output(decoded, 'gaussians', 'decoder');
-    }
+    const gaussians = request.decode && request.gaussians !== undefined ? await this.decode(newestContext, latents, request.gaussians, timings, cancel) : null;
     return {
       K,
       H,

@@ -39,6 +39,8 @@ export interface ObservedState {
 export interface Imagined extends ImagineResult {
   /** The observation the futures start from. */
   observation_t_ns: bigint;
+  /** Its latent (M·D): with `latents`, enough to decode any candidate later (`decode`). */
+  observed_latent: Float32Array;
   /** Its Gaussians (N·14) and mask, drawn as "now". */
   observed_gaussians: Float32Array;
   observed_mask: Float32Array;
@@ -129,6 +131,11 @@ export class ImaginationService {
     return { gaussians: lifted.gaussians, mask: lifted.mask };
   }
 
+  /** Decodes imagined latents (B·M·D) from an observation's latent and Gaussians: B·N·14. */
+  decode(now: Float32Array, latents: Float32Array, observed: Float32Array): Promise<Float32Array> {
+    return this.engine.decode(now, latents, observed);
+  }
+
   /** Forgets the history (a new episode, a reset scene). */
   reset(): void {
     this.history.length = 0;
@@ -171,6 +178,6 @@ export class ImaginationService {
     const { newest, context } = this.context();
     const candidates = 'actions' in request.candidates ? request.candidates.actions : { policy: { proprio: newest.proprio, ...request.candidates.policy } };
     const result = await this.engine.imagine({ context, gaussians: newest.gaussians, candidates, K: request.K, H, seed: request.seed, decode: request.decode }, cancel);
-    return { ...result, observation_t_ns: newest.t_ns, observed_gaussians: newest.gaussians, observed_mask: newest.mask, latency_ms: performance.now() - started };
+    return { ...result, observation_t_ns: newest.t_ns, observed_latent: newest.latent, observed_gaussians: newest.gaussians, observed_mask: newest.mask, latency_ms: performance.now() - started };
   }
 }

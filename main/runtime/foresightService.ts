@@ -64,6 +64,8 @@ export interface Preview {
 interface Kept {
   preview: Preview;
   imagined: Imagined;
+  /** Candidates' Gaussians decoded so far (on request), by candidate. */
+  decoded: Map<number, Promise<Float32Array>>;
   /** For a re-imagined run: the real scenes lifted from the recorded frames at the imagined times (H·N·14). */
   real?: { gaussians: Float32Array; mask: Float32Array; available: number };
   input_hash: string;
@@ -194,7 +196,8 @@ export class ForesightService {
       candidates = { actions: perturbations(base, request.K, shape, seed, scale, limits) };
       sources = Array.from({ length: request.K }, (_, k) => (k === 0 ? request.source : `${request.source}:perturbed-${k}`));
     }
-    const imagined = await client.imagine({ K: request.K, H: request.H, seed, decode: true, candidates });
+    // Scores first (what the operator decides on); each candidate's Gaussians are decoded when asked for.
+    const imagined = await client.imagine({ K: request.K, H: request.H, seed, decode: false, candidates });
     let best = 0;
     for (let k = 1; k < imagined.K; k++) if ((imagined.success_prob[k] ?? 0) > (imagined.success_prob[best] ?? 0)) best = k;
     const start = observation.proprio.slice(0, 3);
@@ -231,7 +234,7 @@ export class ForesightService {
     };
     let settle: (run: ChunkRun | null) => void = () => undefined;
     const decision = new Promise<ChunkRun | null>((resolve) => (settle = resolve));
-    this.kept.set(preview.preview_id, { preview, imagined, input_hash: observationHash(observation), decided: false, decision, settle });
+    this.kept.set(preview.preview_id, { preview, imagined, input_hash: observationHash(observation), decided: false, decision, settle, decoded: new Map() });
     for (const id of [...this.kept.keys()].slice(0, Math.max(0, this.kept.size - KEEP))) this.kept.delete(id);
     return preview;
   }
@@ -251,18 +254,29 @@ export class ForesightService {
     return kept;
   }
 
-  /** The imagined Gaussians of candidate k (H·N·14 floats), or with k = −1 the observed ones (N·14) and their mask. */
-  splats(previewId: number, k: number): { H: number; N: number; gaussians: Float32Array; mask: Float32Array } {
-    const { imagined, real } = this.kept_(previewId);
+  /**
+   * The imagined Gaussians of candidate k (H·N·14 floats, decoded on first request and kept), or with
+   * k = −1 the observed ones (N·14) and their mask, with k = −2 (re-imagined runs) the real ones.
+   */
+  async splats(previewId: number, k: number): Promise<{ H: number; N: number; gaussians: Float32Array; mask: Float32Array }> {
+    const kept = this.kept_(previewId);
+    const { imagined, real } = kept;
     const N = imagined.observed_mask.length;
     if (k === -1) return { H: 1, N, gaussians: imagined.observed_gaussians, mask: imagined.observed_mask };
     if (k === -2) {
       if (real === undefined) throw new StudioError({ code: 'invalid_params', message: `preview ${previewId} is live: there is no recorded reality to show (candidate −2 is for re-imagined runs)` });
       return { H: real.available, N, gaussians: real.gaussians, mask: real.mask };
     }
-    if (!Number.isInteger(k) || k < 0 || k >= imagined.K || imagined.gaussians === null) throw new StudioError({ code: 'invalid_params', message: `candidate ${k} is not in preview ${previewId} (it has ${imagined.K})` });
+    if (!Number.isInteger(k) || k < 0 || k >= imagined.K) throw new StudioError({ code: 'invalid_params', message: `candidate ${k} is not in preview ${previewId} (it has ${imagined.K})` });
     const size = imagined.H * N * 14;
-    return { H: imagined.H, N, gaussians: imagined.gaussians.subarray(k * size, (k + 1) * size), mask: imagined.observed_mask };
+    if (imagined.gaussians !== null) return { H: imagined.H, N, gaussians: imagined.gaussians.subarray(k * size, (k + 1) * size), mask: imagined.observed_mask };
+    let decoded = kept.decoded.get(k);
+    if (decoded === undefined) {
+      const frame = imagined.latents.length / (imagined.K * imagined.H);
+      decoded = this.need().client.decode(imagined.observed_latent, imagined.latents.slice(k * imagined.H * frame, (k + 1) * imagined.H * frame), imagined.observed_gaussians);
+      kept.decoded.set(k, decoded);
+    }
+    return { H: imagined.H, N, gaussians: await decoded, mask: imagined.observed_mask };
   }
 
   private record(kept: Kept, mode: string, decision: string, chosen: number | null): number {
@@ -403,7 +417,7 @@ export class ForesightService {
         },
       ],
     };
-    this.kept.set(preview.preview_id, { preview, imagined, real: { gaussians: real, mask: imagined.observed_mask, available }, input_hash: row.input_hash, decided: true, decision: Promise.resolve(null), settle: () => undefined });
+    this.kept.set(preview.preview_id, { preview, imagined, real: { gaussians: real, mask: imagined.observed_mask, available }, decoded: new Map(), input_hash: row.input_hash, decided: true, decision: Promise.resolve(null), settle: () => undefined });
     for (const id of [...this.kept.keys()].slice(0, Math.max(0, this.kept.size - KEEP))) this.kept.delete(id);
     return { ...preview, real_steps: available, predicted_at_run: row.chosen_success_prob, episode_outcome: row.episode_outcome };
   }

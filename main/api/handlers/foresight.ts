@@ -26,8 +26,8 @@ export function foresightHandlers(store: ForesightStore, live: ForesightService)
     'foresight.open': ({ dir, provider, threads }) => live.open(dir, { provider, ...(threads !== undefined ? { intra_op_threads: threads } : {}) }),
     'foresight.status': () => ({ pack: live.pack }),
     'foresight.preview': async (request) => previewPayload(await live.preview(request)),
-    'foresight.splats': ({ preview_id, candidate }) => {
-      const { H, N, gaussians, mask } = live.splats(preview_id, candidate);
+    'foresight.splats': async ({ preview_id, candidate }) => {
+      const { H, N, gaussians, mask } = await live.splats(preview_id, candidate);
       return { H, N, fields: 14 as const, gaussians_base64: base64(gaussians), mask_base64: base64(mask) };
     },
     'foresight.approve': async ({ preview_id, candidate }) => {

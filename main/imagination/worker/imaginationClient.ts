@@ -51,6 +51,10 @@ export class ImaginationClient extends RpcClient<ImaginationOps, never, Imaginat
     return this.request('lift', observation);
   }
 
+  decode(now: Float32Array, latents: Float32Array, observed: Float32Array): Promise<Float32Array> {
+    return this.request('decode', { now, latents, observed });
+  }
+
   reset(): Promise<null> {
     return this.request('reset', null);
   }

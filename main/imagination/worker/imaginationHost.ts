@@ -52,7 +52,7 @@ export class ImaginationHost {
         const arrays = [result.actions, result.latents, result.success_prob, result.success_logit, result.progress, ...(result.gaussians !== null ? [result.gaussians] : [])];
         const transfer = [...new Set(arrays.map((array) => array.buffer as ArrayBuffer))];
         // The observed Gaussians stay in the service's history: send copies.
-        return { result: { ...result, observed_gaussians: result.observed_gaussians.slice(), observed_mask: result.observed_mask.slice() }, transfer };
+        return { result: { ...result, observed_latent: result.observed_latent.slice(), observed_gaussians: result.observed_gaussians.slice(), observed_mask: result.observed_mask.slice() }, transfer };
       }
       case 'propose': {
         const chunks = await this.require().propose(message.args.K, message.args.seed, message.args.temperature);
@@ -61,6 +61,10 @@ export class ImaginationHost {
       case 'lift': {
         const lifted = this.require().liftOnly(message.args);
         return { result: lifted, transfer: [lifted.gaussians.buffer as ArrayBuffer, lifted.mask.buffer as ArrayBuffer] };
+      }
+      case 'decode': {
+        const gaussians = await this.require().decode(message.args.now, message.args.latents, message.args.observed);
+        return { result: gaussians, transfer: [gaussians.buffer as ArrayBuffer] };
       }
       case 'reset':
         this.require().reset();

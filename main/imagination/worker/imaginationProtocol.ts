@@ -24,6 +24,8 @@ export interface ImaginationOps {
   propose: { args: { K: number; seed: number; temperature?: number }; result: Float32Array };
   /** Lifts an observation (N·14 Gaussians and the mask) without making it the newest. */
   lift: { args: Observation; result: { gaussians: Float32Array; mask: Float32Array } };
+  /** Imagined latents (B·M·D) → Gaussians (B·N·14), decoded from an observation's latent and Gaussians. */
+  decode: { args: { now: Float32Array; latents: Float32Array; observed: Float32Array }; result: Float32Array };
   reset: { args: null; result: null };
   close: { args: null; result: null };
 }
