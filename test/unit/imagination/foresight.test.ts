@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { foresightHandlers } from '../../../main/api/handlers/foresight';
-import { auroc, calibrationSummary, spearman } from '../../../main/imagination/calibration';
+import { auroc, calibrationSummary, kendallTau, spearman } from '../../../main/imagination/calibration';
 import { openStore } from '../../../main/store/database';
 import type { ForesightService } from '../../../main/runtime/foresightService';
 import { ForesightStore, type ForesightRun } from '../../../main/store/foresightStore';
@@ -16,6 +16,11 @@ describe('calibration of success estimates', () => {
     expect(auroc([0.3, 0.4], [1, 1])).toBeNull();
     expect(spearman([1, 2, 3, 4], [10, 20, 30, 40])).toBeCloseTo(1, 12);
     expect(spearman([1, 2, 3, 4], [4, 3, 2, 1])).toBeCloseTo(-1, 12);
+    // Kendall τ-b: 5 concordant, 1 discordant pair of 6; ties in one ranking shrink the denominator.
+    expect(kendallTau([1, 2, 3, 4], [1, 3, 2, 4])).toBeCloseTo(4 / 6, 12);
+    expect(kendallTau([1, 2, 3], [3, 2, 1])).toBe(-1);
+    expect(kendallTau([1, 1, 2], [1, 2, 3])).toBeCloseTo(2 / Math.sqrt(2 * 3), 12);
+    expect(kendallTau([1, 1, 1], [1, 2, 3])).toBeNull();
   });
 
   test('summary: Brier, reliability bins, ECE and per-policy rates counted per episode', () => {
