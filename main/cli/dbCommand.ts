@@ -3,7 +3,7 @@ import { StudioError } from '../../shared/api/errors';
 import { APP_VERSION } from '../appInfo';
 import { openStore, type Store } from '../store/database';
 import { EpisodeStore } from '../store/episodeStore';
-import { checkStore, liveWriterPids, markInterrupted } from '../store/health';
+import { checkStore, liveWriterPids, markInterrupted, strandedRecordingIds } from '../store/health';
 import { UsageError, type Command } from './command';
 
 const actions = ['check', 'info', 'vacuum', 'save', 'discard'] as const;
@@ -43,13 +43,15 @@ export const dbCommand: Command = {
         const info = withStore(global.dataDir, (store) => {
           const episodeStore = new EpisodeStore(store.db);
           const episodes = episodeStore.summaries({ status: ['recording', 'saved', 'interrupted', 'discarded'] });
+          // A 'recording' row whose process is gone is interrupted (as `db check` says), not recording.
+          const stranded = strandedRecordingIds(store.db);
           const sessions = episodeStore.sessionCount();
           return {
             database: store.path,
             schema_version: store.schemaVersion,
             size_bytes: statSync(store.path).size,
             sessions,
-            episodes: episodes.map((e) => ({ id: e.id, status: e.status, outcome: e.outcome, task: e.task, frames: e.frames, duration_s: Number(e.duration_s.toFixed(3)), dropped: e.dropped, tags: e.tags })),
+            episodes: episodes.map((e) => ({ id: e.id, status: stranded.has(e.id) ? 'interrupted' : e.status, outcome: e.outcome, task: e.task, frames: e.frames, duration_s: Number(e.duration_s.toFixed(3)), dropped: e.dropped, tags: e.tags })),
           };
         });
         if (json) {

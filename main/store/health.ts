@@ -26,6 +26,18 @@ export function liveWriterPids(db: Database.Database): number[] {
 }
 
 /**
+ * Episodes still marked 'recording' whose recording process is gone (killed, crashed, the machine
+ * rebooted): interrupted in fact, whatever the row says until `markInterrupted` or the user resolves it.
+ */
+export function strandedRecordingIds(db: Database.Database): Set<number> {
+  const live = new Set(liveWriterPids(db));
+  const rows = db
+    .prepare("SELECT e.id, s.writer_pid AS pid FROM episodes e JOIN sessions s ON s.id = e.session_id WHERE e.status = 'recording'")
+    .all() as { id: number; pid: number | null }[];
+  return new Set(rows.filter((row) => row.pid === null || !live.has(row.pid)).map((row) => row.id));
+}
+
+/**
  * Everything `studio db check` looks at: SQLite's own integrity check, foreign keys, stream counters
  * against the rows they count, and episodes a crash left behind. Read-only.
  */
