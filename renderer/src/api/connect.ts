@@ -18,6 +18,9 @@ export function connectStudio(): StudioClient {
     createWsTransport({
       url: `${scheme}://${window.location.host}/api/ws`,
       createSocket: (url) => new WebSocket(url),
+      // Imagination calls (a K×H preview, a candidate's decode, an approved chunk playing) take seconds on a
+      // CPU and tens of seconds on a loaded one; 30 s cut them off. A dead core still shows at once (the socket closes).
+      requestTimeoutMs: 120_000,
       onProtocolError: (error) => console.warn('StudioApi protocol error', error),
     }),
   );

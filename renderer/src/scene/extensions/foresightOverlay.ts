@@ -54,6 +54,8 @@ export class ForesightOverlay implements SceneExtension {
     this.marker.visible = false;
     this.root.add(this.paths, this.splats, this.marker);
     this.root.visible = false;
+    // Ghosted: the real arm and scene stay visible through the imagined one.
+    this.splats.setOpacity(0.6);
   }
 
   update(): void {}

@@ -3,6 +3,7 @@ import type { ForesightRunView } from '../../../../shared/api/contract';
 import { useStudio } from '../../app/studioContext';
 import { percent } from '../teleop/imagination/CandidateGrid';
 import { secondsFrom } from './episodeData';
+import { ImaginedVsReal } from './ImaginedVsReal';
 
 const fmt = (v: unknown, digits = 3): string => (typeof v === 'number' ? v.toFixed(digits) : typeof v === 'boolean' ? (v ? 'yes' : 'no') : v === undefined || v === null ? '—' : String(v));
 
@@ -106,6 +107,7 @@ export function ForesightRuns({ episodeId, t0_ns, duration_s, t_s, onSeek }: { e
           {run.real !== null && Array.isArray(run.real.ee_position_m) && <p className="muted mono">TCP after: {(run.real.ee_position_m as number[]).map((v) => fmt(v)).join(', ')} m</p>}
         </div>
       </div>
+      <ImaginedVsReal runId={run.id} />
     </section>
   );
 }

@@ -15,6 +15,7 @@ import type { ForesightOverlay } from '../../scene/extensions/foresightOverlay';
 import type { SceneRenderer } from '../../scene/SceneRenderer';
 import { CandidateGrid } from './imagination/CandidateGrid';
 import { ImaginationPanel } from './imagination/ImaginationPanel';
+import { PolicyPanel } from './imagination/PolicyPanel';
 import { useImagination } from './imagination/useImagination';
 import { LiveCameras } from './LiveCameras';
 import { RecordingPanel } from './RecordingPanel';
@@ -174,6 +175,7 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
         )}
         <RecordingPanel status={recording} defaultTask={rig?.recording.task ?? ''} estopped={estopped} enabled onError={setActionError} />
         <ImaginationPanel imagination={imagination} estopped={estopped} />
+        <PolicyPanel imagination={imagination} estopped={estopped} />
         <section className="panel health" aria-labelledby="health-title">
           <h2 id="health-title">Rig health</h2>
           {rigStatus.state === 'unavailable' && (

@@ -120,7 +120,7 @@ export function useImagination(scene: SceneRenderer | null): Imagination {
 
   /** Shows a preview and loads its candidates' splats (the best first: it is selected). */
   const show = useCallback(
-    (next: Preview, nextPhase: Phase) => {
+    (next: Preview, nextPhase: Phase, only: 'all' | 'best' = 'all') => {
       const gen = ++generation.current;
       setPreview(next);
       setSelected(next.best);
@@ -128,21 +128,28 @@ export function useImagination(scene: SceneRenderer | null): Imagination {
       setPhase(nextPhase);
       setSplatsMs(null);
       const started = performance.now();
-      const order = [next.best, ...next.candidates.map((_, i) => i).filter((i) => i !== next.best)];
+      // A policy run's previews come every chunk: decoding all K each time would compete with the run's own imagination.
+      const order = only === 'best' ? [next.best] : [next.best, ...next.candidates.map((_, i) => i).filter((i) => i !== next.best)];
       let cursor = 0;
       let done = 0;
       const worker = async (): Promise<void> => {
         while (cursor < order.length && gen === generation.current) {
           const position = order[cursor++]!;
           const candidate = next.candidates[position]!;
-          try {
-            const answer = await studio.api.foresight.splats({ preview_id: next.preview_id, candidate: candidate.index });
-            if (gen !== generation.current) return;
+          // The core decodes a candidate when first asked; on a busy machine that can outlast one RPC timeout: ask twice.
+          let answer: Awaited<ReturnType<typeof studio.api.foresight.splats>> | null = null;
+          let lastError: unknown = null;
+          for (let attempt = 0; attempt < 2 && answer === null && gen === generation.current; attempt++) {
+            answer = await studio.api.foresight.splats({ preview_id: next.preview_id, candidate: candidate.index }).catch((error: unknown) => {
+              lastError = error;
+              return null;
+            });
+          }
+          if (gen !== generation.current) return;
+          if (answer === null) setProblem({ message: `Candidate ${candidate.index + 1}'s imagined scene could not be loaded: ${problemOf(lastError).message}` });
+          else {
             const sequence = decodeSplats(answer);
             setSplats((current) => current.map((s, i) => (i === position ? sequence : s)));
-          } catch (error) {
-            if (gen === generation.current) setProblem({ message: `Candidate ${candidate.index + 1}'s imagined scene could not be loaded: ${problemOf(error).message}` });
-            return;
           }
           if (++done === order.length) setSplatsMs(performance.now() - started);
         }
@@ -222,7 +229,7 @@ export function useImagination(scene: SceneRenderer | null): Imagination {
         return;
       }
       setOutcome(null);
-      show(next, waiting ? 'pending' : 'watching');
+      show(next, waiting ? 'pending' : 'watching', waiting ? 'all' : 'best');
     },
     [preview, show],
   );

@@ -1,0 +1,137 @@
+import { useEffect, useState } from 'react';
+import type { Result } from '../../../../../shared/api/contract';
+import { useAction } from '../../../app/actions';
+import { useStudio } from '../../../app/studioContext';
+import { Kbd } from '../../../ui/states';
+import { percent } from './CandidateGrid';
+import type { Imagination } from './useImagination';
+
+type PolicyStatus = Result<'foresight.policy.status'>;
+type Mode = 'off' | 'rank' | 'gate' | 'approve';
+
+const MODES: { id: Mode; label: string }[] = [
+  { id: 'off', label: 'off — run the policy’s chunks as proposed' },
+  { id: 'rank', label: 'rank — imagine K, run the best' },
+  { id: 'gate', label: 'gate — run only above the threshold, else ask' },
+  { id: 'approve', label: 'approve — every chunk waits for Enter / X' },
+];
+
+/**
+ * Policy with foresight: the open pack's policy drives the arm chunk by chunk, recorded as a take
+ * (foresight.policy.start/stop). Each chunk's preview shows in the Imagination panel, the small
+ * multiples and the main scene as it runs; when the run waits for the operator (approve, or gate
+ * below the threshold) Enter approves and X rejects (which stops the run). O starts and stops; the
+ * e-stop stops it at once.
+ */
+export function PolicyPanel({ imagination, estopped }: { imagination: Imagination; estopped: boolean }) {
+  const studio = useStudio();
+  const [status, setStatus] = useState<PolicyStatus | null>(null);
+  const [mode, setMode] = useState<Mode>('rank');
+  const [K, setK] = useState(8);
+  const [H, setH] = useState(2);
+  const [threshold, setThreshold] = useState(0.5);
+  const [maxDuration, setMaxDuration] = useState(60);
+  const [problem, setProblem] = useState<{ message: string; fix?: string | undefined } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const { showPolicyPreview } = imagination;
+
+  useEffect(() => {
+    let live = true;
+    studio.api.foresight['policy.status']().then(
+      (s) => live && setStatus(s),
+      () => undefined,
+    );
+    const off = studio.on('foresight.policy', (s) => setStatus(s));
+    return () => {
+      live = false;
+      off();
+    };
+  }, [studio]);
+
+  useEffect(() => {
+    if (status?.running === true && status.last_preview !== null) showPolicyPreview(status.last_preview, status.waiting_for_approval);
+  }, [status, showPolicyPreview]);
+
+  const running = status?.running === true;
+  const packOpen = imagination.pack.state === 'open';
+  const toggle = () => {
+    if (busy) return;
+    setBusy(true);
+    setProblem(null);
+    const call = running ? studio.api.foresight['policy.stop']() : studio.api.foresight['policy.start']({ mode, K, H, threshold, max_duration_s: maxDuration });
+    call.then(
+      (s) => {
+        setStatus(s);
+        setBusy(false);
+      },
+      (error: unknown) => {
+        const { message, fix } = error as { message?: string; fix?: string };
+        setProblem({ message: message ?? String(error), fix });
+        setBusy(false);
+      },
+    );
+  };
+  useAction('foresight.policy', toggle, packOpen && (running || !estopped));
+
+  const preview = status?.last_preview ?? null;
+  return (
+    <section className="panel policy-panel" aria-labelledby="policy-title" data-testid="policy-panel">
+      <div className="panel-head">
+        <h2 id="policy-title">Policy with foresight</h2>
+        <span className={`pill${running ? ' pill-recording' : ''}`} data-testid="policy-state">
+          {running ? (status?.waiting_for_approval === true ? 'waiting for you' : `running ${status?.mode ?? ''}`) : 'stopped'}
+        </span>
+      </div>
+      <div className="policy-controls">
+        <select aria-label="Policy mode" value={mode} onChange={(e) => setMode(e.currentTarget.value as Mode)} disabled={running} data-testid="policy-mode">
+          {MODES.map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.label}
+            </option>
+          ))}
+        </select>
+        <label>
+          K <input type="number" min={1} max={32} value={K} disabled={running} onChange={(e) => setK(Math.max(1, Math.min(32, Number(e.currentTarget.value) || 1)))} aria-label="Policy candidates (K)" />
+        </label>
+        <label>
+          H <input type="number" min={1} max={16} value={H} disabled={running} onChange={(e) => setH(Math.max(1, Math.min(16, Number(e.currentTarget.value) || 1)))} aria-label="Policy horizon (H)" />
+        </label>
+        {mode === 'gate' && (
+          <label>
+            threshold <input type="number" min={0} max={1} step={0.05} value={threshold} disabled={running} onChange={(e) => setThreshold(Math.max(0, Math.min(1, Number(e.currentTarget.value))))} aria-label="Gate threshold" />
+          </label>
+        )}
+        <label>
+          max s <input type="number" min={1} max={3600} value={maxDuration} disabled={running} onChange={(e) => setMaxDuration(Math.max(1, Math.min(3600, Number(e.currentTarget.value) || 60)))} aria-label="Maximum duration (s)" />
+        </label>
+        <button type="button" className={running ? '' : 'primary'} onClick={toggle} disabled={busy || !packOpen || (!running && estopped)} data-testid="policy-toggle">
+          {running ? 'Stop policy' : 'Start policy'} <Kbd>O</Kbd>
+        </button>
+      </div>
+      {!packOpen && <p className="muted">Load a world-model pack (Imagination) to run its policy.</p>}
+      {problem !== null && (
+        <div className="inline-error" role="alert" data-testid="policy-error">
+          {problem.message}
+          {problem.fix !== undefined && <div className="fix">{problem.fix}</div>}
+        </div>
+      )}
+      {status !== null && (status.running || status.stopped_reason !== null) && (
+        <p className="policy-status" role="status" data-testid="policy-status" data-chunks={status.chunks} data-stopped-reason={status.stopped_reason ?? ''}>
+          {status.running ? 'Running' : 'Stopped'} · {status.chunks} chunks{status.episode_id !== null ? ` · episode ${status.episode_id}` : ''}
+          {preview !== null && ` · last: best ${percent(preview.candidates[preview.best]?.success_prob ?? 0)} of ${preview.K} in ${preview.latency_ms.toFixed(0)} ms`}
+          {!status.running && status.stopped_reason !== null && (
+            <>
+              {' '}
+              · stopped: <b>{status.stopped_reason}</b>
+            </>
+          )}
+        </p>
+      )}
+      {running && status?.waiting_for_approval === true && (
+        <p className="warn" data-testid="policy-waiting">
+          The run waits for you: <Kbd>Enter</Kbd> runs the selected candidate, <Kbd>X</Kbd> rejects and stops the run.
+        </p>
+      )}
+    </section>
+  );
+}
