@@ -152,7 +152,13 @@ async function discoverSerial(list: () => Promise<SerialPortInfo[]>, devRoot: st
   try {
     ports = await list();
   } catch (error) {
-    problems.push(`serial ports: ${reason(error)}`);
+    // On Linux, serialport lists ports through `udevadm`; a container or minimal install may lack it.
+    const missingUdevadm = (error as NodeJS.ErrnoException).code === 'ENOENT' || /spawn udevadm ENOENT|udevadm: not found/.test(reason(error));
+    problems.push(
+      missingUdevadm
+        ? 'serial ports: cannot be listed because `udevadm` is not installed (serialport asks udev for the ports); install it with `sudo apt install udev` (Debian/Ubuntu), or give a device path such as /dev/ttyUSB0 in the rig config directly'
+        : `serial ports: ${reason(error)}`,
+    );
     return [];
   }
   const byId = await links(join(devRoot, 'serial', 'by-id'));

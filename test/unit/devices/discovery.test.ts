@@ -92,11 +92,14 @@ describe('device discovery', () => {
         throw new Error('node-hid was built for another Node version');
       },
       listSerial: async () => {
-        throw new Error('udevadm: not found');
+        throw Object.assign(new Error('spawn udevadm ENOENT'), { code: 'ENOENT' });
       },
     });
     expect(found).toMatchObject({ hid: [], serial: [], cameras: [] });
-    expect(found.problems.join('\n')).toMatch(/HID devices: node-hid was built[\s\S]*serial ports: udevadm: not found[\s\S]*cameras: cannot read/);
+    expect(found.problems.join('\n')).toMatch(/HID devices: node-hid was built[\s\S]*serial ports: cannot be listed because `udevadm` is not installed[\s\S]*sudo apt install udev[\s\S]*cameras: cannot read/);
+    // Any other serial failure is passed on as it is.
+    const other = await discoverDevices({ devRoot: join(root, 'no-dev'), sysRoot: join(root, 'no-sys'), listHid: async () => [], listSerial: async () => Promise.reject(new Error('EACCES: permission denied')) });
+    expect(other.problems.join('\n')).toMatch(/serial ports: EACCES: permission denied/);
   });
 
   it('keeps SpaceMice (multi-axis interface only) and game controllers, nothing else', () => {
