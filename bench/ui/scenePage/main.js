@@ -6,7 +6,7 @@
  * Plain JS: the bench folder is type-checked as Node code, and this runs in a page.
  */
 import * as THREE from 'three';
-import { PANDA_Q_HOME_RAD } from '../../../renderer/src/scene/frankaKinematics';
+import { PANDA_Q_HOME_RAD } from '../../../shared/robot/frankaKinematics';
 import { SceneRenderer } from '../../../renderer/src/scene/SceneRenderer';
 
 function stats(times) {

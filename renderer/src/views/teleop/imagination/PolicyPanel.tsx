@@ -105,7 +105,7 @@ export function PolicyPanel({ imagination, estopped }: { imagination: Imaginatio
           max s <input type="number" min={1} max={3600} value={maxDuration} disabled={running} onChange={(e) => setMaxDuration(Math.max(1, Math.min(3600, Number(e.currentTarget.value) || 60)))} aria-label="Maximum duration (s)" />
         </label>
         <button type="button" className={running ? '' : 'primary'} onClick={toggle} disabled={busy || !packOpen || (!running && estopped)} data-testid="policy-toggle">
-          {running ? 'Stop policy' : 'Start policy'} <Kbd>O</Kbd>
+          {busy ? (running ? 'Stopping…' : 'Starting…') : running ? 'Stop policy' : 'Start policy'} <Kbd>O</Kbd>
         </button>
       </div>
       {!packOpen && <p className="muted">Load a world-model pack (Imagination) to run its policy.</p>}
