@@ -56,6 +56,16 @@ class SuccessConfig(StageConfig):
 class PolicyConfig(StageConfig):
     kl_weight: float = 0.01
     include_explore: bool = False
+    # Options of gwmlite/policy.py (docs/world-model.md, "Chunk policy"); the defaults train the first packs' CVAE.
+    canonical_quat: bool = False  # the graph flips the proprio quaternion into one hemisphere (q and −q are one pose)
+    action_target: str = "delta"  # "cumulative": predict the chunk relative to the observed pose; the graph returns per-step deltas
+    deterministic: bool = False  # plain L1 behaviour cloning; policy_noise offsets candidates by noise[:3] · sample_offset_m per step
+    sample_offset_m: float = 0.003
+    w_aux_object: float = 0.0  # training-only head: cube and target relative to the gripper from the proprio token
+    frames: str = "boundaries"  # "all": every frame with a latent starts a training chunk (the lab encodes every 2nd frame)
+    success_only: bool = False  # train on successful episodes only
+    arch: str = "transformer"  # "mlp": MlpChunkPolicy over the flattened anchor latents (deterministic only)
+    mlp_width: int = 512
 
 
 @dataclass

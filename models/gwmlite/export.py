@@ -23,6 +23,7 @@ from torch import nn
 from .config import RunConfig
 from .lifting import GAUSSIAN_FIELDS
 from .models import WorldModel
+from .policy import policy_manifest
 
 CONTRACT_VERSION = "gwm-contract/1"
 OPSET = 17
@@ -172,7 +173,7 @@ def build_manifest(cfg: RunConfig, data, model: WorldModel) -> dict:
                     "temperature": float(model.success.temperature), "threshold": 0.5,
                     "progress": "1 − object–target distance / its initial value, clipped to [0, 1]"},
         "policy": {"kind": "conditional VAE (ACT-style)", "noise_dim": m.policy_noise_dim, "noise": "policy_noise ~ N(0, I); zeros for the mode",
-                   "output": "normalised actions; actions = output · std + mean (actions.normalization)"},
+                   "output": "normalised actions; actions = output · std + mean (actions.normalization)", **policy_manifest(cfg.policy)},
         "evaluation": None,
     }
 

@@ -19,6 +19,7 @@ from .dataset import LiftedEpisode, Normalizer, load_lifted, proprio
 from .edm import rollout, sample, sample_sigma
 from .geometry import chamfer, flow_targets, render
 from .models import WorldModel
+from .policy import IOPolicy, IOPolicyStage, PolicyData, PolicyEpisode, io_batch_fn, make_policy, policy_uses_io
 from .runtime import Run, fit
 
 GRIPPER_BODIES = ("hand", "left_finger", "right_finger")
@@ -70,7 +71,11 @@ def load_data(cfg: RunConfig, export_dir: str | Path, cache_dir: str | Path, run
 
 def build_model(cfg: RunConfig) -> WorldModel:
     torch.manual_seed(cfg.seed)
-    return WorldModel(cfg.model, cfg.lifting.crop_min_m, cfg.lifting.crop_max_m)
+    model = WorldModel(cfg.model, cfg.lifting.crop_min_m, cfg.lifting.crop_max_m)
+    if policy_uses_io(cfg.policy):  # the policy options of gwmlite/policy.py: the graph carries its input/output maps
+        torch.manual_seed(cfg.seed + 1)
+        model.policy = make_policy(cfg.model, cfg.policy)
+    return model
 
 
 def load_stages(run: Run, model: WorldModel, stages: list[str]) -> None:
@@ -454,6 +459,27 @@ def policy_batch_fn(cfg: RunConfig, data: Data, lat: dict[int, Tensor], run: Run
     return fn
 
 
+def policy_episodes(data: Data, lat: dict[int, Tensor]) -> list[PolicyEpisode]:
+    """The lifted episodes as the policy options see them: latents at the chunk boundaries."""
+    out = []
+    for e in data.episodes:
+        step_explore = np.repeat(e.explore[:, None], e.actions.shape[1], axis=1)
+        out.append(PolicyEpisode(index=e.index, split=e.split, success=bool(e.success == 1), latent=lat[e.index].cpu().numpy(), frames=e.chunk_frame,
+                                 ee_pose=e.ee_pose, gripper_m=e.gripper_m, actions=e.actions, explore=step_explore, frame_t_s=e.frame_t_s,
+                                 object_pose=e.object_pose, target_pose=None))
+    return out
+
+
 def stage_policy(run: Run, cfg: RunConfig, data: Data, model: WorldModel, lat: dict[int, Tensor]) -> None:
+    if isinstance(model.policy, IOPolicy):
+        pc = cfg.policy
+        control_hz = data.export.control_hz
+        pd = PolicyData(policy_episodes(data, lat), data.action_norm, data.proprio_norm, pc, cfg.model.chunk_length, control_hz)
+        P, C = pd.all_raw()
+        model.policy.io.fit(P, C, data.proprio_norm, data.action_norm)
+        run.log("policy", {"samples": len(pd.samples), "q_ref": model.policy.io.q_ref.tolist()})
+        fit(run, "policy", IOPolicyStage(model.policy, pc), io_batch_fn(pd, model.policy.io, pc, cfg.model.policy_noise_dim, run.device, run.rank), pc, cfg.seed)
+        run.save_final("policy", {"modules": {"policy": model.policy.state_dict()}})
+        return
     fit(run, "policy", PolicyStage(model.policy, cfg.policy), policy_batch_fn(cfg, data, lat, run), cfg.policy, cfg.seed)
     run.save_final("policy", {"modules": {"policy": model.policy.state_dict()}})
