@@ -112,7 +112,7 @@ export function CandidateGrid({ imagination }: { imagination: Imagination }) {
               <kbd>{i + 1}</kbd> {percent(candidate.success_prob)}
               {i === preview.best && <span title="Best predicted"> ★</span>}
             </span>
-            {splats[i] === null && <span className="candidate-loading muted">imagining…</span>}
+            {splats[i] === null && <span className="candidate-loading muted">{phase === 'watching' && i !== preview.best ? 'not fetched during a policy run' : 'imagining…'}</span>}
             <span className="candidate-bar" style={{ width: percent(candidate.success_prob) }} />
           </div>
         ))}
