@@ -5,12 +5,15 @@
         --data models/data/gwm --out models/runs/policy-lab
     # 2. linear probes latent → cube / target position (valid split)
     models/.venv/bin/python models/scripts/policy_lab.py probe --out models/runs/policy-lab
-    # 3. train a variant (policy options as in configs' "policy" section) and write a scratch pack
+    # 3. the mode's offline error (L1 to the expert chunk, valid split) of any pack's policy
+    models/.venv/bin/python models/scripts/policy_lab.py modeval --pack models/packs/gwm-lite-sim-franka --out models/runs/policy-lab
+    # 4. train a variant (keys of the configs' "policy" section, JSON values) and write a scratch pack
     models/.venv/bin/python models/scripts/policy_lab.py train --pack models/packs/gwm-lite-sim-franka \
-        --out models/runs/policy-lab --name canon --set canonical_quat=true --set steps=3000
+        --out models/runs/policy-lab --name v2-canon-delta --fresh --set 'arch="mlp"' --set mlp_width=256 \
+        --set deterministic=true --set canonical_quat=true --set 'frames="all"' --set steps=1000 --set batch=128 --set lr=0.001
 
-The scratch pack is a copy of --pack with gwm_policy.onnx replaced, its `files` hash and the manifest's
-`proprio` / `policy` sections updated. Evaluate it in closed loop with
+The scratch pack is a copy of --pack with gwm_policy.onnx replaced and its `files` hash, the manifest's
+`policy` section and the policy parity updated (the proprio normalisation is unchanged). Evaluate it with
 `node bin/studio.js policy run --sim --pack <out>/pack-<name> --episodes 20 --mode off`."""
 from __future__ import annotations
 
