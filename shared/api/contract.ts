@@ -470,7 +470,7 @@ export const studioMethods = {
     params: z.strictObject({ preview_id: z.number().int() }),
     result: z.object({ run_id: z.number().int() }),
   }),
-  'foresight.policy.start': method({
+  'foresight.policyStart': method({
     summary: 'The open pack’s policy drives the rig chunk by chunk, recorded as a take: off (as proposed), rank (best of K imagined), gate (only above the threshold, else it waits for approve/reject), approve (each chunk waits for the operator).',
     params: z.strictObject({
       mode: z.enum(['off', 'rank', 'gate', 'approve']),
@@ -483,12 +483,12 @@ export const studioMethods = {
     }),
     result: policyStatusSchema,
   }),
-  'foresight.policy.stop': method({
+  'foresight.policyStop': method({
     summary: 'Stop the policy run after the chunk in progress (the e-stop stops it at once); its take is saved.',
     params: empty,
     result: policyStatusSchema,
   }),
-  'foresight.policy.status': method({
+  'foresight.policyStatus': method({
     summary: 'The policy run, if any: mode, chunks run, the last preview, whether it waits for the operator, why it stopped.',
     params: empty,
     result: policyStatusSchema,

@@ -126,9 +126,9 @@ describe('imagination in the studio UI (headless Chromium, simulated rig with th
 
     // Stop (Enter: no decision pending any more) and save as a success (G).
     await page.keyboard.press('Enter');
-    await page.getByTestId('recording-phase').filter({ hasText: 'stopped' }).waitFor({ timeout: 30_000 });
+    await page.getByTestId('recording-phase').filter({ hasText: 'stopped' }).waitFor({ timeout: 120_000 });
     await page.keyboard.press('KeyG');
-    await page.getByTestId('recording-phase').filter({ hasText: /idle|resetting/ }).waitFor({ timeout: 30_000 });
+    await page.getByTestId('recording-phase').filter({ hasText: /idle|resetting/ }).waitFor({ timeout: 120_000 });
 
     const { runs } = await api.api.foresight.runs({});
     expect(runs).toHaveLength(1);
@@ -139,7 +139,7 @@ describe('imagination in the studio UI (headless Chromium, simulated rig with th
     // Episodes: the run on the episode's timeline, the prediction beside what happened.
     await page.keyboard.press('Digit2');
     await page.locator('[data-testid^="episode-row-"]').first().click();
-    await page.getByTestId('foresight-runs').waitFor({ timeout: 30_000 });
+    await page.getByTestId('foresight-runs').waitFor({ timeout: 120_000 });
     await expect(page.getByTestId('foresight-predicted').textContent()).resolves.toBe(`${Math.round(success[best]! * 100)}%`);
     await expect(page.getByTestId('foresight-real').textContent()).resolves.toMatch(/steps played/);
     await expect(page.getByTestId('foresight-episode-outcome').textContent()).resolves.toBe('success');
@@ -148,7 +148,7 @@ describe('imagination in the studio UI (headless Chromium, simulated rig with th
 
     // Calibration over the stored runs.
     await page.keyboard.press('Digit5');
-    await page.getByTestId('calibration-runs').filter({ hasText: '1' }).waitFor({ timeout: 30_000 });
+    await page.getByTestId('calibration-runs').filter({ hasText: '1' }).waitFor({ timeout: 120_000 });
     await page.getByTestId('reliability-diagram').waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'ui-foresight-calibration.png') });
     expect(browser.errors).toEqual([]);
@@ -186,7 +186,7 @@ describe('imagination in the studio UI (headless Chromium, simulated rig with th
     await page.keyboard.press('Escape');
     await page.getByTestId('estop-latched').filter({ hasText: 'E-STOPPED' }).waitFor();
     await page.getByTestId('policy-state').filter({ hasText: 'stopped' }).waitFor({ timeout: 300_000 });
-    const stopped = await api.api.foresight['policy.status']();
+    const stopped = await api.api.foresight.policyStatus();
     expect(stopped.running).toBe(false);
     expect(stopped.chunks).toBeGreaterThanOrEqual(1);
     expect(stopped.stopped_reason).toMatch(/e-?stop/i);

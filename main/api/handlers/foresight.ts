@@ -39,8 +39,8 @@ export function foresightHandlers(store: ForesightStore, live: ForesightService)
       const result = await live.reimagine(run_id);
       return { ...result, t_ns: result.t_ns.toString() };
     },
-    'foresight.policy.start': async (request) => policyStatusPayload(await live.startPolicy(request)),
-    'foresight.policy.stop': async () => policyStatusPayload(await live.stopPolicy()),
-    'foresight.policy.status': () => policyStatusPayload(live.status()),
+    'foresight.policyStart': async (request) => policyStatusPayload(await live.startPolicy(request)),
+    'foresight.policyStop': async () => policyStatusPayload(await live.stopPolicy()),
+    'foresight.policyStatus': () => policyStatusPayload(live.status()),
   };
 }

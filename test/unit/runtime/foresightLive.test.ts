@@ -127,12 +127,12 @@ describe('foresight on the live rig', () => {
     let started: any;
     for (let attempt = 0; attempt < 200 && started === undefined; attempt++) {
       started = await call('foresight.preview', { K: 1, H: 1 }).then(
-        () => call('foresight.policy.start', { mode: 'rank', K: 2, H: 1 }),
+        () => call('foresight.policyStart', { mode: 'rank', K: 2, H: 1 }),
         (error: Error) => (/has none by that name|no arm state/.test(error.message) ? new Promise((r) => setTimeout(r, 50)).then(() => undefined) : Promise.reject(error)),
       );
     }
     expect(started).toMatchObject({ running: true, mode: 'rank', chunks: 0 });
-    await expect(call('foresight.policy.start', { mode: 'off' })).rejects.toThrow(/already going/);
+    await expect(call('foresight.policyStart', { mode: 'off' })).rejects.toThrow(/already going/);
     // (A run that ends early says why instead of leaving the test waiting.)
     const going = await until((s) => s.chunks >= 2 || !s.running);
     expect(going.stopped_reason).toBeNull();
@@ -149,7 +149,7 @@ describe('foresight on the live rig', () => {
     await call('control.release');
 
     statuses.length = 0;
-    await call('foresight.policy.start', { mode: 'approve', K: 2, H: 1 });
+    await call('foresight.policyStart', { mode: 'approve', K: 2, H: 1 });
     const asking = await until((s) => (s.waiting_for_approval && s.last_preview !== null) || (!s.running && s.stopped_reason !== null));
     expect(asking.stopped_reason).toBeNull();
     expect(asking.last_preview.K).toBe(2);

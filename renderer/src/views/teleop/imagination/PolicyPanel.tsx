@@ -6,7 +6,7 @@ import { Kbd } from '../../../ui/states';
 import { percent } from './CandidateGrid';
 import type { Imagination } from './useImagination';
 
-type PolicyStatus = Result<'foresight.policy.status'>;
+type PolicyStatus = Result<'foresight.policyStatus'>;
 type Mode = 'off' | 'rank' | 'gate' | 'approve';
 
 const MODES: { id: Mode; label: string }[] = [
@@ -18,7 +18,7 @@ const MODES: { id: Mode; label: string }[] = [
 
 /**
  * Policy with foresight: the open pack's policy drives the arm chunk by chunk, recorded as a take
- * (foresight.policy.start/stop). Each chunk's preview shows in the Imagination panel, the small
+ * (foresight.policyStart/policyStop). Each chunk's preview shows in the Imagination panel, the small
  * multiples and the main scene as it runs; when the run waits for the operator (approve, or gate
  * below the threshold) Enter approves and X rejects (which stops the run). O starts and stops; the
  * e-stop stops it at once.
@@ -37,7 +37,7 @@ export function PolicyPanel({ imagination, estopped }: { imagination: Imaginatio
 
   useEffect(() => {
     let live = true;
-    studio.api.foresight['policy.status']().then(
+    studio.api.foresight.policyStatus().then(
       (s) => live && setStatus(s),
       () => undefined,
     );
@@ -58,7 +58,7 @@ export function PolicyPanel({ imagination, estopped }: { imagination: Imaginatio
     if (busy) return;
     setBusy(true);
     setProblem(null);
-    const call = running ? studio.api.foresight['policy.stop']() : studio.api.foresight['policy.start']({ mode, K, H, threshold, max_duration_s: maxDuration });
+    const call = running ? studio.api.foresight.policyStop() : studio.api.foresight.policyStart({ mode, K, H, threshold, max_duration_s: maxDuration });
     call.then(
       (s) => {
         setStatus(s);
