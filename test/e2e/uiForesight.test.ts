@@ -132,7 +132,7 @@ describe('imagination in the studio UI (headless Chromium, simulated rig with th
 
     const { runs } = await api.api.foresight.runs({});
     expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ decision: 'approved', chosen_index: best, episode_outcome: 'success' });
+    expect(runs[0]).toMatchObject({ decision: 'executed', chosen_index: best, episode_outcome: 'success' });
     expect(runs[0]!.episode_id).not.toBeNull();
     expect(runs[0]!.real).not.toBeNull();
 
