@@ -79,7 +79,7 @@ export function ForesightRuns({ episodeId, t0_ns, duration_s, t_s, onSeek }: { e
         <div>
           <h3>Predicted</h3>
           <p>
-            Run {run.id} at {at(run).toFixed(2)} s · {run.mode} · <b>{run.decision}</b>
+            Run {run.id} {at(run) >= 0 ? `at ${at(run).toFixed(2)} s` : `imagined ${(-at(run)).toFixed(1)} s before the take started`} · {run.mode} · <b>{run.decision}</b>
             {chosen !== null && chosen !== undefined && run.chosen_index !== null && (
               <>
                 {' '}
