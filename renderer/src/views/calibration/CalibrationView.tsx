@@ -168,7 +168,7 @@ export function CalibrationView({ active }: { active: boolean }) {
               <tbody>
                 {summary.groups.map((g) => (
                   <tr key={g.group}>
-                    <td>{g.group}</td>
+                    <td>{g.group === '' ? <span className="muted">(no operator named)</span> : g.group}</td>
                     <td>{g.episodes}</td>
                     <td>
                       <span className="twin-bar">
