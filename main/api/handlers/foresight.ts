@@ -7,7 +7,7 @@ import type { HandlerGroup } from './group';
 export function predictionsOf(rows: readonly ForesightRow[]): Prediction[] {
   return rows.flatMap((row) =>
     row.chosen_success_prob !== null && row.episode_id !== null && (row.episode_outcome === 'success' || row.episode_outcome === 'failure')
-      ? [{ p: row.chosen_success_prob, y: row.episode_outcome === 'success' ? 1 : 0, group: row.operator ?? `${row.model.name} mode=${row.mode}`, episode: row.episode_id }]
+      ? [{ p: row.chosen_success_prob, y: row.episode_outcome === 'success' ? 1 : 0, group: row.operator !== null && row.operator !== '' ? row.operator : `${row.model.name} mode=${row.mode}`, episode: row.episode_id }]
       : [],
   );
 }
