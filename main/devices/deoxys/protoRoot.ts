@@ -104,10 +104,43 @@ export class DeoxysDecodeError extends Error {
 export function decodeMessage(name: DeoxysMessageName, bytes: Uint8Array): Record<string, unknown> {
   const type = typeOf(name);
   try {
+    checkWireTypes(type, protobuf.Reader.create(bytes), bytes.length);
     const message = type.decode(bytes);
     return type.toObject(message, { longs: String, enums: Number, bytes: Array, defaults: true, arrays: true, objects: true }) as Record<string, unknown>;
   } catch (error) {
     throw new DeoxysDecodeError(name, bytes.length, error instanceof Error ? error.message : String(error));
+  }
+}
+
+/**
+ * protobufjs's decoders read a known field by its schema type whatever the record's wire type, so a
+ * varint numbered like a double field is read as 8 bytes of double: a value nobody sent (protoc's
+ * parsers keep such a record as an unknown field instead). The fuzz test found deoxys states
+ * "decoded" that way; such messages are refused, naming the field.
+ */
+function checkWireTypes(type: protobuf.Type, reader: protobuf.Reader, end: number): void {
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    const wireType = tag & 7;
+    const field = type.fieldsById[tag >>> 3];
+    if (field === undefined) {
+      reader.skipType(wireType);
+      continue;
+    }
+    const resolved = field.resolve().resolvedType;
+    const isMessage = resolved instanceof protobuf.Type;
+    const expected = isMessage ? 2 : resolved instanceof protobuf.Enum ? 0 : (protobuf.types.basic as Record<string, number | undefined>)[field.type];
+    const packed = field.repeated && wireType === 2 && !isMessage && field.type !== 'string' && field.type !== 'bytes';
+    if (wireType !== expected && !packed) throw new Error(`field ${field.name} (${field.id}) has wire type ${wireType}, expected ${String(expected)}`);
+    if (isMessage) {
+      const length = reader.uint32();
+      const subEnd = reader.pos + length;
+      if (subEnd > end) throw new Error(`field ${field.name} (${field.id}) is ${length} bytes long, past the end of its message`);
+      checkWireTypes(resolved, reader, subEnd);
+      if (reader.pos !== subEnd) throw new Error(`field ${field.name} (${field.id}) overruns its ${length} bytes`);
+    } else {
+      reader.skipType(wireType);
+    }
   }
 }
 

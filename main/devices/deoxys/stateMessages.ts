@@ -53,6 +53,13 @@ function finiteNumber(value: unknown, field: string, name: string, bytes: number
   return number;
 }
 
+/** libfranka's `RobotMode` has exactly these values; anything else is a corrupt message, not a mode. */
+function robotMode(value: unknown, name: string, bytes: number): number {
+  const mode = typeof value === 'number' ? value : 0;
+  if (!(Object.values(RobotMode) as number[]).includes(mode)) throw new DeoxysDecodeError(name, bytes, `robot_mode ${mode} is not a libfranka RobotMode (0..6)`);
+  return mode;
+}
+
 /** Decodes and validates a robot state (q, dq: 7; O_T_EE: 16, not all zero). Throws `DeoxysDecodeError`. */
 export function decodeRobotState(bytes: Uint8Array): DeoxysRobotState {
   const name = 'FrankaRobotStateMessage';
@@ -71,7 +78,7 @@ export function decodeRobotState(bytes: Uint8Array): DeoxysRobotState {
     dq: doubles(message, 'dq', name, bytes.length, 7),
     tau_J: doubles(message, 'tau_J', name, bytes.length, 'any'),
     O_F_ext_hat_K: doubles(message, 'O_F_ext_hat_K', name, bytes.length, 'any'),
-    robot_mode: typeof message.robot_mode === 'number' ? message.robot_mode : 0,
+    robot_mode: robotMode(message.robot_mode, name, bytes.length),
     time_s: finiteNumber(record(message.time).toSec, 'time.toSec', name, bytes.length),
     frame,
     current_errors: Object.entries(errors)
