@@ -1,4 +1,4 @@
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeDevicesCommand } from '../../../main/cli/devicesCommand';
@@ -48,12 +48,26 @@ function fakeTree(): { devRoot: string; sysRoot: string } {
 }
 
 describe('device discovery', () => {
-  it('returns arrays without throwing on this machine', async () => {
+  it('on this machine: lists exactly the video nodes /dev and /sys show, only classified HID devices, and problems by subsystem', async () => {
     const found = await discoverDevices();
-    expect(Array.isArray(found.hid)).toBe(true);
-    expect(Array.isArray(found.serial)).toBe(true);
-    expect(Array.isArray(found.cameras)).toBe(true);
-    expect(Array.isArray(found.problems)).toBe(true);
+    if (process.platform === 'linux') {
+      // An independent look at the same directories.
+      const videoNames = new Set<string>();
+      for (const dir of ['/sys/class/video4linux', '/dev']) {
+        if (existsSync(dir)) for (const name of readdirSync(dir)) if (/^video\d+$/.test(name)) videoNames.add(name);
+      }
+      expect(found.cameras.map((camera) => camera.path).sort()).toEqual([...videoNames].map((name) => join('/dev', name)).sort());
+    } else {
+      expect(found.cameras).toEqual([]);
+      expect(found.problems).toContain('cameras: only V4L2 (Linux) cameras are listed');
+    }
+    for (const device of found.hid) {
+      expect(['spacemouse', 'game-controller']).toContain(device.kind);
+      expect(device.vendor_id).toMatch(/^[0-9a-f]{4}$/);
+      expect(device.product_id).toMatch(/^[0-9a-f]{4}$/);
+    }
+    for (const port of found.serial) expect(existsSync(port.path), port.path).toBe(true);
+    for (const problem of found.problems) expect(problem).toMatch(/^(HID devices|serial ports|cameras): \S/);
   });
 
   it('reads camera names, USB ids and stable links from /sys and /dev', async () => {
