@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
@@ -21,15 +22,17 @@ function fingerprint(dbPath: string, id: number): string {
   try {
     db.defaultSafeIntegers(true);
     const episode = db.prepare('SELECT status, outcome, task, start_ns, end_ns FROM episodes WHERE id = ?').get(id);
-    const streams = db
-      .prepare(
-        `SELECT s.name, s.sample_count, s.first_t_ns, s.last_t_ns,
-                (SELECT COALESCE(SUM(length(value)), 0) FROM samples WHERE stream_id = s.id) AS sample_bytes,
-                (SELECT COALESCE(SUM(length(data)), 0) FROM frames WHERE stream_id = s.id) AS frame_bytes
-         FROM streams s WHERE s.episode_id = ? ORDER BY s.name`,
-      )
-      .all(id);
-    return JSON.stringify({ episode, streams }, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+    const streams = db.prepare('SELECT id, name, sample_count, first_t_ns, last_t_ns FROM streams WHERE episode_id = ? ORDER BY name').all(id) as { id: bigint; name: string }[];
+    // Every sample's and frame's time and bytes, hashed in time order: a changed, dropped or moved value changes the hash.
+    const samples = db.prepare('SELECT t_ns, value FROM samples WHERE stream_id = ? ORDER BY t_ns');
+    const frames = db.prepare('SELECT t_ns, data FROM frames WHERE stream_id = ? ORDER BY t_ns');
+    const content = streams.map(({ id: streamId, ...stream }) => {
+      const hash = createHash('sha256');
+      for (const row of samples.iterate(streamId) as Iterable<{ t_ns: bigint; value: Buffer }>) hash.update(`s${row.t_ns}:${row.value.length}:`).update(row.value);
+      for (const row of frames.iterate(streamId) as Iterable<{ t_ns: bigint; data: Buffer }>) hash.update(`f${row.t_ns}:${row.data.length}:`).update(row.data);
+      return { ...stream, sha256: hash.digest('hex') };
+    });
+    return JSON.stringify({ episode, streams: content }, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
   } finally {
     db.close();
   }

@@ -2,7 +2,20 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import simRig from '../../rigs/sim.json';
 import { useTempDirs } from '../support/tempDir';
+
+/** Row-major 4×4 of a translation and a unit quaternion (w, x, y, z). */
+function poseMatrix(t: number[], [w, x, y, z]: number[]): number[][] {
+  const [tx = 0, ty = 0, tz = 0] = t;
+  const [qw = 1, qx = 0, qy = 0, qz = 0] = [w, x, y, z];
+  return [
+    [1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy - qz * qw), 2 * (qx * qz + qy * qw), tx],
+    [2 * (qx * qy + qz * qw), 1 - 2 * (qx * qx + qz * qz), 2 * (qy * qz - qx * qw), ty],
+    [2 * (qx * qz - qy * qw), 2 * (qy * qz + qx * qw), 1 - 2 * (qx * qx + qy * qy), tz],
+    [0, 0, 0, 1],
+  ];
+}
 
 const STUDIO = resolve('bin/studio.js');
 
@@ -66,9 +79,21 @@ describe('export sim-recorded episodes', () => {
     // GWM: the index names both fixed RGB-D cameras with calibration, and the outcome of each episode.
     const index = JSON.parse(readFileSync(join(out, 'gwm', 'index.json'), 'utf8')) as { cameras: Record<string, { intrinsics: unknown; world_from_camera: unknown }>; episodes: { success?: boolean; outcome?: string }[] };
     expect(Object.keys(index.cameras).sort()).toEqual(['front', 'side']);
-    for (const camera of Object.values(index.cameras)) {
-      expect(camera.intrinsics).toBeTruthy();
-      expect(camera.world_from_camera).toBeTruthy();
+    // The calibration is the rig's (rigs/sim.json), intrinsics scaled to the recorded image size.
+    const scale = 64 / 192;
+    for (const [name, camera] of Object.entries(index.cameras)) {
+      const spec = simRig.cameras.find((c) => c.name === name)!;
+      const { fx_px, fy_px, cx_px, cy_px } = spec.intrinsics;
+      const intrinsics = camera.intrinsics as Record<string, number>;
+      expect(Object.keys(intrinsics).sort()).toEqual(['cx_px', 'cy_px', 'fx_px', 'fy_px']);
+      expect(intrinsics.fx_px).toBeCloseTo(fx_px * scale, 3);
+      expect(intrinsics.fy_px).toBeCloseTo(fy_px * scale, 3);
+      expect(intrinsics.cx_px).toBeCloseTo(cx_px * scale, 3);
+      expect(intrinsics.cy_px).toBeCloseTo(cy_px * scale, 3);
+      const expected = poseMatrix(spec.world_from_camera!.translation_m, spec.world_from_camera!.rotation_wxyz);
+      const actual = camera.world_from_camera as number[][];
+      expect(actual).toHaveLength(4);
+      actual.forEach((row, i) => row.forEach((v, j) => expect(v, `${name} world_from_camera[${i}][${j}]`).toBeCloseTo(expected[i]![j]!, 4)));
     }
     const outcomes = recorded.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { success: boolean }).success);
     expect(index.episodes.map((e) => e.success)).toEqual(outcomes);

@@ -8,7 +8,7 @@ import { actionNormalization } from '../../../main/export/robomimic';
 import { runExport } from '../../../main/export/runExport';
 import { validateDataset } from '../../../main/export/validate';
 import { STREAMS } from '../../../main/recording/streamNames';
-import { episodeStartNs, expectedStepAction, gridStartNs, jointsAt, makeJpegFrames, recordedActions, recordEpisodes, type RecordedFixture } from '../../support/recordedEpisodes';
+import { episodeStartNs, expectedStepAction, gridStartNs, makeJpegFrames, recordedActions, recordEpisodes, type RecordedFixture } from '../../support/recordedEpisodes';
 import { requirePython, runPython } from './python';
 
 let root: string;
@@ -79,12 +79,6 @@ print(json.dumps(out))`,
     expect(Math.max(...flat.map(Math.abs))).toBeLessThanOrEqual(1);
     const start = episodeStartNs(fixture.dataDir, summary.episodes[0]!.id);
     expect(start).toBeGreaterThan(0n);
-    (read.actions as number[][]).forEach((a, k) => {
-      const raw = a.map((v, d) => v * read.norm.scale[d] + read.norm.offset[d]);
-      // the first state sample's time anchors the grid; compare joint angles to find the sample time
-      expect(raw).toHaveLength(7);
-      expect(read.q[k]).toHaveLength(7);
-    });
     // Each action is the motion of the recorded 20 Hz cycles in its 10 Hz step (from half a recorded
     // period before its grid instant to the next), de-normalised.
     const id = summary.episodes[0]!.id;
@@ -96,8 +90,17 @@ print(json.dumps(out))`,
       const raw = (read.actions[k] as number[]).map((v, d) => v * read.norm.scale[d] + read.norm.offset[d]);
       raw.forEach((v, d) => expect(v, `action ${k} dim ${d}`).toBeCloseTo(expected[d]!, 4));
     }
-    expect(read.q[n - 1]).toHaveLength(7);
-    expect(jointsAt(0)).toHaveLength(7);
+    // Each observation is the newest recorded arm.q sample at or before its 10 Hz grid instant.
+    const qSamples = recordedActions(fixture.dataDir, id, STREAMS.armQ);
+    expect(read.q).toHaveLength(n);
+    for (let k = 0; k < n; k++) {
+      const instant = t0 + BigInt(k) * 100_000_000n;
+      const newest = qSamples.filter((s) => s.t_ns <= instant).at(-1);
+      expect(newest, `a q sample at or before step ${k}`).toBeDefined();
+      (read.q[k] as number[]).forEach((v, j) => expect(v, `q step ${k} joint ${j}`).toBeCloseTo(newest!.values[j]!, 5));
+    }
+    // And the recorded samples are the fixture's trajectory, so the comparison above is not vacuous.
+    expect(new Set(read.q.map((q: number[]) => q.join(','))).size).toBeGreaterThan(n / 2);
   }, 60_000);
 
   test('action normalisation keeps zero motion at zero and maps the gripper 0..1 to -1..1', () => {
