@@ -31,6 +31,19 @@ function nextEvent<E extends ControlEvent>(control: ControlClient, accept: (even
   });
 }
 
+/** The simulated rig with a keyboard (no cameras) and a control worker attached to it; `start` starts the loop. */
+async function simulatedControl() {
+  const rig = rigConfigSchema.parse({ ...simRig, cameras: [], teleop: [{ type: 'keyboard' }] });
+  const sim: SimSession = simSessionFor(rig.arm, systemClock);
+  await sim.acquire();
+  cleanups.push(() => sim.release());
+  const { port1, port2 } = new MessageChannel();
+  await sim.attach(port1);
+  const control = new ControlClient();
+  cleanups.push(() => control.close());
+  return { control, start: () => control.request('start', { rig, wake: control.wake, sim_port: port2 }, [port2]) };
+}
+
 const isCycle = (event: ControlEvent): event is Extract<ControlEvent, { event: 'cycle' }> => event.event === 'cycle';
 
 describe('control worker', () => {
@@ -101,16 +114,9 @@ describe('control worker', () => {
   });
 
   test('an e-stop that arrives while the loop is still starting is held, not refused, and the loop starts stopped', { timeout: 60_000 }, async () => {
-    const rig = rigConfigSchema.parse({ ...simRig, cameras: [], teleop: [{ type: 'keyboard' }] });
-    const sim: SimSession = simSessionFor(rig.arm, systemClock);
-    await sim.acquire();
-    cleanups.push(() => sim.release());
-    const { port1, port2 } = new MessageChannel();
-    await sim.attach(port1);
-    const control = new ControlClient();
-    cleanups.push(() => control.close());
+    const { control, start } = await simulatedControl();
     // Sent together: the worker reads the e-stop while the start is still connecting its devices.
-    const starting = control.request('start', { rig, wake: control.wake, sim_port: port2 }, [port2]);
+    const starting = start();
     expect((await control.request('estop', null)).estopped).toBe(true);
     const started = await starting;
     expect(started.snapshot.estopped).toBe(true);
@@ -120,15 +126,8 @@ describe('control worker', () => {
   });
 
   test('an approved chunk plays one action per cycle under the same safety, then the arm is the operator’s again; the e-stop cuts a chunk short and it never resumes', { timeout: 60_000 }, async () => {
-    const rig = rigConfigSchema.parse({ ...simRig, cameras: [], teleop: [{ type: 'keyboard' }] });
-    const sim: SimSession = simSessionFor(rig.arm, systemClock);
-    await sim.acquire();
-    cleanups.push(() => sim.release());
-    const { port1, port2 } = new MessageChannel();
-    await sim.attach(port1);
-    const control = new ControlClient();
-    cleanups.push(() => control.close());
-    await control.request('start', { rig, wake: control.wake, sim_port: port2 }, [port2]);
+    const { control, start } = await simulatedControl();
+    await start();
     const chunkCycles: Extract<ControlEvent, { event: 'cycle' }>['record'][] = [];
     control.onEvent((event) => {
       if (event.event === 'cycle' && event.record.source === 'chunk') chunkCycles.push(event.record);
