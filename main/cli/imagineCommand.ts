@@ -5,6 +5,7 @@ import { systemClock } from '../devices/types';
 import { evaluateVariant, summarise, type EvalEpisode } from '../imagination/imaginationEval';
 import { observeSim } from '../imagination/policyEpisodes';
 import { rankingState, type RankingState } from '../imagination/rankingTest';
+import { stepLimits } from '../imagination/candidates';
 import { DEFAULT_EXPERT_NOISE } from '../sim/expert';
 import { ImaginationClient } from '../imagination/worker/imaginationClient';
 import { SteppedSim } from '../runtime/steppedSim';
@@ -146,7 +147,7 @@ async function imagineRanking({ io, global, values }: CommandContext): Promise<n
   const { config, control_hz } = worldModelSimRig({ ...values, sim: true }, global);
   return withSimImagination(settings, config, async ({ imagination, pack, devices }) => {
     const sim = new SteppedSim(devices, { control_hz, safety: config.safety });
-    const limits = { max_translation_m: config.safety.max_linear_speed_m_s / control_hz, max_rotation_rad: config.safety.max_angular_speed_rad_s / control_hz };
+    const limits = stepLimits(config.safety, control_hz);
     const options = {
       K: settings.K,
       H: settings.H,

@@ -19,6 +19,25 @@ export interface StepLimits {
   max_rotation_rad: number;
 }
 
+/** A rig's speed limits as the most one control step may move. */
+export function stepLimits(safety: { max_linear_speed_m_s: number; max_angular_speed_rad_s: number }, control_hz: number): StepLimits {
+  return { max_translation_m: safety.max_linear_speed_m_s / control_hz, max_rotation_rad: safety.max_angular_speed_rad_s / control_hz };
+}
+
+/** The commanded end-effector path of `steps` Δ actions (A values each) from `start_m`: one point per step. */
+export function eePath(start_m: readonly number[], actions: Float32Array, offset: number, steps: number, A: number): [number, number, number][] {
+  let [x = 0, y = 0, z = 0] = start_m;
+  const path: [number, number, number][] = [];
+  for (let s = 0; s < steps; s++) {
+    const a = offset + s * A;
+    x += actions[a] ?? 0;
+    y += actions[a + 1] ?? 0;
+    z += actions[a + 2] ?? 0;
+    path.push([x, y, z]);
+  }
+  return path;
+}
+
 /**
  * The operator's motion now (from the last teleop cycle's intent: a velocity and the gripper) held for
  * H chunks: what happens if they keep doing what they are doing.

@@ -3,7 +3,7 @@ import type { ChunkAction } from '../control/chunkSource';
 import type { CycleRecord } from '../control/controlLoop';
 import type { ChunkRun } from '../control/controlProtocol';
 import type { Logger } from '../core/logger';
-import { perturbations, repeatChunk, teleopExtension } from '../imagination/candidates';
+import { eePath, perturbations, repeatChunk, stepLimits, teleopExtension } from '../imagination/candidates';
 import type { Imagined, PackInfo } from '../imagination/imaginationService';
 import { observedFrames, type Observation } from '../imagination/observation';
 import { findPacks, type PackListing } from '../imagination/pack/packFiles';
@@ -181,7 +181,7 @@ export class ForesightService {
     const L = info.chunk_length;
     const A = info.action_names.length;
     const shape = { H: request.H, L, A };
-    const limits = { max_translation_m: rig.safety.max_linear_speed_m_s / info.control_hz, max_rotation_rad: rig.safety.max_angular_speed_rad_s / info.control_hz };
+    const limits = stepLimits(rig.safety, info.control_hz);
     const scale = { translation_m: request.translation_m ?? 0.4 * limits.max_translation_m, rotation_rad: request.rotation_rad ?? 0.2 * limits.max_rotation_rad };
     let candidates: Parameters<ImaginationClient['imagine']>[0]['candidates'];
     let sources: string[];
@@ -213,15 +213,7 @@ export class ForesightService {
       num_gaussians: info.num_gaussians,
       best,
       candidates: Array.from({ length: imagined.K }, (_, k) => {
-        const path: [number, number, number][] = [];
-        let [x = 0, y = 0, z = 0] = start;
-        for (let s = 0; s < imagined.H * L; s++) {
-          const a = (k * imagined.H * L + s) * A;
-          x += imagined.actions[a] ?? 0;
-          y += imagined.actions[a + 1] ?? 0;
-          z += imagined.actions[a + 2] ?? 0;
-          path.push([x, y, z]);
-        }
+        const path = eePath(start, imagined.actions, k * imagined.H * L * A, imagined.H * L, A);
         return {
           index: k,
           source: sources[k] ?? 'unknown',
@@ -386,15 +378,7 @@ export class ForesightService {
     }
     const L = info.chunk_length;
     const A = info.action_names.length;
-    const [x0 = 0, y0 = 0, z0 = 0] = now.proprio;
-    let x = x0, y = y0, z = z0;
-    const path: [number, number, number][] = [];
-    for (let s = 0; s < H * L; s++) {
-      x += imagined.actions[s * A] ?? 0;
-      y += imagined.actions[s * A + 1] ?? 0;
-      z += imagined.actions[s * A + 2] ?? 0;
-      path.push([x, y, z]);
-    }
+    const path = eePath(now.proprio.slice(0, 3), imagined.actions, 0, H * L, A);
     const preview: Preview = {
       preview_id: this.nextId++,
       t_ns: t0,
