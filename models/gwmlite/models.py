@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import Tensor, nn
 
-from .nn import MASK_NEG, Attention, Block, anchor_grid, fourier_xyz, mlp, timestep_embedding
+from .nn import MASK_NEG, Attention, Block, LocalityBias, anchor_grid, fourier_xyz, mlp, timestep_embedding
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,9 @@ class ModelConfig:
     # linear map: the anchors are fixed workspace regions) or "attention" (one attention-pooling query;
     # the first pack, whose predictions came out nearly constant).
     success_pool: str = "flat"
+    # Encoder anchors attend to the Gaussians near them and decoded Gaussians to the anchors near them
+    # (nn.LocalityBias); off in the first two packs, whose encoders localised the cube only to ~5 cm.
+    local_attention: bool = False
 
     @property
     def num_latents(self) -> int:
@@ -89,13 +92,15 @@ class Encoder(nn.Module):
         self.blocks = nn.ModuleList([Block(cfg.width, cfg.heads) for _ in range(cfg.encoder_self_blocks)])
         self.norm = nn.LayerNorm(cfg.width)
         self.proj = nn.Linear(cfg.width, cfg.latent_dim)
+        self.locality = LocalityBias(crop_min, crop_max, cfg.anchors_per_axis, cfg.heads) if cfg.local_attention else None
         # Set after autoencoder training so latents have std ≈ sigma_data (gwm-lite §6.2).
         self.register_buffer("latent_scale", torch.ones(()))
 
     def raw(self, gaussians: Tensor, gaussian_mask: Tensor) -> Tensor:
         pts = self.embed(gaussians)
         q = self.anchors()[None].expand(gaussians.shape[0], -1, -1)
-        x = self.cross(q, pts, (1.0 - gaussian_mask) * MASK_NEG)
+        bias = self.locality(self.anchors.xyz[None], gaussians[..., :3]) if self.locality is not None else None
+        x = self.cross(q, pts, (1.0 - gaussian_mask) * MASK_NEG, bias)
         for blk in self.blocks:
             x = blk(x)
         return self.proj(self.norm(x))
@@ -121,6 +126,7 @@ class Decoder(nn.Module):
         self.embed = PointEmbed(cfg, crop_min, crop_max)
         self.cross = Block(cfg.width, cfg.heads, cross=True)
         self.norm = nn.LayerNorm(cfg.width)
+        self.locality = LocalityBias(crop_min, crop_max, cfg.anchors_per_axis, cfg.heads) if cfg.local_attention else None
         self.head = nn.Linear(cfg.width, 8)  # Δxyz(3), Δrgb(3), Δopacity-logit, Δlog-scale
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
@@ -132,7 +138,11 @@ class Decoder(nn.Module):
         tokens = torch.cat([src, tgt], dim=1)
         for blk in self.blocks:
             tokens = blk(tokens)
-        h = self.cross(self.embed(query_gaussians), tokens)
+        bias = None
+        if self.locality is not None:
+            xyz = self.anchors.xyz[None]
+            bias = self.locality(query_gaussians[..., :3], torch.cat([xyz, xyz], dim=1))
+        h = self.cross(self.embed(query_gaussians), tokens, None, bias)
         d = self.head(self.norm(h))
         g = query_gaussians
         xyz = g[..., 0:3] + torch.tanh(d[..., 0:3]) * self.cfg.max_dxyz_m

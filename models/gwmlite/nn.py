@@ -18,8 +18,10 @@ class Attention(nn.Module):
         self.kv = nn.Linear(kv_width or width, 2 * width)
         self.out = nn.Linear(width, width)
 
-    def forward(self, x: Tensor, context: Tensor | None = None, key_bias: Tensor | None = None) -> Tensor:
-        """x (B, Nq, W), context (B, Nk, Wk) or self, key_bias (B, Nk) additive (0 valid, −1e4 padding)."""
+    def forward(self, x: Tensor, context: Tensor | None = None, key_bias: Tensor | None = None,
+                attn_bias: Tensor | None = None) -> Tensor:
+        """x (B, Nq, W), context (B, Nk, Wk) or self, key_bias (B, Nk) additive (0 valid, −1e4 padding),
+        attn_bias (B, H, Nq, Nk) additive per head and pair (e.g. LocalityBias)."""
         ctx = x if context is None else context
         b, nq, w = x.shape
         h = self.heads
@@ -28,6 +30,8 @@ class Attention(nn.Module):
         logits = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(w // h))
         if key_bias is not None:
             logits = logits + key_bias[:, None, None, :]
+        if attn_bias is not None:
+            logits = logits + attn_bias
         attn = torch.softmax(logits, dim=-1)
         y = torch.matmul(attn, v).transpose(1, 2).reshape(b, nq, w)
         return self.out(y)
@@ -48,10 +52,33 @@ class Block(nn.Module):
         self.norm2 = nn.LayerNorm(width)
         self.mlp = mlp(width)
 
-    def forward(self, x: Tensor, context: Tensor | None = None, key_bias: Tensor | None = None) -> Tensor:
+    def forward(self, x: Tensor, context: Tensor | None = None, key_bias: Tensor | None = None,
+                attn_bias: Tensor | None = None) -> Tensor:
         ctx = self.norm_ctx(context) if (self.norm_ctx is not None and context is not None) else None
-        x = x + self.attn(self.norm1(x), ctx, key_bias)
+        x = x + self.attn(self.norm1(x), ctx, key_bias, attn_bias)
         return x + self.mlp(self.norm2(x))
+
+
+class LocalityBias(nn.Module):
+    """Additive attention bias −w_h·‖(q − k) / cell‖² between positions (cell = the anchor grid's cell size).
+
+    With it a fixed anchor summarises the Gaussians of its own region (and a decoded Gaussian reads the
+    anchors around it) instead of a global mix from which a 4 cm cube must be told apart by position
+    features alone. One learnable width per head, initialised at σ = ½, 1, 2, 4 … cells, so near heads see
+    detail and far heads keep the context."""
+
+    def __init__(self, crop_min, crop_max, per_axis: int, heads: int):
+        super().__init__()
+        cell = (torch.tensor(crop_max, dtype=torch.float32) - torch.tensor(crop_min, dtype=torch.float32)) / per_axis
+        self.register_buffer("inv_cell", 1.0 / cell)
+        sigma = 0.5 * 2.0 ** torch.arange(heads, dtype=torch.float32)
+        self.log_w = nn.Parameter(torch.log(0.5 / sigma ** 2))
+
+    def forward(self, q_xyz: Tensor, k_xyz: Tensor) -> Tensor:
+        """q_xyz (B|1, Nq, 3), k_xyz (B|1, Nk, 3) in metres → (B, H, Nq, Nk)."""
+        d = (q_xyz[:, :, None, :] - k_xyz[:, None, :, :]) * self.inv_cell
+        d2 = (d * d).sum(-1)
+        return -torch.exp(self.log_w)[None, :, None, None] * d2[:, None]
 
 
 def fourier_xyz(xyz: Tensor, lo: Tensor, hi: Tensor, freqs: int) -> Tensor:

@@ -459,12 +459,21 @@ def policy_batch_fn(cfg: RunConfig, data: Data, lat: dict[int, Tensor], run: Run
     return fn
 
 
-def policy_episodes(data: Data, lat: dict[int, Tensor]) -> list[PolicyEpisode]:
-    """The lifted episodes as the policy options see them: latents at the chunk boundaries."""
+ALL_FRAMES_STRIDE = 2  # policy.frames "all": a latent every 2nd frame (as the policy lab encodes), half the encoding for nearly all the windows
+
+
+def policy_episodes(data: Data, lat: dict[int, Tensor], model: WorldModel | None = None, device="cpu") -> list[PolicyEpisode]:
+    """The lifted episodes as the policy options see them: latents at the chunk boundaries, or — given the
+    model — at every ALL_FRAMES_STRIDE-th frame (policy.frames "all")."""
     out = []
     for e in data.episodes:
         step_explore = np.repeat(e.explore[:, None], e.actions.shape[1], axis=1)
-        out.append(PolicyEpisode(index=e.index, split=e.split, success=bool(e.success == 1), latent=lat[e.index].cpu().numpy(), frames=e.chunk_frame,
+        if model is None:
+            frames, latent = e.chunk_frame, lat[e.index].cpu().numpy()
+        else:
+            frames = np.arange(0, len(e.frame_t_s), ALL_FRAMES_STRIDE)
+            latent = encode_frames(model, e, frames, device).cpu().numpy()
+        out.append(PolicyEpisode(index=e.index, split=e.split, success=bool(e.success == 1), latent=latent, frames=frames,
                                  ee_pose=e.ee_pose, gripper_m=e.gripper_m, actions=e.actions, explore=step_explore, frame_t_s=e.frame_t_s,
                                  object_pose=e.object_pose, target_pose=None))
     return out
@@ -474,7 +483,9 @@ def stage_policy(run: Run, cfg: RunConfig, data: Data, model: WorldModel, lat: d
     if isinstance(model.policy, IOPolicy):
         pc = cfg.policy
         control_hz = data.export.control_hz
-        pd = PolicyData(policy_episodes(data, lat), data.action_norm, data.proprio_norm, pc, cfg.model.chunk_length, control_hz)
+        model.eval()
+        eps = policy_episodes(data, lat, model if pc.frames == "all" else None, run.device)
+        pd = PolicyData(eps, data.action_norm, data.proprio_norm, pc, cfg.model.chunk_length, control_hz)
         P, C = pd.all_raw()
         model.policy.io.fit(P, C, data.proprio_norm, data.action_norm)
         run.log("policy", {"samples": len(pd.samples), "q_ref": model.policy.io.q_ref.tolist()})

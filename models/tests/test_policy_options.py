@@ -10,6 +10,7 @@ import torch
 
 from gwmlite.cli import main
 from gwmlite.config import PolicyConfig
+from gwmlite.data import GwmExport
 from gwmlite.dataset import Normalizer
 from gwmlite.models import ModelConfig
 from gwmlite.policy import IOPolicy, PolicyEpisode, PolicyIO, canonical_reference, canonicalise, cumulative, policy_samples
@@ -101,7 +102,8 @@ def test_config_defaults_keep_the_first_policy():
 
 def test_pipeline_trains_and_exports_a_policy_with_the_options(tmp_path, export_dir, tiny_config):
     cfg = json.loads(tiny_config.read_text())
-    cfg["policy"].update({"canonical_quat": True, "action_target": "cumulative", "deterministic": True})
+    cfg["policy"].update({"canonical_quat": True, "action_target": "cumulative", "deterministic": True, "arch": "mlp", "mlp_width": 32,
+                          "frames": "all"})
     cfg_path = tmp_path / "tiny-policy.json"
     cfg_path.write_text(json.dumps(cfg))
     run = tmp_path / "run"
@@ -111,6 +113,11 @@ def test_pipeline_trains_and_exports_a_policy_with_the_options(tmp_path, export_
     pack = run / "pack"
     manifest = json.loads((pack / "gwm_manifest.json").read_text())
     assert manifest["policy"]["training"]["action_target"] == "cumulative"
+    # frames "all": the trainer encodes every 2nd frame, so windows start between chunk boundaries too
+    logged = [json.loads(line) for line in (run / "policy" / "metrics.jsonl").read_text().splitlines()]
+    samples = next(r["samples"] for r in logged if "samples" in r)
+    train_chunks = sum(e.num_chunks for e in GwmExport(export_dir).episodes if e.split == "train")
+    assert samples > train_chunks  # "boundaries" gives at most one window per train chunk
     assert manifest["parity_max_abs_error"]["policy"] <= 1e-4
     sess = ort.InferenceSession(str(pack / "gwm_policy.onnx"), providers=["CPUExecutionProvider"])
     assert [i.name for i in sess.get_inputs()] == ["latent", "proprio", "policy_noise"]
