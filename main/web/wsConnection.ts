@@ -1,8 +1,13 @@
 import type { WebSocket } from 'ws';
+import { encodeBinaryResult, hasBytes } from '../../shared/api/binaryResult';
+import { StudioError } from '../../shared/api/errors';
 import { EVENT_NOTIFICATION, rpcFailure, type RpcEventNotification } from '../../shared/api/jsonRpc';
 import type { Core } from '../core/core';
 
-/** One WebSocket client: JSON-RPC 2.0 requests in, responses and event notifications out, stream frames as binary. */
+/**
+ * One WebSocket client: JSON-RPC 2.0 requests in, responses and event notifications out, stream frames
+ * as binary; a result that holds bytes goes as one binary `rpc.result` frame (shared/api/binaryResult.ts).
+ */
 export function attachWsConnection(ws: WebSocket, core: Core): void {
   const connection = core.connect({
     transport: 'ws',
@@ -33,6 +38,18 @@ export function attachWsConnection(ws: WebSocket, core: Core): void {
     }
     void connection.call(request.method, request.params).then((outcome) => {
       if (ws.readyState !== ws.OPEN) return;
+      if (outcome.ok && hasBytes(outcome.result)) {
+        let frame: Uint8Array;
+        try {
+          frame = encodeBinaryResult(id, outcome.result);
+        } catch (error) {
+          const payload = error instanceof StudioError ? error.toPayload() : { code: 'internal' as const, message: `${request.method} result could not be framed: ${(error as Error).message}` };
+          ws.send(JSON.stringify(rpcFailure(id, payload)));
+          return;
+        }
+        ws.send(frame, { binary: true });
+        return;
+      }
       ws.send(JSON.stringify(outcome.ok ? { jsonrpc: '2.0', id, result: outcome.result } : rpcFailure(id, outcome.error)));
     });
   });

@@ -290,6 +290,12 @@ const streamNameSchema = z.enum(streamNames as [StreamName, ...StreamName[]]);
 
 // ---- foresight ------------------------------------------------------------------------------------
 
+/**
+ * Raw bytes in a result. They cross every transport as bytes, never as text: Electron IPC clones the
+ * Uint8Array, WebSocket sends the whole response as one binary frame (shared/api/binaryResult.ts).
+ */
+export const bytesSchema = z.instanceof(Uint8Array);
+
 /** One decision the world model informed, as stored (main/store/foresightStore.ts). */
 export const foresightRunSchema = z.object({
   id: z.number().int(),
@@ -451,9 +457,9 @@ export const studioMethods = {
     result: previewSchema,
   }),
   'foresight.splats': method({
-    summary: 'Imagined Gaussians of one candidate (H×N×14 float32, little-endian, base64: x y z, scale xyz, quaternion wxyz, rgb, opacity), or with candidate −1 the observed ones (N×14) and the mask; for a re-imagined run, −2 gives the real scenes lifted from the recording at the same times.',
+    summary: 'Imagined Gaussians of one candidate (H×N×14 float32, little-endian bytes: x y z, scale xyz, quaternion wxyz, rgb, opacity), or with candidate −1 the observed ones (N×14) and the mask (N float32); for a re-imagined run, −2 gives the real scenes lifted from the recording at the same times.',
     params: z.strictObject({ preview_id: z.number().int(), candidate: z.number().int().min(-2) }),
-    result: z.object({ H: z.number().int(), N: z.number().int(), fields: z.literal(14), gaussians_base64: z.string(), mask_base64: z.string() }),
+    result: z.object({ H: z.number().int(), N: z.number().int(), fields: z.literal(14), gaussians: bytesSchema, mask: bytesSchema }),
   }),
   'foresight.approve': method({
     summary: 'Run candidate k’s first chunk (or "auto": the best predicted) through the control worker under every safety limit; answers when it has played or the e-stop cut it short.',

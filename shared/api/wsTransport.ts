@@ -1,3 +1,4 @@
+import { RPC_RESULT_FRAME, resultFromFrame } from './binaryResult';
 import { EVENT_NOTIFICATION, errorPayloadOf } from './jsonRpc';
 import { decodeStreamFrame, type StreamFrame } from './streamFrame';
 import type { ConnectionState, RpcOutcome, StudioTransport, Unsubscribe } from './transport';
@@ -35,7 +36,10 @@ interface Pending {
   timer: ReturnType<typeof setTimeout>;
 }
 
-/** StudioApi over WebSocket: JSON-RPC 2.0 text frames for calls and events, binary frames for streams. */
+/**
+ * StudioApi over WebSocket: JSON-RPC 2.0 text frames for calls and events, binary frames for streams
+ * and for results that hold bytes (`rpc.result`, shared/api/binaryResult.ts).
+ */
 export function createWsTransport(options: WsTransportOptions): StudioTransport {
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const initialDelayMs = options.reconnectInitialDelayMs ?? 250;
@@ -68,6 +72,15 @@ export function createWsTransport(options: WsTransportOptions): StudioTransport 
     queued.length = 0;
   };
 
+  const settle = (id: unknown, outcome: RpcOutcome) => {
+    if (typeof id !== 'number') return;
+    const entry = pending.get(id);
+    if (entry === undefined) return;
+    pending.delete(id);
+    clearTimeout(entry.timer);
+    entry.resolve(outcome);
+  };
+
   const handleText = (text: string) => {
     let message: unknown;
     try {
@@ -83,23 +96,21 @@ export function createWsTransport(options: WsTransportOptions): StudioTransport 
       if (typeof name === 'string') for (const listener of eventListeners) listener(name, payload);
       return;
     }
-    if (typeof id !== 'number') return;
-    const entry = pending.get(id);
-    if (entry === undefined) return;
-    pending.delete(id);
-    clearTimeout(entry.timer);
-    entry.resolve(error !== undefined ? { ok: false, error: errorPayloadOf(error) } : { ok: true, result });
+    settle(id, error !== undefined ? { ok: false, error: errorPayloadOf(error) } : { ok: true, result });
   };
 
   const handleBinary = (bytes: Uint8Array) => {
     let frame: StreamFrame;
+    let answer: { id: number | string; result: unknown } | undefined;
     try {
       frame = decodeStreamFrame(bytes);
+      if (frame.stream === RPC_RESULT_FRAME) answer = resultFromFrame(frame);
     } catch (error) {
       options.onProtocolError?.(error as Error);
       return;
     }
-    for (const listener of frameListeners) listener(frame);
+    if (answer !== undefined) settle(answer.id, { ok: true, result: answer.result });
+    else for (const listener of frameListeners) listener(frame);
   };
 
   const connect = () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { allocInstances, allocOrderScratch, decodeSplats, depthOrder, makeSequence, SPLAT_FIELDS, tweenInto } from '../../renderer/src/scene/splats/splatData';
+import { allocInstances, allocOrderScratch, decodeSplats, depthOrder, floatsOf, makeSequence, SPLAT_FIELDS, tweenInto } from '../../renderer/src/scene/splats/splatData';
 import { stepAt, STEP_MS } from '../../renderer/src/scene/extensions/foresightOverlay';
 import { findShortcut, findShortcuts } from '../../renderer/src/app/shortcuts';
 
@@ -9,16 +9,28 @@ function splat(x: number, y: number, z: number, s: [number, number, number], q: 
 }
 
 describe('imagined splats: decoding, tweening, ordering', () => {
-  test('decodes the core’s little-endian float32 base64 (H×N×14) and its mask; the observed scene is one step', () => {
+  test('decodes the core’s little-endian float32 bytes (H×N×14) and its mask in place; the observed scene is one step', () => {
     const data = new Float32Array([...splat(1, 2, 3, [0.1, 0.2, 0.3], [1, 0, 0, 0], [1, 0, 0], 0.5), ...splat(4, 5, 6, [0.1, 0.1, 0.1], [1, 0, 0, 0], [0, 1, 0], 1)]);
     const mask = new Float32Array([1, 0]);
-    const b64 = (a: Float32Array) => btoa(String.fromCharCode(...new Uint8Array(a.buffer)));
-    const seq = decodeSplats({ H: 4, N: 2, fields: 14, gaussians_base64: b64(data), mask_base64: b64(mask) });
+    const bytes = (a: Float32Array) => new Uint8Array(a.buffer);
+    const seq = decodeSplats({ H: 4, N: 2, fields: 14, gaussians: bytes(data), mask: bytes(mask) });
     expect(seq.H).toBe(1);
     expect(Array.from(seq.valid)).toEqual([0]);
     expect(seq.data[2]).toBe(3);
-    expect(() => decodeSplats({ H: 2, N: 2, fields: 13, gaussians_base64: b64(data), mask_base64: '' })).toThrow(/14/);
+    // Aligned bytes are viewed, not copied.
+    expect(seq.data.buffer).toBe(data.buffer);
+    expect(() => decodeSplats({ H: 2, N: 2, fields: 13, gaussians: bytes(data), mask: new Uint8Array(0) })).toThrow(/14/);
     expect(() => makeSequence(2, 2, data, null)).toThrow(/needs 56/);
+  });
+
+  test('bytes at an odd offset or of a partial float are read field by field, or refused', () => {
+    const source = new Float32Array([1.5, -2.25, 3e-7]);
+    const shifted = new Uint8Array(source.byteLength + 1);
+    shifted.set(new Uint8Array(source.buffer), 1);
+    const floats = floatsOf(shifted.subarray(1));
+    expect(Array.from(floats)).toEqual(Array.from(source));
+    expect(floats.buffer).not.toBe(shifted.buffer);
+    expect(() => floatsOf(new Uint8Array(6))).toThrow(/not a whole number of float32/);
   });
 
   test('tweening keeps identity: splat i moves linearly between steps; the quaternion is interpolated on the shorter arc; covariance = R S² Rᵀ', () => {

@@ -16,7 +16,15 @@ export const previewPayload = (preview: Preview) => ({ ...preview, t_ns: preview
 
 export const policyStatusPayload = (status: PolicyStatus) => ({ ...status, last_preview: status.last_preview === null ? null : previewPayload(status.last_preview) });
 
-const base64 = (array: Float32Array) => Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
+/**
+ * A float array's bytes for a result. A view that is part of a larger buffer is copied: Electron's IPC
+ * clones a typed array's whole buffer, so sending a view of all K candidates would send all of them.
+ */
+export function bytesOf(array: Float32Array): Uint8Array<ArrayBuffer> {
+  const { buffer } = array;
+  if (buffer instanceof ArrayBuffer && array.byteOffset === 0 && array.byteLength === buffer.byteLength) return new Uint8Array(buffer);
+  return new Uint8Array(buffer, array.byteOffset, array.byteLength).slice();
+}
 
 export function foresightHandlers(store: ForesightStore, live: ForesightService): HandlerGroup<'foresight'> {
   return {
@@ -28,7 +36,7 @@ export function foresightHandlers(store: ForesightStore, live: ForesightService)
     'foresight.preview': async (request) => previewPayload(await live.preview(request)),
     'foresight.splats': async ({ preview_id, candidate }) => {
       const { H, N, gaussians, mask } = await live.splats(preview_id, candidate);
-      return { H, N, fields: 14 as const, gaussians_base64: base64(gaussians), mask_base64: base64(mask) };
+      return { H, N, fields: 14 as const, gaussians: bytesOf(gaussians), mask: bytesOf(mask) };
     },
     'foresight.approve': async ({ preview_id, candidate }) => {
       const { run_id, candidate: k, played, clipped, estopped } = await live.approve(preview_id, candidate);

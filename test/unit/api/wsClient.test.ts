@@ -95,6 +95,42 @@ describe('StudioApi client over WebSocket, against the real web server', () => {
     expect(core.streams.hasSubscribers('camera.preview')).toBe(false);
   });
 
+  test('a result that holds bytes arrives as those bytes (one binary frame), between ordinary responses and stream frames', async () => {
+    const dir = tempDir();
+    const real = startTestCore(join(dir, 'data'));
+    core = real;
+    // The real core, except one extra call that answers bytes the way foresight.splats does (which needs a world model).
+    const gaussians = Float32Array.from({ length: 3 * 14 }, (_, i) => i * 0.25 - 3);
+    const withBytes: Core = Object.assign(Object.create(real) as Core, {
+      connect: (options: Parameters<Core['connect']>[0]) => {
+        const connection = real.connect(options);
+        return { ...connection, call: (method: unknown, params: unknown) => (method === 'test.bytes' ? Promise.resolve({ ok: true as const, result: { N: 3, gaussians: new Uint8Array(gaussians.buffer), nested: [{ mask: Uint8Array.of(1, 0, 255) }] } }) : connection.call(method, params)) };
+      },
+    });
+    server = await startWebServer({ core: withBytes, rendererDir: writeRendererDir(join(dir, 'renderer')) });
+    const protocolErrors: Error[] = [];
+    const transport = createWsTransport({ url: `ws://127.0.0.1:${server.port}${WS_PATH}?token=${server.token}`, createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike, onProtocolError: (error) => protocolErrors.push(error) });
+    client = createStudioClient(transport);
+    const frames: number[][] = [];
+    client.onStream('camera.preview', (message) => frames.push([...message.payload]));
+    await client.api.app.info();
+    const [bytes, info] = await Promise.all([transport.request('test.bytes', {}), transport.request('app.info', {})]);
+    core.streams.publish('camera.preview', { camera: 'front', width_px: 1, height_px: 1, encoding: 'rgb8', capture_ns: '1' }, Uint8Array.of(7, 8, 9));
+    await client.api.app.info();
+    expect(protocolErrors).toEqual([]);
+    expect(info).toMatchObject({ ok: true, result: { mode: 'web' } });
+    if (!bytes.ok) throw new Error(bytes.error.message);
+    const result = bytes.result as { N: number; gaussians: Uint8Array; nested: { mask: Uint8Array }[] };
+    expect(result.N).toBe(3);
+    expect(result.gaussians).toBeInstanceOf(Uint8Array);
+    // Byte for byte, in a buffer of its own (so it can be viewed as float32 in place).
+    expect(result.gaussians.byteOffset).toBe(0);
+    expect(Array.from(new Float32Array(result.gaussians.buffer, 0, result.gaussians.byteLength / 4))).toEqual(Array.from(gaussians));
+    expect([...result.nested[0]!.mask]).toEqual([1, 0, 255]);
+    // Stream frames still reach their handlers and never a pending call.
+    expect(frames).toEqual([[7, 8, 9]]);
+  });
+
   test('when the core goes away, calls fail as unavailable, and the client reconnects when it is back', async () => {
     const { client, server: first } = await start();
     const disconnected = next<ConnectionState>((h) => client.onConnectionChange(h), (s) => s === 'disconnected');

@@ -1,6 +1,10 @@
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+import { WebSocket } from 'ws';
+import { createWsTransport, type WebSocketLike } from '../../../shared/api/wsTransport';
+import { startWebServer, WS_PATH } from '../../../main/web/webServer';
 import { startTestCore } from '../../support/core';
+import { writeRendererDir } from '../../support/rendererDir';
 import { useTempDirs } from '../../support/tempDir';
 
 /**
@@ -52,9 +56,27 @@ describe('foresight on the live rig', () => {
 
     const splats = await call('foresight.splats', { preview_id: preview.preview_id, candidate: 1 });
     expect(splats).toMatchObject({ H: 2, N: 2048, fields: 14 });
-    expect(Buffer.from(splats.gaussians_base64, 'base64').byteLength).toBe(2 * 2048 * 14 * 4);
+    // Bytes, not text: H·N·14 float32 and N float32 of mask.
+    expect(splats.gaussians).toBeInstanceOf(Uint8Array);
+    expect(splats.gaussians.byteLength).toBe(2 * 2048 * 14 * 4);
+    expect(splats.mask.byteLength).toBe(2048 * 4);
+    // One candidate's bytes only, not a view of every candidate's (Electron's IPC would clone the whole buffer).
+    expect(splats.gaussians.buffer.byteLength).toBe(splats.gaussians.byteLength);
     const observed = await call('foresight.splats', { preview_id: preview.preview_id, candidate: -1 });
-    expect(Buffer.from(observed.gaussians_base64, 'base64').byteLength).toBe(2048 * 14 * 4);
+    expect(observed.gaussians.byteLength).toBe(2048 * 14 * 4);
+    // Over the WebSocket transport, the same bytes (one binary frame).
+    const server = await startWebServer({ core: core!, rendererDir: writeRendererDir(join(dir, 'renderer')) });
+    try {
+      const transport = createWsTransport({ url: `ws://127.0.0.1:${server.port}${WS_PATH}?token=${server.token}`, createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike });
+      const overWs = await transport.request('foresight.splats', { preview_id: preview.preview_id, candidate: 1 });
+      transport.close();
+      if (!overWs.ok) throw new Error(overWs.error.message);
+      const remote = overWs.result as { H: number; N: number; gaussians: Uint8Array };
+      expect(remote).toMatchObject({ H: 2, N: 2048, fields: 14 });
+      expect(Buffer.from(remote.gaussians).equals(Buffer.from(splats.gaussians))).toBe(true);
+    } finally {
+      await server.close();
+    }
     await expect(call('foresight.splats', { preview_id: preview.preview_id, candidate: 7 })).rejects.toThrow(/candidate 7 is not in preview/);
 
     // Approve while recording: the chunk runs through the control worker, and the decision is linked to the take.

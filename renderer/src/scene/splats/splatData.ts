@@ -20,23 +20,16 @@ export interface SplatSequence {
   readonly valid: Uint32Array;
 }
 
-/** base64 → bytes (browser atob or Node Buffer, whichever exists). */
-function bytesOf(base64: string): Uint8Array {
-  const g = globalThis as unknown as { Buffer?: { from(s: string, e: string): Uint8Array } };
-  if (g.Buffer !== undefined) {
-    const buffer = g.Buffer.from(base64, 'base64');
-    // A copy: Node's Buffer pool slices are not 4-byte aligned.
-    return new Uint8Array(buffer);
-  }
-  const text = atob(base64);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
-}
+/** Whether this machine stores float32 little-endian, as the core sends them (every target does; checked once). */
+const LITTLE_ENDIAN = new Uint8Array(new Float32Array([1]).buffer)[3] === 0x3f;
 
-function floatsOf(base64: string): Float32Array {
-  const bytes = bytesOf(base64);
+/**
+ * Little-endian float32 bytes → floats. Aligned bytes on a little-endian machine are viewed in place
+ * (no copy: the transports hand each byte field over in a buffer of its own); otherwise read one by one.
+ */
+export function floatsOf(bytes: Uint8Array): Float32Array {
   if (bytes.byteLength % 4 !== 0) throw new Error(`splat data is ${bytes.byteLength} bytes, not a whole number of float32`);
+  if (LITTLE_ENDIAN && bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(bytes.byteLength / 4);
   for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
@@ -55,11 +48,11 @@ export function makeSequence(H: number, N: number, data: Float32Array, maskFloat
   return { H, N, data, mask, valid: Uint32Array.from(valid) };
 }
 
-/** Decodes a `foresight.splats` answer. */
-export function decodeSplats(answer: { H: number; N: number; fields: number; gaussians_base64: string; mask_base64: string }): SplatSequence {
+/** Decodes a `foresight.splats` answer (the Gaussians are used in place, not copied). */
+export function decodeSplats(answer: { H: number; N: number; fields: number; gaussians: Uint8Array; mask: Uint8Array }): SplatSequence {
   if (answer.fields !== SPLAT_FIELDS) throw new Error(`splats have ${answer.fields} fields per Gaussian; this renderer reads ${SPLAT_FIELDS}`);
-  const data = floatsOf(answer.gaussians_base64);
-  const mask = answer.mask_base64.length > 0 ? floatsOf(answer.mask_base64) : null;
+  const data = floatsOf(answer.gaussians);
+  const mask = answer.mask.byteLength > 0 ? floatsOf(answer.mask) : null;
   // The observed scene comes as one step (N×14) even though `H` may say more.
   const H = data.length === answer.N * SPLAT_FIELDS ? 1 : answer.H;
   return makeSequence(H, answer.N, data, mask !== null && mask.length === answer.N ? mask : null);
