@@ -44,6 +44,31 @@ const ENTERPRISE_BUTTONS: ButtonMap = {
   lock: [4, 2],
 };
 
+/** pyspacemouse `devices.toml` (SpacePilot Pro): the Pro's keys, with its numbered keys elsewhere. */
+const SPACEPILOT_PRO_BUTTONS: ButtonMap = {
+  menu: [1, 0],
+  fit: [1, 1],
+  top: [1, 2],
+  rear: [1, 4],
+  front: [1, 5],
+  roll_cw: [2, 0],
+  iso1: [2, 2],
+  button_3: [2, 6],
+  button_4: [2, 7],
+  button_5: [3, 0],
+  button_1: [3, 1],
+  button_2: [3, 2],
+  esc: [3, 6],
+  alt: [3, 7],
+  shift: [4, 0],
+  ctrl: [4, 1],
+  rotation_lock: [4, 2],
+  pan_zoom: [4, 3],
+  dominant: [4, 4],
+  plus: [4, 5],
+  minus: [4, 6],
+};
+
 export interface SpaceMouseProduct {
   name: string;
   vendorId: number;
@@ -65,7 +90,7 @@ export const SPACEMOUSE_PRODUCTS: readonly SpaceMouseProduct[] = [
   product('SpaceNavigator for Notebooks', 0x046d, 0xc628, 'two-report'),
   product('SpaceExplorer', 0x046d, 0xc627, 'two-report'),
   product('SpacePilot', 0x046d, 0xc625, 'two-report'),
-  product('SpacePilot Pro', 0x046d, 0xc629, 'two-report', PRO_BUTTONS),
+  product('SpacePilot Pro', 0x046d, 0xc629, 'two-report', SPACEPILOT_PRO_BUTTONS),
   product('SpaceMouse Pro', 0x046d, 0xc62b, 'two-report', PRO_BUTTONS),
   product('SpaceMouse Wireless (cabled)', 0x256f, 0xc62e, 'single-report'),
   product('SpaceMouse Wireless (receiver)', 0x256f, 0xc62f, 'single-report'),
