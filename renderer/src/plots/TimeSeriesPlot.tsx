@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
@@ -19,6 +19,20 @@ export interface TimeSeriesPlotProps {
   /** Live: show only the last N seconds. */
   window_s?: number;
   testId?: string;
+}
+
+/** The smallest and largest finite value over every series (not time): what the plot's y axis must show. */
+export function valueRange(data: uPlot.AlignedData): { min: number; max: number } | null {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let k = 1; k < data.length; k++) {
+    for (const v of data[k] ?? []) {
+      if (v === null || v === undefined || !Number.isFinite(v)) continue;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  return min <= max ? { min, max } : null;
 }
 
 /**
@@ -46,7 +60,8 @@ export function TimeSeriesPlot({ title, names, data, unit, height_px = 130, curs
       cursor: { drag: { x: false, y: false }, points: { show: false } },
       scales: { x: { time: false } },
       axes: [
-        { stroke: '#8b93a5', grid: { stroke: '#232833' }, ticks: { stroke: '#2a2f3a' }, size: 28 },
+        // Both axes carry their unit: a bare number line reads as anything.
+        { stroke: '#8b93a5', grid: { stroke: '#232833' }, ticks: { stroke: '#2a2f3a' }, size: 24, label: 'time (s)', labelSize: 14, labelGap: 0 },
         { stroke: '#8b93a5', grid: { stroke: '#232833' }, ticks: { stroke: '#2a2f3a' }, size: 48, label: unit, labelSize: 14 },
       ],
       series: [{ label: 't (s)' }, ...namesKey.split('|').map((name, i) => ({ label: name, stroke: SERIES_COLORS[i % SERIES_COLORS.length], width: 1.25 }))],
@@ -103,9 +118,14 @@ export function TimeSeriesPlot({ title, names, data, unit, height_px = 130, curs
     plotRef.current?.redraw(false, false);
   }, [cursor_s]);
 
+  // On the element so a test (or a curious user's inspector) can read what the canvas shows.
+  const range = useMemo(() => valueRange(data), [data]);
   return (
-    <figure className="plot" data-testid={testId}>
-      <figcaption>{title}</figcaption>
+    <figure className="plot" data-testid={testId} data-min={range?.min} data-max={range?.max}>
+      <figcaption>
+        {title}
+        {unit !== undefined && <span className="muted"> ({unit})</span>}
+      </figcaption>
       <div ref={hostRef} className="plot-host" />
     </figure>
   );

@@ -5,6 +5,12 @@ import { SceneRenderer } from './SceneRenderer';
 import { createWebGl, SOFTWARE_FRAME_MS, throttledFrames } from './webgl';
 
 /**
+ * Extensions whose object counts the panel writes on its element after every render
+ * (`data-drawn-camera-frusta="2"`): what is on the canvas, readable by tests and inspectors alike.
+ */
+const REPORTED_EXTENSIONS = ['camera-frusta', 'workspace', 'sim-objects'] as const;
+
+/**
  * React host of the 3D view: a canvas, orbit controls and the SceneRenderer. Everything drawn is
  * owned by the renderer's scene extensions; callers feed it through `onReady`.
  */
@@ -33,6 +39,7 @@ export function ScenePanel({ onReady, label, testId }: { onReady: (renderer: Sce
     const renderer = new SceneRenderer({ target: created.webgl, softwareGl: created.software, ...(created.software ? { requestFrame: throttledFrames(SOFTWARE_FRAME_MS) } : {}) });
     let frames = 0;
     renderer.onRendered = () => {
+      for (const id of REPORTED_EXTENSIONS) host.setAttribute(`data-drawn-${id}`, String(renderer.drawnCount(id)));
       // Refresh the readout twice a second, not per frame: React renders are not free.
       if (++frames % 30 === 0) setFrameMs(renderer.frameTimes_ms.reduce((a, b) => a + b, 0) / renderer.frameTimes_ms.length);
     };

@@ -71,6 +71,11 @@ export class SceneRenderer implements SceneHost {
     return this.extensions.get(id) as T | undefined;
   }
 
+  /** How many objects an extension has in the scene now (its root's children), 0 for an unknown id. */
+  drawnCount(id: string): number {
+    return this.extensions.get(id)?.root.children.length ?? 0;
+  }
+
   setState(patch: Partial<SceneState>): void {
     const changed = new Set<keyof SceneState>();
     for (const key of Object.keys(patch) as (keyof SceneState)[]) if (patch[key] !== this.current[key]) changed.add(key);

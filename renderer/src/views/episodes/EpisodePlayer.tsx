@@ -5,6 +5,7 @@ import { useAction } from '../../app/actions';
 import { useStudio } from '../../app/studioContext';
 import { putSegment, type EpisodeLabels, type SegmentValue } from '../../labels/labelModel';
 import type { LabelStore } from '../../labels/labelStore';
+import { formatGripperWidth, GRIPPER_PLOT_UNIT, gripperWidthMm } from '../../live/gripperWidth';
 import { TimeSeriesPlot } from '../../plots/TimeSeriesPlot';
 import { ScenePanel } from '../../scene/ScenePanel';
 import type { SceneRenderer } from '../../scene/SceneRenderer';
@@ -123,19 +124,26 @@ function LoadedPlayer({ data, rig, store, labels, bindControls }: { data: Episod
     if (sceneRef.current !== null) updateScene(sceneRef.current, t_s);
   }, [t_s, updateScene]);
 
+  const [scene, setScene] = useState<SceneRenderer | null>(null);
   const onSceneReady = useCallback(
     (renderer: SceneRenderer | null) => {
       sceneRef.current = renderer;
+      setScene(renderer);
       if (renderer === null) return;
-      renderer.setState({ workspace: rig?.safety ?? null, cameras: rig?.cameras ?? [], commanded_translation_m: null });
+      renderer.setState({ commanded_translation_m: null });
       updateScene(renderer, tRef.current);
     },
-    [rig, updateScene],
+    [updateScene],
   );
+  // As in Teleop: the rig config may arrive after the canvas (an episode opened straight after a reload).
+  useEffect(() => {
+    scene?.setState({ workspace: rig?.safety ?? null, cameras: rig?.cameras ?? [] });
+  }, [scene, rig]);
 
   const jointData = useMemo(() => columns(q, (row) => [...row]), [q]);
   const eeData = useMemo(() => columns(ee, (row) => row.slice(0, 3) as number[]), [ee]);
-  const gripperData = useMemo(() => columns(gripper, (row) => [...row]), [gripper]);
+  const gripperData = useMemo(() => columns(gripper, (row) => [gripperWidthMm(row[0] ?? Number.NaN)]), [gripper]);
+  const gripperNow_m = gripper === undefined ? null : (sampleAt(gripper, t_s)?.[0] ?? null);
 
   const markSegment = () => {
     if (labels === undefined) return;
@@ -215,6 +223,11 @@ function LoadedPlayer({ data, rig, store, labels, bindControls }: { data: Episod
         <span className="mono time-readout" data-testid="playhead-time">
           {t_s.toFixed(2)} / {data.duration_s.toFixed(2)} s
         </span>
+        {gripper !== undefined && (
+          <span className="mono muted" data-testid="replay-gripper-width" data-width-m={gripperNow_m ?? undefined} title="Recorded gripper width at the playhead">
+            gripper {formatGripperWidth(gripperNow_m)}
+          </span>
+        )}
         <span className="transport-spacer" />
         <button type="button" onClick={markSegment} title="Mark a segment start, then its end (M)">
           {pendingStart === null ? 'Mark segment (M)' : 'End segment here (M)'}
@@ -248,7 +261,7 @@ function LoadedPlayer({ data, rig, store, labels, bindControls }: { data: Episod
       <div className="replay-plots">
         <TimeSeriesPlot title="Joint positions" unit="rad" names={q?.names ?? ['q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q7']} data={jointData} cursor_s={t_s} onSeek={playback.seek} testId="plot-joints" />
         <TimeSeriesPlot title="End-effector position" unit="m" names={['x', 'y', 'z']} data={eeData} cursor_s={t_s} onSeek={playback.seek} />
-        <TimeSeriesPlot title="Gripper width" unit="m" names={['width']} data={gripperData} cursor_s={t_s} onSeek={playback.seek} />
+        <TimeSeriesPlot title="Gripper width" unit={GRIPPER_PLOT_UNIT} names={['width']} data={gripperData} cursor_s={t_s} onSeek={playback.seek} testId="plot-gripper" />
       </div>
     </div>
   );

@@ -5,6 +5,7 @@ import type { RigConfig } from '../../../../shared/rig/rigConfig';
 import { useAction } from '../../app/actions';
 import { useStudio } from '../../app/studioContext';
 import { useRecordingStatus, useRigStatus } from '../../live/useLiveStatus';
+import { formatGripperWidth, GRIPPER_PLOT_UNIT, gripperWidthMm } from '../../live/gripperWidth';
 import { useGamepadTeleop } from '../../live/useGamepadTeleop';
 import { useTeleopKeys } from '../../live/useTeleopKeys';
 import { RingColumns } from '../../plots/ringBuffer';
@@ -64,14 +65,15 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
   const gamepad = useGamepadTeleop(true, setActionError);
   const imagination = useImagination(scene);
 
-  const onSceneReady = useCallback(
-    (renderer: SceneRenderer | null) => {
-      sceneRef.current = renderer;
-      setScene(renderer);
-      renderer?.setState({ workspace: rig?.safety ?? null, cameras: rig?.cameras ?? [] });
-    },
-    [rig],
-  );
+  const onSceneReady = useCallback((renderer: SceneRenderer | null) => {
+    sceneRef.current = renderer;
+    setScene(renderer);
+  }, []);
+  // The rig config usually arrives after the canvas exists (first load, reload): the scene gets it
+  // whenever either changes, not only when the canvas is created.
+  useEffect(() => {
+    scene?.setState({ workspace: rig?.safety ?? null, cameras: rig?.cameras ?? [] });
+  }, [scene, rig]);
 
   useEffect(() => {
     const joints = new RingColumns(7, PLOT_CAPACITY);
@@ -88,7 +90,7 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
       const t = Number(t_ns - t0) / 1e9;
       joints.push(t, state.q_rad);
       ee.push(t, state.ee_position_m);
-      gripper.push(t, [state.gripper_width_m ?? Number.NaN]);
+      gripper.push(t, [state.gripper_width_m === null ? Number.NaN : gripperWidthMm(state.gripper_width_m)]);
       // The scene renders on its own schedule; patching it per message is cheap.
       sceneRef.current?.setState({
         q_rad: state.q_rad,
@@ -195,7 +197,9 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
               {indicators.ee_position_m === null ? '—' : `${indicators.ee_position_m.map((v) => v.toFixed(3)).join(', ')} m`}
             </dd>
             <dt>Gripper</dt>
-            <dd className="mono">{indicators.gripper_width_m === null ? '—' : `${(indicators.gripper_width_m * 1000).toFixed(1)} mm`}</dd>
+            <dd className="mono" data-testid="gripper-width" data-width-m={indicators.gripper_width_m ?? undefined}>
+              {formatGripperWidth(indicators.gripper_width_m)}
+            </dd>
             <dt>Robot state</dt>
             <dd className={stale ? 'warn' : ''} data-testid="state-rate">
               {indicators.state_hz.toFixed(0)} Hz
@@ -222,7 +226,7 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
         <div className="live-plots">
           <TimeSeriesPlot title="Joints" unit="rad" names={['q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q7']} data={plots.joints} window_s={PLOT_WINDOW_S} height_px={110} testId="live-plot-joints" />
           <TimeSeriesPlot title="End effector" unit="m" names={['x', 'y', 'z']} data={plots.ee} window_s={PLOT_WINDOW_S} height_px={110} />
-          <TimeSeriesPlot title="Gripper" unit="m" names={['width']} data={plots.gripper} window_s={PLOT_WINDOW_S} height_px={90} />
+          <TimeSeriesPlot title="Gripper" unit={GRIPPER_PLOT_UNIT} names={['width']} data={plots.gripper} window_s={PLOT_WINDOW_S} height_px={90} testId="live-plot-gripper" />
         </div>
       </aside>
     </div>
