@@ -9,7 +9,8 @@ import type { PrivilegedState } from '../sim/simTypes';
 import type { ForesightCandidate, ForesightRun } from '../store/foresightStore';
 import type { Imagined, PackInfo } from './imaginationService';
 import { observedFrames, type Observation } from './observation';
-import type { RemotePolicy, RemotePolicyObservation } from './remote/remotePolicy';
+import { remoteCandidates, remoteObservation } from './remote/remoteCandidates';
+import type { RemotePolicy } from './remote/remotePolicy';
 import type { ImaginationClient } from './worker/imaginationClient';
 
 /**
@@ -136,32 +137,6 @@ export class PolicyEpisodes {
     if (options.mode === 'rank' && options.K < 2) throw new StudioError({ code: 'invalid_params', message: '--mode rank needs at least 2 candidates', fix: 'Pass --candidates 8 (GPC-RANK ranks K samples of the policy).' });
   }
 
-  /**
-   * K chunks from the remote policy (K requests: a sampling policy answers differently each time), each
-   * held over the H imagined chunks — a remote policy cannot be asked about imagined scenes.
-   */
-  private async remoteCandidates(remote: RemotePolicy, observation: Observation, K: number): Promise<Float32Array> {
-    const { H } = this.options;
-    const L = this.pack.chunk_length;
-    const A = this.pack.action_names.length;
-    const cameras: RemotePolicyObservation['cameras'] = Object.fromEntries(observation.frames.map((f) => [f.camera, { width: f.width_px, height: f.height_px, rgb: f.rgb }]));
-    const [x = 0, y = 0, z = 0, qw = 1, qx = 0, qy = 0, qz = 0, width = 0] = observation.proprio;
-    const out = new Float32Array(K * H * L * A);
-    for (let k = 0; k < K; k++) {
-      const chunk = await remote.propose({ cameras, ee_position_m: [x, y, z], ee_quaternion_wxyz: [qw, qx, qy, qz], gripper_width_m: width, instruction: this.options.task ?? '' });
-      if (chunk.length < L) {
-        throw new StudioError({ code: 'failed_precondition', message: `the remote policy answered ${chunk.length} steps; the world model imagines chunks of ${L}`, fix: `Set the remote config's chunk_length to ${L} and serve a policy with an action horizon of at least ${L}.` });
-      }
-      for (let h = 0; h < H; h++) {
-        for (let s = 0; s < L; s++) {
-          const a = chunk[s]!;
-          out.set([...a.translation_m, ...a.rotation_axis_angle_rad, a.gripper], ((k * H + h) * L + s) * A);
-        }
-      }
-    }
-    return out;
-  }
-
   async run(episode: number, hooks: PolicyEpisodeHooks = {}): Promise<PolicyEpisodeResult | null> {
     const { mode, K, H, threshold, temperature, max_duration_s } = this.options;
     const seed = episodeSeed(this.options.seed, episode);
@@ -191,7 +166,7 @@ export class PolicyEpisodes {
       const observation = await observeSim(this.sim, this.pack.cameras);
       await this.imagination.observe(observation);
       const count = mode === 'rank' ? K : 1;
-      const proposals = this.options.remote === undefined ? { policy: { seed: seed * 31 + chunks, temperature } } : { actions: await this.remoteCandidates(this.options.remote, observation, count) };
+      const proposals = this.options.remote === undefined ? { policy: { seed: seed * 31 + chunks, temperature } } : { actions: await remoteCandidates(this.options.remote, remoteObservation(observation.frames, observation.proprio, this.options.task ?? ''), count, { H, L, A }) };
       const imagined = await this.imagination.imagine({ K: count, H, seed: seed + chunks, decode: false, candidates: proposals });
       const choice = choose(mode, imagined.success_prob, threshold);
       latencies.push(performance.now() - decisionStarted);

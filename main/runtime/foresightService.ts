@@ -9,6 +9,9 @@ import { observedFrames, type Observation } from '../imagination/observation';
 import { findPacks, type PackListing } from '../imagination/pack/packFiles';
 import { packFolders, resolvePackDir } from '../imagination/pack/packFolders';
 import { chunkOf, observationHash } from '../imagination/policyEpisodes';
+import { remoteCandidates, remoteObservation } from '../imagination/remote/remoteCandidates';
+import { RemotePolicy } from '../imagination/remote/remotePolicy';
+import { parseRemotePolicyConfig } from '../imagination/remote/remotePolicyConfig';
 import type { ProviderOptions } from '../imagination/providers';
 import { ImaginationClient } from '../imagination/worker/imaginationClient';
 import type { RecordedObservations } from '../imagination/recordedObservations';
@@ -77,8 +80,20 @@ interface Kept {
 
 export type PolicyMode = 'off' | 'rank' | 'gate' | 'approve';
 
+/**
+ * A policy server elsewhere (openpi's websocket protocol): its URL and, optionally, the rest of the
+ * mapping (docs/remote-policy.md). Without `images`, the pack's first camera goes as openpi's
+ * `observation/image`; without `chunk_length`, the pack's.
+ */
+export interface RemotePolicyRequest {
+  url: string;
+  config?: Record<string, unknown>;
+}
+
 export interface PolicyRunRequest {
   mode: PolicyMode;
+  /** Candidates from a remote policy server instead of the pack's policy graph. */
+  remote?: RemotePolicyRequest;
   K: number;
   H: number;
   threshold: number;
@@ -91,6 +106,8 @@ export interface PolicyRunRequest {
 export interface PolicyStatus {
   running: boolean;
   mode: PolicyMode | null;
+  /** What proposes the chunks: `pack <name>@<version>` or `remote <url>` (null before the first run). */
+  policy: string | null;
   chunks: number;
   last_preview: Preview | null;
   waiting_for_approval: boolean;
@@ -108,8 +125,9 @@ export class ForesightService {
   private lastTeleop: CycleRecord | undefined;
   private lastCycle: CycleRecord | undefined;
   private running: Promise<unknown> | undefined;
-  private policy: PolicyStatus = { running: false, mode: null, chunks: 0, last_preview: null, waiting_for_approval: false, stopped_reason: null, episode_id: null };
-  private policyStop: (() => void) | undefined;
+  private policy: PolicyStatus = { running: false, mode: null, policy: null, chunks: 0, last_preview: null, waiting_for_approval: false, stopped_reason: null, episode_id: null };
+  /** Ends the policy run: at the next check, or at once when it waits for the operator or a remote policy. */
+  private policyStop: ((reason: string) => void) | undefined;
   private policyDone: Promise<void> | undefined;
 
   constructor(
@@ -119,6 +137,8 @@ export class ForesightService {
       if (record.arm_state !== null) this.lastCycle = record;
       if (record.source === 'teleop') this.lastTeleop = record;
     });
+    // The arm stops inside the control worker; the run itself must not keep waiting for an operator or a server.
+    options.lifecycle.onDidLatchEstop(() => this.policyStop?.('e-stop'));
   }
 
   packs(): PackListing[] {
@@ -171,7 +191,8 @@ export class ForesightService {
     return { t_ns: cycle.t_ns, frames, proprio: [...arm.ee_position_m, ...arm.ee_quaternion_wxyz, cycle.gripper_state?.width_m ?? run.gripper?.latest()?.width_m ?? 0] };
   }
 
-  async preview(request: PreviewRequest): Promise<Preview> {
+  /** K candidates imagined from what the rig sees now; a policy run with a remote policy passes it (its chunks are the candidates). */
+  async preview(request: PreviewRequest, remote?: { policy: RemotePolicy; instruction: string }): Promise<Preview> {
     const { client, info } = this.need();
     const run = this.options.lifecycle.need();
     const rig = this.options.lifecycle.rig.config;
@@ -185,7 +206,12 @@ export class ForesightService {
     const scale = { translation_m: request.translation_m ?? 0.4 * limits.max_translation_m, rotation_rad: request.rotation_rad ?? 0.2 * limits.max_rotation_rad };
     let candidates: Parameters<ImaginationClient['imagine']>[0]['candidates'];
     let sources: string[];
-    if (request.source === 'policy') {
+    if (remote !== undefined) {
+      // Every camera's colour, not only the ones the world model lifts: the policy may read any of them.
+      const frames = run.cameras.cameras.flatMap((camera) => camera.latest() ?? []);
+      candidates = { actions: await remoteCandidates(remote.policy, remoteObservation(frames, observation.proprio, remote.instruction), request.K, shape) };
+      sources = Array.from({ length: request.K }, (_, k) => `remote:sample-${k}`);
+    } else if (request.source === 'policy') {
       candidates = { policy: { seed, ...(request.temperature !== undefined ? { temperature: request.temperature } : {}) } };
       sources = Array.from({ length: request.K }, (_, k) => (k === 0 ? 'policy:mode' : `policy:sample-${k}`));
     } else {
@@ -426,47 +452,86 @@ export class ForesightService {
     const { info } = this.need();
     this.options.lifecycle.need();
     if (this.policy.running) throw new StudioError({ code: 'failed_precondition', message: `a ${this.policy.mode} policy run is already going`, fix: 'Stop it first.' });
-    if (!info.has_policy) throw new StudioError({ code: 'failed_precondition', message: `the pack ${info.model_name} has no policy graph` });
+    if (request.remote === undefined && !info.has_policy) throw new StudioError({ code: 'failed_precondition', message: `the pack ${info.model_name} has no policy graph`, fix: 'Run a remote policy server instead, or open a pack trained with its policy stage.' });
     if (this.options.lifecycle.estopped) throw new StudioError({ code: 'failed_precondition', message: 'E-stop is latched: the policy does not start', fix: 'Release the e-stop first.' });
     const phase = this.options.recording.status().phase;
     if (phase === 'recording' || phase === 'stopped') throw new StudioError({ code: 'failed_precondition', message: 'a take is already recording or waiting to be saved', fix: 'Save or discard it; a policy run records its own take.' });
-    const operator = `policy ${info.model_name}@${info.model_version} mode=${request.mode}${request.mode === 'rank' || request.mode === 'approve' ? ` K=${request.K}` : ''} H=${request.H}${request.mode === 'gate' ? ` threshold=${request.threshold}` : ''}`;
-    const episode_id = await this.options.recording.start(request.task, operator);
-    let stop = false;
-    this.policyStop = () => {
-      stop = true;
-      // A run waiting for the operator stops waiting.
+    // A remote server is reached before the take starts: an unreachable one records nothing.
+    const remote = request.remote === undefined ? undefined : await this.connectRemote(request.remote, info);
+    const policy = remote === undefined ? `pack ${info.model_name}@${info.model_version}` : `remote ${remote.config.url}`;
+    const knobs = `mode=${request.mode}${request.mode === 'rank' || request.mode === 'approve' ? ` K=${request.K}` : ''} H=${request.H}${request.mode === 'gate' ? ` threshold=${request.threshold}` : ''}`;
+    const operator = remote === undefined ? `policy ${info.model_name}@${info.model_version} ${knobs}` : `remote policy ${remote.config.url} ${knobs} (imagined by ${info.model_name}@${info.model_version})`;
+    let episode_id: number;
+    try {
+      episode_id = await this.options.recording.start(request.task, operator);
+    } catch (error) {
+      await remote?.close();
+      throw error;
+    }
+    let stop: string | undefined;
+    this.policyStop = (reason) => {
+      stop ??= reason;
+      // A run waiting for the operator stops waiting; a request to a remote server in flight fails now.
       const waiting = this.policy.last_preview === null ? undefined : this.kept.get(this.policy.last_preview.preview_id);
       if (waiting !== undefined && !waiting.decided) waiting.settle(null);
+      remote?.abort();
     };
-    this.emit({ running: true, mode: request.mode, chunks: 0, last_preview: null, waiting_for_approval: false, stopped_reason: null, episode_id });
-    this.policyDone = this.runPolicy(request, () => stop).then(
-      (reason) => this.finishPolicy(reason),
-      (error: unknown) => this.finishPolicy(`error: ${(error as Error).message}`),
-    );
+    this.emit({ running: true, mode: request.mode, policy, chunks: 0, last_preview: null, waiting_for_approval: false, stopped_reason: null, episode_id });
+    this.policyDone = this.runPolicy(request, () => stop, remote)
+      .then(
+        (reason) => reason,
+        // A stop that cut a request short is the reason, not the error it caused.
+        (error: unknown) => stop ?? (this.options.lifecycle.estopped ? 'e-stop' : `error: ${(error as Error).message}`),
+      )
+      .then(async (reason) => {
+        await remote?.close();
+        await this.finishPolicy(reason);
+      });
     return this.status();
   }
 
-  private async runPolicy(request: PolicyRunRequest, stopped: () => boolean): Promise<string> {
+  /** The remote policy of a run, connected (its metadata read), or a StudioError naming the server and the fix. */
+  private async connectRemote(request: RemotePolicyRequest, info: PackInfo): Promise<RemotePolicy> {
+    const mapping: Record<string, unknown> = { images: { 'observation/image': info.cameras[0] ?? 'front' }, chunk_length: info.chunk_length, ...request.config, url: request.url };
+    const config = parseRemotePolicyConfig(mapping, 'the remote policy');
+    // Checked before anything connects: a camera the rig lacks would fail the first request, mid-take.
+    const rigCameras = this.options.lifecycle.rig.config.cameras.map((camera) => camera.name);
+    for (const [key, camera] of Object.entries(config.images)) {
+      if (!rigCameras.includes(camera)) throw new StudioError({ code: 'invalid_params', message: `the remote policy's images["${key}"] names camera "${camera}", which the rig does not have (cameras: ${rigCameras.join(', ')})`, fix: "Name one of the rig's cameras for each request key in the remote policy's images." });
+    }
+    const remote = new RemotePolicy(config);
+    try {
+      await remote.connect();
+    } catch (error) {
+      await remote.close();
+      throw error;
+    }
+    this.options.log.info(`remote policy ${remote.config.url} connected`);
+    return remote;
+  }
+
+  private async runPolicy(request: PolicyRunRequest, stopped: () => string | undefined, remote: RemotePolicy | undefined): Promise<string> {
     const started = performance.now();
     for (;;) {
-      if (stopped()) return 'operator';
+      const stop = stopped();
+      if (stop !== undefined) return stop;
       if (this.options.lifecycle.estopped) return 'e-stop';
       const run = this.options.lifecycle.need();
       if (run.sim?.latestPrivileged?.success === true) return 'success';
       if ((performance.now() - started) / 1000 >= request.max_duration_s) return 'timeout';
       const K = request.mode === 'rank' || request.mode === 'approve' ? request.K : 1;
-      const preview = await this.preview({ K, H: request.H, source: 'policy', ...(request.temperature !== undefined ? { temperature: request.temperature } : {}) });
+      const preview = await this.preview({ K, H: request.H, source: 'policy', ...(request.temperature !== undefined ? { temperature: request.temperature } : {}) }, remote === undefined ? undefined : { policy: remote, instruction: request.task ?? '' });
       const kept = this.kept_(preview.preview_id);
       const ask = request.mode === 'approve' || (request.mode === 'gate' && (preview.candidates[0]?.success_prob ?? 0) < request.threshold);
       this.emit({ last_preview: preview, waiting_for_approval: ask });
-      if (stopped()) return 'operator';
+      const stopNow = stopped();
+      if (stopNow !== undefined) return stopNow;
       let result: ChunkRun | null;
       if (ask) {
         // The operator decides through foresight.approve / foresight.reject on this preview.
         result = await kept.decision;
         this.emit({ waiting_for_approval: false });
-        if (result === null) return stopped() ? 'operator' : 'rejected';
+        if (result === null) return stopped() ?? 'rejected';
       } else {
         // The e-stop may have latched while the model was imagining: nothing runs then.
         if (this.options.lifecycle.estopped) return 'e-stop';
@@ -501,7 +566,7 @@ export class ForesightService {
 
   async stopPolicy(reason = 'operator'): Promise<PolicyStatus> {
     if (!this.policy.running) return this.status();
-    this.policyStop?.();
+    this.policyStop?.(reason);
     this.options.log.info(`policy run stopping: ${reason}`);
     await this.policyDone;
     return this.status();

@@ -394,6 +394,8 @@ export const previewSchema = z.object({
 export const policyStatusSchema = z.object({
   running: z.boolean(),
   mode: z.enum(['off', 'rank', 'gate', 'approve']).nullable(),
+  /** What proposes the chunks: `pack <name>@<version>` or `remote <url>`; null before the first run. */
+  policy: z.string().nullable(),
   chunks: z.number().int(),
   last_preview: previewSchema.nullable(),
   waiting_for_approval: z.boolean(),
@@ -477,9 +479,11 @@ export const studioMethods = {
     result: z.object({ run_id: z.number().int() }),
   }),
   'foresight.policyStart': method({
-    summary: 'The open pack’s policy drives the rig chunk by chunk, recorded as a take: off (as proposed), rank (best of K imagined), gate (only above the threshold, else it waits for approve/reject), approve (each chunk waits for the operator).',
+    summary: 'The open pack’s policy — or a remote policy server (openpi websocket protocol), imagined by the open pack — drives the rig chunk by chunk, recorded as a take: off (as proposed), rank (best of K imagined), gate (only above the threshold, else it waits for approve/reject), approve (each chunk waits for the operator).',
     params: z.strictObject({
       mode: z.enum(['off', 'rank', 'gate', 'approve']),
+      /** A policy server instead of the pack's policy: ws://HOST:PORT and, optionally, the rest of its mapping (docs/remote-policy.md). */
+      remote: z.strictObject({ url: z.string().min(1).max(2000), config: z.record(z.string(), z.unknown()).optional() }).optional(),
       K: z.number().int().min(1).max(32).default(8),
       H: z.number().int().min(1).max(16).default(2),
       threshold: z.number().min(0).max(1).default(0.5),

@@ -142,6 +142,26 @@ describe('remote policy against an openpi websocket policy server (Python peer)'
     }
   });
 
+  test('abort: a request waiting for the server, and every later one, fails at once as closed until the next connect', async () => {
+    const client = new OpenPiClient();
+    try {
+      await client.connect(normal.url, { request_timeout_ms: 600_000 });
+      const request = { 'observation/state': new NdArray('float32', [8], new Float32Array(8)), prompt: 'x' };
+      const pending = failureOf(() => client.infer(request));
+      client.abort();
+      expectFailure(await pending, 'closed', new RegExp(`the connection to the policy server at ${normal.url} was ended by the studio`));
+      expect(client.connected).toBe(false);
+      // No quiet reconnection behind a stop.
+      expectFailure(await failureOf(() => client.infer(request)), 'closed', /ended by the studio/);
+      expect(client.connected).toBe(false);
+      await client.connect(normal.url);
+      const reply = await client.infer(request);
+      expect(reply.shape).toEqual([10, 7]);
+    } finally {
+      await client.close();
+    }
+  });
+
   test('malformed: a truncated frame is an error naming what was wrong', async () => {
     const policy = new RemotePolicy(configFor(malformed.url));
     try {

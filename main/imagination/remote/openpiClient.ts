@@ -95,6 +95,8 @@ export class OpenPiClient {
   private frames: SocketFrames | undefined;
   private serverMetadata: PackMap | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Set by `abort` until the next `connect`: no request may reconnect behind a stop. */
+  private aborted = false;
 
   /** The server's URL once `connect` was called. */
   get url(): string | undefined {
@@ -116,6 +118,7 @@ export class OpenPiClient {
     const normalized = normalizePolicyUrl(url);
     return this.exclusive(async () => {
       this.drop();
+      this.aborted = false;
       this.target = {
         url: normalized,
         options: {
@@ -138,6 +141,7 @@ export class OpenPiClient {
     return this.exclusive(async () => {
       const target = this.target;
       if (target === undefined) throw new RemotePolicyError('config', 'the remote policy is not connected', 'Call connect(url) before infer().');
+      if (this.aborted) throw this.abortedError(target.url);
       let request: Uint8Array;
       try {
         request = packb(observation);
@@ -164,6 +168,7 @@ export class OpenPiClient {
           );
         case 'end':
           this.drop();
+          if (this.aborted) throw this.abortedError(target.url);
           throw new RemotePolicyError('closed', `the connection to the policy server at ${target.url} ended before it replied (${closeText(outcome)})`, 'Check the policy server\'s log; the next request reconnects.');
         case 'text':
           this.drop();
@@ -172,6 +177,20 @@ export class OpenPiClient {
           return this.replyOf(outcome.bytes, round_trip_ms);
       }
     });
+  }
+
+  /**
+   * Ends the connection now, not after the request in flight (`close` waits its turn): a waiting
+   * `infer` fails at once as `closed`, and so does every later one until `connect` is called again —
+   * a stopped run's next request must not quietly reconnect and wait. For the e-stop and the operator's stop.
+   */
+  abort(): void {
+    this.aborted = true;
+    this.drop();
+  }
+
+  private abortedError(url: string): RemotePolicyError {
+    return new RemotePolicyError('closed', `the connection to the policy server at ${url} was ended by the studio (a stop or the e-stop) before it replied`, 'Start the policy again: it connects anew.');
   }
 
   /** Closes the connection (the server sees a normal close). */

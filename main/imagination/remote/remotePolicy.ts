@@ -133,6 +133,11 @@ export class RemotePolicy {
     return chunk;
   }
 
+  /** Ends the connection at once; a `propose` waiting for the server fails (the arm never moves on it). */
+  abort(): void {
+    this.client.abort();
+  }
+
   close(): Promise<void> {
     return this.client.close();
   }

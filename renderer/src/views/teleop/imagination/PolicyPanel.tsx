@@ -16,8 +16,22 @@ const MODES: { id: Mode; label: string }[] = [
   { id: 'approve', label: 'approve — every chunk waits for Enter / X' },
 ];
 
+type Source = 'pack' | 'remote';
+
+/** The last remote policy server used, so the operator types it once per machine. */
+const REMOTE_URL_KEY = 'foresight.remotePolicyUrl';
+
+function storedUrl(): string {
+  try {
+    return globalThis.localStorage?.getItem(REMOTE_URL_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+
 /**
- * Policy with foresight: the open pack's policy drives the arm chunk by chunk, recorded as a take
+ * Policy with foresight: the open pack's policy — or a policy server elsewhere (openpi's websocket
+ * protocol, its chunks imagined by the open pack) — drives the arm chunk by chunk, recorded as a take
  * (foresight.policyStart/policyStop). Each chunk's preview shows in the Imagination panel, the small
  * multiples and the main scene as it runs; when the run waits for the operator (approve, or gate
  * below the threshold) Enter approves and X rejects (which stops the run). O starts and stops; the
@@ -27,6 +41,8 @@ export function PolicyPanel({ imagination, estopped }: { imagination: Imaginatio
   const studio = useStudio();
   const [status, setStatus] = useState<PolicyStatus | null>(null);
   const [mode, setMode] = useState<Mode>('rank');
+  const [source, setSource] = useState<Source>('pack');
+  const [url, setUrl] = useState(storedUrl);
   const [K, setK] = useState(8);
   const [H, setH] = useState(2);
   const [threshold, setThreshold] = useState(0.5);
@@ -58,7 +74,20 @@ export function PolicyPanel({ imagination, estopped }: { imagination: Imaginatio
     if (busy) return;
     setBusy(true);
     setProblem(null);
-    const call = running ? studio.api.foresight.policyStop() : studio.api.foresight.policyStart({ mode, K, H, threshold, max_duration_s: maxDuration });
+    if (!running && source === 'remote') {
+      if (url.trim() === '') {
+        setProblem({ message: 'No policy server given.', fix: 'Type its address, ws://HOST:PORT (openpi serves on port 8000).' });
+        setBusy(false);
+        return;
+      }
+      try {
+        globalThis.localStorage?.setItem(REMOTE_URL_KEY, url.trim());
+      } catch {
+        // Storage can be unavailable (private mode); the address is only a convenience.
+      }
+    }
+    const remote = source === 'remote' ? { remote: { url: url.trim() } } : {};
+    const call = running ? studio.api.foresight.policyStop() : studio.api.foresight.policyStart({ mode, K, H, threshold, max_duration_s: maxDuration, ...remote });
     call.then(
       (s) => {
         setStatus(s);
@@ -83,6 +112,23 @@ export function PolicyPanel({ imagination, estopped }: { imagination: Imaginatio
         </span>
       </div>
       <div className="policy-controls">
+        <select aria-label="Policy source" value={source} onChange={(e) => setSource(e.currentTarget.value as Source)} disabled={running} data-testid="policy-source">
+          <option value="pack">the pack’s policy{imagination.pack.state === 'open' && !imagination.pack.info.has_policy ? ' (this pack has none)' : ''}</option>
+          <option value="remote">a remote policy server (openpi)</option>
+        </select>
+        {source === 'remote' && (
+          <input
+            type="text"
+            className="policy-url"
+            placeholder="ws://gpu-box:8000"
+            value={url}
+            disabled={running}
+            onChange={(e) => setUrl(e.currentTarget.value)}
+            aria-label="Policy server URL"
+            data-testid="policy-url"
+            spellCheck={false}
+          />
+        )}
         <select aria-label="Policy mode" value={mode} onChange={(e) => setMode(e.currentTarget.value as Mode)} disabled={running} data-testid="policy-mode">
           {MODES.map((m) => (
             <option key={m.id} value={m.id}>
@@ -117,7 +163,14 @@ export function PolicyPanel({ imagination, estopped }: { imagination: Imaginatio
       )}
       {status !== null && (status.running || status.stopped_reason !== null) && (
         <p className="policy-status" role="status" data-testid="policy-status" data-chunks={status.chunks} data-stopped-reason={status.stopped_reason ?? ''}>
-          {status.running ? 'Running' : 'Stopped'} · {status.chunks} chunks{status.episode_id !== null ? ` · episode ${status.episode_id}` : ''}
+          {status.running ? 'Running' : 'Stopped'}
+          {status.policy !== null && (
+            <>
+              {' '}
+              <span data-testid="policy-driver">{status.policy}</span>
+            </>
+          )}{' '}
+          · {status.chunks} chunks{status.episode_id !== null ? ` · episode ${status.episode_id}` : ''}
           {preview !== null && ` · last: best ${percent(preview.candidates[preview.best]?.success_prob ?? 0)} of ${preview.K} in ${preview.latency_ms.toFixed(0)} ms`}
           {!status.running && status.stopped_reason !== null && (
             <>
