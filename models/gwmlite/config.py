@@ -36,6 +36,10 @@ class AeConfig(StageConfig):
     render_px: int = 48
     render_every: int = 1  # the render loss on every n-th step (it is the costly term)
     render_batch: int = 4  # … on the first n samples of the batch
+    # Training-only linear probes from the flattened latent to the state (gripper xyz and width always;
+    # the first object's xyz where the export has privileged poses), with this weight. Reconstruction alone
+    # left the cube to ~4–5 cm in the latents (the arm dominates it), too coarse for a grasp or its success.
+    w_state: float = 0.0
 
 
 @dataclass

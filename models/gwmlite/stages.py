@@ -91,14 +91,31 @@ def _subsample(n_valid: Tensor, r: Tensor) -> Tensor:
 
 
 # ---------------------------------------------------------------- autoencoder
+STATE_DIMS = 7  # the autoencoder's state probes: gripper xyz, gripper width, first object xyz
+
+
+def state_targets(e: LiftedEpisode, t: int, centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The state probes' targets at frame t, in decimetres from the crop box's centre (width in dm), and
+    which of them are known (the object only with privileged poses)."""
+    obj = e.object_pose[t, :3] - centre if e.object_pose is not None else np.zeros(3)
+    y = np.concatenate([e.ee_pose[t, :3] - centre, [e.gripper_m[t]], obj]) * 10.0
+    known = np.array([1, 1, 1, 1] + [float(e.object_pose is not None)] * 3)
+    return y.astype(np.float32), known.astype(np.float32)
+
+
 class AeStage(nn.Module):
     def __init__(self, model: WorldModel, cfg: RunConfig, data: Data):
         super().__init__()
         self.encoder, self.decoder = model.encoder, model.decoder
         self.cfg = cfg
         self.cam = data.export.train_cameras[0]
+        m = cfg.model
+        # Training only (never exported): a linear map, so the state must be linearly readable from the
+        # latent — as the flat success pooling and the MLP policy read it.
+        self.state_probe = nn.Linear(m.num_latents * m.latent_dim, STATE_DIMS) if cfg.ae.w_state > 0 else None
 
-    def forward(self, g_src, m_src, g_tgt, m_tgt, flow_xyz, flow_valid, idx_pred, idx_tgt, image, render_on):
+    def forward(self, g_src, m_src, g_tgt, m_tgt, flow_xyz, flow_valid, idx_pred, idx_tgt, image, render_on,
+                state_src, state_tgt, state_known_src, state_known_tgt):
         ac = self.cfg.ae
         z_src = self.encoder(g_src, m_src)
         z_tgt = self.encoder(g_tgt, m_tgt)
@@ -119,6 +136,16 @@ class AeStage(nn.Module):
             loss = loss + ac.w_rgb * l_rgb  # without appearance residuals the colours are the queries' (no gradient)
         metrics = {"flow_m2": l_flow.detach(), "flow_moving_m2": l_move.detach(), "moving_frac": (moving.sum() / fv.sum().clamp(min=1)).detach(),
                    "chamfer_m2": l_ch.detach(), "rgb_l1": l_rgb.detach()}
+        if self.state_probe is not None:
+            pred_s = self.state_probe(torch.cat([z_src, z_tgt]).flatten(1))
+            err_s = (pred_s - torch.cat([state_src, state_tgt])) ** 2
+            known = torch.cat([state_known_src, state_known_tgt])
+            l_state = (err_s * known).sum() / known.sum().clamp(min=1)
+            loss = loss + ac.w_state * l_state
+            metrics["state_dm2"] = l_state.detach()
+            obj = known[:, 4:].sum()
+            if obj > 0:  # the object's position error alone, in cm (RMS), the number a grasp needs
+                metrics["state_object_rms_cm"] = (10.0 * torch.sqrt((err_s[:, 4:] * known[:, 4:]).sum() / obj)).detach()
         if bool(render_on):
             c, px = self.cam, ac.render_px
             s = px / c.width
@@ -149,6 +176,7 @@ def ae_batch_fn(cfg: RunConfig, data: Data, run: Run):
     cum = np.cumsum(weights) / weights.sum()
     cam = data.export.train_cameras[0]
     ac = cfg.ae
+    centre = (np.asarray(cfg.lifting.crop_min_m) + np.asarray(cfg.lifting.crop_max_m)) / 2
     if cam.width % ac.render_px or cam.height != cam.width:
         raise ValueError(f"ae.render_px {ac.render_px} must divide the square {cam.width}×{cam.height} image of camera '{cam.name}'")
 
@@ -158,7 +186,8 @@ def ae_batch_fn(cfg: RunConfig, data: Data, run: Run):
         r_pred = torch.rand(ac.batch, ac.loss_points, generator=gen)
         r_tgt = torch.rand(ac.batch, ac.loss_points, generator=gen)
         lo, hi = run.rank * share, (run.rank + 1) * share
-        out = {k: [] for k in ("g_src", "m_src", "g_tgt", "m_tgt", "flow_xyz", "flow_valid", "image")}
+        out = {k: [] for k in ("g_src", "m_src", "g_tgt", "m_tgt", "flow_xyz", "flow_valid", "image",
+                               "state_src", "state_tgt", "state_known_src", "state_known_tgt")}
         for i in range(lo, hi):
             e = eps[int(np.searchsorted(cum, u[i, 0], side="right").clip(max=len(eps) - 1))]
             T = len(e.frame_t_s)
@@ -171,6 +200,9 @@ def ae_batch_fn(cfg: RunConfig, data: Data, run: Run):
             else:
                 xyz, valid = e.g[t, :, :3], np.zeros(e.g.shape[1], bool)
             out["flow_xyz"].append(xyz); out["flow_valid"].append(valid.astype(np.float32))
+            for name, f in (("src", t), ("tgt", t2)):
+                y, known = state_targets(e, f, centre)
+                out[f"state_{name}"].append(y); out[f"state_known_{name}"].append(known)
             out["image"].append(_downsample(np.asarray(data.export.by_index[e.index].load(f"rgb_{cam.name}")[t2], np.float32) / 255.0, ac.render_px))
         batch = {k: torch.from_numpy(np.stack(v).astype(np.float32)).to(run.device) for k, v in out.items()}
         nv_s, nv_t = batch["m_src"].sum(1), batch["m_tgt"].sum(1)

@@ -34,6 +34,8 @@ def test_all_stages_write_their_results(full_run):
     assert [m["step"] for m in metrics] == list(range(6))
     assert all(np.isfinite(m["loss"]) for m in metrics)
     assert {"flow_m2", "flow_moving_m2", "moving_frac", "chamfer_m2", "rgb_l1", "render_l1"} <= set(metrics[0])
+    # the tiny config trains the state probes (ae.w_state): the synthetic export has privileged object poses
+    assert all(np.isfinite(m["state_dm2"]) and m["state_object_rms_cm"] > 0 for m in metrics)
 
 
 def test_pack_matches_the_contract(full_run, tiny_config):
