@@ -76,6 +76,7 @@ export async function runExport(options: ExportOptions, handlers: ExportHandlers
     const firstFps = reader.store.targetFps(selected[0]!.id);
     const fps = options.fps ?? Math.max(1, Math.round(firstFps));
     if (options.fps === undefined && Math.abs(firstFps - fps) > 1e-9) warnings.push(`recorded target fps ${firstFps} rounded to ${fps} (LeRobot fps is an integer)`);
+    warnings.push(...cameraRateWarnings(reader.store.streams(selected[0]!.id), plan.cameras, fps, options.fps !== undefined));
     const imagesNeeded = !spec.imagesOptional || plan.cameras.length > 0;
     const needed = requiredStreams(plan, imagesNeeded);
     spec.planning?.({ reader, firstEpisode: selected[0]!.id, plan, options, needed, warnings });
@@ -151,4 +152,25 @@ export async function runExport(options: ExportOptions, handlers: ExportHandlers
   } finally {
     store.close();
   }
+}
+
+/**
+ * Cameras recorded at a rate other than the dataset's say so: the export takes the latest frame at
+ * each step of the dataset's grid, so a 15 fps camera in a 10 fps dataset loses a third of its frames, and a
+ * 10 fps camera in a 30 fps dataset repeats frames. Silence here made a 10 fps export of 15 fps cameras
+ * look like a mistake nobody had been told about.
+ */
+export function cameraRateWarnings(streams: readonly { name: string; nominal_rate_hz: number | null }[], cameras: readonly string[], fps: number, fpsChosen: boolean): string[] {
+  const warnings: string[] = [];
+  for (const camera of cameras) {
+    const hz = streams.find((stream) => stream.name === `camera.${camera}.color`)?.nominal_rate_hz ?? null;
+    if (hz === null || Math.abs(hz - fps) < 1e-6) continue;
+    const why = fpsChosen ? 'the fps chosen' : "the episodes' recording rate";
+    warnings.push(
+      hz > fps
+        ? `camera ${camera} was recorded at ${hz} fps; the dataset is written at ${fps} fps (${why}), so it takes the latest frame at each step and skips the rest — set fps to ${hz} to keep every frame`
+        : `camera ${camera} was recorded at ${hz} fps; the dataset is written at ${fps} fps (${why}), so frames repeat between captures`,
+    );
+  }
+  return warnings;
 }

@@ -117,6 +117,8 @@ export interface ExportSummary {
   /** Seconds of recording exported per second of wall time. */
   real_time_factor: number;
   warnings: string[];
+  /** The written dataset checked as its loader would (`validateDataset`); absent for a dry run. */
+  validation?: { ok: boolean; episodes: number; frames: number; problems: string[] };
 }
 
 export interface ExportHandlers {

@@ -100,6 +100,8 @@ export class Recorder {
   private episodeId: number | null = null;
   private episode: EpisodeOptions | null = null;
   private episodeStartNs = 0n;
+  /** When the take in hand stopped (studio clock): its length is what the clock shows after Stop. */
+  private episodeStopNs: bigint | null = null;
   private resetUntilNs: bigint | null = null;
   private stopReason: StopReason | null = null;
   private savedCount = 0;
@@ -200,6 +202,7 @@ export class Recorder {
     this.episodeId = episode_id;
     this.episode = episode;
     this.episodeStartNs = startNs;
+    this.episodeStopNs = null;
     this.resetUntilNs = null;
     this.streams = new Map(
       episode.streams.map((def) => [
@@ -266,6 +269,7 @@ export class Recorder {
     const endNs = this.maxRecordedNs() ?? this.options.clock.now_ns();
     this.phase = 'stopped';
     this.stopReason = reason;
+    this.episodeStopNs = this.options.clock.now_ns();
     await this.options.writer.call({ call: 'endEpisode', episode_id: this.episodeId!, end_ns: endNs });
     this.emit();
   }
@@ -367,7 +371,7 @@ export class Recorder {
       episode_id: this.episodeId,
       saved_count: this.savedCount,
       task: this.episode?.task ?? '',
-      elapsed_s: this.phase === 'recording' ? Number(now - this.episodeStartNs) / 1e9 : 0,
+      elapsed_s: this.phase === 'recording' ? Number(now - this.episodeStartNs) / 1e9 : this.phase === 'stopped' && this.episodeStopNs !== null ? Number(this.episodeStopNs - this.episodeStartNs) / 1e9 : 0,
       reset_remaining_s: this.resetUntilNs === null ? null : Math.max(0, Number(this.resetUntilNs - now) / 1e9),
       stop_reason: this.phase === 'stopped' ? this.stopReason : null,
       streams,
@@ -375,6 +379,11 @@ export class Recorder {
       queued_ops: this.sentOps - this.committedOps + this.pending.length,
       failure: this.failure,
     };
+  }
+
+  /** The rate each stream of the current (or last) take was declared at, by name; null where none was. */
+  declaredRates(): Map<string, number | null> {
+    return new Map([...this.streams].map(([name, stream]) => [name, stream.def.nominal_rate_hz ?? null]));
   }
 
   onStatus(listener: (status: RecorderStatus) => void): Unsubscribe {

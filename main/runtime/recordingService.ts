@@ -3,8 +3,9 @@ import { disposableInterval, toDisposable } from '../../shared/base/disposable';
 import type { EventBus } from '../core/eventBus';
 import type { Logger } from '../core/logger';
 import type { Clock } from '../devices/types';
-import { Recorder, type Outcome } from '../recording/recorder';
+import { Recorder, type Outcome, type RecorderStatus } from '../recording/recorder';
 import { RigTap } from '../recording/rigTap';
+import type { SimSession } from '../devices/sim/simSession';
 import { startWriterThread, type WriterClient } from '../recording/writerClient';
 import { recordingRefusedWhileEstopped } from './estopGuard';
 import type { ButtonPress, RigLifecycle, RunningRig } from './rigLifecycle';
@@ -25,6 +26,8 @@ interface Take {
   writer: WriterClient;
   recorder: Recorder;
   tap: RigTap;
+  /** The simulated world of a sim rig's run (new scenes between takes). */
+  sim: SimSession | undefined;
 }
 
 /**
@@ -62,7 +65,22 @@ export class RecordingService {
     if (status === undefined) {
       return { phase: 'idle', session_id: null, episode_id: null, saved_count: 0, task: '', elapsed_s: 0, max_duration_s: max, reset_remaining_s: null, stop_reason: null, streams: {}, durable_lag_ms: null, queued_ops: 0, failure: null };
     }
-    return { ...status, max_duration_s: max, failure: status.failure === null ? null : { message: status.failure.message, ...(status.failure.fix !== undefined ? { fix: status.failure.fix } : {}) } };
+    return {
+      ...status,
+      streams: this.takeStreams(status),
+      max_duration_s: max,
+      failure: status.failure === null ? null : { message: status.failure.message, ...(status.failure.fix !== undefined ? { fix: status.failure.fix } : {}) },
+    };
+  }
+
+  /**
+   * The take in hand's counts with each stream's declared rate (so the UI can say "7 of 15 fps"); none
+   * between takes, or the last take's drops would still show after a save, a reload or a new start.
+   */
+  private takeStreams(status: RecorderStatus): RecordingStatus['streams'] {
+    if (status.phase !== 'recording' && status.phase !== 'stopped') return {};
+    const declared = this.take?.recorder.declaredRates() ?? new Map<string, number | null>();
+    return Object.fromEntries(Object.entries(status.streams).map(([name, counts]) => [name, { ...counts, nominal_hz: declared.get(name) ?? null }]));
   }
 
   async start(task: string | undefined, operator: string | undefined): Promise<number> {
@@ -95,6 +113,7 @@ export class RecordingService {
     const id = await recorder.saveEpisode(outcome ?? 'unknown');
     const reset = this.options.lifecycle.rig.config.recording.reset_s;
     if (reset > 0) recorder.startReset(reset);
+    await this.newSimScene();
     return id;
   }
 
@@ -111,6 +130,21 @@ export class RecordingService {
     if (lifecycle.estopped) throw recordingRefusedWhileEstopped(lifecycle.control.fault);
     await tap.idle();
     return recorder.rerecordEpisode();
+  }
+
+  /**
+   * After a save, a simulated rig gets a new scene (cube and target placed from a fresh seed, the arm
+   * home), as a person would reset a real table between takes: the next take starts from a scene
+   * nobody has solved yet. The save stands even if the reset fails (it is logged).
+   */
+  private async newSimScene(): Promise<void> {
+    const sim = this.take?.sim;
+    if (sim === undefined) return;
+    try {
+      await sim.reset(Math.floor(Math.random() * 0xffffffff));
+    } catch (error) {
+      this.options.log.warn(`a new simulated scene after the save failed (press N for one): ${(error as Error).message}`);
+    }
   }
 
   /** A mapped teleop button the control worker passed on. */
@@ -147,7 +181,7 @@ export class RecordingService {
       privileged: run.sim !== undefined,
       ...(run.sim !== undefined ? { scene: () => run.sim!.sceneDescription() } : {}),
     });
-    const take: Take = { writer, recorder, tap };
+    const take: Take = { writer, recorder, tap, sim: run.sim };
     // Released last first: the status feeds stop, then the tap drains into the recorder and the writer closes.
     run.disposables.defer(async () => {
       if (this.take === take) this.take = undefined;

@@ -173,6 +173,7 @@ export const recordingStatusSchema = z.object({
   episode_id: z.number().int().nullable(),
   saved_count: z.number().int(),
   task: z.string(),
+  /** Recording: time since the start; stopped: the take's length (the clock freezes at Stop). */
   elapsed_s: z.number(),
   max_duration_s: z.number().nullable(),
   reset_remaining_s: z.number().nullable(),
@@ -181,7 +182,11 @@ export const recordingStatusSchema = z.object({
    * `rig_stopped`: the rig stopped under it and the take is being saved with that tag; what was recorded is kept).
    */
   stop_reason: z.enum(['operator', 'max_duration', 'estop', 'rig_stopped']).nullable(),
-  streams: z.record(z.string(), z.object({ samples: z.number().int(), dropped: z.number().int(), late: z.number().int() })),
+  /**
+   * The take in hand (recording or stopped), per stream, with the rate it was declared at; empty
+   * between takes (counts are per take; a saved take's stay with it in episodes.get).
+   */
+  streams: z.record(z.string(), z.object({ samples: z.number().int(), dropped: z.number().int(), late: z.number().int(), nominal_hz: z.number().nullable() })),
   durable_lag_ms: z.number().nullable(),
   queued_ops: z.number().int(),
   failure: z.object({ message: z.string(), fix: z.string().optional() }).nullable(),
@@ -257,6 +262,8 @@ export const exportJobSchema = z.object({
       elapsed_s: z.number(),
       real_time_factor: z.number(),
       warnings: z.array(z.string()),
+      /** The written dataset checked as its loader would, before the job reports done; null for a plan. */
+      validation: z.object({ ok: z.boolean(), episodes: z.number().int(), frames: z.number().int(), problems: z.array(z.string()) }).nullable(),
     })
     .nullable(),
   error: z.object({ code: z.string(), message: z.string(), fix: z.string().optional() }).nullable(),

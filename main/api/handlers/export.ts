@@ -25,6 +25,7 @@ export function exportJobPayload(job: ExportJob): ExportJobPayload {
             elapsed_s: summary.elapsed_s,
             real_time_factor: summary.real_time_factor,
             warnings: summary.warnings,
+            validation: summary.validation ?? null,
           },
     error: job.error,
   };

@@ -30,7 +30,7 @@ export const SHORTCUTS = [
   { id: 'view.settings', keys: ['Digit3'], label: 'Settings / rig view', scope: 'global' },
   { id: 'view.export', keys: ['Digit4'], label: 'Export view', scope: 'global' },
   { id: 'view.calibration', keys: ['Digit5'], label: 'Calibration view (foresight vs reality)', scope: 'global' },
-  { id: 'help', keys: ['Shift+Slash', 'F1'], label: 'Show or hide this help', scope: 'global' },
+  { id: 'help', keys: ['?', 'F1'], label: 'Show or hide this help', scope: 'global' },
 
   // Pause stops from every view; Esc only in Teleop, because elsewhere it closes dialogs and leaves fields.
   { id: 'estop', keys: ['Pause'], label: 'Emergency stop (the STOP button is in the top bar of every view)', scope: 'global' },
@@ -74,8 +74,13 @@ export const SHORTCUTS = [
 
 export type ActionId = (typeof SHORTCUTS)[number]['id'];
 
-/** The chord of a key event, e.g. `Ctrl+Shift+KeyZ`; Cmd counts as Ctrl on macOS. */
-export function chordOf(event: Pick<KeyboardEvent, 'code' | 'ctrlKey' | 'metaKey' | 'altKey' | 'shiftKey'>): string {
+/**
+ * The chord of a key event, e.g. `Ctrl+Shift+KeyZ`; Cmd counts as Ctrl on macOS. `?` is matched by the
+ * character typed, not the key: it is Shift+Slash only on US layouts (Shift+ß on German, Shift+, on
+ * French), and a help key that works on one layout only is no help key.
+ */
+export function chordOf(event: Pick<KeyboardEvent, 'code' | 'ctrlKey' | 'metaKey' | 'altKey' | 'shiftKey'> & { key?: string }): string {
+  if (event.key === '?' && !event.ctrlKey && !event.metaKey && !event.altKey) return '?';
   return `${event.ctrlKey || event.metaKey ? 'Ctrl+' : ''}${event.altKey ? 'Alt+' : ''}${event.shiftKey ? 'Shift+' : ''}${event.code}`;
 }
 

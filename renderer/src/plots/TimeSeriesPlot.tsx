@@ -36,6 +36,23 @@ export function valueRange(data: uPlot.AlignedData): { min: number; max: number 
 }
 
 /**
+ * The y range a plot shows for data spanning [min, max]. A signal at rest (an arm holding still)
+ * varies by a few ulps; uPlot then picks a tick step below the values' floating-point resolution, its
+ * tick loop never advances and it throws "Invalid array length". A span under a millionth of the
+ * values' size is shown as a flat line with a readable margin instead.
+ */
+export function yRange(min: number | null, max: number | null): [number, number] {
+  if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
+  const size = Math.max(Math.abs(min), Math.abs(max));
+  const span = max - min;
+  if (span <= size * 1e-6 || span < 1e-12) {
+    const half = Math.max(size * 0.05, 1e-3);
+    return [(min + max) / 2 - half, (min + max) / 2 + half];
+  }
+  return [min - span * 0.05, max + span * 0.05];
+}
+
+/**
  * A fast time-series plot (uPlot draws ~100k points per frame on canvas). The chart is created once
  * per set of series and then fed with setData, so live updates do not rebuild DOM.
  */
@@ -58,7 +75,7 @@ export function TimeSeriesPlot({ title, names, data, unit, height_px = 130, curs
       height: height_px,
       legend: { show: true, live: false },
       cursor: { drag: { x: false, y: false }, points: { show: false } },
-      scales: { x: { time: false } },
+      scales: { x: { time: false }, y: { range: (_plot, min, max) => yRange(min, max) } },
       axes: [
         // Both axes carry their unit: a bare number line reads as anything.
         { stroke: '#8b93a5', grid: { stroke: '#232833' }, ticks: { stroke: '#2a2f3a' }, size: 24, label: 'time (s)', labelSize: 14, labelGap: 0 },

@@ -115,7 +115,11 @@ describe('recorder and episode lifecycle', () => {
     }
     expect(stoppedBy).toBe('max-duration');
     expect(recorder.status()).toMatchObject({ phase: 'stopped', stop_reason: 'max_duration' });
+    // Once stopped, the clock shows the take's length (it showed 0) and stays there.
+    const length_s = recorder.status().elapsed_s;
+    expect(length_s).toBeCloseTo(0.2, 6);
     expect(recorder.record('observation.state', clock.advance_ms(10), float64Bytes([0, 0, 0, 0, 0, 0, 0]))).toBe(false);
+    expect(recorder.status().elapsed_s).toBe(length_s);
     await recorder.saveEpisode('failure');
     // The reason belongs to the stopped take only.
     expect(recorder.status().stop_reason).toBeNull();

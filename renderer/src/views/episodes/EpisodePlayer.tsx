@@ -6,6 +6,8 @@ import { useStudio } from '../../app/studioContext';
 import { putSegment, type EpisodeLabels, type SegmentValue } from '../../labels/labelModel';
 import type { LabelStore } from '../../labels/labelStore';
 import { formatGripperWidth, GRIPPER_PLOT_UNIT, gripperWidthMm } from '../../live/gripperWidth';
+import { SourceDropList } from '../../live/SourceDrops';
+import { isSimulatedTake, sourceHealth, sourceTotals } from '../../live/streamHealth';
 import { TimeSeriesPlot } from '../../plots/TimeSeriesPlot';
 import { ScenePanel } from '../../scene/ScenePanel';
 import type { SceneRenderer } from '../../scene/SceneRenderer';
@@ -175,7 +177,10 @@ function LoadedPlayer({ data, rig, store, labels, bindControls }: { data: Episod
   useAction('label.segment', markSegment);
 
   const episode = data.detail.episode;
-  const dropped = data.detail.streams.reduce((n, s) => n + s.dropped, 0);
+  // Per source with the likely cause, as the Record panel showed it live (a camera's streams count once).
+  const streamCounts = Object.fromEntries(data.detail.streams.map((s) => [s.name, { samples: s.sample_count, dropped: s.dropped, late: s.late, nominal_hz: s.nominal_rate_hz }]));
+  const sources = sourceHealth(streamCounts, data.duration_s, isSimulatedTake(Object.keys(streamCounts))).filter((source) => source.cause !== null);
+  const { dropped } = sourceTotals(sources);
   return (
     <div className="player" data-testid="episode-player">
       <div className="player-head">
@@ -183,9 +188,17 @@ function LoadedPlayer({ data, rig, store, labels, bindControls }: { data: Episod
           Episode {episode.id} <span className="muted">· {labels?.task ?? episode.task}</span>
         </h2>
         <span className="muted">
-          {data.duration_s.toFixed(2)} s · {episode.frames} frames{dropped > 0 ? ` · ${dropped} dropped` : ''}
+          {data.duration_s.toFixed(2)} s · {episode.frames} frames
         </span>
       </div>
+      {sources.length > 0 && (
+        <details className="player-drops" data-testid="player-drops">
+          <summary className="warn">
+            {dropped} dropped{sources.some((s) => s.late > 0) ? ', some late' : ''} — by source
+          </summary>
+          <SourceDropList sources={sources} />
+        </details>
+      )}
       <div className="player-media">
         <div className="replay-cameras">
           {data.cameras.length === 0 ? (

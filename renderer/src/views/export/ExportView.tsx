@@ -25,6 +25,8 @@ interface FormState {
   test_fraction: string;
   vcodec: 'libsvtav1' | 'h264';
   depth: boolean;
+  /** LeRobot's repo id for loading the local copy; the files do not hold it (LeRobot takes it with `root`). */
+  repo_id: string;
 }
 
 const list = (text: string) =>
@@ -62,7 +64,43 @@ function formatEta(seconds: number | null): string {
   return `${Math.floor(seconds / 60)} min ${Math.ceil(seconds % 60)} s left`;
 }
 
-function JobCard({ job, onCancel }: { job: ExportJob; onCancel: (id: number) => void }) {
+/** "3 success, 1 failure": what a selection takes, so failures in a training set are never a surprise. */
+export function outcomeCounts(episodes: readonly { outcome: string }[]): string {
+  const counts = new Map<string, number>();
+  for (const e of episodes) counts.set(e.outcome, (counts.get(e.outcome) ?? 0) + 1);
+  return ['success', 'failure', 'unknown']
+    .filter((outcome) => counts.has(outcome))
+    .map((outcome) => `${counts.get(outcome)} ${outcome}`)
+    .join(', ');
+}
+
+/** A LeRobot repo id from the output directory's name when the user gave none (`local/<name>`). */
+export function repoIdFor(out: string, given: string): string {
+  if (given.trim() !== '') return given.trim();
+  const name = out.trim().replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? '';
+  return `local/${name === '' ? 'dataset' : name}`;
+}
+
+/** The Python that loads the written dataset, for the formats with a loader to name. */
+function loadSnippet(format: ExportJob['format'], out: string, repoId: string): string | null {
+  if (format === 'lerobot' || format === 'lerobot-v2.1') return `LeRobotDataset(${JSON.stringify(repoId)}, root=${JSON.stringify(out)})`;
+  if (format === 'robomimic') return `robomimic.utils.dataset.SequenceDataset(hdf5_path=${JSON.stringify(out)}, ...)`;
+  return null;
+}
+
+function CopyButton({ text, label }: { text: string; label: string }) {
+  const [copied, setCopied] = useState(false);
+  // The clipboard needs a secure context (Electron, or web mode on 127.0.0.1); elsewhere the text stays selectable.
+  const canCopy = typeof navigator.clipboard?.writeText === 'function';
+  if (!canCopy) return null;
+  return (
+    <button type="button" onClick={() => void navigator.clipboard.writeText(text).then(() => setCopied(true), () => setCopied(false))}>
+      {copied ? 'Copied' : label}
+    </button>
+  );
+}
+
+function JobCard({ job, repoId, onCancel }: { job: ExportJob; repoId: string; onCancel: (id: number) => void }) {
   const progress = job.progress;
   const fraction = progress !== null && progress.total_frames > 0 ? progress.done_frames / progress.total_frames : job.state === 'done' ? 1 : 0;
   const summary = job.summary;
@@ -72,7 +110,14 @@ function JobCard({ job, onCancel }: { job: ExportJob; onCancel: (id: number) => 
         <strong>{summary?.dry_run === true ? 'Plan' : 'Export'} #{job.id}</strong> · {FORMAT_LABELS[job.format]}
         <span className={`pill pill-${job.state === 'failed' ? 'bad' : job.state === 'running' ? 'recording' : 'stopped'}`}>{job.state}</span>
       </div>
-      {summary?.dry_run !== true && <div className="mono muted export-out">{job.out}</div>}
+      {summary?.dry_run !== true && (
+        <div className="export-out-row">
+          <span className="mono muted export-out" data-testid="export-path">
+            {job.out}
+          </span>
+          {job.state === 'done' && <CopyButton text={job.out} label="Copy path" />}
+        </div>
+      )}
       {job.state === 'running' && (
         <>
           <progress className="export-progress" max={1} value={fraction} aria-label={`export ${job.id} progress`} />
@@ -88,12 +133,14 @@ function JobCard({ job, onCancel }: { job: ExportJob; onCancel: (id: number) => 
       )}
       {job.state === 'done' && summary !== null && (
         <div className="export-summary">
-          {summary.episodes.length} episodes · {summary.total_frames} frames at {summary.fps} fps · cameras {summary.cameras.join(', ') || 'none'}
+          {summary.episodes.length} episodes ({outcomeCounts(summary.episodes)}) · {summary.total_frames} frames at {summary.fps} fps · cameras {summary.cameras.join(', ') || 'none'}
           {summary.dry_run ? (
             <>
               {' '}
-              · train {summary.episodes.filter((e) => e.split === 'train').length} / valid {summary.episodes.filter((e) => e.split === 'valid').length} / test{' '}
-              {summary.episodes.filter((e) => e.split === 'test').length}
+              · <span data-testid="export-split">
+                train {summary.episodes.filter((e) => e.split === 'train').length} / valid {summary.episodes.filter((e) => e.split === 'valid').length} / test{' '}
+                {summary.episodes.filter((e) => e.split === 'test').length}
+              </span>
             </>
           ) : (
             <>
@@ -106,6 +153,25 @@ function JobCard({ job, onCancel }: { job: ExportJob; onCancel: (id: number) => 
               {warning}
             </div>
           ))}
+          {summary.validation !== null && (
+            <div className={summary.validation.ok ? 'ok' : 'warn'} data-testid="export-validation" data-ok={summary.validation.ok}>
+              {summary.validation.ok
+                ? `Validated: ${summary.validation.episodes} episodes, ${summary.validation.frames} frames read back as its loader reads them.`
+                : `Validation found ${summary.validation.problems.length} problem${summary.validation.problems.length === 1 ? '' : 's'}:`}
+              {!summary.validation.ok && (
+                <ul>
+                  {summary.validation.problems.map((problem) => (
+                    <li key={problem}>{problem}</li>
+                  ))}
+                </ul>
+              )}
+            </div>
+          )}
+          {!summary.dry_run && loadSnippet(job.format, job.out, repoId) !== null && (
+            <div className="export-load">
+              <span className="muted">Load it with</span> <code data-testid="export-load">{loadSnippet(job.format, job.out, repoId)}</code> <CopyButton text={loadSnippet(job.format, job.out, repoId)!} label="Copy" />
+            </div>
+          )}
         </div>
       )}
       {job.state === 'cancelled' && <div className="muted">Cancelled: nothing was left at the output path.</div>}
@@ -121,7 +187,7 @@ function JobCard({ job, onCancel }: { job: ExportJob; onCancel: (id: number) => 
  */
 export function ExportView() {
   const studio = useStudio();
-  const [form, setForm] = useState<FormState>({ format: 'lerobot', out: '', outcomes: ['success', 'failure', 'unknown'], tags: '', task: '', cameras: '', fps: '', valid_fraction: '', test_fraction: '', vcodec: 'h264', depth: false });
+  const [form, setForm] = useState<FormState>({ format: 'lerobot', out: '', outcomes: ['success', 'failure', 'unknown'], tags: '', task: '', cameras: '', fps: '', valid_fraction: '', test_fraction: '', vcodec: 'h264', depth: false, repo_id: '' });
   const [jobs, setJobs] = useState<ExportJob[]>([]);
   const [error, setError] = useState<{ message: string; fix?: string | undefined } | null>(null);
 
@@ -167,6 +233,12 @@ export function ExportView() {
           Output {form.format === 'robomimic' ? 'file (.hdf5)' : 'directory'} (must not exist)
           <input value={form.out} onChange={(e) => setForm({ ...form, out: e.target.value })} placeholder={form.format === 'robomimic' ? '/data/exports/pick.hdf5' : '/data/exports/pick-v1'} data-testid="export-out" />
         </label>
+        {isVideo && (
+          <label>
+            Repo id (how LeRobot names it when loading)
+            <input value={form.repo_id} onChange={(e) => setForm({ ...form, repo_id: e.target.value })} placeholder={repoIdFor(form.out, '')} data-testid="export-repo-id" />
+          </label>
+        )}
         <fieldset>
           <legend>Outcomes</legend>
           {(['success', 'failure', 'unknown'] as const).map((outcome) => (
@@ -174,6 +246,11 @@ export function ExportView() {
               <input type="checkbox" checked={form.outcomes.includes(outcome)} onChange={() => toggleOutcome(outcome)} /> {outcome}
             </label>
           ))}
+          <p className="hint" data-testid="export-outcomes-hint">
+            {form.outcomes.includes('failure')
+              ? 'Failures are included (as are unlabelled takes when “unknown” is ticked): untick them to train on successes only. The plan counts each.'
+              : `Only ${form.outcomes.join(' and ') || 'nothing'}: failures are left out.`}
+          </p>
         </fieldset>
         <label>
           Tags (any of, comma-separated)
@@ -190,15 +267,16 @@ export function ExportView() {
         <div className="export-row">
           <label>
             fps
-            <input value={form.fps} onChange={(e) => setForm({ ...form, fps: e.target.value })} placeholder="recorded" inputMode="decimal" />
+            <input value={form.fps} onChange={(e) => setForm({ ...form, fps: e.target.value })} placeholder="recording rate" inputMode="decimal" data-testid="export-fps" />
           </label>
+          {/* Empty means none: a greyed "0.1" here read as a value that was then not used. */}
           <label>
             Validation share
-            <input value={form.valid_fraction} onChange={(e) => setForm({ ...form, valid_fraction: e.target.value })} placeholder="0.1" inputMode="decimal" />
+            <input value={form.valid_fraction} onChange={(e) => setForm({ ...form, valid_fraction: e.target.value })} placeholder="none" inputMode="decimal" data-testid="export-valid" />
           </label>
           <label>
             Test share
-            <input value={form.test_fraction} onChange={(e) => setForm({ ...form, test_fraction: e.target.value })} placeholder="0.1" inputMode="decimal" />
+            <input value={form.test_fraction} onChange={(e) => setForm({ ...form, test_fraction: e.target.value })} placeholder="none" inputMode="decimal" data-testid="export-test" />
           </label>
           {isVideo && (
             <label>
@@ -210,6 +288,10 @@ export function ExportView() {
             </label>
           )}
         </div>
+        <p className="hint">
+          fps: empty writes at the episodes' recording rate; the plan says when cameras ran at another rate. Shares: empty is none; a share above 0
+          takes at least one episode when there are two or more (so 0.1 of 5 is 1), and the plan shows the split.
+        </p>
         {form.format === 'lerobot' && (
           <label className="inline">
             <input type="checkbox" checked={form.depth} onChange={(e) => setForm({ ...form, depth: e.target.checked })} /> also export depth (LeRobot ≥ 0.6)
@@ -228,9 +310,9 @@ export function ExportView() {
       <section className="panel pad export-jobs" aria-label="Exports">
         <h2>Exports</h2>
         {jobs.length === 0 ? (
-          <EmptyState title="No exports yet">Plan one to see which episodes it takes, then export; validate it later with `studio export validate DIR`.</EmptyState>
+          <EmptyState title="No exports yet">Plan one to see which episodes it takes, then export: every export is validated as its loader would read it before it is reported done.</EmptyState>
         ) : (
-          jobs.map((job) => <JobCard key={job.id} job={job} onCancel={cancel} />)
+          jobs.map((job) => <JobCard key={job.id} job={job} repoId={repoIdFor(job.out, form.repo_id)} onCancel={cancel} />)
         )}
       </section>
     </div>

@@ -24,6 +24,8 @@ export function LiveCameras({ cameras }: { cameras: readonly CameraConfig[] }) {
   const canvases = useRef(new Map<string, HTMLCanvasElement>());
   const [stats, setStats] = useState<Record<string, TileStats>>({});
   const [receiving, setReceiving] = useState(false);
+  // One tile at a time can be enlarged (click it; click again to shrink): a 150 px tile cannot show a grasp.
+  const [enlarged, setEnlarged] = useState<string | null>(null);
 
   useEffect(() => {
     const latest = new Map<string, Frame>();
@@ -98,7 +100,14 @@ export function LiveCameras({ cameras }: { cameras: readonly CameraConfig[] }) {
         const s = stats[key];
         const slow = s !== undefined && s.expected_fps > 0 && s.fps < s.expected_fps * 0.8;
         return (
-          <figure key={key} className="camera-tile">
+          <figure
+            key={key}
+            className={`camera-tile${enlarged === key ? ' camera-tile-large' : ''}`}
+            data-testid={`live-camera-${camera.name}-${kind}`}
+            data-enlarged={enlarged === key}
+            onClick={() => setEnlarged((current) => (current === key ? null : key))}
+            title={enlarged === key ? 'Click to shrink' : 'Click to enlarge'}
+          >
             <canvas
               className="camera-canvas"
               width={camera.width_px}

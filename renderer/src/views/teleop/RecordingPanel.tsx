@@ -2,6 +2,8 @@ import { useState } from 'react';
 import type { RecordingStatus } from '../../../../shared/api/contract';
 import { useAction } from '../../app/actions';
 import { useStudio } from '../../app/studioContext';
+import { SourceDropList } from '../../live/SourceDrops';
+import { isSimulatedTake, sourceHealth, sourceTotals } from '../../live/streamHealth';
 import type { Live } from '../../live/useLiveStatus';
 import { Kbd } from '../../ui/states';
 
@@ -11,13 +13,16 @@ function seconds(s: number): string {
 
 /**
  * The recording lifecycle: start → recording → stop → save | discard | re-record, then the reset
- * countdown. Every button has a key (shown on it) so a take needs no mouse.
+ * phase (unrecorded; the next take starts when the operator says so). Every button has a key (shown
+ * on it) so a take needs no mouse.
  */
 export function RecordingPanel({
   status,
   defaultTask,
   estopped,
   enabled,
+  simulated,
+  onNewScene,
   onError,
 }: {
   status: Live<RecordingStatus>;
@@ -25,6 +30,9 @@ export function RecordingPanel({
   /** The e-stop is latched: the core refuses to start a take, so Start is disabled and says why. */
   estopped: boolean;
   enabled: boolean;
+  /** A simulated rig: the panel offers a new scene (N), and says a save sets one. */
+  simulated: boolean;
+  onNewScene: () => void;
   onError: (message: string | null) => void;
 }) {
   const studio = useStudio();
@@ -64,7 +72,11 @@ export function RecordingPanel({
   useAction('record.discard', discard, enabled);
   useAction('record.rerecord', rerecord, enabled);
 
-  const totals = Object.values(ready?.streams ?? {}).reduce((a, s) => ({ dropped: a.dropped + s.dropped, late: a.late + s.late }), { dropped: 0, late: 0 });
+  // The core reports the take in hand only: between takes there is nothing to count.
+  const streams = ready?.streams ?? {};
+  const sources = sourceHealth(streams, ready?.elapsed_s ?? 0, isSimulatedTake(Object.keys(streams)));
+  const totals = sourceTotals(sources);
+  const troubled = sources.filter((source) => source.cause !== null);
   return (
     <section className={`panel recording-panel phase-${phase}`} aria-labelledby="recording-title" data-testid="recording-panel">
       <div className="panel-head">
@@ -90,18 +102,23 @@ export function RecordingPanel({
       <div className="recording-clock" aria-live="off">
         {phase === 'recording' || phase === 'stopped' ? (
           <>
-            <span className="mono big" data-testid="recording-elapsed">
+            <span className="mono big" data-testid="recording-elapsed" title={phase === 'stopped' ? 'The length of the take' : 'Time since the start'}>
               {seconds(ready?.elapsed_s ?? 0)}
             </span>
+            {phase === 'stopped' && <span className="muted"> take length</span>}
             {ready !== null && ready.max_duration_s !== null && <span className="muted"> / {seconds(ready.max_duration_s)} max</span>}
             {ready !== null && ready.episode_id !== null && <span className="muted"> · episode {ready.episode_id}</span>}
           </>
         ) : phase === 'resetting' ? (
+          // Nothing starts by itself when the countdown ends: the operator starts the next take.
           <span className="countdown" data-testid="reset-countdown">
-            Reset the scene: next take in <span className="mono big">{Math.ceil(ready?.reset_remaining_s ?? 0)}</span> s
+            Reset phase (not recorded): <span className="mono big">{Math.ceil(ready?.reset_remaining_s ?? 0)}</span> s left. {simulated ? 'A new scene is set. ' : 'Reset the scene. '}
+            Press <Kbd>Enter</Kbd> to start the next take.
           </span>
         ) : (
-          <span className="muted">{estopped ? 'E-stopped: release the e-stop to record.' : 'Ready. Press Enter to start recording.'}</span>
+          <span className="muted" data-testid="recording-ready">
+            {estopped ? 'E-stopped: release the e-stop to record.' : 'Ready. Press Enter to start recording.'}
+          </span>
         )}
       </div>
 
@@ -127,6 +144,11 @@ export function RecordingPanel({
         <button type="button" onClick={rerecord} disabled={!hasEpisode || estopped}>
           Re-record <Kbd>T</Kbd>
         </button>
+        {simulated && (
+          <button type="button" onClick={onNewScene} disabled={phase === 'recording'} title="Place the cube and target anew and send the arm home (the simulated rig only)" data-testid="new-scene">
+            New scene <Kbd>N</Kbd>
+          </button>
+        )}
       </div>
 
       {estopped && phase !== 'recording' && (
@@ -149,10 +171,23 @@ export function RecordingPanel({
         </div>
       )}
       <div className="recording-health muted" data-testid="recording-health">
-        <span className={totals.dropped > 0 ? 'warn' : ''}>{totals.dropped} dropped</span> · <span className={totals.late > 0 ? 'warn' : ''}>{totals.late} late</span> · writer lag{' '}
+        {hasEpisode ? (
+          <>
+            <span className={totals.dropped > 0 ? 'warn' : ''} data-testid="take-dropped" data-dropped={totals.dropped}>
+              {totals.dropped} dropped
+            </span>{' '}
+            · <span className={totals.late > 0 ? 'warn' : ''}>{totals.late} late</span> this take
+          </>
+        ) : (
+          'no take in hand'
+        )}{' '}
+        · writer lag{' '}
         <span className={(ready?.durable_lag_ms ?? 0) > 1000 ? 'warn' : ''}>{ready === null || ready.durable_lag_ms === null ? '—' : `${ready.durable_lag_ms.toFixed(0)} ms`}</span>
         {ready !== null && ready.queued_ops > 0 && ` · ${ready.queued_ops} queued`}
       </div>
+      {hasEpisode && troubled.length > 0 && (
+        <SourceDropList sources={troubled} testId="take-drops" />
+      )}
     </section>
   );
 }

@@ -26,6 +26,29 @@ const PLOT_WINDOW_S = 10;
 const STALE_INPUT = /teleop input .* old/;
 const PLOT_CAPACITY = 30 * 12;
 const PLOT_REFRESH_MS = 200;
+const PLOT_HEIGHT_PX = 100;
+/**
+ * Teleop input older than this is the operator resting, not a stall: a stall while driving shows as
+ * a few hundred ms of staleness (amber); minutes without input are simply idle and say so, quietly.
+ */
+const IDLE_INPUT_MS = 1000;
+
+function TeleopAge({ age_ms, timeout_ms }: { age_ms: number | null; timeout_ms: number }) {
+  if (age_ms === null) return <dd data-testid="teleop-age">—</dd>;
+  if (age_ms >= IDLE_INPUT_MS) {
+    return (
+      <dd className="muted" data-testid="teleop-age" data-state="idle" title="No teleop input: the arm holds still until you drive it">
+        idle · no input for {age_ms >= 10_000 ? `${(age_ms / 1000).toFixed(0)} s` : `${(age_ms / 1000).toFixed(1)} s`}
+      </dd>
+    );
+  }
+  const stale = age_ms > timeout_ms;
+  return (
+    <dd className={stale ? 'warn' : ''} data-testid="teleop-age" data-state={stale ? 'stale' : 'fresh'} title={stale ? `Older than the rig's ${timeout_ms} ms teleop timeout: the arm holds until input arrives` : undefined}>
+      {age_ms.toFixed(0)} ms
+    </dd>
+  );
+}
 
 interface Indicators {
   estopped: boolean;
@@ -98,7 +121,8 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
         ee_position_m: state.ee_position_m,
         ee_quaternion_wxyz: state.ee_quaternion_wxyz,
         commanded_translation_m: state.commanded_translation_m,
-        clipped: state.clip_reasons.length > 0,
+        // Resting input is not a clip: the box turns amber only for limits that acted.
+        clipped: state.clip_reasons.some((reason) => !STALE_INPUT.test(reason)),
         objects: state.objects,
         target: state.target,
       });
@@ -128,12 +152,13 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
     };
   }, [studio, longTasks]);
 
-  useAction('sim.reset', () => {
+  const newScene = useCallback(() => {
     studio.api.sim.reset({}).then(
       () => setActionError(null),
       (error: Error) => setActionError(`New scene failed: ${error.message}`),
     );
-  });
+  }, [studio]);
+  useAction('sim.reset', newScene);
 
   const status = rigStatus.state === 'ready' ? rigStatus.value : null;
   const estopped = indicators.estopped || (status?.control.estopped ?? false);
@@ -168,6 +193,12 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
         </div>
         <CandidateGrid imagination={imagination} />
         <LiveCameras cameras={rig?.cameras ?? []} />
+        {/* Side by side under the cameras: all three in view with the scene, none below the fold. */}
+        <div className="live-plots">
+          <TimeSeriesPlot title="Joints" unit="rad" names={['q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q7']} data={plots.joints} window_s={PLOT_WINDOW_S} height_px={PLOT_HEIGHT_PX} testId="live-plot-joints" />
+          <TimeSeriesPlot title="End effector" unit="m" names={['x', 'y', 'z']} data={plots.ee} window_s={PLOT_WINDOW_S} height_px={PLOT_HEIGHT_PX} testId="live-plot-ee" />
+          <TimeSeriesPlot title="Gripper" unit={GRIPPER_PLOT_UNIT} names={['width']} data={plots.gripper} window_s={PLOT_WINDOW_S} height_px={PLOT_HEIGHT_PX} testId="live-plot-gripper" />
+        </div>
       </div>
       <aside className="teleop-side">
         {actionError !== null && (
@@ -175,7 +206,7 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
             {actionError}
           </div>
         )}
-        <RecordingPanel status={recording} defaultTask={rig?.recording.task ?? ''} estopped={estopped} enabled onError={setActionError} />
+        <RecordingPanel status={recording} defaultTask={rig?.recording.task ?? ''} estopped={estopped} enabled simulated={status?.simulated ?? false} onNewScene={newScene} onError={setActionError} />
         <ImaginationPanel imagination={imagination} estopped={estopped} />
         <PolicyPanel imagination={imagination} estopped={estopped} />
         <section className="panel health" aria-labelledby="health-title">
@@ -209,7 +240,7 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
               {status === null ? '—' : `${status.control.rate_hz} Hz · p99 jitter ${status.control.jitter_ms_p99.toFixed(2)} ms · ${status.control.overruns} overruns`}
             </dd>
             <dt>Teleop input age</dt>
-            <dd className={(indicators.teleop_age_ms ?? 0) > (rig?.safety.teleop_timeout_ms ?? 100) ? 'warn' : ''}>{indicators.teleop_age_ms === null ? '—' : `${indicators.teleop_age_ms.toFixed(0)} ms`}</dd>
+            <TeleopAge age_ms={indicators.teleop_age_ms} timeout_ms={rig?.safety.teleop_timeout_ms ?? 100} />
             <dt>UI long tasks</dt>
             <dd className={indicators.longTasks > 0 ? 'warn' : ''} data-testid="long-tasks">
               {indicators.longTasks}
@@ -223,11 +254,6 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
           ))}
           {status !== null && deviceProblems.length === 0 && <p className="ok">All {status.devices.length} devices connected.</p>}
         </section>
-        <div className="live-plots">
-          <TimeSeriesPlot title="Joints" unit="rad" names={['q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q7']} data={plots.joints} window_s={PLOT_WINDOW_S} height_px={110} testId="live-plot-joints" />
-          <TimeSeriesPlot title="End effector" unit="m" names={['x', 'y', 'z']} data={plots.ee} window_s={PLOT_WINDOW_S} height_px={110} />
-          <TimeSeriesPlot title="Gripper" unit={GRIPPER_PLOT_UNIT} names={['width']} data={plots.gripper} window_s={PLOT_WINDOW_S} height_px={90} testId="live-plot-gripper" />
-        </div>
       </aside>
     </div>
   );
