@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { APP_VERSION } from '../appInfo';
 import type { PackInfo } from '../imagination/imaginationService';
-import { FORESIGHT_MODES, PolicyEpisodes, type ForesightMode, type PolicyRunOptions } from '../imagination/policyEpisodes';
+import { DEFAULT_RANK_MARGIN, FORESIGHT_MODES, PolicyEpisodes, type ForesightMode, type PolicyRunOptions } from '../imagination/policyEpisodes';
 import { RemotePolicy } from '../imagination/remote/remotePolicy';
 import { parseRemotePolicyConfig } from '../imagination/remote/remotePolicyConfig';
 import { ImaginationClient } from '../imagination/worker/imaginationClient';
@@ -39,7 +39,7 @@ function remotePolicyFrom(values: CommandContext['values']): RemotePolicy | unde
 /** A pack's policy names itself in the session's operator and the episodes' tags. */
 function policyName(pack: PackInfo, options: PolicyRunOptions): string {
   if (options.remote !== undefined) return `remote policy ${options.remote.config.url} mode=${options.mode}${options.mode === 'rank' ? ` K=${options.K}` : ''} H=${options.H} (imagined by ${pack.model_name}@${pack.model_version})`;
-  const knobs = options.mode === 'rank' ? ` K=${options.K} H=${options.H}` : options.mode === 'gate' ? ` threshold=${options.threshold} H=${options.H}` : '';
+  const knobs = options.mode === 'rank' ? ` K=${options.K} H=${options.H} margin=${options.rank_margin ?? DEFAULT_RANK_MARGIN}` : options.mode === 'gate' ? ` threshold=${options.threshold} H=${options.H}` : '';
   return `policy ${pack.model_name}@${pack.model_version} mode=${options.mode}${knobs} temperature=${options.temperature}`;
 }
 
@@ -61,6 +61,7 @@ async function runPolicy({ io, global, values }: CommandContext): Promise<number
     seed: settings.seed,
     threshold: numberOption(values, 'threshold', 0.5, (n) => n >= 0 && n <= 1, 'a probability from 0 to 1'),
     temperature: numberOption(values, 'temperature', 1, (n) => n >= 0 && n <= 10, 'a number from 0 to 10'),
+    rank_margin: numberOption(values, 'rank-margin', DEFAULT_RANK_MARGIN, (n) => n >= 0 && n <= 1, 'a probability from 0 to 1'),
     max_duration_s: numberOption(values, 'max-duration-s', 45, (n) => n > 0 && n <= 600, 'seconds from 0 to 600'),
   };
   if (values['execute-steps'] !== undefined) options.execute_steps = numberOption(values, 'execute-steps', 8, (n) => Number.isInteger(n) && n >= 1 && n <= 64, 'an integer from 1 to 64');
@@ -174,7 +175,7 @@ async function runPolicy({ io, global, values }: CommandContext): Promise<number
 export const policyCommand: Command = {
   name: 'policy',
   summary: 'Run a world-model pack’s policy with foresight: `policy run --sim` drives the simulated rig for N episodes (modes off | rank | gate), recorded with every imagined decision.',
-  usage: 'run --sim [--pack DIR] [--remote CONFIG.json] [--remote-url ws://HOST:PORT] [--episodes N] [--mode off|rank|gate] [--candidates K] [--horizon H] [--threshold P] [--temperature T] [--seed S] [--provider auto|cpu|cuda|webgpu] [--json]',
+  usage: 'run --sim [--pack DIR] [--remote CONFIG.json] [--remote-url ws://HOST:PORT] [--episodes N] [--mode off|rank|gate] [--candidates K] [--horizon H] [--threshold P] [--rank-margin P] [--temperature T] [--seed S] [--provider auto|cpu|cuda|webgpu] [--json]',
   allowPositionals: true,
   options: {
     ...imaginationOptionSpecs,
@@ -182,6 +183,7 @@ export const policyCommand: Command = {
     mode: { type: 'string' },
     threshold: { type: 'string' },
     temperature: { type: 'string' },
+    'rank-margin': { type: 'string' },
     'max-duration-s': { type: 'string' },
     task: { type: 'string' },
     remote: { type: 'string' },
@@ -195,6 +197,7 @@ export const policyCommand: Command = {
     episodes: 'number of episodes (default 10)',
     mode: 'off: execute the policy’s chunk; rank: imagine K samples, execute the best (GPC-RANK); gate: execute only if its predicted success ≥ --threshold, else stop the episode as gated (default off)',
     threshold: 'gate: least predicted success that executes (default 0.5)',
+    'rank-margin': `rank: how much higher a sample’s predicted success must be to replace the policy’s own chunk (default ${DEFAULT_RANK_MARGIN}; 0 = always the best)`,
     temperature: 'policy noise scale of the samples after the first, which is the policy’s mode (default 1)',
     'execute-steps': 'steps of each chosen chunk run before deciding again (receding horizon; default the whole chunk)',
     'max-duration-s': 'episode time limit in simulated seconds (default 45)',

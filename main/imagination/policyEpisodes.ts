@@ -35,6 +35,8 @@ export interface PolicyRunOptions {
   threshold: number;
   /** Policy noise scale for candidates 1…K−1. */
   temperature: number;
+  /** rank: how much higher a sample's predicted success must be to replace the policy's own chunk (default DEFAULT_RANK_MARGIN). */
+  rank_margin?: number;
   max_duration_s: number;
   /** Candidates from a remote policy server (openpi protocol) instead of the pack's policy: K requests per decision. */
   remote?: RemotePolicy;
@@ -108,12 +110,24 @@ export function chunkOf(imagined: Imagined, k: number, L: number, A: number): Ch
   });
 }
 
-/** Which candidate runs: rank takes the best predicted success (ties to the lowest index), else the policy's mode. */
-export function choose(mode: ForesightMode, success: Float32Array, threshold: number): { index: number | null; decision: 'executed' | 'gated' } {
+/**
+ * rank's default margin. A sample replaces the policy's own chunk (candidate 0) only when its predicted
+ * success is this much higher: with the reference pack the K estimates of one decision differ by about
+ * 0.01 (the head's noise, not a real difference), and picking the top one without a margin ran a random
+ * perturbation of the policy's chunk nearly every time (docs/imagination.md, "Policy runs").
+ */
+export const DEFAULT_RANK_MARGIN = 0.05;
+
+/**
+ * Which candidate runs: rank takes the best predicted success (ties to the lowest index) if it beats the
+ * policy's own chunk by at least `rank_margin`, else the policy's chunk; gate the policy's chunk only at or
+ * above the threshold; off the policy's chunk.
+ */
+export function choose(mode: ForesightMode, success: Float32Array, threshold: number, rank_margin = DEFAULT_RANK_MARGIN): { index: number | null; decision: 'executed' | 'gated' } {
   if (mode === 'rank') {
     let best = 0;
     for (let k = 1; k < success.length; k++) if ((success[k] ?? 0) > (success[best] ?? 0)) best = k;
-    return { index: best, decision: 'executed' };
+    return { index: (success[best] ?? 0) - (success[0] ?? 0) >= rank_margin ? best : 0, decision: 'executed' };
   }
   if (mode === 'gate' && (success[0] ?? 0) < threshold) return { index: null, decision: 'gated' };
   return { index: 0, decision: 'executed' };
@@ -142,7 +156,7 @@ export class PolicyEpisodes {
     const seed = episodeSeed(this.options.seed, episode);
     const L = this.pack.chunk_length;
     const A = this.pack.action_names.length;
-    const policy = { kind: this.options.remote !== undefined ? 'remote-policy' : 'gwm-pack-policy', ...(this.options.remote !== undefined ? { url: this.options.remote.config.url } : {}), pack: this.pack.model_name, pack_version: this.pack.model_version, pack_sha256: this.pack.manifest_sha256, mode, K: mode === 'rank' ? K : 1, H, threshold, temperature, episode, episode_seed: seed };
+    const policy = { kind: this.options.remote !== undefined ? 'remote-policy' : 'gwm-pack-policy', ...(this.options.remote !== undefined ? { url: this.options.remote.config.url } : {}), pack: this.pack.model_name, pack_version: this.pack.model_version, pack_sha256: this.pack.manifest_sha256, mode, K: mode === 'rank' ? K : 1, ...(mode === 'rank' ? { rank_margin: this.options.rank_margin ?? DEFAULT_RANK_MARGIN } : {}), H, threshold, temperature, episode, episode_seed: seed };
     let chunkSource = new ChunkSource([], { kind: 'policy' });
     const { layout, origin_ns } = await this.sim.reset(seed, chunkSource);
     await this.imagination.reset();
@@ -168,7 +182,7 @@ export class PolicyEpisodes {
       const count = mode === 'rank' ? K : 1;
       const proposals = this.options.remote === undefined ? { policy: { seed: seed * 31 + chunks, temperature } } : { actions: await remoteCandidates(this.options.remote, remoteObservation(observation.frames, observation.proprio, this.options.task ?? ''), count, { H, L, A }) };
       const imagined = await this.imagination.imagine({ K: count, H, seed: seed + chunks, decode: false, candidates: proposals });
-      const choice = choose(mode, imagined.success_prob, threshold);
+      const choice = choose(mode, imagined.success_prob, threshold, this.options.rank_margin);
       latencies.push(performance.now() - decisionStarted);
       const candidates: ForesightCandidate[] = Array.from({ length: imagined.K }, (_, k) => ({
         source: this.options.remote !== undefined ? `remote:sample-${k}` : k === 0 ? 'policy:mode' : `policy:sample-${k}`,

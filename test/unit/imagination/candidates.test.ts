@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { perturbations, repeatChunk, teleopExtension } from '../../../main/imagination/candidates';
-import { choose } from '../../../main/imagination/policyEpisodes';
+import { choose, DEFAULT_RANK_MARGIN } from '../../../main/imagination/policyEpisodes';
 
 const shape = { H: 2, L: 4, A: 7 };
 const limits = { max_translation_m: 0.025, max_rotation_rad: 0.1 };
@@ -42,8 +42,18 @@ describe('candidate chunks', () => {
   test('which candidate runs: rank the best (ties to the first), gate the mode only above the threshold, off the mode', () => {
     const p = Float32Array.from([0.3, 0.7, 0.7, 0.1]);
     expect(choose('rank', p, 0.5)).toEqual({ index: 1, decision: 'executed' });
+    expect(choose('rank', p, 0.5, 0)).toEqual({ index: 1, decision: 'executed' });
     expect(choose('off', p, 0.5)).toEqual({ index: 0, decision: 'executed' });
     expect(choose('gate', p, 0.5)).toEqual({ index: null, decision: 'gated' });
     expect(choose('gate', p, 0.3)).toEqual({ index: 0, decision: 'executed' });
+  });
+
+  test('rank keeps the policy’s own chunk unless a sample beats it by the margin', () => {
+    const close = Float32Array.from([0.5, 0.52, 0.54, 0.49]);
+    expect(choose('rank', close, 0.5)).toEqual({ index: 0, decision: 'executed' }); // 0.04 < DEFAULT_RANK_MARGIN 0.05
+    expect(choose('rank', close, 0.5, 0.04)).toEqual({ index: 2, decision: 'executed' });
+    expect(choose('rank', close, 0.5, 0)).toEqual({ index: 2, decision: 'executed' });
+    expect(choose('rank', Float32Array.from([0.2, 0.9]), 0.5, 0.5)).toEqual({ index: 1, decision: 'executed' });
+    expect(DEFAULT_RANK_MARGIN).toBe(0.05);
   });
 });
