@@ -150,7 +150,7 @@ describe('SpaceMouse report parser under fuzzing (seeded)', () => {
     }
     expect(problems.slice(0, 5)).toEqual([]);
     for (const kind of ['invalid', 'ignored', 'motion', 'translation', 'rotation', 'buttons', 'battery']) expect(kinds[kind] ?? 0).toBeGreaterThan(0);
-  });
+  }, 60_000);
 
   test('the device keeps working through garbage; its output stays normalised', async () => {
     let feed: (report: Uint8Array) => void = () => undefined;
