@@ -6,6 +6,7 @@ import { StudioError } from '../../shared/api/errors';
 import { defaultDataDir } from '../config/dataDir';
 import { startCore, type Core } from '../core/core';
 import { createStderrLogger } from '../core/logger';
+import { focusFirstInstance, navigationAllowed, windowOpenDecision } from '../shell/shellPolicy';
 import { secureWebPreferences } from '../shell/webPreferences';
 import { DEFAULT_WINDOW, restoreWindowState, type WindowState } from '../shell/windowBounds';
 import { APP_ORIGIN, registerAppScheme, serveRenderer } from './appProtocol';
@@ -42,21 +43,18 @@ export function runElectronShell(): void {
 
   app.on('web-contents-created', (_event, contents) => {
     contents.on('will-navigate', (event, url) => {
-      if (!trustedOrigins.includes(originOf(url))) event.preventDefault();
+      if (!navigationAllowed(trustedOrigins, url)) event.preventDefault();
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {
       // Links to documentation open in the user's browser, never inside the app.
-      if (url.startsWith('https://')) void shell.openExternal(url);
-      return { action: 'deny' };
+      const decision = windowOpenDecision(url);
+      if (decision.openExternally) void shell.openExternal(url);
+      return { action: decision.action };
     });
   });
 
-  app.on('second-instance', () => {
-    if (mainWindow === undefined) return;
-    if (mainWindow.isMinimized()) mainWindow.restore();
-    mainWindow.focus();
-  });
+  app.on('second-instance', () => focusFirstInstance(mainWindow));
 
   app.on('window-all-closed', () => app.quit());
 

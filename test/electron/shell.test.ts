@@ -43,12 +43,24 @@ describe('Electron shell', () => {
     const url = await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]?.webContents.getURL());
     expect(url).toBe('app://studio/index.html');
 
-    // Navigation away from the app and new windows are blocked.
+    // Navigation away from the app and new windows are blocked. The URL right after an asynchronous
+    // navigation proves nothing, so wait for the navigation's own event and read whether the shell
+    // prevented it (the shell's listener runs before this one, registered later).
+    type Navigation = { url: string; prevented: boolean };
+    await app.evaluate(({ BrowserWindow }) => {
+      const contents = BrowserWindow.getAllWindows()[0]?.webContents;
+      (globalThis as { blockedNavigation?: Promise<Navigation> }).blockedNavigation = new Promise<Navigation>((resolve) =>
+        contents?.once('will-navigate', (event, url) => resolve({ url, prevented: event.defaultPrevented })),
+      );
+    });
     await page.evaluate(() => {
       const page = globalThis as unknown as { open(url: string): void; location: { href: string } };
       page.open('https://example.com/');
       page.location.href = 'https://example.com/';
     });
+    const navigation = await app.evaluate(() => (globalThis as { blockedNavigation?: Promise<Navigation> }).blockedNavigation);
+    expect(navigation).toEqual({ url: 'https://example.com/', prevented: true });
+    // window.open reached the main process before the navigation did; it was denied.
     expect(app.windows()).toHaveLength(1);
     expect(page.url()).toBe('app://studio/index.html');
     expect(errors).toEqual([]);
