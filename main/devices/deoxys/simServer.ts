@@ -168,7 +168,7 @@ export class DeoxysSimServer extends EventEmitter<DeoxysSimServerEvents> {
       const now_ns = this.clock.now_ns();
       const dt_s = Number(now_ns - last_ns) / 1e9;
       last_ns = now_ns;
-      this.stepAndPublish(dt_s);
+      this.stepAndPublish(dt_s, now_ns);
     }, this.physicsTimers);
   }
 
@@ -198,7 +198,7 @@ export class DeoxysSimServer extends EventEmitter<DeoxysSimServerEvents> {
   }
 
   /** One robot step (arm and hand), then the arm state if the arm node runs. */
-  private stepAndPublish(dt_s: number): void {
+  private stepAndPublish(dt_s: number, now_ns: bigint): void {
     const node = this.arm;
     let arm: SimArmTarget | undefined;
     if (node !== undefined) {
@@ -209,8 +209,9 @@ export class DeoxysSimServer extends EventEmitter<DeoxysSimServerEvents> {
       this.holdWhileDown = false;
     }
     const gripper = this.gripper?.pending.shift();
-    // The state's time is the moment physics was brought up to (the tick), not when encoding ended.
-    const time_s = this.time_s();
+    // The state's time is the moment physics was brought up to (the tick's own clock reading, the one
+    // dt_s was measured to), not when encoding ended.
+    const time_s = Number(now_ns - this.start_ns) / 1e9;
     this.options.backend.step(dt_s, { ...(arm === undefined ? {} : { arm }), ...(gripper === undefined ? {} : { gripper }) });
     if (node === undefined || this.statesPaused) return;
     const state = this.options.backend.state().arm;

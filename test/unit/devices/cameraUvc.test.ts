@@ -85,20 +85,26 @@ function processAlive(pid: number): boolean {
 describe('uvc camera through ffmpeg (lavfi stand-in)', () => {
   it('delivers frames at the configured size and rate with increasing capture times', async () => {
     const cam = camera(lavfi());
+    let arrivedLast_ns = 0n;
+    const offArrival = cam.onFrame(() => (arrivedLast_ns = systemClock.now_ns()));
     const pending = frames(cam, 6);
     await cam.connect();
     expect(cam.status()).toEqual({ connected: true });
     const got = await pending;
+    offArrival();
     for (const frame of got) {
       expect(frame).toMatchObject({ camera: 'front', width_px: W, height_px: H, dropped_before: 0 });
       expect(frame.rgb.length).toBe(W * H * 3);
       expect(frame.jpeg).toBeUndefined(); // a raw source: nothing to pass through
     }
     const steps = got.slice(1).map((frame, i) => Number(frame.capture_ns - got[i]!.capture_ns));
-    expect(steps.every((step) => step > 0)).toBe(true);
-    // Capture times follow the source's timestamps: the typical step is the frame period.
-    const median = [...steps].sort((a, b) => a - b)[Math.floor(steps.length / 2)]!;
-    expect(Math.abs(median - 1e9 / FPS)).toBeLessThan(0.1 * (1e9 / FPS));
+    // Capture times follow the source's own timestamps (pts, 1/15 s apart) shifted by the smallest
+    // delivery latency seen so far, which can only shrink: so however late frames arrive on a busy
+    // machine, each step is positive and at most one frame period, never the arrival jitter.
+    // (How close to the period the steps are is a rate, measured in bench/, not asserted here.)
+    expect(steps.every((step) => step > 0 && step <= Math.ceil(1e9 / FPS)), steps.join(', ')).toBe(true);
+    // And never later than the frame reached the studio.
+    expect(got.at(-1)!.capture_ns).toBeLessThanOrEqual(arrivedLast_ns);
     expect(cam.latest()).toBe(got.at(-1));
     expect(cam.features()).toEqual({ 'observation.images.front': { dtype: 'uint8', shape: [H, W, 3], names: ['height', 'width', 'channel'] } });
   });

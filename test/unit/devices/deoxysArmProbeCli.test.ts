@@ -20,21 +20,32 @@ afterEach(async () => {
 describe('studio arm probe --driver deoxys', () => {
   test('prints one JSON line with q, O_T_EE and the measured state rate from the simulated NUC', async () => {
     const port_base = await findFreePortBase();
-    server = new DeoxysSimServer({ backend: new KinematicFrankaBackend(), port_base });
+    const backend = new KinematicFrankaBackend();
+    server = new DeoxysSimServer({ backend, port_base });
+    const published: number[] = [];
+    server.on('state_published', (frame) => published.push(frame));
     await server.start();
     const { code, out, err } = await run('arm', 'probe', '--driver', 'deoxys', '--nuc', '127.0.0.1', '--port-base', String(port_base), '--duration-ms', '300', '--json');
+    const publishedByThen = published.length;
     expect(err).toBe('');
     expect(code).toBe(0);
     const lines = out.trim().split('\n');
     expect(lines).toHaveLength(1);
-    const result = JSON.parse(lines[0] ?? '{}') as { q: number[]; O_T_EE: number[]; state_hz: number; samples: number; decode_errors: number };
-    expect(result.q).toHaveLength(7);
-    expect(result.O_T_EE).toHaveLength(16);
+    const result = JSON.parse(lines[0] ?? '{}') as { q: number[]; O_T_EE: number[]; frame: string; state_hz: number; samples: number; decode_errors: number };
+    // The values the simulated NUC published: its arm at rest.
+    const arm = backend.state().arm;
+    expect(result.q).toEqual(arm.q_rad);
+    expect(result.O_T_EE).toEqual(arm.base_from_ee);
     expect(result.O_T_EE[12]).toBeCloseTo(0.307, 3);
     expect(result.O_T_EE[14]).toBeCloseTo(0.487, 3);
-    // Measured, not configured: ~100 Hz from the simulated NUC; a loose bound on a shared machine.
-    expect(result.state_hz).toBeGreaterThan(40);
-    expect(result.state_hz).toBeLessThan(200);
+    // Counted against the server's own publish events, not the wall clock: the probe saw some of
+    // the states published so far (no more), and the newest it reports is one of them.
+    expect(result.samples).toBeGreaterThanOrEqual(1);
+    expect(result.samples).toBeLessThanOrEqual(publishedByThen);
+    expect(published.slice(0, publishedByThen)).toContain(Number(result.frame));
+    // The rate is reported from the arrival times (the loaded-machine figure is not a test: the state
+    // rate is measured by bench/devices/deoxysRoundTrip.ts).
+    expect(Number.isFinite(result.state_hz) && result.state_hz >= 0).toBe(true);
     expect(result.decode_errors).toBe(0);
   });
 
