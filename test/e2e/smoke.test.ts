@@ -32,7 +32,8 @@ describe('web mode in headless Chromium', () => {
     // The rig summary lives in Settings (the studio opens on Teleop / Record).
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.getByRole('heading', { name: 'Simulated Franka (MuJoCo)' }).waitFor();
-    await expect(page.getByText(join(dataDir, 'studio.db'))).toBeTruthy();
+    // The store shown is the one in this data dir (waited for: a Locator object itself is always truthy).
+    await page.getByText(join(dataDir, 'studio.db'), { exact: true }).waitFor();
     const front = simRig.cameras[0]!;
     expect(await page.getByRole('row', { name: `${front.name} ${front.type} ${front.width_px}×${front.height_px} ${front.fps_hz} fps yes` }).count()).toBe(1);
 
