@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { StudioClient } from '../../shared/api/client';
+import type { RobotState } from '../../shared/api/contract';
 import { connectApiClient } from '../support/apiClient';
 import { openBrowser, type BrowserSession } from '../support/browser';
 import { useTempDirs } from '../support/tempDir';
@@ -11,10 +12,18 @@ import { startWebMode, type RunningWebMode } from '../support/webMode';
 const ARTIFACTS = resolve('test/artifacts');
 const RIG = resolve('rigs/sim-gwm.json');
 
-/** The end-effector position the Teleop view shows (its data attributes). */
-async function eePosition(page: Page): Promise<number[]> {
-  const readout = page.getByTestId('ee-position');
-  return Promise.all(['data-x', 'data-y', 'data-z'].map(async (name) => Number(await readout.getAttribute(name))));
+/** The next `count` robot states the core sends (about 30 Hz) that satisfy `accept`. */
+function robotStates(client: StudioClient, count: number, accept: (state: RobotState) => boolean): Promise<RobotState[]> {
+  return new Promise((resolveStates) => {
+    const states: RobotState[] = [];
+    const off = client.on('robot.state', (state) => {
+      if (!accept(state)) return;
+      states.push(state);
+      if (states.length < count) return;
+      off();
+      resolveStates(states);
+    });
+  });
 }
 
 /** Presses P until a preview arrives (the first may come before every camera has sent a frame, or outlast an RPC on a busy machine). */
@@ -110,7 +119,6 @@ describe('imagination in the studio UI (headless Chromium, simulated rig with th
     // Focus back on the scene (the clicked button would take Enter as a click of its own).
     await page.getByTestId('live-scene').click();
     await expect(page.getByTestId('imagination-phase').textContent()).resolves.toBe('awaiting decision');
-    const before = await eePosition(page);
     await page.keyboard.press('Enter');
     const outcome = page.getByTestId('imagination-outcome');
     await outcome.filter({ hasText: 'Approved candidate' }).waitFor({ timeout: 60_000 });
@@ -119,10 +127,6 @@ describe('imagination in the studio UI (headless Chromium, simulated rig with th
     expect(Number(/played (\d+) steps/.exec(text)?.[1])).toBeGreaterThan(0);
     // Still recording: Enter approved, it did not stop the take.
     await expect(page.getByTestId('recording-phase').textContent()).resolves.toMatch(/recording/);
-    await page.waitForTimeout(300);
-    const after = await eePosition(page);
-    // The chunk moved the arm (the policy's first chunk near the start is small: millimetres).
-    expect(Math.hypot(after[0]! - before[0]!, after[1]! - before[1]!, after[2]! - before[2]!)).toBeGreaterThan(1e-4);
 
     // Stop (Enter: no decision pending any more) and save as a success (G).
     await page.keyboard.press('Enter');
@@ -135,6 +139,16 @@ describe('imagination in the studio UI (headless Chromium, simulated rig with th
     expect(runs[0]).toMatchObject({ decision: 'executed', chosen_index: best, episode_outcome: 'success' });
     expect(runs[0]!.episode_id).not.toBeNull();
     expect(runs[0]!.real).not.toBeNull();
+    // The arm executed the chosen chunk: it played all its steps, and its first step is in the take's
+    // recorded commands (every control cycle, none dropped) as requested and as sent after safety.
+    const { played } = runs[0]!.real as { played: number };
+    const first = runs[0]!.candidates[best]!.chunk[0]!.slice(0, 6);
+    expect(played).toBe(runs[0]!.candidates[best]!.chunk.length);
+    expect(Math.hypot(first[0]!, first[1]!, first[2]!)).toBeGreaterThan(0);
+    const recorded = async (stream: string) => (await api!.api.episodes.samples({ id: runs[0]!.episode_id!, stream, t0_ns: runs[0]!.t_ns, max_points: 100_000 })).values;
+    const has = (values: number[][]) => values.some((v) => first.every((x, i) => Math.abs(x - v[i]!) < 1e-9));
+    expect(has(await recorded('action.requested'))).toBe(true);
+    expect(has(await recorded('action.executed'))).toBe(true);
 
     // Episodes: the run on the episode's timeline, the prediction beside what happened.
     await page.keyboard.press('Digit2');
@@ -182,9 +196,16 @@ describe('imagination in the studio UI (headless Chromium, simulated rig with th
     await expect(page.getByTestId('imagination-phase').textContent()).resolves.toBe('watching');
     await expect(page.getByTestId('policy-state').textContent()).resolves.toMatch(/running rank/);
 
-    // Midway: Esc is the e-stop; the run stops and says why.
+    // Midway: Esc is the e-stop; the arm stops at once, and the run stops and says why.
+    const halted = robotStates(api, 12, (state) => state.estopped);
     await page.keyboard.press('Escape');
     await page.getByTestId('estop-latched').filter({ hasText: 'E-STOPPED' }).waitFor();
+    // From the cycle after the latch on, nothing is commanded and the TCP stays put (a chunk still playing would move it centimetres in these 0.4 s).
+    const still = (await halted).slice(1);
+    for (const state of still) expect(Math.hypot(...state.commanded_translation_m)).toBe(0);
+    const [x0, y0, z0] = still[0]!.ee_position_m;
+    const drift_m = Math.max(...still.map(({ ee_position_m: [x, y, z] }) => Math.hypot(x - x0, y - y0, z - z0)));
+    expect(drift_m).toBeLessThan(2e-3);
     await page.getByTestId('policy-state').filter({ hasText: 'stopped' }).waitFor({ timeout: 300_000 });
     const stopped = await api.api.foresight.policyStatus();
     expect(stopped.running).toBe(false);

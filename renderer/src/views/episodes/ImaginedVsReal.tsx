@@ -88,7 +88,15 @@ export function ImaginedVsReal({ runId }: { runId: number }) {
 
   const chosen = result?.candidates[0];
   return (
-    <div className="imagined-vs-real" data-testid="imagined-vs-real" data-loaded={scenes.filter((s) => s !== null).length}>
+    <div
+      className="imagined-vs-real"
+      data-testid="imagined-vs-real"
+      data-run={runId}
+      data-loaded={scenes.filter((s) => s !== null).length}
+      data-real-steps={result?.real_steps ?? ''}
+      data-imagined-steps={scenes[0]?.H ?? ''}
+      data-predicted={chosen?.success_prob ?? ''}
+    >
       <div className="imagined-vs-real-head">
         <button type="button" onClick={reimagine} disabled={busy} data-testid="reimagine">
           {busy ? 'Re-imagining…' : result === null ? 'Re-imagine vs reality' : 'Again'}
@@ -101,7 +109,7 @@ export function ImaginedVsReal({ runId }: { runId: number }) {
         )}
       </div>
       {problem !== null && (
-        <div className="inline-error" role="alert">
+        <div className="inline-error" role="alert" data-testid="reimagine-error">
           {problem.message}
           {problem.fix !== undefined && <div className="fix">{problem.fix}</div>}
         </div>
