@@ -2,7 +2,7 @@ import type { Transferable } from 'node:worker_threads';
 import { StudioError } from '../../shared/api/errors';
 import type { Unsubscribe } from '../../shared/api/transport';
 import { Emitter } from '../../shared/base/emitter';
-import { openStore } from '../store/database';
+import { openStore, type Store } from '../store/database';
 import { StoreWriter, type FaultInjector } from '../store/storeWriter';
 import type { CommitInfo, WriterCall, WriterCallResult, WriterFailure, WriterOp } from '../store/writeOps';
 import { RpcClient, type RpcRequest } from '../workers/rpcClient';
@@ -127,9 +127,14 @@ export class InlineWriterClient extends WriterRpcClient {
   private scheduled = false;
   private readonly host: WriterHost;
 
-  constructor(options: { dataDir: string; appVersion: string; injectFault?: FaultInjector }) {
+  /**
+   * `onStoreOpened` is a test hook: it gets the writer's own connection once, e.g. to set
+   * `PRAGMA max_page_count` (a per-connection limit) so SQLite itself runs out of space.
+   */
+  constructor(options: { dataDir: string; appVersion: string; injectFault?: FaultInjector; onStoreOpened?: (db: Store['db']) => void }) {
     super();
     const store = openStore({ dataDir: options.dataDir, appVersion: options.appVersion });
+    options.onStoreOpened?.(store.db);
     this.host = new WriterHost(new StoreWriter(store.db, store.path, options.injectFault), () => store.close(), (message) => this.receive(message));
   }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { openStore, type Store } from '../../../main/store/database';
@@ -5,6 +6,7 @@ import { EpisodeStore } from '../../../main/store/episodeStore';
 import { Recorder } from '../../../main/recording/recorder';
 import { float64Bytes, float64Values, type StreamDef } from '../../../main/recording/streamDef';
 import { InlineWriterClient } from '../../../main/recording/writerClient';
+import { mulberry32 } from '../../../main/sim/math3d';
 import { ManualClock } from '../../support/manualClock';
 import { useTempDirs } from '../../support/tempDir';
 
@@ -25,7 +27,7 @@ describe('recorder and episode lifecycle', () => {
     }
   });
 
-  function setup(options: { injectFault?: (batch: number) => void } = {}) {
+  function setup(options: { injectFault?: (batch: number) => void; onStoreOpened?: (db: Store['db']) => void } = {}) {
     const dataDir = tempDir();
     const writer = new InlineWriterClient({ dataDir, appVersion: 'test', ...options });
     const store = openStore({ dataDir, appVersion: 'test' });
@@ -170,28 +172,136 @@ describe('recorder and episode lifecycle', () => {
     expect(() => recorder.startReset(1)).toThrow(/save or discard/);
   });
 
-  test('a disk-full fault at the writer stops recording with a clear error; everything committed is kept', async () => {
-    let failAt = Number.POSITIVE_INFINITY;
-    const { recorder, clock, episodes, dataDir } = setup({
-      injectFault: (batch) => {
-        if (batch >= failAt) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
-      },
-    });
+  test('resume: a later recorder (a restarted studio) appends to the same session; what was saved before is untouched', async () => {
+    const first = setup();
+    const sessionId = await first.recorder.startSession(session);
+    const e1 = await first.recorder.startEpisode({ task: 'before the restart', target_fps_hz: 10, streams });
+    await recordStates(first.recorder, first.clock, 30);
+    await first.recorder.saveEpisode('success');
+    await first.recorder.endSession();
+    const e1Values = first.episodes.range(first.episodes.stream(e1, 'observation.state'), 0n, 2n ** 62n).map((s) => [s.t_ns, ...float64Values(s.value)]);
+    const sessionRow = (id: number) => first.store.db.prepare('SELECT ended_at_unix_ms, writer_pid, rig_name FROM sessions WHERE id = ?').get(id) as { ended_at_unix_ms: number | null; writer_pid: number | null; rig_name: string };
+    expect(sessionRow(sessionId)).toMatchObject({ writer_pid: null });
+    expect(sessionRow(sessionId).ended_at_unix_ms).not.toBeNull();
+    // The first studio's writer closes (its store connection stays open for reading; closing twice is harmless).
+    await open[0]!.writer.close();
+
+    // A new writer and recorder on the same store, as after a restart.
+    const writer = new InlineWriterClient({ dataDir: first.dataDir, appVersion: 'test' });
+    open.push({ writer, store: openStore({ dataDir: first.dataDir, appVersion: 'test' }) });
+    const clock = new ManualClock();
+    clock.advance_ms(60_000);
+    const recorder = new Recorder({ writer, clock, flush_interval_ms: 50 });
+    await expect(recorder.resumeSession(sessionId + 41)).rejects.toThrow(`no session ${sessionId + 41}`);
+    await recorder.resumeSession(sessionId);
+    // The session is open again and owned by this process.
+    expect(sessionRow(sessionId)).toEqual({ ended_at_unix_ms: null, writer_pid: process.pid, rig_name: 'test rig' });
+    const e2 = await recorder.startEpisode({ task: 'after the restart', target_fps_hz: 10, streams });
+    await recordStates(recorder, clock, 20, 100);
+    await recorder.saveEpisode('failure');
+
+    expect(first.episodes.sessionCount()).toBe(1);
+    expect(first.episodes.summaries().map(({ id, session_id, task, status, outcome }) => ({ id, session_id, task, status, outcome })).sort((a, b) => a.id - b.id)).toEqual([
+      { id: e1, session_id: sessionId, task: 'before the restart', status: 'saved', outcome: 'success' },
+      { id: e2, session_id: sessionId, task: 'after the restart', status: 'saved', outcome: 'failure' },
+    ]);
+    expect(e2).toBeGreaterThan(e1);
+    expect(first.episodes.range(first.episodes.stream(e1, 'observation.state'), 0n, 2n ** 62n).map((s) => [s.t_ns, ...float64Values(s.value)])).toEqual(e1Values);
+    expect(first.episodes.range(first.episodes.stream(e2, 'observation.state'), 0n, 2n ** 62n).map((s) => float64Values(s.value)[0])).toEqual(Array.from({ length: 20 }, (_, i) => 100 + i));
+    await recorder.endSession();
+    expect(sessionRow(sessionId).ended_at_unix_ms).not.toBeNull();
+  });
+
+  test('disk full, made by SQLite itself (max_page_count): recording stops with a clear error; nothing saved or committed is lost', async () => {
+    let writerDb: Store['db'] | undefined;
+    const { recorder, clock, episodes, store, dataDir } = setup({ onStoreOpened: (db) => (writerDb = db) });
+    const random = mulberry32(2026);
+    const image = () => Uint8Array.from({ length: 6000 }, () => Math.floor(random() * 256));
+    /** Every stored sample and frame of an episode, hashed. */
+    const fingerprint = (id: number) => {
+      const hash = createHash('sha256');
+      for (const name of ['observation.state', 'cam.front']) {
+        const stream = episodes.stream(id, name);
+        for (const sample of episodes.range(stream, 0n, 2n ** 62n)) hash.update(`${name} ${sample.t_ns} `).update(sample.value);
+      }
+      return hash.digest('hex');
+    };
     await recorder.startSession(session);
-    const id = await recorder.startEpisode({ task: '', target_fps_hz: 10, streams });
+
+    // Episode 1 is saved before the disk fills.
+    const first = await recorder.startEpisode({ task: 'first', target_fps_hz: 10, streams });
+    await recordStates(recorder, clock, 30);
+    for (let i = 0; i < 5; i++) recorder.record('cam.front', clock.advance_ms(10), image());
+    expect(await recorder.saveEpisode('success')).toBe(first);
+    const firstPrint = fingerprint(first);
+
+    // Episode 2 fills it: 20 pages more than the file has now (a few frames), so the first batch that
+    // needs page 21 fails inside SQLite with its own SQLITE_FULL (a per-connection limit: the writer's).
+    const second = await recorder.startEpisode({ task: 'second', target_fps_hz: 10, streams });
     await recordStates(recorder, clock, 20);
     await recorder.sync();
-    failAt = 0;
-    await recordStates(recorder, clock, 20);
-    await recorder.sync();
+    const db = writerDb!;
+    db.pragma(`max_page_count = ${Number(db.pragma('page_count', { simple: true })) + 20}`);
+    let newestCommitted = 0n;
+    recorder.onCommit((info) => {
+      if (info.newest_capture_ns !== null && info.newest_capture_ns > newestCommitted) newestCommitted = info.newest_capture_ns;
+    });
+    const sent: { t: bigint; bytes: Uint8Array }[] = [];
+    // Three frames per batch, so a batch the disk cannot hold is more than one row.
+    for (let i = 0; i < 400 && recorder.status().phase !== 'failed'; i++) {
+      for (let k = 0; k < 3; k++) {
+        const t = clock.advance_ms(10);
+        const bytes = image();
+        if (recorder.record('cam.front', t, bytes)) sent.push({ t, bytes });
+      }
+      await recorder.tick();
+      await recorder.sync();
+    }
     const status = recorder.status();
     expect(status.phase).toBe('failed');
     expect(status.failure?.message).toMatch(`the disk holding ${join(dataDir, 'studio.db')} is full`);
+    expect(status.failure?.message).toMatch(/database or disk is full/); // SQLite's own words
     expect(status.failure?.fix).toMatch(/Free disk space/);
     await expect(recorder.startEpisode({ task: '', target_fps_hz: 10, streams })).rejects.toThrow(/is full/);
-    // The episode can still be saved with what was committed before the fault.
+
+    // The saved episode is untouched, byte for byte.
+    expect(fingerprint(first)).toBe(firstPrint);
+    expect(episodes.episode(first).status).toBe('saved');
+    // Episode 2 holds exactly what the writer reported committed: a prefix of what was recorded,
+    // every frame intact, up to the newest committed capture time; the failed batch left nothing.
+    const frames = episodes.range(episodes.stream(second, 'cam.front'), 0n, 2n ** 62n);
+    expect(frames.length).toBeGreaterThan(0);
+    expect(frames.length).toBeLessThan(sent.length);
+    frames.forEach((frame, i) => {
+      expect(frame.t_ns).toBe(sent[i]!.t);
+      expect(Buffer.from(frame.value).equals(Buffer.from(sent[i]!.bytes))).toBe(true);
+    });
+    expect(frames.at(-1)!.t_ns).toBe(newestCommitted);
+    expect(episodes.stream(second, 'observation.state').sample_count).toBe(20);
+    expect(episodes.stream(second, 'cam.front').sample_count).toBe(frames.length);
+    expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+
+    // Episode 2 can still be saved with what was committed (no new page needed), and all of it
+    // reads back the same from a fresh connection after the writer has closed.
     await recorder.saveEpisode();
-    expect(episodes.stream(id, 'observation.state').sample_count).toBe(20);
-    expect(episodes.episode(id).status).toBe('saved');
+    expect(episodes.episode(second).status).toBe('saved');
+    const secondPrint = fingerprint(second);
+    for (const { writer, store: opened } of open.splice(0)) {
+      await writer.close();
+      opened.close();
+    }
+    const reopened = openStore({ dataDir, appVersion: 'test' });
+    try {
+      const again = new EpisodeStore(reopened.db);
+      for (const [id, print] of [[first, firstPrint], [second, secondPrint]] as const) {
+        const hash = createHash('sha256');
+        for (const name of ['observation.state', 'cam.front']) {
+          for (const sample of again.range(again.stream(id, name), 0n, 2n ** 62n)) hash.update(`${name} ${sample.t_ns} `).update(sample.value);
+        }
+        expect(hash.digest('hex')).toBe(print);
+      }
+    } finally {
+      reopened.close();
+    }
   });
 });
