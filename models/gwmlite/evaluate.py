@@ -408,9 +408,12 @@ def write_report(pack: Path, cfg: RunConfig, data: Data, fid: dict, suc: dict, f
         L.append(f"| {k} | {v['episodes']} | {_f(v['real'])} | {_f(v['predicted'])} | " + " | ".join(_f(bp[n]["variants"].get(k, {}).get("predicted")) for n in names) + " |")
     if names:
         L.append("| Spearman | | | " + _f(pl.get("spearman")) + " | " + " | ".join(_f(bp[n].get("spearman")) for n in names) + " |")
-    L += ["", "## Not measured yet", "",
-          "- Ranking test (K = 8 perturbed chunks executed in the simulator from the same state: top-1, Kendall τ) and the chunk policy's own",
-          "  success rate in the simulator: both need the studio to restore a simulator state and execute chunks (`studio imagine` / `studio policy run`, issue 13).", ""]
+    L += ["", "## Measured in the studio", "",
+          "The ranking test (K = 8 perturbed chunks, each executed in the simulator from the same restored state: top-1, Kendall τ) and the",
+          "chunk policy's own success in closed loop run the pack in the studio, not here:",
+          "`node bin/studio.js imagine ranking --pack PACK --states 20 --candidates 8 --horizon 2 --json` and",
+          "`node bin/studio.js policy run --sim --pack PACK --mode off --horizon 1 --max-duration-s 30 --episodes 100 --json`",
+          "(BENCHMARKS.md records the reference pack's).", ""]
     L += ["## Figures", ""] + [f"![{f}]({f})" for f in figures]
     (pack / "REPORT.md").write_text("\n".join(L) + "\n")
 

@@ -1,0 +1,66 @@
+"""Put the numbers only the studio can measure into a pack: the ranking test and the chunk policy's
+closed-loop success (they restore and step the simulator), from the JSON lines the studio printed.
+
+    node bin/studio.js imagine ranking --pack PACK --states 20 --candidates 8 --horizon 2 --json > ranking.jsonl
+    node bin/studio.js policy run --sim --pack PACK --mode off --horizon 1 --max-duration-s 30 --seed 2000 --episodes 20 --json > off-2000.jsonl
+    models/.venv/bin/python models/scripts/record_studio_eval.py --pack PACK --ranking ranking.jsonl --policy off-2000.jsonl [more.jsonl …]
+
+Writes `evaluation.ranking` and `evaluation.policy_success_sim` (null from the trainer) into gwm_manifest.json (atomically; graph hashes are untouched) and the
+"Measured in the studio" section of REPORT.md. Only `--mode off` runs count towards the policy's own success."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+from pathlib import Path
+
+
+def summary(path: Path) -> dict:
+    for line in reversed(path.read_text().splitlines()):
+        if line.startswith('{"summary"'):
+            return json.loads(line)["summary"]
+    raise SystemExit(f"{path}: no summary line — was the studio run finished, with --json?")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--pack", required=True)
+    p.add_argument("--ranking", required=True, type=Path)
+    p.add_argument("--policy", required=True, type=Path, nargs="+")
+    a = p.parse_args()
+    pack = Path(a.pack)
+    rk = summary(a.ranking)
+    runs = [summary(f) for f in a.policy]
+    if any(r["mode"] != "off" for r in runs):
+        raise SystemExit("--policy: only `policy run --mode off` summaries measure the policy's own success")
+    episodes, successes = sum(r["episodes"] for r in runs), sum(r["successes"] for r in runs)
+    studio = {"ranking": {"states": rk["states"], "K": rk["K"], "H": rk["H"], "top1_hit_rate": rk["top1_hit_rate"], "chance": rk["chance"],
+                          "kendall_tau_mean": rk["kendall_tau_mean"]},
+              "policy_closed_loop": {"mode": "off", "episodes": episodes, "successes": successes, "success_rate": successes / episodes}}
+    man_path = pack / "gwm_manifest.json"
+    man = json.loads(man_path.read_text())
+    ev = man.setdefault("evaluation", {})  # the trainer leaves these two null for the studio to fill
+    ev["ranking"] = studio["ranking"]
+    ev["policy_success_sim"] = studio["policy_closed_loop"]
+    tmp = man_path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(man, indent=2) + "\n")
+    os.replace(tmp, man_path)
+
+    section = ("## Measured in the studio\n\n"
+               "The ranking test (K perturbed chunks, each executed in the simulator from the same restored state) and the chunk policy's\n"
+               "own success in closed loop run the pack in the studio, not in the trainer (BENCHMARKS.md has the conditions):\n\n"
+               f"- `studio imagine ranking`: top-1 {rk['top1_hit_rate']:.2f} over {rk['states']} states (K = {rk['K']}, H = {rk['H']}; "
+               f"chance {rk['chance']:.3f}), mean Kendall τ {rk['kendall_tau_mean']:.2f}.\n"
+               f"- `studio policy run --mode off`: {successes} of {episodes} episodes succeed ({100 * successes / episodes:.0f} %; "
+               + ", ".join(f"{r['successes']} / {r['episodes']}" for r in runs) + " per run).\n\n")
+    rep_path = pack / "REPORT.md"
+    rep = rep_path.read_text()
+    rep = re.sub(r"## (Measured in the studio|Not measured yet)\n.*?(?=## Figures)", "", rep, flags=re.S)
+    rep = rep.replace("## Figures", section + "## Figures", 1)
+    rep_path.write_text(rep)
+    print(json.dumps(studio))
+
+
+if __name__ == "__main__":
+    main()
