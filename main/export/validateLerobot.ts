@@ -12,7 +12,7 @@ import { TOLERANCE_S, type FormatValidator, type Problems, type ValidationReport
  * `from_timestamp + timestamp`, the feature schema, stats shapes; videos probed with ffprobe.
  */
 
-interface FeatureJson {
+export interface FeatureJson {
   dtype: string;
   shape: number[];
   names?: unknown;
@@ -59,7 +59,7 @@ function format(template: string, values: Record<string, string | number>): stri
   });
 }
 
-function arrowTypeMatches(type: DataType, feature: FeatureJson): string | null {
+export function arrowTypeMatches(type: DataType, feature: FeatureJson): string | null {
   const scalar = (t: DataType, dtype: string): boolean => {
     if (dtype === 'float32') return DataType.isFloat(t) && t.toString() === 'Float32';
     if (dtype === 'float64') return DataType.isFloat(t) && t.toString() === 'Float64';
@@ -69,6 +69,11 @@ function arrowTypeMatches(type: DataType, feature: FeatureJson): string | null {
     if (dtype === 'string') return DataType.isUtf8(t) || DataType.isLargeUtf8(t);
     return true;
   };
+  if (feature.dtype === 'image') {
+    // HF datasets' Image(): struct<bytes: binary, path: string> with the encoded file in `bytes`.
+    const bytes = DataType.isStruct(type) ? type.children.find((c) => c.name === 'bytes') : undefined;
+    return bytes !== undefined && (DataType.isBinary(bytes.type) || DataType.isLargeBinary(bytes.type)) ? null : `${type} (expected an image: struct<bytes: binary, path: string>)`;
+  }
   const shape = feature.shape;
   if (shape.length === 1 && shape[0] === 1) return scalar(type, feature.dtype) ? null : `${type} (expected scalar ${feature.dtype})`;
   if (shape.length === 1) {
@@ -237,6 +242,37 @@ function checkEpisodeRows(frames: ReturnType<typeof checkFrames>, episodes: { in
   for (const e of episodes) if (!present.has(e.index)) problems.add(`data: episode ${e.index} has no frame rows`);
 }
 
+/**
+ * `meta/tasks.parquet` must give the task string back as the pandas index (LeRobot reads it with
+ * `pd.read_parquet` and looks tasks up by index). pandas restores an index from the schema's pandas
+ * metadata: `index_columns` names one string column — `task` when the frame's index is named (the
+ * studio's writer), `__index_level_0__` when it is not (LeRobot's own writer). A RangeIndex (a
+ * `{kind: "range"}` entry) or no metadata would give row numbers instead of task strings.
+ */
+export function tasksIndexColumn(tasks: Table): { column: string } | { problem: string } {
+  const pandas = tasks.schema.metadata.get('pandas');
+  if (pandas === undefined) return { problem: 'no pandas metadata: pandas would give the row number instead of the task string (write it with DataFrame.to_parquet, the tasks as the index)' };
+  let indexColumns: unknown;
+  try {
+    indexColumns = (JSON.parse(pandas) as { index_columns?: unknown }).index_columns;
+  } catch {
+    return { problem: 'its pandas metadata is not JSON' };
+  }
+  if (!Array.isArray(indexColumns) || indexColumns.length !== 1 || typeof indexColumns[0] !== 'string') {
+    return { problem: `pandas index_columns is ${JSON.stringify(indexColumns)}, not one string column: pandas would give the row number instead of the task string` };
+  }
+  const name = indexColumns[0];
+  const field = tasks.schema.fields.find((f) => f.name === name);
+  if (field === undefined) return { problem: `the pandas index column "${name}" is not in the file` };
+  if (!DataType.isUtf8(field.type) && !DataType.isLargeUtf8(field.type)) return { problem: `the pandas index column "${name}" is ${field.type}, not a string: the tasks must be the index` };
+  return { column: name };
+}
+
+function tasksIndexProblem(tasks: Table): string | null {
+  const found = tasksIndexColumn(tasks);
+  return 'problem' in found ? found.problem : null;
+}
+
 async function validateV3(root: string, info: InfoJson, report: ValidationReport, problems: Problems): Promise<void> {
   const features = checkFeatures(info, problems);
   for (const key of ['chunks_size', 'data_files_size_in_mb', 'video_files_size_in_mb'] as const) {
@@ -248,9 +284,8 @@ async function validateV3(root: string, info: InfoJson, report: ValidationReport
     if (!existsSync(tasksPath)) problems.add('meta/tasks.parquet is missing');
     else {
       const tasks = readParquetFile(tasksPath);
-      const pandas = tasks.schema.metadata.get('pandas');
-      const indexColumns = pandas === undefined ? null : ((JSON.parse(pandas) as { index_columns?: unknown[] }).index_columns ?? null);
-      if (JSON.stringify(indexColumns) !== '["task"]') problems.add('meta/tasks.parquet: no pandas metadata with index_columns ["task"]; pandas would give the row number instead of the task string');
+      const problem = tasksIndexProblem(tasks);
+      if (problem !== null) problems.add(`meta/tasks.parquet: ${problem}`);
       const ti = column(tasks, 'task_index');
       if (ti.length !== info.total_tasks) problems.add(`meta/tasks.parquet: ${ti.length} tasks, info.json total_tasks says ${info.total_tasks}`);
       ti.forEach((v, i) => {
