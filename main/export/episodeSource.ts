@@ -3,6 +3,7 @@ import { StudioError } from '../../shared/api/errors';
 import { STREAMS } from '../recording/streamNames';
 import { actionsOverSteps, requireCartesianActions, type ActionSteps } from './actionSteps';
 import { EpisodeStore, type EpisodeSummary, type StreamRow } from '../store/episodeStore';
+import { importedFeatureOf } from './importedStreams';
 import type { DatasetSplit, EpisodeGrid, PlannedEpisode, Selection, StreamPlan } from './types';
 
 /**
@@ -231,6 +232,20 @@ export function cameraNamesOf(streams: Iterable<StreamRow>): string[] {
 export function planStreams(reader: EpisodeReader, firstEpisode: number, options: { cameras?: string[]; depth?: boolean; action_source?: 'executed' | 'requested' }): StreamPlan {
   const streams = reader.streamsOf(firstEpisode);
   const has = (name: string) => (streams.get(name)?.sample_count ?? 0) > 0;
+  const imported = [...streams.values()].filter((s) => s.kind === 'lowdim' && s.sample_count > 0).flatMap((s) => {
+    const feature = importedFeatureOf(s);
+    return feature === null ? [] : [{ feature: feature.lerobot_feature, stream: s.name }];
+  });
+  if (!has(STREAMS.armQ) && imported.length > 0) {
+    // An imported LeRobot episode: its features go back out as they came in, every camera it has.
+    if (options.depth === true) throw new StudioError({ code: 'invalid_params', message: `episode ${firstEpisode} was imported from a LeRobot dataset and has no depth streams`, fix: 'Export it without --depth.' });
+    const available = cameraNamesOf(streams.values()).filter((c) => has(STREAMS.cameraColor(c)));
+    const cameras = options.cameras ?? available;
+    for (const camera of cameras) {
+      if (!available.includes(camera)) throw new StudioError({ code: 'invalid_params', message: `camera "${camera}" is not in episode ${firstEpisode}`, fix: `Cameras imported there: ${available.join(', ') || 'none'}.` });
+    }
+    return { state: [], eePose: null, action: '', cameras, depth: false, imported };
+  }
   if (!has(STREAMS.armQ)) {
     throw new StudioError({ code: 'failed_precondition', message: `episode ${firstEpisode} has no "${STREAMS.armQ}" samples: there is no robot state to export`, fix: 'Select episodes recorded with an arm.' });
   }
@@ -258,7 +273,7 @@ export function planStreams(reader: EpisodeReader, firstEpisode: number, options
 }
 
 export function requiredStreams(plan: StreamPlan, withImages = true): string[] {
-  const names = [...plan.state, plan.action];
+  const names = [...plan.state, ...(plan.action !== '' ? [plan.action] : []), ...(plan.imported ?? []).map((f) => f.stream)];
   if (plan.eePose !== null) names.push(plan.eePose);
   if (withImages) {
     for (const camera of plan.cameras) {

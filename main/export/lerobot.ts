@@ -5,6 +5,8 @@ import { StudioError } from '../../shared/api/errors';
 import { STREAMS } from '../recording/streamNames';
 import { gridTime, type EpisodeReader } from './episodeSource';
 import { cameraGeometry, EE_POSE_FEATURE_NAMES, readLowdim, type LowdimFrames } from './episodeFrames';
+import { importedBytesOnGrid, importedColumn, importedNumbers } from './importedColumns';
+import { importedFeatureOf } from './importedStreams';
 import { codecName, H264_PRESET, parseRate, probeVideo, SVTAV1_PRESET, throwIfAborted, VideoEncoder, type EncoderSettings } from './ffmpeg';
 import { arrowTable, pandasIndexMetadata, writeParquetFile, type Column } from './parquet';
 import { decodeGray16Png, DEPTH_QUANT, quantizeDepthMm } from './pngDecode';
@@ -30,6 +32,13 @@ export interface FeatureSpec {
   info?: Record<string, unknown>;
 }
 
+
+/** A feature's `names` as info.json may hold them: a list, a dict of lists, or null. */
+function featureNames(names: unknown): FeatureSpec['names'] {
+  if (Array.isArray(names)) return names.map(String);
+  if (names !== null && typeof names === 'object') return Object.fromEntries(Object.entries(names as Record<string, unknown>).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : []]));
+  return null;
+}
 
 interface Location {
   chunk: number;
@@ -123,16 +132,23 @@ export class LeRobotWriter implements FormatWriter {
     if (version === 'v21' && plan.depth) throw new StudioError({ code: 'invalid_params', message: 'depth video is a LeRobot v3.0 (0.6) feature; v2.1 has no depth encoding', fix: 'Export depth with --format lerobot, or drop --depth.' });
   }
 
-  private defineFeatures(first: EpisodeInput, lowdim: LowdimFrames): void {
+  private defineFeatures(first: EpisodeInput, lowdim: LowdimFrames | null): void {
     const streams = this.reader.streamsOf(first.summary.id);
     const features: Record<string, FeatureSpec> = {};
-    features['observation.state'] = { dtype: 'float32', shape: [lowdim.stateNames.length], names: lowdim.stateNames };
-    if (lowdim.eePose !== null) features['observation.ee_pose'] = { dtype: 'float32', shape: [7], names: EE_POSE_FEATURE_NAMES };
-    features.action = { dtype: 'float32', shape: [lowdim.actionNames.length], names: lowdim.actionNames };
+    if (lowdim !== null) {
+      features['observation.state'] = { dtype: 'float32', shape: [lowdim.stateNames.length], names: lowdim.stateNames };
+      if (lowdim.eePose !== null) features['observation.ee_pose'] = { dtype: 'float32', shape: [7], names: EE_POSE_FEATURE_NAMES };
+      features.action = { dtype: 'float32', shape: [lowdim.actionNames.length], names: lowdim.actionNames };
+    }
+    // Imported LeRobot features: the same keys, dtypes, shapes and names as the dataset they came from.
+    for (const f of this.plan.imported ?? []) {
+      const meta = importedFeatureOf(this.reader.requireStream(first.summary.id, streams, f.stream))!;
+      features[f.feature] = { dtype: meta.lerobot_dtype, shape: meta.lerobot_shape, names: featureNames(meta.lerobot_names) };
+    }
     for (const camera of this.plan.cameras) {
       const color = this.reader.requireStream(first.summary.id, streams, STREAMS.cameraColor(camera));
       const g = cameraGeometry(color);
-      this.videoKeys.push({ key: `observation.images.${camera}`, camera, depth: false, stream: color.name, ...g });
+      this.videoKeys.push({ key: importedFeatureOf(color)?.lerobot_feature ?? `observation.images.${camera}`, camera, depth: false, stream: color.name, ...g });
       if (this.plan.depth) {
         const depth = this.reader.requireStream(first.summary.id, streams, STREAMS.cameraDepth(camera));
         const d = cameraGeometry(depth);
@@ -150,14 +166,16 @@ export class LeRobotWriter implements FormatWriter {
   }
 
   private captureNames(): string[] {
+    // Imported episodes have no capture times of their own (their frames sit on the dataset's grid).
+    if (this.plan.imported !== undefined) return [];
     return ['capture.state_ns', 'capture.action_ns', ...this.plan.cameras.map((c) => `capture.${c}_ns`)];
   }
 
   async addEpisode(input: EpisodeInput, signal: AbortSignal | undefined, onFrames: (frames: number) => void): Promise<void> {
-    const lowdim = readLowdim(this.reader, input.summary.id, this.plan, input.grid);
+    const lowdim = this.plan.imported === undefined ? readLowdim(this.reader, input.summary.id, this.plan, input.grid) : null;
     if (this.features === null) this.defineFeatures(input, lowdim);
     const features = this.features!;
-    if (lowdim.stateNames.length !== features['observation.state']!.shape[0] || lowdim.actionNames.length !== features.action!.shape[0]) {
+    if (lowdim !== null && (lowdim.stateNames.length !== features['observation.state']!.shape[0] || lowdim.actionNames.length !== features.action!.shape[0])) {
       throw new StudioError({ code: 'failed_precondition', message: `episode ${input.summary.id} has a different state or action size than the first exported episode`, fix: 'Export episodes recorded with the same rig together.' });
     }
     const length = input.grid.length;
@@ -203,11 +221,26 @@ export class LeRobotWriter implements FormatWriter {
     );
 
     // ---- frame table ----
-    const columns: Column[] = [{ name: 'observation.state', kind: 'float32_list', dim: lowdim.stateNames.length, data: lowdim.state }];
-    if (lowdim.eePose !== null) columns.push({ name: 'observation.ee_pose', kind: 'float32_list', dim: 7, data: lowdim.eePose });
-    columns.push({ name: 'action', kind: 'float32_list', dim: lowdim.actionNames.length, data: lowdim.action });
-    const captures = [lowdim.capture[0]!.ns, lowdim.capture[1]!.ns, ...this.plan.cameras.map((c) => cameraCapture.get(c)!)];
-    this.captureNames().forEach((name, i) => columns.push({ name, kind: 'int64', data: captures[i]! }));
+    const columns: Column[] = [];
+    const stats = new Map<string, FeatureStats>();
+    if (lowdim !== null) {
+      columns.push({ name: 'observation.state', kind: 'float32_list', dim: lowdim.stateNames.length, data: lowdim.state });
+      if (lowdim.eePose !== null) columns.push({ name: 'observation.ee_pose', kind: 'float32_list', dim: 7, data: lowdim.eePose });
+      columns.push({ name: 'action', kind: 'float32_list', dim: lowdim.actionNames.length, data: lowdim.action });
+      const captures = [lowdim.capture[0]!.ns, lowdim.capture[1]!.ns, ...this.plan.cameras.map((c) => cameraCapture.get(c)!)];
+      this.captureNames().forEach((name, i) => columns.push({ name, kind: 'int64', data: captures[i]! }));
+    }
+    for (const f of this.plan.imported ?? []) {
+      const stream = this.reader.requireStream(input.summary.id, streams, f.stream);
+      const spec = features[f.feature]!;
+      const dim = spec.shape.reduce((a, b) => a * b, 1);
+      if (stream.dtype !== spec.dtype || stream.shape.reduce((a, b) => a * b, 1) !== dim) {
+        throw new StudioError({ code: 'failed_precondition', message: `episode ${input.summary.id}: "${f.stream}" is ${stream.dtype} ${JSON.stringify(stream.shape)}, the first exported episode's "${f.feature}" is ${spec.dtype} ${JSON.stringify(spec.shape)}`, fix: 'Export episodes imported from the same dataset together.' });
+      }
+      const bytes = importedBytesOnGrid(this.reader, stream, input.grid);
+      columns.push(importedColumn(f.feature, spec.dtype, dim, bytes, length));
+      stats.set(f.feature, vectorStats(importedNumbers(spec.dtype, bytes), length, dim));
+    }
     const frameIndex = BigInt64Array.from({ length }, (_, k) => BigInt(k));
     columns.push(
       { name: 'timestamp', kind: 'float32', data: Float32Array.from({ length }, (_, k) => k / this.fps) },
@@ -216,7 +249,6 @@ export class LeRobotWriter implements FormatWriter {
       { name: 'index', kind: 'int64', data: BigInt64Array.from({ length }, (_, k) => BigInt(from + k)) },
       { name: 'task_index', kind: 'int64', data: new BigInt64Array(length).fill(BigInt(input.taskIndex)) },
     );
-    const stats = new Map<string, FeatureStats>();
     for (const c of columns) {
       if (c.kind === 'float32_list') stats.set(c.name, vectorStats(c.data, length, c.dim));
       else if (c.kind === 'float32' || c.kind === 'int64') stats.set(c.name, vectorStats(Array.from(c.data, Number), length, 1));

@@ -73,6 +73,9 @@ export async function runExport(options: ExportOptions, handlers: ExportHandlers
 
     const plan = planStreams(reader, selected[0]!.id, { ...(options.cameras !== undefined ? { cameras: options.cameras } : {}), depth: options.depth === true, action_source: options.action_source ?? 'executed' });
     const spec = EXPORT_FORMAT_SPECS[options.format];
+    if (plan.imported !== undefined && options.format !== 'lerobot' && options.format !== 'lerobot-v2.1') {
+      throw new StudioError({ code: 'invalid_params', message: `episode ${selected[0]!.id} was imported from a LeRobot dataset: it has no Franka arm streams for ${options.format}`, fix: 'Re-export imported episodes with --format lerobot or lerobot-v2.1 (or select recorded episodes only).' });
+    }
     const firstFps = reader.store.targetFps(selected[0]!.id);
     const fps = options.fps ?? Math.max(1, Math.round(firstFps));
     if (options.fps === undefined && Math.abs(firstFps - fps) > 1e-9) warnings.push(`recorded target fps ${firstFps} rounded to ${fps} (LeRobot fps is an integer)`);
@@ -85,7 +88,7 @@ export async function runExport(options: ExportOptions, handlers: ExportHandlers
       throwIfAborted(signal);
       grids.set(episode.id, reader.grid(episode.id, needed, fps));
       // Before anything is written (and in a dry run): only Cartesian actions go under Cartesian names.
-      reader.requireCartesianActions(episode.id, plan.action);
+      if (plan.imported === undefined) reader.requireCartesianActions(episode.id, plan.action);
     }
     const splitOf = splitEpisodes(
       selected.map((e) => e.id),

@@ -144,6 +144,11 @@ export interface StreamPlan {
   action: string;
   cameras: string[];
   depth: boolean;
+  /**
+   * Episodes imported from a LeRobot dataset have no arm streams: their features go back out as they
+   * came in (`importedStreams.ts`), the stream of each by feature key. Absent for recorded episodes.
+   */
+  imported?: { feature: string; stream: string }[];
 }
 
 /** One episode as a format writer receives it: its place in the dataset, its grid and task. */
