@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
+import { DEFAULT_RANK_MARGIN } from '../../main/imagination/policyEpisodes';
 import { requirePeerPython, startPeer, stopPeer } from '../support/openpiPeer';
 import { useTempDirs } from '../support/tempDir';
 
@@ -55,11 +56,12 @@ describe('studio policy run / studio imagine', () => {
       expect(row.latency_ms).toBeGreaterThan(0);
       const candidates = JSON.parse(row.candidates_json) as { success_prob: number; chunk: number[][] }[];
       expect(candidates).toHaveLength(3);
-      // Rank executes the best predicted candidate.
+      // Rank executes the best predicted candidate if it beats the policy's own chunk (candidate 0) by the margin (default 0.05), else the policy's.
       const best = candidates.reduce((b, c, i) => (c.success_prob > (candidates[b]?.success_prob ?? -1) ? i : b), 0);
-      expect(row.chosen_index).toBe(best);
-      expect(row.chosen_success_prob).toBeCloseTo(candidates[best]!.success_prob, 6);
-      expect(candidates[best]!.chunk).toHaveLength(8);
+      const chosen = candidates[best]!.success_prob - candidates[0]!.success_prob >= DEFAULT_RANK_MARGIN ? best : 0;
+      expect(row.chosen_index).toBe(chosen);
+      expect(row.chosen_success_prob).toBeCloseTo(candidates[chosen]!.success_prob, 6);
+      expect(candidates[chosen]!.chunk).toHaveLength(8);
       // What really followed the chosen chunk, one chunk (0.8 s) later each time.
       const real = JSON.parse(row.real_json as string) as { sim_time_s: number; success: boolean };
       expect(real.sim_time_s).toBeCloseTo(0.8 * (runs.indexOf(row) + 1), 6);
