@@ -8,7 +8,7 @@ import type { Imagined, PackInfo } from '../imagination/imaginationService';
 import { observedFrames, type Observation } from '../imagination/observation';
 import { findPacks, type PackListing } from '../imagination/pack/packFiles';
 import { packFolders, resolvePackDir } from '../imagination/pack/packFolders';
-import { chunkOf, observationHash } from '../imagination/policyEpisodes';
+import { choose, chunkOf, observationHash } from '../imagination/policyEpisodes';
 import { remoteCandidates, remoteObservation } from '../imagination/remote/remoteCandidates';
 import { RemotePolicy } from '../imagination/remote/remotePolicy';
 import { parseRemotePolicyConfig } from '../imagination/remote/remotePolicyConfig';
@@ -536,7 +536,9 @@ export class ForesightService {
         // The e-stop may have latched while the model was imagining: nothing runs then.
         if (this.options.lifecycle.estopped) return 'e-stop';
         try {
-          result = await this.approve(preview.preview_id, request.mode === 'rank' ? 'auto' : 0, request.mode);
+          // rank decides as `studio policy run` does: the policy's own chunk unless a sample beats it by the margin.
+          const chosen = request.mode === 'rank' ? (choose('rank', Float32Array.from(preview.candidates.map((c) => c.success_prob)), request.threshold).index ?? 0) : 0;
+          result = await this.approve(preview.preview_id, chosen, request.mode);
         } catch (error) {
           if (this.options.lifecycle.estopped) return 'e-stop';
           throw error;

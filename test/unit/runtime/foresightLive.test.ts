@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
 import { createWsTransport, type WebSocketLike } from '../../../shared/api/wsTransport';
+import { DEFAULT_RANK_MARGIN } from '../../../main/imagination/policyEpisodes';
 import { startWebServer, WS_PATH } from '../../../main/web/webServer';
 import { startTestCore } from '../../support/core';
 import { writeRendererDir } from '../../support/rendererDir';
@@ -165,6 +166,13 @@ describe('foresight on the live rig', () => {
     const runs = (await call('foresight.runs', { episode_id: episode })).runs;
     expect(runs.length).toBeGreaterThanOrEqual(2);
     expect(runs.every((r: any) => r.mode === 'rank' && r.candidates.length === 2)).toBe(true);
+    // The executed runs chose as `studio policy run` does: the policy's chunk unless a sample beats it by the margin.
+    const executed = runs.filter((run: any) => run.decision === 'executed');
+    expect(executed.length).toBeGreaterThanOrEqual(1);
+    for (const r of executed) {
+      const [own, sample] = r.candidates.map((c: any) => c.success_prob as number);
+      expect(r.chosen_index).toBe(sample - own >= DEFAULT_RANK_MARGIN ? 1 : 0);
+    }
     const detail = await call('episodes.get', { id: episode });
     expect(detail.episode.status).toBe('saved');
     expect(detail.episode.operator).toMatch(/mode=rank K=2 H=1/);
