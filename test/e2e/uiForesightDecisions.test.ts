@@ -6,27 +6,12 @@ import type { StudioClient } from '../../shared/api/client';
 import { connectApiClient } from '../support/apiClient';
 import { openBrowser, type BrowserSession } from '../support/browser';
 import { requirePeerPython, startPeer, stopPeer, type Peer } from '../support/openpiPeer';
+import { imagine } from '../support/imaginationUi';
 import { useTempDirs } from '../support/tempDir';
 import { startWebMode, type RunningWebMode } from '../support/webMode';
 
 const ARTIFACTS = resolve('test/artifacts');
 const RIG = resolve('rigs/sim-gwm.json');
-
-/** Presses P until a preview arrives (the first may come before every camera has sent a frame, or outlast an RPC on a busy machine). */
-async function imagine(page: Page): Promise<void> {
-  const phase = page.getByTestId('imagination-phase');
-  const error = page.getByTestId('imagination-error');
-  for (let attempt = 0; attempt < 10; attempt++) {
-    await page.keyboard.press('KeyP');
-    await phase.filter({ hasText: 'imagining' }).waitFor({ timeout: 30_000 });
-    await page.locator('[data-testid="imagination-phase"]:text("awaiting decision"), [data-testid="imagination-error"]').first().waitFor({ timeout: 300_000 });
-    if ((await phase.textContent()) === 'awaiting decision') return;
-    const message = (await error.textContent()) ?? '';
-    if (!/has none by that name|no arm state|no frame|no answer from the studio core/i.test(message)) throw new Error(`preview failed: ${message}`);
-    await page.waitForTimeout(500);
-  }
-  throw new Error('no preview after 10 attempts');
-}
 
 /**
  * The operator's other decisions in the browser, on the simulated rig with the reference pack: reject
