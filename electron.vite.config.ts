@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 
-
 export default defineConfig({
   main: {
     build: {

@@ -4,7 +4,11 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const electronOnlyHere = ['main/electron/**', 'preload/**', 'test/electron/**', 'test/stubs/**'];
-const electronPath = { name: 'electron', allowTypeImports: true, message: 'Only main/electron/ and preload/ may import electron at run time; put logic in the core.' };
+const electronPath = {
+  name: 'electron',
+  allowTypeImports: true,
+  message: 'Only main/electron/ and preload/ may import electron at run time; put logic in the core.',
+};
 
 /**
  * Layering inside main/ (after VS Code's "may import" lists, with plain no-restricted-imports): each
@@ -15,18 +19,70 @@ const electronPath = { name: 'electron', allowTypeImports: true, message: 'Only 
 const folders = (names) => `^(\\.\\./)+(${names.join('|')})(/|$)`;
 const TOP = ['cli', 'web', 'electron', 'shell'];
 const layers = [
-  { files: ['main/store/**/*.ts', 'main/workers/**/*.ts'], regex: '^\\.\\./[A-Za-z]', allowTypeImports: false, message: 'main/store and main/workers are the bottom floor of main/: they import only shared/ and themselves.' },
-  { files: ['main/recording/**/*.ts'], regex: folders([...TOP, 'core', 'api', 'runtime', 'export', 'imagination', 'config']), allowTypeImports: false, message: 'main/recording records what control and devices report into the store; it must not reach up into runtime, export, api or the front doors.' },
-  { files: ['main/export/**/*.ts'], regex: folders([...TOP, 'core', 'api', 'runtime', 'control', 'devices', 'sim', 'imagination', 'config', 'import']), allowTypeImports: false, message: 'main/export reads the store (and recording\'s stream names); it knows nothing of the live rig or the front doors.' },
-  { files: ['main/import/**/*.ts'], regex: folders([...TOP, 'core', 'api', 'runtime', 'control', 'sim', 'imagination', 'config', 'recording']), allowTypeImports: false, message: 'main/import reads a dataset into the store through export\'s readers and the store; it knows nothing of the live rig or the front doors.' },
-  { files: ['main/control/**/*.ts'], regex: folders([...TOP, 'core', 'api', 'runtime', 'recording', 'export', 'store', 'imagination']), allowTypeImports: false, message: 'main/control drives devices; recording and the runtime listen to it, never the other way round.' },
-  { files: ['main/devices/**/*.ts'], regex: folders([...TOP, 'core', 'api', 'runtime', 'control', 'recording', 'export', 'store', 'imagination']), allowTypeImports: false, message: 'main/devices are drivers: they import shared/ and the simulation only.' },
-  { files: ['main/sim/**/*.ts'], regex: folders([...TOP, 'core', 'api', 'runtime', 'control', 'devices', 'recording', 'export', 'store', 'imagination']), allowTypeImports: false, message: 'main/sim is the world: it imports shared/ and workers/ only (devices wrap it).' },
-  { files: ['main/runtime/**/*.ts'], regex: folders([...TOP, 'core', 'api']), allowTypeImports: true, message: 'main/runtime is composed by the core and called by the API: only their types (Logger, EventBus, StreamHub) may come from there.' },
-  { files: ['main/api/**/*.ts'], regex: folders([...TOP, 'core']), allowTypeImports: true, message: 'main/api/handlers are wired by the core: only its types may come from there, and nothing from the front doors.' },
+  {
+    files: ['main/store/**/*.ts', 'main/workers/**/*.ts'],
+    regex: '^\\.\\./[A-Za-z]',
+    allowTypeImports: false,
+    message: 'main/store and main/workers are the bottom floor of main/: they import only shared/ and themselves.',
+  },
+  {
+    files: ['main/recording/**/*.ts'],
+    regex: folders([...TOP, 'core', 'api', 'runtime', 'export', 'imagination', 'config']),
+    allowTypeImports: false,
+    message:
+      'main/recording records what control and devices report into the store; it must not reach up into runtime, export, api or the front doors.',
+  },
+  {
+    files: ['main/export/**/*.ts'],
+    regex: folders([...TOP, 'core', 'api', 'runtime', 'control', 'devices', 'sim', 'imagination', 'config', 'import']),
+    allowTypeImports: false,
+    message: "main/export reads the store (and recording's stream names); it knows nothing of the live rig or the front doors.",
+  },
+  {
+    files: ['main/import/**/*.ts'],
+    regex: folders([...TOP, 'core', 'api', 'runtime', 'control', 'sim', 'imagination', 'config', 'recording']),
+    allowTypeImports: false,
+    message:
+      "main/import reads a dataset into the store through export's readers and the store; it knows nothing of the live rig or the front doors.",
+  },
+  {
+    files: ['main/control/**/*.ts'],
+    regex: folders([...TOP, 'core', 'api', 'runtime', 'recording', 'export', 'store', 'imagination']),
+    allowTypeImports: false,
+    message: 'main/control drives devices; recording and the runtime listen to it, never the other way round.',
+  },
+  {
+    files: ['main/devices/**/*.ts'],
+    regex: folders([...TOP, 'core', 'api', 'runtime', 'control', 'recording', 'export', 'store', 'imagination']),
+    allowTypeImports: false,
+    message: 'main/devices are drivers: they import shared/ and the simulation only.',
+  },
+  {
+    files: ['main/sim/**/*.ts'],
+    regex: folders([...TOP, 'core', 'api', 'runtime', 'control', 'devices', 'recording', 'export', 'store', 'imagination']),
+    allowTypeImports: false,
+    message: 'main/sim is the world: it imports shared/ and workers/ only (devices wrap it).',
+  },
+  {
+    files: ['main/runtime/**/*.ts'],
+    regex: folders([...TOP, 'core', 'api']),
+    allowTypeImports: true,
+    message:
+      'main/runtime is composed by the core and called by the API: only their types (Logger, EventBus, StreamHub) may come from there.',
+  },
+  {
+    files: ['main/api/**/*.ts'],
+    regex: folders([...TOP, 'core']),
+    allowTypeImports: true,
+    message: 'main/api/handlers are wired by the core: only its types may come from there, and nothing from the front doors.',
+  },
 ];
 /** Only main/store talks SQL: better-sqlite3 is a type elsewhere, and no `db.prepare/exec/pragma/transaction` outside it. */
-const sqliteOnlyInStore = { name: 'better-sqlite3', allowTypeImports: true, message: 'SQL lives in main/store/: add a method there (EpisodeStore, ExportLog, StoreWriter) and call it.' };
+const sqliteOnlyInStore = {
+  name: 'better-sqlite3',
+  allowTypeImports: true,
+  message: 'SQL lives in main/store/: add a method there (EpisodeStore, ExportLog, StoreWriter) and call it.',
+};
 const sqlCall = 'CallExpression[callee.property.name=/^(prepare|exec|pragma|transaction)$/]';
 const sqlOutsideStore = [
   { selector: `${sqlCall}[callee.object.name='db']`, message: 'SQL lives in main/store/: add a method there and call it.' },
@@ -62,7 +118,13 @@ export default tseslint.config(
   ...layers.map(({ files, regex, allowTypeImports, message }) => ({
     files,
     rules: {
-      'no-restricted-imports': ['error', { paths: files.some((f) => f.startsWith('main/store')) ? [electronPath] : [electronPath, sqliteOnlyInStore], patterns: [{ regex, allowTypeImports, message }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: files.some((f) => f.startsWith('main/store')) ? [electronPath] : [electronPath, sqliteOnlyInStore],
+          patterns: [{ regex, allowTypeImports, message }],
+        },
+      ],
     },
   })),
   {
@@ -81,7 +143,9 @@ export default tseslint.config(
         'error',
         {
           paths: [{ name: 'electron', message: 'The renderer talks to the core through StudioApi only.' }],
-          patterns: [{ group: ['node:*', '**/main/**', '**/preload/**'], message: 'Renderer and shared code run in the browser: use StudioApi.' }],
+          patterns: [
+            { group: ['node:*', '**/main/**', '**/preload/**'], message: 'Renderer and shared code run in the browser: use StudioApi.' },
+          ],
         },
       ],
     },

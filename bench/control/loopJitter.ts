@@ -111,7 +111,11 @@ async function main(): Promise<void> {
       report_to_command_ms_p99: round2(percentile(latency, 0.99)),
       send_ms_p50: round2(percentile(sendMs, 0.5)),
       send_ms_p99: round2(percentile(sendMs, 0.99)),
-      recorded_dropped: Object.fromEntries(Object.entries(recording.streams).filter(([, s]) => s.dropped > 0).map(([name, s]) => [name, s.dropped])),
+      recorded_dropped: Object.fromEntries(
+        Object.entries(recording.streams)
+          .filter(([, s]) => s.dropped > 0)
+          .map(([name, s]) => [name, s.dropped]),
+      ),
       cpu_cores_core_process: round2((cpu.user + cpu.system) / 1e6 / seconds),
       loadavg_1m: round2(loadavg()[0] ?? 0),
     })}\n`,

@@ -34,7 +34,8 @@ function measure(seconds: number, mode: 'wait' | 'spin'): Promise<Floor> {
       next += period_ns;
       if (now > end) {
         jitters.sort((a, b) => a - b);
-        const at = (p: number) => Math.round((jitters[Math.min(jitters.length - 1, Math.ceil(p * jitters.length) - 1)] ?? Number.NaN) * 100) / 100;
+        const at = (p: number) =>
+          Math.round((jitters[Math.min(jitters.length - 1, Math.ceil(p * jitters.length) - 1)] ?? Number.NaN) * 100) / 100;
         resolve({ p50_ms: at(0.5), p99_ms: at(0.99), max_ms: at(1), ticks: jitters.length });
         return;
       }
@@ -56,7 +57,9 @@ if (isMainThread) {
   void (async () => {
     const wait = await run('wait');
     const spin = await run('spin');
-    process.stdout.write(`${JSON.stringify({ bench: 'control.timer_floor', seconds, rate_hz: 100, atomics_wait: wait, busy_spin: spin })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ bench: 'control.timer_floor', seconds, rate_hz: 100, atomics_wait: wait, busy_spin: spin })}\n`,
+    );
     process.exit(0);
   })();
 } else {

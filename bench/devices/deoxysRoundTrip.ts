@@ -34,7 +34,14 @@ function summarise(values: readonly number[]): Summary {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
   const round = (x: number): number => Math.round(x * 10) / 10;
-  return { n: sorted.length, p50: round(at(0.5)), p90: round(at(0.9)), p99: round(at(0.99)), min: round(sorted[0] ?? NaN), max: round(sorted[sorted.length - 1] ?? NaN) };
+  return {
+    n: sorted.length,
+    p50: round(at(0.5)),
+    p90: round(at(0.9)),
+    p99: round(at(0.99)),
+    min: round(sorted[0] ?? NaN),
+    max: round(sorted[sorted.length - 1] ?? NaN),
+  };
 }
 
 function nextState(arm: DeoxysArm, accept: (state: ArmState) => boolean, timeout_ms = 5000): Promise<ArmState> {
@@ -67,10 +74,18 @@ async function measure(backendName: 'kinematic' | 'mujoco', commands: number): P
     close = () => bridge.close();
     physics = () => {
       const stats = bridge.backend.stats();
-      return { step_ms_p50: Math.round(stats.step_ms_p50 * 1000) / 1000, step_ms_max: Math.round(stats.step_ms_max * 10) / 10, dropped_s: Math.round(stats.dropped_s * 1000) / 1000 };
+      return {
+        step_ms_p50: Math.round(stats.step_ms_p50 * 1000) / 1000,
+        step_ms_max: Math.round(stats.step_ms_max * 10) / 10,
+        dropped_s: Math.round(stats.dropped_s * 1000) / 1000,
+      };
     };
   }
-  const arm = new DeoxysArm('arm', deoxysArmOptionsSchema.parse({ nuc_ip: '127.0.0.1', bind_ip: '127.0.0.1', port_base, controller_switch_messages: 3 }), systemClock);
+  const arm = new DeoxysArm(
+    'arm',
+    deoxysArmOptionsSchema.parse({ nuc_ip: '127.0.0.1', bind_ip: '127.0.0.1', port_base, controller_switch_messages: 3 }),
+    systemClock,
+  );
   const connectStarted = performance.now();
   await arm.connect();
   const connect_ms = performance.now() - connectStarted;

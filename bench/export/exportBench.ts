@@ -15,7 +15,13 @@ import type { VideoCodec } from '../../main/export/types';
 import { validateDataset } from '../../main/export/validate';
 import { makeJpegFrames, recordEpisodes } from '../../test/support/recordedEpisodes';
 
-const { values } = parseArgs({ options: { episodes: { type: 'string', default: '2,6' }, seconds: { type: 'string', default: '10' }, codecs: { type: 'string', default: 'h264,h264-ultrafast,libsvtav1' } } });
+const { values } = parseArgs({
+  options: {
+    episodes: { type: 'string', default: '2,6' },
+    seconds: { type: 'string', default: '10' },
+    codecs: { type: 'string', default: 'h264,h264-ultrafast,libsvtav1' },
+  },
+});
 const counts = values.episodes.split(',').map(Number);
 const seconds = Number(values.seconds);
 const codecs = values.codecs.split(',');
@@ -35,7 +41,11 @@ async function main(): Promise<void> {
       camera_hz: 30,
       arm_hz: 30,
       target_fps: 30,
-      episodes: Array.from({ length: maxEpisodes }, (_, i) => ({ task: 'pick the cube', duration_s: seconds, outcome: i % 2 === 0 ? ('success' as const) : ('failure' as const) })),
+      episodes: Array.from({ length: maxEpisodes }, (_, i) => ({
+        task: 'pick the cube',
+        duration_s: seconds,
+        outcome: i % 2 === 0 ? ('success' as const) : ('failure' as const),
+      })),
     });
     const recordS = (performance.now() - started) / 1000;
     for (const variant of codecs) {
@@ -45,7 +55,14 @@ async function main(): Promise<void> {
         const baseline = process.memoryUsage().rss;
         let peak = baseline;
         const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-        const summary = await runExport({ format: 'lerobot', dataDir: fixture.dataDir, out, vcodec, ...(preset !== undefined ? { h264_preset: preset } : {}), selection: { episode_ids: fixture.ids.slice(0, n) } });
+        const summary = await runExport({
+          format: 'lerobot',
+          dataDir: fixture.dataDir,
+          out,
+          vcodec,
+          ...(preset !== undefined ? { h264_preset: preset } : {}),
+          selection: { episode_ids: fixture.ids.slice(0, n) },
+        });
         clearInterval(sampler);
         const report = await validateDataset(out);
         results.push({
@@ -69,7 +86,13 @@ async function main(): Promise<void> {
         if (global.gc !== undefined) global.gc();
       }
     }
-    console.log(JSON.stringify({ bench: 'export', cores: cpus().length, seconds_per_episode: seconds, record_s: Number(recordS.toFixed(1)), results }, null, 1));
+    console.log(
+      JSON.stringify(
+        { bench: 'export', cores: cpus().length, seconds_per_episode: seconds, record_s: Number(recordS.toFixed(1)), results },
+        null,
+        1,
+      ),
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -19,7 +19,13 @@ import type { ProviderChoice } from '../../main/imagination/providers';
 import { ImaginationClient } from '../../main/imagination/worker/imaginationClient';
 
 const { values } = parseArgs({
-  options: { K: { type: 'string', default: '8' }, H: { type: 'string', default: '4' }, runs: { type: 'string', default: '10' }, provider: { type: 'string', default: 'cpu' }, threads: { type: 'string' } },
+  options: {
+    K: { type: 'string', default: '8' },
+    H: { type: 'string', default: '4' },
+    runs: { type: 'string', default: '10' },
+    provider: { type: 'string', default: 'cpu' },
+    threads: { type: 'string' },
+  },
 });
 const K = Number(values.K);
 const H = Number(values.H);
@@ -60,11 +66,20 @@ async function main(): Promise<void> {
   const sample = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
   const timer = setInterval(sample, 20);
   try {
-    const info = await client.open(PACK, { provider: values.provider as ProviderChoice, ...(values.threads !== undefined ? { intra_op_threads: Number(values.threads) } : {}) });
-    const rows: Record<string, { total: number[]; graphs: Record<string, number[]> }> = { scores: { total: [], graphs: {} }, decoded: { total: [], graphs: {} } };
+    const info = await client.open(PACK, {
+      provider: values.provider as ProviderChoice,
+      ...(values.threads !== undefined ? { intra_op_threads: Number(values.threads) } : {}),
+    });
+    const rows: Record<string, { total: number[]; graphs: Record<string, number[]> }> = {
+      scores: { total: [], graphs: {} },
+      decoded: { total: [], graphs: {} },
+    };
     const observe: number[] = [];
     for (let i = 0; i <= runs; i++) {
-      for (const [name, decode] of [['scores', false], ['decoded', true]] as const) {
+      for (const [name, decode] of [
+        ['scores', false],
+        ['decoded', true],
+      ] as const) {
         const t0 = performance.now();
         await client.observe(observation(i + (decode ? 0.5 : 0)));
         const t1 = performance.now();
@@ -81,7 +96,11 @@ async function main(): Promise<void> {
     const summary = Object.fromEntries(
       Object.entries(rows).map(([name, row]) => [
         name,
-        { median_ms: round(quantile(row.total, 0.5)), p90_ms: round(quantile(row.total, 0.9)), graphs_median_ms: Object.fromEntries(Object.entries(row.graphs).map(([g, xs]) => [g, round(quantile(xs, 0.5))])) },
+        {
+          median_ms: round(quantile(row.total, 0.5)),
+          p90_ms: round(quantile(row.total, 0.9)),
+          graphs_median_ms: Object.fromEntries(Object.entries(row.graphs).map(([g, xs]) => [g, round(quantile(xs, 0.5))])),
+        },
       ]),
     );
     console.log(

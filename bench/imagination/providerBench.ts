@@ -19,7 +19,11 @@ const icd = resolve('node_modules/.cache/lavapipe/lvp_icd.json');
 if (process.env.VK_ICD_FILENAMES === undefined && existsSync(icd)) process.env.VK_ICD_FILENAMES = icd;
 
 const { values } = parseArgs({
-  options: { batch: { type: 'string', default: '8' }, runs: { type: 'string', default: '15' }, providers: { type: 'string', default: 'cpu,webgpu' } },
+  options: {
+    batch: { type: 'string', default: '8' },
+    runs: { type: 'string', default: '15' },
+    providers: { type: 'string', default: 'cpu,webgpu' },
+  },
 });
 const B = Number(values.batch);
 const runs = Number(values.runs);
@@ -31,8 +35,14 @@ function feeds(): Record<string, ort.Tensor> {
     seed = (seed * 1103515245 + 12345) % 2147483648;
     return seed / 2147483648 - 0.5;
   };
-  const t = (shape: number[], f: () => number) => new ort.Tensor('float32', Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, f), shape);
-  return { noisy_latent: t([B, 64, 32], next), sigma: t([B], () => 1), context_latents: t([B, 2, 64, 32], next), actions: t([B, 8, 7], next) };
+  const t = (shape: number[], f: () => number) =>
+    new ort.Tensor('float32', Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, f), shape);
+  return {
+    noisy_latent: t([B, 64, 32], next),
+    sigma: t([B], () => 1),
+    context_latents: t([B, 2, 64, 32], next),
+    actions: t([B, 8, 7], next),
+  };
 }
 
 async function main(): Promise<void> {
@@ -69,7 +79,9 @@ async function main(): Promise<void> {
     };
     await sessions.denoiser.release();
   }
-  console.log(JSON.stringify({ bench: 'denoiser-call-by-provider', batch: B, runs, ort: ort.env.versions, loadavg_1m: loadavg()[0], results }));
+  console.log(
+    JSON.stringify({ bench: 'denoiser-call-by-provider', batch: B, runs, ort: ort.env.versions, loadavg_1m: loadavg()[0], results }),
+  );
 }
 
 void main();

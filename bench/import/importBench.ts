@@ -14,7 +14,13 @@ import { runExport } from '../../main/export/runExport';
 import { runImport, type ImportSummary } from '../../main/import/runImport';
 import { makeJpegFrames, recordEpisodes } from '../../test/support/recordedEpisodes';
 
-const { values } = parseArgs({ options: { episodes: { type: 'string', default: '2' }, seconds: { type: 'string', default: '30' }, 'skip-fixtures': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    episodes: { type: 'string', default: '2' },
+    seconds: { type: 'string', default: '30' },
+    'skip-fixtures': { type: 'boolean', default: false },
+  },
+});
 const episodes = Number(values.episodes);
 const seconds = Number(values.seconds);
 
@@ -49,7 +55,8 @@ async function main(): Promise<void> {
   const results: Record<string, unknown>[] = [];
   try {
     if (values['skip-fixtures'] !== true) {
-      for (const name of ['lerobot-v30-h264', 'lerobot-v30-av1-img', 'lerobot-v21']) results.push(await measured(join(root, `fixture-${name}`), resolve('test/fixtures/lerobot', name)));
+      for (const name of ['lerobot-v30-h264', 'lerobot-v30-av1-img', 'lerobot-v21'])
+        results.push(await measured(join(root, `fixture-${name}`), resolve('test/fixtures/lerobot', name)));
     }
     const fixture = await recordEpisodes(join(root, 'recorded'), {
       jpegFrames: makeJpegFrames(60, 640, 480),
@@ -63,7 +70,10 @@ async function main(): Promise<void> {
     });
     const exported = join(root, 'exported');
     const exportSummary = await runExport({ format: 'lerobot', dataDir: fixture.dataDir, out: exported, vcodec: 'h264' });
-    results.push({ ...(await measured(join(root, 'reimported'), exported)), made_by: `studio export --format lerobot --vcodec h264 (${exportSummary.real_time_factor.toFixed(2)}× real time)` });
+    results.push({
+      ...(await measured(join(root, 'reimported'), exported)),
+      made_by: `studio export --format lerobot --vcodec h264 (${exportSummary.real_time_factor.toFixed(2)}× real time)`,
+    });
     process.stdout.write(`${JSON.stringify({ bench: 'import', cpus: cpus().length, results }, null, 2)}\n`);
   } finally {
     rmSync(root, { recursive: true, force: true });

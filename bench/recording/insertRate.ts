@@ -16,7 +16,13 @@ import { WorkerWriterClient } from '../../main/recording/writerClient';
 
 const { values } = parseArgs({ options: { samples: { type: 'string', default: '1000000' } } });
 const total = Number(values.samples);
-const streams: StreamDef[] = Array.from({ length: 10 }, (_, i) => ({ name: `joint_${i}`, kind: 'lowdim', dtype: 'float64', shape: [7], nominal_rate_hz: 1000 }));
+const streams: StreamDef[] = Array.from({ length: 10 }, (_, i) => ({
+  name: `joint_${i}`,
+  kind: 'lowdim',
+  dtype: 'float64',
+  shape: [7],
+  nominal_rate_hz: 1000,
+}));
 const value = float64Bytes([0.1, -0.7, 0.2, -2.3, 0.05, 1.6, 0.8]);
 
 async function throughRecorder(): Promise<number> {
@@ -45,12 +51,30 @@ function storeWriterOnly(): number {
   const dataDir = mkdtempSync(join(tmpdir(), 'studio-bench-ins-'));
   const store = openStore({ dataDir, appVersion: 'bench' });
   const writer = new StoreWriter(store.db, store.path);
-  const sessionId = writer.call({ call: 'startSession', started_at_unix_ms: 0, operator: '', rig_name: 'b', rig_config_json: '{}', app_version: 'b', writer_pid: process.pid, writer_host: '' }) as number;
-  const { stream_ids } = writer.call({ call: 'startEpisode', session_id: sessionId, task: '', started_at_unix_ms: 0, start_ns: 0n, target_fps_hz: 1000, max_duration_s: null, streams }) as { stream_ids: Record<string, number> };
+  const sessionId = writer.call({
+    call: 'startSession',
+    started_at_unix_ms: 0,
+    operator: '',
+    rig_name: 'b',
+    rig_config_json: '{}',
+    app_version: 'b',
+    writer_pid: process.pid,
+    writer_host: '',
+  }) as number;
+  const { stream_ids } = writer.call({
+    call: 'startEpisode',
+    session_id: sessionId,
+    task: '',
+    started_at_unix_ms: 0,
+    start_ns: 0n,
+    target_fps_hz: 1000,
+    max_duration_s: null,
+    streams,
+  }) as { stream_ids: Record<string, number> };
   const ids = Object.values(stream_ids);
   const started = performance.now();
   let t = 0n;
-  for (let done = 0; done < total; ) {
+  for (let done = 0; done < total;) {
     const ops = [];
     for (let k = 0; k < 5000; k += ids.length) {
       t += 1_000_000n;
@@ -68,7 +92,9 @@ function storeWriterOnly(): number {
 async function main(): Promise<void> {
   const recorderRate = await throughRecorder();
   const writerRate = storeWriterOnly();
-  process.stdout.write(`${JSON.stringify({ bench: 'recording.insert_rate', samples: total, samples_per_s_recorder_to_disk: Math.round(recorderRate), samples_per_s_store_writer: Math.round(writerRate) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ bench: 'recording.insert_rate', samples: total, samples_per_s_recorder_to_disk: Math.round(recorderRate), samples_per_s_store_writer: Math.round(writerRate) })}\n`,
+  );
 }
 
 void main();

@@ -22,10 +22,35 @@ const streams: StreamDef[] = [
   { name: 'observation.state', kind: 'lowdim', dtype: 'float64', shape: [30], nominal_rate_hz: 100 },
   { name: 'action.commanded', kind: 'lowdim', dtype: 'float64', shape: [7], nominal_rate_hz: 100 },
   { name: 'action.executed', kind: 'lowdim', dtype: 'float64', shape: [7], nominal_rate_hz: 100 },
-  ...['front', 'side', 'wrist'].map((c): StreamDef => ({ name: `observation.images.${c}`, kind: 'image', dtype: 'uint8', shape: [480, 640, 3], encoding: 'jpeg', nominal_rate_hz: 30 })),
+  ...['front', 'side', 'wrist'].map((c): StreamDef => ({
+    name: `observation.images.${c}`,
+    kind: 'image',
+    dtype: 'uint8',
+    shape: [480, 640, 3],
+    encoding: 'jpeg',
+    nominal_rate_hz: 30,
+  })),
 ];
-const session = writer.call({ call: 'startSession', started_at_unix_ms: 0, operator: '', rig_name: 'b', rig_config_json: '{}', app_version: 'b', writer_pid: 0, writer_host: '' }) as number;
-const { episode_id, stream_ids } = writer.call({ call: 'startEpisode', session_id: session, task: '', started_at_unix_ms: 0, start_ns: 0n, target_fps_hz: 30, max_duration_s: null, streams }) as { episode_id: number; stream_ids: Record<string, number> };
+const session = writer.call({
+  call: 'startSession',
+  started_at_unix_ms: 0,
+  operator: '',
+  rig_name: 'b',
+  rig_config_json: '{}',
+  app_version: 'b',
+  writer_pid: 0,
+  writer_host: '',
+}) as number;
+const { episode_id, stream_ids } = writer.call({
+  call: 'startEpisode',
+  session_id: session,
+  task: '',
+  started_at_unix_ms: 0,
+  start_ns: 0n,
+  target_fps_hz: 30,
+  max_duration_s: null,
+  streams,
+}) as { episode_id: number; stream_ids: Record<string, number> };
 const frame = new Uint8Array(50_000).fill(7);
 for (let second = 0; second < DURATION_S; second++) {
   const ops: WriterOp[] = [];
@@ -36,7 +61,13 @@ for (let second = 0; second < DURATION_S; second++) {
     ops.push({ op: 'sample', stream_id: stream_ids['action.executed']!, t_ns: t, value: float64Bytes(new Array(7).fill(i)) });
   }
   for (let i = 0; i < 30; i++) {
-    for (const c of ['front', 'side', 'wrist']) ops.push({ op: 'frame', stream_id: stream_ids[`observation.images.${c}`]!, t_ns: BigInt(second * 1e9 + Math.round(i * 1e9 / 30)), data: frame });
+    for (const c of ['front', 'side', 'wrist'])
+      ops.push({
+        op: 'frame',
+        stream_id: stream_ids[`observation.images.${c}`]!,
+        t_ns: BigInt(second * 1e9 + Math.round((i * 1e9) / 30)),
+        data: frame,
+      });
   }
   writer.apply(ops);
 }

@@ -28,7 +28,27 @@ const HEIGHT = 480;
 
 /** Real JPEG frames from ffmpeg's test source: realistic sizes and entropy. */
 function jpegPool(count: number): Uint8Array[] {
-  const bytes = execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${WIDTH}x${HEIGHT}:rate=30`, '-frames:v', String(count), '-c:v', 'mjpeg', '-q:v', '4', '-f', 'image2pipe', '-'], { maxBuffer: 256 * 1024 * 1024 });
+  const bytes = execFileSync(
+    'ffmpeg',
+    [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${WIDTH}x${HEIGHT}:rate=30`,
+      '-frames:v',
+      String(count),
+      '-c:v',
+      'mjpeg',
+      '-q:v',
+      '4',
+      '-f',
+      'image2pipe',
+      '-',
+    ],
+    { maxBuffer: 256 * 1024 * 1024 },
+  );
   const frames: Uint8Array[] = [];
   let start = 0;
   for (let i = 2; i < bytes.length - 1; i++) {
@@ -67,8 +87,23 @@ async function main(): Promise<void> {
   const recorder = new Recorder({ writer, clock: systemClock });
   const cameras = ['front', 'side', 'wrist'];
   const streams: StreamDef[] = [
-    ...cameras.map((name): StreamDef => ({ name: `observation.images.${name}`, kind: 'image', dtype: 'uint8', shape: [HEIGHT, WIDTH, 3], encoding: 'jpeg', nominal_rate_hz: 30 })),
-    { name: 'observation.depth.front', kind: 'image', dtype: 'uint16', shape: [HEIGHT, WIDTH], encoding: 'png16', unit: 'mm', nominal_rate_hz: 30 },
+    ...cameras.map((name): StreamDef => ({
+      name: `observation.images.${name}`,
+      kind: 'image',
+      dtype: 'uint8',
+      shape: [HEIGHT, WIDTH, 3],
+      encoding: 'jpeg',
+      nominal_rate_hz: 30,
+    })),
+    {
+      name: 'observation.depth.front',
+      kind: 'image',
+      dtype: 'uint16',
+      shape: [HEIGHT, WIDTH],
+      encoding: 'png16',
+      unit: 'mm',
+      nominal_rate_hz: 30,
+    },
     { name: 'observation.state', kind: 'lowdim', dtype: 'float64', shape: [30], nominal_rate_hz: 100 },
     { name: 'action.commanded', kind: 'lowdim', dtype: 'float64', shape: [7], nominal_rate_hz: 100 },
     { name: 'action.executed', kind: 'lowdim', dtype: 'float64', shape: [7], nominal_rate_hz: 100 },
@@ -122,7 +157,9 @@ async function main(): Promise<void> {
   const tick = setInterval(() => void recorder.tick(), 10);
   await Promise.all([
     ...cameras.map((name, c) => every(30, (i, t) => recorder.record(`observation.images.${name}`, t, jpegs[(i + c * 30) % jpegs.length]!))),
-    every(30, (i, t) => depthEncoder.push(t, () => encodePng({ width: WIDTH, height: HEIGHT, kind: 'gray16', data: depths[i % depths.length]! }))),
+    every(30, (i, t) =>
+      depthEncoder.push(t, () => encodePng({ width: WIDTH, height: HEIGHT, kind: 'gray16', data: depths[i % depths.length]! })),
+    ),
     every(100, (i, t) => {
       recorder.record('observation.state', t, float64Bytes(Array.from({ length: 30 }, (_, k) => Math.sin(i / 100 + k))));
       recorder.record('action.commanded', t, float64Bytes(Array.from({ length: 7 }, (_, k) => Math.cos(i / 100 + k))));
@@ -137,7 +174,10 @@ async function main(): Promise<void> {
   const status = recorder.status();
   await recorder.saveEpisode();
   await writer.close();
-  const dbBytes = ['studio.db', 'studio.db-wal'].reduce((n, f) => n + (statSync(join(dataDir, f), { throwIfNoEntry: false })?.size ?? 0), 0);
+  const dbBytes = ['studio.db', 'studio.db-wal'].reduce(
+    (n, f) => n + (statSync(join(dataDir, f), { throwIfNoEntry: false })?.size ?? 0),
+    0,
+  );
   latencies.sort((a, b) => a - b);
   commitMs.sort((a, b) => a - b);
   loopDelay.disable();

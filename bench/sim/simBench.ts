@@ -42,13 +42,24 @@ async function main(): Promise<void> {
 
   const rig = new CameraRig(engine);
   const front = lookAt([1.3, 0.07, 0.7], [0.47, 0.07, 0.02]);
-  const sizes = [[128, 128], [320, 240], [640, 480]] as const;
+  const sizes = [
+    [128, 128],
+    [320, 240],
+    [640, 480],
+  ] as const;
   const render: Record<string, number> = {};
   engine.reset(1);
   for (const [w, h] of sizes) {
     const f = w / 2 / Math.tan(Math.PI / 6);
     const name = `${w}x${h}`;
-    rig.add({ name, width_px: w, height_px: h, fps_hz: 15, intrinsics: { fx_px: f, fy_px: f, cx_px: w / 2, cy_px: h / 2 }, mount: { frame: 'world', translation_m: front.position_m, rotation_wxyz: quaternionFromRotation(front.rotation) } });
+    rig.add({
+      name,
+      width_px: w,
+      height_px: h,
+      fps_hz: 15,
+      intrinsics: { fx_px: f, fy_px: f, cx_px: w / 2, cy_px: h / 2 },
+      mount: { frame: 'world', translation_m: front.position_m, rotation_wxyz: quaternionFromRotation(front.rotation) },
+    });
     for (let i = 0; i < 5; i++) rig.render(name); // warm-up
     const times: number[] = [];
     for (let r = 0; r < runs * 4; r++) times.push(rig.render(name).render_ms);
@@ -59,15 +70,17 @@ async function main(): Promise<void> {
   const frame320 = render['320x240'] ?? 0;
   // one second of real time: physics at 1 kHz plus 2 cameras × 15 frames
   const coreFraction = 1 / rtfMedian + (2 * 15 * frame320) / 1000;
-  console.log(JSON.stringify({
-    mujoco: '3.3.8 (mujoco-js 0.0.7)',
-    runs,
-    physics_hz: 1 / engine.timestep_s,
-    real_time_factor_runs: rtf.map((x) => Number(x.toFixed(1))),
-    real_time_factor_median: Number(rtfMedian.toFixed(1)),
-    render_ms_median: Object.fromEntries(Object.entries(render).map(([k, v]) => [k, Number(v.toFixed(2))])),
-    two_cameras_320x240_15fps_plus_realtime_physics_core_fraction: Number(coreFraction.toFixed(3)),
-  }));
+  console.log(
+    JSON.stringify({
+      mujoco: '3.3.8 (mujoco-js 0.0.7)',
+      runs,
+      physics_hz: 1 / engine.timestep_s,
+      real_time_factor_runs: rtf.map((x) => Number(x.toFixed(1))),
+      real_time_factor_median: Number(rtfMedian.toFixed(1)),
+      render_ms_median: Object.fromEntries(Object.entries(render).map(([k, v]) => [k, Number(v.toFixed(2))])),
+      two_cameras_320x240_15fps_plus_realtime_physics_core_fraction: Number(coreFraction.toFixed(3)),
+    }),
+  );
   rig.dispose();
   engine.dispose();
 }

@@ -14,5 +14,7 @@ export function serve(dir: string): Promise<{ server: Server; url: string }> {
     response.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' });
     createReadStream(path).pipe(response);
   });
-  return new Promise((done) => server.listen(0, '127.0.0.1', () => done({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/` })));
+  return new Promise((done) =>
+    server.listen(0, '127.0.0.1', () => done({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/` })),
+  );
 }

@@ -19,11 +19,26 @@ const option = (name: string, fallback: string) => {
   const at = args.indexOf(`--${name}`);
   return at >= 0 ? args[at + 1]! : fallback;
 };
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 async function main(): Promise<void> {
   const outDir = mkdtempSync(join(tmpdir(), 'ui-bench-splats-'));
-  await build({ configFile: false, root: resolve('bench/ui/splatPage'), base: './', logLevel: 'warn', build: { outDir, emptyOutDir: true, modulePreload: { polyfill: false } } });
+  await build({
+    configFile: false,
+    root: resolve('bench/ui/splatPage'),
+    base: './',
+    logLevel: 'warn',
+    build: { outDir, emptyOutDir: true, modulePreload: { polyfill: false } },
+  });
   const { server, url } = await serve(outDir);
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
   try {
@@ -31,12 +46,23 @@ async function main(): Promise<void> {
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
-    await page.goto(`${url}?frames=${option('frames', '40')}&n=${option('n', '2048')}&k=${option('k', '8')}&static=${option('static', '0')}`, { waitUntil: 'commit' });
-    await page.waitForFunction(() => (globalThis as unknown as { benchResult?: unknown }).benchResult !== undefined, undefined, { timeout: 600_000 });
+    await page.goto(
+      `${url}?frames=${option('frames', '40')}&n=${option('n', '2048')}&k=${option('k', '8')}&static=${option('static', '0')}`,
+      { waitUntil: 'commit' },
+    );
+    await page.waitForFunction(() => (globalThis as unknown as { benchResult?: unknown }).benchResult !== undefined, undefined, {
+      timeout: 600_000,
+    });
     const result = await page.evaluate(() => (globalThis as unknown as { benchResult: unknown }).benchResult);
     const shot = option('screenshot', '');
     if (shot !== '') await page.screenshot({ path: shot });
-    console.log(JSON.stringify({ ...(result as object), errors, load_average: (await import('node:os')).loadavg().map((v) => Math.round(v * 10) / 10) }));
+    console.log(
+      JSON.stringify({
+        ...(result as object),
+        errors,
+        load_average: (await import('node:os')).loadavg().map((v) => Math.round(v * 10) / 10),
+      }),
+    );
   } finally {
     await browser.close();
     server.close();

@@ -26,16 +26,40 @@ const option = (name: string, fallback: string) => {
 const ROUNDS = Number(option('rounds', '30'));
 const H = Number(option('h', '4'));
 const N = Number(option('n', '2048'));
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Plausible splats (finite, deterministic): positions in a 1 m box, small scales, unit quaternions, colours, opacity. */
 function splats(): { gaussians: Float32Array; mask: Float32Array } {
   let seed = 12345;
-  const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const gaussians = new Float32Array(H * N * 14);
   for (let i = 0; i < H * N; i++) {
     const g = gaussians.subarray(i * 14, (i + 1) * 14);
-    g.set([random() - 0.5, random() - 0.5, random(), 0.01 + 0.02 * random(), 0.01 + 0.02 * random(), 0.01 + 0.02 * random(), 1, 0, 0, 0, random(), random(), random(), random()]);
+    g.set([
+      random() - 0.5,
+      random() - 0.5,
+      random(),
+      0.01 + 0.02 * random(),
+      0.01 + 0.02 * random(),
+      0.01 + 0.02 * random(),
+      1,
+      0,
+      0,
+      0,
+      random(),
+      random(),
+      random(),
+      random(),
+    ]);
   }
   return { gaussians, mask: Float32Array.from({ length: N }, (_, i) => (i % 17 === 0 ? 0 : 1)) };
 }
@@ -62,7 +86,11 @@ async function main(): Promise<void> {
       } else {
         // As the foresight.splats handler and the WebSocket connection did before (base64 in JSON-RPC text).
         const base64 = (array: Float32Array) => Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
-        const text = JSON.stringify({ jsonrpc: '2.0', id: request.id, result: { H, N, fields: 14, gaussians_base64: base64(gaussians), mask_base64: base64(mask) } });
+        const text = JSON.stringify({
+          jsonrpc: '2.0',
+          id: request.id,
+          result: { H, N, fields: 14, gaussians_base64: base64(gaussians), mask_base64: base64(mask) },
+        });
         encodeMs.base64.push(performance.now() - started);
         wire.base64 = Buffer.byteLength(text);
         ws.send(text);
@@ -73,7 +101,13 @@ async function main(): Promise<void> {
   const wsPort = (wss.address() as { port: number }).port;
 
   const outDir = mkdtempSync(join(tmpdir(), 'ui-bench-transfer-'));
-  await build({ configFile: false, root: resolve('bench/ui/transferPage'), base: './', logLevel: 'warn', build: { outDir, emptyOutDir: true, modulePreload: { polyfill: false } } });
+  await build({
+    configFile: false,
+    root: resolve('bench/ui/transferPage'),
+    base: './',
+    logLevel: 'warn',
+    build: { outDir, emptyOutDir: true, modulePreload: { polyfill: false } },
+  });
   const { server, url } = await serve(outDir);
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
   try {
@@ -82,7 +116,9 @@ async function main(): Promise<void> {
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
     await page.goto(`${url}?rounds=${ROUNDS}&ws=${encodeURIComponent(`ws://127.0.0.1:${wsPort}/`)}`, { waitUntil: 'commit' });
-    await page.waitForFunction(() => (globalThis as unknown as { benchResult?: unknown }).benchResult !== undefined, undefined, { timeout: 600_000 });
+    await page.waitForFunction(() => (globalThis as unknown as { benchResult?: unknown }).benchResult !== undefined, undefined, {
+      timeout: 600_000,
+    });
     const result = await page.evaluate(() => (globalThis as unknown as { benchResult: unknown }).benchResult);
     console.log(
       JSON.stringify({

@@ -27,16 +27,32 @@ const RECORD_S = option('record-s', 20);
 const RUNS = option('runs', 5);
 /** `--profile`: also print the page's top functions by self time while recording (CDP CPU profile). */
 const PROFILE = args.includes('--profile');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 /** Two real expert episodes, then copies of the first (its row, its camera streams, its last frame per camera) up to `count`. */
 function seed(dataDir: string, count: number): void {
-  const recorded = spawnSync(process.execPath, ['bin/studio.js', 'record', '--sim', '--expert', '--episodes', '2', '--image-size', '64x48', '--data-dir', dataDir], { encoding: 'utf8' });
+  const recorded = spawnSync(
+    process.execPath,
+    ['bin/studio.js', 'record', '--sim', '--expert', '--episodes', '2', '--image-size', '64x48', '--data-dir', dataDir],
+    { encoding: 'utf8' },
+  );
   if (recorded.status !== 0) throw new Error(`seeding failed: ${recorded.stderr}`);
   const db = new Database(join(dataDir, 'studio.db'));
   const source = db.prepare('SELECT * FROM episodes WHERE id = 1').get() as Record<string, unknown>;
-  const streams = db.prepare("SELECT * FROM streams WHERE episode_id = 1 AND name LIKE 'camera.%.color'").all() as Record<string, unknown>[];
+  const streams = db.prepare("SELECT * FROM streams WHERE episode_id = 1 AND name LIKE 'camera.%.color'").all() as Record<
+    string,
+    unknown
+  >[];
   const insertEpisode = db.prepare(
     'INSERT INTO episodes (session_id, task, status, outcome, started_at_unix_ms, start_ns, end_ns, target_fps_hz, max_duration_s, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
@@ -47,13 +63,42 @@ function seed(dataDir: string, count: number): void {
   const insertFrame = db.prepare('INSERT INTO frames (stream_id, t_ns, data) VALUES (?, ?, ?)');
   const insertTag = db.prepare('INSERT INTO episode_tags (episode_id, tag) VALUES (?, ?)');
   const outcomes = ['success', 'failure', 'unknown'];
-  const tasks = ['Pick up the cube and place it in the target region.', 'Stack the red cube on the blue one.', 'Push the cube to the left edge.'];
+  const tasks = [
+    'Pick up the cube and place it in the target region.',
+    'Stack the red cube on the blue one.',
+    'Push the cube to the left edge.',
+  ];
   const frames = streams.map((s) => lastFrame.get(s.id) as { t_ns: bigint; data: Buffer });
   db.transaction(() => {
     for (let i = 2; i < count; i++) {
-      const { lastInsertRowid } = insertEpisode.run(source.session_id, tasks[i % 3], 'saved', outcomes[i % 3], Number(source.started_at_unix_ms) - i * 60_000, source.start_ns, source.end_ns, source.target_fps_hz, source.max_duration_s, '');
+      const { lastInsertRowid } = insertEpisode.run(
+        source.session_id,
+        tasks[i % 3],
+        'saved',
+        outcomes[i % 3],
+        Number(source.started_at_unix_ms) - i * 60_000,
+        source.start_ns,
+        source.end_ns,
+        source.target_fps_hz,
+        source.max_duration_s,
+        '',
+      );
       streams.forEach((s, k) => {
-        const stream = insertStream.run(lastInsertRowid, s.name, s.kind, s.dtype, s.shape_json, s.names_json, s.unit, s.encoding, s.nominal_rate_hz, s.meta_json, 1, frames[k]!.t_ns, frames[k]!.t_ns);
+        const stream = insertStream.run(
+          lastInsertRowid,
+          s.name,
+          s.kind,
+          s.dtype,
+          s.shape_json,
+          s.names_json,
+          s.unit,
+          s.encoding,
+          s.nominal_rate_hz,
+          s.meta_json,
+          1,
+          frames[k]!.t_ns,
+          frames[k]!.t_ns,
+        );
         insertFrame.run(stream.lastInsertRowid, frames[k]!.t_ns, frames[k]!.data);
       });
       if (i % 7 === 0) insertTag.run(lastInsertRowid, 'slip');
@@ -63,7 +108,9 @@ function seed(dataDir: string, count: number): void {
 }
 
 function startWeb(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['bin/studio.js', 'web', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['bin/studio.js', 'web', '--port', '0', '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((done, fail) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -92,7 +139,8 @@ async function listTimes(page: Page): Promise<number[]> {
       };
       const start = g.performance.now();
       g.window.dispatchEvent(new g.KeyboardEvent('keydown', { code: 'Digit2', key: '2', bubbles: true }));
-      while (g.document.querySelector('[data-view="episodes"] [data-testid^="episode-row-"]') === null) await new Promise<void>((done) => g.requestAnimationFrame(done));
+      while (g.document.querySelector('[data-view="episodes"] [data-testid^="episode-row-"]') === null)
+        await new Promise<void>((done) => g.requestAnimationFrame(done));
       // One more frame: the rows are in the DOM; this waits until they are painted.
       await new Promise<void>((done) => g.requestAnimationFrame(done));
       return g.performance.now() - start;
@@ -102,16 +150,25 @@ async function listTimes(page: Page): Promise<number[]> {
   return times;
 }
 
-async function longTasksWhileRecording(page: Page): Promise<{ seconds: number; count: number; total_ms: number; max_ms: number; state_hz: string }> {
+async function longTasksWhileRecording(
+  page: Page,
+): Promise<{ seconds: number; count: number; total_ms: number; max_ms: number; state_hz: string }> {
   await page.keyboard.press('Digit1');
-  await page.getByTestId('recording-phase').filter({ hasText: /idle|resetting/ }).waitFor();
+  await page
+    .getByTestId('recording-phase')
+    .filter({ hasText: /idle|resetting/ })
+    .waitFor();
   await page.getByTestId('live-scene').click();
   const before = await page.evaluate(() => (globalThis as unknown as { __longTasks: number[] }).__longTasks.length);
   await page.getByRole('button', { name: /Start (recording|now)/ }).click();
-  await page.getByTestId('recording-phase').filter({ hasText: 'recording' }).waitFor({ timeout: 30_000 }).catch(async (error: unknown) => {
-    await page.screenshot({ path: '/tmp/uibench-fail.png' });
-    throw error;
-  });
+  await page
+    .getByTestId('recording-phase')
+    .filter({ hasText: 'recording' })
+    .waitFor({ timeout: 30_000 })
+    .catch(async (error: unknown) => {
+      await page.screenshot({ path: '/tmp/uibench-fail.png' });
+      throw error;
+    });
   const cdp = PROFILE ? await page.context().newCDPSession(page) : undefined;
   await cdp?.send('Profiler.enable');
   await cdp?.send('Profiler.start');
@@ -125,7 +182,13 @@ async function longTasksWhileRecording(page: Page): Promise<{ seconds: number; c
   }
   const stateHz = (await page.getByTestId('state-rate').textContent()) ?? '';
   if (cdp !== undefined) {
-    const { profile } = (await cdp.send('Profiler.stop')) as { profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples: number[]; timeDeltas: number[] } };
+    const { profile } = (await cdp.send('Profiler.stop')) as {
+      profile: {
+        nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+        samples: number[];
+        timeDeltas: number[];
+      };
+    };
     const self = new Map<string, number>();
     const byId = new Map(profile.nodes.map((n) => [n.id, n]));
     profile.samples.forEach((id, i) => {
@@ -133,13 +196,25 @@ async function longTasksWhileRecording(page: Page): Promise<{ seconds: number; c
       const key = `${frame?.functionName || '(anonymous)'} ${frame?.url.split('/').pop() ?? ''}:${frame?.lineNumber ?? 0}`;
       self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
     });
-    console.error([...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([k, ms]) => `${ms.toFixed(0).padStart(7)} ms  ${k}`).join('\n'));
+    console.error(
+      [...self.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 20)
+        .map(([k, ms]) => `${ms.toFixed(0).padStart(7)} ms  ${k}`)
+        .join('\n'),
+    );
   }
   await page.keyboard.press('Enter');
   await page.getByTestId('recording-phase').filter({ hasText: 'stopped' }).waitFor();
   await page.keyboard.press('Backspace');
   const tasks = await page.evaluate((from) => (globalThis as unknown as { __longTasks: number[] }).__longTasks.slice(from), before);
-  return { seconds: RECORD_S, count: tasks.length, total_ms: Math.round(tasks.reduce((a, b) => a + b, 0)), max_ms: Math.round(Math.max(0, ...tasks)), state_hz: stateHz };
+  return {
+    seconds: RECORD_S,
+    count: tasks.length,
+    total_ms: Math.round(tasks.reduce((a, b) => a + b, 0)),
+    max_ms: Math.round(Math.max(0, ...tasks)),
+    state_hz: stateHz,
+  };
 }
 
 function serve(dir: string): Promise<{ server: Server; url: string }> {
@@ -153,18 +228,28 @@ function serve(dir: string): Promise<{ server: Server; url: string }> {
     response.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' });
     createReadStream(path).pipe(response);
   });
-  return new Promise((done) => server.listen(0, '127.0.0.1', () => done({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/` })));
+  return new Promise((done) =>
+    server.listen(0, '127.0.0.1', () => done({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/` })),
+  );
 }
 
 async function sceneFrameTimes(): Promise<unknown> {
   const outDir = mkdtempSync(join(tmpdir(), 'ui-bench-scene-'));
-  await build({ configFile: false, root: resolve('bench/ui/scenePage'), base: './', logLevel: 'warn', build: { outDir, emptyOutDir: true, modulePreload: { polyfill: false } } });
+  await build({
+    configFile: false,
+    root: resolve('bench/ui/scenePage'),
+    base: './',
+    logLevel: 'warn',
+    build: { outDir, emptyOutDir: true, modulePreload: { polyfill: false } },
+  });
   const { server, url } = await serve(outDir);
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await page.goto(`${url}?frames=60`);
-    await page.waitForFunction(() => (globalThis as unknown as { benchResult?: unknown }).benchResult !== undefined, undefined, { timeout: 300_000 });
+    await page.waitForFunction(() => (globalThis as unknown as { benchResult?: unknown }).benchResult !== undefined, undefined, {
+      timeout: 300_000,
+    });
     return await page.evaluate(() => (globalThis as unknown as { benchResult: unknown }).benchResult);
   } finally {
     await browser.close();
@@ -188,13 +273,22 @@ async function main(): Promise<void> {
     const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     // Collects long tasks from the first paint on (init scripts run outside the page CSP).
     await page.addInitScript(() => {
-      const g = globalThis as unknown as { __longTasks: number[]; PerformanceObserver: new (cb: (list: { getEntries(): { duration: number }[] }) => void) => { observe(o: object): void } };
+      const g = globalThis as unknown as {
+        __longTasks: number[];
+        PerformanceObserver: new (cb: (list: { getEntries(): { duration: number }[] }) => void) => { observe(o: object): void };
+      };
       g.__longTasks = [];
-      new g.PerformanceObserver((list) => list.getEntries().forEach((e) => g.__longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });
+      new g.PerformanceObserver((list) => list.getEntries().forEach((e) => g.__longTasks.push(e.duration))).observe({
+        type: 'longtask',
+        buffered: true,
+      });
     });
     await page.goto(started.url);
     await page.getByTestId('connection-status').filter({ hasText: 'connected' }).waitFor();
-    await page.getByTestId('ee-position').filter({ hasText: /\d\.\d{3}/ }).waitFor();
+    await page
+      .getByTestId('ee-position')
+      .filter({ hasText: /\d\.\d{3}/ })
+      .waitFor();
     const list_ms = await listTimes(page);
     const shown = await page.getByTestId('episode-count').textContent();
     const recording = await longTasksWhileRecording(page);

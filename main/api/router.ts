@@ -33,7 +33,11 @@ export class StudioRouter {
     if (!isMethodName(method)) {
       return {
         ok: false,
-        error: { code: 'method_not_found', message: `StudioApi has no method ${JSON.stringify(method)}`, fix: 'Check the method name against shared/api/contract.ts; the UI and core may be from different builds.' },
+        error: {
+          code: 'method_not_found',
+          message: `StudioApi has no method ${JSON.stringify(method)}`,
+          fix: 'Check the method name against shared/api/contract.ts; the UI and core may be from different builds.',
+        },
       };
     }
     const contract = studioMethods[method];

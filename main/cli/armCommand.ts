@@ -35,7 +35,8 @@ export const armCommand: Command = {
   },
   async run({ io, values, positionals }) {
     const [action, ...rest] = positionals;
-    if (action !== 'probe' || rest.length > 0) throw new UsageError(`unknown arm action "${positionals.join(' ')}"; the only action is \`probe\``);
+    if (action !== 'probe' || rest.length > 0)
+      throw new UsageError(`unknown arm action "${positionals.join(' ')}"; the only action is \`probe\``);
     const driver = values.driver;
     if (driver !== 'deoxys') throw new UsageError(`--driver must be deoxys${driver === undefined ? '' : `, not "${String(driver)}"`}`);
     const nuc = values.nuc;

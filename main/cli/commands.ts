@@ -12,4 +12,16 @@ import { imagineCommand } from './imagineCommand';
 import { policyCommand } from './policyCommand';
 
 /** Every `studio` subcommand, in the order `studio --help` lists them. */
-export const commands: readonly Command[] = [webCommand, recordCommand, dbCommand, exportCommand, importCommand, simCommand, imagineCommand, policyCommand, armCommand, gripperCommand, devicesCommand];
+export const commands: readonly Command[] = [
+  webCommand,
+  recordCommand,
+  dbCommand,
+  exportCommand,
+  importCommand,
+  simCommand,
+  imagineCommand,
+  policyCommand,
+  armCommand,
+  gripperCommand,
+  devicesCommand,
+];

@@ -36,7 +36,9 @@ export const dbCommand: Command = {
         const problems = withStore(global.dataDir, (store) => checkStore(store.db));
         if (json) io.out(`${JSON.stringify({ ok: problems.length === 0, problems })}\n`);
         else if (problems.length === 0) io.out('ok: integrity, foreign keys, stream counts; no interrupted episodes\n');
-        else for (const problem of problems) io.out(`${problem.kind}: ${problem.message}${problem.fix !== undefined ? `\n  fix: ${problem.fix}` : ''}\n`);
+        else
+          for (const problem of problems)
+            io.out(`${problem.kind}: ${problem.message}${problem.fix !== undefined ? `\n  fix: ${problem.fix}` : ''}\n`);
         return problems.length === 0 ? 0 : 1;
       }
       case 'info': {
@@ -51,16 +53,29 @@ export const dbCommand: Command = {
             schema_version: store.schemaVersion,
             size_bytes: statSync(store.path).size,
             sessions,
-            episodes: episodes.map((e) => ({ id: e.id, status: stranded.has(e.id) ? 'interrupted' : e.status, outcome: e.outcome, task: e.task, frames: e.frames, duration_s: Number(e.duration_s.toFixed(3)), dropped: e.dropped, tags: e.tags })),
+            episodes: episodes.map((e) => ({
+              id: e.id,
+              status: stranded.has(e.id) ? 'interrupted' : e.status,
+              outcome: e.outcome,
+              task: e.task,
+              frames: e.frames,
+              duration_s: Number(e.duration_s.toFixed(3)),
+              dropped: e.dropped,
+              tags: e.tags,
+            })),
           };
         });
         if (json) {
           io.out(`${JSON.stringify(info)}\n`);
           return 0;
         }
-        io.out(`${info.database} (schema v${info.schema_version}, ${(info.size_bytes / 1e6).toFixed(1)} MB): ${info.sessions} sessions, ${info.episodes.length} episodes\n`);
+        io.out(
+          `${info.database} (schema v${info.schema_version}, ${(info.size_bytes / 1e6).toFixed(1)} MB): ${info.sessions} sessions, ${info.episodes.length} episodes\n`,
+        );
         for (const e of info.episodes) {
-          io.out(`  #${String(e.id).padEnd(5)} ${e.status.padEnd(11)} ${e.outcome.padEnd(8)} ${String(e.frames).padStart(6)} frames ${e.duration_s.toFixed(1).padStart(7)} s  ${e.task}\n`);
+          io.out(
+            `  #${String(e.id).padEnd(5)} ${e.status.padEnd(11)} ${e.outcome.padEnd(8)} ${String(e.frames).padStart(6)} frames ${e.duration_s.toFixed(1).padStart(7)} s  ${e.task}\n`,
+          );
         }
         return 0;
       }

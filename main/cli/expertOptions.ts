@@ -37,11 +37,18 @@ export const expertOptionHelp: Record<string, string> = {
   'grasp-yaw-rad': `std dev of the grasp yaw error, rad (default ${DEFAULT_EXPERT_NOISE.grasp_yaw_rad})`,
 };
 
-export function numberOption(values: CommandContext['values'], name: string, fallback: number, check: (n: number) => boolean, rule: string): number {
+export function numberOption(
+  values: CommandContext['values'],
+  name: string,
+  fallback: number,
+  check: (n: number) => boolean,
+  rule: string,
+): number {
   const raw = values[name];
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be ${rule}, not "${String(raw)}"`);
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n) || !check(n))
+    throw new UsageError(`--${name} must be ${rule}, not "${String(raw)}"`);
   return n;
 }
 
@@ -54,16 +61,35 @@ export interface ExpertRunOptions {
 }
 
 export function parseExpertOptions(values: CommandContext['values']): ExpertRunOptions {
-  const episodes = numberOption(values, 'episodes', 10, (n) => Number.isInteger(n) && n >= 1 && n <= 100_000, 'an integer from 1 to 100000');
+  const episodes = numberOption(
+    values,
+    'episodes',
+    10,
+    (n) => Number.isInteger(n) && n >= 1 && n <= 100_000,
+    'an integer from 1 to 100000',
+  );
   const seed = numberOption(values, 'seed', 0, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff, 'an integer from 0 to 4294967295');
   const control_hz = numberOption(values, 'control-hz', 10, (n) => n >= 1 && n <= 1000, 'a rate from 1 to 1000 Hz');
-  if (values['explore-prob'] !== undefined && values['explore-fraction'] !== undefined) throw new UsageError('give --explore-fraction or its old name --explore-prob, not both');
+  if (values['explore-prob'] !== undefined && values['explore-fraction'] !== undefined)
+    throw new UsageError('give --explore-fraction or its old name --explore-prob, not both');
   const flags = values['explore-prob'] !== undefined ? { ...noiseFlags, 'explore-prob': 'explore_fraction' as const } : noiseFlags;
   const noise: ExpertNoise = { ...DEFAULT_EXPERT_NOISE };
   for (const [flag, key] of Object.entries(flags)) {
     const fraction = key === 'explore_fraction';
-    noise[key] = numberOption(values, flag, noise[key], (n) => n >= 0 && (!fraction || n <= 1), fraction ? 'a fraction from 0 to 1' : 'a number ≥ 0');
+    noise[key] = numberOption(
+      values,
+      flag,
+      noise[key],
+      (n) => n >= 0 && (!fraction || n <= 1),
+      fraction ? 'a fraction from 0 to 1' : 'a number ≥ 0',
+    );
   }
-  const chunk_length = numberOption(values, 'chunk-length', DEFAULT_EXPERT_MOTION.chunk_length, (n) => Number.isInteger(n) && n >= 1 && n <= 1000, 'an integer from 1 to 1000');
+  const chunk_length = numberOption(
+    values,
+    'chunk-length',
+    DEFAULT_EXPERT_MOTION.chunk_length,
+    (n) => Number.isInteger(n) && n >= 1 && n <= 1000,
+    'an integer from 1 to 1000',
+  );
   return { episodes, seed, control_hz, noise, chunk_length };
 }

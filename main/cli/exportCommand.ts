@@ -31,12 +31,15 @@ function date(name: string, value: string | boolean | undefined, endOfDay: boole
 /** Parses `studio export` flags into export options (exported for tests). */
 export function exportOptionsFromFlags(values: Record<string, string | boolean | undefined>, dataDir: string): ExportOptions {
   const format = values.format;
-  if (typeof format !== 'string' || !(EXPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}`);
+  if (typeof format !== 'string' || !(EXPORT_FORMATS as readonly string[]).includes(format))
+    throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}`);
   if (typeof values.out !== 'string') throw new UsageError('--out PATH is required (a new directory; for robomimic an .hdf5 file)');
   const vcodec = values.vcodec;
-  if (vcodec !== undefined && (typeof vcodec !== 'string' || !(VIDEO_CODECS as readonly string[]).includes(vcodec))) throw new UsageError(`--vcodec must be one of ${VIDEO_CODECS.join(', ')}`);
+  if (vcodec !== undefined && (typeof vcodec !== 'string' || !(VIDEO_CODECS as readonly string[]).includes(vcodec)))
+    throw new UsageError(`--vcodec must be one of ${VIDEO_CODECS.join(', ')}`);
   const outcomes = list(values.outcome);
-  for (const o of outcomes ?? []) if (!['success', 'failure', 'unknown'].includes(o)) throw new UsageError(`--outcome takes success, failure, unknown; not "${o}"`);
+  for (const o of outcomes ?? [])
+    if (!['success', 'failure', 'unknown'].includes(o)) throw new UsageError(`--outcome takes success, failure, unknown; not "${o}"`);
   const selection: Selection = {};
   const ids = list(values.episodes)?.map((v) => number('episodes', v, (n) => Number.isInteger(n) && n > 0)!);
   if (ids !== undefined) selection.episode_ids = ids;
@@ -69,7 +72,8 @@ export function exportOptionsFromFlags(values: Record<string, string | boolean |
   if (crf !== undefined) options.crf = crf;
   if (values.preset !== undefined) {
     const presets = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'] as const;
-    if (typeof values.preset !== 'string' || !(presets as readonly string[]).includes(values.preset)) throw new UsageError(`--preset takes ${presets.join(', ')}`);
+    if (typeof values.preset !== 'string' || !(presets as readonly string[]).includes(values.preset))
+      throw new UsageError(`--preset takes ${presets.join(', ')}`);
     options.h264_preset = values.preset as (typeof presets)[number];
   }
   if (values.depth === true) options.depth = true;
@@ -153,7 +157,8 @@ export const exportCommand: Command = {
       if (dir === undefined) throw new UsageError('validate needs a dataset path: `studio export validate DIR`');
       const report = await validateDataset(dir);
       if (json) io.out(`${JSON.stringify(report)}\n`);
-      else if (report.ok) io.out(`ok: ${report.format}, ${report.episodes} episodes, ${report.frames} frames, ${report.videos_probed} video files probed\n`);
+      else if (report.ok)
+        io.out(`ok: ${report.format}, ${report.episodes} episodes, ${report.frames} frames, ${report.videos_probed} video files probed\n`);
       else {
         io.out(`invalid ${report.format} dataset ${dir}: ${report.problems.length} problem(s)\n`);
         for (const p of report.problems) io.out(`  ${p}\n`);
@@ -178,14 +183,19 @@ export const exportCommand: Command = {
           if (now - lastLine < 1000 && p.phase === 'episodes') return;
           lastLine = now;
           const pct = p.total_frames > 0 ? ((100 * p.done_frames) / p.total_frames).toFixed(0) : '0';
-          io.err(`${p.phase}: ${p.done_episodes}/${p.total_episodes} episodes, ${p.done_frames}/${p.total_frames} frames (${pct}%)${p.eta_s !== null ? `, ETA ${p.eta_s.toFixed(0)} s` : ''}\n`);
+          io.err(
+            `${p.phase}: ${p.done_episodes}/${p.total_episodes} episodes, ${p.done_frames}/${p.total_frames} frames (${pct}%)${p.eta_s !== null ? `, ETA ${p.eta_s.toFixed(0)} s` : ''}\n`,
+          );
         },
       });
       if (json) io.out(`${JSON.stringify(summary)}\n`);
       else {
         const verb = summary.dry_run ? 'would export' : 'exported';
-        io.out(`${verb} ${summary.episodes.length} episodes (${summary.total_frames} frames at ${summary.fps} fps, cameras ${summary.cameras.join(', ') || 'none'}) as ${summary.format}${summary.dry_run ? '' : ` to ${summary.out}: ${(summary.bytes / 1e6).toFixed(1)} MB in ${summary.elapsed_s.toFixed(1)} s (${summary.real_time_factor.toFixed(1)}× real time)`}\n`);
-        for (const e of summary.episodes) io.out(`  #${e.id} ${e.split.padEnd(5)} ${e.outcome.padEnd(8)} ${String(e.frames).padStart(6)} frames  ${e.task}\n`);
+        io.out(
+          `${verb} ${summary.episodes.length} episodes (${summary.total_frames} frames at ${summary.fps} fps, cameras ${summary.cameras.join(', ') || 'none'}) as ${summary.format}${summary.dry_run ? '' : ` to ${summary.out}: ${(summary.bytes / 1e6).toFixed(1)} MB in ${summary.elapsed_s.toFixed(1)} s (${summary.real_time_factor.toFixed(1)}× real time)`}\n`,
+        );
+        for (const e of summary.episodes)
+          io.out(`  #${e.id} ${e.split.padEnd(5)} ${e.outcome.padEnd(8)} ${String(e.frames).padStart(6)} frames  ${e.task}\n`);
         for (const w of summary.warnings) io.err(`warning: ${w}\n`);
       }
       return 0;

@@ -88,7 +88,11 @@ async function runRobotiq(io: CliIo, values: Record<string, string | boolean | u
       const sent = await gripper.sendAction({ kind: 'grasp', width_m, speed_m_s, force_n });
       for (const reason of sent.clip_reasons) io.err(`clipped: ${reason}\n`);
       const rPR = widthToCount(width_m, info.stroke_m, options);
-      await gripper.waitFor((r) => (r.status.gPR === rPR && r.status.gGTO && r.status.gOBJ !== 0) || r.status.gFLT >= 5, timeout_ms, `the end of the ${action}`);
+      await gripper.waitFor(
+        (r) => (r.status.gPR === rPR && r.status.gGTO && r.status.gOBJ !== 0) || r.status.gFLT >= 5,
+        timeout_ms,
+        `the end of the ${action}`,
+      );
     }
     await gripper.readStatus();
     const reading = gripper.lastReading();
@@ -155,8 +159,12 @@ export const gripperCommand: Command = {
       if (action !== undefined) throw new UsageError(`robotiq-sim takes no action, got "${action}"`);
       return runSimulator(io, values);
     }
-    if (device !== 'robotiq') throw new UsageError(device === undefined ? 'name the gripper: robotiq or robotiq-sim' : `unknown gripper "${device}" (known: robotiq, robotiq-sim)`);
-    if (action === undefined || !(actions as readonly string[]).includes(action)) throw new UsageError(`name an action: ${actions.join(', ')}`);
+    if (device !== 'robotiq')
+      throw new UsageError(
+        device === undefined ? 'name the gripper: robotiq or robotiq-sim' : `unknown gripper "${device}" (known: robotiq, robotiq-sim)`,
+      );
+    if (action === undefined || !(actions as readonly string[]).includes(action))
+      throw new UsageError(`name an action: ${actions.join(', ')}`);
     if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
     try {
       return await runRobotiq(io, values, action as Action);

@@ -51,7 +51,10 @@ export class HeadlessRecording {
     let devices: RigDevices | undefined;
     try {
       const interrupted = await writer.call({ call: 'recoverInterrupted', alive });
-      if (interrupted.length > 0) log.warn(`episodes ${interrupted.join(', ')} were interrupted by an earlier crash; keep or drop them with \`studio db save|discard ID\``);
+      if (interrupted.length > 0)
+        log.warn(
+          `episodes ${interrupted.join(', ')} were interrupted by an earlier crash; keep or drop them with \`studio db save|discard ID\``,
+        );
       devices = createRigDevices(options.config, createDeviceRegistry(), systemClock);
       await devices.connect();
       const arm = devices.arm;
@@ -68,7 +71,13 @@ export class HeadlessRecording {
       tap.attach();
       const config = options.config;
       const sessionId =
-        options.resume ?? (await recorder.startSession({ operator: options.operator, rig_name: config.name, rig_config_json: JSON.stringify(config), app_version: APP_VERSION }));
+        options.resume ??
+        (await recorder.startSession({
+          operator: options.operator,
+          rig_name: config.name,
+          rig_config_json: JSON.stringify(config),
+          app_version: APP_VERSION,
+        }));
       if (options.resume !== undefined) await recorder.resumeSession(options.resume);
       return new HeadlessRecording(devices, arm, tap, recorder, writer, sessionId, options.control_hz);
     } catch (error) {
@@ -113,7 +122,8 @@ export class HeadlessRecording {
     try {
       await this.recorder.endSession();
       const f = this.recorder.status().failure;
-      if (f !== null) failure = new StudioError({ code: 'failed_precondition', message: f.message, ...(f.fix !== undefined ? { fix: f.fix } : {}) });
+      if (f !== null)
+        failure = new StudioError({ code: 'failed_precondition', message: f.message, ...(f.fix !== undefined ? { fix: f.fix } : {}) });
     } finally {
       this.recorder.dispose();
       await this.devices.disconnect();

@@ -38,8 +38,12 @@ export interface ImaginationSettings {
 
 export function parseImaginationOptions(values: CommandContext['values'], defaults: { K: number; H: number }): ImaginationSettings {
   const provider = values.provider ?? 'auto';
-  if (typeof provider !== 'string' || !(providerChoices as readonly string[]).includes(provider)) throw new UsageError(`--provider must be one of ${providerChoices.join(', ')}, not "${String(provider)}"`);
-  const threads = values.threads === undefined ? undefined : numberOption(values, 'threads', 0, (n) => Number.isInteger(n) && n >= 1 && n <= 256, 'an integer from 1 to 256');
+  if (typeof provider !== 'string' || !(providerChoices as readonly string[]).includes(provider))
+    throw new UsageError(`--provider must be one of ${providerChoices.join(', ')}, not "${String(provider)}"`);
+  const threads =
+    values.threads === undefined
+      ? undefined
+      : numberOption(values, 'threads', 0, (n) => Number.isInteger(n) && n >= 1 && n <= 256, 'an integer from 1 to 256');
   return {
     pack: resolvePackDir(typeof values.pack === 'string' ? values.pack : undefined),
     provider: { provider: provider as ProviderChoice, ...(threads !== undefined ? { intra_op_threads: threads } : {}) },
@@ -50,10 +54,20 @@ export function parseImaginationOptions(values: CommandContext['values'], defaul
 }
 
 /** The simulated rig to imagine on: `--rig` if given, else the world-model rig, paced by hand (stepped). */
-export function worldModelSimRig(values: CommandContext['values'], global: GlobalOptions): { config: RigConfig; source: string; control_hz: number } {
-  if (values.sim !== true) throw new UsageError('this needs --sim: imagination runs on the simulated rig from the command line (the studio UI runs it on any rig)');
-  const rig = global.rigPath !== undefined ? resolveRig({ rigPath: global.rigPath, dataDir: global.dataDir }) : { source: WORLD_MODEL_RIG_SOURCE, config: builtInWorldModelRig() };
-  if (rig.config.arm.type !== 'sim-arm') throw new UsageError(`--sim needs a rig whose arm is sim-arm; ${rig.source}'s arm is ${rig.config.arm.type}`);
+export function worldModelSimRig(
+  values: CommandContext['values'],
+  global: GlobalOptions,
+): { config: RigConfig; source: string; control_hz: number } {
+  if (values.sim !== true)
+    throw new UsageError(
+      'this needs --sim: imagination runs on the simulated rig from the command line (the studio UI runs it on any rig)',
+    );
+  const rig =
+    global.rigPath !== undefined
+      ? resolveRig({ rigPath: global.rigPath, dataDir: global.dataDir })
+      : { source: WORLD_MODEL_RIG_SOURCE, config: builtInWorldModelRig() };
+  if (rig.config.arm.type !== 'sim-arm')
+    throw new UsageError(`--sim needs a rig whose arm is sim-arm; ${rig.source}'s arm is ${rig.config.arm.type}`);
   const control_hz = typeof rig.config.arm.control_hz === 'number' ? rig.config.arm.control_hz : 10;
   return { config: { ...rig.config, arm: { ...rig.config.arm, pacing: 'manual' } }, source: rig.source, control_hz };
 }

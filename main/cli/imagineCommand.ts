@@ -11,7 +11,13 @@ import { ImaginationClient } from '../imagination/worker/imaginationClient';
 import { SteppedSim } from '../runtime/steppedSim';
 import { UsageError, type Command, type CommandContext } from './command';
 import { numberOption } from './expertOptions';
-import { imaginationOptionHelp, imaginationOptionSpecs, parseImaginationOptions, worldModelSimRig, type ImaginationSettings } from './imaginationOptions';
+import {
+  imaginationOptionHelp,
+  imaginationOptionSpecs,
+  parseImaginationOptions,
+  worldModelSimRig,
+  type ImaginationSettings,
+} from './imaginationOptions';
 import type { RigConfig } from '../../shared/rig/rigConfig';
 import type { PackInfo } from '../imagination/imaginationService';
 
@@ -60,7 +66,13 @@ async function imagineOnce({ io, global, values }: CommandContext): Promise<numb
     const observed = await imagination.observe(observation);
     const rssBefore = process.memoryUsage().rss;
     const started = performance.now();
-    const result = await imagination.imagine({ K: settings.K, H: settings.H, seed: settings.seed, decode, candidates: { policy: { seed: settings.seed } } });
+    const result = await imagination.imagine({
+      K: settings.K,
+      H: settings.H,
+      seed: settings.seed,
+      decode,
+      candidates: { policy: { seed: settings.seed } },
+    });
     const latency_ms = performance.now() - started;
     const line = {
       provider: pack.provider.provider,
@@ -80,12 +92,24 @@ async function imagineOnce({ io, global, values }: CommandContext): Promise<numb
         source: k === 0 ? 'policy:mode' : `policy:sample-${k}`,
         success_prob: round(result.success_prob[k] ?? NaN, 4),
         progress: Array.from(result.progress.subarray(k * result.progress_steps, (k + 1) * result.progress_steps), (p) => round(p, 3)),
-        first_action: Array.from(result.actions.subarray(k * result.H * pack.chunk_length * pack.action_names.length, (k * result.H * pack.chunk_length + 1) * pack.action_names.length), (a) => round(a, 5)),
+        first_action: Array.from(
+          result.actions.subarray(
+            k * result.H * pack.chunk_length * pack.action_names.length,
+            (k * result.H * pack.chunk_length + 1) * pack.action_names.length,
+          ),
+          (a) => round(a, 5),
+        ),
       })),
     };
     if (values.json === true) io.out(`${JSON.stringify(line)}\n`);
     else {
-      io.out(`${pack.model_name} on ${line.provider}: ${result.K} candidates × ${result.H} chunks in ${line.latency_ms} ms (${Object.entries(line.timings_ms).map(([g, ms]) => `${g} ${ms}`).join(', ')})\n`);
+      io.out(
+        `${pack.model_name} on ${line.provider}: ${result.K} candidates × ${result.H} chunks in ${line.latency_ms} ms (${Object.entries(
+          line.timings_ms,
+        )
+          .map(([g, ms]) => `${g} ${ms}`)
+          .join(', ')})\n`,
+      );
       for (const c of line.candidates) io.out(`  ${c.source.padEnd(18)} success ${(100 * c.success_prob).toFixed(0).padStart(3)} %\n`);
       io.out(`(the pack's test AUROC: ${pack.test_auroc === null ? 'not measured' : pack.test_auroc.toFixed(2)})\n`);
     }
@@ -102,15 +126,28 @@ async function imagineOnce({ io, global, values }: CommandContext): Promise<numb
 async function imagineEval({ io, global, values }: CommandContext): Promise<number> {
   const settings = parseImaginationOptions(values, { K: 1, H: 2 });
   const episodes = numberOption(values, 'episodes', 25, (n) => Number.isInteger(n) && n >= 1 && n <= 10_000, 'an integer from 1 to 10000');
-  const offsets = (typeof values['grasp-offsets'] === 'string' ? values['grasp-offsets'] : '0.004,0.012,0.022,0.035').split(',').map(Number);
-  if (offsets.some((o) => !Number.isFinite(o) || o < 0 || o > 0.2)) throw new UsageError(`--grasp-offsets must be metres from 0 to 0.2, comma-separated, not "${String(values['grasp-offsets'])}"`);
-  const seed = numberOption(values, 'seed', 7000, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff, 'an integer from 0 to 4294967295');
+  const offsets = (typeof values['grasp-offsets'] === 'string' ? values['grasp-offsets'] : '0.004,0.012,0.022,0.035')
+    .split(',')
+    .map(Number);
+  if (offsets.some((o) => !Number.isFinite(o) || o < 0 || o > 0.2))
+    throw new UsageError(`--grasp-offsets must be metres from 0 to 0.2, comma-separated, not "${String(values['grasp-offsets'])}"`);
+  const seed = numberOption(
+    values,
+    'seed',
+    7000,
+    (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff,
+    'an integer from 0 to 4294967295',
+  );
   const { config, control_hz } = worldModelSimRig({ ...values, sim: true }, global);
   return withSimImagination(settings, config, async ({ imagination, pack, devices }) => {
     const rows: EvalEpisode[] = [];
     for (const [i, offset] of offsets.entries()) {
       const variant = { name: `expert grasp_offset_m=${offset}`, noise: { ...DEFAULT_EXPERT_NOISE, grasp_offset_m: offset } };
-      const motion = { max_linear_speed_m_s: config.safety.max_linear_speed_m_s, max_angular_speed_rad_s: config.safety.max_angular_speed_rad_s, chunk_length: pack.chunk_length };
+      const motion = {
+        max_linear_speed_m_s: config.safety.max_linear_speed_m_s,
+        max_angular_speed_rad_s: config.safety.max_angular_speed_rad_s,
+        chunk_length: pack.chunk_length,
+      };
       rows.push(
         ...(await evaluateVariant(devices, imagination, pack, variant, {
           seed: seed + 1000 * i,
@@ -126,10 +163,16 @@ async function imagineEval({ io, global, values }: CommandContext): Promise<numb
       );
     }
     const summary = summarise(rows);
-    if (values.json === true) io.out(`${JSON.stringify({ summary: { ...summary, pack: pack.model_name, provider: pack.provider.provider, H: settings.H } })}\n`);
+    if (values.json === true)
+      io.out(`${JSON.stringify({ summary: { ...summary, pack: pack.model_name, provider: pack.provider.provider, H: settings.H } })}\n`);
     else {
-      for (const v of summary.variants) io.out(`${v.name.padEnd(32)} real ${(100 * v.real).toFixed(0).padStart(3)} %   predicted ${(100 * v.predicted).toFixed(0).padStart(3)} %   (${v.episodes} episodes)\n`);
-      io.out(`Pearson ${summary.pearson?.toFixed(2) ?? '—'}, Spearman ${summary.spearman?.toFixed(2) ?? '—'}, episode AUROC ${summary.auroc?.toFixed(2) ?? '—'}\n`);
+      for (const v of summary.variants)
+        io.out(
+          `${v.name.padEnd(32)} real ${(100 * v.real).toFixed(0).padStart(3)} %   predicted ${(100 * v.predicted).toFixed(0).padStart(3)} %   (${v.episodes} episodes)\n`,
+        );
+      io.out(
+        `Pearson ${summary.pearson?.toFixed(2) ?? '—'}, Spearman ${summary.spearman?.toFixed(2) ?? '—'}, episode AUROC ${summary.auroc?.toFixed(2) ?? '—'}\n`,
+      );
     }
     return 0;
   });
@@ -143,7 +186,13 @@ async function imagineEval({ io, global, values }: CommandContext): Promise<numb
 async function imagineRanking({ io, global, values }: CommandContext): Promise<number> {
   const settings = parseImaginationOptions(values, { K: 8, H: 2 });
   const states = numberOption(values, 'states', 20, (n) => Number.isInteger(n) && n >= 1 && n <= 10_000, 'an integer from 1 to 10000');
-  const seed = numberOption(values, 'seed', 9000, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff, 'an integer from 0 to 4294967295');
+  const seed = numberOption(
+    values,
+    'seed',
+    9000,
+    (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff,
+    'an integer from 0 to 4294967295',
+  );
   const { config, control_hz } = worldModelSimRig({ ...values, sim: true }, global);
   return withSimImagination(settings, config, async ({ imagination, pack, devices }) => {
     const sim = new SteppedSim(devices, { control_hz, safety: config.safety });
@@ -153,7 +202,11 @@ async function imagineRanking({ io, global, values }: CommandContext): Promise<n
       H: settings.H,
       seed,
       noise: { ...DEFAULT_EXPERT_NOISE, explore_fraction: 0 },
-      motion: { max_linear_speed_m_s: config.safety.max_linear_speed_m_s, max_angular_speed_rad_s: config.safety.max_angular_speed_rad_s, chunk_length: pack.chunk_length },
+      motion: {
+        max_linear_speed_m_s: config.safety.max_linear_speed_m_s,
+        max_angular_speed_rad_s: config.safety.max_angular_speed_rad_s,
+        chunk_length: pack.chunk_length,
+      },
       control_hz,
       limits,
       scale: { translation_m: 0.4 * limits.max_translation_m, rotation_rad: 0.2 * limits.max_rotation_rad },
@@ -177,20 +230,31 @@ async function imagineRanking({ io, global, values }: CommandContext): Promise<n
       provider: pack.provider.provider,
     };
     if (values.json === true) io.out(`${JSON.stringify({ summary })}\n`);
-    else io.out(`top-1 ${summary.top1_hit_rate === null ? '—' : (100 * summary.top1_hit_rate).toFixed(0)} % (chance ${(100 * summary.chance).toFixed(0)} %), Kendall τ ${summary.kendall_tau_mean?.toFixed(2) ?? '—'} over ${rows.length} states\n`);
+    else
+      io.out(
+        `top-1 ${summary.top1_hit_rate === null ? '—' : (100 * summary.top1_hit_rate).toFixed(0)} % (chance ${(100 * summary.chance).toFixed(0)} %), Kendall τ ${summary.kendall_tau_mean?.toFixed(2) ?? '—'} over ${rows.length} states\n`,
+      );
     return 0;
   });
 }
 
 export const imagineCommand: Command = {
   name: 'imagine',
-  summary: 'Preview in imagination: the world-model pack imagines K candidate action chunks from the simulated rig’s current observation and estimates each one’s success.',
+  summary:
+    'Preview in imagination: the world-model pack imagines K candidate action chunks from the simulated rig’s current observation and estimates each one’s success.',
   usage:
     '--sim [--candidates K] [--horizon H] [--provider auto|cpu|cuda|webgpu] [--pack DIR] [--seed S] [--at-s SECONDS] [--no-decode] [--json]\n' +
     '       studio imagine eval [--pack DIR] [--episodes N] [--grasp-offsets M,M,…] [--horizon H] [--seed S] [--json]\n' +
     '       studio imagine ranking [--pack DIR] [--states N] [--candidates K] [--horizon H] [--seed S] [--json]',
   allowPositionals: true,
-  options: { ...imaginationOptionSpecs, 'at-s': { type: 'string' }, 'no-decode': { type: 'boolean' }, episodes: { type: 'string' }, 'grasp-offsets': { type: 'string' }, states: { type: 'string' } },
+  options: {
+    ...imaginationOptionSpecs,
+    'at-s': { type: 'string' },
+    'no-decode': { type: 'boolean' },
+    episodes: { type: 'string' },
+    'grasp-offsets': { type: 'string' },
+    states: { type: 'string' },
+  },
   optionHelp: {
     ...imaginationOptionHelp,
     candidates: 'K: candidates from the pack’s policy (the first is its mode) (default 8)',
@@ -204,7 +268,8 @@ export const imagineCommand: Command = {
   },
   async run(context) {
     const [sub, ...rest] = context.positionals;
-    if (rest.length > 0 || (sub !== undefined && sub !== 'eval' && sub !== 'ranking')) throw new UsageError(`unexpected argument "${sub === 'eval' || sub === 'ranking' ? rest[0] : sub}" (subcommands: eval, ranking)`);
+    if (rest.length > 0 || (sub !== undefined && sub !== 'eval' && sub !== 'ranking'))
+      throw new UsageError(`unexpected argument "${sub === 'eval' || sub === 'ranking' ? rest[0] : sub}" (subcommands: eval, ranking)`);
     return sub === 'eval' ? imagineEval(context) : sub === 'ranking' ? imagineRanking(context) : imagineOnce(context);
   },
 };

@@ -21,13 +21,18 @@ export const importCommand: Command = {
   allowPositionals: true,
   async run({ io, global, values, positionals }) {
     const format = values.format;
-    if (typeof format !== 'string' || !(IMPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${IMPORT_FORMATS.join(', ')}`);
+    if (typeof format !== 'string' || !(IMPORT_FORMATS as readonly string[]).includes(format))
+      throw new UsageError(`--format must be one of ${IMPORT_FORMATS.join(', ')}`);
     const source = positionals[0];
     if (source === undefined) throw new UsageError('import needs the dataset folder: `studio import --format lerobot DIR`');
     if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
     const options: ImportOptions = { format: format as ImportFormat, dataDir: global.dataDir, source };
     if (typeof values.operator === 'string') options.operator = values.operator;
-    if (typeof values.tag === 'string') options.tags = values.tag.split(',').map((t) => t.trim()).filter((t) => t !== '');
+    if (typeof values.tag === 'string')
+      options.tags = values.tag
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t !== '');
     const controller = new AbortController();
     const onSignal = () => {
       io.err('\ncancelling the import…\n');
@@ -44,7 +49,9 @@ export const importCommand: Command = {
           if (now - lastLine < 1000 && p.phase === 'episodes') return;
           lastLine = now;
           const pct = p.total_frames > 0 ? ((100 * p.done_frames) / p.total_frames).toFixed(0) : '0';
-          io.err(`${p.phase}: ${p.done_episodes}/${p.total_episodes} episodes, ${p.done_frames}/${p.total_frames} frames (${pct}%)${p.eta_s !== null && p.phase === 'episodes' ? `, ETA ${p.eta_s.toFixed(0)} s` : ''}\n`);
+          io.err(
+            `${p.phase}: ${p.done_episodes}/${p.total_episodes} episodes, ${p.done_frames}/${p.total_frames} frames (${pct}%)${p.eta_s !== null && p.phase === 'episodes' ? `, ETA ${p.eta_s.toFixed(0)} s` : ''}\n`,
+          );
         },
       });
       if (values.json === true) io.out(`${JSON.stringify(summary)}\n`);

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { APP_VERSION } from '../appInfo';
 import type { PackInfo } from '../imagination/imaginationService';
-import { DEFAULT_RANK_MARGIN, FORESIGHT_MODES, PolicyEpisodes, type ForesightMode, type PolicyRunOptions } from '../imagination/policyEpisodes';
+import {
+  DEFAULT_RANK_MARGIN,
+  FORESIGHT_MODES,
+  PolicyEpisodes,
+  type ForesightMode,
+  type PolicyRunOptions,
+} from '../imagination/policyEpisodes';
 import { RemotePolicy } from '../imagination/remote/remotePolicy';
 import { parseRemotePolicyConfig } from '../imagination/remote/remotePolicyConfig';
 import { ImaginationClient } from '../imagination/worker/imaginationClient';
@@ -38,8 +44,14 @@ function remotePolicyFrom(values: CommandContext['values']): RemotePolicy | unde
 
 /** A pack's policy names itself in the session's operator and the episodes' tags. */
 function policyName(pack: PackInfo, options: PolicyRunOptions): string {
-  if (options.remote !== undefined) return `remote policy ${options.remote.config.url} mode=${options.mode}${options.mode === 'rank' ? ` K=${options.K}` : ''} H=${options.H} (imagined by ${pack.model_name}@${pack.model_version})`;
-  const knobs = options.mode === 'rank' ? ` K=${options.K} H=${options.H} margin=${options.rank_margin ?? DEFAULT_RANK_MARGIN}` : options.mode === 'gate' ? ` threshold=${options.threshold} H=${options.H}` : '';
+  if (options.remote !== undefined)
+    return `remote policy ${options.remote.config.url} mode=${options.mode}${options.mode === 'rank' ? ` K=${options.K}` : ''} H=${options.H} (imagined by ${pack.model_name}@${pack.model_version})`;
+  const knobs =
+    options.mode === 'rank'
+      ? ` K=${options.K} H=${options.H} margin=${options.rank_margin ?? DEFAULT_RANK_MARGIN}`
+      : options.mode === 'gate'
+        ? ` threshold=${options.threshold} H=${options.H}`
+        : '';
   return `policy ${pack.model_name}@${pack.model_version} mode=${options.mode}${knobs} temperature=${options.temperature}`;
 }
 
@@ -51,9 +63,16 @@ function policyName(pack: PackInfo, options: PolicyRunOptions): string {
  */
 async function runPolicy({ io, global, values }: CommandContext): Promise<number> {
   const mode = values.mode ?? 'off';
-  if (typeof mode !== 'string' || !(FORESIGHT_MODES as readonly string[]).includes(mode)) throw new UsageError(`--mode must be one of ${FORESIGHT_MODES.join(', ')}, not "${String(mode)}"`);
+  if (typeof mode !== 'string' || !(FORESIGHT_MODES as readonly string[]).includes(mode))
+    throw new UsageError(`--mode must be one of ${FORESIGHT_MODES.join(', ')}, not "${String(mode)}"`);
   const settings = parseImaginationOptions(values, { K: 8, H: 2 });
-  const episodes = numberOption(values, 'episodes', 10, (n) => Number.isInteger(n) && n >= 1 && n <= 100_000, 'an integer from 1 to 100000');
+  const episodes = numberOption(
+    values,
+    'episodes',
+    10,
+    (n) => Number.isInteger(n) && n >= 1 && n <= 100_000,
+    'an integer from 1 to 100000',
+  );
   const options: PolicyRunOptions = {
     mode: mode as ForesightMode,
     K: settings.K,
@@ -64,7 +83,14 @@ async function runPolicy({ io, global, values }: CommandContext): Promise<number
     rank_margin: numberOption(values, 'rank-margin', DEFAULT_RANK_MARGIN, (n) => n >= 0 && n <= 1, 'a probability from 0 to 1'),
     max_duration_s: numberOption(values, 'max-duration-s', 45, (n) => n > 0 && n <= 600, 'seconds from 0 to 600'),
   };
-  if (values['execute-steps'] !== undefined) options.execute_steps = numberOption(values, 'execute-steps', 8, (n) => Number.isInteger(n) && n >= 1 && n <= 64, 'an integer from 1 to 64');
+  if (values['execute-steps'] !== undefined)
+    options.execute_steps = numberOption(
+      values,
+      'execute-steps',
+      8,
+      (n) => Number.isInteger(n) && n >= 1 && n <= 64,
+      'an integer from 1 to 64',
+    );
   const json = values.json === true;
   const task = typeof values.task === 'string' ? values.task : DEFAULT_TASK;
   const remote = remotePolicyFrom(values);
@@ -87,7 +113,10 @@ async function runPolicy({ io, global, values }: CommandContext): Promise<number
   process.on('SIGTERM', onSignal);
   try {
     const pack = await imagination.open(settings.pack, settings.provider);
-    if (pack.control_hz !== control_hz) throw new UsageError(`the pack ${pack.model_name} acts at ${pack.control_hz} Hz, the rig's control rate is ${control_hz} Hz; use the rig the pack was trained on`);
+    if (pack.control_hz !== control_hz)
+      throw new UsageError(
+        `the pack ${pack.model_name} acts at ${pack.control_hz} Hz, the rig's control rate is ${control_hz} Hz; use the rig the pack was trained on`,
+      );
     if (remote !== undefined) await remote.connect();
     const name = policyName(pack, options);
     recording = await HeadlessRecording.open({
@@ -95,7 +124,16 @@ async function runPolicy({ io, global, values }: CommandContext): Promise<number
       config,
       control_hz,
       operator: name,
-      tap: { action_meta: actionMeaning({ max_linear_speed_m_s: config.safety.max_linear_speed_m_s, max_angular_speed_rad_s: config.safety.max_angular_speed_rad_s, chunk_length: pack.chunk_length }, control_hz) },
+      tap: {
+        action_meta: actionMeaning(
+          {
+            max_linear_speed_m_s: config.safety.max_linear_speed_m_s,
+            max_angular_speed_rad_s: config.safety.max_angular_speed_rad_s,
+            chunk_length: pack.chunk_length,
+          },
+          control_hz,
+        ),
+      },
     });
     const sim = new SteppedSim(recording.devices, { control_hz, safety: config.safety });
     const runner = new PolicyEpisodes(sim, imagination, pack, options);
@@ -142,7 +180,10 @@ async function runPolicy({ io, global, values }: CommandContext): Promise<number
         foresight_runs: runIds.length,
       };
       if (json) io.out(`${JSON.stringify(line)}\n`);
-      else io.err(`episode ${episode} → #${episodeId}: ${result.success ? 'success' : `failure (${result.ended_by})`}, ${result.chunks} chunks, decisions ${Math.round(result.decision_ms_median)} ms\n`);
+      else
+        io.err(
+          `episode ${episode} → #${episodeId}: ${result.success ? 'success' : `failure (${result.ended_by})`}, ${result.chunks} chunks, decisions ${Math.round(result.decision_ms_median)} ms\n`,
+        );
     }
     decisionMs.sort((a, b) => a - b);
     const summary = {
@@ -158,7 +199,10 @@ async function runPolicy({ io, global, values }: CommandContext): Promise<number
       session: recording.sessionId,
     };
     if (json) io.out(`${JSON.stringify({ summary })}\n`);
-    else io.out(`${options.mode}: ${successes}/${done} successes (${summary.success_rate === null ? '—' : `${(100 * summary.success_rate).toFixed(0)} %`}) on ${summary.provider}, into ${global.dataDir}\n`);
+    else
+      io.out(
+        `${options.mode}: ${successes}/${done} successes (${summary.success_rate === null ? '—' : `${(100 * summary.success_rate).toFixed(0)} %`}) on ${summary.provider}, into ${global.dataDir}\n`,
+      );
     await recording.close();
     recording = undefined;
     return stopRequested ? 130 : 0;
@@ -174,8 +218,10 @@ async function runPolicy({ io, global, values }: CommandContext): Promise<number
 
 export const policyCommand: Command = {
   name: 'policy',
-  summary: 'Run a world-model pack’s policy with foresight: `policy run --sim` drives the simulated rig for N episodes (modes off | rank | gate), recorded with every imagined decision.',
-  usage: 'run --sim [--pack DIR] [--remote CONFIG.json] [--remote-url ws://HOST:PORT] [--episodes N] [--mode off|rank|gate] [--candidates K] [--horizon H] [--threshold P] [--rank-margin P] [--temperature T] [--seed S] [--provider auto|cpu|cuda|webgpu] [--json]',
+  summary:
+    'Run a world-model pack’s policy with foresight: `policy run --sim` drives the simulated rig for N episodes (modes off | rank | gate), recorded with every imagined decision.',
+  usage:
+    'run --sim [--pack DIR] [--remote CONFIG.json] [--remote-url ws://HOST:PORT] [--episodes N] [--mode off|rank|gate] [--candidates K] [--horizon H] [--threshold P] [--rank-margin P] [--temperature T] [--seed S] [--provider auto|cpu|cuda|webgpu] [--json]',
   allowPositionals: true,
   options: {
     ...imaginationOptionSpecs,
@@ -202,7 +248,8 @@ export const policyCommand: Command = {
     'execute-steps': 'steps of each chosen chunk run before deciding again (receding horizon; default the whole chunk)',
     'max-duration-s': 'episode time limit in simulated seconds (default 45)',
     task: 'task instruction stored with every episode (and sent to a remote policy)',
-    remote: 'candidates from a remote policy server (openpi websocket protocol): its mapping config, JSON (docs/remote-policy.md); K requests per decision in rank mode',
+    remote:
+      'candidates from a remote policy server (openpi websocket protocol): its mapping config, JSON (docs/remote-policy.md); K requests per decision in rank mode',
     'remote-url': 'the remote policy server, ws://HOST:PORT (overrides the config’s url; alone, the default mapping)',
     json: 'one JSON line per episode, then {"summary": {…, "success_rate"}}',
   },

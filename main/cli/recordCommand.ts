@@ -14,7 +14,11 @@ const DEFAULT_TASK = 'Pick up the cube and place it in the target region.';
 /** The rig to record: the configured sim rig, paced as asked, cameras optionally resized (intrinsics scaled). */
 function simRig(rig: RigConfig, options: { control_hz: number; realTime: boolean; imageSize: [number, number] | undefined }): RigConfig {
   if (rig.arm.type !== 'sim-arm') {
-    throw new StudioError({ code: 'failed_precondition', message: `--sim needs a rig whose arm is sim-arm; this rig's arm is ${rig.arm.type}`, fix: 'Omit --rig to use the built-in simulated rig.' });
+    throw new StudioError({
+      code: 'failed_precondition',
+      message: `--sim needs a rig whose arm is sim-arm; this rig's arm is ${rig.arm.type}`,
+      fix: 'Omit --rig to use the built-in simulated rig.',
+    });
   }
   const size = options.imageSize;
   const cameras =
@@ -24,7 +28,14 @@ function simRig(rig: RigConfig, options: { control_hz: number; realTime: boolean
           const sx = size[0] / camera.width_px;
           const sy = size[1] / camera.height_px;
           const k = camera.intrinsics;
-          return { ...camera, width_px: size[0], height_px: size[1], ...(k !== undefined ? { intrinsics: { fx_px: k.fx_px * sx, fy_px: k.fy_px * sy, cx_px: k.cx_px * sx, cy_px: k.cy_px * sy } } : {}) };
+          return {
+            ...camera,
+            width_px: size[0],
+            height_px: size[1],
+            ...(k !== undefined
+              ? { intrinsics: { fx_px: k.fx_px * sx, fy_px: k.fy_px * sy, cx_px: k.cx_px * sx, cy_px: k.cy_px * sy } }
+              : {}),
+          };
         });
   return { ...rig, cameras, arm: { ...rig.arm, control_hz: options.control_hz, pacing: options.realTime ? 'realtime' : 'manual' } };
 }
@@ -34,7 +45,8 @@ function parseImageSize(value: unknown): [number, number] | undefined {
   const match = typeof value === 'string' ? /^(\d+)x(\d+)$/.exec(value) : null;
   const w = Number(match?.[1]);
   const h = Number(match?.[2]);
-  if (match === null || w < 8 || h < 8 || w > 4096 || h > 4096) throw new UsageError(`--image-size must be WIDTHxHEIGHT, e.g. 128x128, not "${String(value)}"`);
+  if (match === null || w < 8 || h < 8 || w > 4096 || h > 4096)
+    throw new UsageError(`--image-size must be WIDTHxHEIGHT, e.g. 128x128, not "${String(value)}"`);
   return [w, h];
 }
 
@@ -52,13 +64,18 @@ async function recordExpert({ io, global, values }: CommandContext): Promise<num
   const realTime = values['real-time'] === true;
   const json = values.json === true;
   const task = typeof values.task === 'string' ? values.task : DEFAULT_TASK;
-  const resume = values.resume === undefined ? undefined : numberOption(values, 'resume', 0, (n) => Number.isInteger(n) && n > 0, 'a session id');
+  const resume =
+    values.resume === undefined ? undefined : numberOption(values, 'resume', 0, (n) => Number.isInteger(n) && n > 0, 'a session id');
   const log = createStderrLogger('record');
   const rig = resolveRig({ rigPath: global.rigPath, dataDir: global.dataDir });
   const config = simRig(rig.config, { control_hz, realTime, imageSize: parseImageSize(values['image-size']) });
   const progress = values.progress === true;
   // The expert moves within the rig's own speed limits, so every recorded action is a step the rig allows.
-  const motion: ExpertMotion = { max_linear_speed_m_s: config.safety.max_linear_speed_m_s, max_angular_speed_rad_s: config.safety.max_angular_speed_rad_s, chunk_length };
+  const motion: ExpertMotion = {
+    max_linear_speed_m_s: config.safety.max_linear_speed_m_s,
+    max_angular_speed_rad_s: config.safety.max_angular_speed_rad_s,
+    chunk_length,
+  };
   const operator = typeof values.operator === 'string' ? values.operator : expertVariantName(noise, motion);
   const tags = parseTags(values.tag);
   let policy: Record<string, unknown> = {};
@@ -113,7 +130,10 @@ async function recordExpert({ io, global, values }: CommandContext): Promise<num
       await session.finishEpisode(result.success ? 'success' : 'failure');
       const line = { episode, id: episodeId, session: session.sessionId, success: result.success, steps: result.steps, seed: result.seed };
       if (json) io.out(`${JSON.stringify(line)}\n`);
-      else io.err(`episode ${episode} → #${episodeId}: ${result.success ? 'success' : 'failure'}, ${result.steps} steps, ${session.droppedSamples()} dropped samples\n`);
+      else
+        io.err(
+          `episode ${episode} → #${episodeId}: ${result.success ? 'success' : 'failure'}, ${result.steps} steps, ${session.droppedSamples()} dropped samples\n`,
+        );
       const failures = session.tap.encodeFailures();
       if (failures.length > 0) log.warn(`frames that could not be encoded: ${failures.slice(0, 3).join('; ')}`);
     }
@@ -130,8 +150,10 @@ async function recordExpert({ io, global, values }: CommandContext): Promise<num
 
 export const recordCommand: Command = {
   name: 'record',
-  summary: 'Record episodes headless: `--sim --expert` records the scripted expert on the simulated rig (cameras, state, actions, ground truth).',
-  usage: '--sim --expert [--episodes N] [--seed S] [--task TEXT] [--operator NAME] [--tag T[,T…]] [--real-time] [--image-size WxH] [--resume SESSION] [--json] [--progress] [expert noise options]',
+  summary:
+    'Record episodes headless: `--sim --expert` records the scripted expert on the simulated rig (cameras, state, actions, ground truth).',
+  usage:
+    '--sim --expert [--episodes N] [--seed S] [--task TEXT] [--operator NAME] [--tag T[,T…]] [--real-time] [--image-size WxH] [--resume SESSION] [--json] [--progress] [expert noise options]',
   options: {
     ...expertOptionSpecs,
     sim: { type: 'boolean' },

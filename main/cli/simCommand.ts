@@ -57,7 +57,8 @@ async function runExpert({ io, values }: CommandContext): Promise<number> {
   try {
     await devices.connect();
     const run = new ExpertEpisodes(devices, { seed, noise, control_hz, motion, safety: config.safety });
-    let successes = 0, sim_time_s = 0;
+    let successes = 0,
+      sim_time_s = 0;
     const started = performance.now();
     for (let episode = 0; episode < episodes; episode++) {
       const report = await run.run(episode);
@@ -65,7 +66,10 @@ async function runExpert({ io, values }: CommandContext): Promise<number> {
       if (report.success) successes++;
       sim_time_s += report.sim_time_s;
       if (json) io.out(`${episodeLine(report)}\n`);
-      else io.err(`episode ${report.episode}: ${report.success ? 'success' : 'failure'}${report.final?.lifted === true ? '' : ' (never lifted)'}, ${report.steps} steps, ${round(report.real_time_factor, 1)}× real time\n`);
+      else
+        io.err(
+          `episode ${report.episode}: ${report.success ? 'success' : 'failure'}${report.final?.lifted === true ? '' : ' (never lifted)'}, ${report.steps} steps, ${round(report.real_time_factor, 1)}× real time\n`,
+        );
     }
     const wall_ms = performance.now() - started;
     const rate = successes / episodes;
@@ -74,13 +78,19 @@ async function runExpert({ io, values }: CommandContext): Promise<number> {
       io.out(
         `${successes}/${episodes} episodes succeeded (${(100 * rate).toFixed(1)} %), seed ${seed}, ` +
           `${sim_time_s.toFixed(1)} s simulated in ${(wall_ms / 1000).toFixed(1)} s (real-time factor ${rtf.toFixed(1)}).\n` +
-          `Noise: ${Object.entries(noise).map(([k, v]) => `${k}=${v}`).join(', ')}\n`,
+          `Noise: ${Object.entries(noise)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ')}\n`,
       );
     }
     return 0;
   } catch (error) {
     if (error instanceof ModelLoadError) {
-      throw new StudioError({ code: 'failed_precondition', message: `MuJoCo cannot load the model: ${error.message}`, fix: 'Fix the element named above (MJCF reference: https://mujoco.readthedocs.io/en/stable/XMLreference.html).' });
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: `MuJoCo cannot load the model: ${error.message}`,
+        fix: 'Fix the element named above (MJCF reference: https://mujoco.readthedocs.io/en/stable/XMLreference.html).',
+      });
     }
     throw error instanceof StudioError ? error : new StudioError({ code: 'internal', message: (error as Error).message });
   } finally {
@@ -104,7 +114,13 @@ function refuseOptions(values: CommandContext['values'], names: readonly string[
  */
 async function runBridge({ io, values }: CommandContext): Promise<number> {
   refuseOptions(values, EXPERT_ONLY, 'bridge');
-  const port_base = numberOption(values, 'port-base', DEOXYS_DEFAULT_PORT_BASE, (n) => Number.isInteger(n) && n >= 1 && n <= 65532, 'an integer from 1 to 65532');
+  const port_base = numberOption(
+    values,
+    'port-base',
+    DEOXYS_DEFAULT_PORT_BASE,
+    (n) => Number.isInteger(n) && n >= 1 && n <= 65532,
+    'an integer from 1 to 65532',
+  );
   const seed = numberOption(values, 'seed', 0, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff, 'an integer from 0 to 4294967295');
   const host = typeof values.host === 'string' && values.host !== '' ? values.host : '127.0.0.1';
   const pc_ip = typeof values['pc-ip'] === 'string' && values['pc-ip'] !== '' ? values['pc-ip'] : '127.0.0.1';
@@ -124,13 +140,21 @@ async function runBridge({ io, values }: CommandContext): Promise<number> {
       });
     }
     if (error instanceof ModelLoadError) {
-      throw new StudioError({ code: 'failed_precondition', message: `MuJoCo cannot load the model: ${error.message}`, fix: 'Fix the element named above (MJCF reference: https://mujoco.readthedocs.io/en/stable/XMLreference.html).' });
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: `MuJoCo cannot load the model: ${error.message}`,
+        fix: 'Fix the element named above (MJCF reference: https://mujoco.readthedocs.io/en/stable/XMLreference.html).',
+      });
     }
     throw error;
   }
   const { server, ports } = bridge;
   server.on('arm_stopped', (reason) =>
-    log.warn(reason === 'watchdog' ? 'arm node stopped: 20 polls without a command (deoxys watchdog); restarting in 1 s' : 'arm node stopped: termination message; restarting in 1 s'),
+    log.warn(
+      reason === 'watchdog'
+        ? 'arm node stopped: 20 polls without a command (deoxys watchdog); restarting in 1 s'
+        : 'arm node stopped: termination message; restarting in 1 s',
+    ),
   );
   server.on('arm_restarted', () => log.info('arm node restarted'));
   server.on('refused', (reason) => log.warn(`refused: ${reason}`));
@@ -139,7 +163,9 @@ async function runBridge({ io, values }: CommandContext): Promise<number> {
   const stopped = closeOnSignals(() => bridge.close(), log);
 
   if (json) {
-    io.out(`${JSON.stringify({ event: 'listening', backend: 'mujoco', host, pc_ip, port_base, ports, seed, state_rate_hz: 100, gripper_rate_hz: 40 })}\n`);
+    io.out(
+      `${JSON.stringify({ event: 'listening', backend: 'mujoco', host, pc_ip, port_base, ports, seed, state_rate_hz: 100, gripper_rate_hz: 40 })}\n`,
+    );
   } else {
     io.out(
       `deoxys sim bridge (MuJoCo Franka + hand, scene seed ${seed}): state PUBs bound on ${host}, command SUBs connect to ${pc_ip}\n` +
@@ -153,7 +179,10 @@ async function runBridge({ io, values }: CommandContext): Promise<number> {
   io.err('Press Ctrl+C to stop.\n');
   await stopped;
   const stats = bridge.backend.stats();
-  if (json) io.out(`${JSON.stringify({ event: 'stopped', sim_time_s: round(stats.sim_time_s, 3), dropped_s: round(stats.dropped_s, 3), step_ms_p50: round(stats.step_ms_p50, 3) })}\n`);
+  if (json)
+    io.out(
+      `${JSON.stringify({ event: 'stopped', sim_time_s: round(stats.sim_time_s, 3), dropped_s: round(stats.dropped_s, 3), step_ms_p50: round(stats.step_ms_p50, 3) })}\n`,
+    );
   else io.err(`stopped after ${stats.sim_time_s.toFixed(1)} s of simulated time\n`);
   return 0;
 }
@@ -184,7 +213,10 @@ export const simCommand: Command = {
   },
   async run(context) {
     const [sub, ...rest] = context.positionals;
-    if (sub !== 'expert' && sub !== 'bridge') throw new UsageError(sub === undefined ? 'missing subcommand (expert or bridge)' : `unknown subcommand "${sub}" (expected expert or bridge)`);
+    if (sub !== 'expert' && sub !== 'bridge')
+      throw new UsageError(
+        sub === undefined ? 'missing subcommand (expert or bridge)' : `unknown subcommand "${sub}" (expected expert or bridge)`,
+      );
     if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
     if (sub === 'bridge') return runBridge(context);
     refuseOptions(context.values, BRIDGE_ONLY, 'expert');

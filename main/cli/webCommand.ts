@@ -29,11 +29,16 @@ export const webCommand: Command = {
   },
   async run({ io, global, values }) {
     const port = values.port === undefined ? 0 : Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, not "${String(values.port)}"`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError(`--port must be an integer from 0 to 65535, not "${String(values.port)}"`);
     const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
     const rendererDir = typeof values['renderer-dir'] === 'string' ? values['renderer-dir'] : builtRendererDir();
     if (!existsSync(join(rendererDir, 'index.html'))) {
-      throw new StudioError({ code: 'failed_precondition', message: `no built renderer in ${rendererDir}`, fix: 'Run `npm run build` (or `npm run web`, which builds when needed).' });
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: `no built renderer in ${rendererDir}`,
+        fix: 'Run `npm run build` (or `npm run web`, which builds when needed).',
+      });
     }
 
     const log = createStderrLogger('web');
@@ -44,7 +49,12 @@ export const webCommand: Command = {
     } catch (error) {
       await core.close();
       const code = (error as { code?: string }).code;
-      if (code === 'EADDRINUSE') throw new StudioError({ code: 'failed_precondition', message: `port ${port} on ${host} is already in use`, fix: 'Pass another --port, or --port 0 for any free port.' });
+      if (code === 'EADDRINUSE')
+        throw new StudioError({
+          code: 'failed_precondition',
+          message: `port ${port} on ${host} is already in use`,
+          fix: 'Pass another --port, or --port 0 for any free port.',
+        });
       throw error;
     }
     if (!isLoopback(host)) {

@@ -62,4 +62,8 @@ export interface ActionSource {
   describe?(): { phases: readonly string[]; policy: Record<string, unknown> };
 }
 
-export const ZERO_DELTA: Extract<ArmCommand, { kind: 'ee_delta' }> = { kind: 'ee_delta', translation_m: [0, 0, 0], rotation_axis_angle_rad: [0, 0, 0] };
+export const ZERO_DELTA: Extract<ArmCommand, { kind: 'ee_delta' }> = {
+  kind: 'ee_delta',
+  translation_m: [0, 0, 0],
+  rotation_axis_angle_rad: [0, 0, 0],
+};

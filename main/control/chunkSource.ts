@@ -31,10 +31,15 @@ export class ChunkSource implements ActionSource {
 
   next(): SourceStep {
     const action = this.actions[this.index];
-    if (action === undefined) return { mode: 'command', arm: { kind: 'ee_delta', translation_m: [0, 0, 0], rotation_axis_angle_rad: [0, 0, 0] } };
+    if (action === undefined)
+      return { mode: 'command', arm: { kind: 'ee_delta', translation_m: [0, 0, 0], rotation_axis_angle_rad: [0, 0, 0] } };
     this.index++;
     // The gripper intent goes with every step; the loop sends a gripper command only when it changes.
-    return { mode: 'command', arm: { kind: 'ee_delta', translation_m: action.translation_m, rotation_axis_angle_rad: action.rotation_axis_angle_rad }, gripper: { intent: action.gripper } };
+    return {
+      mode: 'command',
+      arm: { kind: 'ee_delta', translation_m: action.translation_m, rotation_axis_angle_rad: action.rotation_axis_angle_rad },
+      gripper: { intent: action.gripper },
+    };
   }
 
   done(): boolean {

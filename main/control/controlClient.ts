@@ -11,11 +11,15 @@ import type { ControlErrorDetail, ControlEvent, ControlInput, ControlOps, FromCo
 /** The built worker (`out/main/controlWorker.js`) or, from source (vitest, tsx), `controlWorker.ts` through tsx. */
 function defaultLocation(): WorkerLocation {
   const location = workerLocation(__dirname, 'controlWorker.js', 'controlWorker.ts');
-  if (location === undefined) throw new Error(`cannot find the control worker next to ${__dirname} (looked for controlWorker.js and controlWorker.ts); run \`npm run build\``);
+  if (location === undefined)
+    throw new Error(
+      `cannot find the control worker next to ${__dirname} (looked for controlWorker.js and controlWorker.ts); run \`npm run build\``,
+    );
   return location;
 }
 
-const isCode = (code: string | undefined): code is StudioErrorCode => code !== undefined && (studioErrorCodes as readonly string[]).includes(code);
+const isCode = (code: string | undefined): code is StudioErrorCode =>
+  code !== undefined && (studioErrorCodes as readonly string[]).includes(code);
 
 /**
  * The core's handle on the control worker: requests (start, e-stop, stop), operator input, and the
@@ -31,7 +35,10 @@ export class ControlClient extends RpcClient<ControlOps, ControlEvent, ControlEr
 
   constructor(location: WorkerLocation = defaultLocation()) {
     super();
-    this.thread = new WorkerThread(location, 'control worker', { message: (message) => this.receive(message), failure: (error) => this.fail(error) });
+    this.thread = new WorkerThread(location, 'control worker', {
+      message: (message) => this.receive(message),
+      failure: (error) => this.fail(error),
+    });
   }
 
   onEvent(listener: (event: ControlEvent) => void): () => void {
@@ -61,7 +68,11 @@ export class ControlClient extends RpcClient<ControlOps, ControlEvent, ControlEr
   }
 
   protected errorFrom(detail: ControlErrorDetail): Error {
-    return new StudioError({ code: isCode(detail.code) ? detail.code : 'unavailable', message: detail.message, ...(detail.fix !== undefined ? { fix: detail.fix } : {}) });
+    return new StudioError({
+      code: isCode(detail.code) ? detail.code : 'unavailable',
+      message: detail.message,
+      ...(detail.fix !== undefined ? { fix: detail.fix } : {}),
+    });
   }
 
   protected dispatch(event: ControlEvent): void {

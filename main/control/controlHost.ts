@@ -8,21 +8,37 @@ import { SimSession } from '../devices/sim/simSession';
 import type { AnyDevice, Clock, Teleop } from '../devices/types';
 import { ChunkSource, type ChunkAction } from './chunkSource';
 import { ControlLoop } from './controlLoop';
-import type { ChunkRun, ControlDeviceInfo, ControlErrorDetail, ControlSnapshot, ControlStart, ControlStarted, FromControl, ToControl } from './controlProtocol';
+import type {
+  ChunkRun,
+  ControlDeviceInfo,
+  ControlErrorDetail,
+  ControlSnapshot,
+  ControlStart,
+  ControlStarted,
+  FromControl,
+  ToControl,
+} from './controlProtocol';
 import { TeleopMux } from './teleopMux';
 import type { ThreadPriority } from '../workers/threadPriority';
 
 const SNAPSHOT_MS = 250;
 
 function errorDetail(error: unknown): ControlErrorDetail {
-  if (error instanceof StudioError) return { message: error.message, code: error.code, ...(error.fix !== undefined ? { fix: error.fix } : {}) };
+  if (error instanceof StudioError)
+    return { message: error.message, code: error.code, ...(error.fix !== undefined ? { fix: error.fix } : {}) };
   const fix = (error as { fix?: unknown }).fix;
   return { message: (error as Error).message ?? String(error), ...(typeof fix === 'string' ? { fix } : {}) };
 }
 
 function infoOf(device: AnyDevice): ControlDeviceInfo {
   const state_hz = 'state_hz' in device ? device.state_hz : undefined;
-  return { name: device.name, kind: device.kind, type: device.type, features: device.features(), ...(state_hz !== undefined ? { state_hz } : {}) };
+  return {
+    name: device.name,
+    kind: device.kind,
+    type: device.type,
+    features: device.features(),
+    ...(state_hz !== undefined ? { state_hz } : {}),
+  };
 }
 
 interface Running {
@@ -144,7 +160,11 @@ export class ControlHost {
       }
       if (error.message !== lastFault || !wasStopped) {
         lastFault = error.message;
-        this.post({ event: 'log', level: 'warn', message: `control cycle failed (${wasStopped ? 'e-stop already engaged' : 'e-stop engaged'}): ${error.message}` });
+        this.post({
+          event: 'log',
+          level: 'warn',
+          message: `control cycle failed (${wasStopped ? 'e-stop already engaged' : 'e-stop engaged'}): ${error.message}`,
+        });
         this.post({ event: 'snapshot', snapshot: this.snapshot() });
       }
     };
@@ -153,7 +173,8 @@ export class ControlHost {
     const { arm, gripper } = devices;
     const armOff = arm.onState?.((state) => this.post({ event: 'arm', state }));
     const gripperOff = gripper?.onState?.((state) => this.post({ event: 'gripper', state }));
-    let lastArm_ns = -1n, lastGripper_ns = -1n;
+    let lastArm_ns = -1n,
+      lastGripper_ns = -1n;
     offs.push(
       loop.onCycle((record) => {
         const armState = armOff === undefined ? arm.latest() : undefined;
@@ -184,7 +205,13 @@ export class ControlHost {
     loop.start();
     const priority = this.priority;
     if (priority !== undefined) {
-      this.post({ event: 'log', level: 'info', message: priority.applied ? `control loop thread ${priority.tid} runs at nice ${priority.nice}` : `control loop thread at normal priority (${priority.reason})` });
+      this.post({
+        event: 'log',
+        level: 'info',
+        message: priority.applied
+          ? `control loop thread ${priority.tid} runs at nice ${priority.nice}`
+          : `control loop thread at normal priority (${priority.reason})`,
+      });
     }
     return {
       rate_hz,
@@ -209,8 +236,18 @@ export class ControlHost {
 
   private runChunk(actions: ChunkAction[], kind: 'chunk' | 'policy'): Promise<ChunkRun> {
     const running = this.need();
-    if (running.loop.isEstopped()) throw new StudioError({ code: 'failed_precondition', message: 'E-stop is latched: the chunk was not run', fix: 'Release the e-stop, then approve again.' });
-    if (this.chunk !== undefined) throw new StudioError({ code: 'failed_precondition', message: 'another chunk is still playing', fix: 'Wait for it to finish (or press the e-stop).' });
+    if (running.loop.isEstopped())
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: 'E-stop is latched: the chunk was not run',
+        fix: 'Release the e-stop, then approve again.',
+      });
+    if (this.chunk !== undefined)
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: 'another chunk is still playing',
+        fix: 'Wait for it to finish (or press the e-stop).',
+      });
     if (actions.length === 0) throw new StudioError({ code: 'invalid_params', message: 'the chunk has no actions' });
     const { loop } = running;
     const previous = loop.actionSource;
@@ -242,19 +279,30 @@ export class ControlHost {
   }
 
   private need(): Running {
-    if (this.running === undefined) throw new StudioError({ code: 'failed_precondition', message: 'the control loop is not running', fix: 'Start the rig (rig.start).' });
+    if (this.running === undefined)
+      throw new StudioError({ code: 'failed_precondition', message: 'the control loop is not running', fix: 'Start the rig (rig.start).' });
     return this.running;
   }
 
   private snapshot(): ControlSnapshot {
     const running = this.running;
-    if (running === undefined) return { devices: [], stats: { cycles: 0, superseded: 0, jitter_ms_p50: 0, jitter_ms_p99: 0, overruns: 0, input_cycles: 0 }, estopped: this.estopBeforeStart, fault: this.fault };
+    if (running === undefined)
+      return {
+        devices: [],
+        stats: { cycles: 0, superseded: 0, jitter_ms_p50: 0, jitter_ms_p99: 0, overruns: 0, input_cycles: 0 },
+        estopped: this.estopBeforeStart,
+        fault: this.fault,
+      };
     const { devices, loop } = running;
     return {
       devices: devices.all().map((device) => {
         const status = device.status();
         const error = status.error ?? devices.connectError(device);
-        return { name: device.name, connected: status.connected && devices.connectError(device) === undefined, ...(error !== undefined ? { error } : {}) };
+        return {
+          name: device.name,
+          connected: status.connected && devices.connectError(device) === undefined,
+          ...(error !== undefined ? { error } : {}),
+        };
       }),
       stats: loop.stats(),
       estopped: loop.isEstopped(),

@@ -256,7 +256,10 @@ export class ControlLoop {
     const t_ns = clock.now_ns();
     // Motion integrates over the real time since the last cycle (ticks and input-triggered cycles
     // interleave), bounded so a stall never turns into a jump.
-    const dt_s = this.lastPrepared_ns === undefined ? this.period_s : Math.min(2 * this.period_s, Math.max(0, Number(t_ns - this.lastPrepared_ns) / 1e9));
+    const dt_s =
+      this.lastPrepared_ns === undefined
+        ? this.period_s
+        : Math.min(2 * this.period_s, Math.max(0, Number(t_ns - this.lastPrepared_ns) / 1e9));
     this.lastPrepared_ns = t_ns;
     const armState = arm.latest();
     const privileged = this.options.groundTruth?.();
@@ -271,7 +274,14 @@ export class ControlLoop {
     if (armState === undefined) {
       this.target = null;
       const teleopAgeMs = this.source.kind === 'teleop' ? inputAge(this.options.teleop, t_ns) : null;
-      return { ...base, teleopAgeMs, intent: null, requested: ZERO, step: null, safe: { requested: ZERO, sent: ZERO, clipped: true, clip_reasons: [this.estopped ? 'e-stop engaged' : 'no arm state yet'] } };
+      return {
+        ...base,
+        teleopAgeMs,
+        intent: null,
+        requested: ZERO,
+        step: null,
+        safe: { requested: ZERO, sent: ZERO, clipped: true, clip_reasons: [this.estopped ? 'e-stop engaged' : 'no arm state yet'] },
+      };
     }
     const step = this.source.next({ t_ns, arm: armState, gripper: this.options.gripper?.latest(), period_s: dt_s });
     const teleopAgeMs = step.input_age_ms ?? null;
@@ -284,7 +294,19 @@ export class ControlLoop {
       // Its step limit is per command period, not per (possibly tiny) gap since the last cycle, or a
       // tick right after an input cycle would brake the arm to a halt.
       this.target = null;
-      return { ...base, teleopAgeMs, intent, requested, step, safe: limitArmCommand(requested, safety, { ...context, ...staleness, period_s: this.period_s, ee_position_m: armState.ee_position_m }) };
+      return {
+        ...base,
+        teleopAgeMs,
+        intent,
+        requested,
+        step,
+        safe: limitArmCommand(requested, safety, {
+          ...context,
+          ...staleness,
+          period_s: this.period_s,
+          ee_position_m: armState.ee_position_m,
+        }),
+      };
     }
     const measured = { position: armState.ee_position_m, rotation: rotationFromQuaternion(armState.ee_quaternion_wxyz) };
     if (this.target === null || this.estopped) this.target = { position: [...measured.position], rotation: measured.rotation };
@@ -294,10 +316,18 @@ export class ControlLoop {
     const reasons = [...limited.clip_reasons];
     if (limited.sent.kind === 'ee_delta') {
       const { translation_m, rotation_axis_angle_rad } = limited.sent;
-      target.position = [target.position[0] + translation_m[0], target.position[1] + translation_m[1], target.position[2] + translation_m[2]];
+      target.position = [
+        target.position[0] + translation_m[0],
+        target.position[1] + translation_m[1],
+        target.position[2] + translation_m[2],
+      ];
       target.rotation = rotationMultiply(rotationFromAxisAngle(rotation_axis_angle_rad), target.rotation);
     }
-    let lead: Vec3 = [target.position[0] - measured.position[0], target.position[1] - measured.position[1], target.position[2] - measured.position[2]];
+    let lead: Vec3 = [
+      target.position[0] - measured.position[0],
+      target.position[1] - measured.position[1],
+      target.position[2] - measured.position[2],
+    ];
     const leadNorm = Math.hypot(...lead);
     if (leadNorm > MAX_LEAD_M) {
       lead = [(lead[0] * MAX_LEAD_M) / leadNorm, (lead[1] * MAX_LEAD_M) / leadNorm, (lead[2] * MAX_LEAD_M) / leadNorm];
@@ -320,10 +350,18 @@ export class ControlLoop {
     try {
       const { t_ns, trigger, tick_jitter_ms, teleopAgeMs, intent, requested, step, armState, privileged } = prepared;
       // An e-stop that arrived while this command waited wins over it.
-      const safe = this.estopped && !prepared.safe.clip_reasons.includes('e-stop engaged') ? { requested, sent: ZERO, clipped: true, clip_reasons: ['e-stop engaged'] } : prepared.safe;
+      const safe =
+        this.estopped && !prepared.safe.clip_reasons.includes('e-stop engaged')
+          ? { requested, sent: ZERO, clipped: true, clip_reasons: ['e-stop engaged'] }
+          : prepared.safe;
       const driver = await this.options.arm.sendAction(safe.sent);
       const sent_ns = this.options.clock.now_ns();
-      const executed: SentAction<ArmCommand> = { requested, sent: driver.sent, clipped: safe.clipped || driver.clipped, clip_reasons: [...safe.clip_reasons, ...driver.clip_reasons] };
+      const executed: SentAction<ArmCommand> = {
+        requested,
+        sent: driver.sent,
+        clipped: safe.clipped || driver.clipped,
+        clip_reasons: [...safe.clip_reasons, ...driver.clip_reasons],
+      };
       const gripperResult = await this.driveGripper(this.options.gripper, step, teleopAgeMs);
       if (trigger === 'input') this.inputCycles += 1;
       const record: CycleRecord = {
@@ -439,10 +477,13 @@ export class ControlLoop {
       this.run('input');
       return;
     }
-    this.inputTimer = setTimeout(() => {
-      this.inputTimer = undefined;
-      if (this.running) this.run('input');
-    }, Number(wait_ns) / 1e6);
+    this.inputTimer = setTimeout(
+      () => {
+        this.inputTimer = undefined;
+        if (this.running) this.run('input');
+      },
+      Number(wait_ns) / 1e6,
+    );
   };
 
   /** Resolves when no command is on its way (after `stop()`, before disconnecting the devices). */
@@ -453,14 +494,25 @@ export class ControlLoop {
   stats(): LoopStats {
     const sorted = this.jitters.slice(0, Math.min(this.jitterCount, JITTER_WINDOW)).sort();
     const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
-    return { cycles: this.index, superseded: this.superseded, jitter_ms_p50: at(0.5), jitter_ms_p99: at(0.99), overruns: this.overruns, input_cycles: this.inputCycles };
+    return {
+      cycles: this.index,
+      superseded: this.superseded,
+      jitter_ms_p50: at(0.5),
+      jitter_ms_p99: at(0.99),
+      overruns: this.overruns,
+      input_cycles: this.inputCycles,
+    };
   }
 
   /**
    * Sends the gripper only on a change of intent (open ↔ closed), never for stale input; a source's own
    * gripper command (the expert's grasp) is sent as it is, after safety. The e-stop sends a stop.
    */
-  private async driveGripper(gripper: Gripper | undefined, step: SourceStep | null, ageMs: number | null): Promise<SentAction<GripperCommand> | null> {
+  private async driveGripper(
+    gripper: Gripper | undefined,
+    step: SourceStep | null,
+    ageMs: number | null,
+  ): Promise<SentAction<GripperCommand> | null> {
     const wanted = step?.gripper;
     const stale = step?.input_age_ms !== undefined && (ageMs === null || ageMs > this.options.safety.teleop_timeout_ms);
     if (wanted !== undefined) this.gripperIntent = wanted.intent;
@@ -473,11 +525,23 @@ export class ControlLoop {
     const command: GripperCommand =
       wanted.command ??
       (close
-        ? { kind: 'grasp', width_m: 0, speed_m_s: 0.1, force_n: this.options.grasp_force_n ?? 40, epsilon_inner_m: 0.08, epsilon_outer_m: 0.08 }
+        ? {
+            kind: 'grasp',
+            width_m: 0,
+            speed_m_s: 0.1,
+            force_n: this.options.grasp_force_n ?? 40,
+            epsilon_inner_m: 0.08,
+            epsilon_outer_m: 0.08,
+          }
         : { kind: 'move', width_m: gripper.latest()?.max_width_m ?? 0.08, speed_m_s: 0.1 });
     const safe = limitGripperCommand(command, this.options.safety, false);
     const executed = await gripper.sendAction(safe.sent);
-    return { ...executed, requested: command, clipped: safe.clipped || executed.clipped, clip_reasons: [...safe.clip_reasons, ...executed.clip_reasons] };
+    return {
+      ...executed,
+      requested: command,
+      clipped: safe.clipped || executed.clipped,
+      clip_reasons: [...safe.clip_reasons, ...executed.clip_reasons],
+    };
   }
 }
 

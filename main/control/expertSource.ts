@@ -39,7 +39,11 @@ export class ExpertSource implements ActionSource {
       this.finished = true;
       return { mode: 'command', arm: HOLD, ...(this.last !== undefined ? { labels: { ...this.last, exploring: false } } : {}) };
     }
-    const action: ExpertAction = this.expert.act({ sim_time_s: 0, ee_position_m: arm.ee_position_m, ee_quaternion_wxyz: arm.ee_quaternion_wxyz });
+    const action: ExpertAction = this.expert.act({
+      sim_time_s: 0,
+      ee_position_m: arm.ee_position_m,
+      ee_quaternion_wxyz: arm.ee_quaternion_wxyz,
+    });
     if (action.exploring) this.exploreSteps++;
     this.last = { phase: EXPERT_PHASES.indexOf(action.phase), exploring: action.exploring, target: action.target };
     const events = action.phase !== this.phase ? [{ type: 'phase', phase: action.phase, exploring: action.exploring }] : [];

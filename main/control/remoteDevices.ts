@@ -1,6 +1,16 @@
 import { StudioError } from '../../shared/api/errors';
 import { Emitter } from '../../shared/base/emitter';
-import type { Arm, ArmCommand, ArmState, DeviceStatus, Features, Gripper, GripperCommand, GripperState, SentAction } from '../devices/types';
+import type {
+  Arm,
+  ArmCommand,
+  ArmState,
+  DeviceStatus,
+  Features,
+  Gripper,
+  GripperCommand,
+  GripperState,
+  SentAction,
+} from '../devices/types';
 import type { ControlDeviceInfo } from './controlProtocol';
 
 /**
@@ -57,7 +67,13 @@ abstract class RemoteDevice<S extends { capture_ns: bigint }> {
   }
 
   protected refuse(): Promise<never> {
-    return Promise.reject(new StudioError({ code: 'failed_precondition', message: `${this.name} is driven by the control loop in its worker`, fix: 'Send commands through the control loop (teleop, e-stop), not to the device.' }));
+    return Promise.reject(
+      new StudioError({
+        code: 'failed_precondition',
+        message: `${this.name} is driven by the control loop in its worker`,
+        fix: 'Send commands through the control loop (teleop, e-stop), not to the device.',
+      }),
+    );
   }
 }
 

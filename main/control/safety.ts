@@ -22,19 +22,29 @@ const norm = (v: readonly number[]) => Math.hypot(...v);
 const SLACK = 1e-9;
 const scale = (v: Vec3, k: number): Vec3 => [v[0] * k, v[1] * k, v[2] * k];
 
-const ZERO_DELTA: Extract<ArmCommand, { kind: 'ee_delta' }> = { kind: 'ee_delta', translation_m: [0, 0, 0], rotation_axis_angle_rad: [0, 0, 0] };
+const ZERO_DELTA: Extract<ArmCommand, { kind: 'ee_delta' }> = {
+  kind: 'ee_delta',
+  translation_m: [0, 0, 0],
+  rotation_axis_angle_rad: [0, 0, 0],
+};
 
 export function limitArmCommand(command: ArmCommand, limits: SafetyConfig, context: SafetyContext): SentAction<ArmCommand> {
   const reasons: string[] = [];
   if (context.estopped) return { requested: command, sent: ZERO_DELTA, clipped: true, clip_reasons: ['e-stop engaged'] };
   if (context.teleop_age_ms !== undefined && context.teleop_age_ms > limits.teleop_timeout_ms) {
-    return { requested: command, sent: ZERO_DELTA, clipped: true, clip_reasons: [`teleop input ${Math.round(context.teleop_age_ms)} ms old (limit ${limits.teleop_timeout_ms} ms)`] };
+    return {
+      requested: command,
+      sent: ZERO_DELTA,
+      clipped: true,
+      clip_reasons: [`teleop input ${Math.round(context.teleop_age_ms)} ms old (limit ${limits.teleop_timeout_ms} ms)`],
+    };
   }
   switch (command.kind) {
     case 'ee_delta': {
       let translation = command.translation_m.map((v) => (Number.isFinite(v) ? v : 0)) as Vec3;
       let rotation = command.rotation_axis_angle_rad.map((v) => (Number.isFinite(v) ? v : 0)) as Vec3;
-      if (translation.some((v, i) => v !== command.translation_m[i]) || rotation.some((v, i) => v !== command.rotation_axis_angle_rad[i])) reasons.push('non-finite values zeroed');
+      if (translation.some((v, i) => v !== command.translation_m[i]) || rotation.some((v, i) => v !== command.rotation_axis_angle_rad[i]))
+        reasons.push('non-finite values zeroed');
       // Keep the target inside the workspace box.
       const target = translation.map((d, i) => context.ee_position_m[i]! + d);
       const clamped = target.map((v, i) => Math.min(limits.workspace_max_m[i]!, Math.max(limits.workspace_min_m[i]!, v)));
@@ -56,7 +66,12 @@ export function limitArmCommand(command: ArmCommand, limits: SafetyConfig, conte
         rotation = scale(rotation, maxTurn / norm(rotation));
         reasons.push('angular speed');
       }
-      return { requested: command, sent: { kind: 'ee_delta', translation_m: translation, rotation_axis_angle_rad: rotation }, clipped: reasons.length > 0, clip_reasons: reasons };
+      return {
+        requested: command,
+        sent: { kind: 'ee_delta', translation_m: translation, rotation_axis_angle_rad: rotation },
+        clipped: reasons.length > 0,
+        clip_reasons: reasons,
+      };
     }
     case 'joint_position':
     case 'joint_impedance': {
@@ -93,9 +108,15 @@ export function limitArmCommand(command: ArmCommand, limits: SafetyConfig, conte
 }
 
 export function limitGripperCommand(command: GripperCommand, limits: SafetyConfig, estopped: boolean): SentAction<GripperCommand> {
-  if (estopped && command.kind !== 'stop') return { requested: command, sent: { kind: 'stop' }, clipped: true, clip_reasons: ['e-stop engaged'] };
+  if (estopped && command.kind !== 'stop')
+    return { requested: command, sent: { kind: 'stop' }, clipped: true, clip_reasons: ['e-stop engaged'] };
   if (command.kind === 'grasp' && command.force_n > limits.max_gripper_force_n) {
-    return { requested: command, sent: { ...command, force_n: limits.max_gripper_force_n }, clipped: true, clip_reasons: [`gripper force ${command.force_n} N > ${limits.max_gripper_force_n} N`] };
+    return {
+      requested: command,
+      sent: { ...command, force_n: limits.max_gripper_force_n },
+      clipped: true,
+      clip_reasons: [`gripper force ${command.force_n} N > ${limits.max_gripper_force_n} N`],
+    };
   }
   return { requested: command, sent: command, clipped: false, clip_reasons: [] };
 }

@@ -46,7 +46,12 @@ function rotate(q: Quaternion, v: Vec3): Vec3 {
 
 const clampUnit = (v: number) => Math.max(-1, Math.min(1, Number.isFinite(v) ? v : 0));
 
-export function mapTeleop(state: TeleopState, ee_quaternion_wxyz: Quaternion, period_s: number, config: MapperConfig = DEFAULT_MAPPER): MappedIntent {
+export function mapTeleop(
+  state: TeleopState,
+  ee_quaternion_wxyz: Quaternion,
+  period_s: number,
+  config: MapperConfig = DEFAULT_MAPPER,
+): MappedIntent {
   const t = state.translation.map((v, i) => (config.lock_translation ? 0 : clampUnit(v) * config.translation_scale[i]!)) as Vec3;
   const r = state.rotation.map((v, i) => (config.lock_rotation ? 0 : clampUnit(v) * config.rotation_scale[i]!)) as Vec3;
   const linear = config.linear_speed_m_s * period_s;

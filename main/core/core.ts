@@ -77,7 +77,15 @@ export function startCore(options: CoreOptions): Core {
   const exports = new ExportService(options.dataDir, (job) => events.emit('export.progress', exportJobPayload(job)));
   const runtime = new RigRuntime({ rig, dataDir: options.dataDir, appVersion: APP_VERSION, clock: systemClock, events, streams, log });
   const foresightStore = new ForesightStore(store.db);
-  const foresight = new ForesightService({ lifecycle: runtime.lifecycle, recording: runtime.recording, store: foresightStore, recorded: new RecordedObservations(store.db), dataDir: options.dataDir, log, emit: (status) => events.emit('foresight.policy', policyStatusPayload(status)) });
+  const foresight = new ForesightService({
+    lifecycle: runtime.lifecycle,
+    recording: runtime.recording,
+    store: foresightStore,
+    recorded: new RecordedObservations(store.db),
+    dataDir: options.dataDir,
+    log,
+    emit: (status) => events.emit('foresight.policy', policyStatusPayload(status)),
+  });
 
   const handlers: Handlers = {
     'app.info': () => ({

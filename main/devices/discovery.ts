@@ -123,7 +123,9 @@ async function discoverHid(list: () => Promise<HidDeviceInfo[]>, problems: strin
       return true;
     });
   } catch (error) {
-    problems.push(`HID devices: ${reason(error)} (SpaceMouse and game controllers cannot be listed; reinstall with \`npm rebuild node-hid\`)`);
+    problems.push(
+      `HID devices: ${reason(error)} (SpaceMouse and game controllers cannot be listed; reinstall with \`npm rebuild node-hid\`)`,
+    );
     return [];
   }
 }
@@ -153,7 +155,8 @@ async function discoverSerial(list: () => Promise<SerialPortInfo[]>, devRoot: st
     ports = await list();
   } catch (error) {
     // On Linux, serialport lists ports through `udevadm`; a container or minimal install may lack it.
-    const missingUdevadm = (error as NodeJS.ErrnoException).code === 'ENOENT' || /spawn udevadm ENOENT|udevadm: not found/.test(reason(error));
+    const missingUdevadm =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' || /spawn udevadm ENOENT|udevadm: not found/.test(reason(error));
     problems.push(
       missingUdevadm
         ? 'serial ports: cannot be listed because `udevadm` is not installed (serialport asks udev for the ports); install it with `sudo apt install udev` (Debian/Ubuntu), or give a device path such as /dev/ttyUSB0 in the rig config directly'
@@ -247,7 +250,9 @@ export async function discoverDevices(options: DiscoveryOptions = {}): Promise<D
   const [hid, serial, cameras] = await Promise.all([
     discoverHid(options.listHid ?? defaultListHid, problems),
     discoverSerial(options.listSerial ?? defaultListSerial, devRoot, problems),
-    process.platform === 'linux' || options.devRoot !== undefined ? discoverCameras(devRoot, sysRoot, options.probeFormats === true, problems) : Promise.resolve([]),
+    process.platform === 'linux' || options.devRoot !== undefined
+      ? discoverCameras(devRoot, sysRoot, options.probeFormats === true, problems)
+      : Promise.resolve([]),
   ]);
   if (process.platform !== 'linux' && options.devRoot === undefined) problems.push('cameras: only V4L2 (Linux) cameras are listed');
   return { hid, serial, cameras, problems };

@@ -64,7 +64,11 @@ export class DeviceRegistry {
     const parsed = factory.options.safeParse(options);
     if (!parsed.success) {
       const issues = issuesOf(parsed.error).map((issue) => ({ ...issue, path: `${where}.${issue.path}` }));
-      throw new StudioError({ code: 'failed_precondition', message: `invalid options for ${entry.type}:\n${describeIssues(issues)}`, issues });
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: `invalid options for ${entry.type}:\n${describeIssues(issues)}`,
+        issues,
+      });
     }
     return factory.create(parsed.data, context);
   }

@@ -29,7 +29,12 @@ export interface RigDeviceOptions {
 }
 
 function contextFor(created: readonly AnyDevice[], clock: Clock, options: RigDeviceOptions): (name: string) => DeviceContext {
-  return (name) => ({ clock, name, resolve: (kind) => created.find((device) => device.kind === kind), ...(options.sim !== undefined ? { sim: options.sim } : {}) });
+  return (name) => ({
+    clock,
+    name,
+    resolve: (kind) => created.find((device) => device.kind === kind),
+    ...(options.sim !== undefined ? { sim: options.sim } : {}),
+  });
 }
 
 function deviceSet(created: readonly AnyDevice[]): DeviceSet {
@@ -62,11 +67,15 @@ export function createRigDevices(rig: RigConfig, registry: DeviceRegistry, clock
   const context = contextFor(created, clock, options);
   const arm = registry.create('arm', rig.arm, 'arm', context('arm')) as Arm;
   created.push(arm);
-  const gripper = rig.gripper === undefined ? undefined : (registry.create('gripper', rig.gripper, 'gripper', context('gripper')) as Gripper);
+  const gripper =
+    rig.gripper === undefined ? undefined : (registry.create('gripper', rig.gripper, 'gripper', context('gripper')) as Gripper);
   if (gripper !== undefined) created.push(gripper);
   const cameras = rig.cameras.map((entry, i) => registry.create('camera', entry, `cameras[${i}]`, context(entry.name)) as Camera);
   created.push(...cameras);
-  const teleop = rig.teleop.map((entry, i) => registry.create('teleop', entry, `teleop[${i}]`, context(typeof entry.name === 'string' ? entry.name : entry.type)) as Teleop);
+  const teleop = rig.teleop.map(
+    (entry, i) =>
+      registry.create('teleop', entry, `teleop[${i}]`, context(typeof entry.name === 'string' ? entry.name : entry.type)) as Teleop,
+  );
   created.push(...teleop);
   return { arm, gripper, cameras, teleop, ...deviceSet(created) };
 }
@@ -75,7 +84,12 @@ export function createRigDevices(rig: RigConfig, registry: DeviceRegistry, clock
  * The rig's cameras alone, for the thread that records and previews them while the control worker
  * owns the arm, gripper and teleop devices. Sim cameras need `options.sim`.
  */
-export function createRigCameras(rig: RigConfig, registry: DeviceRegistry, clock: Clock, options: RigDeviceOptions = {}): DeviceSet & { cameras: Camera[] } {
+export function createRigCameras(
+  rig: RigConfig,
+  registry: DeviceRegistry,
+  clock: Clock,
+  options: RigDeviceOptions = {},
+): DeviceSet & { cameras: Camera[] } {
   const created: AnyDevice[] = [];
   const context = contextFor(created, clock, options);
   const cameras = rig.cameras.map((entry, i) => registry.create('camera', entry, `cameras[${i}]`, context(entry.name)) as Camera);

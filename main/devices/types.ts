@@ -54,8 +54,27 @@ export interface Device {
 
 // The robot's own vocabulary (poses, states, commands) lives on the ground floor, shared/robot/, so
 // the simulator, the drivers, the control loop and the renderer all speak it without importing each other.
-export type { ArmCommand, ArmState, GripperCommand, GripperState, Mat4, PinholeIntrinsics, Quaternion, SentAction, Vec3 } from '../../shared/robot/types';
-import type { ArmCommand, ArmState, GripperCommand, GripperState, Mat4, PinholeIntrinsics, SentAction, Vec3 } from '../../shared/robot/types';
+export type {
+  ArmCommand,
+  ArmState,
+  GripperCommand,
+  GripperState,
+  Mat4,
+  PinholeIntrinsics,
+  Quaternion,
+  SentAction,
+  Vec3,
+} from '../../shared/robot/types';
+import type {
+  ArmCommand,
+  ArmState,
+  GripperCommand,
+  GripperState,
+  Mat4,
+  PinholeIntrinsics,
+  SentAction,
+  Vec3,
+} from '../../shared/robot/types';
 
 export interface Arm extends Device {
   readonly kind: 'arm';

@@ -57,7 +57,10 @@ export function registerIpcRouter(ipcMain: IpcMain, core: Core, isTrusted: Sende
   ipcMain.handle(IPC_INVOKE, (event, method: unknown, params: unknown): Promise<RpcOutcome> => {
     if (!isTrusted(event)) {
       core.log.warn(`refused a StudioApi call from an untrusted frame: ${event.senderFrame?.url ?? 'unknown'}`);
-      return Promise.resolve({ ok: false, error: { code: 'unauthorized', message: 'StudioApi calls are accepted only from the studio window' } });
+      return Promise.resolve({
+        ok: false,
+        error: { code: 'unauthorized', message: 'StudioApi calls are accepted only from the studio window' },
+      });
     }
     return connectionOf(event.sender).call(method, params);
   });

@@ -86,7 +86,10 @@ function createMainWindow(dataDir: string, devUrl: string | undefined): BrowserW
   const stateFile = join(dataDir, 'window-state.json');
   let saved: WindowState | undefined;
   try {
-    saved = restoreWindowState(JSON.parse(readFileSync(stateFile, 'utf8')), screen.getAllDisplays().map((d) => d.workArea));
+    saved = restoreWindowState(
+      JSON.parse(readFileSync(stateFile, 'utf8')),
+      screen.getAllDisplays().map((d) => d.workArea),
+    );
   } catch {
     saved = undefined;
   }

@@ -32,7 +32,13 @@ export interface ActionSteps {
  * each step exactly its own command, whatever the capture jitter. A step with no recorded action
  * (the export faster than the recording) moves nothing. `samples` are in time order.
  */
-export function actionsOverSteps(samples: readonly ActionSample[], instants: readonly bigint[], step_ns: bigint, recorded_period_ns: bigint, name = 'action'): ActionSteps {
+export function actionsOverSteps(
+  samples: readonly ActionSample[],
+  instants: readonly bigint[],
+  step_ns: bigint,
+  recorded_period_ns: bigint,
+  name = 'action',
+): ActionSteps {
   const n = instants.length;
   const values = new Float64Array(n * ACTION_DIM);
   const capture = new BigInt64Array(n);
@@ -48,7 +54,11 @@ export function actionsOverSteps(samples: readonly ActionSample[], instants: rea
     while (j < samples.length && samples[j]!.t_ns < start) newest = j++;
     const first = j;
     while (j < samples.length && samples[j]!.t_ns < end) newest = j++;
-    if (newest < 0) throw new StudioError({ code: 'failed_precondition', message: `stream "${name}" has no action before ${end} ns (step ${k} of the exported window)` });
+    if (newest < 0)
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: `stream "${name}" has no action before ${end} ns (step ${k} of the exported window)`,
+      });
     const out = values.subarray(k * ACTION_DIM, (k + 1) * ACTION_DIM);
     counts[k] = j - first;
     capture[k] = samples[newest]!.t_ns;
@@ -80,7 +90,8 @@ const JOINT_SPACE_TELEOP = new Set(['gello']);
  */
 export function requireCartesianActions(stream: StreamRow, episodeId: number, rigConfig: unknown): void {
   const dim = stream.shape.reduce((a, b) => a * b, 1);
-  const namesMatch = stream.names === null || (stream.names.length === ACTION_DIM && stream.names.every((name, i) => name === ACTION_NAMES[i]));
+  const namesMatch =
+    stream.names === null || (stream.names.length === ACTION_DIM && stream.names.every((name, i) => name === ACTION_NAMES[i]));
   const space = stream.meta?.action_space;
   if (dim !== ACTION_DIM || !namesMatch || (space !== undefined && space !== ACTION_SPACE)) {
     throw new StudioError({
@@ -91,12 +102,14 @@ export function requireCartesianActions(stream: StreamRow, episodeId: number, ri
   }
   if (space !== undefined) return;
   const teleop = (rigConfig as { teleop?: { type?: unknown }[] } | null)?.teleop ?? [];
-  const joint = teleop.map((device) => device.type).find((type): type is string => typeof type === 'string' && JOINT_SPACE_TELEOP.has(type));
+  const joint = teleop
+    .map((device) => device.type)
+    .find((type): type is string => typeof type === 'string' && JOINT_SPACE_TELEOP.has(type));
   if (joint !== undefined) {
     throw new StudioError({
       code: 'failed_precondition',
       message: `episode ${episodeId} was recorded with a ${joint} leader arm before actions declared their space: its "${stream.name}" may hold joint-angle deltas under Cartesian names, and is not exported as Cartesian actions`,
-      fix: 'Leave the episode out (e.g. --episodes or --exclude-tag), or re-record it with this version, which records a leader arm\'s commands as the TCP motion they ask for.',
+      fix: "Leave the episode out (e.g. --episodes or --exclude-tag), or re-record it with this version, which records a leader arm's commands as the TCP motion they ask for.",
     });
   }
 }

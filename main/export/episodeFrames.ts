@@ -39,12 +39,18 @@ export function readLowdim(reader: EpisodeReader, episodeId: number, plan: Strea
   const streams = reader.streamsOf(episodeId);
   const stateStreams = plan.state.map((name) => reader.requireStream(episodeId, streams, name));
   const stateParts = stateStreams.map((s) => reader.lowdimOnGrid(s, grid));
-  const stateNames = stateStreams.flatMap((s) => (s.name === STREAMS.armQ ? namesOf(s, JOINT_NAMES) : s.name === STREAMS.gripperWidth ? ['gripper_width_m'] : namesOf(s, [])));
+  const stateNames = stateStreams.flatMap((s) =>
+    s.name === STREAMS.armQ ? namesOf(s, JOINT_NAMES) : s.name === STREAMS.gripperWidth ? ['gripper_width_m'] : namesOf(s, []),
+  );
   const actionStream = reader.requireStream(episodeId, streams, plan.action);
   // Each frame's action is the motion commanded from that frame to the next (summed over the recorded cycles).
-  const action = { ...reader.actionsOnSteps(episodeId, actionStream, reader.gridTimes(grid), BigInt(Math.round(1e9 / grid.fps))), dim: ACTION_NAMES.length };
+  const action = {
+    ...reader.actionsOnSteps(episodeId, actionStream, reader.gridTimes(grid), BigInt(Math.round(1e9 / grid.fps))),
+    dim: ACTION_NAMES.length,
+  };
   let eePose: Float32Array | null = null;
-  if (plan.eePose !== null) eePose = concatRows([reader.lowdimOnGrid(reader.requireStream(episodeId, streams, plan.eePose), grid)], grid.length);
+  if (plan.eePose !== null)
+    eePose = concatRows([reader.lowdimOnGrid(reader.requireStream(episodeId, streams, plan.eePose), grid)], grid.length);
   if (stateParts.length === 0) throw new StudioError({ code: 'internal', message: 'no state streams planned' });
   return {
     length: grid.length,
@@ -66,9 +72,17 @@ export const EE_POSE_FEATURE_NAMES: string[] = [...EE_POSE_NAMES];
 export function cameraGeometry(stream: StreamRow): { width: number; height: number; encoding: 'mjpeg' | 'png' } {
   const [height, width] = stream.shape;
   if (height === undefined || width === undefined || !(height > 0 && width > 0)) {
-    throw new StudioError({ code: 'failed_precondition', message: `camera stream "${stream.name}" has no image size in its declaration (shape ${JSON.stringify(stream.shape)})`, fix: 'Record cameras with shape [height, width, channels].' });
+    throw new StudioError({
+      code: 'failed_precondition',
+      message: `camera stream "${stream.name}" has no image size in its declaration (shape ${JSON.stringify(stream.shape)})`,
+      fix: 'Record cameras with shape [height, width, channels].',
+    });
   }
   const encoding = stream.encoding === 'jpeg' ? 'mjpeg' : stream.encoding === 'png' || stream.encoding === 'png16' ? 'png' : null;
-  if (encoding === null) throw new StudioError({ code: 'failed_precondition', message: `camera stream "${stream.name}" has encoding "${stream.encoding}"; the exporter reads jpeg and png frames` });
+  if (encoding === null)
+    throw new StudioError({
+      code: 'failed_precondition',
+      message: `camera stream "${stream.name}" has encoding "${stream.encoding}"; the exporter reads jpeg and png frames`,
+    });
   return { width, height, encoding };
 }

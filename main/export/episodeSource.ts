@@ -13,7 +13,6 @@ import type { DatasetSplit, EpisodeGrid, PlannedEpisode, Selection, StreamPlan }
  * camera frames fetched in small batches so memory stays flat however long an episode is.
  */
 
-
 export function gridTime(grid: EpisodeGrid, k: number): bigint {
   return grid.t0_ns + BigInt(Math.round((k * 1e9) / grid.fps));
 }
@@ -40,15 +39,28 @@ export function selectEpisodes(store: EpisodeStore, selection: Selection = {}): 
  * shuffle is validation, the next test, the rest training. A non-zero fraction gets at least one
  * episode when there are two or more.
  */
-export function splitEpisodes(ids: readonly number[], fractions: { valid?: number; test?: number }, seed: number): Map<number, DatasetSplit> {
+export function splitEpisodes(
+  ids: readonly number[],
+  fractions: { valid?: number; test?: number },
+  seed: number,
+): Map<number, DatasetSplit> {
   const valid = fractions.valid ?? 0;
   const test = fractions.test ?? 0;
-  for (const [name, fraction] of [['valid', valid], ['test', test]] as const) {
-    if (!(fraction >= 0 && fraction < 1)) throw new StudioError({ code: 'invalid_params', message: `${name} fraction must be in [0, 1), got ${fraction}` });
+  for (const [name, fraction] of [
+    ['valid', valid],
+    ['test', test],
+  ] as const) {
+    if (!(fraction >= 0 && fraction < 1))
+      throw new StudioError({ code: 'invalid_params', message: `${name} fraction must be in [0, 1), got ${fraction}` });
   }
-  if (valid + test >= 1) throw new StudioError({ code: 'invalid_params', message: `valid (${valid}) and test (${test}) fractions leave no training episodes`, fix: 'Keep valid + test below 1.' });
+  if (valid + test >= 1)
+    throw new StudioError({
+      code: 'invalid_params',
+      message: `valid (${valid}) and test (${test}) fractions leave no training episodes`,
+      fix: 'Keep valid + test below 1.',
+    });
   const order = [...ids];
-  let state = (seed >>> 0) || 0x9e3779b9;
+  let state = seed >>> 0 || 0x9e3779b9;
   const next = () => {
     state ^= state << 13;
     state >>>= 0;
@@ -66,7 +78,6 @@ export function splitEpisodes(ids: readonly number[], fractions: { valid?: numbe
   const testCount = Math.min(share(test), Math.max(0, ids.length - validCount - 1));
   return new Map(order.map((id, i) => [id, i < validCount ? 'valid' : i < validCount + testCount ? 'test' : 'train']));
 }
-
 
 export class EpisodeReader {
   readonly store: EpisodeStore;
@@ -102,7 +113,11 @@ export class EpisodeReader {
       if (t1 === null || s.last_t_ns! < t1) t1 = s.last_t_ns!;
     }
     if (t0 === null || t1 === null || t1 < t0) {
-      throw new StudioError({ code: 'failed_precondition', message: `episode ${episodeId}: its streams do not overlap in time`, fix: 'Check the recording with `studio db info`; leave the episode out.' });
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: `episode ${episodeId}: its streams do not overlap in time`,
+        fix: 'Check the recording with `studio db info`; leave the episode out.',
+      });
     }
     const length = Math.floor((Number(t1 - t0) * fps) / 1e9 + 1e-6) + 1;
     return { t0_ns: t0, length, fps };
@@ -125,7 +140,10 @@ export class EpisodeReader {
   lowdimAt(stream: StreamRow, instants: readonly bigint[]): { values: Float64Array; dim: number; capture_ns: BigInt64Array } {
     const dim = stream.shape.reduce((a, b) => a * b, 1);
     if (stream.dtype !== 'float64' && stream.dtype !== 'float32') {
-      throw new StudioError({ code: 'failed_precondition', message: `stream "${stream.name}" has dtype ${stream.dtype}; the exporter reads float32/float64 low-dimensional streams` });
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: `stream "${stream.name}" has dtype ${stream.dtype}; the exporter reads float32/float64 low-dimensional streams`,
+      });
     }
     const n = instants.length;
     const last = instants[n - 1] ?? 0n;
@@ -136,11 +154,19 @@ export class EpisodeReader {
     for (let k = 0; k < n; k++) {
       const t = instants[k]!;
       while (j + 1 < samples.length && samples[j + 1]!.t_ns <= t) j++;
-      if (j < 0) throw new StudioError({ code: 'failed_precondition', message: `stream "${stream.name}" has no sample at or before ${t} ns (the start of the exported window)` });
+      if (j < 0)
+        throw new StudioError({
+          code: 'failed_precondition',
+          message: `stream "${stream.name}" has no sample at or before ${t} ns (the start of the exported window)`,
+        });
       const sample = samples[j]!;
       const bytes = sample.value.slice();
       const decoded = stream.dtype === 'float64' ? new Float64Array(bytes.buffer) : new Float32Array(bytes.buffer);
-      if (decoded.length !== dim) throw new StudioError({ code: 'failed_precondition', message: `stream "${stream.name}" sample at ${sample.t_ns} ns has ${decoded.length} values, expected ${dim}` });
+      if (decoded.length !== dim)
+        throw new StudioError({
+          code: 'failed_precondition',
+          message: `stream "${stream.name}" sample at ${sample.t_ns} ns has ${decoded.length} values, expected ${dim}`,
+        });
       values.set(decoded, k * dim);
       capture[k] = sample.t_ns;
     }
@@ -161,7 +187,10 @@ export class EpisodeReader {
   actionsOnSteps(episodeId: number, stream: StreamRow, instants: readonly bigint[], step_ns: bigint): ActionSteps {
     requireCartesianActions(stream, episodeId, this.store.sessionRigConfig(episodeId));
     if (stream.dtype !== 'float64' && stream.dtype !== 'float32') {
-      throw new StudioError({ code: 'failed_precondition', message: `stream "${stream.name}" has dtype ${stream.dtype}; the exporter reads float32/float64 actions` });
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: `stream "${stream.name}" has dtype ${stream.dtype}; the exporter reads float32/float64 actions`,
+      });
     }
     if (instants.length === 0) return { values: new Float64Array(0), capture_ns: new BigInt64Array(0), counts: new Int32Array(0) };
     const samples = this.store.range(stream, stream.first_t_ns ?? 0n, instants[instants.length - 1]! + step_ns).map((sample) => {
@@ -186,7 +215,11 @@ export class EpisodeReader {
     for (let k = 0; k < instants.length; k++) {
       const t = instants[k]!;
       while (j + 1 < times.length && times[j + 1]! <= t) j++;
-      if (j < 0) throw new StudioError({ code: 'failed_precondition', message: `camera stream "${stream.name}" has no frame at or before ${t} ns (the start of the exported window)` });
+      if (j < 0)
+        throw new StudioError({
+          code: 'failed_precondition',
+          message: `camera stream "${stream.name}" has no frame at or before ${t} ns (the start of the exported window)`,
+        });
       pick[k] = j;
       capture[k] = times[j]!;
     }
@@ -229,38 +262,72 @@ export function cameraNamesOf(streams: Iterable<StreamRow>): string[] {
 }
 
 /** The stream plan of an export from its first episode (the others must match it). */
-export function planStreams(reader: EpisodeReader, firstEpisode: number, options: { cameras?: string[]; depth?: boolean; action_source?: 'executed' | 'requested' }): StreamPlan {
+export function planStreams(
+  reader: EpisodeReader,
+  firstEpisode: number,
+  options: { cameras?: string[]; depth?: boolean; action_source?: 'executed' | 'requested' },
+): StreamPlan {
   const streams = reader.streamsOf(firstEpisode);
   const has = (name: string) => (streams.get(name)?.sample_count ?? 0) > 0;
-  const imported = [...streams.values()].filter((s) => s.kind === 'lowdim' && s.sample_count > 0).flatMap((s) => {
-    const feature = importedFeatureOf(s);
-    return feature === null ? [] : [{ feature: feature.lerobot_feature, stream: s.name }];
-  });
+  const imported = [...streams.values()]
+    .filter((s) => s.kind === 'lowdim' && s.sample_count > 0)
+    .flatMap((s) => {
+      const feature = importedFeatureOf(s);
+      return feature === null ? [] : [{ feature: feature.lerobot_feature, stream: s.name }];
+    });
   if (!has(STREAMS.armQ) && imported.length > 0) {
     // An imported LeRobot episode: its features go back out as they came in, every camera it has.
-    if (options.depth === true) throw new StudioError({ code: 'invalid_params', message: `episode ${firstEpisode} was imported from a LeRobot dataset and has no depth streams`, fix: 'Export it without --depth.' });
+    if (options.depth === true)
+      throw new StudioError({
+        code: 'invalid_params',
+        message: `episode ${firstEpisode} was imported from a LeRobot dataset and has no depth streams`,
+        fix: 'Export it without --depth.',
+      });
     const available = cameraNamesOf(streams.values()).filter((c) => has(STREAMS.cameraColor(c)));
     const cameras = options.cameras ?? available;
     for (const camera of cameras) {
-      if (!available.includes(camera)) throw new StudioError({ code: 'invalid_params', message: `camera "${camera}" is not in episode ${firstEpisode}`, fix: `Cameras imported there: ${available.join(', ') || 'none'}.` });
+      if (!available.includes(camera))
+        throw new StudioError({
+          code: 'invalid_params',
+          message: `camera "${camera}" is not in episode ${firstEpisode}`,
+          fix: `Cameras imported there: ${available.join(', ') || 'none'}.`,
+        });
     }
     return { state: [], eePose: null, action: '', cameras, depth: false, imported };
   }
   if (!has(STREAMS.armQ)) {
-    throw new StudioError({ code: 'failed_precondition', message: `episode ${firstEpisode} has no "${STREAMS.armQ}" samples: there is no robot state to export`, fix: 'Select episodes recorded with an arm.' });
+    throw new StudioError({
+      code: 'failed_precondition',
+      message: `episode ${firstEpisode} has no "${STREAMS.armQ}" samples: there is no robot state to export`,
+      fix: 'Select episodes recorded with an arm.',
+    });
   }
   const action = options.action_source === 'requested' ? STREAMS.actionRequested : STREAMS.actionExecuted;
-  if (!has(action)) throw new StudioError({ code: 'failed_precondition', message: `episode ${firstEpisode} has no "${action}" samples: there is no action to export`, fix: 'Select episodes recorded with actions, or pick the other --action source.' });
+  if (!has(action))
+    throw new StudioError({
+      code: 'failed_precondition',
+      message: `episode ${firstEpisode} has no "${action}" samples: there is no action to export`,
+      fix: 'Select episodes recorded with actions, or pick the other --action source.',
+    });
   const available = cameraNamesOf(streams.values()).filter((c) => has(STREAMS.cameraColor(c)));
   const cameras = options.cameras ?? available;
   for (const camera of cameras) {
     if (!available.includes(camera)) {
-      throw new StudioError({ code: 'invalid_params', message: `camera "${camera}" is not in episode ${firstEpisode}`, fix: `Cameras recorded there: ${available.join(', ') || 'none'}.` });
+      throw new StudioError({
+        code: 'invalid_params',
+        message: `camera "${camera}" is not in episode ${firstEpisode}`,
+        fix: `Cameras recorded there: ${available.join(', ') || 'none'}.`,
+      });
     }
   }
   if (options.depth === true) {
     for (const camera of cameras) {
-      if (!has(STREAMS.cameraDepth(camera))) throw new StudioError({ code: 'invalid_params', message: `camera "${camera}" has no depth stream in episode ${firstEpisode}`, fix: 'Export without depth, or choose cameras with depth (--cameras).' });
+      if (!has(STREAMS.cameraDepth(camera)))
+        throw new StudioError({
+          code: 'invalid_params',
+          message: `camera "${camera}" has no depth stream in episode ${firstEpisode}`,
+          fix: 'Export without depth, or choose cameras with depth (--cameras).',
+        });
     }
   }
   return {

@@ -27,7 +27,10 @@ export class ExportClient extends RpcClient<ExportOps, ExportEvent, StudioErrorP
 
   constructor(location: WorkerLocation) {
     super();
-    this.thread = new WorkerThread(location, 'export worker', { message: (message) => this.receive(message), failure: (error) => this.fail(error) });
+    this.thread = new WorkerThread(location, 'export worker', {
+      message: (message) => this.receive(message),
+      failure: (error) => this.fail(error),
+    });
   }
 
   run(options: ExportOptions): Promise<ExportOutcome> {
@@ -72,8 +75,21 @@ export class ExportService {
 
   start(options: Omit<ExportOptions, 'dataDir'>): ExportJob {
     const location = workerLocation(__dirname, 'exportWorker.js', 'exportWorker.ts');
-    if (location === undefined) throw new StudioError({ code: 'failed_precondition', message: `the export worker's entry is missing next to ${__dirname}`, fix: 'Run `npm run build`.' });
-    const job: ExportJob = { id: this.nextId++, format: options.format, out: options.out, state: 'running', progress: null, summary: null, error: null };
+    if (location === undefined)
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: `the export worker's entry is missing next to ${__dirname}`,
+        fix: 'Run `npm run build`.',
+      });
+    const job: ExportJob = {
+      id: this.nextId++,
+      format: options.format,
+      out: options.out,
+      state: 'running',
+      progress: null,
+      summary: null,
+      error: null,
+    };
     const client = new ExportClient(location);
     client.onProgress((progress) => {
       job.progress = progress;

@@ -40,5 +40,8 @@ port.on('message', (message: ToExportWorker) => {
 async function withValidation(summary: ExportSummary): Promise<ExportSummary> {
   if (summary.dry_run) return summary;
   const report = await validateDataset(summary.out);
-  return { ...summary, validation: { ok: report.ok, episodes: report.episodes, frames: report.frames, problems: report.problems.slice(0, 20) } };
+  return {
+    ...summary,
+    validation: { ok: report.ok, episodes: report.episodes, frames: report.frames, problems: report.problems.slice(0, 20) },
+  };
 }

@@ -86,7 +86,11 @@ export class FfmpegProcess {
     throwIfAborted(signal);
     if (this.spawnError !== null) throw missingTool('ffmpeg', this.spawnError);
     if (code !== 0) {
-      throw new StudioError({ code: 'internal', message: `ffmpeg failed while ${this.what} (exit ${code}): ${this.stderrTail.trim().split('\n').slice(-4).join(' | ')}`, fix: 'Check that ffmpeg has the encoder (`ffmpeg -encoders`), or choose another with --vcodec.' });
+      throw new StudioError({
+        code: 'internal',
+        message: `ffmpeg failed while ${this.what} (exit ${code}): ${this.stderrTail.trim().split('\n').slice(-4).join(' | ')}`,
+        fix: 'Check that ffmpeg has the encoder (`ffmpeg -encoders`), or choose another with --vcodec.',
+      });
     }
   }
 
@@ -111,13 +115,41 @@ function codecArgs(settings: EncoderSettings): string[] {
   const threads = settings.threads === undefined ? [] : ['-threads', String(settings.threads)];
   if (settings.vcodec === 'libsvtav1') {
     const lp = settings.threads === undefined ? '' : `:lp=${settings.threads}`;
-    return ['-c:v', 'libsvtav1', '-pix_fmt', 'yuv420p', '-g', String(settings.gop), '-crf', String(settings.crf), '-preset', String(SVTAV1_PRESET), '-svtav1-params', `fast-decode=0${lp}`];
+    return [
+      '-c:v',
+      'libsvtav1',
+      '-pix_fmt',
+      'yuv420p',
+      '-g',
+      String(settings.gop),
+      '-crf',
+      String(settings.crf),
+      '-preset',
+      String(SVTAV1_PRESET),
+      '-svtav1-params',
+      `fast-decode=0${lp}`,
+    ];
   }
   // No B-frames: presentation order = decode order, so pts are exactly frame / fps.
-  return ['-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-g', String(settings.gop), '-crf', String(settings.crf), '-preset', settings.h264_preset ?? H264_PRESET, '-bf', '0', ...threads];
+  return [
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    String(settings.gop),
+    '-crf',
+    String(settings.crf),
+    '-preset',
+    settings.h264_preset ?? H264_PRESET,
+    '-bf',
+    '0',
+    ...threads,
+  ];
 }
 
-export type EncoderInput = { kind: 'encoded'; codec: 'mjpeg' | 'png' } | { kind: 'raw'; pix_fmt: 'gray12le' | 'rgb24'; width: number; height: number };
+export type EncoderInput =
+  { kind: 'encoded'; codec: 'mjpeg' | 'png' } | { kind: 'raw'; pix_fmt: 'gray12le' | 'rgb24'; width: number; height: number };
 
 /**
  * One MP4 at a constant `fps`: frame i has pts i / fps. Frames are fed one by one (encoded JPEG/PNG
@@ -129,12 +161,30 @@ export class VideoEncoder {
 
   constructor(
     readonly path: string,
-    options: { input: EncoderInput; fps: number; settings: EncoderSettings | 'depth-lossless'; statsSize?: [number, number]; onStatsFrame?: (rgb: Uint8Array) => void; signal?: AbortSignal },
+    options: {
+      input: EncoderInput;
+      fps: number;
+      settings: EncoderSettings | 'depth-lossless';
+      statsSize?: [number, number];
+      onStatsFrame?: (rgb: Uint8Array) => void;
+      signal?: AbortSignal;
+    },
   ) {
     const input =
       options.input.kind === 'encoded'
         ? ['-f', 'image2pipe', '-c:v', options.input.codec, '-framerate', String(options.fps), '-i', 'pipe:0']
-        : ['-f', 'rawvideo', '-pix_fmt', options.input.pix_fmt, '-s', `${options.input.width}x${options.input.height}`, '-framerate', String(options.fps), '-i', 'pipe:0'];
+        : [
+            '-f',
+            'rawvideo',
+            '-pix_fmt',
+            options.input.pix_fmt,
+            '-s',
+            `${options.input.width}x${options.input.height}`,
+            '-framerate',
+            String(options.fps),
+            '-i',
+            'pipe:0',
+          ];
     const codec =
       options.settings === 'depth-lossless'
         ? ['-c:v', 'libx265', '-pix_fmt', 'gray12le', '-x265-params', 'lossless=1:log-level=error', '-g', '2']
@@ -199,7 +249,26 @@ export async function decodeFrames(
   options: { codec: 'mjpeg' | 'png'; pix_fmt: 'rgb24' | 'gray16le'; size?: [number, number]; signal?: AbortSignal },
 ): Promise<Buffer> {
   const scale = options.size === undefined ? [] : ['-vf', `scale=${options.size[0]}:${options.size[1]}:flags=area`];
-  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-f', 'image2pipe', '-c:v', options.codec, '-i', 'pipe:0', ...scale, '-fps_mode', 'passthrough', '-pix_fmt', options.pix_fmt, '-f', 'rawvideo', 'pipe:1'];
+  const args = [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-f',
+    'image2pipe',
+    '-c:v',
+    options.codec,
+    '-i',
+    'pipe:0',
+    ...scale,
+    '-fps_mode',
+    'passthrough',
+    '-pix_fmt',
+    options.pix_fmt,
+    '-f',
+    'rawvideo',
+    'pipe:1',
+  ];
   const process = new FfmpegProcess(args, 'decoding camera frames', options.signal);
   const chunks: Buffer[] = [];
   process.child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -220,8 +289,20 @@ export interface ProbedStream {
 }
 
 /** ffprobe's view of a video file: the first video stream, whether there is audio, and every packet's pts. */
-export async function probeVideo(path: string, options: { packets?: boolean; signal?: AbortSignal } = {}): Promise<{ stream: ProbedStream; has_audio: boolean; pts_s: number[] }> {
-  const args = ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,width,height,pix_fmt,r_frame_rate,avg_frame_rate,nb_frames,time_base', ...(options.packets === true ? ['-select_streams', 'v:0', '-show_entries', 'packet=pts_time'] : []), '-of', 'json', path];
+export async function probeVideo(
+  path: string,
+  options: { packets?: boolean; signal?: AbortSignal } = {},
+): Promise<{ stream: ProbedStream; has_audio: boolean; pts_s: number[] }> {
+  const args = [
+    '-v',
+    'error',
+    '-show_entries',
+    'stream=codec_type,codec_name,width,height,pix_fmt,r_frame_rate,avg_frame_rate,nb_frames,time_base',
+    ...(options.packets === true ? ['-select_streams', 'v:0', '-show_entries', 'packet=pts_time'] : []),
+    '-of',
+    'json',
+    path,
+  ];
   const json = await new Promise<string>((resolve, reject) => {
     const child = spawn(FFPROBE, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -234,14 +315,18 @@ export async function probeVideo(path: string, options: { packets?: boolean; sig
     child.once('close', (code) => {
       options.signal?.removeEventListener('abort', abort);
       if (code === 0) resolve(Buffer.concat(out).toString());
-      else reject(new StudioError({ code: 'failed_precondition', message: `ffprobe cannot read ${path}: ${err.trim() || `exit ${code}`}` }));
+      else
+        reject(new StudioError({ code: 'failed_precondition', message: `ffprobe cannot read ${path}: ${err.trim() || `exit ${code}`}` }));
     });
   });
   const parsed = JSON.parse(json) as { streams?: (ProbedStream & { codec_type: string })[]; packets?: { pts_time?: string }[] };
   const streams = parsed.streams ?? [];
   const video = streams.find((s) => s.codec_type === 'video');
   if (video === undefined) throw new StudioError({ code: 'failed_precondition', message: `${path} has no video stream` });
-  const pts = (parsed.packets ?? []).map((p) => Number(p.pts_time)).filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  const pts = (parsed.packets ?? [])
+    .map((p) => Number(p.pts_time))
+    .filter((v) => Number.isFinite(v))
+    .sort((a, b) => a - b);
   return { stream: video, has_audio: streams.some((s) => s.codec_type === 'audio'), pts_s: pts };
 }
 

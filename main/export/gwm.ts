@@ -133,7 +133,12 @@ export function poseRows(value: unknown): number[][] | null {
 }
 
 /** Frame instants (s from the episode start): the `frame_hz` grid and every chunk boundary, merged. */
-export function gwmFrameTimes(duration_s: number, control_hz: number, chunk_length: number, frame_hz: number): { times_ns: bigint[]; boundary: number[]; chunks: number } {
+export function gwmFrameTimes(
+  duration_s: number,
+  control_hz: number,
+  chunk_length: number,
+  frame_hz: number,
+): { times_ns: bigint[]; boundary: number[]; chunks: number } {
   const chunk_s = chunk_length / control_hz;
   const chunks = Math.floor(duration_s / chunk_s + 1e-9);
   const set = new Map<bigint, number>();
@@ -181,27 +186,54 @@ export class GwmWriter implements FormatWriter {
       const meta = color.meta ?? {};
       const intr = meta.intrinsics as GwmCamera['intrinsics'] | undefined;
       if (intr === undefined || typeof intr.fx_px !== 'number') {
-        throw new StudioError({ code: 'failed_precondition', message: `camera stream "${color.name}" has no intrinsics in its metadata; the world-model export needs them`, fix: 'Record with a camera that declares intrinsics (meta.intrinsics = {fx_px, fy_px, cx_px, cy_px}), or leave the camera out with --cameras.' });
+        throw new StudioError({
+          code: 'failed_precondition',
+          message: `camera stream "${color.name}" has no intrinsics in its metadata; the world-model export needs them`,
+          fix: 'Record with a camera that declares intrinsics (meta.intrinsics = {fx_px, fy_px, cx_px, cy_px}), or leave the camera out with --cameras.',
+        });
       }
       const moving = (streams.get(STREAMS.cameraPose(camera))?.sample_count ?? 0) > 0;
       const pose = poseRows(meta.world_from_camera);
       if (!moving && pose === null) {
-        if (this.options.cameras !== undefined) throw new StudioError({ code: 'failed_precondition', message: `camera "${camera}" has neither a fixed world_from_camera nor a pose stream`, fix: 'Leave it out with --cameras.' });
+        if (this.options.cameras !== undefined)
+          throw new StudioError({
+            code: 'failed_precondition',
+            message: `camera "${camera}" has neither a fixed world_from_camera nor a pose stream`,
+            fix: 'Leave it out with --cameras.',
+          });
         continue; // e.g. a wrist camera without recorded poses: not usable for lifting.
       }
       if (moving && !includeMoving) continue;
       const depth = (streams.get(STREAMS.cameraDepth(camera))?.sample_count ?? 0) > 0;
       const segmentation = (streams.get(STREAMS.cameraSegmentation(camera))?.sample_count ?? 0) > 0;
       const role = meta.role === 'eval' ? 'eval' : 'train';
-      cameras[camera] = { width: g.width, height: g.height, intrinsics: { fx_px: intr.fx_px, fy_px: intr.fy_px, cx_px: intr.cx_px, cy_px: intr.cy_px }, world_from_camera: moving ? null : pose, depth, segmentation, color_space: meta.type === 'sim-camera' ? 'linear' : 'srgb', moving, role };
+      cameras[camera] = {
+        width: g.width,
+        height: g.height,
+        intrinsics: { fx_px: intr.fx_px, fy_px: intr.fy_px, cx_px: intr.cx_px, cy_px: intr.cy_px },
+        world_from_camera: moving ? null : pose,
+        depth,
+        segmentation,
+        color_space: meta.type === 'sim-camera' ? 'linear' : 'srgb',
+        moving,
+        role,
+      };
     }
-    if (Object.keys(cameras).length === 0) throw new StudioError({ code: 'failed_precondition', message: 'no fixed camera with intrinsics and world_from_camera to export', fix: 'Record fixed RGB-D cameras (front, side) with calibration metadata.' });
+    if (Object.keys(cameras).length === 0)
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: 'no fixed camera with intrinsics and world_from_camera to export',
+        fix: 'Record fixed RGB-D cameras (front, side) with calibration metadata.',
+      });
     this.cameras = cameras;
     this.cameraNames = Object.keys(cameras);
-    this.privileged = [...streams.values()].filter((s) => s.name.startsWith('sim.') && s.kind === 'lowdim' && s.sample_count > 0).map((s) => s.name);
+    this.privileged = [...streams.values()]
+      .filter((s) => s.name.startsWith('sim.') && s.kind === 'lowdim' && s.sample_count > 0)
+      .map((s) => s.name);
     const bodyMeta = streams.get(STREAMS.simBodyPoses)?.meta;
     if (Array.isArray(bodyMeta?.bodies)) this.bodies = bodyMeta.bodies as string[];
-    if (Array.isArray(bodyMeta?.segmentation_legend)) this.legend = bodyMeta.segmentation_legend as NonNullable<GwmIndex['segmentation_legend']>;
+    if (Array.isArray(bodyMeta?.segmentation_legend))
+      this.legend = bodyMeta.segmentation_legend as NonNullable<GwmIndex['segmentation_legend']>;
     const phases = streams.get(STREAMS.expertPhase)?.meta?.phases;
     if (Array.isArray(phases) && phases.every((p) => typeof p === 'string')) this.phaseNames = phases as string[];
   }
@@ -215,7 +247,8 @@ export class GwmWriter implements FormatWriter {
     const arrays: Record<string, GwmArray> = {};
     const put = (name: string, dtype: GwmArray['dtype'], shape: number[], data: ArrayBufferView) => {
       const expected = shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype];
-      if (data.byteLength !== expected) throw new StudioError({ code: 'internal', message: `GWM array ${name} has ${data.byteLength} bytes, expected ${expected}` });
+      if (data.byteLength !== expected)
+        throw new StudioError({ code: 'internal', message: `GWM array ${name} has ${data.byteLength} bytes, expected ${expected}` });
       const file = `${dirName}/${name}.bin`;
       writeFileSync(join(this.root, file), new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       this.bytes += data.byteLength;
@@ -227,9 +260,19 @@ export class GwmWriter implements FormatWriter {
     const t0 = input.grid.t0_ns;
     const instants = times_ns.map((t) => t0 + t);
     const T = instants.length;
-    put('frame_t_s', '<f8', [T], Float64Array.from(times_ns, (t) => Number(t) / 1e9));
+    put(
+      'frame_t_s',
+      '<f8',
+      [T],
+      Float64Array.from(times_ns, (t) => Number(t) / 1e9),
+    );
     put('frame_chunk', '<i4', [T], Int32Array.from(boundary));
-    put('chunk_frame', '<i4', [chunks + 1], Int32Array.from({ length: chunks + 1 }, (_, k) => boundary.indexOf(k)));
+    put(
+      'chunk_frame',
+      '<i4',
+      [chunks + 1],
+      Int32Array.from({ length: chunks + 1 }, (_, k) => boundary.indexOf(k)),
+    );
 
     // Robot state at the frames.
     const state = this.plan.state.map((name) => this.reader.lowdimAt(this.reader.requireStream(input.summary.id, streams, name), instants));
@@ -239,9 +282,13 @@ export class GwmWriter implements FormatWriter {
       let o = k * stateDim;
       for (const s of state) for (let d = 0; d < s.dim; d++) stateValues[o++] = s.values[k * s.dim + d]!;
     }
-    if (this.stateNames.length === 0) this.stateNames = this.plan.state.flatMap((name) => (name === STREAMS.gripperWidth ? ['gripper_width_m'] : namesOf(streams.get(name)!, [])));
+    if (this.stateNames.length === 0)
+      this.stateNames = this.plan.state.flatMap((name) =>
+        name === STREAMS.gripperWidth ? ['gripper_width_m'] : namesOf(streams.get(name)!, []),
+      );
     put('state', '<f4', [T, stateDim], stateValues);
-    if (this.plan.eePose !== null) put('ee_pose', '<f4', [T, 7], Float32Array.from(this.reader.lowdimAt(streams.get(this.plan.eePose)!, instants).values));
+    if (this.plan.eePose !== null)
+      put('ee_pose', '<f4', [T, 7], Float32Array.from(this.reader.lowdimAt(streams.get(this.plan.eePose)!, instants).values));
 
     // Actions in chunks at control_hz: chunk k holds the commands at (k·L + i) / control_hz.
     const actionStream = this.reader.requireStream(input.summary.id, streams, this.plan.action);
@@ -250,11 +297,19 @@ export class GwmWriter implements FormatWriter {
     this.actionMeta ??= actionStream.meta ?? {};
     const A = this.actionNames.length;
     if (chunks > 0) {
-      const actionInstants = Array.from({ length: chunks * this.chunkLength }, (_, i) => t0 + BigInt(Math.round((i / this.controlHz) * 1e9)));
+      const actionInstants = Array.from(
+        { length: chunks * this.chunkLength },
+        (_, i) => t0 + BigInt(Math.round((i / this.controlHz) * 1e9)),
+      );
       // Each action is the motion of every recorded cycle in its control step (recorded faster: summed).
       const actions = this.reader.actionsOnSteps(input.summary.id, actionStream, actionInstants, BigInt(Math.round(1e9 / this.controlHz)));
       put('actions', '<f4', [chunks, this.chunkLength, A], Float32Array.from(actions.values));
-      put('action_t_s', '<f8', [chunks, this.chunkLength], Float64Array.from(actionInstants, (t) => Number(t - t0) / 1e9));
+      put(
+        'action_t_s',
+        '<f8',
+        [chunks, this.chunkLength],
+        Float64Array.from(actionInstants, (t) => Number(t - t0) / 1e9),
+      );
     } else {
       put('actions', '<f4', [0, this.chunkLength, A], new Float32Array(0));
       put('action_t_s', '<f8', [0, this.chunkLength], new Float64Array(0));
@@ -268,7 +323,11 @@ export class GwmWriter implements FormatWriter {
       const spec = this.cameras![camera]!;
       const color = this.reader.requireStream(input.summary.id, streams, STREAMS.cameraColor(camera));
       const pick = this.reader.imageIndexAt(color, instants);
-      const rgb = await decodeFrames(this.reader.framesOnGrid(color, pick.pick, pick.times), { codec: cameraGeometry(color).encoding, pix_fmt: 'rgb24', ...(signal !== undefined ? { signal } : {}) });
+      const rgb = await decodeFrames(this.reader.framesOnGrid(color, pick.pick, pick.times), {
+        codec: cameraGeometry(color).encoding,
+        pix_fmt: 'rgb24',
+        ...(signal !== undefined ? { signal } : {}),
+      });
       put(`rgb_${camera}`, '|u1', [T, spec.height, spec.width, 3], rgb);
       put(`capture_ns_${camera}`, '<i8', [T], pick.capture_ns);
       if (spec.depth) {
@@ -301,7 +360,9 @@ export class GwmWriter implements FormatWriter {
     const planned = this.planned[input.index]!;
     const policy = streams.get(STREAMS.expertPhase)?.meta?.policy;
     const target = streams.get(STREAMS.simTargetPose);
-    const last = this.privileged.includes(STREAMS.simSuccess) ? this.reader.lowdimAt(streams.get(STREAMS.simSuccess)!, [gridTime(input.grid, input.grid.length - 1)]).values[0] : undefined;
+    const last = this.privileged.includes(STREAMS.simSuccess)
+      ? this.reader.lowdimAt(streams.get(STREAMS.simSuccess)!, [gridTime(input.grid, input.grid.length - 1)]).values[0]
+      : undefined;
     this.episodes.push({
       index: input.index,
       dir: dirName,
@@ -323,13 +384,24 @@ export class GwmWriter implements FormatWriter {
   }
 
   /** A 16-bit PNG stream (depth, segmentation) at the frame instants, checked to be registered to colour. */
-  private async gray16At(stream: StreamRow, instants: readonly bigint[], camera: string, spec: GwmCamera, what: string): Promise<Uint16Array> {
+  private async gray16At(
+    stream: StreamRow,
+    instants: readonly bigint[],
+    camera: string,
+    spec: GwmCamera,
+    what: string,
+  ): Promise<Uint16Array> {
     const at = this.reader.imageIndexAt(stream, instants);
     const out = new Uint16Array(instants.length * spec.width * spec.height);
     let k = 0;
     for await (const png of this.reader.framesOnGrid(stream, at.pick, at.times)) {
       const decoded = decodeGray16Png(png);
-      if (decoded.width !== spec.width || decoded.height !== spec.height) throw new StudioError({ code: 'failed_precondition', message: `${what} of camera "${camera}" is ${decoded.width}×${decoded.height}, colour is ${spec.width}×${spec.height}`, fix: `Export cameras whose ${what} is registered to colour.` });
+      if (decoded.width !== spec.width || decoded.height !== spec.height)
+        throw new StudioError({
+          code: 'failed_precondition',
+          message: `${what} of camera "${camera}" is ${decoded.width}×${decoded.height}, colour is ${spec.width}×${spec.height}`,
+          fix: `Export cameras whose ${what} is registered to colour.`,
+        });
       out.set(decoded.data, k * decoded.data.length);
       k++;
     }

@@ -16,14 +16,20 @@ export interface LabelArray {
   data: ArrayBufferView;
 }
 
-const LAYOUT = 'Δxyz (m), Δrotation axis-angle (rad), gripper (0 open … 1 closed); per control step, the motion of every recorded command in it (a leader arm\'s joint targets as the TCP motion they ask for)';
+const LAYOUT =
+  "Δxyz (m), Δrotation axis-angle (rad), gripper (0 open … 1 closed); per control step, the motion of every recorded command in it (a leader arm's joint targets as the TCP motion they ask for)";
 
 /**
  * index.json `actions`, with the meaning and per-step bounds the recording declared on its action
  * stream. Recorded faster than `control_hz`, a step sums several recorded steps: its bounds are the
  * recorded ones times how many recorded steps it spans.
  */
-export function actionsDeclaration(source: string, recorded_hz: number | null, control_hz: number, meta: Record<string, unknown>): GwmActions {
+export function actionsDeclaration(
+  source: string,
+  recorded_hz: number | null,
+  control_hz: number,
+  meta: Record<string, unknown>,
+): GwmActions {
   const steps = recorded_hz !== null && recorded_hz > control_hz ? recorded_hz / control_hz : 1;
   const bound = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value * steps : null);
   return {
@@ -39,7 +45,14 @@ export function actionsDeclaration(source: string, recorded_hz: number | null, c
 
 /** Samples of a stream that covers the whole window (its first sample at or before its start), else null. */
 function covering(reader: EpisodeReader, stream: StreamRow | undefined, instants: readonly bigint[]): Float64Array | null {
-  if (stream === undefined || stream.sample_count === 0 || stream.first_t_ns === null || instants.length === 0 || stream.first_t_ns > instants[0]!) return null;
+  if (
+    stream === undefined ||
+    stream.sample_count === 0 ||
+    stream.first_t_ns === null ||
+    instants.length === 0 ||
+    stream.first_t_ns > instants[0]!
+  )
+    return null;
   return reader.lowdimAt(stream, instants).values;
 }
 
@@ -47,7 +60,15 @@ function covering(reader: EpisodeReader, stream: StreamRow | undefined, instants
  * `phase` (T,) at the frames; `action_explore` (K, L), `chunk_explore` (K,) and `expert_target_pose`
  * (K, L, 7) at the action instants. Empty when the episode was not recorded from a scripted policy.
  */
-export function expertLabels(reader: EpisodeReader, streams: Map<string, StreamRow>, frames: readonly bigint[], t0: bigint, chunks: number, L: number, control_hz: number): LabelArray[] {
+export function expertLabels(
+  reader: EpisodeReader,
+  streams: Map<string, StreamRow>,
+  frames: readonly bigint[],
+  t0: bigint,
+  chunks: number,
+  L: number,
+  control_hz: number,
+): LabelArray[] {
   const phase = covering(reader, streams.get(STREAMS.expertPhase), frames);
   if (phase === null) return [];
   const out: LabelArray[] = [{ name: 'phase', dtype: '<i4', shape: [frames.length], data: Int32Array.from(phase, (v) => Math.round(v)) }];
@@ -56,10 +77,21 @@ export function expertLabels(reader: EpisodeReader, streams: Map<string, StreamR
   if (exploring !== null) {
     const perStep = steps.length > 0 ? Uint8Array.from(exploring, (v) => (v > 0.5 ? 1 : 0)) : new Uint8Array(0);
     out.push({ name: 'action_explore', dtype: '|u1', shape: [chunks, L], data: perStep });
-    out.push({ name: 'chunk_explore', dtype: '|u1', shape: [chunks], data: Uint8Array.from({ length: chunks }, (_, k) => (perStep.subarray(k * L, (k + 1) * L).every((v) => v === 1) ? 1 : 0)) });
+    out.push({
+      name: 'chunk_explore',
+      dtype: '|u1',
+      shape: [chunks],
+      data: Uint8Array.from({ length: chunks }, (_, k) => (perStep.subarray(k * L, (k + 1) * L).every((v) => v === 1) ? 1 : 0)),
+    });
   }
   const target = covering(reader, streams.get(STREAMS.expertTargetPose), steps.length > 0 ? steps : frames);
-  if (target !== null) out.push({ name: 'expert_target_pose', dtype: '<f4', shape: [chunks, L, 7], data: steps.length > 0 ? Float32Array.from(target) : new Float32Array(0) });
+  if (target !== null)
+    out.push({
+      name: 'expert_target_pose',
+      dtype: '<f4',
+      shape: [chunks, L, 7],
+      data: steps.length > 0 ? Float32Array.from(target) : new Float32Array(0),
+    });
   return out;
 }
 

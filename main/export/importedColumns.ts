@@ -1,4 +1,19 @@
-import { Bool, Field, FixedSizeList, Float32, Float64, Int16, Int32, Int64, Int8, makeData, makeVector, Uint8, type Data, type DataType } from 'apache-arrow';
+import {
+  Bool,
+  Field,
+  FixedSizeList,
+  Float32,
+  Float64,
+  Int16,
+  Int32,
+  Int64,
+  Int8,
+  makeData,
+  makeVector,
+  Uint8,
+  type Data,
+  type DataType,
+} from 'apache-arrow';
 import { StudioError } from '../../shared/api/errors';
 import type { StreamRow } from '../store/episodeStore';
 import type { EpisodeReader } from './episodeSource';
@@ -48,7 +63,11 @@ function typedView(dtype: string, bytes: Uint8Array): ArrayLike<number | bigint>
 /** The stream's values at the grid instants, as one flat byte array (`dim` values per frame). */
 export function importedBytesOnGrid(reader: EpisodeReader, stream: StreamRow, grid: EpisodeGrid): Uint8Array {
   const width = WIDTH[stream.dtype];
-  if (width === undefined) throw new StudioError({ code: 'failed_precondition', message: `stream "${stream.name}" holds ${stream.dtype}, which a LeRobot feature cannot carry` });
+  if (width === undefined)
+    throw new StudioError({
+      code: 'failed_precondition',
+      message: `stream "${stream.name}" holds ${stream.dtype}, which a LeRobot feature cannot carry`,
+    });
   const dim = stream.shape.reduce((a, b) => a * b, 1);
   const instants = reader.gridTimes(grid);
   const samples = reader.store.range(stream, stream.first_t_ns ?? 0n, instants.at(-1) ?? 0n);
@@ -56,9 +75,17 @@ export function importedBytesOnGrid(reader: EpisodeReader, stream: StreamRow, gr
   let j = -1;
   for (const [k, t] of instants.entries()) {
     while (j + 1 < samples.length && samples[j + 1]!.t_ns <= t) j++;
-    if (j < 0) throw new StudioError({ code: 'failed_precondition', message: `stream "${stream.name}" has no sample at or before ${t} ns (the start of the exported window)` });
+    if (j < 0)
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: `stream "${stream.name}" has no sample at or before ${t} ns (the start of the exported window)`,
+      });
     const value = samples[j]!.value;
-    if (value.length !== dim * width) throw new StudioError({ code: 'failed_precondition', message: `stream "${stream.name}" sample at ${samples[j]!.t_ns} ns has ${value.length} bytes, expected ${dim * width}` });
+    if (value.length !== dim * width)
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: `stream "${stream.name}" sample at ${samples[j]!.t_ns} ns has ${value.length} bytes, expected ${dim * width}`,
+      });
     out.set(value, k * dim * width);
   }
   return out;
@@ -67,7 +94,11 @@ export function importedBytesOnGrid(reader: EpisodeReader, stream: StreamRow, gr
 /** A Parquet column of `length` rows of the feature's dtype: scalar for dim 1, fixed-size list otherwise. */
 export function importedColumn(name: string, dtype: string, dim: number, bytes: Uint8Array, length: number): Column {
   const make = ARROW[dtype];
-  if (make === undefined) throw new StudioError({ code: 'failed_precondition', message: `feature "${name}" has dtype ${dtype}, which the exporter cannot write` });
+  if (make === undefined)
+    throw new StudioError({
+      code: 'failed_precondition',
+      message: `feature "${name}" has dtype ${dtype}, which the exporter cannot write`,
+    });
   const type = make();
   let values: ArrayLike<number | bigint> | Uint8Array = typedView(dtype, bytes);
   if (dtype === 'bool') {

@@ -20,8 +20,16 @@ export interface ImportedFeatureMeta {
   lerobot_info?: Record<string, unknown> | null;
 }
 
-export function importedNumericStream(feature: { key: string; dtype: string; dim: number; names: string[] | null; rawNames: unknown }, fps: number): StreamDecl {
-  const meta: ImportedFeatureMeta = { lerobot_feature: feature.key, lerobot_dtype: feature.dtype, lerobot_shape: [feature.dim], lerobot_names: feature.rawNames };
+export function importedNumericStream(
+  feature: { key: string; dtype: string; dim: number; names: string[] | null; rawNames: unknown },
+  fps: number,
+): StreamDecl {
+  const meta: ImportedFeatureMeta = {
+    lerobot_feature: feature.key,
+    lerobot_dtype: feature.dtype,
+    lerobot_shape: [feature.dim],
+    lerobot_names: feature.rawNames,
+  };
   return {
     name: `${IMPORTED_PREFIX}${feature.key}`,
     kind: 'lowdim',
@@ -39,8 +47,17 @@ export function cameraNameOf(featureKey: string): string {
   return featureKey.startsWith(prefix) ? featureKey.slice(prefix.length) : featureKey.replaceAll('.', '_');
 }
 
-export function importedCameraStream(camera: { key: string; storage: 'video' | 'image'; width: number; height: number; info: Record<string, unknown> | null }, fps: number): StreamDecl {
-  const meta: ImportedFeatureMeta = { lerobot_feature: camera.key, lerobot_dtype: camera.storage, lerobot_shape: [camera.height, camera.width, 3], lerobot_names: ['height', 'width', 'channels'], lerobot_info: camera.info };
+export function importedCameraStream(
+  camera: { key: string; storage: 'video' | 'image'; width: number; height: number; info: Record<string, unknown> | null },
+  fps: number,
+): StreamDecl {
+  const meta: ImportedFeatureMeta = {
+    lerobot_feature: camera.key,
+    lerobot_dtype: camera.storage,
+    lerobot_shape: [camera.height, camera.width, 3],
+    lerobot_names: ['height', 'width', 'channels'],
+    lerobot_info: camera.info,
+  };
   return {
     name: `camera.${cameraNameOf(camera.key)}.color`,
     kind: 'image',

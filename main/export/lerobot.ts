@@ -32,11 +32,11 @@ export interface FeatureSpec {
   info?: Record<string, unknown>;
 }
 
-
 /** A feature's `names` as info.json may hold them: a list, a dict of lists, or null. */
 function featureNames(names: unknown): FeatureSpec['names'] {
   if (Array.isArray(names)) return names.map(String);
-  if (names !== null && typeof names === 'object') return Object.fromEntries(Object.entries(names as Record<string, unknown>).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : []]));
+  if (names !== null && typeof names === 'object')
+    return Object.fromEntries(Object.entries(names as Record<string, unknown>).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : []]));
   return null;
 }
 
@@ -53,8 +53,10 @@ const pad = (n: number, width: number) => String(n).padStart(width, '0');
 export const v3DataPath = (loc: Location) => `data/chunk-${pad(loc.chunk, 3)}/file-${pad(loc.file, 3)}.parquet`;
 export const v3VideoPath = (key: string, loc: Location) => `videos/${key}/chunk-${pad(loc.chunk, 3)}/file-${pad(loc.file, 3)}.mp4`;
 export const v3EpisodesPath = (loc: Location) => `meta/episodes/chunk-${pad(loc.chunk, 3)}/file-${pad(loc.file, 3)}.parquet`;
-export const v21DataPath = (episode: number, chunksSize: number) => `data/chunk-${pad(Math.floor(episode / chunksSize), 3)}/episode_${pad(episode, 6)}.parquet`;
-export const v21VideoPath = (key: string, episode: number, chunksSize: number) => `videos/chunk-${pad(Math.floor(episode / chunksSize), 3)}/${key}/episode_${pad(episode, 6)}.mp4`;
+export const v21DataPath = (episode: number, chunksSize: number) =>
+  `data/chunk-${pad(Math.floor(episode / chunksSize), 3)}/episode_${pad(episode, 6)}.parquet`;
+export const v21VideoPath = (key: string, episode: number, chunksSize: number) =>
+  `videos/chunk-${pad(Math.floor(episode / chunksSize), 3)}/${key}/episode_${pad(episode, 6)}.mp4`;
 
 /** A camera (colour or depth) as a LeRobot video feature. */
 interface VideoKey {
@@ -128,8 +130,19 @@ export class LeRobotWriter implements FormatWriter {
     this.chunksSize = options.chunks_size ?? 1000;
     this.dataLimit = (options.data_file_size_mb ?? 100) * 1e6;
     this.videoLimit = (options.video_file_size_mb ?? 200) * 1e6;
-    this.settings = { vcodec: options.vcodec ?? 'libsvtav1', crf: options.crf ?? 30, gop: options.gop ?? 2, ...(options.h264_preset !== undefined ? { h264_preset: options.h264_preset } : {}), ...(options.encoder_threads !== undefined ? { threads: options.encoder_threads } : {}) };
-    if (version === 'v21' && plan.depth) throw new StudioError({ code: 'invalid_params', message: 'depth video is a LeRobot v3.0 (0.6) feature; v2.1 has no depth encoding', fix: 'Export depth with --format lerobot, or drop --depth.' });
+    this.settings = {
+      vcodec: options.vcodec ?? 'libsvtav1',
+      crf: options.crf ?? 30,
+      gop: options.gop ?? 2,
+      ...(options.h264_preset !== undefined ? { h264_preset: options.h264_preset } : {}),
+      ...(options.encoder_threads !== undefined ? { threads: options.encoder_threads } : {}),
+    };
+    if (version === 'v21' && plan.depth)
+      throw new StudioError({
+        code: 'invalid_params',
+        message: 'depth video is a LeRobot v3.0 (0.6) feature; v2.1 has no depth encoding',
+        fix: 'Export depth with --format lerobot, or drop --depth.',
+      });
   }
 
   private defineFeatures(first: EpisodeInput, lowdim: LowdimFrames | null): void {
@@ -148,14 +161,21 @@ export class LeRobotWriter implements FormatWriter {
     for (const camera of this.plan.cameras) {
       const color = this.reader.requireStream(first.summary.id, streams, STREAMS.cameraColor(camera));
       const g = cameraGeometry(color);
-      this.videoKeys.push({ key: importedFeatureOf(color)?.lerobot_feature ?? `observation.images.${camera}`, camera, depth: false, stream: color.name, ...g });
+      this.videoKeys.push({
+        key: importedFeatureOf(color)?.lerobot_feature ?? `observation.images.${camera}`,
+        camera,
+        depth: false,
+        stream: color.name,
+        ...g,
+      });
       if (this.plan.depth) {
         const depth = this.reader.requireStream(first.summary.id, streams, STREAMS.cameraDepth(camera));
         const d = cameraGeometry(depth);
         this.videoKeys.push({ key: `observation.images.${camera}_depth`, camera, depth: true, stream: depth.name, ...d });
       }
     }
-    for (const v of this.videoKeys) features[v.key] = { dtype: 'video', shape: [v.height, v.width, v.depth ? 1 : 3], names: ['height', 'width', 'channels'] };
+    for (const v of this.videoKeys)
+      features[v.key] = { dtype: 'video', shape: [v.height, v.width, v.depth ? 1 : 3], names: ['height', 'width', 'channels'] };
     for (const c of this.captureNames()) features[c] = { dtype: 'int64', shape: [1], names: null };
     features.timestamp = { dtype: 'float32', shape: [1], names: null };
     features.frame_index = { dtype: 'int64', shape: [1], names: null };
@@ -175,8 +195,15 @@ export class LeRobotWriter implements FormatWriter {
     const lowdim = this.plan.imported === undefined ? readLowdim(this.reader, input.summary.id, this.plan, input.grid) : null;
     if (this.features === null) this.defineFeatures(input, lowdim);
     const features = this.features!;
-    if (lowdim !== null && (lowdim.stateNames.length !== features['observation.state']!.shape[0] || lowdim.actionNames.length !== features.action!.shape[0])) {
-      throw new StudioError({ code: 'failed_precondition', message: `episode ${input.summary.id} has a different state or action size than the first exported episode`, fix: 'Export episodes recorded with the same rig together.' });
+    if (
+      lowdim !== null &&
+      (lowdim.stateNames.length !== features['observation.state']!.shape[0] || lowdim.actionNames.length !== features.action!.shape[0])
+    ) {
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: `episode ${input.summary.id} has a different state or action size than the first exported episode`,
+        fix: 'Export episodes recorded with the same rig together.',
+      });
     }
     const length = input.grid.length;
     const from = this.totalFrames;
@@ -192,7 +219,11 @@ export class LeRobotWriter implements FormatWriter {
         const stream = this.reader.requireStream(input.summary.id, streams, v.stream);
         const g = cameraGeometry(stream);
         if (g.width !== v.width || g.height !== v.height) {
-          throw new StudioError({ code: 'failed_precondition', message: `episode ${input.summary.id}: camera stream "${v.stream}" is ${g.width}×${g.height}, the first exported episode's is ${v.width}×${v.height}`, fix: 'Export episodes with the same camera resolution together (select by --episodes or tag).' });
+          throw new StudioError({
+            code: 'failed_precondition',
+            message: `episode ${input.summary.id}: camera stream "${v.stream}" is ${g.width}×${g.height}, the first exported episode's is ${v.width}×${v.height}`,
+            fix: 'Export episodes with the same camera resolution together (select by --episodes or tag).',
+          });
         }
         const { pick, times, capture_ns } = this.reader.imageIndexOnGrid(stream, input.grid);
         if (!v.depth) cameraCapture.set(v.camera, capture_ns);
@@ -235,7 +266,11 @@ export class LeRobotWriter implements FormatWriter {
       const spec = features[f.feature]!;
       const dim = spec.shape.reduce((a, b) => a * b, 1);
       if (stream.dtype !== spec.dtype || stream.shape.reduce((a, b) => a * b, 1) !== dim) {
-        throw new StudioError({ code: 'failed_precondition', message: `episode ${input.summary.id}: "${f.stream}" is ${stream.dtype} ${JSON.stringify(stream.shape)}, the first exported episode's "${f.feature}" is ${spec.dtype} ${JSON.stringify(spec.shape)}`, fix: 'Export episodes imported from the same dataset together.' });
+        throw new StudioError({
+          code: 'failed_precondition',
+          message: `episode ${input.summary.id}: "${f.stream}" is ${stream.dtype} ${JSON.stringify(stream.shape)}, the first exported episode's "${f.feature}" is ${spec.dtype} ${JSON.stringify(spec.shape)}`,
+          fix: 'Export episodes imported from the same dataset together.',
+        });
       }
       const bytes = importedBytesOnGrid(this.reader, stream, input.grid);
       columns.push(importedColumn(f.feature, spec.dtype, dim, bytes, length));
@@ -256,7 +291,16 @@ export class LeRobotWriter implements FormatWriter {
     const table = arrowTable(columns);
     const dataLoc = this.writeData(table, input.index, length);
 
-    this.rows.push({ episode_index: input.index, tasks: [input.summary.task], length, data: dataLoc, from, to: from + length, videos, stats });
+    this.rows.push({
+      episode_index: input.index,
+      tasks: [input.summary.task],
+      length,
+      data: dataLoc,
+      from,
+      to: from + length,
+      videos,
+      stats,
+    });
     this.totalFrames += length;
     onFrames(length);
     // Sanity: the grid and the table agree.
@@ -304,7 +348,12 @@ export class LeRobotWriter implements FormatWriter {
     const statsHeight = Math.max(2, 2 * Math.round((STATS_WIDTH * v.height) / v.width / 2));
     const statsQueue: OpenVideo['statsQueue'] = [];
     const encoder = v.depth
-      ? new VideoEncoder(path, { input: { kind: 'raw', pix_fmt: 'gray12le', width: v.width, height: v.height }, fps: this.fps, settings: 'depth-lossless', ...(signal !== undefined ? { signal } : {}) })
+      ? new VideoEncoder(path, {
+          input: { kind: 'raw', pix_fmt: 'gray12le', width: v.width, height: v.height },
+          fps: this.fps,
+          settings: 'depth-lossless',
+          ...(signal !== undefined ? { signal } : {}),
+        })
       : new VideoEncoder(path, {
           input: { kind: 'encoded', codec: v.encoding },
           fps: this.fps,
@@ -354,7 +403,11 @@ export class LeRobotWriter implements FormatWriter {
       return { chunk: Math.floor(episode / this.chunksSize), file: episode };
     }
     // Rough on-disk estimate: Arrow bytes (snappy usually shrinks them).
-    const estimate = table.batches.reduce((n, b) => n + b.data.children.reduce((m, c) => m + (c.values?.byteLength ?? 0) + (c.children[0]?.values?.byteLength ?? 0), 0), 0) || length * 64;
+    const estimate =
+      table.batches.reduce(
+        (n, b) => n + b.data.children.reduce((m, c) => m + (c.values?.byteLength ?? 0) + (c.children[0]?.values?.byteLength ?? 0), 0),
+        0,
+      ) || length * 64;
     if (this.dataTables.length > 0 && this.dataBytes + estimate >= this.dataLimit) {
       this.flushData();
       this.dataLoc = nextLocation(this.dataLoc, this.chunksSize);
@@ -396,13 +449,20 @@ export class LeRobotWriter implements FormatWriter {
 
   private depthHistStats(hist: Float64Array, frames: number): FeatureStats {
     // Dequantise the code histogram into metres.
-    let total = 0, sum = 0, sumSq = 0;
-    let min = Infinity, max = -Infinity;
+    let total = 0,
+      sum = 0,
+      sumSq = 0;
+    let min = Infinity,
+      max = -Infinity;
     const values: [number, number][] = [];
     for (let c = 0; c < hist.length; c++) {
       const n = hist[c]!;
       if (n === 0) continue;
-      const m = Math.exp((c / 4095) * (Math.log(DEPTH_QUANT.depth_max + DEPTH_QUANT.shift) - Math.log(DEPTH_QUANT.depth_min + DEPTH_QUANT.shift)) + Math.log(DEPTH_QUANT.depth_min + DEPTH_QUANT.shift)) - DEPTH_QUANT.shift;
+      const m =
+        Math.exp(
+          (c / 4095) * (Math.log(DEPTH_QUANT.depth_max + DEPTH_QUANT.shift) - Math.log(DEPTH_QUANT.depth_min + DEPTH_QUANT.shift)) +
+            Math.log(DEPTH_QUANT.depth_min + DEPTH_QUANT.shift),
+        ) - DEPTH_QUANT.shift;
       values.push([m, n]);
       total += n;
       sum += n * m;
@@ -420,7 +480,14 @@ export class LeRobotWriter implements FormatWriter {
       }
       return 0;
     };
-    return { min: [min], max: [max], mean: [mean], std: [Math.sqrt(Math.max(0, sumSq / Math.max(total, 1) - mean * mean))], count: frames, quantiles: [0.01, 0.1, 0.5, 0.9, 0.99].map((q) => [quant(q)]) };
+    return {
+      min: [min],
+      max: [max],
+      mean: [mean],
+      std: [Math.sqrt(Math.max(0, sumSq / Math.max(total, 1) - mean * mean))],
+      count: frames,
+      quantiles: [0.01, 0.1, 0.5, 0.9, 0.99].map((q) => [quant(q)]),
+    };
   }
 
   private async fillVideoInfo(signal: AbortSignal | undefined): Promise<void> {
@@ -430,18 +497,54 @@ export class LeRobotWriter implements FormatWriter {
       const probe = await probeVideo(path, signal !== undefined ? { signal } : {});
       const s = probe.stream;
       if (s.width !== v.width || s.height !== v.height) {
-        throw new StudioError({ code: 'internal', message: `${path} is ${s.width}×${s.height}, but camera "${v.camera}" was declared ${v.width}×${v.height}`, fix: 'The recorded camera declaration does not match its frames; re-check the camera driver.' });
+        throw new StudioError({
+          code: 'internal',
+          message: `${path} is ${s.width}×${s.height}, but camera "${v.camera}" was declared ${v.width}×${v.height}`,
+          fix: 'The recorded camera declaration does not match its frames; re-check the camera driver.',
+        });
       }
-      const base = { 'video.height': s.height, 'video.width': s.width, 'video.codec': s.codec_name, 'video.pix_fmt': s.pix_fmt, 'video.fps': Math.round(parseRate(s.r_frame_rate)), 'video.channels': v.depth ? 1 : 3, has_audio: probe.has_audio };
+      const base = {
+        'video.height': s.height,
+        'video.width': s.width,
+        'video.codec': s.codec_name,
+        'video.pix_fmt': s.pix_fmt,
+        'video.fps': Math.round(parseRate(s.r_frame_rate)),
+        'video.channels': v.depth ? 1 : 3,
+        has_audio: probe.has_audio,
+      };
       const spec = this.features![v.key]!;
       if (this.version === 'v21') {
         spec.info = { ...base, 'video.is_depth_map': false };
       } else if (v.depth) {
-        spec.info = { ...base, is_depth_map: true, depth_unit: 'mm', 'video.g': 2, 'video.crf': null, 'video.preset': null, 'video.fast_decode': 0, 'video.video_backend': 'ffmpeg', 'video.extra_options': { 'x265-params': 'lossless=1' }, 'video.depth_min': DEPTH_QUANT.depth_min, 'video.depth_max': DEPTH_QUANT.depth_max, 'video.shift': DEPTH_QUANT.shift, 'video.use_log': DEPTH_QUANT.use_log };
+        spec.info = {
+          ...base,
+          is_depth_map: true,
+          depth_unit: 'mm',
+          'video.g': 2,
+          'video.crf': null,
+          'video.preset': null,
+          'video.fast_decode': 0,
+          'video.video_backend': 'ffmpeg',
+          'video.extra_options': { 'x265-params': 'lossless=1' },
+          'video.depth_min': DEPTH_QUANT.depth_min,
+          'video.depth_max': DEPTH_QUANT.depth_max,
+          'video.shift': DEPTH_QUANT.shift,
+          'video.use_log': DEPTH_QUANT.use_log,
+        };
       } else {
-        spec.info = { ...base, is_depth_map: false, 'video.g': this.settings.gop, 'video.crf': this.settings.crf, 'video.preset': this.settings.vcodec === 'libsvtav1' ? SVTAV1_PRESET : (this.settings.h264_preset ?? H264_PRESET), 'video.fast_decode': 0, 'video.video_backend': 'ffmpeg', 'video.extra_options': {} };
+        spec.info = {
+          ...base,
+          is_depth_map: false,
+          'video.g': this.settings.gop,
+          'video.crf': this.settings.crf,
+          'video.preset': this.settings.vcodec === 'libsvtav1' ? SVTAV1_PRESET : (this.settings.h264_preset ?? H264_PRESET),
+          'video.fast_decode': 0,
+          'video.video_backend': 'ffmpeg',
+          'video.extra_options': {},
+        };
       }
-      if (s.codec_name !== (v.depth ? 'hevc' : codecName(this.settings.vcodec))) throw new StudioError({ code: 'internal', message: `${path} has codec ${s.codec_name}` });
+      if (s.codec_name !== (v.depth ? 'hevc' : codecName(this.settings.vcodec)))
+        throw new StudioError({ code: 'internal', message: `${path} has codec ${s.codec_name}` });
     }
   }
 
@@ -515,7 +618,9 @@ export class LeRobotWriter implements FormatWriter {
     this.writeJson('meta/info.json', this.info());
     this.writeJson('meta/stats.json', this.datasetStats(true));
     // tasks.parquet with pandas' index metadata: `pd.read_parquet` gives the task string as the index.
-    const pandas = pandasIndexMetadata({ name: 'task', numpy: 'object', pandas: 'unicode' }, [{ name: 'task_index', numpy: 'int64', pandas: 'int64' }]);
+    const pandas = pandasIndexMetadata({ name: 'task', numpy: 'object', pandas: 'unicode' }, [
+      { name: 'task_index', numpy: 'int64', pandas: 'int64' },
+    ]);
     const tasksTable = arrowTable(
       [
         { name: 'task_index', kind: 'int64', data: BigInt64Array.from(this.tasks, (_, i) => BigInt(i)) },
@@ -526,12 +631,23 @@ export class LeRobotWriter implements FormatWriter {
     this.bytes += writeParquetFile(join(this.root, 'meta/tasks.parquet'), [tasksTable], new Map([['pandas', pandas]]));
     // Episodes table, 1000 rows per file.
     const perFile = 1000;
-    for (let start = 0, loc: Location = { chunk: 0, file: 0 }; start < this.rows.length; start += perFile, loc = nextLocation(loc, this.chunksSize)) {
+    for (
+      let start = 0, loc: Location = { chunk: 0, file: 0 };
+      start < this.rows.length;
+      start += perFile, loc = nextLocation(loc, this.chunksSize)
+    ) {
       const rows = this.rows.slice(start, start + perFile);
       const i64 = (f: (r: EpisodeRow) => number) => BigInt64Array.from(rows, (r) => BigInt(f(r)));
       const columns: Column[] = [
         { name: 'episode_index', kind: 'int64', data: i64((r) => r.episode_index) },
-        { name: 'tasks', kind: 'vector', vector: vectorFromArray(rows.map((r) => r.tasks), new List(new Field('item', new Utf8(), true))) },
+        {
+          name: 'tasks',
+          kind: 'vector',
+          vector: vectorFromArray(
+            rows.map((r) => r.tasks),
+            new List(new Field('item', new Utf8(), true)),
+          ),
+        },
         { name: 'length', kind: 'int64', data: i64((r) => r.length) },
         { name: 'data/chunk_index', kind: 'int64', data: i64((r) => r.data.chunk) },
         { name: 'data/file_index', kind: 'int64', data: i64((r) => r.data.file) },
@@ -546,12 +662,18 @@ export class LeRobotWriter implements FormatWriter {
           { name: `videos/${v.key}/to_timestamp`, kind: 'float64', data: Float64Array.from(rows, (r) => r.videos[v.key]!.to_s) },
         );
       }
-      columns.push({ name: 'meta/episodes/chunk_index', kind: 'int64', data: new BigInt64Array(rows.length).fill(BigInt(loc.chunk)) }, { name: 'meta/episodes/file_index', kind: 'int64', data: new BigInt64Array(rows.length).fill(BigInt(loc.file)) });
+      columns.push(
+        { name: 'meta/episodes/chunk_index', kind: 'int64', data: new BigInt64Array(rows.length).fill(BigInt(loc.chunk)) },
+        { name: 'meta/episodes/file_index', kind: 'int64', data: new BigInt64Array(rows.length).fill(BigInt(loc.file)) },
+      );
       for (const key of rows[0]!.stats.keys()) {
         const image = this.isImage(key);
         for (const stat of ['min', 'max', 'mean', 'std', 'count', 'q01', 'q10', 'q50', 'q90', 'q99']) {
           const values = rows.map((r) => statsJson(r.stats.get(key)!, image)[stat]!);
-          const type = image && stat !== 'count' ? new List(new Field('item', new List(new Field('item', new List(new Field('item', new Float64(), true)), true)), true)) : new List(new Field('item', stat === 'count' ? new Int64() : new Float64(), true));
+          const type =
+            image && stat !== 'count'
+              ? new List(new Field('item', new List(new Field('item', new List(new Field('item', new Float64(), true)), true)), true))
+              : new List(new Field('item', stat === 'count' ? new Int64() : new Float64(), true));
           const data = stat === 'count' ? values.map((v) => (v as number[]).map((x) => BigInt(x))) : values;
           columns.push({ name: `stats/${key}/${stat}`, kind: 'vector', vector: vectorFromArray(data as never, type as never) });
         }
@@ -568,7 +690,15 @@ export class LeRobotWriter implements FormatWriter {
     const files: [string, string][] = [
       ['meta/tasks.jsonl', lines(this.tasks.map((task, task_index) => ({ task_index, task })))],
       ['meta/episodes.jsonl', lines(this.rows.map((r) => ({ episode_index: r.episode_index, tasks: r.tasks, length: r.length })))],
-      ['meta/episodes_stats.jsonl', lines(this.rows.map((r) => ({ episode_index: r.episode_index, stats: Object.fromEntries([...r.stats].map(([key, s]) => [key, statsJson(s, this.isImage(key), false)])) })))],
+      [
+        'meta/episodes_stats.jsonl',
+        lines(
+          this.rows.map((r) => ({
+            episode_index: r.episode_index,
+            stats: Object.fromEntries([...r.stats].map(([key, s]) => [key, statsJson(s, this.isImage(key), false)])),
+          })),
+        ),
+      ],
     ];
     for (const [rel, text] of files) {
       writeFileSync(join(this.root, rel), text);
@@ -582,4 +712,3 @@ export class LeRobotWriter implements FormatWriter {
     this.videos.clear();
   }
 }
-

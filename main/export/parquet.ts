@@ -75,7 +75,13 @@ export function arrowTable(columns: readonly Column[], metadata: Map<string, str
 export function writeParquetFile(path: string, tables: readonly Table[], metadata: Map<string, string> = new Map()): number {
   const first = tables[0];
   if (first === undefined) throw new Error(`no rows to write to ${path}`);
-  const table = tables.length === 1 ? first : new Table(first.schema, tables.flatMap((t) => t.batches));
+  const table =
+    tables.length === 1
+      ? first
+      : new Table(
+          first.schema,
+          tables.flatMap((t) => t.batches),
+        );
   const wasmTable = parquet.Table.fromIPCStream(tableToIPC(table, 'stream'));
   let builder = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression.SNAPPY).setCreatedBy('foresight-studio');
   if (metadata.size > 0) builder = builder.setKeyValueMetadata(metadata);
@@ -90,8 +96,17 @@ export function readParquetFile(path: string): Table {
 }
 
 /** pandas' schema metadata for a frame whose index is the column `index` (as `DataFrame.to_parquet` writes it). */
-export function pandasIndexMetadata(index: { name: string; numpy: string; pandas: string }, columns: { name: string; numpy: string; pandas: string }[]): string {
-  const column = (c: { name: string; numpy: string; pandas: string }) => ({ name: c.name, field_name: c.name, pandas_type: c.pandas, numpy_type: c.numpy, metadata: null });
+export function pandasIndexMetadata(
+  index: { name: string; numpy: string; pandas: string },
+  columns: { name: string; numpy: string; pandas: string }[],
+): string {
+  const column = (c: { name: string; numpy: string; pandas: string }) => ({
+    name: c.name,
+    field_name: c.name,
+    pandas_type: c.pandas,
+    numpy_type: c.numpy,
+    metadata: null,
+  });
   return JSON.stringify({
     index_columns: [index.name],
     column_indexes: [{ name: null, field_name: null, pandas_type: 'unicode', numpy_type: 'object', metadata: { encoding: 'UTF-8' } }],

@@ -7,9 +7,14 @@ import { StudioError } from '../../shared/api/errors';
  */
 export function decodeGray16Png(bytes: Uint8Array): { width: number; height: number; data: Uint16Array } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < 8 || view.getUint32(0) !== 0x89504e47) throw new StudioError({ code: 'failed_precondition', message: 'a depth frame is not a PNG' });
+  if (bytes.length < 8 || view.getUint32(0) !== 0x89504e47)
+    throw new StudioError({ code: 'failed_precondition', message: 'a depth frame is not a PNG' });
   let offset = 8;
-  let width = 0, height = 0, bitDepth = 0, colorType = 0, interlace = 0;
+  let width = 0,
+    height = 0,
+    bitDepth = 0,
+    colorType = 0,
+    interlace = 0;
   const idat: Uint8Array[] = [];
   while (offset + 8 <= bytes.length) {
     const length = view.getUint32(offset);
@@ -27,7 +32,10 @@ export function decodeGray16Png(bytes: Uint8Array): { width: number; height: num
     offset += 12 + length;
   }
   if (bitDepth !== 16 || colorType !== 0 || interlace !== 0) {
-    throw new StudioError({ code: 'failed_precondition', message: `depth PNG is ${bitDepth}-bit colour type ${colorType}${interlace ? ' interlaced' : ''}; expected 16-bit greyscale, not interlaced` });
+    throw new StudioError({
+      code: 'failed_precondition',
+      message: `depth PNG is ${bitDepth}-bit colour type ${colorType}${interlace ? ' interlaced' : ''}; expected 16-bit greyscale, not interlaced`,
+    });
   }
   const raw = inflateSync(Buffer.concat(idat));
   const bpp = 2;
@@ -48,7 +56,9 @@ export function decodeGray16Png(bytes: Uint8Array): { width: number; height: num
       else if (filter === 3) v += (a + b) >> 1;
       else if (filter === 4) {
         const p = a + b - c;
-        const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+        const pa = Math.abs(p - a),
+          pb = Math.abs(p - b),
+          pc = Math.abs(p - c);
         v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
       }
       row[x] = v & 0xff;

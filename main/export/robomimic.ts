@@ -29,7 +29,8 @@ export function actionNormalization(names: readonly string[], min: readonly numb
   const scale: number[] = [];
   const offset: number[] = [];
   names.forEach((name, d) => {
-    const lo = min[d]!, hi = max[d]!;
+    const lo = min[d]!,
+      hi = max[d]!;
     if (name.includes('gripper') && lo >= 0 && hi <= 1) {
       // Gripper command 0..1 → -1..1 (closed … open), fixed so 0.5 stays 0.
       scale.push(0.5);
@@ -128,13 +129,32 @@ export class RobomimicWriter implements FormatWriter {
       throwIfAborted(signal);
       const stream = this.reader.requireStream(input.summary.id, streams, STREAMS.cameraColor(camera));
       const { pick, times } = this.reader.imageIndexOnGrid(stream, input.grid);
-      const rgb = await decodeFrames(this.reader.framesOnGrid(stream, pick, times), { codec: cameraGeometry(stream).encoding, pix_fmt: 'rgb24', size: [w, h], ...(signal !== undefined ? { signal } : {}) });
-      if (rgb.length !== n * w * h * 3) throw new StudioError({ code: 'internal', message: `decoding camera "${camera}" of episode ${input.summary.id} gave ${rgb.length / (w * h * 3)} frames, expected ${n}` });
-      obs[`${camera}_image`] = { data: new Uint8Array(rgb.buffer, rgb.byteOffset, rgb.byteLength), shape: [n, h, w, 3], dtype: '<B', image: true };
+      const rgb = await decodeFrames(this.reader.framesOnGrid(stream, pick, times), {
+        codec: cameraGeometry(stream).encoding,
+        pix_fmt: 'rgb24',
+        size: [w, h],
+        ...(signal !== undefined ? { signal } : {}),
+      });
+      if (rgb.length !== n * w * h * 3)
+        throw new StudioError({
+          code: 'internal',
+          message: `decoding camera "${camera}" of episode ${input.summary.id} gave ${rgb.length / (w * h * 3)} frames, expected ${n}`,
+        });
+      obs[`${camera}_image`] = {
+        data: new Uint8Array(rgb.buffer, rgb.byteOffset, rgb.byteLength),
+        shape: [n, h, w, 3],
+        dtype: '<B',
+        image: true,
+      };
       if (this.plan.depth) {
         const depthStream = this.reader.requireStream(input.summary.id, streams, STREAMS.cameraDepth(camera));
         const d = this.reader.imageIndexOnGrid(depthStream, input.grid);
-        const raw = await decodeFrames(this.reader.framesOnGrid(depthStream, d.pick, d.times), { codec: 'png', pix_fmt: 'gray16le', size: [w, h], ...(signal !== undefined ? { signal } : {}) });
+        const raw = await decodeFrames(this.reader.framesOnGrid(depthStream, d.pick, d.times), {
+          codec: 'png',
+          pix_fmt: 'gray16le',
+          size: [w, h],
+          ...(signal !== undefined ? { signal } : {}),
+        });
         const mm = new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
         const depth = Float32Array.from(mm, (v) => Math.min(1, v / 1000 / ROBOMIMIC_DEPTH_RANGE_M));
         obs[`${camera}_depth`] = { data: depth, shape: [n, h, w, 1], dtype: '<f', image: true };
@@ -166,7 +186,17 @@ export class RobomimicWriter implements FormatWriter {
     demo.create_dataset({ name: 'rewards', data: rewards, shape: [n], dtype: '<d' });
     demo.create_dataset({ name: 'dones', data: dones, shape: [n], dtype: '<B' });
     demo.create_attribute('num_samples', n, null, '<q');
-    demo.create_attribute('ep_meta', JSON.stringify({ task: input.summary.task, lang: input.summary.task, outcome: input.summary.outcome, studio_episode_id: input.summary.id, operator: input.summary.operator, tags: input.summary.tags }));
+    demo.create_attribute(
+      'ep_meta',
+      JSON.stringify({
+        task: input.summary.task,
+        lang: input.summary.task,
+        outcome: input.summary.outcome,
+        studio_episode_id: input.summary.id,
+        operator: input.summary.operator,
+        tags: input.summary.tags,
+      }),
+    );
     this.demoNames.push(name);
     this.total += n;
     onFrames(n);
@@ -181,7 +211,13 @@ export class RobomimicWriter implements FormatWriter {
       JSON.stringify({
         env_name: 'ForesightStudio-Franka',
         type: 2,
-        env_kwargs: { fps: this.options.fps, cameras: this.plan.cameras, image_size_wh: this.size, action_source: this.plan.action, source: 'foresight-studio recording (no simulator env to roll out)' },
+        env_kwargs: {
+          fps: this.options.fps,
+          cameras: this.plan.cameras,
+          image_size_wh: this.size,
+          action_source: this.plan.action,
+          source: 'foresight-studio recording (no simulator env to roll out)',
+        },
       }),
     );
     data.create_attribute('action_normalization', JSON.stringify({ ...this.norm, formula: 'raw = actions * scale + offset' }));

@@ -56,7 +56,11 @@ export function vectorStats(values: ArrayLike<number>, count: number, dim: numbe
 export function histogramStats(histograms: Float64Array[], scale: number, frames: number): FeatureStats {
   const stats: FeatureStats = { min: [], max: [], mean: [], std: [], count: frames, quantiles: QUANTILES.map(() => []) };
   for (const hist of histograms) {
-    let total = 0, sum = 0, sumSq = 0, min = -1, max = -1;
+    let total = 0,
+      sum = 0,
+      sumSq = 0,
+      min = -1,
+      max = -1;
     for (let v = 0; v < hist.length; v++) {
       const n = hist[v]!;
       if (n === 0) continue;
@@ -103,7 +107,13 @@ export function aggregateStats(parts: readonly FeatureStats[]): FeatureStats {
     out.std.push(Math.sqrt(variance));
     QUANTILES.forEach((q, i) => {
       const values = parts.map((p) => p.quantiles[i]![d]!);
-      out.quantiles[i]!.push(q < 0.5 ? Math.min(...values) : q > 0.5 ? Math.max(...values) : parts.reduce((s, p, j) => s + values[j]! * p.count, 0) / Math.max(total, 1));
+      out.quantiles[i]!.push(
+        q < 0.5
+          ? Math.min(...values)
+          : q > 0.5
+            ? Math.max(...values)
+            : parts.reduce((s, p, j) => s + values[j]! * p.count, 0) / Math.max(total, 1),
+      );
     });
   }
   return out;
@@ -114,7 +124,13 @@ type Json = number[] | number[][][];
 /** LeRobot's JSON form: vectors as (D,), images as (C,1,1); `count` always (1,). */
 export function statsJson(stats: FeatureStats, image: boolean, withQuantiles = true): Record<string, Json> {
   const shape = (values: number[]): Json => (image ? values.map((v) => [[v]]) : values);
-  const out: Record<string, Json> = { min: shape(stats.min), max: shape(stats.max), mean: shape(stats.mean), std: shape(stats.std), count: [stats.count] };
+  const out: Record<string, Json> = {
+    min: shape(stats.min),
+    max: shape(stats.max),
+    mean: shape(stats.mean),
+    std: shape(stats.std),
+    count: [stats.count],
+  };
   if (withQuantiles) QUANTILE_KEYS.forEach((key, i) => (out[key] = shape(stats.quantiles[i]!)));
   return out;
 }

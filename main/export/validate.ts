@@ -15,7 +15,9 @@ export async function validateDataset(path: string): Promise<ValidationReport> {
   const report: ValidationReport = { path, format: 'unknown', ok: false, problems: [], episodes: 0, frames: 0, videos_probed: 0 };
   const problems = new Problems();
   try {
-    const validator = existsSync(path) ? Object.values(EXPORT_FORMAT_SPECS).find((spec) => spec.validator.detect(path))?.validator : undefined;
+    const validator = existsSync(path)
+      ? Object.values(EXPORT_FORMAT_SPECS).find((spec) => spec.validator.detect(path))?.validator
+      : undefined;
     if (!existsSync(path)) problems.add(`${path} does not exist`);
     else if (validator !== undefined) {
       report.format = validator.kind;

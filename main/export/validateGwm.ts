@@ -29,7 +29,14 @@ function read(root: string, array: GwmArray): Float32Array | Int32Array | Uint8A
 const who = (e: GwmEpisode) => `episode ${e.index} (studio episode #${e.studio_episode_id})`;
 
 /** Quaternions (wxyz at `offset` of every `stride` values, the last axis) must be unit length. */
-function checkQuaternions(root: string, e: GwmEpisode, name: string, offset: number, add: (message: string) => void, rowNames?: readonly string[] | null): void {
+function checkQuaternions(
+  root: string,
+  e: GwmEpisode,
+  name: string,
+  offset: number,
+  add: (message: string) => void,
+  rowNames?: readonly string[] | null,
+): void {
   const array = e.arrays[name];
   if (array === undefined) return;
   const values = read(root, array);
@@ -63,7 +70,8 @@ function checkLabels(root: string, index: GwmIndex, e: GwmEpisode, add: (message
   const L = index.chunk_length;
   const expect = (name: string, shape: number[]) => {
     const array = e.arrays[name];
-    if (array !== undefined && JSON.stringify(array.shape) !== JSON.stringify(shape)) add(`${who(e)}: ${name} must be ${JSON.stringify(shape)}, is ${JSON.stringify(array.shape)}`);
+    if (array !== undefined && JSON.stringify(array.shape) !== JSON.stringify(shape))
+      add(`${who(e)}: ${name} must be ${JSON.stringify(shape)}, is ${JSON.stringify(array.shape)}`);
   };
   expect('phase', [e.num_frames]);
   expect('action_explore', [e.num_chunks, L]);
@@ -77,9 +85,11 @@ function checkLabels(root: string, index: GwmIndex, e: GwmEpisode, add: (message
     const bad = values instanceof Int32Array ? values.findIndex((v) => v < -1 || v >= count) : -1;
     if (bad >= 0) add(`${who(e)}: phase at frame ${bad} is ${values![bad]}, outside phase_names (0…${count - 1}, or −1)`);
   }
-  const perStep = e.arrays.action_explore, perChunk = e.arrays.chunk_explore;
+  const perStep = e.arrays.action_explore,
+    perChunk = e.arrays.chunk_explore;
   if (perStep !== undefined && perChunk !== undefined) {
-    const steps = read(root, perStep), chunks = read(root, perChunk);
+    const steps = read(root, perStep),
+      chunks = read(root, perChunk);
     if (steps instanceof Uint8Array && chunks instanceof Uint8Array) {
       for (let k = 0; k < chunks.length; k++) {
         const all = steps.subarray(k * L, (k + 1) * L).every((v) => v === 1) ? 1 : 0;
@@ -117,9 +127,13 @@ function checkActionBounds(root: string, index: GwmIndex, e: GwmEpisode, add: (m
 export function validateGwm(root: string, report: { episodes: number; frames: number }, add: (message: string) => void): void {
   const index = JSON.parse(readFileSync(join(root, 'index.json'), 'utf8')) as GwmIndex;
   if (index.format !== GWM_FORMAT) add(`index.json: format is ${String(index.format)}, expected ${GWM_FORMAT}`);
-  if (index.version !== GWM_VERSION) add(`index.json: version is ${String(index.version)}, this studio writes and reads version ${GWM_VERSION}. Fix: re-export with this studio.`);
+  if (index.version !== GWM_VERSION)
+    add(
+      `index.json: version is ${String(index.version)}, this studio writes and reads version ${GWM_VERSION}. Fix: re-export with this studio.`,
+    );
   for (const [camera, spec] of Object.entries(index.cameras)) {
-    if (spec.role !== 'train' && spec.role !== 'eval') add(`index.json: cameras.${camera}.role is ${String(spec.role)}, expected "train" or "eval"`);
+    if (spec.role !== 'train' && spec.role !== 'eval')
+      add(`index.json: cameras.${camera}.role is ${String(spec.role)}, expected "train" or "eval"`);
   }
   report.episodes = index.episodes.length;
   for (const e of index.episodes) {
@@ -143,23 +157,34 @@ export function validateGwm(root: string, report: { episodes: number; frames: nu
       if (bad > 0) add(`episode ${e.index}: frame times are not increasing at frame ${bad}`);
     }
     const actions = e.arrays.actions;
-    if (actions === undefined || actions.shape[0] !== e.num_chunks || actions.shape[1] !== index.chunk_length || actions.shape[2] !== index.action_names.length) {
-      add(`episode ${e.index}: actions must be [num_chunks=${e.num_chunks}, L=${index.chunk_length}, A=${index.action_names.length}], is ${JSON.stringify(actions?.shape)}`);
+    if (
+      actions === undefined ||
+      actions.shape[0] !== e.num_chunks ||
+      actions.shape[1] !== index.chunk_length ||
+      actions.shape[2] !== index.action_names.length
+    ) {
+      add(
+        `episode ${e.index}: actions must be [num_chunks=${e.num_chunks}, L=${index.chunk_length}, A=${index.action_names.length}], is ${JSON.stringify(actions?.shape)}`,
+      );
     }
     const cf = e.arrays.chunk_frame;
     if (cf === undefined || cf.shape[0] !== e.num_chunks + 1) add(`episode ${e.index}: chunk_frame must have num_chunks + 1 entries`);
     for (const [camera, spec] of Object.entries(index.cameras)) {
       const rgb = e.arrays[`rgb_${camera}`];
-      if (rgb === undefined || JSON.stringify(rgb.shape) !== JSON.stringify([e.num_frames, spec.height, spec.width, 3])) add(`episode ${e.index}: rgb_${camera} must be [${e.num_frames}, ${spec.height}, ${spec.width}, 3]`);
+      if (rgb === undefined || JSON.stringify(rgb.shape) !== JSON.stringify([e.num_frames, spec.height, spec.width, 3]))
+        add(`episode ${e.index}: rgb_${camera} must be [${e.num_frames}, ${spec.height}, ${spec.width}, 3]`);
       if (spec.depth && e.arrays[`depth_${camera}`] === undefined) add(`episode ${e.index}: depth_${camera} is missing`);
       if (spec.segmentation) {
         const seg = e.arrays[`seg_${camera}`];
-        if (seg === undefined || JSON.stringify(seg.shape) !== JSON.stringify([e.num_frames, spec.height, spec.width])) add(`episode ${e.index}: seg_${camera} must be [${e.num_frames}, ${spec.height}, ${spec.width}]`);
-        if (index.segmentation_legend === null) add(`camera "${camera}" has segmentation but index.json has no segmentation_legend to read it`);
+        if (seg === undefined || JSON.stringify(seg.shape) !== JSON.stringify([e.num_frames, spec.height, spec.width]))
+          add(`episode ${e.index}: seg_${camera} must be [${e.num_frames}, ${spec.height}, ${spec.width}]`);
+        if (index.segmentation_legend === null)
+          add(`camera "${camera}" has segmentation but index.json has no segmentation_legend to read it`);
       }
     }
     const bodies = e.arrays.priv_body_poses;
-    if (bodies !== undefined && (index.bodies === null || bodies.shape[1] !== index.bodies.length)) add(`episode ${e.index}: priv_body_poses has ${bodies.shape[1]} bodies, index.json names ${index.bodies?.length ?? 0}`);
+    if (bodies !== undefined && (index.bodies === null || bodies.shape[1] !== index.bodies.length))
+      add(`episode ${e.index}: priv_body_poses has ${bodies.shape[1]} bodies, index.json names ${index.bodies?.length ?? 0}`);
     checkQuaternions(root, e, 'priv_body_poses', 3, add, index.bodies);
     checkQuaternions(root, e, 'priv_object_poses', 3, add);
     checkQuaternions(root, e, 'priv_target_pose', 3, add);

@@ -17,7 +17,8 @@ async function validateRobomimic(path: string, report: ValidationReport, problem
     const envArgs = attrs.env_args?.value;
     try {
       const env = JSON.parse(String(envArgs)) as { env_name?: unknown; type?: unknown; env_kwargs?: unknown };
-      if (typeof env.env_name !== 'string' || typeof env.type !== 'number' || typeof env.env_kwargs !== 'object') problems.add('data.attrs["env_args"] needs env_name, type (int) and env_kwargs (dict)');
+      if (typeof env.env_name !== 'string' || typeof env.type !== 'number' || typeof env.env_kwargs !== 'object')
+        problems.add('data.attrs["env_args"] needs env_name, type (int) and env_kwargs (dict)');
     } catch {
       problems.add('data.attrs["env_args"] is missing or not JSON');
     }
@@ -33,7 +34,8 @@ async function validateRobomimic(path: string, report: ValidationReport, problem
       if (!(n > 0)) problems.add(`${name}: attribute num_samples is missing`);
       total += n;
       const actions = demo.get('actions') as InstanceType<typeof h5.Dataset> | null;
-      if (actions === null || actions.shape?.length !== 2 || actions.shape[0] !== n) problems.add(`${name}/actions must be (num_samples, A), is ${JSON.stringify(actions?.shape)}`);
+      if (actions === null || actions.shape?.length !== 2 || actions.shape[0] !== n)
+        problems.add(`${name}/actions must be (num_samples, A), is ${JSON.stringify(actions?.shape)}`);
       else {
         const values = actions.value as Float32Array;
         const outside = values.findIndex((v) => v < -1 || v > 1);

@@ -43,7 +43,7 @@ export function auroc(scores: readonly number[], labels: readonly (0 | 1)[]): nu
   if (pos === 0 || neg === 0) return null;
   const order = scores.map((s, i) => ({ s, y: labels[i] ?? 0 })).sort((a, b) => a.s - b.s);
   let rankSum = 0;
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && order[j + 1]?.s === order[i]?.s) j++;
     const rank = (i + j) / 2 + 1;
@@ -58,9 +58,12 @@ export function pearson(x: readonly number[], y: readonly number[]): number | nu
   if (n < 2) return null;
   const mx = x.reduce((a, b) => a + b, 0) / n;
   const my = y.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0, sxx = 0, syy = 0;
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
   for (let i = 0; i < n; i++) {
-    const dx = (x[i] ?? 0) - mx, dy = (y[i] ?? 0) - my;
+    const dx = (x[i] ?? 0) - mx,
+      dy = (y[i] ?? 0) - my;
     sxy += dx * dy;
     sxx += dx * dx;
     syy += dy * dy;
@@ -71,7 +74,7 @@ export function pearson(x: readonly number[], y: readonly number[]): number | nu
 function ranks(values: readonly number[]): number[] {
   const order = values.map((v, i) => ({ v, i })).sort((a, b) => a.v - b.v);
   const out = new Array<number>(values.length).fill(0);
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && order[j + 1]?.v === order[i]?.v) j++;
     for (let k = i; k <= j; k++) out[order[k]?.i ?? 0] = (i + j) / 2 + 1;
@@ -89,7 +92,8 @@ export function calibrationSummary(predictions: readonly Prediction[], bins = 10
   const y = predictions.map((d) => d.y);
   const n = predictions.length;
   const reliability: ReliabilityBin[] = Array.from({ length: bins }, (_, b) => {
-    const lo = b / bins, hi = (b + 1) / bins;
+    const lo = b / bins,
+      hi = (b + 1) / bins;
     const inBin = predictions.filter((d) => d.p >= lo && (d.p < hi || (b === bins - 1 && d.p <= hi)));
     return {
       lo,
@@ -130,14 +134,29 @@ export function calibrationSummary(predictions: readonly Prediction[], bins = 10
     ece,
     reliability,
     groups,
-    pearson: groups.length >= 2 ? pearson(groups.map((g) => g.predicted), groups.map((g) => g.real)) : null,
-    spearman: groups.length >= 2 ? spearman(groups.map((g) => g.predicted), groups.map((g) => g.real)) : null,
+    pearson:
+      groups.length >= 2
+        ? pearson(
+            groups.map((g) => g.predicted),
+            groups.map((g) => g.real),
+          )
+        : null,
+    spearman:
+      groups.length >= 2
+        ? spearman(
+            groups.map((g) => g.predicted),
+            groups.map((g) => g.real),
+          )
+        : null,
   };
 }
 
 /** Kendall's τ-b (ties in either ranking handled); null when either side is constant. */
 export function kendallTau(x: readonly number[], y: readonly number[]): number | null {
-  let concordant = 0, discordant = 0, tiesX = 0, tiesY = 0;
+  let concordant = 0,
+    discordant = 0,
+    tiesX = 0,
+    tiesY = 0;
   for (let i = 0; i < x.length; i++) {
     for (let j = i + 1; j < x.length; j++) {
       const dx = Math.sign((x[i] ?? 0) - (x[j] ?? 0));

@@ -25,7 +25,13 @@ export function stepLimits(safety: { max_linear_speed_m_s: number; max_angular_s
 }
 
 /** The commanded end-effector path of `steps` Δ actions (A values each) from `start_m`: one point per step. */
-export function eePath(start_m: readonly number[], actions: Float32Array, offset: number, steps: number, A: number): [number, number, number][] {
+export function eePath(
+  start_m: readonly number[],
+  actions: Float32Array,
+  offset: number,
+  steps: number,
+  A: number,
+): [number, number, number][] {
   let [x = 0, y = 0, z = 0] = start_m;
   const path: [number, number, number][] = [];
   for (let s = 0; s < steps; s++) {
@@ -42,7 +48,12 @@ export function eePath(start_m: readonly number[], actions: Float32Array, offset
  * The operator's motion now (from the last teleop cycle's intent: a velocity and the gripper) held for
  * H chunks: what happens if they keep doing what they are doing.
  */
-export function teleopExtension(motion: { linear_m_s: readonly number[]; angular_rad_s: readonly number[]; gripper: number }, shape: ChunkShape, control_hz: number, limits: StepLimits): Float32Array {
+export function teleopExtension(
+  motion: { linear_m_s: readonly number[]; angular_rad_s: readonly number[]; gripper: number },
+  shape: ChunkShape,
+  control_hz: number,
+  limits: StepLimits,
+): Float32Array {
   const { H, L, A } = shape;
   const dt = 1 / control_hz;
   const step = clampStep([...motion.linear_m_s.map((v) => v * dt), ...motion.angular_rad_s.map((w) => w * dt)], limits);
@@ -66,17 +77,29 @@ export function repeatChunk(chunk: Float32Array, H: number): Float32Array {
  * chunk to the translation and rotation of every step (a different direction, not jitter that averages
  * out), with the gripper kept; every step stays within the speed limits.
  */
-export function perturbations(base: Float32Array, K: number, shape: ChunkShape, seed: number, scale: { translation_m: number; rotation_rad: number }, limits: StepLimits): Float32Array {
+export function perturbations(
+  base: Float32Array,
+  K: number,
+  shape: ChunkShape,
+  seed: number,
+  scale: { translation_m: number; rotation_rad: number },
+  limits: StepLimits,
+): Float32Array {
   const { H, L, A } = shape;
   if (base.length !== H * L * A) throw new Error(`perturbations: the base must be ${H}×${L}×${A} actions`);
   const noise = normalNoise(seed, K * H * 6);
   const out = new Float32Array(K * base.length);
   for (let k = 0; k < K; k++) {
     for (let h = 0; h < H; h++) {
-      const offset = Array.from({ length: 6 }, (_, j) => (k === 0 ? 0 : (noise[(k * H + h) * 6 + j] ?? 0) * (j < 3 ? scale.translation_m : scale.rotation_rad)));
+      const offset = Array.from({ length: 6 }, (_, j) =>
+        k === 0 ? 0 : (noise[(k * H + h) * 6 + j] ?? 0) * (j < 3 ? scale.translation_m : scale.rotation_rad),
+      );
       for (let s = 0; s < L; s++) {
         const i = (h * L + s) * A;
-        const step = clampStep(Array.from({ length: 6 }, (_, j) => (base[i + j] ?? 0) + (offset[j] ?? 0)), limits);
+        const step = clampStep(
+          Array.from({ length: 6 }, (_, j) => (base[i + j] ?? 0) + (offset[j] ?? 0)),
+          limits,
+        );
         const o = k * base.length + i;
         for (let j = 0; j < 6; j++) out[o + j] = step[j] ?? 0;
         for (let j = 6; j < A; j++) out[o + j] = base[i + j] ?? 0;

@@ -73,7 +73,8 @@ const tensor = (data: Float32Array, dims: readonly number[]) => new ort.Tensor('
 
 function output(result: ort.InferenceSession.ReturnType, name: string, graph: GraphName): Float32Array {
   const value = result[name];
-  if (value === undefined || !(value.data instanceof Float32Array)) throw new StudioError({ code: 'internal', message: `the ${graph} graph returned no float32 "${name}"` });
+  if (value === undefined || !(value.data instanceof Float32Array))
+    throw new StudioError({ code: 'internal', message: `the ${graph} graph returned no float32 "${name}"` });
   return value.data;
 }
 
@@ -82,9 +83,17 @@ function rotate(axisAngle: readonly number[], q: readonly number[]): number[] {
   const [x = 0, y = 0, z = 0] = axisAngle;
   const angle = Math.hypot(x, y, z);
   const s = angle > 1e-12 ? Math.sin(angle / 2) / angle : 0.5;
-  const dw = Math.cos(angle / 2), dx = x * s, dy = y * s, dz = z * s;
+  const dw = Math.cos(angle / 2),
+    dx = x * s,
+    dy = y * s,
+    dz = z * s;
   const [w = 1, qx = 0, qy = 0, qz = 0] = q;
-  return [dw * w - dx * qx - dy * qy - dz * qz, dw * qx + dx * w + dy * qz - dz * qy, dw * qy - dx * qz + dy * w + dz * qx, dw * qz + dx * qy - dy * qx + dz * w];
+  return [
+    dw * w - dx * qx - dy * qy - dz * qz,
+    dw * qx + dx * w + dy * qz - dz * qy,
+    dw * qy - dx * qz + dy * w + dz * qx,
+    dw * qz + dx * qy - dy * qx + dz * w,
+  ];
 }
 
 export class ImaginationEngine {
@@ -109,7 +118,12 @@ export class ImaginationEngine {
     return this.sessions.policy !== undefined && this.manifest.policy !== null;
   }
 
-  private async run(graph: GraphName, feeds: Record<string, ort.Tensor>, timings: Partial<Record<GraphName, number>>, cancel?: Cancellation): Promise<ort.InferenceSession.ReturnType> {
+  private async run(
+    graph: GraphName,
+    feeds: Record<string, ort.Tensor>,
+    timings: Partial<Record<GraphName, number>>,
+    cancel?: Cancellation,
+  ): Promise<ort.InferenceSession.ReturnType> {
     if (cancel?.cancelled === true) throw new ImaginationCancelled();
     const session = this.sessions[graph];
     if (session === undefined) throw new StudioError({ code: 'failed_precondition', message: `this pack has no ${graph} graph` });
@@ -120,10 +134,23 @@ export class ImaginationEngine {
   }
 
   /** Gaussians (B·N·14, mask B·N) → latents B·M·D. */
-  async encode(gaussians: Float32Array, mask: Float32Array, batch = 1, timings: Partial<Record<GraphName, number>> = {}): Promise<Float32Array> {
+  async encode(
+    gaussians: Float32Array,
+    mask: Float32Array,
+    batch = 1,
+    timings: Partial<Record<GraphName, number>> = {},
+  ): Promise<Float32Array> {
     const N = mask.length / batch;
-    if (!Number.isInteger(N) || gaussians.length !== batch * N * GAUSSIAN_WIDTH) throw new StudioError({ code: 'invalid_params', message: `encode: expected ${batch}×N×${GAUSSIAN_WIDTH} Gaussians and ${batch}×N mask values` });
-    const result = await this.run('encoder', { gaussians: tensor(gaussians, [batch, N, GAUSSIAN_WIDTH]), gaussian_mask: tensor(mask, [batch, N]) }, timings);
+    if (!Number.isInteger(N) || gaussians.length !== batch * N * GAUSSIAN_WIDTH)
+      throw new StudioError({
+        code: 'invalid_params',
+        message: `encode: expected ${batch}×N×${GAUSSIAN_WIDTH} Gaussians and ${batch}×N mask values`,
+      });
+    const result = await this.run(
+      'encoder',
+      { gaussians: tensor(gaussians, [batch, N, GAUSSIAN_WIDTH]), gaussian_mask: tensor(mask, [batch, N]) },
+      timings,
+    );
     return output(result, 'latent', 'encoder');
   }
 
@@ -146,19 +173,33 @@ export class ImaginationEngine {
     const P = mean.length;
     const out = new Float32Array(rows.length * P);
     rows.forEach((row, b) => {
-      if (row.length !== P || row.some((v) => !Number.isFinite(v))) throw new StudioError({ code: 'invalid_params', message: `proprio must be ${P} finite numbers (${this.manifest.proprio.names.join(', ')})` });
+      if (row.length !== P || row.some((v) => !Number.isFinite(v)))
+        throw new StudioError({
+          code: 'invalid_params',
+          message: `proprio must be ${P} finite numbers (${this.manifest.proprio.names.join(', ')})`,
+        });
       for (let i = 0; i < P; i++) out[b * P + i] = ((row[i] ?? 0) - (mean[i] ?? 0)) / (std[i] ?? 1);
     });
     return out;
   }
 
   /** The policy's next chunk for B observations (latents B·M·D, raw proprio rows) with the given noise (B·Z) → normalised B·L·A. */
-  private async policyChunks(latents: Float32Array, proprio: readonly (readonly number[])[], noise: Float32Array, timings: Partial<Record<GraphName, number>>, cancel?: Cancellation): Promise<Float32Array> {
+  private async policyChunks(
+    latents: Float32Array,
+    proprio: readonly (readonly number[])[],
+    noise: Float32Array,
+    timings: Partial<Record<GraphName, number>>,
+    cancel?: Cancellation,
+  ): Promise<Float32Array> {
     const B = proprio.length;
     const Z = this.manifest.policy?.noise_dim ?? 0;
     const result = await this.run(
       'policy',
-      { latent: tensor(latents, [B, this.M, this.D]), proprio: tensor(this.normaliseProprio(proprio), [B, proprio[0]?.length ?? 0]), policy_noise: tensor(noise, [B, Z]) },
+      {
+        latent: tensor(latents, [B, this.M, this.D]),
+        proprio: tensor(this.normaliseProprio(proprio), [B, proprio[0]?.length ?? 0]),
+        policy_noise: tensor(noise, [B, Z]),
+      },
       timings,
       cancel,
     );
@@ -166,20 +207,36 @@ export class ImaginationEngine {
   }
 
   /** K chunks (raw, K·L·A) the pack's policy proposes from one observation; candidate 0 is its mode. */
-  async propose(latent: Float32Array, proposal: PolicyProposal, K: number, timings: Partial<Record<GraphName, number>> = {}): Promise<Float32Array> {
+  async propose(
+    latent: Float32Array,
+    proposal: PolicyProposal,
+    K: number,
+    timings: Partial<Record<GraphName, number>> = {},
+  ): Promise<Float32Array> {
     const latents = new Float32Array(K * this.M * this.D);
     for (let k = 0; k < K; k++) latents.set(latent.subarray(0, this.M * this.D), k * this.M * this.D);
-    const normalised = await this.policyChunks(latents, Array.from({ length: K }, () => proposal.proprio), this.policyNoise(K, proposal), timings);
+    const normalised = await this.policyChunks(
+      latents,
+      Array.from({ length: K }, () => proposal.proprio),
+      this.policyNoise(K, proposal),
+      timings,
+    );
     return this.denormaliseActions(normalised);
   }
 
   private policyNoise(K: number, proposal: PolicyProposal): Float32Array {
     const Z = this.manifest.policy?.noise_dim ?? 0;
     if (proposal.noise !== undefined) {
-      if (proposal.noise.length !== K * Z) throw new StudioError({ code: 'invalid_params', message: `policy noise must be ${K}×${Z} values` });
+      if (proposal.noise.length !== K * Z)
+        throw new StudioError({ code: 'invalid_params', message: `policy noise must be ${K}×${Z} values` });
       return proposal.noise;
     }
-    if (!this.hasPolicy) throw new StudioError({ code: 'failed_precondition', message: `the pack ${this.manifest.model_name} has no policy graph`, fix: 'Give candidates another way (teleop, a remote policy) or use a pack trained with its policy stage.' });
+    if (!this.hasPolicy)
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: `the pack ${this.manifest.model_name} has no policy graph`,
+        fix: 'Give candidates another way (teleop, a remote policy) or use a pack trained with its policy stage.',
+      });
     const noise = normalNoise(proposal.seed, K * Z);
     const t = proposal.temperature ?? 1;
     for (let i = 0; i < noise.length; i++) noise[i] = i < Z ? 0 : (noise[i] ?? 0) * t;
@@ -190,18 +247,37 @@ export class ImaginationEngine {
    * Imagined latents (B·M·D) → Gaussians (B·N·14): each decoded from (z_now, z_h) with the observed
    * Gaussians as queries, so splat i is the same splat in every step.
    */
-  async decode(now: Float32Array, latents: Float32Array, observed: Float32Array, timings: Partial<Record<GraphName, number>> = {}, cancel?: Cancellation): Promise<Float32Array> {
+  async decode(
+    now: Float32Array,
+    latents: Float32Array,
+    observed: Float32Array,
+    timings: Partial<Record<GraphName, number>> = {},
+    cancel?: Cancellation,
+  ): Promise<Float32Array> {
     const frame = this.M * this.D;
     const B = latents.length / frame;
     const N = observed.length / GAUSSIAN_WIDTH;
-    if (!Number.isInteger(B) || !Number.isInteger(N) || now.length !== frame) throw new StudioError({ code: 'invalid_params', message: `decode: expected latents of ${this.M}×${this.D} and Gaussians of ${GAUSSIAN_WIDTH} fields` });
+    if (!Number.isInteger(B) || !Number.isInteger(N) || now.length !== frame)
+      throw new StudioError({
+        code: 'invalid_params',
+        message: `decode: expected latents of ${this.M}×${this.D} and Gaussians of ${GAUSSIAN_WIDTH} fields`,
+      });
     const src = new Float32Array(B * frame);
     const queries = new Float32Array(B * N * GAUSSIAN_WIDTH);
     for (let b = 0; b < B; b++) {
       src.set(now, b * frame);
       queries.set(observed, b * N * GAUSSIAN_WIDTH);
     }
-    const decoded = await this.run('decoder', { latent_src: tensor(src, [B, this.M, this.D]), latent_tgt: tensor(latents, [B, this.M, this.D]), query_gaussians: tensor(queries, [B, N, GAUSSIAN_WIDTH]) }, timings, cancel);
+    const decoded = await this.run(
+      'decoder',
+      {
+        latent_src: tensor(src, [B, this.M, this.D]),
+        latent_tgt: tensor(latents, [B, this.M, this.D]),
+        query_gaussians: tensor(queries, [B, N, GAUSSIAN_WIDTH]),
+      },
+      timings,
+      cancel,
+    );
     return output(decoded, 'gaussians', 'decoder');
   }
 
@@ -209,17 +285,30 @@ export class ImaginationEngine {
     const { K, H, seed } = request;
     const { M, D, L, A, T } = this;
     const frame = M * D;
-    if (!Number.isInteger(K) || K < 1 || !Number.isInteger(H) || H < 1) throw new StudioError({ code: 'invalid_params', message: `imagine: K and H must be positive integers, not ${K} and ${H}` });
-    if (request.context.length !== T * frame) throw new StudioError({ code: 'invalid_params', message: `imagine: the context must be ${T}×${M}×${D} latents` });
+    if (!Number.isInteger(K) || K < 1 || !Number.isInteger(H) || H < 1)
+      throw new StudioError({ code: 'invalid_params', message: `imagine: K and H must be positive integers, not ${K} and ${H}` });
+    if (request.context.length !== T * frame)
+      throw new StudioError({ code: 'invalid_params', message: `imagine: the context must be ${T}×${M}×${D} latents` });
     const timings: Partial<Record<GraphName, number>> = {};
     const context = new Float32Array(K * T * frame);
     for (let k = 0; k < K; k++) context.set(request.context, k * T * frame);
     const noise = request.noise ?? normalNoise(seed, H * frame);
-    if (noise.length !== H * frame) throw new StudioError({ code: 'invalid_params', message: `imagine: the sampler noise must be ${H}×${M}×${D} values` });
+    if (noise.length !== H * frame)
+      throw new StudioError({ code: 'invalid_params', message: `imagine: the sampler noise must be ${H}×${M}×${D} values` });
     const dims = { B: K, T, M, D, H, L, A };
     const denoise: Denoise = async (x, sigma, ctx, actions, batch) =>
       output(
-        await this.run('denoiser', { noisy_latent: tensor(x, [batch, M, D]), sigma: tensor(sigma, [batch]), context_latents: tensor(ctx, [batch, T, M, D]), actions: tensor(actions, [batch, L, A]) }, timings, cancel),
+        await this.run(
+          'denoiser',
+          {
+            noisy_latent: tensor(x, [batch, M, D]),
+            sigma: tensor(sigma, [batch]),
+            context_latents: tensor(ctx, [batch, T, M, D]),
+            actions: tensor(actions, [batch, L, A]),
+          },
+          timings,
+          cancel,
+        ),
         'denoised_latent',
         'denoiser',
       );
@@ -229,7 +318,10 @@ export class ImaginationEngine {
     if (request.candidates instanceof Float32Array) {
       actionsRaw = request.candidates;
       if (actionsRaw.length !== K * H * L * A || actionsRaw.some((v) => !Number.isFinite(v))) {
-        throw new StudioError({ code: 'invalid_params', message: `imagine: candidates must be ${K}×${H}×${L}×${A} finite actions (${this.manifest.actions.names.join(', ')})` });
+        throw new StudioError({
+          code: 'invalid_params',
+          message: `imagine: candidates must be ${K}×${H}×${L}×${A} finite actions (${this.manifest.actions.names.join(', ')})`,
+        });
       }
       latents = await rollout(denoise, context, this.normaliseActions(actionsRaw), noise, dims, this.manifest.sampler);
     } else {
@@ -273,7 +365,10 @@ export class ImaginationEngine {
     }
     const success = await this.run('success', { latent_traj: tensor(traj, [K, S, M, D]) }, timings, cancel);
 
-    const gaussians = request.decode && request.gaussians !== undefined ? await this.decode(newestContext, latents, request.gaussians, timings, cancel) : null;
+    const gaussians =
+      request.decode && request.gaussians !== undefined
+        ? await this.decode(newestContext, latents, request.gaussians, timings, cancel)
+        : null;
     return {
       K,
       H,

@@ -67,7 +67,13 @@ export async function evaluateVariant(
         if (state === null) return;
         if (step % L === 0) {
           const frames = await cameraFramesAt(devices.cameras, pack.cameras, state.capture_ns);
-          boundaries.push({ observation: { t_ns: state.capture_ns, frames: observedFrames(frames), proprio: [...state.ee_position_m, ...state.ee_quaternion_wxyz, record.gripper_state?.width_m ?? 0] } });
+          boundaries.push({
+            observation: {
+              t_ns: state.capture_ns,
+              frames: observedFrames(frames),
+              proprio: [...state.ee_position_m, ...state.ee_quaternion_wxyz, record.gripper_state?.width_m ?? 0],
+            },
+          });
         }
         if (!last) {
           actions.push(actionVector(record.safe.requested, state, record.gripper_intent));
@@ -93,7 +99,14 @@ export async function evaluateVariant(
       chunk.set(a.slice(0, A), s * A);
     }
     const imagined = await imagination.imagine({ K: 1, H: options.H, seed: result.seed, decode: false, candidates: { actions: chunk } });
-    const row = { variant: variant.name, episode, seed: result.seed, success: result.success, predicted: imagined.success_prob[0] ?? NaN, decision_step: b * L };
+    const row = {
+      variant: variant.name,
+      episode,
+      seed: result.seed,
+      success: result.success,
+      predicted: imagined.success_prob[0] ?? NaN,
+      decision_step: b * L,
+    };
     out.push(row);
     options.onEpisode?.(row);
   }
@@ -104,13 +117,33 @@ export function summarise(rows: readonly EvalEpisode[]): EvalSummary {
   const names = [...new Set(rows.map((r) => r.variant))];
   const variants = names.map((name) => {
     const of = rows.filter((r) => r.variant === name);
-    return { name, episodes: of.length, real: of.filter((r) => r.success).length / of.length, predicted: of.reduce((a, r) => a + r.predicted, 0) / of.length };
+    return {
+      name,
+      episodes: of.length,
+      real: of.filter((r) => r.success).length / of.length,
+      predicted: of.reduce((a, r) => a + r.predicted, 0) / of.length,
+    };
   });
   return {
     variants,
-    pearson: variants.length >= 2 ? pearson(variants.map((v) => v.predicted), variants.map((v) => v.real)) : null,
-    spearman: variants.length >= 2 ? spearman(variants.map((v) => v.predicted), variants.map((v) => v.real)) : null,
-    auroc: auroc(rows.map((r) => r.predicted), rows.map((r) => (r.success ? 1 : 0))),
+    pearson:
+      variants.length >= 2
+        ? pearson(
+            variants.map((v) => v.predicted),
+            variants.map((v) => v.real),
+          )
+        : null,
+    spearman:
+      variants.length >= 2
+        ? spearman(
+            variants.map((v) => v.predicted),
+            variants.map((v) => v.real),
+          )
+        : null,
+    auroc: auroc(
+      rows.map((r) => r.predicted),
+      rows.map((r) => (r.success ? 1 : 0)),
+    ),
     episodes: rows.length,
   };
 }

@@ -84,7 +84,9 @@ export class ImaginationService {
     assertGraphsMatch(
       pack.manifest,
       pack.dir,
-      Object.fromEntries(Object.entries(sessions).map(([graph, session]) => [graph, signature(session as ort.InferenceSession)])) as Partial<Record<GraphName, GraphSignature>>,
+      Object.fromEntries(
+        Object.entries(sessions).map(([graph, session]) => [graph, signature(session as ort.InferenceSession)]),
+      ) as Partial<Record<GraphName, GraphSignature>>,
     );
     const engine = new ImaginationEngine(pack.manifest, sessions as Sessions);
     const m = pack.manifest;
@@ -117,7 +119,13 @@ export class ImaginationService {
     const lift_ms = performance.now() - liftStarted;
     const timings: Partial<Record<GraphName, number>> = {};
     const latent = await this.engine.encode(lifted.gaussians, lifted.mask, 1, timings);
-    this.history.push({ t_ns: observation.t_ns, latent, gaussians: lifted.gaussians, mask: lifted.mask, proprio: [...observation.proprio] });
+    this.history.push({
+      t_ns: observation.t_ns,
+      latent,
+      gaussians: lifted.gaussians,
+      mask: lifted.mask,
+      proprio: [...observation.proprio],
+    });
     // Keep what the context can reach: T world-model steps back, plus a margin.
     const reach_ns = BigInt(Math.round((m.dynamics.context_frames + 1) * m.actions.dt_per_wm_step_s * 1e9));
     while (this.history.length > 1 && (this.history[0]?.t_ns ?? 0n) < observation.t_ns - reach_ns) this.history.shift();
@@ -148,7 +156,12 @@ export class ImaginationService {
    */
   private context(): { newest: Encoded; context: Float32Array } {
     const newest = this.history.at(-1);
-    if (newest === undefined) throw new StudioError({ code: 'failed_precondition', message: 'nothing observed yet: imagination starts from an observation', fix: 'Start the rig (its cameras feed the world model) before asking for a preview.' });
+    if (newest === undefined)
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: 'nothing observed yet: imagination starts from an observation',
+        fix: 'Start the rig (its cameras feed the world model) before asking for a preview.',
+      });
     const m = this.pack.manifest;
     const T = m.dynamics.context_frames;
     const frame = m.latent.M * m.latent.D;
@@ -169,15 +182,33 @@ export class ImaginationService {
     return this.engine.propose(newest.latent, { proprio: newest.proprio, seed, temperature }, K);
   }
 
-  async imagine(request: { K: number; H: number; seed: number; decode: boolean; candidates: CandidateSpec }, cancel?: Cancellation): Promise<Imagined> {
+  async imagine(
+    request: { K: number; H: number; seed: number; decode: boolean; candidates: CandidateSpec },
+    cancel?: Cancellation,
+  ): Promise<Imagined> {
     const started = performance.now();
     const H = request.H;
     if (H > this.info.max_horizon) {
-      throw new StudioError({ code: 'invalid_params', message: `a horizon of ${H} chunks is beyond this pack's ${this.info.max_horizon}`, fix: `Ask for --horizon ${this.info.max_horizon} or less.` });
+      throw new StudioError({
+        code: 'invalid_params',
+        message: `a horizon of ${H} chunks is beyond this pack's ${this.info.max_horizon}`,
+        fix: `Ask for --horizon ${this.info.max_horizon} or less.`,
+      });
     }
     const { newest, context } = this.context();
-    const candidates = 'actions' in request.candidates ? request.candidates.actions : { policy: { proprio: newest.proprio, ...request.candidates.policy } };
-    const result = await this.engine.imagine({ context, gaussians: newest.gaussians, candidates, K: request.K, H, seed: request.seed, decode: request.decode }, cancel);
-    return { ...result, observation_t_ns: newest.t_ns, observed_latent: newest.latent, observed_gaussians: newest.gaussians, observed_mask: newest.mask, latency_ms: performance.now() - started };
+    const candidates =
+      'actions' in request.candidates ? request.candidates.actions : { policy: { proprio: newest.proprio, ...request.candidates.policy } };
+    const result = await this.engine.imagine(
+      { context, gaussians: newest.gaussians, candidates, K: request.K, H, seed: request.seed, decode: request.decode },
+      cancel,
+    );
+    return {
+      ...result,
+      observation_t_ns: newest.t_ns,
+      observed_latent: newest.latent,
+      observed_gaussians: newest.gaussians,
+      observed_mask: newest.mask,
+      latency_ms: performance.now() - started,
+    };
   }
 }

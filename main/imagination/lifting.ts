@@ -111,9 +111,13 @@ export function farthestPointIndices(xyz: Float64Array, count: number, k: number
   const dist = new Float64Array(count);
   const chosen = [0];
   const update = (j: number, first: boolean): void => {
-    const px = xyz[3 * j] ?? 0, py = xyz[3 * j + 1] ?? 0, pz = xyz[3 * j + 2] ?? 0;
+    const px = xyz[3 * j] ?? 0,
+      py = xyz[3 * j + 1] ?? 0,
+      pz = xyz[3 * j + 2] ?? 0;
     for (let i = 0; i < count; i++) {
-      const dx = (xyz[3 * i] ?? 0) - px, dy = (xyz[3 * i + 1] ?? 0) - py, dz = (xyz[3 * i + 2] ?? 0) - pz;
+      const dx = (xyz[3 * i] ?? 0) - px,
+        dy = (xyz[3 * i + 1] ?? 0) - py,
+        dz = (xyz[3 * i + 2] ?? 0) - pz;
       const d = dx * dx + dy * dy + dz * dz;
       dist[i] = first ? d : Math.min(dist[i] ?? 0, d);
     }
@@ -129,7 +133,12 @@ export function farthestPointIndices(xyz: Float64Array, count: number, k: number
 }
 
 /** Lifts calibrated RGB-D frames (the pack's train cameras) to exactly `num_gaussians` Gaussians. */
-export function lift(frames: readonly LiftingFrame[], tcp_m: readonly [number, number, number], cfg: LiftingConfig, geomBody?: Int32Array): LiftedGaussians {
+export function lift(
+  frames: readonly LiftingFrame[],
+  tcp_m: readonly [number, number, number],
+  cfg: LiftingConfig,
+  geomBody?: Int32Array,
+): LiftedGaussians {
   const pts = unproject(frames, geomBody);
   const [lo0, lo1, lo2] = cfg.crop_min_m;
   const [hi0, hi1, hi2] = cfg.crop_max_m;
@@ -137,13 +146,19 @@ export function lift(frames: readonly LiftingFrame[], tcp_m: readonly [number, n
   // Voxel key → running sums, in first-seen order of points (as numpy's bincount accumulates).
   const voxels = new Map<number, { first: number; count: number; sum: Float64Array }>();
   for (let i = 0; i < pts.n; i++) {
-    const x = pts.xyz[3 * i] ?? 0, y = pts.xyz[3 * i + 1] ?? 0, z = pts.xyz[3 * i + 2] ?? 0;
+    const x = pts.xyz[3 * i] ?? 0,
+      y = pts.xyz[3 * i + 1] ?? 0,
+      z = pts.xyz[3 * i + 2] ?? 0;
     if (!(x >= lo0 && x <= hi0 && y >= lo1 && y <= hi1 && z >= lo2 && z <= hi2)) continue;
-    const dx = x - tcp_m[0], dy = y - tcp_m[1], dz = z - tcp_m[2];
+    const dx = x - tcp_m[0],
+      dy = y - tcp_m[1],
+      dz = z - tcp_m[2];
     const nearTcp = dx * dx + dy * dy + dz * dz <= r2;
     const tier = nearTcp ? 0 : z <= cfg.table_z_m + cfg.table_band_m ? 2 : z <= cfg.object_band_top_m ? 0 : 1;
     const size = cfg.voxel_m[tier];
-    const key = ((tier * VOXEL_KEY_RANGE + Math.floor((x - lo0) / size)) * VOXEL_KEY_RANGE + Math.floor((y - lo1) / size)) * VOXEL_KEY_RANGE + Math.floor((z - lo2) / size);
+    const key =
+      ((tier * VOXEL_KEY_RANGE + Math.floor((x - lo0) / size)) * VOXEL_KEY_RANGE + Math.floor((y - lo1) / size)) * VOXEL_KEY_RANGE +
+      Math.floor((z - lo2) / size);
     let voxel = voxels.get(key);
     if (voxel === undefined) {
       voxel = { first: i, count: 0, sum: new Float64Array(7) };
@@ -191,9 +206,20 @@ export function lift(frames: readonly LiftingFrame[], tcp_m: readonly [number, n
     const tier = tierOf(key);
     const scale = cfg.scale_factor * Math.max((v.sum[6] ?? 0) / v.count, cfg.voxel_m[tier as 0 | 1 | 2]);
     const row = [
-      (v.sum[0] ?? 0) / v.count, (v.sum[1] ?? 0) / v.count, (v.sum[2] ?? 0) / v.count,
-      scale, scale, scale, 1, 0, 0, 0,
-      (v.sum[3] ?? 0) / v.count, (v.sum[4] ?? 0) / v.count, (v.sum[5] ?? 0) / v.count, cfg.opacity,
+      (v.sum[0] ?? 0) / v.count,
+      (v.sum[1] ?? 0) / v.count,
+      (v.sum[2] ?? 0) / v.count,
+      scale,
+      scale,
+      scale,
+      1,
+      0,
+      0,
+      0,
+      (v.sum[3] ?? 0) / v.count,
+      (v.sum[4] ?? 0) / v.count,
+      (v.sum[5] ?? 0) / v.count,
+      cfg.opacity,
     ];
     gaussians.set(row, g * GAUSSIAN_WIDTH);
     mask[g] = 1;

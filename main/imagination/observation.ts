@@ -57,12 +57,21 @@ const ROTATION = 0.005;
 
 function calibrationProblems(pack: PackCamera, frame: ObservedFrame): string[] {
   const problems: string[] = [];
-  if (frame.width_px !== pack.width || frame.height_px !== pack.height) problems.push(`is ${frame.width_px}×${frame.height_px}, the pack's is ${pack.width}×${pack.height}`);
+  if (frame.width_px !== pack.width || frame.height_px !== pack.height)
+    problems.push(`is ${frame.width_px}×${frame.height_px}, the pack's is ${pack.width}×${pack.height}`);
   const k = frame.intrinsics;
   if (k === undefined) problems.push('has no intrinsics');
   else {
-    const diff = Math.max(Math.abs(k.fx_px - pack.fx_px), Math.abs(k.fy_px - pack.fy_px), Math.abs(k.cx_px - pack.cx_px), Math.abs(k.cy_px - pack.cy_px));
-    if (diff > INTRINSICS_PX) problems.push(`has intrinsics fx ${k.fx_px.toFixed(1)} cx ${k.cx_px.toFixed(1)}, the pack's are fx ${pack.fx_px.toFixed(1)} cx ${pack.cx_px.toFixed(1)}`);
+    const diff = Math.max(
+      Math.abs(k.fx_px - pack.fx_px),
+      Math.abs(k.fy_px - pack.fy_px),
+      Math.abs(k.cx_px - pack.cx_px),
+      Math.abs(k.cy_px - pack.cy_px),
+    );
+    if (diff > INTRINSICS_PX)
+      problems.push(
+        `has intrinsics fx ${k.fx_px.toFixed(1)} cx ${k.cx_px.toFixed(1)}, the pack's are fx ${pack.fx_px.toFixed(1)} cx ${pack.cx_px.toFixed(1)}`,
+      );
   }
   const pose = frame.world_from_camera;
   if (pose === undefined || pose.length !== 16) problems.push('has no pose (world_from_camera)');
@@ -73,7 +82,10 @@ function calibrationProblems(pack: PackCamera, frame: ObservedFrame): string[] {
       translation = Math.max(translation, Math.abs((pose[12 + r] ?? 0) - (pack.world_from_camera[r]?.[3] ?? 0)));
       for (let c = 0; c < 3; c++) rotation = Math.max(rotation, Math.abs((pose[c * 4 + r] ?? 0) - (pack.world_from_camera[r]?.[c] ?? 0)));
     }
-    if (translation > TRANSLATION_M || rotation > ROTATION) problems.push(`is placed ${(translation * 1000).toFixed(0)} mm / ${rotation.toFixed(3)} (rotation entries) away from the pack's calibration`);
+    if (translation > TRANSLATION_M || rotation > ROTATION)
+      problems.push(
+        `is placed ${(translation * 1000).toFixed(0)} mm / ${rotation.toFixed(3)} (rotation entries) away from the pack's calibration`,
+      );
   }
   return problems;
 }
@@ -87,7 +99,9 @@ export function liftingFrames(manifest: GwmManifest, frames: readonly ObservedFr
     const frame = frames.find((f) => f.camera === name);
     if (pack === undefined) continue;
     if (frame === undefined) {
-      problems.push(`camera "${name}": the pack lifts it, the rig has none by that name (it has ${frames.map((f) => f.camera).join(', ') || 'no cameras'})`);
+      problems.push(
+        `camera "${name}": the pack lifts it, the rig has none by that name (it has ${frames.map((f) => f.camera).join(', ') || 'no cameras'})`,
+      );
       continue;
     }
     const wrong = calibrationProblems(pack, frame);
@@ -128,6 +142,10 @@ export function liftingFrames(manifest: GwmManifest, frames: readonly ObservedFr
 export function tcpOf(manifest: GwmManifest, proprio: readonly number[]): [number, number, number] {
   const at = (name: string) => proprio[manifest.proprio.names.indexOf(name)] ?? NaN;
   const tcp: [number, number, number] = [at('x_m'), at('y_m'), at('z_m')];
-  if (tcp.some((v) => !Number.isFinite(v))) throw new StudioError({ code: 'invalid_params', message: `the observation's proprio must hold x_m, y_m, z_m (${manifest.proprio.names.join(', ')})` });
+  if (tcp.some((v) => !Number.isFinite(v)))
+    throw new StudioError({
+      code: 'invalid_params',
+      message: `the observation's proprio must hold x_m, y_m, z_m (${manifest.proprio.names.join(', ')})`,
+    });
   return tcp;
 }

@@ -86,7 +86,11 @@ export async function observeSim(sim: SteppedSim, cameras: readonly string[]): P
   if (state === undefined) throw new StudioError({ code: 'unavailable', message: 'no arm state to observe' });
   const gripper = sim.gripperState();
   const frames = await sim.framesAt(cameras, state.capture_ns);
-  return { t_ns: state.capture_ns, frames: observedFrames(frames), proprio: [...state.ee_position_m, ...state.ee_quaternion_wxyz, gripper?.width_m ?? 0] };
+  return {
+    t_ns: state.capture_ns,
+    frames: observedFrames(frames),
+    proprio: [...state.ee_position_m, ...state.ee_quaternion_wxyz, gripper?.width_m ?? 0],
+  };
 }
 
 /** A short digest of what the model saw (frames and proprio), to find identical inputs again. */
@@ -106,7 +110,11 @@ export function chunkOf(imagined: Imagined, k: number, L: number, A: number): Ch
   const base = k * imagined.H * L * A;
   return Array.from({ length: L }, (_, s) => {
     const a = imagined.actions.subarray(base + s * A, base + (s + 1) * A);
-    return { translation_m: [a[0] ?? 0, a[1] ?? 0, a[2] ?? 0], rotation_axis_angle_rad: [a[3] ?? 0, a[4] ?? 0, a[5] ?? 0], gripper: Math.min(1, Math.max(0, a[6] ?? 0)) };
+    return {
+      translation_m: [a[0] ?? 0, a[1] ?? 0, a[2] ?? 0],
+      rotation_axis_angle_rad: [a[3] ?? 0, a[4] ?? 0, a[5] ?? 0],
+      gripper: Math.min(1, Math.max(0, a[6] ?? 0)),
+    };
   });
 }
 
@@ -123,7 +131,12 @@ export const DEFAULT_RANK_MARGIN = 0.05;
  * policy's own chunk by at least `rank_margin`, else the policy's chunk; gate the policy's chunk only at or
  * above the threshold; off the policy's chunk.
  */
-export function choose(mode: ForesightMode, success: Float32Array, threshold: number, rank_margin = DEFAULT_RANK_MARGIN): { index: number | null; decision: 'executed' | 'gated' } {
+export function choose(
+  mode: ForesightMode,
+  success: Float32Array,
+  threshold: number,
+  rank_margin = DEFAULT_RANK_MARGIN,
+): { index: number | null; decision: 'executed' | 'gated' } {
   if (mode === 'rank') {
     let best = 0;
     for (let k = 1; k < success.length; k++) if ((success[k] ?? 0) > (success[best] ?? 0)) best = k;
@@ -147,8 +160,18 @@ export class PolicyEpisodes {
     private readonly pack: PackInfo,
     private readonly options: PolicyRunOptions,
   ) {
-    if (!pack.has_policy && options.remote === undefined) throw new StudioError({ code: 'failed_precondition', message: `the pack ${pack.model_name} has no policy graph`, fix: 'Use a pack trained with its policy stage (models/: python -m gwmlite policy).' });
-    if (options.mode === 'rank' && options.K < 2) throw new StudioError({ code: 'invalid_params', message: '--mode rank needs at least 2 candidates', fix: 'Pass --candidates 8 (GPC-RANK ranks K samples of the policy).' });
+    if (!pack.has_policy && options.remote === undefined)
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: `the pack ${pack.model_name} has no policy graph`,
+        fix: 'Use a pack trained with its policy stage (models/: python -m gwmlite policy).',
+      });
+    if (options.mode === 'rank' && options.K < 2)
+      throw new StudioError({
+        code: 'invalid_params',
+        message: '--mode rank needs at least 2 candidates',
+        fix: 'Pass --candidates 8 (GPC-RANK ranks K samples of the policy).',
+      });
   }
 
   async run(episode: number, hooks: PolicyEpisodeHooks = {}): Promise<PolicyEpisodeResult | null> {
@@ -156,7 +179,21 @@ export class PolicyEpisodes {
     const seed = episodeSeed(this.options.seed, episode);
     const L = this.pack.chunk_length;
     const A = this.pack.action_names.length;
-    const policy = { kind: this.options.remote !== undefined ? 'remote-policy' : 'gwm-pack-policy', ...(this.options.remote !== undefined ? { url: this.options.remote.config.url } : {}), pack: this.pack.model_name, pack_version: this.pack.model_version, pack_sha256: this.pack.manifest_sha256, mode, K: mode === 'rank' ? K : 1, ...(mode === 'rank' ? { rank_margin: this.options.rank_margin ?? DEFAULT_RANK_MARGIN } : {}), H, threshold, temperature, episode, episode_seed: seed };
+    const policy = {
+      kind: this.options.remote !== undefined ? 'remote-policy' : 'gwm-pack-policy',
+      ...(this.options.remote !== undefined ? { url: this.options.remote.config.url } : {}),
+      pack: this.pack.model_name,
+      pack_version: this.pack.model_version,
+      pack_sha256: this.pack.manifest_sha256,
+      mode,
+      K: mode === 'rank' ? K : 1,
+      ...(mode === 'rank' ? { rank_margin: this.options.rank_margin ?? DEFAULT_RANK_MARGIN } : {}),
+      H,
+      threshold,
+      temperature,
+      episode,
+      episode_seed: seed,
+    };
     let chunkSource = new ChunkSource([], { kind: 'policy' });
     const { layout, origin_ns } = await this.sim.reset(seed, chunkSource);
     await this.imagination.reset();
@@ -180,7 +217,17 @@ export class PolicyEpisodes {
       const observation = await observeSim(this.sim, this.pack.cameras);
       await this.imagination.observe(observation);
       const count = mode === 'rank' ? K : 1;
-      const proposals = this.options.remote === undefined ? { policy: { seed: seed * 31 + chunks, temperature } } : { actions: await remoteCandidates(this.options.remote, remoteObservation(observation.frames, observation.proprio, this.options.task ?? ''), count, { H, L, A }) };
+      const proposals =
+        this.options.remote === undefined
+          ? { policy: { seed: seed * 31 + chunks, temperature } }
+          : {
+              actions: await remoteCandidates(
+                this.options.remote,
+                remoteObservation(observation.frames, observation.proprio, this.options.task ?? ''),
+                count,
+                { H, L, A },
+              ),
+            };
       const imagined = await this.imagination.imagine({ K: count, H, seed: seed + chunks, decode: false, candidates: proposals });
       const choice = choose(mode, imagined.success_prob, threshold, this.options.rank_margin);
       latencies.push(performance.now() - decisionStarted);
@@ -224,7 +271,13 @@ export class PolicyEpisodes {
       chunks++;
       const after = this.sim.privileged();
       if (runId !== null && after !== undefined) {
-        hooks.realised?.(runId, { sim_time_s: after.sim_time_s, object_target_distance_m: after.object_target_distance_m, grasped: after.grasped, lifted: after.lifted, success: after.success });
+        hooks.realised?.(runId, {
+          sim_time_s: after.sim_time_s,
+          object_target_distance_m: after.object_target_distance_m,
+          grasped: after.grasped,
+          lifted: after.lifted,
+          success: after.success,
+        });
       }
     }
     // The observation after the last action closes the last chunk; nothing more is commanded.

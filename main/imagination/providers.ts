@@ -73,7 +73,11 @@ export interface ProviderEnv<S> {
 }
 
 const providerLabel: Record<ProviderName, string> = { cuda: 'CUDA', webgpu: 'WebGPU', cpu: 'CPU' };
-const ortProviderName: Record<ProviderName, string> = { cuda: 'CUDAExecutionProvider', webgpu: 'WebGpuExecutionProvider', cpu: 'CPUExecutionProvider' };
+const ortProviderName: Record<ProviderName, string> = {
+  cuda: 'CUDAExecutionProvider',
+  webgpu: 'WebGpuExecutionProvider',
+  cpu: 'CPUExecutionProvider',
+};
 
 /** Defaults for a 2-core laptop: every core for one graph's operators, graphs one at a time. */
 export function defaultThreads(): { intra: number; inter: number } {
@@ -83,7 +87,11 @@ export function defaultThreads(): { intra: number; inter: number } {
 function threadCount(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1 || value > 1024) {
-    throw new StudioError({ code: 'invalid_params', message: `${name} must be a whole number from 1 to 1024, got ${String(value)}`, fix: `Leave ${name} out for the default (${fallback}).` });
+    throw new StudioError({
+      code: 'invalid_params',
+      message: `${name} must be a whole number from 1 to 1024, got ${String(value)}`,
+      fix: `Leave ${name} out for the default (${fallback}).`,
+    });
   }
   return value;
 }
@@ -124,7 +132,11 @@ export async function openOnProvider<K extends string, S>(
   env: ProviderEnv<S>,
 ): Promise<{ sessions: Record<K, S>; report: ProviderReport }> {
   if (!providerChoices.includes(options.provider)) {
-    throw new StudioError({ code: 'invalid_params', message: `unknown execution provider "${String(options.provider)}"`, fix: `Use one of ${providerChoices.join(', ')}.` });
+    throw new StudioError({
+      code: 'invalid_params',
+      message: `unknown execution provider "${String(options.provider)}"`,
+      fix: `Use one of ${providerChoices.join(', ')}.`,
+    });
   }
   const defaults = defaultThreads();
   const threads = {
@@ -151,11 +163,19 @@ export async function openOnProvider<K extends string, S>(
             const p = await env.placement(session, provider);
             placement[name] = p;
             if (p.gpu_nodes === 0) {
-              throw new Error(`graph "${name}" opened on ${ortProviderName[provider]} but none of its nodes ran there (all ran on the CPU)`);
+              throw new Error(
+                `graph "${name}" opened on ${ortProviderName[provider]} but none of its nodes ran there (all ran on the CPU)`,
+              );
             }
           }
         }
-        const report: ProviderReport = { provider, requested: options.provider, skipped, intra_op_threads: threads.intra, inter_op_threads: threads.inter };
+        const report: ProviderReport = {
+          provider,
+          requested: options.provider,
+          skipped,
+          intra_op_threads: threads.intra,
+          inter_op_threads: threads.inter,
+        };
         if (verify) report.placement = placement;
         return { sessions: opened as Record<K, S>, report };
       } catch (error) {
@@ -174,7 +194,11 @@ export async function openOnProvider<K extends string, S>(
   }
   // auto ends with CPU, which only fails when the runtime or the pack itself is broken.
   const why = skipped.map((s) => `${s.provider}: ${s.reason}`).join('; ');
-  throw new StudioError({ code: 'failed_precondition', message: `no execution provider could open the world model (${why})`, fix: fixFor('cpu') });
+  throw new StudioError({
+    code: 'failed_precondition',
+    message: `no execution provider could open the world model (${why})`,
+    fix: fixFor('cpu'),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -215,7 +239,8 @@ const cudaLibrary = process.platform === 'win32' ? 'onnxruntime_providers_cuda.d
 function realPrecheck(provider: ProviderName, auto: boolean): string | undefined {
   if (provider === 'cpu') return undefined;
   const shipped = shippedProviders();
-  if (!shipped.has(provider)) return `not shipped in this onnxruntime-node build (${process.platform}/${process.arch}; it has ${[...shipped.keys()].join(', ')})`;
+  if (!shipped.has(provider))
+    return `not shipped in this onnxruntime-node build (${process.platform}/${process.arch}; it has ${[...shipped.keys()].join(', ')})`;
   if (provider === 'cuda' && shipped.get('cuda') === false) {
     const dir = ortBinaryDir();
     if (dir !== undefined && !existsSync(join(dir, cudaLibrary))) {
@@ -233,7 +258,12 @@ function realPrecheck(provider: ProviderName, auto: boolean): string | undefined
 
 const probeDirs = new WeakMap<ort.InferenceSession, string>();
 
-async function realCreate(path: string, provider: ProviderName, threads: { intra: number; inter: number }, profile: boolean): Promise<ort.InferenceSession> {
+async function realCreate(
+  path: string,
+  provider: ProviderName,
+  threads: { intra: number; inter: number },
+  profile: boolean,
+): Promise<ort.InferenceSession> {
   const options: ort.InferenceSession.SessionOptions = {
     executionProviders: [provider],
     intraOpNumThreads: threads.intra,
@@ -308,7 +338,12 @@ export function placementFromProfile(events: readonly ProfileEvent[], provider: 
     if (shapeOnly) cpu_shape_nodes += 1;
     else cpu_compute_ops.add(e.args.op_name ?? '?');
   }
-  return { gpu_nodes, cpu_shape_nodes, cpu_compute_ops: [...cpu_compute_ops].sort(), gpu_time_fraction: allTime > 0 ? gpuTime / allTime : 0 };
+  return {
+    gpu_nodes,
+    cpu_shape_nodes,
+    cpu_compute_ops: [...cpu_compute_ops].sort(),
+    gpu_time_fraction: allTime > 0 ? gpuTime / allTime : 0,
+  };
 }
 
 async function realPlacement(session: ort.InferenceSession, provider: ProviderName): Promise<GraphPlacement> {

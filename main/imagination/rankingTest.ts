@@ -51,12 +51,22 @@ export function realScore(p: PrivilegedState): number {
 function chunkActions(flat: Float32Array, k: number, steps: number, A: number): ChunkAction[] {
   return Array.from({ length: steps }, (_, s) => {
     const a = flat.subarray((k * steps + s) * A, (k * steps + s + 1) * A);
-    return { translation_m: [a[0] ?? 0, a[1] ?? 0, a[2] ?? 0], rotation_axis_angle_rad: [a[3] ?? 0, a[4] ?? 0, a[5] ?? 0], gripper: a[6] ?? 0 };
+    return {
+      translation_m: [a[0] ?? 0, a[1] ?? 0, a[2] ?? 0],
+      rotation_axis_angle_rad: [a[3] ?? 0, a[4] ?? 0, a[5] ?? 0],
+      gripper: a[6] ?? 0,
+    };
   });
 }
 
 /** One test state from episode `index`; null when the expert never grasped (no decision point). */
-export async function rankingState(sim: SteppedSim, imagination: ImaginationClient, pack: PackInfo, index: number, options: RankingOptions): Promise<RankingState | null> {
+export async function rankingState(
+  sim: SteppedSim,
+  imagination: ImaginationClient,
+  pack: PackInfo,
+  index: number,
+  options: RankingOptions,
+): Promise<RankingState | null> {
   const { K, H, control_hz, motion, noise } = options;
   const L = pack.chunk_length;
   const A = pack.action_names.length;

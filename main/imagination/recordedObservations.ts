@@ -26,10 +26,18 @@ export class RecordedObservations {
     const streams = this.reader.streamsOf(episodeId);
     // A state captured a moment before the take's first sample (a decision made as the take began) reads
     // the take's first samples; anything earlier is not in this recording.
-    const firsts = [STREAMS.armEePose, STREAMS.actionRequested, ...cameras.flatMap((c) => [STREAMS.cameraColor(c), STREAMS.cameraDepth(c)])].map((name) => streams.get(name)?.first_t_ns ?? null);
+    const firsts = [
+      STREAMS.armEePose,
+      STREAMS.actionRequested,
+      ...cameras.flatMap((c) => [STREAMS.cameraColor(c), STREAMS.cameraDepth(c)]),
+    ].map((name) => streams.get(name)?.first_t_ns ?? null);
     const first = firsts.reduce<bigint>((max, t) => (t !== null && t > max ? t : max), 0n);
     if (t_ns < first) {
-      if (first - t_ns > GRACE_NS) throw new StudioError({ code: 'failed_precondition', message: `episode ${episodeId} starts ${(Number(first - t_ns) / 1e9).toFixed(2)} s after the instant asked for: it was not recording then` });
+      if (first - t_ns > GRACE_NS)
+        throw new StudioError({
+          code: 'failed_precondition',
+          message: `episode ${episodeId} starts ${(Number(first - t_ns) / 1e9).toFixed(2)} s after the instant asked for: it was not recording then`,
+        });
       t_ns = first;
     }
     const frames: ObservedFrame[] = [];
@@ -39,10 +47,14 @@ export class RecordedObservations {
       const geometry = cameraGeometry(color);
       const colorAt = this.reader.imageIndexAt(color, [t_ns]);
       const depthAt = this.reader.imageIndexAt(depth, [t_ns]);
-      const rgb = await decodeFrames(this.reader.framesOnGrid(color, colorAt.pick, colorAt.times), { codec: geometry.encoding, pix_fmt: 'rgb24' });
+      const rgb = await decodeFrames(this.reader.framesOnGrid(color, colorAt.pick, colorAt.times), {
+        codec: geometry.encoding,
+        pix_fmt: 'rgb24',
+      });
       let depth_mm: Uint16Array | undefined;
       for await (const png of this.reader.framesOnGrid(depth, depthAt.pick, depthAt.times)) depth_mm = decodeGray16Png(png).data;
-      if (depth_mm === undefined) throw new StudioError({ code: 'not_found', message: `episode ${episodeId} has no depth of camera "${camera}" at ${t_ns} ns` });
+      if (depth_mm === undefined)
+        throw new StudioError({ code: 'not_found', message: `episode ${episodeId} has no depth of camera "${camera}" at ${t_ns} ns` });
       const meta = (color.meta ?? {}) as { intrinsics?: ObservedFrame['intrinsics']; world_from_camera?: unknown };
       const columns = poseColumns(meta.world_from_camera);
       frames.push({

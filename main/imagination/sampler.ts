@@ -25,7 +25,13 @@ export interface RolloutDims {
 }
 
 /** One denoiser call D(x; σ) for a batch: x (B·M·D), sigma (B), context (B·T·M·D), actions (B·L·A). */
-export type Denoise = (x: Float32Array, sigma: Float32Array, context: Float32Array, actions: Float32Array, batch: number) => Promise<Float32Array>;
+export type Denoise = (
+  x: Float32Array,
+  sigma: Float32Array,
+  context: Float32Array,
+  actions: Float32Array,
+  batch: number,
+) => Promise<Float32Array>;
 
 /**
  * The actions of step h (B·L·A, normalised) from the newest latent of each candidate (B·M·D): a policy
@@ -47,7 +53,14 @@ export function karrasSigmas(s: SamplerSettings): number[] {
  * up front (B·H·L·A, candidate-major) or chosen step by step (`ChunksAt`).
  * Returns the imagined latents, B·H·M·D (candidate-major).
  */
-export async function rollout(denoise: Denoise, context: Float32Array, chunks: Float32Array | ChunksAt, noise: Float32Array, dims: RolloutDims, settings: SamplerSettings): Promise<Float32Array> {
+export async function rollout(
+  denoise: Denoise,
+  context: Float32Array,
+  chunks: Float32Array | ChunksAt,
+  noise: Float32Array,
+  dims: RolloutDims,
+  settings: SamplerSettings,
+): Promise<Float32Array> {
   const { B, T, M, D, H, L, A } = dims;
   const frame = M * D;
   const fixed = chunks instanceof Float32Array;
@@ -72,7 +85,8 @@ export async function rollout(denoise: Denoise, context: Float32Array, chunks: F
     const eps = noise.subarray(h * frame, (h + 1) * frame);
     for (let b = 0; b < B; b++) for (let i = 0; i < frame; i++) x[b * frame + i] = (eps[i] ?? 0) * (sigmas[0] ?? 0);
     for (let i = 0; i + 1 < sigmas.length; i++) {
-      const s = sigmas[i] ?? 0, next = sigmas[i + 1] ?? 0;
+      const s = sigmas[i] ?? 0,
+        next = sigmas[i + 1] ?? 0;
       const denoised = await denoise(x, new Float32Array(B).fill(s), ctx, actions, B);
       for (let j = 0; j < x.length; j++) x[j] = (x[j] ?? 0) + ((next - s) * ((x[j] ?? 0) - (denoised[j] ?? 0))) / s;
     }

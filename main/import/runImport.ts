@@ -109,10 +109,18 @@ async function checkVideos(dataset: LerobotDataset, cameras: CameraPlan[], signa
       const segment = episode.videos.get(plan.camera.key)!;
       let probe = plan.probes.get(segment.file);
       if (probe === undefined) {
-        probe = await probeCameraVideo(dataset.root, segment.file, { width: plan.camera.width, height: plan.camera.height, key: plan.camera.key }, signal);
+        probe = await probeCameraVideo(
+          dataset.root,
+          segment.file,
+          { width: plan.camera.width, height: plan.camera.height, key: plan.camera.key },
+          signal,
+        );
         plan.probes.set(segment.file, probe);
       }
-      plan.frames.set(episode.index, segmentFrames(probe, { episode: episode.index, from_s: segment.from_s, length: episode.length }, dataset.fps, plan.camera.key));
+      plan.frames.set(
+        episode.index,
+        segmentFrames(probe, { episode: episode.index, from_s: segment.from_s, length: episode.length }, dataset.fps, plan.camera.key),
+      );
     }
   }
 }
@@ -154,7 +162,8 @@ async function stageEpisode(
     const streamId = started.stream_ids[importedNumericStream(feature, fps).name]!;
     const bytes = data.numeric.get(feature.key)!;
     const per = bytes.length / data.length;
-    for (let k = 0; k < data.length; k++) ops.push({ op: 'sample', stream_id: streamId, t_ns: tNs(k, fps), value: bytes.subarray(k * per, (k + 1) * per) });
+    for (let k = 0; k < data.length; k++)
+      ops.push({ op: 'sample', stream_id: streamId, t_ns: tNs(k, fps), value: bytes.subarray(k * per, (k + 1) * per) });
   }
   writer.apply(ops);
   // Frames: every camera, in frame order, committed in batches so memory stays flat.
@@ -167,7 +176,8 @@ async function stageEpisode(
       batch = [];
     };
     if (plan.camera.storage === 'image') {
-      for (const [k, image] of data.images.get(plan.camera.key)!.entries()) batch.push({ op: 'frame', stream_id: streamId, t_ns: tNs(k, fps), data: image });
+      for (const [k, image] of data.images.get(plan.camera.key)!.entries())
+        batch.push({ op: 'frame', stream_id: streamId, t_ns: tNs(k, fps), data: image });
       flush();
       written += data.length;
       onFrames(Math.floor(written / cameras.length));
@@ -213,21 +223,39 @@ async function stageEpisode(
 
 export async function runImport(options: ImportOptions, handlers: ImportHandlers = {}): Promise<ImportSummary> {
   if (!(IMPORT_FORMATS as readonly string[]).includes(options.format)) {
-    throw new StudioError({ code: 'invalid_params', message: `unknown import format "${options.format}"`, fix: `Use one of ${IMPORT_FORMATS.join(', ')}.` });
+    throw new StudioError({
+      code: 'invalid_params',
+      message: `unknown import format "${options.format}"`,
+      fix: `Use one of ${IMPORT_FORMATS.join(', ')}.`,
+    });
   }
   const { signal, onProgress } = handlers;
   const started = performance.now();
   const elapsed = () => (performance.now() - started) / 1000;
   const emit = (p: Omit<ImportProgress, 'elapsed_s' | 'eta_s'>) => {
     const t = elapsed();
-    onProgress?.({ ...p, elapsed_s: t, eta_s: p.done_frames > 0 && p.total_frames >= p.done_frames ? (t / p.done_frames) * (p.total_frames - p.done_frames) : null });
+    onProgress?.({
+      ...p,
+      elapsed_s: t,
+      eta_s: p.done_frames > 0 && p.total_frames >= p.done_frames ? (t / p.done_frames) * (p.total_frames - p.done_frames) : null,
+    });
   };
 
   // ---- check everything before writing anything ----
   const dataset = openLerobotDataset(options.source);
   emit({ phase: 'checking', done_frames: 0, total_frames: dataset.totalFrames, done_episodes: 0, total_episodes: dataset.episodes.length });
-  if (dataset.episodes.length === 0) throw new StudioError({ code: 'failed_precondition', message: `${dataset.root} holds no episodes`, fix: 'There is nothing to import.' });
-  const cameras: CameraPlan[] = dataset.cameras.map((camera) => ({ camera, stream: importedCameraStream(camera, dataset.fps), probes: new Map(), frames: new Map() }));
+  if (dataset.episodes.length === 0)
+    throw new StudioError({
+      code: 'failed_precondition',
+      message: `${dataset.root} holds no episodes`,
+      fix: 'There is nothing to import.',
+    });
+  const cameras: CameraPlan[] = dataset.cameras.map((camera) => ({
+    camera,
+    stream: importedCameraStream(camera, dataset.fps),
+    probes: new Map(),
+    frames: new Map(),
+  }));
   await checkVideos(dataset, cameras, signal);
   const warnings = dataset.skipped.map((s) => `feature "${s.key}" is not imported: ${s.why}`);
 
@@ -244,7 +272,16 @@ export async function runImport(options: ImportOptions, handlers: ImportHandlers
       started_at_unix_ms: Date.now(),
       operator: options.operator ?? '',
       rig_name: `lerobot:${dataset.name}`,
-      rig_config_json: JSON.stringify({ imported: { format: 'lerobot', codebase_version: dataset.version, source: dataset.root, robot_type: dataset.robotType, fps: dataset.fps, features: dataset.info.features } }),
+      rig_config_json: JSON.stringify({
+        imported: {
+          format: 'lerobot',
+          codebase_version: dataset.version,
+          source: dataset.root,
+          robot_type: dataset.robotType,
+          fps: dataset.fps,
+          features: dataset.info.features,
+        },
+      }),
       app_version: APP_VERSION,
       writer_pid: process.pid,
       writer_host: hostname(),
@@ -259,10 +296,22 @@ export async function runImport(options: ImportOptions, handlers: ImportHandlers
         const now = performance.now();
         if (now - lastEmit < 100) return;
         lastEmit = now;
-        emit({ phase: 'episodes', done_frames: base + frames, total_frames: dataset.totalFrames, done_episodes: episode.index, total_episodes: dataset.episodes.length });
+        emit({
+          phase: 'episodes',
+          done_frames: base + frames,
+          total_frames: dataset.totalFrames,
+          done_episodes: episode.index,
+          total_episodes: dataset.episodes.length,
+        });
       });
       done += episode.length;
-      emit({ phase: 'episodes', done_frames: done, total_frames: dataset.totalFrames, done_episodes: episode.index + 1, total_episodes: dataset.episodes.length });
+      emit({
+        phase: 'episodes',
+        done_frames: done,
+        total_frames: dataset.totalFrames,
+        done_episodes: episode.index + 1,
+        total_episodes: dataset.episodes.length,
+      });
     }
     writer.call({ call: 'endSession', session_id: sessionId, ended_at_unix_ms: Date.now() });
     for (const d of decoders.values()) d.kill();
@@ -271,7 +320,13 @@ export async function runImport(options: ImportOptions, handlers: ImportHandlers
     throwIfAborted(signal);
 
     // ---- one transaction into the store ----
-    emit({ phase: 'committing', done_frames: done, total_frames: dataset.totalFrames, done_episodes: dataset.episodes.length, total_episodes: dataset.episodes.length });
+    emit({
+      phase: 'committing',
+      done_frames: done,
+      total_frames: dataset.totalFrames,
+      done_episodes: dataset.episodes.length,
+      total_episodes: dataset.episodes.length,
+    });
     const store = openStore({ dataDir: options.dataDir, appVersion: APP_VERSION });
     let merged;
     try {
@@ -279,7 +334,13 @@ export async function runImport(options: ImportOptions, handlers: ImportHandlers
     } finally {
       store.close();
     }
-    emit({ phase: 'done', done_frames: done, total_frames: dataset.totalFrames, done_episodes: dataset.episodes.length, total_episodes: dataset.episodes.length });
+    emit({
+      phase: 'done',
+      done_frames: done,
+      total_frames: dataset.totalFrames,
+      done_episodes: dataset.episodes.length,
+      total_episodes: dataset.episodes.length,
+    });
     const t = elapsed();
     return {
       source: dataset.root,

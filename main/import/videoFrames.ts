@@ -22,22 +22,38 @@ export interface ProbedVideo {
   pts_s: number[];
 }
 
-export async function probeCameraVideo(root: string, file: string, expected: { width: number; height: number; key: string }, signal?: AbortSignal): Promise<ProbedVideo> {
+export async function probeCameraVideo(
+  root: string,
+  file: string,
+  expected: { width: number; height: number; key: string },
+  signal?: AbortSignal,
+): Promise<ProbedVideo> {
   let probe;
   try {
     probe = await probeVideo(`${root}/${file}`, { packets: true, ...(signal !== undefined ? { signal } : {}) });
   } catch (error) {
-    throw inputError(`${file} (camera ${expected.key}) is not a readable video: ${(error as Error).message}`, 'Restore the video from the dataset\'s source; it is damaged or incomplete.');
+    throw inputError(
+      `${file} (camera ${expected.key}) is not a readable video: ${(error as Error).message}`,
+      "Restore the video from the dataset's source; it is damaged or incomplete.",
+    );
   }
   const s = probe.stream;
   if (s.width !== expected.width || s.height !== expected.height) {
-    throw inputError(`${file} is ${s.width}×${s.height}, meta/info.json says camera ${expected.key} is ${expected.width}×${expected.height}`, 'The video disagrees with meta/info.json; restore the dataset from its source.');
+    throw inputError(
+      `${file} is ${s.width}×${s.height}, meta/info.json says camera ${expected.key} is ${expected.width}×${expected.height}`,
+      'The video disagrees with meta/info.json; restore the dataset from its source.',
+    );
   }
   return { file, stream: s, pts_s: probe.pts_s };
 }
 
 /** Which decoded frames (indices into the file's presentation order) an episode segment uses. */
-export function segmentFrames(video: ProbedVideo, segment: { episode: number; from_s: number; length: number }, fps: number, key: string): number[] {
+export function segmentFrames(
+  video: ProbedVideo,
+  segment: { episode: number; from_s: number; length: number },
+  fps: number,
+  key: string,
+): number[] {
   const pts = video.pts_s;
   const out: number[] = [];
   // Binary search for the first frame at or after from_s - tolerance, then walk.
@@ -56,7 +72,7 @@ export function segmentFrames(video: ProbedVideo, segment: { episode: number; fr
       const near = j < pts.length ? `${pts[j]!.toFixed(4)} s` : 'past the end of the file';
       throw inputError(
         `${video.file}: camera ${key} of episode ${segment.episode} has no frame at ${want.toFixed(4)} s (frame ${i} of ${segment.length}; the nearest is ${near}, ${pts.length} frames in the file)`,
-        'LeRobot\'s loader would fail on this frame too (FrameTimestampError): the video does not match the episode metadata. Restore the dataset from its source.',
+        "LeRobot's loader would fail on this frame too (FrameTimestampError): the video does not match the episode metadata. Restore the dataset from its source.",
       );
     }
     out.push(j);
@@ -81,7 +97,27 @@ export class JpegFrameDecoder {
     readonly path: string,
     signal?: AbortSignal,
   ) {
-    const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', path, '-map', '0:v:0', '-fps_mode', 'passthrough', '-c:v', 'mjpeg', '-q:v', '2', '-pix_fmt', 'yuvj420p', '-f', 'image2pipe', 'pipe:1'];
+    const args = [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-nostdin',
+      '-i',
+      path,
+      '-map',
+      '0:v:0',
+      '-fps_mode',
+      'passthrough',
+      '-c:v',
+      'mjpeg',
+      '-q:v',
+      '2',
+      '-pix_fmt',
+      'yuvj420p',
+      '-f',
+      'image2pipe',
+      'pipe:1',
+    ];
     this.child = spawn(FFMPEG, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdin.end();
     this.child.stderr.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-2000)));
@@ -97,12 +133,20 @@ export class JpegFrameDecoder {
       this.wake();
     });
     this.child.once('error', (error) => {
-      this.failure = new StudioError({ code: 'failed_precondition', message: `cannot run ffmpeg: ${error.message}`, fix: 'Install ffmpeg (Debian/Ubuntu: `apt-get install ffmpeg`), or point STUDIO_FFMPEG at the binary.' });
+      this.failure = new StudioError({
+        code: 'failed_precondition',
+        message: `cannot run ffmpeg: ${error.message}`,
+        fix: 'Install ffmpeg (Debian/Ubuntu: `apt-get install ffmpeg`), or point STUDIO_FFMPEG at the binary.',
+      });
       this.ended = true;
       this.wake();
     });
     this.child.once('close', (code) => {
-      if (code !== 0 && this.failure === null && !this.killed) this.failure = inputError(`${path}: ffmpeg could not decode it (exit ${code}): ${this.stderr.trim().split('\n').slice(-3).join(' | ')}`, 'Check that this ffmpeg decodes the codec (`ffmpeg -decoders | grep av1`), or restore the video.');
+      if (code !== 0 && this.failure === null && !this.killed)
+        this.failure = inputError(
+          `${path}: ffmpeg could not decode it (exit ${code}): ${this.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+          'Check that this ffmpeg decodes the codec (`ffmpeg -decoders | grep av1`), or restore the video.',
+        );
       this.ended = true;
       this.wake();
     });
@@ -127,7 +171,11 @@ export class JpegFrameDecoder {
         return frame;
       }
       if (this.failure !== null) throw this.failure;
-      if (this.ended) throw inputError(`${this.path} ends after ${this.position} decoded frames, fewer than its packets promise`, 'The video is truncated; restore it from the dataset\'s source.');
+      if (this.ended)
+        throw inputError(
+          `${this.path} ends after ${this.position} decoded frames, fewer than its packets promise`,
+          "The video is truncated; restore it from the dataset's source.",
+        );
       await new Promise<void>((resolve) => (this.waiter = resolve));
     }
   }

@@ -48,7 +48,8 @@ function scanlines(image: PngImage): Uint8Array {
   const { width, height } = image;
   const rowBytes = image.kind === 'rgb8' ? width * 3 : width * 2;
   const expected = image.kind === 'rgb8' ? width * height * 3 : width * height;
-  if (image.data.length !== expected) throw new Error(`PNG ${image.kind} ${width}×${height} needs ${expected} samples, got ${image.data.length}`);
+  if (image.data.length !== expected)
+    throw new Error(`PNG ${image.kind} ${width}×${height} needs ${expected} samples, got ${image.data.length}`);
   const out = new Uint8Array((rowBytes + 1) * height);
   if (image.kind === 'rgb8') {
     const src = image.data as Uint8Array;

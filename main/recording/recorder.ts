@@ -157,7 +157,12 @@ export class Recorder {
 
   /** Continues an earlier session (e.g. after a restart); its interrupted episodes stay for the user to decide. */
   async resumeSession(sessionId: number): Promise<void> {
-    this.sessionId = await this.options.writer.call({ call: 'resumeSession', session_id: sessionId, writer_pid: process.pid, writer_host: hostname() });
+    this.sessionId = await this.options.writer.call({
+      call: 'resumeSession',
+      session_id: sessionId,
+      writer_pid: process.pid,
+      writer_host: hostname(),
+    });
     this.emit();
   }
 
@@ -168,7 +173,8 @@ export class Recorder {
    */
   async endSession(reason: StopReason = 'rig_stopped'): Promise<void> {
     await this.keepEpisode(reason);
-    if (this.sessionId !== null) await this.options.writer.call({ call: 'endSession', session_id: this.sessionId, ended_at_unix_ms: Date.now() });
+    if (this.sessionId !== null)
+      await this.options.writer.call({ call: 'endSession', session_id: this.sessionId, ended_at_unix_ms: Date.now() });
     this.sessionId = null;
     this.phase = 'idle';
     this.emit();
@@ -178,9 +184,13 @@ export class Recorder {
 
   async startEpisode(episode: EpisodeOptions): Promise<number> {
     this.ensureNotFailed();
-    if (this.sessionId === null) throw new StudioError({ code: 'failed_precondition', message: 'no recording session is open', fix: 'Start a session first.' });
+    if (this.sessionId === null)
+      throw new StudioError({ code: 'failed_precondition', message: 'no recording session is open', fix: 'Start a session first.' });
     if (this.phase === 'recording' || this.phase === 'stopped') {
-      throw new StudioError({ code: 'failed_precondition', message: `episode ${this.episodeId} is still ${this.phase === 'recording' ? 'recording' : 'waiting to be saved or discarded'}` });
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: `episode ${this.episodeId} is still ${this.phase === 'recording' ? 'recording' : 'waiting to be saved or discarded'}`,
+      });
     }
     const names = new Set<string>();
     for (const stream of episode.streams) {
@@ -232,8 +242,17 @@ export class Recorder {
   record(streamName: string, t_ns: bigint, value: Uint8Array): boolean {
     if (this.phase !== 'recording') return false;
     const stream = this.streams.get(streamName);
-    if (stream === undefined) throw new StudioError({ code: 'invalid_params', message: `stream "${streamName}" was not declared when episode ${this.episodeId} started` });
-    const late = stream.last_t_ns !== null && t_ns <= stream.last_t_ns ? 'refused' : this.options.clock.now_ns() - t_ns > this.lateAfterNs ? 'stored' : null;
+    if (stream === undefined)
+      throw new StudioError({
+        code: 'invalid_params',
+        message: `stream "${streamName}" was not declared when episode ${this.episodeId} started`,
+      });
+    const late =
+      stream.last_t_ns !== null && t_ns <= stream.last_t_ns
+        ? 'refused'
+        : this.options.clock.now_ns() - t_ns > this.lateAfterNs
+          ? 'stored'
+          : null;
     if (late !== null) {
       stream.stats.late += 1;
       stream.unflushed_late += 1;
@@ -249,7 +268,11 @@ export class Recorder {
     }
     stream.last_t_ns = t_ns;
     stream.stats.samples += 1;
-    this.pending.push(stream.def.kind === 'image' ? { op: 'frame', stream_id: stream.id, t_ns, data: value } : { op: 'sample', stream_id: stream.id, t_ns, value });
+    this.pending.push(
+      stream.def.kind === 'image'
+        ? { op: 'frame', stream_id: stream.id, t_ns, data: value }
+        : { op: 'sample', stream_id: stream.id, t_ns, value },
+    );
     this.pendingBytes += value.byteLength;
     if (this.pendingBytes >= this.flushBytes) this.flush();
     return true;
@@ -309,7 +332,8 @@ export class Recorder {
 
   /** The unrecorded reset phase between episodes, with a countdown. */
   startReset(duration_s: number): void {
-    if (this.phase === 'recording' || this.phase === 'stopped') throw new StudioError({ code: 'failed_precondition', message: 'save or discard the episode before the reset phase' });
+    if (this.phase === 'recording' || this.phase === 'stopped')
+      throw new StudioError({ code: 'failed_precondition', message: 'save or discard the episode before the reset phase' });
     this.phase = 'resetting';
     this.resetUntilNs = this.options.clock.now_ns() + BigInt(Math.round(duration_s * 1e9));
     this.emit();
@@ -371,7 +395,12 @@ export class Recorder {
       episode_id: this.episodeId,
       saved_count: this.savedCount,
       task: this.episode?.task ?? '',
-      elapsed_s: this.phase === 'recording' ? Number(now - this.episodeStartNs) / 1e9 : this.phase === 'stopped' && this.episodeStopNs !== null ? Number(this.episodeStopNs - this.episodeStartNs) / 1e9 : 0,
+      elapsed_s:
+        this.phase === 'recording'
+          ? Number(now - this.episodeStartNs) / 1e9
+          : this.phase === 'stopped' && this.episodeStopNs !== null
+            ? Number(this.episodeStopNs - this.episodeStartNs) / 1e9
+            : 0,
       reset_remaining_s: this.resetUntilNs === null ? null : Math.max(0, Number(this.resetUntilNs - now) / 1e9),
       stop_reason: this.phase === 'stopped' ? this.stopReason : null,
       streams,
@@ -403,11 +432,21 @@ export class Recorder {
 
   private async finishEpisode(status: 'saved' | 'discarded', outcome?: Outcome, tags?: string[]): Promise<number> {
     if (this.phase !== 'recording' && this.phase !== 'stopped' && !(this.phase === 'failed' && this.episodeId !== null)) {
-      throw new StudioError({ code: 'failed_precondition', message: 'there is no episode to save or discard', fix: 'Start an episode first.' });
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: 'there is no episode to save or discard',
+        fix: 'Start an episode first.',
+      });
     }
     if (this.phase === 'recording') await this.stopEpisode();
     const id = this.episodeId!;
-    await this.options.writer.call({ call: 'setStatus', episode_id: id, status, ...(outcome !== undefined ? { outcome } : {}), ...(tags !== undefined ? { tags } : {}) });
+    await this.options.writer.call({
+      call: 'setStatus',
+      episode_id: id,
+      status,
+      ...(outcome !== undefined ? { outcome } : {}),
+      ...(tags !== undefined ? { tags } : {}),
+    });
     if (this.phase !== 'failed') this.phase = 'idle';
     this.episodeId = null;
     this.emit();
@@ -416,12 +455,18 @@ export class Recorder {
 
   private maxRecordedNs(): bigint | null {
     let max: bigint | null = null;
-    for (const stream of this.streams.values()) if (stream.last_t_ns !== null && (max === null || stream.last_t_ns > max)) max = stream.last_t_ns;
+    for (const stream of this.streams.values())
+      if (stream.last_t_ns !== null && (max === null || stream.last_t_ns > max)) max = stream.last_t_ns;
     return max;
   }
 
   private ensureNotFailed(): void {
-    if (this.failure !== null) throw new StudioError({ code: 'failed_precondition', message: this.failure.message, ...(this.failure.fix !== undefined ? { fix: this.failure.fix } : {}) });
+    if (this.failure !== null)
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: this.failure.message,
+        ...(this.failure.fix !== undefined ? { fix: this.failure.fix } : {}),
+      });
   }
 
   private emit(): void {

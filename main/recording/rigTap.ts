@@ -87,7 +87,12 @@ export interface RecordedObject {
 function quatMul(a: Quaternion, b: Quaternion): Quaternion {
   const [aw, ax, ay, az] = a;
   const [bw, bx, by, bz] = b;
-  return [aw * bw - ax * bx - ay * by - az * bz, aw * bx + ax * bw + ay * bz - az * by, aw * by - ax * bz + ay * bw + az * bx, aw * bz + ax * by - ay * bx + az * bw];
+  return [
+    aw * bw - ax * bx - ay * by - az * bz,
+    aw * bx + ax * bw + ay * bz - az * by,
+    aw * by - ax * bz + ay * bw + az * bx,
+    aw * bz + ax * by - ay * bx + az * bw,
+  ];
 }
 
 function axisAngleOf(q: Quaternion): Vec3 {
@@ -150,8 +155,13 @@ export class RigTap {
     // Devices that stream their state are recorded at their own rate; the others once per cycle.
     const { arm, gripper } = this.options;
     const actionMeta = this.options.action_meta;
-    const streams = armStreams(control_hz, { arm_hz: arm?.onState !== undefined ? arm.state_hz : undefined, gripper_hz: gripper?.onState !== undefined ? gripper.state_hz : undefined }).map((stream) =>
-      actionMeta !== undefined && (stream.name === STREAMS.actionRequested || stream.name === STREAMS.actionExecuted) ? { ...stream, meta: { ...stream.meta, ...actionMeta } } : stream,
+    const streams = armStreams(control_hz, {
+      arm_hz: arm?.onState !== undefined ? arm.state_hz : undefined,
+      gripper_hz: gripper?.onState !== undefined ? gripper.state_hz : undefined,
+    }).map((stream) =>
+      actionMeta !== undefined && (stream.name === STREAMS.actionRequested || stream.name === STREAMS.actionExecuted)
+        ? { ...stream, meta: { ...stream.meta, ...actionMeta } }
+        : stream,
     );
     this.jpegCameras.clear();
     for (const { config, device } of this.options.cameras) {
@@ -159,13 +169,33 @@ export class RigTap {
       const jpeg = device.latest()?.jpeg !== undefined;
       if (jpeg) this.jpegCameras.add(config.name);
       // Calibration travels with the stream; a camera on the hand also gets its pose per frame.
-      const meta = { camera: config.name, type: config.type, role: config.role ?? 'train', intrinsics: config.intrinsics ?? null, ...(config.world_from_camera !== undefined ? { world_from_camera: config.world_from_camera } : {}) };
+      const meta = {
+        camera: config.name,
+        type: config.type,
+        role: config.role ?? 'train',
+        intrinsics: config.intrinsics ?? null,
+        ...(config.world_from_camera !== undefined ? { world_from_camera: config.world_from_camera } : {}),
+      };
       const image = { kind: 'image' as const, nominal_rate_hz: config.fps_hz, meta };
       const size = [config.height_px, config.width_px];
-      streams.push({ name: STREAMS.cameraColor(config.name), dtype: 'uint8', shape: [...size, 3], encoding: jpeg ? 'jpeg' : 'png', ...image });
-      if (config.depth) streams.push({ name: STREAMS.cameraDepth(config.name), dtype: 'uint16', shape: size, unit: 'mm', encoding: 'png16', ...image });
+      streams.push({
+        name: STREAMS.cameraColor(config.name),
+        dtype: 'uint8',
+        shape: [...size, 3],
+        encoding: jpeg ? 'jpeg' : 'png',
+        ...image,
+      });
+      if (config.depth)
+        streams.push({ name: STREAMS.cameraDepth(config.name), dtype: 'uint16', shape: size, unit: 'mm', encoding: 'png16', ...image });
       if (this.options.privileged) {
-        streams.push({ name: STREAMS.cameraSegmentation(config.name), dtype: 'uint16', shape: size, encoding: 'png16', ...image, meta: { ...meta, value: 'MuJoCo geom id + 1; 0 = background' } });
+        streams.push({
+          name: STREAMS.cameraSegmentation(config.name),
+          dtype: 'uint16',
+          shape: size,
+          encoding: 'png16',
+          ...image,
+          meta: { ...meta, value: 'MuJoCo geom id + 1; 0 = background' },
+        });
       }
       if (config.flange_from_camera !== undefined) {
         streams.push({
@@ -174,7 +204,11 @@ export class RigTap {
           dtype: 'float64',
           shape: [4, 4],
           nominal_rate_hz: config.fps_hz,
-          meta: { camera: config.name, flange_from_camera: config.flange_from_camera, layout: 'world_from_camera, 4×4 column-major, OpenCV axes (+z forward, +y down)' },
+          meta: {
+            camera: config.name,
+            flange_from_camera: config.flange_from_camera,
+            layout: 'world_from_camera, 4×4 column-major, OpenCV axes (+z forward, +y down)',
+          },
         });
       }
     }
@@ -198,23 +232,68 @@ export class RigTap {
           shape: [scene.bodies.length, 7],
           names: pose,
           nominal_rate_hz: control_hz,
-          meta: { bodies: scene.bodies, segmentation_legend: scene.legend, layout: 'one row per body id: position (m) and quaternion wxyz in the base frame; segmentation value − 1 = geom id' },
+          meta: {
+            bodies: scene.bodies,
+            segmentation_legend: scene.legend,
+            layout: 'one row per body id: position (m) and quaternion wxyz in the base frame; segmentation value − 1 = geom id',
+          },
         });
       }
-      streams.push({ name: STREAMS.simObjectTargetDistance, kind: 'lowdim', dtype: 'float64', shape: [1], unit: 'm', nominal_rate_hz: control_hz });
+      streams.push({
+        name: STREAMS.simObjectTargetDistance,
+        kind: 'lowdim',
+        dtype: 'float64',
+        shape: [1],
+        unit: 'm',
+        nominal_rate_hz: control_hz,
+      });
       streams.push({ name: STREAMS.simContact, kind: 'lowdim', dtype: 'float64', shape: [1], nominal_rate_hz: control_hz });
       streams.push({ name: STREAMS.simGrasped, kind: 'lowdim', dtype: 'float64', shape: [1], nominal_rate_hz: control_hz });
       streams.push({ name: STREAMS.simSuccess, kind: 'lowdim', dtype: 'float64', shape: [1], nominal_rate_hz: control_hz });
       const target = scene.target;
       if (target !== undefined) {
-        streams.push({ name: STREAMS.simTargetPose, kind: 'lowdim', dtype: 'float64', shape: [7], names: pose, nominal_rate_hz: control_hz, meta: { half_extent_m: target.half_extent_m, layout: 'the place target region: centre (m) and quaternion wxyz in the base frame; success needs the object centre within half_extent_m of it in x and y' } });
+        streams.push({
+          name: STREAMS.simTargetPose,
+          kind: 'lowdim',
+          dtype: 'float64',
+          shape: [7],
+          names: pose,
+          nominal_rate_hz: control_hz,
+          meta: {
+            half_extent_m: target.half_extent_m,
+            layout:
+              'the place target region: centre (m) and quaternion wxyz in the base frame; success needs the object centre within half_extent_m of it in x and y',
+          },
+        });
       }
     }
     const expert = this.options.expert?.();
     if (expert !== undefined) {
-      streams.push({ name: STREAMS.expertPhase, kind: 'lowdim', dtype: 'float64', shape: [1], nominal_rate_hz: control_hz, meta: { phases: expert.phases, policy: expert.policy, layout: 'index into phases of the step starting at this instant' } });
-      streams.push({ name: STREAMS.expertExploring, kind: 'lowdim', dtype: 'float64', shape: [1], nominal_rate_hz: control_hz, meta: { layout: '1 = this step is random exploration, 0 = it follows the script' } });
-      streams.push({ name: STREAMS.expertTargetPose, kind: 'lowdim', dtype: 'float64', shape: [7], names: ['x_m', 'y_m', 'z_m', 'qw', 'qx', 'qy', 'qz'], nominal_rate_hz: control_hz, meta: { layout: 'the TCP pose the script wants at the end of this step, base frame' } });
+      streams.push({
+        name: STREAMS.expertPhase,
+        kind: 'lowdim',
+        dtype: 'float64',
+        shape: [1],
+        nominal_rate_hz: control_hz,
+        meta: { phases: expert.phases, policy: expert.policy, layout: 'index into phases of the step starting at this instant' },
+      });
+      streams.push({
+        name: STREAMS.expertExploring,
+        kind: 'lowdim',
+        dtype: 'float64',
+        shape: [1],
+        nominal_rate_hz: control_hz,
+        meta: { layout: '1 = this step is random exploration, 0 = it follows the script' },
+      });
+      streams.push({
+        name: STREAMS.expertTargetPose,
+        kind: 'lowdim',
+        dtype: 'float64',
+        shape: [7],
+        names: ['x_m', 'y_m', 'z_m', 'qw', 'qx', 'qy', 'qz'],
+        nominal_rate_hz: control_hz,
+        meta: { layout: 'the TCP pose the script wants at the end of this step, base frame' },
+      });
     }
     this.declared = new Set(streams.map((stream) => stream.name));
     this.lastArmNs = -1n;
@@ -279,13 +358,18 @@ export class RigTap {
     if (events.length > 0) recorder.record(STREAMS.events, t, jsonBytes(events));
     const truth = cycle.privileged;
     if (this.options.privileged && truth !== undefined) {
-      recorder.record(STREAMS.simObjectPoses, t, float64Bytes(truth.objects.flatMap((object) => [...object.position_m, ...object.quaternion_wxyz])));
+      recorder.record(
+        STREAMS.simObjectPoses,
+        t,
+        float64Bytes(truth.objects.flatMap((object) => [...object.position_m, ...object.quaternion_wxyz])),
+      );
       if (this.declared.has(STREAMS.simBodyPoses)) recorder.record(STREAMS.simBodyPoses, t, float64Bytes(truth.body_poses));
       recorder.record(STREAMS.simObjectTargetDistance, t, float64Bytes([truth.object_target_distance_m]));
       recorder.record(STREAMS.simContact, t, float64Bytes([truth.contact.gripper_object ? 1 : 0]));
       recorder.record(STREAMS.simGrasped, t, float64Bytes([truth.grasped ? 1 : 0]));
       recorder.record(STREAMS.simSuccess, t, float64Bytes([truth.success ? 1 : 0]));
-      if (this.declared.has(STREAMS.simTargetPose)) recorder.record(STREAMS.simTargetPose, t, float64Bytes([...truth.target.center_m, 1, 0, 0, 0]));
+      if (this.declared.has(STREAMS.simTargetPose))
+        recorder.record(STREAMS.simTargetPose, t, float64Bytes([...truth.target.center_m, 1, 0, 0, 0]));
     }
     const expert = cycle.expert;
     if (expert !== undefined && this.declared.has(STREAMS.expertPhase)) {
@@ -328,12 +412,15 @@ export class RigTap {
     if (this.jpegCameras.has(frame.camera)) {
       const jpeg = frame.jpeg;
       // Through the encoder queue too, so colour frames stay in capture order with the PNG ones.
-      this.encoder(color).push(t, () => (jpeg !== undefined ? Promise.resolve(jpeg) : Promise.reject(new Error('the camera stopped delivering JPEG frames'))));
+      this.encoder(color).push(t, () =>
+        jpeg !== undefined ? Promise.resolve(jpeg) : Promise.reject(new Error('the camera stopped delivering JPEG frames')),
+      );
     } else {
       this.encoder(color).push(t, () => encodePng({ width, height, kind: 'rgb8', data: frame.rgb }));
     }
     const depth = frame.depth_mm;
-    if (depth !== undefined && this.declared.has(STREAMS.cameraDepth(frame.camera))) this.encoder(STREAMS.cameraDepth(frame.camera)).push(t, () => encodePng({ width, height, kind: 'gray16', data: depth }));
+    if (depth !== undefined && this.declared.has(STREAMS.cameraDepth(frame.camera)))
+      this.encoder(STREAMS.cameraDepth(frame.camera)).push(t, () => encodePng({ width, height, kind: 'gray16', data: depth }));
     const segmentation = frame.segmentation;
     if (segmentation !== undefined && this.declared.has(STREAMS.cameraSegmentation(frame.camera))) {
       this.encoder(STREAMS.cameraSegmentation(frame.camera)).push(t, () => {

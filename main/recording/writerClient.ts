@@ -107,7 +107,11 @@ abstract class WriterRpcClient extends RpcClient<WriterOps, WriterEvent, WriterF
   }
 
   protected errorFrom(detail: WriterFailure): Error {
-    return new StudioError({ code: 'failed_precondition', message: detail.message, ...(detail.fix !== undefined ? { fix: detail.fix } : {}) });
+    return new StudioError({
+      code: 'failed_precondition',
+      message: detail.message,
+      ...(detail.fix !== undefined ? { fix: detail.fix } : {}),
+    });
   }
 
   protected dispatch(event: WriterEvent): void {
@@ -135,7 +139,11 @@ export class InlineWriterClient extends WriterRpcClient {
     super();
     const store = openStore({ dataDir: options.dataDir, appVersion: options.appVersion });
     options.onStoreOpened?.(store.db);
-    this.host = new WriterHost(new StoreWriter(store.db, store.path, options.injectFault), () => store.close(), (message) => this.receive(message));
+    this.host = new WriterHost(
+      new StoreWriter(store.db, store.path, options.injectFault),
+      () => store.close(),
+      (message) => this.receive(message),
+    );
   }
 
   protected post(message: ToWriter): void {
@@ -167,13 +175,18 @@ export class WorkerWriterClient extends WriterRpcClient {
 
   constructor(location: WorkerLocation, options: { dataDir: string; appVersion: string }) {
     super();
-    this.thread = new WorkerThread(location, 'recording writer thread', {
-      message: (message) => this.receive(message),
-      failure: (error) => {
-        this.declareFatal({ message: error.message, fix: CRASH_FIX });
-        this.fail(new StudioError({ code: 'unavailable', message: error.message, fix: CRASH_FIX }));
+    this.thread = new WorkerThread(
+      location,
+      'recording writer thread',
+      {
+        message: (message) => this.receive(message),
+        failure: (error) => {
+          this.declareFatal({ message: error.message, fix: CRASH_FIX });
+          this.fail(new StudioError({ code: 'unavailable', message: error.message, fix: CRASH_FIX }));
+        },
       },
-    }, { workerData: options });
+      { workerData: options },
+    );
   }
 
   protected post(message: ToWriter, transfer: Transferable[] = []): void {
@@ -189,7 +202,11 @@ export class WorkerWriterClient extends WriterRpcClient {
 export function startWriterThread(options: { dataDir: string; appVersion: string }): WriterClient {
   const location = workerLocation(__dirname, 'recordingWriter.js', 'writerWorker.ts');
   if (location === undefined) {
-    throw new StudioError({ code: 'failed_precondition', message: `the recording writer thread's entry is missing next to ${__dirname}`, fix: 'Run `npm run build`.' });
+    throw new StudioError({
+      code: 'failed_precondition',
+      message: `the recording writer thread's entry is missing next to ${__dirname}`,
+      fix: 'Run `npm run build`.',
+    });
   }
   return new WorkerWriterClient(location, options);
 }

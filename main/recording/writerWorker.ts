@@ -11,5 +11,9 @@ const port = parentPort;
 if (port === null) throw new Error('writerWorker must run in a worker thread');
 
 const store = openStore({ dataDir, appVersion });
-const host = new WriterHost(new StoreWriter(store.db, store.path), () => store.close(), (message: FromWriter) => port.postMessage(message));
+const host = new WriterHost(
+  new StoreWriter(store.db, store.path),
+  () => store.close(),
+  (message: FromWriter) => port.postMessage(message),
+);
 port.on('message', (message: ToWriter) => host.handle(message));

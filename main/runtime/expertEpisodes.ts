@@ -64,7 +64,11 @@ export class ExpertEpisodes {
     devices: RigDevices,
     private readonly options: ExpertRunOptions,
   ) {
-    this.sim = new SteppedSim(devices, { control_hz: options.control_hz, safety: options.safety, ...(options.realTime !== undefined ? { realTime: options.realTime } : {}) });
+    this.sim = new SteppedSim(devices, {
+      control_hz: options.control_hz,
+      safety: options.safety,
+      ...(options.realTime !== undefined ? { realTime: options.realTime } : {}),
+    });
   }
 
   get loop(): ControlLoop {
@@ -77,7 +81,10 @@ export class ExpertEpisodes {
     const policy = { kind: 'scripted-expert', noise, motion, control_hz, run_seed: runSeed, episode, episode_seed: seed };
     // The scene first (the expert plans from its layout), then the expert as the loop's source.
     let source: ExpertSource | undefined;
-    const { layout, origin_ns } = await this.sim.reset(seed, (layout: SceneLayout) => (source = new ExpertSource({ layout, seed, noise, control_hz, motion, policy })));
+    const { layout, origin_ns } = await this.sim.reset(
+      seed,
+      (layout: SceneLayout) => (source = new ExpertSource({ layout, seed, noise, control_hz, motion, policy })),
+    );
     if (source === undefined) throw new StudioError({ code: 'internal', message: 'the expert source was not created' });
     const expert: ExpertSource = source;
     await hooks.starting?.({ layout, seed, origin_ns, policy });

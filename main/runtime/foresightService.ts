@@ -125,13 +125,30 @@ export class ForesightService {
   private lastTeleop: CycleRecord | undefined;
   private lastCycle: CycleRecord | undefined;
   private running: Promise<unknown> | undefined;
-  private policy: PolicyStatus = { running: false, mode: null, policy: null, chunks: 0, last_preview: null, waiting_for_approval: false, stopped_reason: null, episode_id: null };
+  private policy: PolicyStatus = {
+    running: false,
+    mode: null,
+    policy: null,
+    chunks: 0,
+    last_preview: null,
+    waiting_for_approval: false,
+    stopped_reason: null,
+    episode_id: null,
+  };
   /** Ends the policy run: at the next check, or at once when it waits for the operator or a remote policy. */
   private policyStop: ((reason: string) => void) | undefined;
   private policyDone: Promise<void> | undefined;
 
   constructor(
-    private readonly options: { lifecycle: RigLifecycle; recording: RecordingService; store: ForesightStore; recorded: RecordedObservations; dataDir: string; log: Logger; emit?: (status: PolicyStatus) => void },
+    private readonly options: {
+      lifecycle: RigLifecycle;
+      recording: RecordingService;
+      store: ForesightStore;
+      recorded: RecordedObservations;
+      dataDir: string;
+      log: Logger;
+      emit?: (status: PolicyStatus) => void;
+    },
   ) {
     options.lifecycle.onCycle((record) => {
       if (record.arm_state !== null) this.lastCycle = record;
@@ -174,7 +191,12 @@ export class ForesightService {
   }
 
   private need(): { client: ImaginationClient; info: PackInfo } {
-    if (this.client === undefined || this.info === undefined) throw new StudioError({ code: 'failed_precondition', message: 'no world-model pack is open', fix: 'Open one (foresight.open; the reference pack is models/packs/gwm-lite-sim-franka).' });
+    if (this.client === undefined || this.info === undefined)
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: 'no world-model pack is open',
+        fix: 'Open one (foresight.open; the reference pack is models/packs/gwm-lite-sim-franka).',
+      });
     return { client: this.client, info: this.info };
   }
 
@@ -186,9 +208,14 @@ export class ForesightService {
   private observe(run: RunningRig): Observation {
     const cycle = this.lastCycle;
     const arm = cycle?.arm_state ?? undefined;
-    if (cycle === undefined || arm === undefined) throw new StudioError({ code: 'unavailable', message: 'no arm state yet to imagine from' });
+    if (cycle === undefined || arm === undefined)
+      throw new StudioError({ code: 'unavailable', message: 'no arm state yet to imagine from' });
     const frames = observedFrames(run.cameras.cameras.flatMap((camera) => camera.latest() ?? []));
-    return { t_ns: cycle.t_ns, frames, proprio: [...arm.ee_position_m, ...arm.ee_quaternion_wxyz, cycle.gripper_state?.width_m ?? run.gripper?.latest()?.width_m ?? 0] };
+    return {
+      t_ns: cycle.t_ns,
+      frames,
+      proprio: [...arm.ee_position_m, ...arm.ee_quaternion_wxyz, cycle.gripper_state?.width_m ?? run.gripper?.latest()?.width_m ?? 0],
+    };
   }
 
   /** K candidates imagined from what the rig sees now; a policy run with a remote policy passes it (its chunks are the candidates). */
@@ -203,13 +230,23 @@ export class ForesightService {
     const A = info.action_names.length;
     const shape = { H: request.H, L, A };
     const limits = stepLimits(rig.safety, info.control_hz);
-    const scale = { translation_m: request.translation_m ?? 0.4 * limits.max_translation_m, rotation_rad: request.rotation_rad ?? 0.2 * limits.max_rotation_rad };
+    const scale = {
+      translation_m: request.translation_m ?? 0.4 * limits.max_translation_m,
+      rotation_rad: request.rotation_rad ?? 0.2 * limits.max_rotation_rad,
+    };
     let candidates: Parameters<ImaginationClient['imagine']>[0]['candidates'];
     let sources: string[];
     if (remote !== undefined) {
       // Every camera's colour, not only the ones the world model lifts: the policy may read any of them.
       const frames = run.cameras.cameras.flatMap((camera) => camera.latest() ?? []);
-      candidates = { actions: await remoteCandidates(remote.policy, remoteObservation(frames, observation.proprio, remote.instruction), request.K, shape) };
+      candidates = {
+        actions: await remoteCandidates(
+          remote.policy,
+          remoteObservation(frames, observation.proprio, remote.instruction),
+          request.K,
+          shape,
+        ),
+      };
       sources = Array.from({ length: request.K }, (_, k) => `remote:sample-${k}`);
     } else if (request.source === 'policy') {
       candidates = { policy: { seed, ...(request.temperature !== undefined ? { temperature: request.temperature } : {}) } };
@@ -252,7 +289,15 @@ export class ForesightService {
     };
     let settle: (run: ChunkRun | null) => void = () => undefined;
     const decision = new Promise<ChunkRun | null>((resolve) => (settle = resolve));
-    this.kept.set(preview.preview_id, { preview, imagined, input_hash: observationHash(observation), decided: false, decision, settle, decoded: new Map() });
+    this.kept.set(preview.preview_id, {
+      preview,
+      imagined,
+      input_hash: observationHash(observation),
+      decided: false,
+      decision,
+      settle,
+      decoded: new Map(),
+    });
     for (const id of [...this.kept.keys()].slice(0, Math.max(0, this.kept.size - KEEP))) this.kept.delete(id);
     return preview;
   }
@@ -262,13 +307,23 @@ export class ForesightService {
     const record = this.lastTeleop;
     const hz = this.options.lifecycle.need().started.rate_hz;
     const intent = record?.intent;
-    if (intent === null || intent === undefined) return { linear_m_s: [0, 0, 0], angular_rad_s: [0, 0, 0], gripper: record?.gripper_intent ?? 0 };
-    return { linear_m_s: intent.arm.translation_m.map((v) => v * hz), angular_rad_s: intent.arm.rotation_axis_angle_rad.map((v) => v * hz), gripper: intent.gripper ?? record?.gripper_intent ?? 0 };
+    if (intent === null || intent === undefined)
+      return { linear_m_s: [0, 0, 0], angular_rad_s: [0, 0, 0], gripper: record?.gripper_intent ?? 0 };
+    return {
+      linear_m_s: intent.arm.translation_m.map((v) => v * hz),
+      angular_rad_s: intent.arm.rotation_axis_angle_rad.map((v) => v * hz),
+      gripper: intent.gripper ?? record?.gripper_intent ?? 0,
+    };
   }
 
   private kept_(previewId: number): Kept {
     const kept = this.kept.get(previewId);
-    if (kept === undefined) throw new StudioError({ code: 'not_found', message: `preview ${previewId} is gone (only the last ${KEEP} are kept)`, fix: 'Ask for a new preview.' });
+    if (kept === undefined)
+      throw new StudioError({
+        code: 'not_found',
+        message: `preview ${previewId} is gone (only the last ${KEEP} are kept)`,
+        fix: 'Ask for a new preview.',
+      });
     return kept;
   }
 
@@ -282,16 +337,26 @@ export class ForesightService {
     const N = imagined.observed_mask.length;
     if (k === -1) return { H: 1, N, gaussians: imagined.observed_gaussians, mask: imagined.observed_mask };
     if (k === -2) {
-      if (real === undefined) throw new StudioError({ code: 'invalid_params', message: `preview ${previewId} is live: there is no recorded reality to show (candidate −2 is for re-imagined runs)` });
+      if (real === undefined)
+        throw new StudioError({
+          code: 'invalid_params',
+          message: `preview ${previewId} is live: there is no recorded reality to show (candidate −2 is for re-imagined runs)`,
+        });
       return { H: real.available, N, gaussians: real.gaussians, mask: real.mask };
     }
-    if (!Number.isInteger(k) || k < 0 || k >= imagined.K) throw new StudioError({ code: 'invalid_params', message: `candidate ${k} is not in preview ${previewId} (it has ${imagined.K})` });
+    if (!Number.isInteger(k) || k < 0 || k >= imagined.K)
+      throw new StudioError({ code: 'invalid_params', message: `candidate ${k} is not in preview ${previewId} (it has ${imagined.K})` });
     const size = imagined.H * N * 14;
-    if (imagined.gaussians !== null) return { H: imagined.H, N, gaussians: imagined.gaussians.subarray(k * size, (k + 1) * size), mask: imagined.observed_mask };
+    if (imagined.gaussians !== null)
+      return { H: imagined.H, N, gaussians: imagined.gaussians.subarray(k * size, (k + 1) * size), mask: imagined.observed_mask };
     let decoded = kept.decoded.get(k);
     if (decoded === undefined) {
       const frame = imagined.latents.length / (imagined.K * imagined.H);
-      decoded = this.need().client.decode(imagined.observed_latent, imagined.latents.slice(k * imagined.H * frame, (k + 1) * imagined.H * frame), imagined.observed_gaussians);
+      decoded = this.need().client.decode(
+        imagined.observed_latent,
+        imagined.latents.slice(k * imagined.H * frame, (k + 1) * imagined.H * frame),
+        imagined.observed_gaussians,
+      );
       kept.decoded.set(k, decoded);
     }
     return { H: imagined.H, N, gaussians: await decoded, mask: imagined.observed_mask };
@@ -301,7 +366,12 @@ export class ForesightService {
     const { preview, imagined } = kept;
     kept.decided = true;
     const info = this.need().info;
-    const candidates: ForesightCandidate[] = preview.candidates.map((c) => ({ source: c.source, success_prob: c.success_prob, progress: c.progress, chunk: c.chunk }));
+    const candidates: ForesightCandidate[] = preview.candidates.map((c) => ({
+      source: c.source,
+      success_prob: c.success_prob,
+      progress: c.progress,
+      chunk: c.chunk,
+    }));
     return this.options.store.record({
       episode_id: this.options.recording.status().episode_id ?? null,
       t_ns: imagined.observation_t_ns,
@@ -321,15 +391,29 @@ export class ForesightService {
   /** Runs candidate k's first chunk through the control worker; `auto` picks the best predicted one. */
   async approve(previewId: number, candidate: number | 'auto', mode?: string): Promise<{ run_id: number; candidate: number } & ChunkRun> {
     const kept = this.kept_(previewId);
-    if (kept.decided) throw new StudioError({ code: 'failed_precondition', message: `preview ${previewId} was already decided`, fix: 'Ask for a new preview: the scene has moved on.' });
+    if (kept.decided)
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: `preview ${previewId} was already decided`,
+        fix: 'Ask for a new preview: the scene has moved on.',
+      });
     if (this.running !== undefined) throw new StudioError({ code: 'failed_precondition', message: 'an approved chunk is still running' });
     const k = candidate === 'auto' ? kept.preview.best : candidate;
     const chosen = kept.preview.candidates[k];
     if (chosen === undefined) throw new StudioError({ code: 'invalid_params', message: `candidate ${k} is not in preview ${previewId}` });
     const run = this.options.lifecycle.need();
-    if (this.options.lifecycle.estopped) throw new StudioError({ code: 'failed_precondition', message: 'E-stop is latched: nothing runs', fix: 'Release the e-stop, then approve again.' });
+    if (this.options.lifecycle.estopped)
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: 'E-stop is latched: nothing runs',
+        fix: 'Release the e-stop, then approve again.',
+      });
     const runId = this.record(kept, mode ?? (candidate === 'auto' ? 'auto-rank' : 'approve'), 'executed', k);
-    const actions: ChunkAction[] = chosen.chunk.map((a) => ({ translation_m: [a[0] ?? 0, a[1] ?? 0, a[2] ?? 0], rotation_axis_angle_rad: [a[3] ?? 0, a[4] ?? 0, a[5] ?? 0], gripper: a[6] ?? 0 }));
+    const actions: ChunkAction[] = chosen.chunk.map((a) => ({
+      translation_m: [a[0] ?? 0, a[1] ?? 0, a[2] ?? 0],
+      rotation_axis_angle_rad: [a[3] ?? 0, a[4] ?? 0, a[5] ?? 0],
+      gripper: a[6] ?? 0,
+    }));
     const playing = run.control.request('runChunk', { actions, kind: 'chunk' });
     this.running = playing;
     try {
@@ -341,7 +425,14 @@ export class ForesightService {
         clipped: result.clipped,
         estopped: result.estopped,
         ...(arm !== undefined ? { ee_position_m: arm.ee_position_m } : {}),
-        ...(privileged !== undefined ? { sim_time_s: privileged.sim_time_s, object_target_distance_m: privileged.object_target_distance_m, grasped: privileged.grasped, success: privileged.success } : {}),
+        ...(privileged !== undefined
+          ? {
+              sim_time_s: privileged.sim_time_s,
+              object_target_distance_m: privileged.object_target_distance_m,
+              grasped: privileged.grasped,
+              success: privileged.success,
+            }
+          : {}),
       });
       kept.settle(result);
       return { run_id: runId, candidate: k, ...result };
@@ -367,13 +458,23 @@ export class ForesightService {
    * imagined H chunks ahead; beside it (`splats` candidate −2) the real scenes lifted from the frames
    * recorded at the same future times. Needs the pack the run was made with open, and the episode kept.
    */
-  async reimagine(runId: number): Promise<Preview & { real_steps: number; predicted_at_run: number | null; episode_outcome: string | null }> {
+  async reimagine(
+    runId: number,
+  ): Promise<Preview & { real_steps: number; predicted_at_run: number | null; episode_outcome: string | null }> {
     const { client, info } = this.need();
     const row = this.options.store.get(runId);
     if (row === undefined) throw new StudioError({ code: 'not_found', message: `imagination run ${runId} does not exist` });
-    if (row.episode_id === null) throw new StudioError({ code: 'failed_precondition', message: `run ${runId} belongs to no recorded episode (it was deleted, or the run was a preview outside a take)` });
+    if (row.episode_id === null)
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: `run ${runId} belongs to no recorded episode (it was deleted, or the run was a preview outside a take)`,
+      });
     if (row.pack_sha256 !== info.manifest_sha256) {
-      throw new StudioError({ code: 'failed_precondition', message: `run ${runId} was imagined by ${row.model.name} ${row.model.version} (${row.pack_sha256.slice(0, 12)}…); the open pack is ${info.model_name} ${info.model_version}`, fix: `Open ${row.model.dir} to compare that run.` });
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: `run ${runId} was imagined by ${row.model.name} ${row.model.version} (${row.pack_sha256.slice(0, 12)}…); the open pack is ${info.model_name} ${info.model_version}`,
+        fix: `Open ${row.model.dir} to compare that run.`,
+      });
     }
     const recorded = this.options.recorded;
     let t0 = BigInt(row.t_ns);
@@ -427,7 +528,16 @@ export class ForesightService {
         },
       ],
     };
-    this.kept.set(preview.preview_id, { preview, imagined, real: { gaussians: real, mask: imagined.observed_mask, available }, decoded: new Map(), input_hash: row.input_hash, decided: true, decision: Promise.resolve(null), settle: () => undefined });
+    this.kept.set(preview.preview_id, {
+      preview,
+      imagined,
+      real: { gaussians: real, mask: imagined.observed_mask, available },
+      decoded: new Map(),
+      input_hash: row.input_hash,
+      decided: true,
+      decision: Promise.resolve(null),
+      settle: () => undefined,
+    });
     for (const id of [...this.kept.keys()].slice(0, Math.max(0, this.kept.size - KEEP))) this.kept.delete(id);
     return { ...preview, real_steps: available, predicted_at_run: row.chosen_success_prob, episode_outcome: row.episode_outcome };
   }
@@ -451,16 +561,39 @@ export class ForesightService {
   async startPolicy(request: PolicyRunRequest): Promise<PolicyStatus> {
     const { info } = this.need();
     this.options.lifecycle.need();
-    if (this.policy.running) throw new StudioError({ code: 'failed_precondition', message: `a ${this.policy.mode} policy run is already going`, fix: 'Stop it first.' });
-    if (request.remote === undefined && !info.has_policy) throw new StudioError({ code: 'failed_precondition', message: `the pack ${info.model_name} has no policy graph`, fix: 'Run a remote policy server instead, or open a pack trained with its policy stage.' });
-    if (this.options.lifecycle.estopped) throw new StudioError({ code: 'failed_precondition', message: 'E-stop is latched: the policy does not start', fix: 'Release the e-stop first.' });
+    if (this.policy.running)
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: `a ${this.policy.mode} policy run is already going`,
+        fix: 'Stop it first.',
+      });
+    if (request.remote === undefined && !info.has_policy)
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: `the pack ${info.model_name} has no policy graph`,
+        fix: 'Run a remote policy server instead, or open a pack trained with its policy stage.',
+      });
+    if (this.options.lifecycle.estopped)
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: 'E-stop is latched: the policy does not start',
+        fix: 'Release the e-stop first.',
+      });
     const phase = this.options.recording.status().phase;
-    if (phase === 'recording' || phase === 'stopped') throw new StudioError({ code: 'failed_precondition', message: 'a take is already recording or waiting to be saved', fix: 'Save or discard it; a policy run records its own take.' });
+    if (phase === 'recording' || phase === 'stopped')
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: 'a take is already recording or waiting to be saved',
+        fix: 'Save or discard it; a policy run records its own take.',
+      });
     // A remote server is reached before the take starts: an unreachable one records nothing.
     const remote = request.remote === undefined ? undefined : await this.connectRemote(request.remote, info);
     const policy = remote === undefined ? `pack ${info.model_name}@${info.model_version}` : `remote ${remote.config.url}`;
     const knobs = `mode=${request.mode}${request.mode === 'rank' || request.mode === 'approve' ? ` K=${request.K}` : ''} H=${request.H}${request.mode === 'gate' ? ` threshold=${request.threshold}` : ''}`;
-    const operator = remote === undefined ? `policy ${info.model_name}@${info.model_version} ${knobs}` : `remote policy ${remote.config.url} ${knobs} (imagined by ${info.model_name}@${info.model_version})`;
+    const operator =
+      remote === undefined
+        ? `policy ${info.model_name}@${info.model_version} ${knobs}`
+        : `remote policy ${remote.config.url} ${knobs} (imagined by ${info.model_name}@${info.model_version})`;
     let episode_id: number;
     try {
       episode_id = await this.options.recording.start(request.task, operator);
@@ -476,7 +609,16 @@ export class ForesightService {
       if (waiting !== undefined && !waiting.decided) waiting.settle(null);
       remote?.abort();
     };
-    this.emit({ running: true, mode: request.mode, policy, chunks: 0, last_preview: null, waiting_for_approval: false, stopped_reason: null, episode_id });
+    this.emit({
+      running: true,
+      mode: request.mode,
+      policy,
+      chunks: 0,
+      last_preview: null,
+      waiting_for_approval: false,
+      stopped_reason: null,
+      episode_id,
+    });
     this.policyDone = this.runPolicy(request, () => stop, remote)
       .then(
         (reason) => reason,
@@ -492,12 +634,22 @@ export class ForesightService {
 
   /** The remote policy of a run, connected (its metadata read), or a StudioError naming the server and the fix. */
   private async connectRemote(request: RemotePolicyRequest, info: PackInfo): Promise<RemotePolicy> {
-    const mapping: Record<string, unknown> = { images: { 'observation/image': info.cameras[0] ?? 'front' }, chunk_length: info.chunk_length, ...request.config, url: request.url };
+    const mapping: Record<string, unknown> = {
+      images: { 'observation/image': info.cameras[0] ?? 'front' },
+      chunk_length: info.chunk_length,
+      ...request.config,
+      url: request.url,
+    };
     const config = parseRemotePolicyConfig(mapping, 'the remote policy');
     // Checked before anything connects: a camera the rig lacks would fail the first request, mid-take.
     const rigCameras = this.options.lifecycle.rig.config.cameras.map((camera) => camera.name);
     for (const [key, camera] of Object.entries(config.images)) {
-      if (!rigCameras.includes(camera)) throw new StudioError({ code: 'invalid_params', message: `the remote policy's images["${key}"] names camera "${camera}", which the rig does not have (cameras: ${rigCameras.join(', ')})`, fix: "Name one of the rig's cameras for each request key in the remote policy's images." });
+      if (!rigCameras.includes(camera))
+        throw new StudioError({
+          code: 'invalid_params',
+          message: `the remote policy's images["${key}"] names camera "${camera}", which the rig does not have (cameras: ${rigCameras.join(', ')})`,
+          fix: "Name one of the rig's cameras for each request key in the remote policy's images.",
+        });
     }
     const remote = new RemotePolicy(config);
     try {
@@ -520,7 +672,10 @@ export class ForesightService {
       if (run.sim?.latestPrivileged?.success === true) return 'success';
       if ((performance.now() - started) / 1000 >= request.max_duration_s) return 'timeout';
       const K = request.mode === 'rank' || request.mode === 'approve' ? request.K : 1;
-      const preview = await this.preview({ K, H: request.H, source: 'policy', ...(request.temperature !== undefined ? { temperature: request.temperature } : {}) }, remote === undefined ? undefined : { policy: remote, instruction: request.task ?? '' });
+      const preview = await this.preview(
+        { K, H: request.H, source: 'policy', ...(request.temperature !== undefined ? { temperature: request.temperature } : {}) },
+        remote === undefined ? undefined : { policy: remote, instruction: request.task ?? '' },
+      );
       const kept = this.kept_(preview.preview_id);
       const ask = request.mode === 'approve' || (request.mode === 'gate' && (preview.candidates[0]?.success_prob ?? 0) < request.threshold);
       this.emit({ last_preview: preview, waiting_for_approval: ask });
@@ -537,7 +692,10 @@ export class ForesightService {
         if (this.options.lifecycle.estopped) return 'e-stop';
         try {
           // rank decides as `studio policy run` does: the policy's own chunk unless a sample beats it by the margin.
-          const chosen = request.mode === 'rank' ? (choose('rank', Float32Array.from(preview.candidates.map((c) => c.success_prob)), request.threshold).index ?? 0) : 0;
+          const chosen =
+            request.mode === 'rank'
+              ? (choose('rank', Float32Array.from(preview.candidates.map((c) => c.success_prob)), request.threshold).index ?? 0)
+              : 0;
           result = await this.approve(preview.preview_id, chosen, request.mode);
         } catch (error) {
           if (this.options.lifecycle.estopped) return 'e-stop';
@@ -560,7 +718,9 @@ export class ForesightService {
       } catch {
         success = undefined;
       }
-      await recording.save(success === undefined ? 'unknown' : success ? 'success' : 'failure').catch((error: Error) => this.options.log.warn(`the policy run's take was not saved: ${error.message}`));
+      await recording
+        .save(success === undefined ? 'unknown' : success ? 'success' : 'failure')
+        .catch((error: Error) => this.options.log.warn(`the policy run's take was not saved: ${error.message}`));
     }
     this.options.log.info(`policy run ended: ${reason}`);
     this.emit({ running: false, waiting_for_approval: false, stopped_reason: reason });

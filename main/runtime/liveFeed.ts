@@ -57,7 +57,13 @@ export class LiveFeed {
       clip_reasons: cycle?.executed.clip_reasons ?? [],
       estopped: this.options.lifecycle.control.estopped,
       teleop_age_ms: cycle?.teleop_age_ms ?? null,
-      objects: (privileged?.objects ?? []).map((object) => ({ name: object.name, position_m: object.position_m, quaternion_wxyz: object.quaternion_wxyz, rgb: object.rgb, size_m: 2 * CUBE_HALF_M })),
+      objects: (privileged?.objects ?? []).map((object) => ({
+        name: object.name,
+        position_m: object.position_m,
+        quaternion_wxyz: object.quaternion_wxyz,
+        rgb: object.rgb,
+        size_m: 2 * CUBE_HALF_M,
+      })),
       target: privileged === undefined ? null : { center_m: privileged.target.center_m, half_extent_m: privileged.target.half_extent_m },
     };
     this.options.events.emit('robot.state', state);
@@ -75,7 +81,11 @@ export class LiveFeed {
     streams.publish('camera.preview', { ...header, encoding: 'rgb8' }, frame.rgb);
     if (frame.depth_mm !== undefined) {
       const depth = frame.depth_mm;
-      streams.publish('camera.preview', { ...header, encoding: 'depth_mm16' }, new Uint8Array(depth.buffer, depth.byteOffset, depth.byteLength));
+      streams.publish(
+        'camera.preview',
+        { ...header, encoding: 'depth_mm16' },
+        new Uint8Array(depth.buffer, depth.byteOffset, depth.byteLength),
+      );
     }
   }
 }

@@ -47,7 +47,12 @@ export class RecordingService {
     lifecycle.onDidStart((run) => this.attach(run));
     lifecycle.onWillStop(() => this.keepTake());
     lifecycle.onDidLatchEstop(() => this.stopTakeForEstop());
-    lifecycle.onButton((press) => void this.runButton(press.action).catch((error: Error) => options.log.warn(`${press.device} ${press.button} → ${press.action}: ${error.message}`)));
+    lifecycle.onButton(
+      (press) =>
+        void this.runButton(press.action).catch((error: Error) =>
+          options.log.warn(`${press.device} ${press.button} → ${press.action}: ${error.message}`),
+        ),
+    );
     lifecycle.onCycle((cycle) => {
       const take = this.take;
       if (take === undefined) return;
@@ -63,13 +68,30 @@ export class RecordingService {
     const status = this.take?.recorder.status();
     const max = this.options.lifecycle.rig.config.recording.max_episode_s;
     if (status === undefined) {
-      return { phase: 'idle', session_id: null, episode_id: null, saved_count: 0, task: '', elapsed_s: 0, max_duration_s: max, reset_remaining_s: null, stop_reason: null, streams: {}, durable_lag_ms: null, queued_ops: 0, failure: null };
+      return {
+        phase: 'idle',
+        session_id: null,
+        episode_id: null,
+        saved_count: 0,
+        task: '',
+        elapsed_s: 0,
+        max_duration_s: max,
+        reset_remaining_s: null,
+        stop_reason: null,
+        streams: {},
+        durable_lag_ms: null,
+        queued_ops: 0,
+        failure: null,
+      };
     }
     return {
       ...status,
       streams: this.takeStreams(status),
       max_duration_s: max,
-      failure: status.failure === null ? null : { message: status.failure.message, ...(status.failure.fix !== undefined ? { fix: status.failure.fix } : {}) },
+      failure:
+        status.failure === null
+          ? null
+          : { message: status.failure.message, ...(status.failure.fix !== undefined ? { fix: status.failure.fix } : {}) },
     };
   }
 
@@ -80,7 +102,9 @@ export class RecordingService {
   private takeStreams(status: RecorderStatus): RecordingStatus['streams'] {
     if (status.phase !== 'recording' && status.phase !== 'stopped') return {};
     const declared = this.take?.recorder.declaredRates() ?? new Map<string, number | null>();
-    return Object.fromEntries(Object.entries(status.streams).map(([name, counts]) => [name, { ...counts, nominal_hz: declared.get(name) ?? null }]));
+    return Object.fromEntries(
+      Object.entries(status.streams).map(([name, counts]) => [name, { ...counts, nominal_hz: declared.get(name) ?? null }]),
+    );
   }
 
   async start(task: string | undefined, operator: string | undefined): Promise<number> {
@@ -90,9 +114,19 @@ export class RecordingService {
     if (lifecycle.estopped) throw recordingRefusedWhileEstopped(lifecycle.control.fault);
     const { config } = lifecycle.rig;
     if (recorder.status().session_id === null) {
-      await recorder.startSession({ operator: operator ?? '', rig_name: config.name, rig_config_json: JSON.stringify(config), app_version: this.options.appVersion });
+      await recorder.startSession({
+        operator: operator ?? '',
+        rig_name: config.name,
+        rig_config_json: JSON.stringify(config),
+        app_version: this.options.appVersion,
+      });
     }
-    const episode = await recorder.startEpisode({ task: task ?? config.recording.task, target_fps_hz: config.recording.fps_hz, max_duration_s: config.recording.max_episode_s, streams: tap.streams() });
+    const episode = await recorder.startEpisode({
+      task: task ?? config.recording.task,
+      target_fps_hz: config.recording.fps_hz,
+      max_duration_s: config.recording.max_episode_s,
+      streams: tap.streams(),
+    });
     // An e-stop that latched while the episode was being created stops it at once (and keeps it).
     if (lifecycle.estopped) await this.stopTakeForEstop();
     this.emitStatus();
@@ -214,10 +248,16 @@ export class RecordingService {
       if (recorder.status().phase === 'recording') await recorder.stopEpisode('rig_stopped');
       await tap.idle();
       const kept = await recorder.keepEpisode('rig_stopped');
-      if (kept !== null) this.options.log.warn(`the rig stopped with episode ${kept} not yet saved: it is kept (saved, outcome unknown, tagged with its stop reason); label or delete it in Episodes`);
+      if (kept !== null)
+        this.options.log.warn(
+          `the rig stopped with episode ${kept} not yet saved: it is kept (saved, outcome unknown, tagged with its stop reason); label or delete it in Episodes`,
+        );
       await recorder.endSession();
     } catch (error) {
-      this.options.log.error('keeping the take when the rig stopped failed (what was committed stays in the store and is recovered as interrupted)', error);
+      this.options.log.error(
+        'keeping the take when the rig stopped failed (what was committed stays in the store and is recovered as interrupted)',
+        error,
+      );
     }
   }
 

@@ -120,7 +120,13 @@ export class RigLifecycle {
     const controlDevices = live === undefined ? [] : [live.started.arm, ...(live.started.gripper !== null ? [live.started.gripper] : [])];
     const statusOf = (info: { name: string; kind: RigStatus['devices'][number]['kind']; type: string }) => {
       const report = reports.get(info.name);
-      return { name: info.name, kind: info.kind, type: info.type, connected: report?.connected ?? true, ...(report?.error !== undefined ? { error: report.error } : {}) };
+      return {
+        name: info.name,
+        kind: info.kind,
+        type: info.type,
+        connected: report?.connected ?? true,
+        ...(report?.error !== undefined ? { error: report.error } : {}),
+      };
     };
     return {
       state: this.state,
@@ -132,7 +138,13 @@ export class RigLifecycle {
           const status = device.status();
           const connectError = live?.cameras.connectError(device);
           const error = status.error ?? connectError;
-          return { name: device.name, kind: device.kind, type: device.type, connected: status.connected && connectError === undefined, ...(error !== undefined ? { error } : {}) };
+          return {
+            name: device.name,
+            kind: device.kind,
+            type: device.type,
+            connected: status.connected && connectError === undefined,
+            ...(error !== undefined ? { error } : {}),
+          };
         }),
         ...(live?.started.teleop ?? []).map(statusOf),
       ],
@@ -158,7 +170,8 @@ export class RigLifecycle {
   notRunning(): StudioError {
     return new StudioError({
       code: 'failed_precondition',
-      message: this.state === 'failed' ? `the rig is not running: ${this.error?.message ?? 'it failed to start'}` : `the rig is ${this.state}`,
+      message:
+        this.state === 'failed' ? `the rig is not running: ${this.error?.message ?? 'it failed to start'}` : `the rig is ${this.state}`,
       fix: this.error?.fix ?? 'Start the rig (rig.start), or check the Rig view for device errors.',
     });
   }
@@ -291,7 +304,10 @@ export class RigLifecycle {
     if (this.running?.control !== client || this.state !== 'running') return;
     this.options.log.error('the control worker failed', error);
     this.state = 'failed';
-    this.error = { message: error.message, fix: 'Restart the rig (rig.start); if it happens again, check the log for the device that failed.' };
+    this.error = {
+      message: error.message,
+      fix: 'Restart the rig (rig.start); if it happens again, check the log for the device that failed.',
+    };
     const tearing = this.willStop.fire().then(() => this.teardown());
     this.tearing = tearing;
     void tearing.then(() => this.emitStatus());

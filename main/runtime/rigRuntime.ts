@@ -43,8 +43,21 @@ export class RigRuntime {
   constructor(options: RigRuntimeOptions) {
     const { rig, clock, events, log, streams } = options;
     this.lifecycle = new RigLifecycle({ rig, clock, events, log });
-    this.recording = new RecordingService({ lifecycle: this.lifecycle, dataDir: options.dataDir, appVersion: options.appVersion, clock, events, log });
-    this.feed = new LiveFeed({ lifecycle: this.lifecycle, events, streams, ...(options.state_hz !== undefined ? { state_hz: options.state_hz } : {}), ...(options.preview_hz !== undefined ? { preview_hz: options.preview_hz } : {}) });
+    this.recording = new RecordingService({
+      lifecycle: this.lifecycle,
+      dataDir: options.dataDir,
+      appVersion: options.appVersion,
+      clock,
+      events,
+      log,
+    });
+    this.feed = new LiveFeed({
+      lifecycle: this.lifecycle,
+      events,
+      streams,
+      ...(options.state_hz !== undefined ? { state_hz: options.state_hz } : {}),
+      ...(options.preview_hz !== undefined ? { preview_hz: options.preview_hz } : {}),
+    });
     this.input = new OperatorInput(this.lifecycle, clock);
   }
 

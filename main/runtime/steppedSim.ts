@@ -48,7 +48,10 @@ export class SteppedSim {
    * A new scene from `seed` with `source` driving (or the source made for its layout, for a scripted
    * policy that plans from the scene); the episode's clock origin is sim time 0.
    */
-  async reset(seed: number, source: ActionSource | ((layout: SceneLayout) => ActionSource)): Promise<{ layout: SceneLayout; origin_ns: bigint }> {
+  async reset(
+    seed: number,
+    source: ActionSource | ((layout: SceneLayout) => ActionSource),
+  ): Promise<{ layout: SceneLayout; origin_ns: bigint }> {
     const session = this.arm.session;
     const layout = await session.reset(seed);
     this.loop.setSource(typeof source === 'function' ? source(layout) : source, { gripper_intent: 0 });
@@ -117,7 +120,12 @@ export class SteppedSim {
  * The named cameras' frames captured at `capture_ns` or later (a simulated rig's render thread draws
  * them asynchronously, so they may arrive after the state): waits for each, at most `timeout_ms`.
  */
-export function cameraFramesAt(all: readonly Camera[], names: readonly string[], capture_ns: bigint, timeout_ms = 5000): Promise<CameraFrame[]> {
+export function cameraFramesAt(
+  all: readonly Camera[],
+  names: readonly string[],
+  capture_ns: bigint,
+  timeout_ms = 5000,
+): Promise<CameraFrame[]> {
   const cameras = names.map((name) => {
     const camera = all.find((c) => c.name === name);
     if (camera === undefined) throw new StudioError({ code: 'failed_precondition', message: `the rig has no camera "${name}"` });
@@ -135,7 +143,12 @@ export function cameraFramesAt(all: readonly Camera[], names: readonly string[],
           const timer = setTimeout(() => {
             unsubscribe();
             const last = camera.latest();
-            reject(new StudioError({ code: 'unavailable', message: `camera "${camera.name}" gave no frame for ${Number(capture_ns) / 1e9} s within ${timeout_ms} ms (its last: ${last === undefined ? 'none' : `${Number(last.capture_ns) / 1e9} s`})` }));
+            reject(
+              new StudioError({
+                code: 'unavailable',
+                message: `camera "${camera.name}" gave no frame for ${Number(capture_ns) / 1e9} s within ${timeout_ms} ms (its last: ${last === undefined ? 'none' : `${Number(last.capture_ns) / 1e9} s`})`,
+              }),
+            );
           }, timeout_ms);
           const unsubscribe = camera.onFrame((frame) => {
             if (frame.capture_ns < capture_ns) return;

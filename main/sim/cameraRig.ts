@@ -69,11 +69,16 @@ export class CameraRig {
     }
     const { mj, model, ids } = this.engine;
     const { fx_px, fy_px, cx_px, cy_px } = spec.intrinsics;
-    const camera = new RayCamera(mj, model, { width_px: spec.width_px, height_px: spec.height_px, fx_px, fy_px, cx_px, cy_px }, {
-      mode: spec.mode ?? 'exact',
-      // a wrist camera sits inside the hand shell; it sees the fingers (their own bodies), not the shell
-      excludeBody: spec.mount.frame === 'flange' ? ids.hand : -1,
-    });
+    const camera = new RayCamera(
+      mj,
+      model,
+      { width_px: spec.width_px, height_px: spec.height_px, fx_px, fy_px, cx_px, cy_px },
+      {
+        mode: spec.mode ?? 'exact',
+        // a wrist camera sits inside the hand shell; it sees the fingers (their own bodies), not the shell
+        excludeBody: spec.mount.frame === 'flange' ? ids.hand : -1,
+      },
+    );
     this.cameras.set(spec.name, { spec, camera, mount });
   }
 
@@ -116,7 +121,13 @@ export class CameraRig {
   /** The physics as this camera would see it now, for a render thread (copies: the engine steps on). */
   snapshot(name: string): RenderJob {
     const v = this.engine.views.fresh();
-    return { camera: name, sim_time_s: this.engine.sim_time_s, geom_xpos: Float64Array.from(v.geom_xpos), geom_xmat: Float64Array.from(v.geom_xmat), world_from_camera: this.pose(name) };
+    return {
+      camera: name,
+      sim_time_s: this.engine.sim_time_s,
+      geom_xpos: Float64Array.from(v.geom_xpos),
+      geom_xmat: Float64Array.from(v.geom_xmat),
+      world_from_camera: this.pose(name),
+    };
   }
 
   /** Draws a snapshot taken by a rig on the same model (this thread's or another's). */

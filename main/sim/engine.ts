@@ -1,11 +1,24 @@
 import type { ArmCommand, GripperCommand, Quaternion, SentAction, Vec3 } from '../../shared/robot/types';
-import { clipArmCommand, clipGripperCommand, clipToWorkspace, FRANKA_COMMAND_LIMITS, type ArmCommandLimits } from '../../shared/robot/commandLimits';
+import {
+  clipArmCommand,
+  clipGripperCommand,
+  clipToWorkspace,
+  FRANKA_COMMAND_LIMITS,
+  type ArmCommandLimits,
+} from '../../shared/robot/commandLimits';
 import { FRANKA_HAND_LIMITS } from '../../shared/robot/frankaLimits';
 import { DataViews } from './dataViews';
 import { ARM_DOF, FRANKA, LAYOUT } from './franka';
 import { dlsStep } from './ik';
 import { poseToMat4, type Mat3 } from './math3d';
-import { axisAngleFromRotation, quaternionFromRotation, rotationFromAxisAngle, rotationFromQuaternion, rotationMultiply, rotationTranspose } from '../../shared/robot/rotation';
+import {
+  axisAngleFromRotation,
+  quaternionFromRotation,
+  rotationFromAxisAngle,
+  rotationFromQuaternion,
+  rotationMultiply,
+  rotationTranspose,
+} from '../../shared/robot/rotation';
 import { loadModelFromString } from './modelLoader';
 import { loadMujoco, objectId, objectName, type MjData, type MjModel, type Mujoco, type MujocoModule, type WasmBuffer } from './mujoco';
 import { checkSuccess, CUBE_HALF_M, drawLayout, type SceneLayout, type SuccessCheck } from './pickPlaceTask';
@@ -54,7 +67,11 @@ interface CartesianGoal {
  */
 
 /** The Franka's per-command limits, inside the simulated table's workspace box. */
-export const SIM_ARM_LIMITS: ArmCommandLimits = { ...FRANKA_COMMAND_LIMITS, workspace_min_m: [0.2, -0.5, 0.0], workspace_max_m: [0.8, 0.5, 0.7] };
+export const SIM_ARM_LIMITS: ArmCommandLimits = {
+  ...FRANKA_COMMAND_LIMITS,
+  workspace_min_m: [0.2, -0.5, 0.0],
+  workspace_max_m: [0.8, 0.5, 0.7],
+};
 
 export class SimEngine {
   readonly mj: MujocoModule;
@@ -111,7 +128,9 @@ export class SimEngine {
     this.mj = mj;
     this.model = model;
     if (model.nq !== 16 || model.nv !== 15 || model.nu !== 8) {
-      throw new Error(`${file}: expected the Franka scene layout (7 arm joints, 2 fingers, 1 free cube; nq 16, nv 15, nu 8), got nq ${model.nq}, nv ${model.nv}, nu ${model.nu}`);
+      throw new Error(
+        `${file}: expected the Franka scene layout (7 arm joints, 2 fingers, 1 free cube; nq 16, nv 15, nu 8), got nq ${model.nq}, nv ${model.nv}, nu ${model.nu}`,
+      );
     }
     this.ids = {
       tcp: objectId(mj, model, 'mjOBJ_SITE', 'tcp'),
@@ -222,7 +241,8 @@ export class SimEngine {
 
   restore(snapshot: EngineSnapshot): void {
     const { mj, model, data } = this;
-    if (snapshot.seed !== this.layoutNow.seed) throw new Error(`a snapshot of scene ${snapshot.seed} cannot be restored into scene ${this.layoutNow.seed}`);
+    if (snapshot.seed !== this.layoutNow.seed)
+      throw new Error(`a snapshot of scene ${snapshot.seed} cannot be restored into scene ${this.layoutNow.seed}`);
     mj.mj_setState(model, data, Array.from(snapshot.state), this.stateSignature());
     mj.mj_forward(model, data);
     this.qd.set(snapshot.qd);
@@ -253,8 +273,11 @@ export class SimEngine {
   /** Advances `count` physics steps; the controller ticks every 10 ms of sim time. */
   step(count = 1): void {
     const { mj, model, data } = this;
-    const kp = FRANKA.kp_nm_rad, kd = FRANKA.kd_nms_rad, tauMax = FRANKA.tau_max_nm;
-    const qd = this.qd, lastTau = this.lastTau;
+    const kp = FRANKA.kp_nm_rad,
+      kd = FRANKA.kd_nms_rad,
+      tauMax = FRANKA.tau_max_nm;
+    const qd = this.qd,
+      lastTau = this.lastTau;
     const maxWidthStep = this.gripperSpeed_m_s * this.timestep_s;
     for (let n = 0; n < count; n++) {
       if (this.faultArmed) {
@@ -264,7 +287,10 @@ export class SimEngine {
       // bias forces of *this* state: mj_step would compensate with last step's
       mj.mj_step1(model, data);
       const v = this.views.fresh();
-      const q = v.qpos, dq = v.qvel, bias = v.qfrc_bias, ctrl = v.ctrl;
+      const q = v.qpos,
+        dq = v.qvel,
+        bias = v.qfrc_bias,
+        ctrl = v.ctrl;
       for (let i = 0; i < ARM_DOF; i++) {
         let tau = (kp[i] as number) * ((qd[i] as number) - (q[i] as number)) - (kd[i] as number) * (dq[i] as number) + (bias[i] as number);
         const lim = tauMax[i] as number;
@@ -305,7 +331,11 @@ export class SimEngine {
       case 'ee_delta': {
         // deoxys OSC_POSE: the delta applies to the measured pose, rotation pre-multiplied (base frame)
         const { position, rotation } = this.measuredTcp();
-        const wanted: Vec3 = [position[0] + sent.translation_m[0], position[1] + sent.translation_m[1], position[2] + sent.translation_m[2]];
+        const wanted: Vec3 = [
+          position[0] + sent.translation_m[0],
+          position[1] + sent.translation_m[1],
+          position[2] + sent.translation_m[2],
+        ];
         const goalPos = clipToWorkspace(position, wanted, this.limits, reasons);
         if (goalPos.some((value, axis) => value !== wanted[axis])) {
           sent = { ...sent, translation_m: [goalPos[0] - position[0], goalPos[1] - position[1], goalPos[2] - position[2]] };
@@ -333,7 +363,11 @@ export class SimEngine {
         this.gripperMode = 'grasp';
         this.widthTarget_m = GRASP_SQUEEZE_WIDTH_M;
         this.gripperSpeed_m_s = sent.speed_m_s;
-        this.grasp = { width_m: sent.width_m, epsilon_inner_m: sent.epsilon_inner_m ?? 0.005, epsilon_outer_m: sent.epsilon_outer_m ?? 0.005 };
+        this.grasp = {
+          width_m: sent.width_m,
+          epsilon_inner_m: sent.epsilon_inner_m ?? 0.005,
+          epsilon_outer_m: sent.epsilon_outer_m ?? 0.005,
+        };
         this.setGripperForce(sent.force_n);
         break;
       case 'stop':
@@ -391,12 +425,28 @@ export class SimEngine {
     const velocity: Vec3 = [v.qvel[CUBE_QVEL] ?? 0, v.qvel[CUBE_QVEL + 1] ?? 0, v.qvel[CUBE_QVEL + 2] ?? 0];
     const fingerContacts = (contact.left_finger_object ? 1 : 0) + (contact.right_finger_object ? 1 : 0);
     const speed = Math.hypot(...velocity);
-    const check: SuccessCheck = checkSuccess(layout, { position_m: position, speed_m_s: speed, finger_contacts: fingerContacts, lifted: this.lifted });
-    const dx = position[0] - layout.target_center_m[0], dy = position[1] - layout.target_center_m[1];
+    const check: SuccessCheck = checkSuccess(layout, {
+      position_m: position,
+      speed_m_s: speed,
+      finger_contacts: fingerContacts,
+      lifted: this.lifted,
+    });
+    const dx = position[0] - layout.target_center_m[0],
+      dy = position[1] - layout.target_center_m[1];
     return {
       sim_time_s: this.sim_time_s,
       seed: layout.seed,
-      objects: [{ name: 'cube', body_id: b, geom_id: ids.cubeGeom, position_m: position, quaternion_wxyz: quat, linear_velocity_m_s: velocity, rgb: layout.cube_rgb }],
+      objects: [
+        {
+          name: 'cube',
+          body_id: b,
+          geom_id: ids.cubeGeom,
+          position_m: position,
+          quaternion_wxyz: quat,
+          linear_velocity_m_s: velocity,
+          rgb: layout.cube_rgb,
+        },
+      ],
       target: { name: 'target', geom_id: ids.targetGeom, center_m: layout.target_center_m, half_extent_m: layout.target_half_extent_m },
       object_target_distance_m: Math.hypot(dx, dy),
       contact,
@@ -415,7 +465,8 @@ export class SimEngine {
 
   private bodyPoses(xpos: Float64Array, xquat: Float64Array): number[] {
     const n = this.model.nbody;
-    if (xpos.length < 3 * n || xquat.length < 4 * n) throw new Error('body poses read from detached MjData views (the wasm heap grew since they were taken)');
+    if (xpos.length < 3 * n || xquat.length < 4 * n)
+      throw new Error('body poses read from detached MjData views (the wasm heap grew since they were taken)');
     const out = new Array<number>(7 * n);
     for (let b = 0; b < n; b++) {
       for (let i = 0; i < 3; i++) out[7 * b + i] = xpos[3 * b + i] ?? 0;
@@ -475,11 +526,14 @@ export class SimEngine {
 
   private contacts(): PrivilegedState['contact'] {
     const { data, ids } = this;
-    let left = false, right = false, table = false;
+    let left = false,
+      right = false,
+      table = false;
     for (let i = 0; i < data.ncon; i++) {
       const c = data.contact.get(i);
       if (c === undefined) continue;
-      const g1 = c.geom1, g2 = c.geom2;
+      const g1 = c.geom1,
+        g2 = c.geom2;
       c.delete();
       const other = g1 === ids.cubeGeom ? g2 : g2 === ids.cubeGeom ? g1 : -1;
       if (other === ids.leftPad) left = true;
@@ -497,7 +551,8 @@ export class SimEngine {
     mj.mj_comPos(model, shadow);
     mj.mj_jacSite(model, shadow, this.jacp, this.jacr, this.ids.tcp);
     const sv = this.shadowViews.fresh();
-    const jp = this.jacp.GetView(), jr = this.jacr.GetView();
+    const jp = this.jacp.GetView(),
+      jr = this.jacr.GetView();
     const nv = model.nv;
     for (let r = 0; r < 3; r++) {
       for (let c = 0; c < ARM_DOF; c++) {
@@ -535,7 +590,9 @@ export class SimEngine {
       const c = this.cartesian;
       c.elapsed_s = Math.min(c.duration_s, c.elapsed_s + dt);
       const s = c.elapsed_s / c.duration_s;
-      const pos: Vec3 = [0, 1, 2].map((i) => (c.startPos[i] as number) + s * ((c.goalPos[i] as number) - (c.startPos[i] as number))) as Vec3;
+      const pos: Vec3 = [0, 1, 2].map(
+        (i) => (c.startPos[i] as number) + s * ((c.goalPos[i] as number) - (c.startPos[i] as number)),
+      ) as Vec3;
       const mat = s >= 1 ? c.goalMat : rotationMultiply(rotationFromAxisAngle(c.deltaAxisAngle.map((x) => x * s)), c.startMat);
       const now = this.kinematicsAt(this.qd);
       this.ikAtLimit = dlsStep(this.qd, now.pos, now.mat, this.jacobian, pos, mat, dt);

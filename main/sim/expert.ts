@@ -28,7 +28,13 @@ export const DEFAULT_EXPERT_NOISE: ExpertNoise = {
   grasp_yaw_rad: 0.1,
 };
 
-export const NOISELESS_EXPERT: ExpertNoise = { grasp_offset_m: 0, approach_height_m: 0.1, timing_jitter: 0, explore_fraction: 0, grasp_yaw_rad: 0 };
+export const NOISELESS_EXPERT: ExpertNoise = {
+  grasp_offset_m: 0,
+  approach_height_m: 0.1,
+  timing_jitter: 0,
+  explore_fraction: 0,
+  grasp_yaw_rad: 0,
+};
 
 /** How the expert moves: the rig's speed limits, and the chunk grid its exploration and its end keep to. */
 export interface ExpertMotion {
@@ -42,7 +48,18 @@ export interface ExpertMotion {
 export const DEFAULT_EXPERT_MOTION: ExpertMotion = { max_linear_speed_m_s: 0.25, max_angular_speed_rad_s: 1.0, chunk_length: 8 };
 
 /** Phase names in script order; a recorded phase is an index into this list. */
-export const EXPERT_PHASES = ['settle', 'approach', 'descend', 'close', 'lift', 'transport', 'lower', 'release', 'retreat', 'rest'] as const;
+export const EXPERT_PHASES = [
+  'settle',
+  'approach',
+  'descend',
+  'close',
+  'lift',
+  'transport',
+  'lower',
+  'release',
+  'retreat',
+  'rest',
+] as const;
 export type ExpertPhase = (typeof EXPERT_PHASES)[number];
 
 export interface ExpertObservation {
@@ -184,20 +201,30 @@ export class PickPlaceExpert {
     const p = observation.ee_position_m;
     this.from ??= p;
     // Exploration is decided per chunk, on the grid the export cuts chunks on (step 0 = episode start).
-    if (this.stepIndex % this.motion.chunk_length === 0) this.exploringChunk = this.noise.explore_fraction > 0 && this.random() < this.noise.explore_fraction;
+    if (this.stepIndex % this.motion.chunk_length === 0)
+      this.exploringChunk = this.noise.explore_fraction > 0 && this.random() < this.noise.explore_fraction;
     this.stepIndex++;
     let gripper = this.enterDuePhases();
     if (this.exploringChunk) {
       // The script's clock stands still while exploring: afterwards it resumes where it left off.
       const r = this.random;
       const step = 0.2 * dt; // 0.2 m/s random walk per axis, then the speed limit
-      const arm = delta(clipNorm([step * gaussian(r), step * gaussian(r), step * gaussian(r)], maxStep_m), clipNorm([0, 0, 0.5 * dt * gaussian(r)], maxTurn_rad));
+      const arm = delta(
+        clipNorm([step * gaussian(r), step * gaussian(r), step * gaussian(r)], maxStep_m),
+        clipNorm([0, 0, 0.5 * dt * gaussian(r)], maxTurn_rad),
+      );
       // now and then toggle the gripper as a human exploring would
       if (gripper === undefined && r() < EXPLORE_GRIPPER_TOGGLE) {
         gripper = this.gripperClosed ? OPEN : GRASP;
         this.gripperClosed = !this.gripperClosed;
       }
-      return { arm, ...(gripper !== undefined ? { gripper } : {}), phase: this.currentPhase().name, exploring: true, target: this.pose(this.script_s) };
+      return {
+        arm,
+        ...(gripper !== undefined ? { gripper } : {}),
+        phase: this.currentPhase().name,
+        exploring: true,
+        target: this.pose(this.script_s),
+      };
     }
     // The script moves on only while the arm keeps up with it (after exploration it first comes back),
     // but waits no longer than MAX_WAIT_S: an arm blocked by the cube or the table must not stall it.
@@ -206,15 +233,27 @@ export class PickPlaceExpert {
     const target = this.pose(onTrack ? this.script_s + dt : this.script_s);
     if (onTrack) this.script_s += dt;
     const translation = clipNorm([target.position_m[0] - p[0], target.position_m[1] - p[1], target.position_m[2] - p[2]], maxStep_m);
-    const rotation = clipNorm(rotationErrorAxisAngle(this.graspMatrix, rotationFromQuaternion(observation.ee_quaternion_wxyz)), maxTurn_rad);
-    return { arm: delta(translation, rotation), ...(gripper !== undefined ? { gripper } : {}), phase: this.currentPhase().name, exploring: false, target };
+    const rotation = clipNorm(
+      rotationErrorAxisAngle(this.graspMatrix, rotationFromQuaternion(observation.ee_quaternion_wxyz)),
+      maxTurn_rad,
+    );
+    return {
+      arm: delta(translation, rotation),
+      ...(gripper !== undefined ? { gripper } : {}),
+      phase: this.currentPhase().name,
+      exploring: false,
+      target,
+    };
   }
 
   /** Enters every phase whose start the script clock has reached; the gripper command of the last one that has one. */
   private enterDuePhases(): GripperCommand | undefined {
     let gripper: GripperCommand | undefined;
     const t = this.script_s;
-    while (this.phaseIndex < 0 || (this.phaseIndex < this.phases.length - 1 && t >= this.phaseStart_s + this.currentPhase().duration_s - 1e-9)) {
+    while (
+      this.phaseIndex < 0 ||
+      (this.phaseIndex < this.phases.length - 1 && t >= this.phaseStart_s + this.currentPhase().duration_s - 1e-9)
+    ) {
       if (this.phaseIndex >= 0) {
         this.phaseStart_s += this.currentPhase().duration_s;
         this.from = this.currentPhase().to ?? this.from;
@@ -247,7 +286,14 @@ export class PickPlaceExpert {
 }
 
 const OPEN: GripperCommand = { kind: 'move', width_m: FRANKA.gripper_max_width_m, speed_m_s: FRANKA.gripper_max_speed_m_s };
-const GRASP: GripperCommand = { kind: 'grasp', width_m: 2 * CUBE_HALF_M, speed_m_s: FRANKA.gripper_max_speed_m_s, force_n: FRANKA.gripper_default_force_n, epsilon_inner_m: 0.01, epsilon_outer_m: 0.01 };
+const GRASP: GripperCommand = {
+  kind: 'grasp',
+  width_m: 2 * CUBE_HALF_M,
+  speed_m_s: FRANKA.gripper_max_speed_m_s,
+  force_n: FRANKA.gripper_default_force_n,
+  epsilon_inner_m: 0.01,
+  epsilon_outer_m: 0.01,
+};
 
 function delta(translation_m: Vec3, rotation_axis_angle_rad: Vec3): ExpertAction['arm'] {
   return { kind: 'ee_delta', translation_m, rotation_axis_angle_rad };

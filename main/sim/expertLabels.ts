@@ -33,4 +33,8 @@ export function expertVariantName(noise: ExpertNoise, motion: ExpertMotion): str
 }
 
 /** Recorded after the last action: the episode ends and nothing more is asked of the arm. */
-export const HOLD: Extract<ArmCommand, { kind: 'ee_delta' }> = { kind: 'ee_delta', translation_m: [0, 0, 0], rotation_axis_angle_rad: [0, 0, 0] };
+export const HOLD: Extract<ArmCommand, { kind: 'ee_delta' }> = {
+  kind: 'ee_delta',
+  translation_m: [0, 0, 0],
+  rotation_axis_angle_rad: [0, 0, 0],
+};

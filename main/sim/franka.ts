@@ -1,5 +1,13 @@
 import { FRANKA_DOF, FRANKA_Q_HOME_RAD } from '../../shared/robot/frankaDh';
-import { FRANKA_DQ_MAX_RAD_S, FRANKA_HAND_DEFAULT_FORCE_N, FRANKA_HAND_LIMITS, FRANKA_JOINT_NAMES, FRANKA_Q_MAX_RAD, FRANKA_Q_MIN_RAD, FRANKA_TAU_MAX_NM } from '../../shared/robot/frankaLimits';
+import {
+  FRANKA_DQ_MAX_RAD_S,
+  FRANKA_HAND_DEFAULT_FORCE_N,
+  FRANKA_HAND_LIMITS,
+  FRANKA_JOINT_NAMES,
+  FRANKA_Q_MAX_RAD,
+  FRANKA_Q_MIN_RAD,
+  FRANKA_TAU_MAX_NM,
+} from '../../shared/robot/frankaLimits';
 
 /**
  * Franka Panda constants from the datasheet ("Robot and interface specifications") and the gains of

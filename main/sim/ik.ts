@@ -70,8 +70,12 @@ export function dlsStep(
   for (let k = 0; k < 3; k++) e[k] = (targetPos[k] as number) - (pos[k] as number);
   // orientation error ½ Σ_j R_j × Rd_j over the columns j (both row-major)
   for (let j = 0; j < 3; j++) {
-    const a0 = mat[j] as number, a1 = mat[3 + j] as number, a2 = mat[6 + j] as number;
-    const b0 = targetMat[j] as number, b1 = targetMat[3 + j] as number, b2 = targetMat[6 + j] as number;
+    const a0 = mat[j] as number,
+      a1 = mat[3 + j] as number,
+      a2 = mat[6 + j] as number;
+    const b0 = targetMat[j] as number,
+      b1 = targetMat[3 + j] as number,
+      b2 = targetMat[6 + j] as number;
     e[3] = (e[3] as number) + 0.5 * (a1 * b2 - a2 * b1);
     e[4] = (e[4] as number) + 0.5 * (a2 * b0 - a0 * b2);
     e[5] = (e[5] as number) + 0.5 * (a0 * b1 - a1 * b0);

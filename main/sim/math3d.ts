@@ -23,7 +23,8 @@ export function composePose(a: RigidPose, b: RigidPose): RigidPose {
 }
 
 export function poseToMat4(pose: RigidPose): Mat4 {
-  const r = pose.rotation, t = pose.position_m;
+  const r = pose.rotation,
+    t = pose.position_m;
   return [r[0], r[3], r[6], 0, r[1], r[4], r[7], 0, r[2], r[5], r[8], 0, t[0], t[1], t[2], 1];
 }
 

@@ -55,7 +55,13 @@ export function loadModelFromString(mujoco: Mujoco, xml: string, file: string): 
     if (isCppException(error)) {
       const kind: ModelErrorKind = error.name === 'mjXError' ? 'xml' : error.name === 'mjCError' ? 'compile' : 'unknown';
       // Never decrement the exception's refcount: that aborts the module (one small leak per failed load).
-      throw new ModelLoadError(kind, file, cString(mujoco, error.excPtr).trim().replace(/\s*\n\s*/g, '; '));
+      throw new ModelLoadError(
+        kind,
+        file,
+        cString(mujoco, error.excPtr)
+          .trim()
+          .replace(/\s*\n\s*/g, '; '),
+      );
     }
     throw new ModelLoadError('unknown', file, error instanceof Error ? error.message : String(error));
   } finally {
@@ -67,7 +73,12 @@ export function loadModelFromString(mujoco: Mujoco, xml: string, file: string): 
     }
   }
   if (model === null || model === undefined) {
-    const printed = log.slice(logStart).map((line) => line.trim().replace(/[:;]$/, '')).filter((line) => line !== '').join('; ') || 'MuJoCo could not load the model (no message)';
+    const printed =
+      log
+        .slice(logStart)
+        .map((line) => line.trim().replace(/[:;]$/, ''))
+        .filter((line) => line !== '')
+        .join('; ') || 'MuJoCo could not load the model (no message)';
     throw new ModelLoadError(/XML parse error/.test(printed) ? 'parse' : 'io', file, printed);
   }
   return model;

@@ -83,5 +83,12 @@ export function checkSuccess(layout: SceneLayout, cube: CubeFacts): SuccessCheck
   const inside = Math.abs(dx) <= layout.target_half_extent_m && Math.abs(dy) <= layout.target_half_extent_m;
   const resting = Math.abs(cube.position_m[2] - CUBE_HALF_M) < 0.003 && cube.speed_m_s < 0.01;
   const released = cube.finger_contacts === 0;
-  return { success: inside && resting && released && cube.lifted, inside_target: inside, resting, released, lifted: cube.lifted, offset_m: [dx, dy] };
+  return {
+    success: inside && resting && released && cube.lifted,
+    inside_target: inside,
+    resting,
+    released,
+    lifted: cube.lifted,
+    offset_m: [dx, dy],
+  };
 }

@@ -2,10 +2,17 @@ import type { MessagePort } from 'node:worker_threads';
 import { SimEngine } from './engine';
 import { RenderClient } from './render/renderClient';
 import { SimRunner, type RunnerSnapshot, type SimEvent } from './simRunner';
-import { toWorkerError, type SimInit, type SimOp, type SimRequest, type SimStartInfo, type SimWorkerMessage, type WorkerError } from './workerProtocol';
+import {
+  toWorkerError,
+  type SimInit,
+  type SimOp,
+  type SimRequest,
+  type SimStartInfo,
+  type SimWorkerMessage,
+  type WorkerError,
+} from './workerProtocol';
 
 export type Post = (message: SimWorkerMessage, transfer?: ArrayBuffer[]) => void;
-
 
 /** Larger gaps than this (a stalled event loop, a debugger) are dropped rather than replayed fast. */
 const MAX_CATCH_UP_S = 0.25;
@@ -65,7 +72,12 @@ export class SimHost {
     const reply: Post = (message) => port.postMessage(message);
     port.on('message', (request: SimRequest) => {
       if (ATTACHED_OPS.has(request.op)) void this.handle(request, reply);
-      else reply({ id: request.id, ok: false, error: { name: 'Error', message: `"${request.op}" is for the simulation's owner, not an attached port` } });
+      else
+        reply({
+          id: request.id,
+          ok: false,
+          error: { name: 'Error', message: `"${request.op}" is for the simulation's owner, not an attached port` },
+        });
     });
     port.on('close', () => this.attached.delete(port));
   }
@@ -185,7 +197,13 @@ export class SimHost {
       this.resync();
       this.schedule();
     }
-    this.info = { timestep_s: engine.timestep_s, state_hz: init.control_hz, bodies: engine.bodyNames(), layout, legend: engine.segmentationLegend() };
+    this.info = {
+      timestep_s: engine.timestep_s,
+      state_hz: init.control_hz,
+      bodies: engine.bodyNames(),
+      layout,
+      legend: engine.segmentationLegend(),
+    };
     return this.info;
   }
 
@@ -207,7 +225,11 @@ export class SimHost {
       (frame) => {
         this.rendering.delete(camera);
         if (this.renderer !== renderer || this.dead !== undefined || this.scene !== scene) return;
-        this.post({ event: 'sim', payload: { type: 'frame', frame }, anchor_ns }, [frame.rgb.buffer as ArrayBuffer, frame.depth_mm.buffer as ArrayBuffer, frame.segmentation.buffer as ArrayBuffer]);
+        this.post({ event: 'sim', payload: { type: 'frame', frame }, anchor_ns }, [
+          frame.rgb.buffer as ArrayBuffer,
+          frame.depth_mm.buffer as ArrayBuffer,
+          frame.segmentation.buffer as ArrayBuffer,
+        ]);
       },
       (error: unknown) => {
         this.rendering.delete(camera);
@@ -227,7 +249,11 @@ export class SimHost {
     if (event.type === 'frame') {
       const f = event.frame;
       // Frames go to the owner only (cameras live there); they are large, so they are moved, not copied.
-      this.post({ event: 'sim', payload: event, anchor_ns: this.anchor_ns }, [f.rgb.buffer as ArrayBuffer, f.depth_mm.buffer as ArrayBuffer, f.segmentation.buffer as ArrayBuffer]);
+      this.post({ event: 'sim', payload: event, anchor_ns: this.anchor_ns }, [
+        f.rgb.buffer as ArrayBuffer,
+        f.depth_mm.buffer as ArrayBuffer,
+        f.segmentation.buffer as ArrayBuffer,
+      ]);
     } else {
       this.broadcast({ event: 'sim', payload: event, anchor_ns: this.anchor_ns });
     }

@@ -9,8 +9,7 @@ export interface RunnerSnapshot {
 import type { ArmReading, GripperReading, PrivilegedState } from './simTypes';
 
 export type SimEvent =
-  | { type: 'state'; arm: ArmReading; gripper: GripperReading; privileged: PrivilegedState }
-  | { type: 'frame'; frame: SimCameraImage };
+  { type: 'state'; arm: ArmReading; gripper: GripperReading; privileged: PrivilegedState } | { type: 'frame'; frame: SimCameraImage };
 
 /**
  * Advances an engine through sim time and says when a state sample (at `state_hz`) or a camera frame

@@ -17,11 +17,13 @@ export class SimWorkerError extends Error {
   }
 }
 
-
 /** The built worker (`out/main/simWorker.js`) or, from source (vitest, tsx), `worker.ts` through tsx. */
 export function defaultWorkerLocation(): WorkerLocation {
   const location = workerLocation(__dirname, 'simWorker.js', 'worker.ts');
-  if (location === undefined) throw new SimWorkerError(`cannot find the sim worker next to ${__dirname} (looked for simWorker.js and worker.ts); run \`npm run build\``);
+  if (location === undefined)
+    throw new SimWorkerError(
+      `cannot find the sim worker next to ${__dirname} (looked for simWorker.js and worker.ts); run \`npm run build\``,
+    );
   return location;
 }
 
@@ -72,7 +74,10 @@ export class SimWorkerClient extends SimMessageClient {
 
   constructor(location: WorkerLocation = defaultWorkerLocation()) {
     super();
-    this.thread = new WorkerThread(location, 'sim worker', { message: (message) => this.receive(message), failure: (error) => this.fail(new SimWorkerError(error.message)) });
+    this.thread = new WorkerThread(location, 'sim worker', {
+      message: (message) => this.receive(message),
+      failure: (error) => this.fail(new SimWorkerError(error.message)),
+    });
   }
 
   protected send(message: SimRequest, transfer: Transferable[]): void {

@@ -37,7 +37,6 @@ export interface SimStartInfo {
   legend: SegmentationLegendEntry[];
 }
 
-
 /** Request → result type, by operation name. */
 export interface SimOps {
   init: { args: SimInit; result: SimStartInfo };

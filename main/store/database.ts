@@ -24,7 +24,14 @@ export interface OpenStoreOptions {
 function storageError(path: string, error: unknown): StudioError {
   const code = (error as { code?: string }).code ?? '';
   const reason = (error as Error).message;
-  if (code === 'EACCES' || code === 'EROFS' || code === 'ENOTDIR' || code === 'EEXIST' || code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN') {
+  if (
+    code === 'EACCES' ||
+    code === 'EROFS' ||
+    code === 'ENOTDIR' ||
+    code === 'EEXIST' ||
+    code === 'SQLITE_READONLY' ||
+    code === 'SQLITE_CANTOPEN'
+  ) {
     return new StudioError({
       code: 'failed_precondition',
       message: `cannot write the studio database at ${path}: ${reason}`,

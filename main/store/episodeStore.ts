@@ -72,12 +72,22 @@ export class EpisodeStore {
   private readonly frameBatch: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
-    this.latestSample = db.prepare('SELECT t_ns, value FROM samples WHERE stream_id = ? AND t_ns <= ? ORDER BY t_ns DESC LIMIT 1').safeIntegers(true);
-    this.latestFrame = db.prepare('SELECT t_ns, data AS value FROM frames WHERE stream_id = ? AND t_ns <= ? ORDER BY t_ns DESC LIMIT 1').safeIntegers(true);
-    this.sampleRange = db.prepare('SELECT t_ns, value FROM samples WHERE stream_id = ? AND t_ns >= ? AND t_ns <= ? ORDER BY t_ns').safeIntegers(true);
-    this.frameRange = db.prepare('SELECT t_ns, data AS value FROM frames WHERE stream_id = ? AND t_ns >= ? AND t_ns <= ? ORDER BY t_ns').safeIntegers(true);
+    this.latestSample = db
+      .prepare('SELECT t_ns, value FROM samples WHERE stream_id = ? AND t_ns <= ? ORDER BY t_ns DESC LIMIT 1')
+      .safeIntegers(true);
+    this.latestFrame = db
+      .prepare('SELECT t_ns, data AS value FROM frames WHERE stream_id = ? AND t_ns <= ? ORDER BY t_ns DESC LIMIT 1')
+      .safeIntegers(true);
+    this.sampleRange = db
+      .prepare('SELECT t_ns, value FROM samples WHERE stream_id = ? AND t_ns >= ? AND t_ns <= ? ORDER BY t_ns')
+      .safeIntegers(true);
+    this.frameRange = db
+      .prepare('SELECT t_ns, data AS value FROM frames WHERE stream_id = ? AND t_ns >= ? AND t_ns <= ? ORDER BY t_ns')
+      .safeIntegers(true);
     this.frameTimesOf = db.prepare('SELECT t_ns FROM frames WHERE stream_id = ? ORDER BY t_ns').safeIntegers(true).pluck();
-    this.frameBatch = db.prepare('SELECT t_ns, data AS value FROM frames WHERE stream_id = ? AND t_ns >= ? ORDER BY t_ns LIMIT ?').safeIntegers(true);
+    this.frameBatch = db
+      .prepare('SELECT t_ns, data AS value FROM frames WHERE stream_id = ? AND t_ns >= ? ORDER BY t_ns LIMIT ?')
+      .safeIntegers(true);
   }
 
   summaries(filter: { status?: EpisodeStatus[] } = {}): EpisodeSummary[] {
@@ -97,12 +107,17 @@ export class EpisodeStore {
          ORDER BY e.id`,
       )
       .all(...statuses) as (Omit<EpisodeSummary, 'tags' | 'delete_requested'> & { tags_json: string; delete_requested: number })[];
-    return rows.map(({ tags_json, delete_requested, ...row }) => ({ ...row, tags: (JSON.parse(tags_json) as string[]).sort(), delete_requested: delete_requested === 1 }));
+    return rows.map(({ tags_json, delete_requested, ...row }) => ({
+      ...row,
+      tags: (JSON.parse(tags_json) as string[]).sort(),
+      delete_requested: delete_requested === 1,
+    }));
   }
 
   episode(id: number): EpisodeSummary {
     const found = this.summaries({ status: ['recording', 'saved', 'discarded', 'interrupted'] }).find((row) => row.id === id);
-    if (found === undefined) throw new StudioError({ code: 'not_found', message: `no episode ${id}`, fix: 'List episodes with `studio db info`.' });
+    if (found === undefined)
+      throw new StudioError({ code: 'not_found', message: `no episode ${id}`, fix: 'List episodes with `studio db info`.' });
     return found;
   }
 
@@ -130,7 +145,9 @@ export class EpisodeStore {
 
   /** The rig config of the session an episode was recorded in (parsed JSON; null when it was not stored or is unreadable). */
   sessionRigConfig(episodeId: number): unknown {
-    const row = this.db.prepare('SELECT s.rig_config_json AS json FROM episodes e JOIN sessions s ON s.id = e.session_id WHERE e.id = ?').get(episodeId) as { json: string | null } | undefined;
+    const row = this.db
+      .prepare('SELECT s.rig_config_json AS json FROM episodes e JOIN sessions s ON s.id = e.session_id WHERE e.id = ?')
+      .get(episodeId) as { json: string | null } | undefined;
     if (row === undefined || row.json === null) return null;
     try {
       return JSON.parse(row.json) as unknown;
@@ -140,7 +157,10 @@ export class EpisodeStore {
   }
 
   streams(episodeId: number): StreamRow[] {
-    const rows = this.db.prepare('SELECT * FROM streams WHERE episode_id = ? ORDER BY id').safeIntegers(true).all(episodeId) as Record<string, unknown>[];
+    const rows = this.db.prepare('SELECT * FROM streams WHERE episode_id = ? ORDER BY id').safeIntegers(true).all(episodeId) as Record<
+      string,
+      unknown
+    >[];
     return rows.map((raw) => {
       const row = raw as unknown as RawStreamRow & Record<string, unknown>;
       return {
@@ -182,7 +202,10 @@ export class EpisodeStore {
   // ---- labels ---------------------------------------------------------------------------------
 
   /** Sets any of outcome, task and notes; tags are added and removed in the same transaction. */
-  label(id: number, change: { outcome?: EpisodeOutcome; task?: string; notes?: string; add_tags?: readonly string[]; remove_tags?: readonly string[] }): void {
+  label(
+    id: number,
+    change: { outcome?: EpisodeOutcome; task?: string; notes?: string; add_tags?: readonly string[]; remove_tags?: readonly string[] },
+  ): void {
     this.episode(id);
     this.db.transaction(() => {
       if (change.outcome !== undefined) this.db.prepare('UPDATE episodes SET outcome = ? WHERE id = ?').run(change.outcome, id);
@@ -200,20 +223,31 @@ export class EpisodeStore {
   }
 
   segments(episodeId: number): Segment[] {
-    return this.db.prepare('SELECT id, label, start_ns, end_ns FROM segments WHERE episode_id = ? ORDER BY start_ns, id').safeIntegers(true).all(episodeId).map((row) => {
-      const r = row as { id: bigint; label: string; start_ns: bigint; end_ns: bigint };
-      return { id: Number(r.id), label: r.label, start_ns: r.start_ns, end_ns: r.end_ns };
-    });
+    return this.db
+      .prepare('SELECT id, label, start_ns, end_ns FROM segments WHERE episode_id = ? ORDER BY start_ns, id')
+      .safeIntegers(true)
+      .all(episodeId)
+      .map((row) => {
+        const r = row as { id: bigint; label: string; start_ns: bigint; end_ns: bigint };
+        return { id: Number(r.id), label: r.label, start_ns: r.start_ns, end_ns: r.end_ns };
+      });
   }
 
   /** Creates a segment, or updates it when `id` is given (rename, resize). */
   putSegment(episodeId: number, segment: { id?: number; label: string; start_ns: bigint; end_ns: bigint }): number {
-    if (segment.end_ns < segment.start_ns) throw new StudioError({ code: 'invalid_params', message: 'a segment must end at or after its start' });
+    if (segment.end_ns < segment.start_ns)
+      throw new StudioError({ code: 'invalid_params', message: 'a segment must end at or after its start' });
     this.episode(episodeId);
     if (segment.id === undefined) {
-      return Number(this.db.prepare('INSERT INTO segments (episode_id, label, start_ns, end_ns) VALUES (?, ?, ?, ?)').run(episodeId, segment.label, segment.start_ns, segment.end_ns).lastInsertRowid);
+      return Number(
+        this.db
+          .prepare('INSERT INTO segments (episode_id, label, start_ns, end_ns) VALUES (?, ?, ?, ?)')
+          .run(episodeId, segment.label, segment.start_ns, segment.end_ns).lastInsertRowid,
+      );
     }
-    const changed = this.db.prepare('UPDATE segments SET label = ?, start_ns = ?, end_ns = ? WHERE id = ? AND episode_id = ?').run(segment.label, segment.start_ns, segment.end_ns, segment.id, episodeId);
+    const changed = this.db
+      .prepare('UPDATE segments SET label = ?, start_ns = ?, end_ns = ? WHERE id = ? AND episode_id = ?')
+      .run(segment.label, segment.start_ns, segment.end_ns, segment.id, episodeId);
     if (changed.changes === 0) throw new StudioError({ code: 'not_found', message: `episode ${episodeId} has no segment ${segment.id}` });
     return segment.id;
   }
@@ -227,7 +261,11 @@ export class EpisodeStore {
   /** Keeps or drops an interrupted episode after a crash. */
   resolveInterrupted(id: number, decision: 'saved' | 'discarded'): void {
     const changed = this.db.prepare("UPDATE episodes SET status = ? WHERE id = ? AND status = 'interrupted'").run(decision, id);
-    if (changed.changes === 0) throw new StudioError({ code: 'failed_precondition', message: `episode ${id} is not interrupted (status ${this.episode(id).status})` });
+    if (changed.changes === 0)
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: `episode ${id} is not interrupted (status ${this.episode(id).status})`,
+      });
   }
 
   // ---- destructive edits: request, then confirm -----------------------------------------------
@@ -243,9 +281,15 @@ export class EpisodeStore {
 
   /** Deletes an episode whose deletion was requested, with all its data. */
   confirmDelete(id: number): void {
-    const row = this.db.prepare('SELECT delete_requested_unix_ms FROM episodes WHERE id = ?').get(id) as { delete_requested_unix_ms: number | null } | undefined;
+    const row = this.db.prepare('SELECT delete_requested_unix_ms FROM episodes WHERE id = ?').get(id) as
+      { delete_requested_unix_ms: number | null } | undefined;
     if (row === undefined) throw new StudioError({ code: 'not_found', message: `no episode ${id}` });
-    if (row.delete_requested_unix_ms === null) throw new StudioError({ code: 'failed_precondition', message: `deleting episode ${id} was not requested`, fix: 'Request the deletion first; it is applied only when confirmed.' });
+    if (row.delete_requested_unix_ms === null)
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: `deleting episode ${id} was not requested`,
+        fix: 'Request the deletion first; it is applied only when confirmed.',
+      });
     this.db.transaction(() => {
       this.db.prepare('UPDATE episodes SET split_from_episode_id = NULL WHERE split_from_episode_id = ?').run(id);
       this.db.prepare('DELETE FROM episodes WHERE id = ?').run(id);
@@ -264,14 +308,18 @@ export class EpisodeStore {
   }
 
   confirmTrim(id: number): { removed: number } {
-    const row = this.db.prepare('SELECT trim_start_ns AS s, trim_end_ns AS e FROM episodes WHERE id = ?').safeIntegers(true).get(id) as { s: bigint | null; e: bigint | null } | undefined;
+    const row = this.db.prepare('SELECT trim_start_ns AS s, trim_end_ns AS e FROM episodes WHERE id = ?').safeIntegers(true).get(id) as
+      { s: bigint | null; e: bigint | null } | undefined;
     if (row === undefined) throw new StudioError({ code: 'not_found', message: `no episode ${id}` });
-    if (row.s === null || row.e === null) throw new StudioError({ code: 'failed_precondition', message: `no trim was requested for episode ${id}` });
+    if (row.s === null || row.e === null)
+      throw new StudioError({ code: 'failed_precondition', message: `no trim was requested for episode ${id}` });
     const { s, e } = row;
     return this.db.transaction(() => {
       let removed = 0;
       for (const table of ['samples', 'frames']) {
-        removed += this.db.prepare(`DELETE FROM ${table} WHERE stream_id IN (SELECT id FROM streams WHERE episode_id = ?) AND (t_ns < ? OR t_ns > ?)`).run(id, s, e).changes;
+        removed += this.db
+          .prepare(`DELETE FROM ${table} WHERE stream_id IN (SELECT id FROM streams WHERE episode_id = ?) AND (t_ns < ? OR t_ns > ?)`)
+          .run(id, s, e).changes;
       }
       this.refreshStreamCounts(id);
       this.db.prepare('UPDATE episodes SET start_ns = ?, end_ns = ?, trim_start_ns = NULL, trim_end_ns = NULL WHERE id = ?').run(s, e, id);
@@ -282,11 +330,13 @@ export class EpisodeStore {
 
   /** Splits at `t_ns`: samples from `t_ns` on move to a new episode with the same streams and labels. */
   split(id: number, t_ns: bigint): number {
-    const episode = this.db.prepare('SELECT * FROM episodes WHERE id = ?').safeIntegers(true).get(id) as Record<string, bigint | string | number | null> | undefined;
+    const episode = this.db.prepare('SELECT * FROM episodes WHERE id = ?').safeIntegers(true).get(id) as
+      Record<string, bigint | string | number | null> | undefined;
     if (episode === undefined) throw new StudioError({ code: 'not_found', message: `no episode ${id}` });
     const start = episode.start_ns as bigint;
     const end = (episode.end_ns as bigint | null) ?? start;
-    if (!(t_ns > start && t_ns < end)) throw new StudioError({ code: 'invalid_params', message: `split point must be inside the episode (${start} < t_ns < ${end})` });
+    if (!(t_ns > start && t_ns < end))
+      throw new StudioError({ code: 'invalid_params', message: `split point must be inside the episode (${start} < t_ns < ${end})` });
     if (episode.status === 'recording') throw new StudioError({ code: 'failed_precondition', message: `episode ${id} is still recording` });
     return this.db.transaction(() => {
       const newId = Number(

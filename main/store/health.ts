@@ -20,7 +20,9 @@ function processAlive(pid: number): boolean {
 /** Pids of processes on this host that are recording into this store right now. */
 export function liveWriterPids(db: Database.Database): number[] {
   const rows = db
-    .prepare("SELECT DISTINCT s.writer_pid AS pid, s.writer_host AS host FROM sessions s JOIN episodes e ON e.session_id = s.id WHERE e.status = 'recording' AND s.writer_pid IS NOT NULL")
+    .prepare(
+      "SELECT DISTINCT s.writer_pid AS pid, s.writer_host AS host FROM sessions s JOIN episodes e ON e.session_id = s.id WHERE e.status = 'recording' AND s.writer_pid IS NOT NULL",
+    )
     .all() as { pid: number; host: string | null }[];
   return rows.filter((row) => row.host === hostname() && processAlive(row.pid)).map((row) => row.pid);
 }
@@ -45,11 +47,19 @@ export function checkStore(db: Database.Database): StoreProblem[] {
   const problems: StoreProblem[] = [];
   const integrity = db.pragma('integrity_check') as { integrity_check: string }[];
   for (const { integrity_check: line } of integrity) {
-    if (line !== 'ok') problems.push({ kind: 'integrity', message: `integrity: ${line}`, fix: 'Copy the data directory somewhere safe, then export what can be read; the sqlite3 `.recover` command can salvage rows.' });
+    if (line !== 'ok')
+      problems.push({
+        kind: 'integrity',
+        message: `integrity: ${line}`,
+        fix: 'Copy the data directory somewhere safe, then export what can be read; the sqlite3 `.recover` command can salvage rows.',
+      });
   }
   const foreign = db.pragma('foreign_key_check') as { table: string; rowid: number | null; parent: string }[];
   for (const row of foreign) {
-    problems.push({ kind: 'foreign_key', message: `orphaned row in ${row.table}${row.rowid === null ? '' : ` (rowid ${row.rowid})`}: its ${row.parent} is missing` });
+    problems.push({
+      kind: 'foreign_key',
+      message: `orphaned row in ${row.table}${row.rowid === null ? '' : ` (rowid ${row.rowid})`}: its ${row.parent} is missing`,
+    });
   }
   const mismatched = db
     .prepare(
@@ -59,11 +69,16 @@ export function checkStore(db: Database.Database): StoreProblem[] {
     )
     .all() as { episode_id: number; name: string; sample_count: number; actual: number }[];
   for (const row of mismatched) {
-    problems.push({ kind: 'count_mismatch', message: `episode ${row.episode_id} stream "${row.name}" says ${row.sample_count} samples but holds ${row.actual}` });
+    problems.push({
+      kind: 'count_mismatch',
+      message: `episode ${row.episode_id} stream "${row.name}" says ${row.sample_count} samples but holds ${row.actual}`,
+    });
   }
   const live = new Set(liveWriterPids(db));
   const stranded = db
-    .prepare("SELECT e.id, e.status, s.writer_pid AS pid FROM episodes e JOIN sessions s ON s.id = e.session_id WHERE e.status IN ('interrupted', 'recording') ORDER BY e.id")
+    .prepare(
+      "SELECT e.id, e.status, s.writer_pid AS pid FROM episodes e JOIN sessions s ON s.id = e.session_id WHERE e.status IN ('interrupted', 'recording') ORDER BY e.id",
+    )
     .all() as { id: number; status: string; pid: number | null }[];
   for (const row of stranded) {
     if (row.status === 'recording' && row.pid !== null && live.has(row.pid)) continue;

@@ -10,8 +10,36 @@ export interface MergedImport {
 
 const TABLE_COLUMNS = {
   sessions: ['started_at_unix_ms', 'ended_at_unix_ms', 'operator', 'rig_name', 'rig_config_json', 'app_version'],
-  episodes: ['task', 'status', 'outcome', 'started_at_unix_ms', 'start_ns', 'end_ns', 'target_fps_hz', 'max_duration_s', 'trim_start_ns', 'trim_end_ns', 'delete_requested_unix_ms', 'notes'],
-  streams: ['name', 'kind', 'dtype', 'shape_json', 'names_json', 'unit', 'encoding', 'nominal_rate_hz', 'meta_json', 'sample_count', 'dropped_count', 'late_count', 'first_t_ns', 'last_t_ns'],
+  episodes: [
+    'task',
+    'status',
+    'outcome',
+    'started_at_unix_ms',
+    'start_ns',
+    'end_ns',
+    'target_fps_hz',
+    'max_duration_s',
+    'trim_start_ns',
+    'trim_end_ns',
+    'delete_requested_unix_ms',
+    'notes',
+  ],
+  streams: [
+    'name',
+    'kind',
+    'dtype',
+    'shape_json',
+    'names_json',
+    'unit',
+    'encoding',
+    'nominal_rate_hz',
+    'meta_json',
+    'sample_count',
+    'dropped_count',
+    'late_count',
+    'first_t_ns',
+    'last_t_ns',
+  ],
 } as const;
 
 /**
@@ -28,7 +56,8 @@ export function mergeStagingStore(db: Database.Database, stagingPath: string): M
   try {
     const version = (db.prepare('PRAGMA staging.user_version').get() as { user_version: number }).user_version;
     const own = (db.prepare('PRAGMA main.user_version').get() as { user_version: number }).user_version;
-    if (version !== own) throw new StudioError({ code: 'internal', message: `the import staging store is at schema ${version}, the studio store at ${own}` });
+    if (version !== own)
+      throw new StudioError({ code: 'internal', message: `the import staging store is at schema ${version}, the studio store at ${own}` });
     return db.transaction(() => {
       const max = (table: string) => (db.prepare(`SELECT COALESCE(MAX(id), 0) AS m FROM main.${table}`).get() as { m: number }).m;
       const sessionOffset = max('sessions');
@@ -36,18 +65,29 @@ export function mergeStagingStore(db: Database.Database, stagingPath: string): M
       const streamOffset = max('streams');
       const segmentOffset = max('segments');
       const cols = (table: keyof typeof TABLE_COLUMNS) => TABLE_COLUMNS[table].join(', ');
-      db.prepare(`INSERT INTO main.sessions (id, ${cols('sessions')}, writer_pid, writer_host) SELECT id + ?, ${cols('sessions')}, NULL, NULL FROM staging.sessions`).run(sessionOffset);
+      db.prepare(
+        `INSERT INTO main.sessions (id, ${cols('sessions')}, writer_pid, writer_host) SELECT id + ?, ${cols('sessions')}, NULL, NULL FROM staging.sessions`,
+      ).run(sessionOffset);
       db.prepare(
         `INSERT INTO main.episodes (id, session_id, split_from_episode_id, ${cols('episodes')})
          SELECT id + ?, session_id + ?, split_from_episode_id + ?, ${cols('episodes')} FROM staging.episodes`,
       ).run(episodeOffset, sessionOffset, episodeOffset);
-      db.prepare(`INSERT INTO main.streams (id, episode_id, ${cols('streams')}) SELECT id + ?, episode_id + ?, ${cols('streams')} FROM staging.streams`).run(streamOffset, episodeOffset);
-      db.prepare('INSERT INTO main.samples (stream_id, t_ns, value) SELECT stream_id + ?, t_ns, value FROM staging.samples').run(streamOffset);
-      db.prepare('INSERT INTO main.frames (stream_id, t_ns, data) SELECT stream_id + ?, t_ns, data FROM staging.frames ORDER BY id').run(streamOffset);
+      db.prepare(
+        `INSERT INTO main.streams (id, episode_id, ${cols('streams')}) SELECT id + ?, episode_id + ?, ${cols('streams')} FROM staging.streams`,
+      ).run(streamOffset, episodeOffset);
+      db.prepare('INSERT INTO main.samples (stream_id, t_ns, value) SELECT stream_id + ?, t_ns, value FROM staging.samples').run(
+        streamOffset,
+      );
+      db.prepare('INSERT INTO main.frames (stream_id, t_ns, data) SELECT stream_id + ?, t_ns, data FROM staging.frames ORDER BY id').run(
+        streamOffset,
+      );
       db.prepare('INSERT INTO main.episode_tags (episode_id, tag) SELECT episode_id + ?, tag FROM staging.episode_tags').run(episodeOffset);
-      db.prepare('INSERT INTO main.segments (id, episode_id, label, start_ns, end_ns) SELECT id + ?, episode_id + ?, label, start_ns, end_ns FROM staging.segments').run(segmentOffset, episodeOffset);
+      db.prepare(
+        'INSERT INTO main.segments (id, episode_id, label, start_ns, end_ns) SELECT id + ?, episode_id + ?, label, start_ns, end_ns FROM staging.segments',
+      ).run(segmentOffset, episodeOffset);
       const sessions = db.prepare('SELECT id + ? AS id FROM staging.sessions ORDER BY id').all(sessionOffset) as { id: number }[];
-      if (sessions.length !== 1) throw new StudioError({ code: 'internal', message: `an import staging store holds ${sessions.length} sessions, expected 1` });
+      if (sessions.length !== 1)
+        throw new StudioError({ code: 'internal', message: `an import staging store holds ${sessions.length} sessions, expected 1` });
       const episodes = db.prepare('SELECT id + ? AS id FROM staging.episodes ORDER BY id').all(episodeOffset) as { id: number }[];
       return { session_id: sessions[0]!.id, episode_ids: episodes.map((e) => e.id), duration_ms: performance.now() - started };
     })();

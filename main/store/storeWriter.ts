@@ -77,15 +77,32 @@ export class StoreWriter {
               `INSERT INTO sessions (started_at_unix_ms, operator, rig_name, rig_config_json, app_version, writer_pid, writer_host)
                VALUES (?, ?, ?, ?, ?, ?, ?)`,
             )
-            .run(call.started_at_unix_ms, call.operator, call.rig_name, call.rig_config_json, call.app_version, call.writer_pid, call.writer_host).lastInsertRowid,
+            .run(
+              call.started_at_unix_ms,
+              call.operator,
+              call.rig_name,
+              call.rig_config_json,
+              call.app_version,
+              call.writer_pid,
+              call.writer_host,
+            ).lastInsertRowid,
         );
       case 'resumeSession': {
-        const changed = this.db.prepare('UPDATE sessions SET writer_pid = ?, writer_host = ?, ended_at_unix_ms = NULL WHERE id = ?').run(call.writer_pid, call.writer_host, call.session_id);
-        if (changed.changes === 0) throw new StudioError({ code: 'not_found', message: `no session ${call.session_id} in ${this.path}`, fix: 'List sessions with `studio db info`.' });
+        const changed = this.db
+          .prepare('UPDATE sessions SET writer_pid = ?, writer_host = ?, ended_at_unix_ms = NULL WHERE id = ?')
+          .run(call.writer_pid, call.writer_host, call.session_id);
+        if (changed.changes === 0)
+          throw new StudioError({
+            code: 'not_found',
+            message: `no session ${call.session_id} in ${this.path}`,
+            fix: 'List sessions with `studio db info`.',
+          });
         return call.session_id;
       }
       case 'endSession':
-        this.db.prepare('UPDATE sessions SET ended_at_unix_ms = ?, writer_pid = NULL WHERE id = ?').run(call.ended_at_unix_ms, call.session_id);
+        this.db
+          .prepare('UPDATE sessions SET ended_at_unix_ms = ?, writer_pid = NULL WHERE id = ?')
+          .run(call.ended_at_unix_ms, call.session_id);
         return null;
       case 'startEpisode':
         return this.startEpisode(call);
@@ -162,9 +179,21 @@ export class StoreWriter {
     if (error instanceof StudioError) return { message: error.message, ...(error.fix !== undefined ? { fix: error.fix } : {}) };
     const code = (error as { code?: string }).code ?? '';
     const reason = (error as Error).message;
-    if (code === 'SQLITE_FULL') return { message: `the disk holding ${this.path} is full; recording stopped (${reason})`, fix: 'Free disk space or record into another --data-dir; everything committed so far is kept.' };
-    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return { message: `${this.path} is locked by another process; recording stopped (${reason})`, fix: 'Close the other program holding the database (a sqlite3 shell, another studio).' };
-    if (code === 'SQLITE_READONLY' || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN') return { message: `cannot write ${this.path}; recording stopped (${reason})`, fix: 'Check that the data directory is writable and the disk is healthy.' };
+    if (code === 'SQLITE_FULL')
+      return {
+        message: `the disk holding ${this.path} is full; recording stopped (${reason})`,
+        fix: 'Free disk space or record into another --data-dir; everything committed so far is kept.',
+      };
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED')
+      return {
+        message: `${this.path} is locked by another process; recording stopped (${reason})`,
+        fix: 'Close the other program holding the database (a sqlite3 shell, another studio).',
+      };
+    if (code === 'SQLITE_READONLY' || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN')
+      return {
+        message: `cannot write ${this.path}; recording stopped (${reason})`,
+        fix: 'Check that the data directory is writable and the disk is healthy.',
+      };
     return { message: `writing ${this.path} failed; recording stopped (${reason})` };
   }
 }

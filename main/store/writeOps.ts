@@ -1,4 +1,3 @@
-
 /**
  * A stream as the store declares it when an episode starts (`recording/streamDef.ts`'s `StreamDef`
  * narrows the types). Low-dimensional values are stored as raw little-endian bytes, events as UTF-8
@@ -85,4 +84,3 @@ export interface WriterFailure {
   message: string;
   fix?: string;
 }
-

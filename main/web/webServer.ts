@@ -6,15 +6,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Core } from '../core/core';
 import { attachWsConnection } from './wsConnection';
-import {
-  TOKEN_COOKIE,
-  allowedHosts,
-  contentSecurityPolicy,
-  newToken,
-  originAllowed,
-  presentedToken,
-  tokensEqual,
-} from './security';
+import { TOKEN_COOKIE, allowedHosts, contentSecurityPolicy, newToken, originAllowed, presentedToken, tokensEqual } from './security';
 
 export const WS_PATH = '/api/ws';
 
@@ -156,4 +148,3 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       }),
   };
 }
-

@@ -33,7 +33,14 @@ export function attachWsConnection(ws: WebSocket, core: Core): void {
     const request = message as { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown } | null;
     const id = request !== null && (typeof request.id === 'number' || typeof request.id === 'string') ? request.id : null;
     if (request === null || typeof request !== 'object' || request.jsonrpc !== '2.0' || typeof request.method !== 'string' || id === null) {
-      ws.send(JSON.stringify(rpcFailure(id, { code: 'invalid_request', message: 'expected a JSON-RPC 2.0 request: {"jsonrpc":"2.0","id":1,"method":"app.info","params":{}}' })));
+      ws.send(
+        JSON.stringify(
+          rpcFailure(id, {
+            code: 'invalid_request',
+            message: 'expected a JSON-RPC 2.0 request: {"jsonrpc":"2.0","id":1,"method":"app.info","params":{}}',
+          }),
+        ),
+      );
       return;
     }
     void connection.call(request.method, request.params).then((outcome) => {
@@ -43,7 +50,10 @@ export function attachWsConnection(ws: WebSocket, core: Core): void {
         try {
           frame = encodeBinaryResult(id, outcome.result);
         } catch (error) {
-          const payload = error instanceof StudioError ? error.toPayload() : { code: 'internal' as const, message: `${request.method} result could not be framed: ${(error as Error).message}` };
+          const payload =
+            error instanceof StudioError
+              ? error.toPayload()
+              : { code: 'internal' as const, message: `${request.method} result could not be framed: ${(error as Error).message}` };
           ws.send(JSON.stringify(rpcFailure(id, payload)));
           return;
         }

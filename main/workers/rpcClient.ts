@@ -5,7 +5,8 @@ import type { WorkerThread } from './workerThread';
 /** Operation name → argument and result types: the whole contract of one thread's requests. */
 export type RpcOps<Ops> = { [K in keyof Ops]: { args: unknown; result: unknown } };
 
-export type RpcRequest<Ops extends RpcOps<Ops>> = { [K in keyof Ops & string]: { id: number; op: K; args: Ops[K]['args'] } }[keyof Ops & string];
+export type RpcRequest<Ops extends RpcOps<Ops>> = { [K in keyof Ops & string]: { id: number; op: K; args: Ops[K]['args'] } }[keyof Ops &
+  string];
 
 export type RpcResponse<ErrorDetail> = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: ErrorDetail };
 
@@ -64,7 +65,11 @@ export abstract class RpcClient<Ops extends RpcOps<Ops>, Event, ErrorDetail> {
    * Ends a client whose other side is a worker thread: one goodbye request (unless the thread already
    * failed) lets it tidy up, then the thread ends; whatever is still pending is rejected.
    */
-  protected async closeThread(thread: WorkerThread<unknown, unknown>, goodbye: () => Promise<unknown>, timeout_ms: number | null): Promise<void> {
+  protected async closeThread(
+    thread: WorkerThread<unknown, unknown>,
+    goodbye: () => Promise<unknown>,
+    timeout_ms: number | null,
+  ): Promise<void> {
     const polite = this.failed === undefined ? goodbye() : Promise.resolve(null);
     this.closing = true;
     await thread.close(polite, timeout_ms);

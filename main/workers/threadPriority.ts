@@ -9,7 +9,8 @@ export type ThreadPriority = { applied: true; tid: number; nice: number } | { ap
  * needs CAP_SYS_NICE or an RLIMIT_NICE, so callers treat that as a wish and report the outcome.
  */
 export function setThreadNice(nice: number): ThreadPriority {
-  if (process.platform !== 'linux') return { applied: false, reason: `per-thread priority is only set on Linux (this is ${process.platform})` };
+  if (process.platform !== 'linux')
+    return { applied: false, reason: `per-thread priority is only set on Linux (this is ${process.platform})` };
   try {
     const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
     if (!Number.isInteger(tid) || tid <= 0) return { applied: false, reason: 'cannot read this thread id from /proc/thread-self' };

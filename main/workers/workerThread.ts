@@ -19,7 +19,10 @@ export class WorkerThread<In, Out> {
   readonly exited: Promise<number>;
 
   constructor(location: WorkerLocation, what: string, handlers: WorkerThreadHandlers<Out>, options: { workerData?: unknown } = {}) {
-    this.worker = new Worker(location.path, { execArgv: location.execArgv, ...(options.workerData !== undefined ? { workerData: options.workerData } : {}) });
+    this.worker = new Worker(location.path, {
+      execArgv: location.execArgv,
+      ...(options.workerData !== undefined ? { workerData: options.workerData } : {}),
+    });
     const fail = (error: Error) => {
       if (this.closing || this.failed) return;
       this.failed = true;

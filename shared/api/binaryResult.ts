@@ -29,7 +29,8 @@ function split(value: unknown, parts: Uint8Array[]): unknown {
     return { [MARK]: parts.length - 1 };
   }
   if (Array.isArray(value)) return value.map((item) => split(item, parts));
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, split(item, parts)]));
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, split(item, parts)]));
   return value;
 }
 
@@ -40,7 +41,11 @@ function join(value: unknown, parts: readonly Uint8Array[]): unknown {
     const only = entries.length === 1 ? entries[0] : undefined;
     if (only !== undefined && only[0] === MARK && typeof only[1] === 'number') {
       const part = parts[only[1]];
-      if (part === undefined) throw new StudioError({ code: 'parse_error', message: `malformed ${RPC_RESULT_FRAME} frame: it refers to byte field ${only[1]} of ${parts.length}` });
+      if (part === undefined)
+        throw new StudioError({
+          code: 'parse_error',
+          message: `malformed ${RPC_RESULT_FRAME} frame: it refers to byte field ${only[1]} of ${parts.length}`,
+        });
       return part;
     }
     return Object.fromEntries(entries.map(([key, item]) => [key, join(item, parts)]));
@@ -59,7 +64,11 @@ export function encodeBinaryResult(id: number | string, result: unknown): Uint8A
     payload.set(part, at);
     at += part.byteLength;
   }
-  return encodeStreamFrame({ stream: RPC_RESULT_FRAME, header: { id, result: json, sizes: parts.map((part) => part.byteLength) }, payload });
+  return encodeStreamFrame({
+    stream: RPC_RESULT_FRAME,
+    header: { id, result: json, sizes: parts.map((part) => part.byteLength) },
+    payload,
+  });
 }
 
 /**
@@ -67,13 +76,22 @@ export function encodeBinaryResult(id: number | string, result: unknown): Uint8A
  * (offset 0), so a receiver can view it as Float32Array whatever the frame's alignment.
  */
 export function resultFromFrame(frame: StreamFrame): { id: number | string; result: unknown } {
-  if (frame.stream !== RPC_RESULT_FRAME) throw new StudioError({ code: 'parse_error', message: `expected a ${RPC_RESULT_FRAME} frame, got stream "${frame.stream}"` });
+  if (frame.stream !== RPC_RESULT_FRAME)
+    throw new StudioError({ code: 'parse_error', message: `expected a ${RPC_RESULT_FRAME} frame, got stream "${frame.stream}"` });
   const { id, result, sizes } = frame.header;
-  if ((typeof id !== 'number' && typeof id !== 'string') || !Array.isArray(sizes) || !sizes.every((size): size is number => Number.isInteger(size) && (size as number) >= 0)) {
+  if (
+    (typeof id !== 'number' && typeof id !== 'string') ||
+    !Array.isArray(sizes) ||
+    !sizes.every((size): size is number => Number.isInteger(size) && (size as number) >= 0)
+  ) {
     throw new StudioError({ code: 'parse_error', message: `malformed ${RPC_RESULT_FRAME} frame: its header needs an id and byte sizes` });
   }
   const total = sizes.reduce((sum, size) => sum + size, 0);
-  if (total !== frame.payload.byteLength) throw new StudioError({ code: 'parse_error', message: `malformed ${RPC_RESULT_FRAME} frame: sizes add up to ${total} bytes, the payload has ${frame.payload.byteLength}` });
+  if (total !== frame.payload.byteLength)
+    throw new StudioError({
+      code: 'parse_error',
+      message: `malformed ${RPC_RESULT_FRAME} frame: sizes add up to ${total} bytes, the payload has ${frame.payload.byteLength}`,
+    });
   const parts: Uint8Array[] = [];
   let at = 0;
   for (const size of sizes) {

@@ -13,9 +13,8 @@ import type { ConnectionState, StudioTransport, Unsubscribe } from './transport'
 
 type NamespaceOf<M> = M extends `${infer N}.${string}` ? N : never;
 type Namespace = NamespaceOf<MethodName>;
-type Call<M extends MethodName> = Record<string, never> extends ParamsIn<M>
-  ? (params?: ParamsIn<M>) => Promise<Result<M>>
-  : (params: ParamsIn<M>) => Promise<Result<M>>;
+type Call<M extends MethodName> =
+  Record<string, never> extends ParamsIn<M> ? (params?: ParamsIn<M>) => Promise<Result<M>> : (params: ParamsIn<M>) => Promise<Result<M>>;
 
 /** `studio.api.rig.validate({ text })`: one function per contract method, grouped by namespace. */
 export type StudioCalls = {

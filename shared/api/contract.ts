@@ -162,7 +162,9 @@ export const robotStateSchema = z.object({
   estopped: z.boolean(),
   teleop_age_ms: z.number().nullable(),
   /** Simulator ground truth for drawing the scene (sim rigs only). */
-  objects: z.array(z.object({ name: z.string(), position_m: vec3Schema, quaternion_wxyz: quatSchema, rgb: vec3Schema, size_m: z.number() })),
+  objects: z.array(
+    z.object({ name: z.string(), position_m: vec3Schema, quaternion_wxyz: quatSchema, rgb: vec3Schema, size_m: z.number() }),
+  ),
   target: z.object({ center_m: vec3Schema, half_extent_m: z.number() }).nullable(),
 });
 export type RobotState = z.infer<typeof robotStateSchema>;
@@ -186,7 +188,10 @@ export const recordingStatusSchema = z.object({
    * The take in hand (recording or stopped), per stream, with the rate it was declared at; empty
    * between takes (counts are per take; a saved take's stay with it in episodes.get).
    */
-  streams: z.record(z.string(), z.object({ samples: z.number().int(), dropped: z.number().int(), late: z.number().int(), nominal_hz: z.number().nullable() })),
+  streams: z.record(
+    z.string(),
+    z.object({ samples: z.number().int(), dropped: z.number().int(), late: z.number().int(), nominal_hz: z.number().nullable() }),
+  ),
   durable_lag_ms: z.number().nullable(),
   queued_ops: z.number().int(),
   failure: z.object({ message: z.string(), fix: z.string().optional() }).nullable(),
@@ -195,9 +200,37 @@ export type RecordingStatus = z.infer<typeof recordingStatusSchema>;
 
 const optionalString = z.string().optional();
 export const discoverySchema = z.object({
-  hid: z.array(z.object({ kind: z.enum(['spacemouse', 'game-controller']), name: z.string(), vendor_id: z.string(), product_id: z.string(), path: optionalString, teleop_type: optionalString })),
-  serial: z.array(z.object({ path: z.string(), manufacturer: optionalString, serial_number: optionalString, vendor_id: optionalString, product_id: optionalString, by_id: optionalString })),
-  cameras: z.array(z.object({ path: z.string(), name: optionalString, index: z.number().optional(), vendor_id: optionalString, product_id: optionalString, by_id: z.array(z.string()), camera_type: z.enum(['uvc', 'realsense']).optional() })),
+  hid: z.array(
+    z.object({
+      kind: z.enum(['spacemouse', 'game-controller']),
+      name: z.string(),
+      vendor_id: z.string(),
+      product_id: z.string(),
+      path: optionalString,
+      teleop_type: optionalString,
+    }),
+  ),
+  serial: z.array(
+    z.object({
+      path: z.string(),
+      manufacturer: optionalString,
+      serial_number: optionalString,
+      vendor_id: optionalString,
+      product_id: optionalString,
+      by_id: optionalString,
+    }),
+  ),
+  cameras: z.array(
+    z.object({
+      path: z.string(),
+      name: optionalString,
+      index: z.number().optional(),
+      vendor_id: optionalString,
+      product_id: optionalString,
+      by_id: z.array(z.string()),
+      camera_type: z.enum(['uvc', 'realsense']).optional(),
+    }),
+  ),
   problems: z.array(z.string()),
 });
 export type Discovery = z.infer<typeof discoverySchema>;
@@ -255,7 +288,16 @@ export const exportJobSchema = z.object({
       dry_run: z.boolean(),
       fps: z.number(),
       cameras: z.array(z.string()),
-      episodes: z.array(z.object({ id: z.number(), task: z.string(), outcome: z.string(), split: z.enum(['train', 'valid', 'test']), frames: z.number(), duration_s: z.number() })),
+      episodes: z.array(
+        z.object({
+          id: z.number(),
+          task: z.string(),
+          outcome: z.string(),
+          split: z.enum(['train', 'valid', 'test']),
+          frames: z.number(),
+          duration_s: z.number(),
+        }),
+      ),
       total_frames: z.number(),
       tasks: z.array(z.string()),
       bytes: z.number(),
@@ -263,7 +305,9 @@ export const exportJobSchema = z.object({
       real_time_factor: z.number(),
       warnings: z.array(z.string()),
       /** The written dataset checked as its loader would, before the job reports done; null for a plan. */
-      validation: z.object({ ok: z.boolean(), episodes: z.number().int(), frames: z.number().int(), problems: z.array(z.string()) }).nullable(),
+      validation: z
+        .object({ ok: z.boolean(), episodes: z.number().int(), frames: z.number().int(), problems: z.array(z.string()) })
+        .nullable(),
     })
     .nullable(),
   error: z.object({ code: z.string(), message: z.string(), fix: z.string().optional() }).nullable(),
@@ -317,7 +361,9 @@ export const foresightRunSchema = z.object({
   horizon: z.number().int(),
   latency_ms: z.number(),
   input_hash: z.string(),
-  candidates: z.array(z.object({ source: z.string(), success_prob: z.number(), progress: z.array(z.number()), chunk: z.array(z.array(z.number())) })),
+  candidates: z.array(
+    z.object({ source: z.string(), success_prob: z.number(), progress: z.array(z.number()), chunk: z.array(z.array(z.number())) }),
+  ),
   chosen_index: z.number().int().nullable(),
   chosen_success_prob: z.number().nullable(),
   real: z.record(z.string(), z.unknown()).nullable(),
@@ -340,13 +386,26 @@ export const calibrationSummarySchema = z.object({
   auroc: z.number().nullable(),
   brier: z.number().nullable(),
   ece: z.number().nullable(),
-  reliability: z.array(z.object({ lo: z.number(), hi: z.number(), n: z.number().int(), mean_predicted: z.number().nullable(), observed_rate: z.number().nullable() })),
+  reliability: z.array(
+    z.object({
+      lo: z.number(),
+      hi: z.number(),
+      n: z.number().int(),
+      mean_predicted: z.number().nullable(),
+      observed_rate: z.number().nullable(),
+    }),
+  ),
   groups: z.array(z.object({ group: z.string(), episodes: z.number().int(), predicted: z.number(), real: z.number() })),
   pearson: z.number().nullable(),
   spearman: z.number().nullable(),
 });
 
-export const packListingSchema = z.object({ dir: z.string(), model_name: z.string(), model_version: z.string(), problem: z.string().nullable() });
+export const packListingSchema = z.object({
+  dir: z.string(),
+  model_name: z.string(),
+  model_version: z.string(),
+  problem: z.string().nullable(),
+});
 
 export const packInfoSchema = z.object({
   dir: z.string(),
@@ -360,7 +419,17 @@ export const packInfoSchema = z.object({
     intra_op_threads: z.number().int(),
     inter_op_threads: z.number().int(),
     /** Per graph, where a GPU provider ran its nodes (absent on CPU). */
-    placement: z.record(z.string(), z.object({ gpu_nodes: z.number().int(), cpu_shape_nodes: z.number().int(), cpu_compute_ops: z.array(z.string()), gpu_time_fraction: z.number() })).optional(),
+    placement: z
+      .record(
+        z.string(),
+        z.object({
+          gpu_nodes: z.number().int(),
+          cpu_shape_nodes: z.number().int(),
+          cpu_compute_ops: z.array(z.string()),
+          gpu_time_fraction: z.number(),
+        }),
+      )
+      .optional(),
   }),
   has_policy: z.boolean(),
   chunk_length: z.number().int(),
@@ -430,12 +499,14 @@ export const studioMethods = {
     result: rigValidationSchema,
   }),
   'foresight.runs': method({
-    summary: 'Stored imagination runs (every decision the world model informed) with their candidates, choice, real outcome and episode outcome.',
+    summary:
+      'Stored imagination runs (every decision the world model informed) with their candidates, choice, real outcome and episode outcome.',
     params: foresightFilterSchema,
     result: z.object({ runs: z.array(foresightRunSchema) }),
   }),
   'foresight.calibration': method({
-    summary: 'How the chosen candidates’ predicted success compares with the episodes’ real outcomes: AUROC, Brier, ECE, reliability bins, predicted vs real per policy.',
+    summary:
+      'How the chosen candidates’ predicted success compares with the episodes’ real outcomes: AUROC, Brier, ECE, reliability bins, predicted vs real per policy.',
     params: foresightFilterSchema.omit({ episode_id: true }),
     result: calibrationSummarySchema,
   }),
@@ -445,8 +516,13 @@ export const studioMethods = {
     result: z.object({ packs: z.array(packListingSchema) }),
   }),
   'foresight.open': method({
-    summary: 'Open a pack (default: the shipped reference pack) on an execution provider: auto tries CUDA, then WebGPU, then CPU and says why each was skipped.',
-    params: z.strictObject({ dir: z.string().optional(), provider: z.enum(['auto', 'cuda', 'webgpu', 'cpu']).default('auto'), threads: z.number().int().min(1).max(256).optional() }),
+    summary:
+      'Open a pack (default: the shipped reference pack) on an execution provider: auto tries CUDA, then WebGPU, then CPU and says why each was skipped.',
+    params: z.strictObject({
+      dir: z.string().optional(),
+      provider: z.enum(['auto', 'cuda', 'webgpu', 'cpu']).default('auto'),
+      threads: z.number().int().min(1).max(256).optional(),
+    }),
     result: packInfoSchema,
   }),
   'foresight.status': method({
@@ -455,7 +531,8 @@ export const studioMethods = {
     result: z.object({ pack: packInfoSchema.nullable() }),
   }),
   'foresight.preview': method({
-    summary: 'Imagine K candidate chunks H chunks ahead from what the rig sees now (policy samples, the operator’s motion held, or perturbations of the policy’s chunk), each with its predicted success.',
+    summary:
+      'Imagine K candidate chunks H chunks ahead from what the rig sees now (policy samples, the operator’s motion held, or perturbations of the policy’s chunk), each with its predicted success.',
     params: z.strictObject({
       K: z.number().int().min(1).max(32).default(8),
       H: z.number().int().min(1).max(16).default(4),
@@ -466,19 +543,32 @@ export const studioMethods = {
     result: previewSchema,
   }),
   'foresight.splats': method({
-    summary: 'Imagined Gaussians of one candidate (H×N×14 float32, little-endian bytes: x y z, scale xyz, quaternion wxyz, rgb, opacity), or with candidate −1 the observed ones (N×14) and the mask (N float32); for a re-imagined run, −2 gives the real scenes lifted from the recording at the same times.',
+    summary:
+      'Imagined Gaussians of one candidate (H×N×14 float32, little-endian bytes: x y z, scale xyz, quaternion wxyz, rgb, opacity), or with candidate −1 the observed ones (N×14) and the mask (N float32); for a re-imagined run, −2 gives the real scenes lifted from the recording at the same times.',
     params: z.strictObject({ preview_id: z.number().int(), candidate: z.number().int().min(-2) }),
     result: z.object({ H: z.number().int(), N: z.number().int(), fields: z.literal(14), gaussians: bytesSchema, mask: bytesSchema }),
   }),
   'foresight.approve': method({
-    summary: 'Run candidate k’s first chunk (or "auto": the best predicted) through the control worker under every safety limit; answers when it has played or the e-stop cut it short.',
+    summary:
+      'Run candidate k’s first chunk (or "auto": the best predicted) through the control worker under every safety limit; answers when it has played or the e-stop cut it short.',
     params: z.strictObject({ preview_id: z.number().int(), candidate: z.union([z.number().int().min(0), z.literal('auto')]) }),
-    result: z.object({ run_id: z.number().int(), candidate: z.number().int(), played: z.number().int(), clipped: z.number().int(), estopped: z.boolean() }),
+    result: z.object({
+      run_id: z.number().int(),
+      candidate: z.number().int(),
+      played: z.number().int(),
+      clipped: z.number().int(),
+      estopped: z.boolean(),
+    }),
   }),
   'foresight.reimagine': method({
-    summary: 'A stored run re-imagined from its recording (frames at the run’s time, the actions that really ran next) beside the real scenes lifted at the same future times (splats candidate −2); the open pack must be the run’s.',
+    summary:
+      'A stored run re-imagined from its recording (frames at the run’s time, the actions that really ran next) beside the real scenes lifted at the same future times (splats candidate −2); the open pack must be the run’s.',
     params: z.strictObject({ run_id: z.number().int() }),
-    result: previewSchema.extend({ real_steps: z.number().int(), predicted_at_run: z.number().nullable(), episode_outcome: z.string().nullable() }),
+    result: previewSchema.extend({
+      real_steps: z.number().int(),
+      predicted_at_run: z.number().nullable(),
+      episode_outcome: z.string().nullable(),
+    }),
   }),
   'foresight.reject': method({
     summary: 'Reject every candidate of a preview (stored as such).',
@@ -486,7 +576,8 @@ export const studioMethods = {
     result: z.object({ run_id: z.number().int() }),
   }),
   'foresight.policyStart': method({
-    summary: 'The open pack’s policy — or a remote policy server (openpi websocket protocol), imagined by the open pack — drives the rig chunk by chunk, recorded as a take: off (as proposed), rank (best of K imagined), gate (only above the threshold, else it waits for approve/reject), approve (each chunk waits for the operator).',
+    summary:
+      'The open pack’s policy — or a remote policy server (openpi websocket protocol), imagined by the open pack — drives the rig chunk by chunk, recorded as a take: off (as proposed), rank (best of K imagined), gate (only above the threshold, else it waits for approve/reject), approve (each chunk waits for the operator).',
     params: z.strictObject({
       mode: z.enum(['off', 'rank', 'gate', 'approve']),
       /** A policy server instead of the pack's policy: ws://HOST:PORT and, optionally, the rest of its mapping (docs/remote-policy.md). */
@@ -522,7 +613,13 @@ export const studioMethods = {
   }),
   'episodes.samples': method({
     summary: 'Values of a low-dimensional stream in a time window, decimated to at most max_points for plotting.',
-    params: z.strictObject({ id: episodeId, stream: z.string(), t0_ns: nsSchema.optional(), t1_ns: nsSchema.optional(), max_points: z.number().int().min(2).max(100_000).default(2000) }),
+    params: z.strictObject({
+      id: episodeId,
+      stream: z.string(),
+      t0_ns: nsSchema.optional(),
+      t1_ns: nsSchema.optional(),
+      max_points: z.number().int().min(2).max(100_000).default(2000),
+    }),
     result: z.object({ t_ns: z.array(nsSchema), values: z.array(z.array(z.number())) }),
   }),
   'episodes.frame': method({
@@ -544,7 +641,10 @@ export const studioMethods = {
   }),
   'episodes.putSegment': method({
     summary: 'Create a sub-task segment, or rename/resize one when its id is given.',
-    params: z.strictObject({ id: episodeId, segment: z.strictObject({ id: z.number().int().optional(), label: z.string().min(1).max(200), start_ns: nsSchema, end_ns: nsSchema }) }),
+    params: z.strictObject({
+      id: episodeId,
+      segment: z.strictObject({ id: z.number().int().optional(), label: z.string().min(1).max(200), start_ns: nsSchema, end_ns: nsSchema }),
+    }),
     result: z.object({ segment_id: z.number().int() }),
   }),
   'episodes.deleteSegment': method({
@@ -555,7 +655,10 @@ export const studioMethods = {
   'episodes.edit': method({
     summary: 'Destructive edits, two-step: request (undoable) then confirm; or resolve an interrupted episode.',
     params: z.discriminatedUnion('action', [
-      z.strictObject({ id: episodeId, action: z.enum(['requestDelete', 'cancelDelete', 'confirmDelete', 'cancelTrim', 'confirmTrim', 'save', 'discard']) }),
+      z.strictObject({
+        id: episodeId,
+        action: z.enum(['requestDelete', 'cancelDelete', 'confirmDelete', 'cancelTrim', 'confirmTrim', 'save', 'discard']),
+      }),
       z.strictObject({ id: episodeId, action: z.literal('requestTrim'), start_ns: nsSchema, end_ns: nsSchema }),
       z.strictObject({ id: episodeId, action: z.literal('split'), t_ns: nsSchema }),
     ]),
@@ -592,12 +695,14 @@ export const studioMethods = {
     result: z.object({ seed: z.number().int() }),
   }),
   'teleop.keys': method({
-    summary: 'The keyboard keys held right now (KeyboardEvent.code values): send on every change and every 50 ms while any is held; input older than the rig\'s teleop_timeout_ms stops the arm.',
+    summary:
+      "The keyboard keys held right now (KeyboardEvent.code values): send on every change and every 50 ms while any is held; input older than the rig's teleop_timeout_ms stops the arm.",
     params: z.strictObject({ keys: z.array(z.string().max(32)).max(32) }),
     result: z.object({}),
   }),
   'teleop.gamepad': method({
-    summary: 'One poll of a gamepad (standard layout: axes in [-1, 1], button values in [0, 1]), sent at 20 Hz or more while one is connected.',
+    summary:
+      'One poll of a gamepad (standard layout: axes in [-1, 1], button values in [0, 1]), sent at 20 Hz or more while one is connected.',
     params: z.strictObject({ axes: z.array(z.number().min(-1).max(1)).max(16), buttons: z.array(z.number().min(0).max(1)).max(32) }),
     result: z.object({}),
   }),

@@ -30,7 +30,10 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 export function encodeStreamFrame(frame: StreamFrame): Uint8Array {
   const headerBytes = encoder.encode(JSON.stringify({ ...frame.header, stream: frame.stream }));
   if (headerBytes.byteLength > MAX_HEADER_BYTES) {
-    throw new StudioError({ code: 'invalid_params', message: `stream header of ${frame.stream} is ${headerBytes.byteLength} bytes; the limit is ${MAX_HEADER_BYTES}` });
+    throw new StudioError({
+      code: 'invalid_params',
+      message: `stream header of ${frame.stream} is ${headerBytes.byteLength} bytes; the limit is ${MAX_HEADER_BYTES}`,
+    });
   }
   const out = new Uint8Array(PREFIX_BYTES + headerBytes.byteLength + frame.payload.byteLength);
   out[0] = MAGIC_0;

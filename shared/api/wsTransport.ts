@@ -156,7 +156,10 @@ export function createWsTransport(options: WsTransportOptions): StudioTransport 
       return new Promise<RpcOutcome>((resolve) => {
         const timer = setTimeout(() => {
           pending.delete(id);
-          resolve({ ok: false, error: { code: 'unavailable', message: `no answer from the studio core to ${method} within ${requestTimeoutMs} ms` } });
+          resolve({
+            ok: false,
+            error: { code: 'unavailable', message: `no answer from the studio core to ${method} within ${requestTimeoutMs} ms` },
+          });
         }, requestTimeoutMs);
         pending.set(id, { resolve, timer });
         if (socket !== null && socket.readyState === OPEN) socket.send(text);

@@ -20,9 +20,7 @@ export const poseSchema = z.object({
 });
 export type Pose = z.infer<typeof poseSchema>;
 
-const deviceType = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]*$/, { message: 'device type is lower-case words joined by dashes, e.g. "sim-arm"' });
+const deviceType = z.string().regex(/^[a-z][a-z0-9-]*$/, { message: 'device type is lower-case words joined by dashes, e.g. "sim-arm"' });
 
 /** A device entry: its registry `type` plus options the registered driver validates itself. */
 export const deviceConfigSchema = z.looseObject({

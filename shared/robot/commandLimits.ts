@@ -121,7 +121,12 @@ export function clipArmCommand(command: ArmCommand, state: MeasuredArm | undefin
       let translation = clipNorm(command.translation_m, limits.max_translation_per_command_m, 'delta translation', 'm', reasons);
       if (state !== undefined) {
         const current = state.ee_position_m;
-        const target = clipToWorkspace(current, [current[0] + translation[0], current[1] + translation[1], current[2] + translation[2]], limits, reasons);
+        const target = clipToWorkspace(
+          current,
+          [current[0] + translation[0], current[1] + translation[1], current[2] + translation[2]],
+          limits,
+          reasons,
+        );
         translation = [target[0] - current[0], target[1] - current[1], target[2] - current[2]];
       }
       const rotation = clipNorm(command.rotation_axis_angle_rad, limits.max_rotation_per_command_rad, 'delta rotation', 'rad', reasons);
@@ -141,7 +146,13 @@ export function clipArmCommand(command: ArmCommand, state: MeasuredArm | undefin
       }
       const current = state.ee_position_m;
       // An absolute goal is limited like a delta from where the TCP is now.
-      const step = clipNorm([command.position_m[0] - current[0], command.position_m[1] - current[1], command.position_m[2] - current[2]], limits.max_translation_per_command_m, 'translation', 'm', reasons);
+      const step = clipNorm(
+        [command.position_m[0] - current[0], command.position_m[1] - current[1], command.position_m[2] - current[2]],
+        limits.max_translation_per_command_m,
+        'translation',
+        'm',
+        reasons,
+      );
       const position = clipToWorkspace(current, [current[0] + step[0], current[1] + step[1], current[2] + step[2]], limits, reasons);
       sent = { kind: 'ee_pose', position_m: position, quaternion_wxyz: quaternion };
       break;
@@ -200,8 +211,10 @@ export function clipGripperCommand(command: GripperCommand, limits: GripperLimit
         force_n: clipRange(command.force_n, 0, limits.max_force_n, 'force', 'N', reasons),
       };
       // Tolerances stay absent when not given: each driver has its own default (libfranka's examples differ).
-      if (command.epsilon_inner_m !== undefined) next.epsilon_inner_m = clipRange(command.epsilon_inner_m, 0, limits.max_width_m, 'epsilon_inner', 'm', reasons);
-      if (command.epsilon_outer_m !== undefined) next.epsilon_outer_m = clipRange(command.epsilon_outer_m, 0, limits.max_width_m, 'epsilon_outer', 'm', reasons);
+      if (command.epsilon_inner_m !== undefined)
+        next.epsilon_inner_m = clipRange(command.epsilon_inner_m, 0, limits.max_width_m, 'epsilon_inner', 'm', reasons);
+      if (command.epsilon_outer_m !== undefined)
+        next.epsilon_outer_m = clipRange(command.epsilon_outer_m, 0, limits.max_width_m, 'epsilon_outer', 'm', reasons);
       sent = next;
       break;
     }

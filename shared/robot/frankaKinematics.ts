@@ -1,7 +1,15 @@
 import type { Mat4, Vec3 } from './types';
 
 export type { Mat4 } from './types';
-import { FRANKA_DH, FRANKA_DOF, FRANKA_FLANGE_D_M, FRANKA_HAND_TCP_D_M, FRANKA_HAND_TCP_YAW_RAD, FRANKA_Q_HOME_RAD, type DhRow } from './frankaDh';
+import {
+  FRANKA_DH,
+  FRANKA_DOF,
+  FRANKA_FLANGE_D_M,
+  FRANKA_HAND_TCP_D_M,
+  FRANKA_HAND_TCP_YAW_RAD,
+  FRANKA_Q_HOME_RAD,
+  type DhRow,
+} from './frankaDh';
 import { FRANKA_DQ_MAX_RAD_S, FRANKA_Q_MAX_RAD, FRANKA_Q_MIN_RAD } from './frankaLimits';
 import { mat4Identity, mat4Multiply, mat4Rotation, mat4Translation, rotationErrorAxisAngle } from './rotation';
 
@@ -10,7 +18,15 @@ import { mat4Identity, mat4Multiply, mat4Rotation, mat4Translation, rotationErro
  * (the simulated deoxys server, the DLS IK, tests) and the renderer (`pandaFrames`, for drawing).
  * Pure functions with no Node or DOM dependency.
  */
-export { FRANKA_DH, FRANKA_DOF, FRANKA_FLANGE_D_M, FRANKA_HAND_TCP_D_M, FRANKA_HAND_TCP_YAW_RAD, FRANKA_Q_HOME_RAD, type DhRow } from './frankaDh';
+export {
+  FRANKA_DH,
+  FRANKA_DOF,
+  FRANKA_FLANGE_D_M,
+  FRANKA_HAND_TCP_D_M,
+  FRANKA_HAND_TCP_YAW_RAD,
+  FRANKA_Q_HOME_RAD,
+  type DhRow,
+} from './frankaDh';
 export { FRANKA_DQ_MAX_RAD_S, FRANKA_Q_MAX_RAD, FRANKA_Q_MIN_RAD } from './frankaLimits';
 
 export function dhTransform(row: DhRow, theta_rad: number): Mat4 {

@@ -83,9 +83,15 @@ export function rotationFromAxisAngle(v: readonly number[]): Rotation3 {
   const s = Math.sin(angle);
   const t = 1 - c;
   return [
-    t * kx * kx + c, t * kx * ky - s * kz, t * kx * kz + s * ky,
-    t * kx * ky + s * kz, t * ky * ky + c, t * ky * kz - s * kx,
-    t * kx * kz - s * ky, t * ky * kz + s * kx, t * kz * kz + c,
+    t * kx * kx + c,
+    t * kx * ky - s * kz,
+    t * kx * kz + s * ky,
+    t * kx * ky + s * kz,
+    t * ky * ky + c,
+    t * ky * kz - s * kx,
+    t * kx * kz - s * ky,
+    t * ky * kz + s * kx,
+    t * kz * kz + c,
   ];
 }
 
@@ -102,7 +108,17 @@ export function axisAngleFromRotation(rotation: readonly number[]): Vec3 {
 
 /** Unit quaternion (w, x, y, z) with w ≥ 0. */
 export function quaternionFromRotation(m: readonly number[]): Quaternion {
-  const [m00, m01, m02, m10, m11, m12, m20, m21, m22] = [at(m, 0), at(m, 1), at(m, 2), at(m, 3), at(m, 4), at(m, 5), at(m, 6), at(m, 7), at(m, 8)];
+  const [m00, m01, m02, m10, m11, m12, m20, m21, m22] = [
+    at(m, 0),
+    at(m, 1),
+    at(m, 2),
+    at(m, 3),
+    at(m, 4),
+    at(m, 5),
+    at(m, 6),
+    at(m, 7),
+    at(m, 8),
+  ];
   const trace = m00 + m11 + m22;
   let q: Quaternion;
   if (trace > 0) {
@@ -127,9 +143,15 @@ export function rotationFromQuaternion(q: readonly number[]): Rotation3 {
   const norm = Math.hypot(at(q, 0), at(q, 1), at(q, 2), at(q, 3));
   const [w, x, y, z] = [at(q, 0) / norm, at(q, 1) / norm, at(q, 2) / norm, at(q, 3) / norm];
   return [
-    1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
-    2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
-    2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y),
+    1 - 2 * (y * y + z * z),
+    2 * (x * y - w * z),
+    2 * (x * z + w * y),
+    2 * (x * y + w * z),
+    1 - 2 * (x * x + z * z),
+    2 * (y * z - w * x),
+    2 * (x * z - w * y),
+    2 * (y * z + w * x),
+    1 - 2 * (x * x + y * y),
   ];
 }
 

@@ -67,4 +67,3 @@ export type GripperCommand =
   | { kind: 'grasp'; width_m: number; speed_m_s: number; force_n: number; epsilon_inner_m?: number; epsilon_outer_m?: number }
   | { kind: 'stop' }
   | { kind: 'homing' };
-

@@ -22,14 +22,18 @@ function fingerprint(dbPath: string, id: number): string {
   try {
     db.defaultSafeIntegers(true);
     const episode = db.prepare('SELECT status, outcome, task, start_ns, end_ns FROM episodes WHERE id = ?').get(id);
-    const streams = db.prepare('SELECT id, name, sample_count, first_t_ns, last_t_ns FROM streams WHERE episode_id = ? ORDER BY name').all(id) as { id: bigint; name: string }[];
+    const streams = db
+      .prepare('SELECT id, name, sample_count, first_t_ns, last_t_ns FROM streams WHERE episode_id = ? ORDER BY name')
+      .all(id) as { id: bigint; name: string }[];
     // Every sample's and frame's time and bytes, hashed in time order: a changed, dropped or moved value changes the hash.
     const samples = db.prepare('SELECT t_ns, value FROM samples WHERE stream_id = ? ORDER BY t_ns');
     const frames = db.prepare('SELECT t_ns, data FROM frames WHERE stream_id = ? ORDER BY t_ns');
     const content = streams.map(({ id: streamId, ...stream }) => {
       const hash = createHash('sha256');
-      for (const row of samples.iterate(streamId) as Iterable<{ t_ns: bigint; value: Buffer }>) hash.update(`s${row.t_ns}:${row.value.length}:`).update(row.value);
-      for (const row of frames.iterate(streamId) as Iterable<{ t_ns: bigint; data: Buffer }>) hash.update(`f${row.t_ns}:${row.data.length}:`).update(row.data);
+      for (const row of samples.iterate(streamId) as Iterable<{ t_ns: bigint; value: Buffer }>)
+        hash.update(`s${row.t_ns}:${row.value.length}:`).update(row.value);
+      for (const row of frames.iterate(streamId) as Iterable<{ t_ns: bigint; data: Buffer }>)
+        hash.update(`f${row.t_ns}:${row.data.length}:`).update(row.data);
       return { ...stream, sha256: hash.digest('hex') };
     });
     return JSON.stringify({ episode, streams: content }, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
@@ -67,9 +71,29 @@ describe('recording survives SIGKILL', () => {
       // survive); odd trials record in real time and are killed 1.5–6 s into the first episode (samples
       // older than a second must survive).
       const realTime = trial % 2 === 1;
-      const child = spawn(process.execPath, [STUDIO, 'record', '--sim', '--expert', '--episodes', '100', '--seed', String(trial), '--json', '--progress', '--image-size', '48x36', ...(realTime ? ['--real-time'] : []), '--data-dir', dataDir], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [
+          STUDIO,
+          'record',
+          '--sim',
+          '--expert',
+          '--episodes',
+          '100',
+          '--seed',
+          String(trial),
+          '--json',
+          '--progress',
+          '--image-size',
+          '48x36',
+          ...(realTime ? ['--real-time'] : []),
+          '--data-dir',
+          dataDir,
+        ],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       const progress: Progress[] = [];
       // Kill after a random amount of recording, counted in control steps (10 per second of sim time;
       // an episode is about 93), so the kill lands where intended whatever the machine's speed.
@@ -86,10 +110,19 @@ describe('recording survives SIGKILL', () => {
           buffered += chunk.toString();
           let newline: number;
           while ((newline = buffered.indexOf('\n')) >= 0) {
-            const line = JSON.parse(buffered.slice(0, newline)) as { progress?: { id: number; steps: number; last_t_ns: string }; id?: number; steps?: number };
+            const line = JSON.parse(buffered.slice(0, newline)) as {
+              progress?: { id: number; steps: number; last_t_ns: string };
+              id?: number;
+              steps?: number;
+            };
             buffered = buffered.slice(newline + 1);
             if (line.progress !== undefined) {
-              progress.push({ received_ns: process.hrtime.bigint(), id: line.progress.id, steps: line.progress.steps, last_t_ns: BigInt(line.progress.last_t_ns) });
+              progress.push({
+                received_ns: process.hrtime.bigint(),
+                id: line.progress.id,
+                steps: line.progress.steps,
+                last_t_ns: BigInt(line.progress.last_t_ns),
+              });
               if (completedSteps + line.progress.steps >= killAtStep) ready();
             } else if (line.id !== undefined) {
               // Saved and committed before this line was printed.
@@ -127,14 +160,17 @@ describe('recording survives SIGKILL', () => {
       for (const id of interrupted) {
         const reader = new Database(dbPath, { readonly: true });
         reader.defaultSafeIntegers(true);
-        const state = reader.prepare("SELECT first_t_ns, last_t_ns, sample_count FROM streams WHERE episode_id = ? AND name = 'arm.q_rad'").get(id) as
-          | { first_t_ns: bigint | null; last_t_ns: bigint | null; sample_count: bigint }
-          | undefined;
+        const state = reader
+          .prepare("SELECT first_t_ns, last_t_ns, sample_count FROM streams WHERE episode_id = ? AND name = 'arm.q_rad'")
+          .get(id) as { first_t_ns: bigint | null; last_t_ns: bigint | null; sample_count: bigint } | undefined;
         reader.close();
         const olderThanASecond = progress.filter((p) => p.id === id && p.received_ns <= killedAt - 1_000_000_000n).at(-1);
         if (olderThanASecond !== undefined) {
           secondChecks++;
-          expect(state?.last_t_ns, `trial ${trial}: samples up to ${olderThanASecond.last_t_ns} were recorded more than 1 s before the kill`).toBeGreaterThanOrEqual(olderThanASecond.last_t_ns);
+          expect(
+            state?.last_t_ns,
+            `trial ${trial}: samples up to ${olderThanASecond.last_t_ns} were recorded more than 1 s before the kill`,
+          ).toBeGreaterThanOrEqual(olderThanASecond.last_t_ns);
         }
         if (state !== undefined && state.first_t_ns !== null && state.last_t_ns !== null) {
           // No holes: one sample per 100 ms control period from the first to the last.

@@ -39,7 +39,20 @@ describe('export sim-recorded episodes', () => {
 
   test('lerobot, lerobot-v2.1, robomimic and gwm exports of sim episodes are valid and readable', () => {
     const dataDir = tempDir();
-    const recorded = studio('record', '--sim', '--expert', '--episodes', '2', '--seed', '3', '--image-size', '64x48', '--json', '--data-dir', dataDir);
+    const recorded = studio(
+      'record',
+      '--sim',
+      '--expert',
+      '--episodes',
+      '2',
+      '--seed',
+      '3',
+      '--image-size',
+      '64x48',
+      '--json',
+      '--data-dir',
+      dataDir,
+    );
     expect(recorded.status, recorded.stderr).toBe(0);
     const out = tempDir();
 
@@ -63,7 +76,12 @@ describe('export sim-recorded episodes', () => {
         join(out, 'lerobot'),
       ),
     ) as { rows: number; episodes: number[]; state: number; action: number; fps: number; cameras: string[] };
-    expect(lerobot).toMatchObject({ episodes: [0, 1], state: 8, action: 7, cameras: ['observation.images.front', 'observation.images.side', 'observation.images.wrist'] });
+    expect(lerobot).toMatchObject({
+      episodes: [0, 1],
+      state: 8,
+      action: 7,
+      cameras: ['observation.images.front', 'observation.images.side', 'observation.images.wrist'],
+    });
     expect(lerobot.rows).toBeGreaterThan(2 * 8 * lerobot.fps);
 
     // robomimic: h5py reads the demos with their actions and images.
@@ -71,13 +89,19 @@ describe('export sim-recorded episodes', () => {
     const robomimic = studio('export', '--format', 'robomimic', '--out', hdf5, '--data-dir', dataDir);
     expect(robomimic.status, robomimic.stderr).toBe(0);
     const demos = JSON.parse(
-      python('import sys, json, h5py\nf = h5py.File(sys.argv[1], "r")\nd = f["data"]\nprint(json.dumps({"demos": sorted(d.keys()), "total": int(d.attrs["total"]), "actions": list(d["demo_0"]["actions"].shape)}))', hdf5),
+      python(
+        'import sys, json, h5py\nf = h5py.File(sys.argv[1], "r")\nd = f["data"]\nprint(json.dumps({"demos": sorted(d.keys()), "total": int(d.attrs["total"]), "actions": list(d["demo_0"]["actions"].shape)}))',
+        hdf5,
+      ),
     ) as { demos: string[]; total: number; actions: number[] };
     expect(demos.demos).toEqual(['demo_0', 'demo_1']);
     expect(demos.actions[1]).toBe(7);
 
     // GWM: the index names both fixed RGB-D cameras with calibration, and the outcome of each episode.
-    const index = JSON.parse(readFileSync(join(out, 'gwm', 'index.json'), 'utf8')) as { cameras: Record<string, { intrinsics: unknown; world_from_camera: unknown }>; episodes: { success?: boolean; outcome?: string }[] };
+    const index = JSON.parse(readFileSync(join(out, 'gwm', 'index.json'), 'utf8')) as {
+      cameras: Record<string, { intrinsics: unknown; world_from_camera: unknown }>;
+      episodes: { success?: boolean; outcome?: string }[];
+    };
     expect(Object.keys(index.cameras).sort()).toEqual(['front', 'side']);
     // The calibration is the rig's (rigs/sim.json), intrinsics scaled to the recorded image size.
     const scale = 64 / 192;
@@ -93,9 +117,14 @@ describe('export sim-recorded episodes', () => {
       const expected = poseMatrix(spec.world_from_camera!.translation_m, spec.world_from_camera!.rotation_wxyz);
       const actual = camera.world_from_camera as number[][];
       expect(actual).toHaveLength(4);
-      actual.forEach((row, i) => row.forEach((v, j) => expect(v, `${name} world_from_camera[${i}][${j}]`).toBeCloseTo(expected[i]![j]!, 4)));
+      actual.forEach((row, i) =>
+        row.forEach((v, j) => expect(v, `${name} world_from_camera[${i}][${j}]`).toBeCloseTo(expected[i]![j]!, 4)),
+      );
     }
-    const outcomes = recorded.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { success: boolean }).success);
+    const outcomes = recorded.stdout
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { success: boolean }).success);
     expect(index.episodes.map((e) => e.success)).toEqual(outcomes);
 
     // Ground truth for the world model's scene flow: segmentation ids map through the legend to bodies
@@ -118,7 +147,16 @@ print(json.dumps({'seg': list(seg.shape), 'frames': e['num_frames'], 'seen': see
   'segmentation': index['cameras']['front']['segmentation']}))`,
         join(out, 'gwm'),
       ),
-    ) as { seg: number[]; frames: number; seen: string[]; bodies: number[]; names: number; cube_err_m: number; has: string[]; segmentation: boolean };
+    ) as {
+      seg: number[];
+      frames: number;
+      seen: string[];
+      bodies: number[];
+      names: number;
+      cube_err_m: number;
+      has: string[];
+      segmentation: boolean;
+    };
     expect(truth.segmentation).toBe(true);
     expect(truth.seg).toEqual([truth.frames, 48, 64]);
     expect(truth.seen).toEqual(expect.arrayContaining(['cube', 'world', 'link0']));
@@ -129,10 +167,32 @@ print(json.dumps({'seg': list(seg.shape), 'frames': e['num_frames'], 'seen': see
 
   test('world-model data from rigs/sim-gwm.json: one action meaning, chunk-aligned exploration, labels, successes at a chunk boundary', () => {
     const dataDir = tempDir();
-    const recorded = studio('record', '--sim', '--expert', '--rig', resolve('rigs/sim-gwm.json'), '--episodes', '4', '--seed', '4242', '--image-size', '48x48', '--tag', 'noise-default,batch-a', '--json', '--data-dir', dataDir);
+    const recorded = studio(
+      'record',
+      '--sim',
+      '--expert',
+      '--rig',
+      resolve('rigs/sim-gwm.json'),
+      '--episodes',
+      '4',
+      '--seed',
+      '4242',
+      '--image-size',
+      '48x48',
+      '--tag',
+      'noise-default,batch-a',
+      '--json',
+      '--data-dir',
+      dataDir,
+    );
     expect(recorded.status, recorded.stderr).toBe(0);
-    const lines = recorded.stdout.trim().split('\n').map((line) => JSON.parse(line) as { steps: number; success: boolean });
-    const info = JSON.parse(studio('db', 'info', '--json', '--data-dir', dataDir).stdout) as { episodes: { duration_s: number; tags: string[] }[] };
+    const lines = recorded.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { steps: number; success: boolean });
+    const info = JSON.parse(studio('db', 'info', '--json', '--data-dir', dataDir).stdout) as {
+      episodes: { duration_s: number; tags: string[] }[];
+    };
     expect(info.episodes.map((e) => e.duration_s)).toEqual(lines.map((l) => l.steps / 10));
     expect(info.episodes.every((e) => e.tags.join() === 'batch-a,noise-default')).toBe(true);
     const out = join(tempDir(), 'gwm');
@@ -162,15 +222,32 @@ print(json.dumps(out))`,
         out,
       ),
     ) as { index: Record<string, any>; episodes: Record<string, any>[] };
-    expect(read.index).toMatchObject({ version: 2, phase_names: ['settle', 'approach', 'descend', 'close', 'lift', 'transport', 'lower', 'release', 'retreat', 'rest'] });
-    expect(read.index.actions).toMatchObject({ source: 'action.executed', semantics: 'delta_from_measured', max_translation_m: 0.025, max_rotation_rad: 0.1 });
-    expect(Object.fromEntries(Object.entries(read.index.cameras).map(([name, camera]) => [name, (camera as { role: string }).role]))).toEqual({ front: 'train', side: 'train', novel: 'eval' });
+    expect(read.index).toMatchObject({
+      version: 2,
+      phase_names: ['settle', 'approach', 'descend', 'close', 'lift', 'transport', 'lower', 'release', 'retreat', 'rest'],
+    });
+    expect(read.index.actions).toMatchObject({
+      source: 'action.executed',
+      semantics: 'delta_from_measured',
+      max_translation_m: 0.025,
+      max_rotation_rad: 0.1,
+    });
+    expect(
+      Object.fromEntries(Object.entries(read.index.cameras).map(([name, camera]) => [name, (camera as { role: string }).role])),
+    ).toEqual({ front: 'train', side: 'train', novel: 'eval' });
     expect(read.index.privileged).toContain('sim.target_pose');
-    let chunks = 0, exploring = 0;
+    let chunks = 0,
+      exploring = 0;
     read.episodes.forEach((e, i) => {
       expect(e.operator).toMatch(/^expert grasp_offset_m=0.012 .*explore_fraction=0.2 /);
       expect(e.tags).toEqual(['batch-a', 'noise-default']);
-      expect(e.policy).toMatchObject({ kind: 'scripted-expert', noise: { explore_fraction: 0.2 }, motion: { chunk_length: 8 }, run_seed: 4242, episode: i });
+      expect(e.policy).toMatchObject({
+        kind: 'scripted-expert',
+        noise: { explore_fraction: 0.2 },
+        motion: { chunk_length: 8 },
+        run_seed: 4242,
+        episode: i,
+      });
       expect(e.target).toBe(true);
       // Every step is a Δ within the speed limit (2.5 cm, 0.1 rad at 10 Hz).
       expect(e.max_step_m).toBeLessThanOrEqual(0.025 + 1e-6);

@@ -56,7 +56,9 @@ describe('recording faults: a clear error naming the path, recording stops, noth
     expect(atStart.stderr).toMatch(/Fix: Close the other/);
 
     // Locked while recording: the writer gives up after its busy timeout and recording stops.
-    const child = spawn(process.execPath, [STUDIO, ...RECORD, '--episodes', '50', '--progress', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [STUDIO, ...RECORD, '--episodes', '50', '--progress', '--data-dir', dataDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     await new Promise<void>((ready) => child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('"progress"') && ready()));

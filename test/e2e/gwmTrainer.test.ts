@@ -30,14 +30,46 @@ describe('world-model trainer on a studio export', () => {
   test('record → export gwm → gwmlite all (tiny) → a pack onnxruntime-node loads', async () => {
     expect(existsSync(PYTHON), 'models/.venv is missing: run `npm run test:deps` (it runs models/setup.sh)').toBe(true);
     const dataDir = tempDir();
-    const rec = run(process.execPath, [STUDIO, 'record', '--sim', '--expert', '--episodes', '4', '--seed', '11', '--rig', 'rigs/sim-gwm.json', '--image-size', '32x32', '--data-dir', dataDir]);
+    const rec = run(process.execPath, [
+      STUDIO,
+      'record',
+      '--sim',
+      '--expert',
+      '--episodes',
+      '4',
+      '--seed',
+      '11',
+      '--rig',
+      'rigs/sim-gwm.json',
+      '--image-size',
+      '32x32',
+      '--data-dir',
+      dataDir,
+    ]);
     expect(rec.status, rec.out).toBe(0);
     const out = join(tempDir(), 'gwm');
-    const exp = run(process.execPath, [STUDIO, 'export', '--format', 'gwm', '--out', out, '--valid-fraction', '0.25', '--test-fraction', '0.25', '--data-dir', dataDir]);
+    const exp = run(process.execPath, [
+      STUDIO,
+      'export',
+      '--format',
+      'gwm',
+      '--out',
+      out,
+      '--valid-fraction',
+      '0.25',
+      '--test-fraction',
+      '0.25',
+      '--data-dir',
+      dataDir,
+    ]);
     expect(exp.status, exp.out).toBe(0);
 
     const runDir = join(tempDir(), 'run');
-    const train = run(PYTHON, ['-m', 'gwmlite', 'all', '--config', 'configs/tiny.json', '--data', out, '--run-dir', runDir, '--no-progress'], resolve('models'));
+    const train = run(
+      PYTHON,
+      ['-m', 'gwmlite', 'all', '--config', 'configs/tiny.json', '--data', out, '--run-dir', runDir, '--no-progress'],
+      resolve('models'),
+    );
     expect(train.status, train.out).toBe(0);
 
     const pack = join(runDir, 'pack');

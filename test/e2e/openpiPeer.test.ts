@@ -128,7 +128,11 @@ describe('remote policy against an openpi websocket policy server (Python peer)'
       const started = performance.now();
       const error = await failureOf(() => client.infer(request));
       expect(performance.now() - started).toBeGreaterThanOrEqual(390);
-      expectFailure(error, 'timeout', new RegExp(`the policy server at ${slow.url} did not reply within 400 ms; the connection was dropped`));
+      expectFailure(
+        error,
+        'timeout',
+        new RegExp(`the policy server at ${slow.url} did not reply within 400 ms; the connection was dropped`),
+      );
       expect(error.code).toBe('unavailable');
       expect(client.connected).toBe(false);
 
@@ -173,12 +177,16 @@ describe('remote policy against an openpi websocket policy server (Python peer)'
     }
   });
 
-  test('error: the server\'s traceback text frame becomes the error; the server closes and the client reconnects', async () => {
+  test("error: the server's traceback text frame becomes the error; the server closes and the client reconnects", async () => {
     const client = new OpenPiClient();
     const policy = new RemotePolicy(configFor(error.url), client);
     try {
       const failure = await failureOf(() => policy.propose(observation));
-      expectFailure(failure, 'server_error', /the policy server at ws:\/\/127\.0\.0\.1:\d+ failed: KeyError: 'observation\/joint_position'/);
+      expectFailure(
+        failure,
+        'server_error',
+        /the policy server at ws:\/\/127\.0\.0\.1:\d+ failed: KeyError: 'observation\/joint_position'/,
+      );
       expect(failure.server_traceback).toMatch(/^Traceback \(most recent call last\):/);
       expect(client.connected).toBe(false);
       // The next request opens a new connection (the peer counts it) and fails the same way.
@@ -192,7 +200,11 @@ describe('remote policy against an openpi websocket policy server (Python peer)'
 
   test('wrong shape, no actions, wrong width: clear errors, no actions', async () => {
     for (const [peer, failure, message] of [
-      [wrongShape, 'bad_reply', /`actions` in the reply from ws:\/\/127\.0\.0\.1:\d+ has shape \[1, 10, 7\] \(3-D\), not \[action_horizon, action_dim\]/],
+      [
+        wrongShape,
+        'bad_reply',
+        /`actions` in the reply from ws:\/\/127\.0\.0\.1:\d+ has shape \[1, 10, 7\] \(3-D\), not \[action_horizon, action_dim\]/,
+      ],
       [noActions, 'bad_reply', /the reply from ws:\/\/127\.0\.0\.1:\d+ has no `actions` \(keys: action, echo, server_timing\)/],
       [wide, 'bad_reply', /returns 8 values per step; action_layout ee_delta_axis_angle_gripper takes 7/],
     ] as const) {
@@ -210,7 +222,11 @@ describe('remote policy against an openpi websocket policy server (Python peer)'
     const policy = new RemotePolicy(configFor(closing.url));
     try {
       const failure = await failureOf(() => policy.propose(observation));
-      expectFailure(failure, 'closed', /the connection to the policy server at ws:\/\/127\.0\.0\.1:\d+ ended before it replied \(1001: policy server shutting down\)/);
+      expectFailure(
+        failure,
+        'closed',
+        /the connection to the policy server at ws:\/\/127\.0\.0\.1:\d+ ended before it replied \(1001: policy server shutting down\)/,
+      );
     } finally {
       await policy.close();
     }
@@ -223,7 +239,11 @@ describe('remote policy against an openpi websocket policy server (Python peer)'
     await new Promise<void>((done) => server.close(() => done()));
     const client = new OpenPiClient();
     const error = await failureOf(() => client.connect(`127.0.0.1:${port}`, { timeout_ms: 5_000 }));
-    expectFailure(error, 'unreachable', new RegExp(`cannot reach the policy server at ws://127\\.0\\.0\\.1:${port} \\(connect ECONNREFUSED`));
+    expectFailure(
+      error,
+      'unreachable',
+      new RegExp(`cannot reach the policy server at ws://127\\.0\\.0\\.1:${port} \\(connect ECONNREFUSED`),
+    );
     expect(error.fix).toMatch(/serve_policy\.py/);
     // A policy connects on its first proposal and fails the same way.
     const policy = new RemotePolicy(configFor(`ws://127.0.0.1:${port}`));

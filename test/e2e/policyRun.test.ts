@@ -19,14 +19,39 @@ function studio(...args: string[]): { stdout: string; stderr: string; status: nu
   return { stdout: result.stdout, stderr: result.stderr, status: result.status };
 }
 
-const jsonLines = (text: string) => text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
+const jsonLines = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, any>);
 
 describe('studio policy run / studio imagine', () => {
   const tempDir = useTempDirs();
 
   test('policy run --mode rank: episodes recorded with real outcomes, every decision stored and linked', () => {
     const dataDir = tempDir();
-    const run = studio('policy', 'run', '--sim', '--mode', 'rank', '--candidates', '3', '--horizon', '1', '--episodes', '1', '--max-duration-s', '3.2', '--seed', '2', '--provider', 'cpu', '--json', '--data-dir', dataDir);
+    const run = studio(
+      'policy',
+      'run',
+      '--sim',
+      '--mode',
+      'rank',
+      '--candidates',
+      '3',
+      '--horizon',
+      '1',
+      '--episodes',
+      '1',
+      '--max-duration-s',
+      '3.2',
+      '--seed',
+      '2',
+      '--provider',
+      'cpu',
+      '--json',
+      '--data-dir',
+      dataDir,
+    );
     expect(run.status, run.stderr).toBe(0);
     const lines = jsonLines(run.stdout);
     const [episode, summary] = [lines[0]!, lines.at(-1)!.summary as Record<string, any>];
@@ -38,12 +63,16 @@ describe('studio policy run / studio imagine', () => {
     const db = new Database(join(dataDir, 'studio.db'), { readonly: true });
     const stored = db.prepare('SELECT id, status, outcome FROM episodes').all() as { id: number; status: string; outcome: string }[];
     expect(stored).toEqual([{ id: episode.id, status: 'saved', outcome: episode.success ? 'success' : 'failure' }]);
-    const tags = (db.prepare('SELECT tag FROM episode_tags WHERE episode_id = ? ORDER BY tag').all(episode.id) as { tag: string }[]).map((t) => t.tag);
+    const tags = (db.prepare('SELECT tag FROM episode_tags WHERE episode_id = ? ORDER BY tag').all(episode.id) as { tag: string }[]).map(
+      (t) => t.tag,
+    );
     expect(tags).toEqual(['mode:rank', 'policy:gwm-lite-sim-franka']);
     const operator = (db.prepare('SELECT operator FROM sessions').get() as { operator: string }).operator;
     expect(operator).toMatch(/^policy gwm-lite-sim-franka@.* mode=rank K=3 H=1/);
     // The policy's actions were recorded like any other source's: one per step plus the final observation.
-    const actions = db.prepare("SELECT sample_count FROM streams WHERE episode_id = ? AND name = 'action.requested'").get(episode.id) as { sample_count: number };
+    const actions = db.prepare("SELECT sample_count FROM streams WHERE episode_id = ? AND name = 'action.requested'").get(episode.id) as {
+      sample_count: number;
+    };
     expect(actions.sample_count).toBe(33);
 
     const runs = db.prepare('SELECT * FROM imagination_runs ORDER BY id').all() as Record<string, any>[];
@@ -76,7 +105,28 @@ describe('studio policy run / studio imagine', () => {
     const peer = await startPeer('normal');
     try {
       const dataDir = tempDir();
-      const run = studio('policy', 'run', '--sim', '--remote-url', peer.url, '--mode', 'rank', '--candidates', '2', '--horizon', '1', '--episodes', '1', '--max-duration-s', '1.6', '--provider', 'cpu', '--json', '--data-dir', dataDir);
+      const run = studio(
+        'policy',
+        'run',
+        '--sim',
+        '--remote-url',
+        peer.url,
+        '--mode',
+        'rank',
+        '--candidates',
+        '2',
+        '--horizon',
+        '1',
+        '--episodes',
+        '1',
+        '--max-duration-s',
+        '1.6',
+        '--provider',
+        'cpu',
+        '--json',
+        '--data-dir',
+        dataDir,
+      );
       expect(run.status, run.stderr).toBe(0);
       const [episode] = jsonLines(run.stdout);
       expect(episode).toMatchObject({ mode: 'rank', chunks: 2, steps: 16, foresight_runs: 2 });
@@ -95,7 +145,19 @@ describe('studio policy run / studio imagine', () => {
       await stopPeer(peer);
     }
     // Nothing listening: a clear error, no episode.
-    const unreachable = studio('policy', 'run', '--sim', '--remote-url', 'ws://127.0.0.1:9', '--episodes', '1', '--provider', 'cpu', '--data-dir', tempDir());
+    const unreachable = studio(
+      'policy',
+      'run',
+      '--sim',
+      '--remote-url',
+      'ws://127.0.0.1:9',
+      '--episodes',
+      '1',
+      '--provider',
+      'cpu',
+      '--data-dir',
+      tempDir(),
+    );
     expect(unreachable.status).not.toBe(0);
     expect(unreachable.stderr).toMatch(/cannot reach the policy server at ws:\/\/127\.0\.0\.1:9/);
   });
@@ -125,7 +187,9 @@ describe('studio policy run / studio imagine', () => {
     }
     const summary = lines.at(-1)!.summary;
     expect(summary).toMatchObject({ episodes: 2, pack: 'gwm-lite-sim-franka', provider: 'cpu', H: 2 });
-    expect(summary.variants.map((v: { name: string; real: number }) => [v.name, v.real])).toEqual(rows.map((r) => [r.variant, r.success ? 1 : 0]));
+    expect(summary.variants.map((v: { name: string; real: number }) => [v.name, v.real])).toEqual(
+      rows.map((r) => [r.variant, r.success ? 1 : 0]),
+    );
   });
 
   test('imagine ranking: K perturbed chunks imagined and each executed for real from one restored simulator state', () => {

@@ -49,7 +49,9 @@ function startBridge(args: readonly string[]): Promise<RunningBridge> {
         },
       });
     });
-    void exited.then((code) => reject(Object.assign(new Error(`studio sim bridge exited (${code}) before listening:\n${stderr}`), { stderr, code })));
+    void exited.then((code) =>
+      reject(Object.assign(new Error(`studio sim bridge exited (${code}) before listening:\n${stderr}`), { stderr, code })),
+    );
   });
 }
 
@@ -91,10 +93,30 @@ describe('studio sim bridge (built) ↔ studio arm probe (built)', () => {
     // deoxys order: arm commands at the base, then arm state, gripper commands, gripper state.
     expect(listening.ports).toEqual({ SUB_PORT: base, PUB_PORT: base + 1, GRIPPER_SUB_PORT: base + 2, GRIPPER_PUB_PORT: base + 3 });
 
-    const probe = await run(['arm', 'probe', '--driver', 'deoxys', '--nuc', '127.0.0.1', '--port-base', String(base), '--duration-ms', '1000', '--json']);
+    const probe = await run([
+      'arm',
+      'probe',
+      '--driver',
+      'deoxys',
+      '--nuc',
+      '127.0.0.1',
+      '--port-base',
+      String(base),
+      '--duration-ms',
+      '1000',
+      '--json',
+    ]);
     expect(probe.stderr).toBe('');
     expect(probe.code).toBe(0);
-    const result = JSON.parse(probe.stdout.trim()) as { q: number[]; O_T_EE: number[]; state_hz: number; samples: number; robot_mode: number; decode_errors: number; frame: string };
+    const result = JSON.parse(probe.stdout.trim()) as {
+      q: number[];
+      O_T_EE: number[];
+      state_hz: number;
+      samples: number;
+      robot_mode: number;
+      decode_errors: number;
+      frame: string;
+    };
     expect(result.q).toHaveLength(7);
     // The MuJoCo Franka at its home pose: TCP at (0.307, 0, 0.487) m, pointing down.
     expect(result.O_T_EE[12]).toBeCloseTo(0.307, 2);
@@ -114,7 +136,10 @@ describe('studio sim bridge (built) ↔ studio arm probe (built)', () => {
     expect(clash.stderr).toMatch(/--port-base/);
 
     expect(await bridge.stop('SIGTERM')).toBe(0);
-    const stopped = bridge.stdout().split('\n').find((line) => line.includes('"stopped"'));
+    const stopped = bridge
+      .stdout()
+      .split('\n')
+      .find((line) => line.includes('"stopped"'));
     expect(stopped).toBeDefined();
     expect((JSON.parse(stopped ?? '{}') as { sim_time_s: number }).sim_time_s).toBeGreaterThan(0.5);
     running.splice(0);

@@ -35,7 +35,11 @@ describe('web mode in headless Chromium', () => {
     // The store shown is the one in this data dir (waited for: a Locator object itself is always truthy).
     await page.getByText(join(dataDir, 'studio.db'), { exact: true }).waitFor();
     const front = simRig.cameras[0]!;
-    expect(await page.getByRole('row', { name: `${front.name} ${front.type} ${front.width_px}×${front.height_px} ${front.fps_hz} fps yes` }).count()).toBe(1);
+    expect(
+      await page
+        .getByRole('row', { name: `${front.name} ${front.type} ${front.width_px}×${front.height_px} ${front.fps_hz} fps yes` })
+        .count(),
+    ).toBe(1);
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'smoke-shell.png'), fullPage: true });
@@ -44,7 +48,10 @@ describe('web mode in headless Chromium', () => {
     expect(await web.stop('SIGTERM')).toBe(0);
     expect(existsSync(join(dataDir, 'studio.db'))).toBe(true);
     expect(existsSync(join(dataDir, 'studio.db-wal'))).toBe(false);
-    await page.getByRole('alert').filter({ hasText: /shutting down|not reachable/ }).waitFor();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /shutting down|not reachable/ })
+      .waitFor();
 
     // Losing the core is expected here; anything else in the console is a defect.
     const unexpected = browser.errors.filter((error) => !/WebSocket connection to .* failed/.test(error));

@@ -21,7 +21,11 @@ describe('Export page', () => {
 
   test('plans and runs an export with progress, and the dataset validates', async () => {
     const dataDir = tempDir();
-    const recorded = spawnSync(process.execPath, [STUDIO, 'record', '--sim', '--expert', '--episodes', '2', '--seed', '4', '--image-size', '48x36', '--data-dir', dataDir], { encoding: 'utf8' });
+    const recorded = spawnSync(
+      process.execPath,
+      [STUDIO, 'record', '--sim', '--expert', '--episodes', '2', '--seed', '4', '--image-size', '48x36', '--data-dir', dataDir],
+      { encoding: 'utf8' },
+    );
     expect(recorded.status, recorded.stderr).toBe(0);
     web = await startWebMode(['--data-dir', dataDir]);
     browser = await openBrowser();

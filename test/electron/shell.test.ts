@@ -22,7 +22,8 @@ describe('Electron shell', () => {
 
   test('opens a window without Node whose preload exposes every StudioApi method, and connects', async () => {
     const executablePath = electronBinaryPath();
-    if (executablePath === undefined) throw new Error('no Electron binary: set ELECTRON_OVERRIDE_DIST_PATH or install electron with its binary');
+    if (executablePath === undefined)
+      throw new Error('no Electron binary: set ELECTRON_OVERRIDE_DIST_PATH or install electron with its binary');
     dataDir = mkdtempSync(join(tmpdir(), 'studio-electron-'));
     app = await electron.launch({ executablePath, args: [resolve('out/main/index.js'), '--data-dir', dataDir] });
     const page = await app.firstWindow();

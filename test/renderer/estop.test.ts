@@ -4,8 +4,16 @@ import { describe, expect, test } from 'vitest';
 import { EStopLatchedBar, type EStopState } from '../../renderer/src/app/EStop';
 
 const noop = () => undefined;
-const state = (over: Partial<EStopState>): EStopState => ({ estopped: false, fault: null, error: null, stop: noop, release: noop, ...over });
-const bar = (over: Partial<EStopState>, teleopKeys = true) => renderToStaticMarkup(createElement(EStopLatchedBar, { estop: state(over), teleopKeys }));
+const state = (over: Partial<EStopState>): EStopState => ({
+  estopped: false,
+  fault: null,
+  error: null,
+  stop: noop,
+  release: noop,
+  ...over,
+});
+const bar = (over: Partial<EStopState>, teleopKeys = true) =>
+  renderToStaticMarkup(createElement(EStopLatchedBar, { estop: state(over), teleopKeys }));
 
 describe('the e-stop latched bar (pinned under the top bar in every view)', () => {
   test('is absent while the e-stop is released and nothing failed', () => {

@@ -15,8 +15,20 @@ import { putSegment } from '../../renderer/src/labels/labelModel';
 
 function summary(id: number, patch: Partial<EpisodeSummary> = {}): EpisodeSummary {
   return {
-    id, session_id: 1, task: 'pick', status: 'saved', outcome: 'unknown', operator: 'op', started_at_unix_ms: 0,
-    duration_s: 3, frames: 45, dropped: 0, late: 0, tags: [], delete_requested: false, ...patch,
+    id,
+    session_id: 1,
+    task: 'pick',
+    status: 'saved',
+    outcome: 'unknown',
+    operator: 'op',
+    started_at_unix_ms: 0,
+    duration_s: 3,
+    frames: 45,
+    dropped: 0,
+    late: 0,
+    tags: [],
+    delete_requested: false,
+    ...patch,
   };
 }
 
@@ -64,7 +76,10 @@ function fakeApi() {
 }
 
 describe('label history (plain reducer)', () => {
-  const labels = new Map<number, EpisodeLabels>([[1, labelsFromSummary(summary(1))], [2, labelsFromSummary(summary(2, { outcome: 'failure', tags: ['a'] }))]]);
+  const labels = new Map<number, EpisodeLabels>([
+    [1, labelsFromSummary(summary(1))],
+    [2, labelsFromSummary(summary(2, { outcome: 'failure', tags: ['a'] }))],
+  ]);
 
   test('undo moves the last edit to the redo stack; a new edit drops the redo branch', () => {
     const a: LabelEdit = setOutcome(labels, [1], 'success');

@@ -18,7 +18,13 @@ describe('plot ranges', () => {
   });
 
   test('valueRange covers every series, skips time and non-finite values', () => {
-    expect(valueRange([[0, 1, 2], [3, Number.NaN, -1], [5, 4, null as unknown as number]])).toEqual({ min: -1, max: 5 });
+    expect(
+      valueRange([
+        [0, 1, 2],
+        [3, Number.NaN, -1],
+        [5, 4, null as unknown as number],
+      ]),
+    ).toEqual({ min: -1, max: 5 });
     expect(valueRange([[0], [Number.NaN]])).toBeNull();
   });
 });

@@ -10,7 +10,11 @@ import type { RenderTarget, SceneExtension } from '../../renderer/src/scene/scen
 
 /** Stands in for THREE.WebGLRenderer (as Foxglove's tests stub it): the scene graph stays real. */
 function stubTarget() {
-  const target = { render: vi.fn<RenderTarget['render']>(), setSize: vi.fn<RenderTarget['setSize']>(), dispose: vi.fn<RenderTarget['dispose']>() };
+  const target = {
+    render: vi.fn<RenderTarget['render']>(),
+    setSize: vi.fn<RenderTarget['setSize']>(),
+    dispose: vi.fn<RenderTarget['dispose']>(),
+  };
   return target satisfies RenderTarget;
 }
 
@@ -68,7 +72,13 @@ describe('SceneRenderer', () => {
   test('sim objects are added, moved and removed by name', () => {
     const renderer = new SceneRenderer({ target: stubTarget(), requestFrame: () => undefined });
     const objects = renderer.extension<SimObjects>('sim-objects')!;
-    const cube = { name: 'cube', position_m: [0.5, 0, 0.025] as [number, number, number], quaternion_wxyz: [1, 0, 0, 0] as [number, number, number, number], rgb: [1, 0, 0] as [number, number, number], size_m: 0.05 };
+    const cube = {
+      name: 'cube',
+      position_m: [0.5, 0, 0.025] as [number, number, number],
+      quaternion_wxyz: [1, 0, 0, 0] as [number, number, number, number],
+      rgb: [1, 0, 0] as [number, number, number],
+      size_m: 0.05,
+    };
     renderer.setState({ objects: [cube] });
     expect(objects.root.getObjectByName('cube')?.position.x).toBe(0.5);
     renderer.setState({ objects: [] });

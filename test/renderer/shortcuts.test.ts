@@ -16,7 +16,10 @@ describe('keyboard shortcuts', () => {
   test('chords are layout-independent codes with modifiers; Cmd counts as Ctrl', () => {
     expect(chordOf({ code: 'KeyZ', ctrlKey: false, metaKey: true, altKey: false, shiftKey: true })).toBe('Ctrl+Shift+KeyZ');
     // The help key by the character: US Shift+Slash, German Shift+Minus (ß), French Shift+Comma.
-    for (const code of ['Slash', 'Minus', 'Comma']) expect(findShortcut(chordOf({ code, key: '?', ctrlKey: false, metaKey: false, altKey: false, shiftKey: true }), 'teleop')?.id).toBe('help');
+    for (const code of ['Slash', 'Minus', 'Comma'])
+      expect(findShortcut(chordOf({ code, key: '?', ctrlKey: false, metaKey: false, altKey: false, shiftKey: true }), 'teleop')?.id).toBe(
+        'help',
+      );
     expect(chordOf({ code: 'Slash', key: '/', ctrlKey: false, metaKey: false, altKey: false, shiftKey: false })).toBe('Slash');
     expect(findShortcut('Ctrl+Shift+KeyZ', 'episodes')?.id).toBe('redo');
     expect(findShortcut('KeyG', 'teleop')?.id).toBe('record.saveSuccess');

@@ -1,16 +1,36 @@
 import { describe, expect, test } from 'vitest';
-import { allocInstances, allocOrderScratch, decodeSplats, depthOrder, floatsOf, makeSequence, SPLAT_FIELDS, tweenInto } from '../../renderer/src/scene/splats/splatData';
+import {
+  allocInstances,
+  allocOrderScratch,
+  decodeSplats,
+  depthOrder,
+  floatsOf,
+  makeSequence,
+  SPLAT_FIELDS,
+  tweenInto,
+} from '../../renderer/src/scene/splats/splatData';
 import { stepAt, STEP_MS } from '../../renderer/src/scene/extensions/foresightOverlay';
 import { findShortcut, findShortcuts } from '../../renderer/src/app/shortcuts';
 
 /** One splat's 14 fields. */
-function splat(x: number, y: number, z: number, s: [number, number, number], q: [number, number, number, number], rgb: [number, number, number], opacity: number): number[] {
+function splat(
+  x: number,
+  y: number,
+  z: number,
+  s: [number, number, number],
+  q: [number, number, number, number],
+  rgb: [number, number, number],
+  opacity: number,
+): number[] {
   return [x, y, z, ...s, ...q, ...rgb, opacity];
 }
 
 describe('imagined splats: decoding, tweening, ordering', () => {
   test('decodes the core’s little-endian float32 bytes (H×N×14) and its mask in place; the observed scene is one step', () => {
-    const data = new Float32Array([...splat(1, 2, 3, [0.1, 0.2, 0.3], [1, 0, 0, 0], [1, 0, 0], 0.5), ...splat(4, 5, 6, [0.1, 0.1, 0.1], [1, 0, 0, 0], [0, 1, 0], 1)]);
+    const data = new Float32Array([
+      ...splat(1, 2, 3, [0.1, 0.2, 0.3], [1, 0, 0, 0], [1, 0, 0], 0.5),
+      ...splat(4, 5, 6, [0.1, 0.1, 0.1], [1, 0, 0, 0], [0, 1, 0], 1),
+    ]);
     const mask = new Float32Array([1, 0]);
     const bytes = (a: Float32Array) => new Uint8Array(a.buffer);
     const seq = decodeSplats({ H: 4, N: 2, fields: 14, gaussians: bytes(data), mask: bytes(mask) });
@@ -36,7 +56,10 @@ describe('imagined splats: decoding, tweening, ordering', () => {
   test('tweening keeps identity: splat i moves linearly between steps; the quaternion is interpolated on the shorter arc; covariance = R S² Rᵀ', () => {
     const s = Math.SQRT1_2;
     // Step 0: at the origin, scale (0.1, 0.2, 0.3), identity. Step 1: at (1, 0, 0), rotated 90° about z, given as −q (same rotation).
-    const data = new Float32Array([...splat(0, 0, 0, [0.1, 0.2, 0.3], [1, 0, 0, 0], [0, 0, 0], 1), ...splat(1, 0, 0, [0.1, 0.2, 0.3], [-s, 0, 0, -s], [1, 1, 1], 0)]);
+    const data = new Float32Array([
+      ...splat(0, 0, 0, [0.1, 0.2, 0.3], [1, 0, 0, 0], [0, 0, 0], 1),
+      ...splat(1, 0, 0, [0.1, 0.2, 0.3], [-s, 0, 0, -s], [1, 1, 1], 0),
+    ]);
     const seq = makeSequence(2, 1, data, null);
     const out = allocInstances(1);
     tweenInto(seq, 0, out);

@@ -28,12 +28,17 @@ describe('drops per source with their likely cause', () => {
     expect(sourceTotals(sources)).toEqual({ dropped: 230, late: 3 });
     // Drops and late samples from one source: the cause is said once.
     const [both] = sourceHealth({ 'action.executed': counts(200, 200, 7, 100) }, 4, true);
-    expect(both!.cause).toBe('50 of 100 Hz: the simulation ran behind real time (a busy CPU); 7 arrived over 250 ms after capture (stored)');
+    expect(both!.cause).toBe(
+      '50 of 100 Hz: the simulation ran behind real time (a busy CPU); 7 arrived over 250 ms after capture (stored)',
+    );
   });
 
   test('real devices get real causes; a clean source has none; a take too short to measure gives no rate', () => {
     const [camera, state] = sourceHealth({ 'camera.wrist.color': counts(10, 2, 0, 30), 'arm.q_rad': counts(50, 0, 0, 1000) }, 0.2, false);
-    expect(camera).toMatchObject({ rate_hz: null, cause: 'the camera skipped frames (USB bandwidth, a long exposure in low light, or a busy CPU)' });
+    expect(camera).toMatchObject({
+      rate_hz: null,
+      cause: 'the camera skipped frames (USB bandwidth, a long exposure in low light, or a busy CPU)',
+    });
     expect(state).toMatchObject({ dropped: 0, late: 0, cause: null });
   });
 

@@ -3,7 +3,10 @@ import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 type InvokeHandler = (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown;
 
 /** Just enough of ipcMain for the IPC router: handle/removeHandler, and a way to invoke like a renderer would. */
-export function fakeIpcMain(): IpcMain & { handlers: Map<string, InvokeHandler>; invoke(channel: string, event: IpcMainInvokeEvent, ...args: unknown[]): Promise<unknown> } {
+export function fakeIpcMain(): IpcMain & {
+  handlers: Map<string, InvokeHandler>;
+  invoke(channel: string, event: IpcMainInvokeEvent, ...args: unknown[]): Promise<unknown>;
+} {
   const handlers = new Map<string, InvokeHandler>();
   const fake = {
     handlers,
@@ -29,7 +32,10 @@ export interface SentMessage {
 }
 
 /** An invoke event from a frame at `url`; `parent` makes it a sub-frame. */
-export function fakeInvokeEvent(url: string, options: { parent?: boolean; contentsId?: number } = {}): IpcMainInvokeEvent & { sent: SentMessage[]; destroy(): void } {
+export function fakeInvokeEvent(
+  url: string,
+  options: { parent?: boolean; contentsId?: number } = {},
+): IpcMainInvokeEvent & { sent: SentMessage[]; destroy(): void } {
   const sent: SentMessage[] = [];
   const onDestroyed: (() => void)[] = [];
   const sender = {

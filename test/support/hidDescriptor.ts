@@ -62,7 +62,7 @@ export function parseReportDescriptor(descriptor: Uint8Array): Map<number, HidIn
   };
   const usageOf = (value: number, size: number) => (size === 4 ? value : globals.usagePage * 0x10000 + value);
 
-  for (let at = 0; at < descriptor.length; ) {
+  for (let at = 0; at < descriptor.length;) {
     const prefix = descriptor[at] ?? 0;
     if (prefix === 0xfe) throw new Error(`long item at byte ${at}: not supported`);
     const size = [0, 1, 2, 4][prefix & 3] ?? 0;

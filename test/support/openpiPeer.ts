@@ -11,7 +11,9 @@ const PEER = resolve('test/support/openpi_peer.py');
 const PYTHON = process.env.STUDIO_OPENPI_PYTHON ?? resolve('node_modules/.cache/openpi-peer-venv/bin/python');
 
 export function requirePeerPython(): void {
-  const probe = existsSync(PYTHON) ? spawnSync(PYTHON, ['-c', 'import openpi_client.msgpack_numpy, websockets'], { encoding: 'utf8' }) : undefined;
+  const probe = existsSync(PYTHON)
+    ? spawnSync(PYTHON, ['-c', 'import openpi_client.msgpack_numpy, websockets'], { encoding: 'utf8' })
+    : undefined;
   if (probe === undefined || probe.status !== 0) {
     throw new Error(
       `the openpi peer needs Python with openpi-client and websockets at ${PYTHON}, which ${probe === undefined ? 'does not exist' : `cannot import them: ${probe.stderr.trim().split('\n').pop()}`}.\n` +
@@ -53,4 +55,3 @@ export function stopPeer(peer: Peer): Promise<void> {
     peer.child.stdin?.end();
   });
 }
-

@@ -56,7 +56,12 @@ export function readRecords(input: Uint8Array): WireRecord[] {
       throw new WireError(`unsupported wire type ${wireType} at ${start}`);
     }
     if (payloadEnd > bytes.length) throw new WireError(`record for field ${field} runs past the end (${payloadEnd} > ${bytes.length})`);
-    records.push({ field, wireType: wireType as WireRecord['wireType'], raw: bytes.subarray(start, payloadEnd), payload: bytes.subarray(payloadStart, payloadEnd) });
+    records.push({
+      field,
+      wireType: wireType as WireRecord['wireType'],
+      raw: bytes.subarray(start, payloadEnd),
+      payload: bytes.subarray(payloadStart, payloadEnd),
+    });
     at = payloadEnd;
   }
   return records;

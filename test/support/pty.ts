@@ -24,7 +24,9 @@ const READY_GUARD_MS = 5000;
  * reported both PTYs and entered its transfer loop (read from its stderr, never by sleeping).
  */
 function startSocat(a: string, b: string): Promise<{ child: ChildProcess; pts: [string, string] }> {
-  const child = spawn('/usr/bin/socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('/usr/bin/socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let stderr = '';
     let settled = false;

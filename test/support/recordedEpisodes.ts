@@ -48,7 +48,20 @@ export interface RecordedFixture {
 export function makeJpegFrames(count: number, width = 96, height = 72): Uint8Array[] {
   const dir = mkdtempSync(join(tmpdir(), 'studio-jpeg-'));
   try {
-    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=10`, '-frames:v', String(count), '-q:v', '3', join(dir, 'f-%04d.jpg')]);
+    execFileSync('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${width}x${height}:rate=10`,
+      '-frames:v',
+      String(count),
+      '-q:v',
+      '3',
+      join(dir, 'f-%04d.jpg'),
+    ]);
     return readdirSync(dir)
       .sort()
       .map((name) => new Uint8Array(readFileSync(join(dir, name))));
@@ -65,7 +78,15 @@ export function gripperAt(t: number): number {
   return 0.04 + 0.035 * Math.sin(0.5 * t);
 }
 export function actionAt(t: number): number[] {
-  return [0.01 * Math.sin(t), 0.01 * Math.cos(t), 0.005 * Math.sin(2 * t), 0.02 * Math.sin(0.3 * t), 0, -0.01 * Math.cos(t), t % 2 < 1 ? 1 : 0];
+  return [
+    0.01 * Math.sin(t),
+    0.01 * Math.cos(t),
+    0.005 * Math.sin(2 * t),
+    0.02 * Math.sin(0.3 * t),
+    0,
+    -0.01 * Math.cos(t),
+    t % 2 < 1 ? 1 : 0,
+  ];
 }
 export function eePoseAt(t: number): number[] {
   const a = 0.2 * Math.sin(0.4 * t);
@@ -90,19 +111,50 @@ export async function recordEpisodes(dataDir: string, options: FixtureOptions): 
   if (options.depth === true) {
     for (let f = 0; f < 4; f++) {
       const data = new Uint16Array(width * height);
-      for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data[y * width + x] = x === 0 && y === 0 ? 0 : 700 + 4 * y + x + 10 * f;
+      for (let y = 0; y < height; y++)
+        for (let x = 0; x < width; x++) data[y * width + x] = x === 0 && y === 0 ? 0 : 700 + 4 * y + x + 10 * f;
       depthPngs.push(await encodePng({ width, height, kind: 'gray16', data }));
     }
   }
   const streams: StreamDef[] = [...armStreams(armHz)];
   cameras.forEach((camera, c) => {
-    const meta = { intrinsics: { fx_px: width * 0.9, fy_px: width * 0.9, cx_px: width / 2, cy_px: height / 2 }, world_from_camera: lookAt(1.2, -0.3 + 0.6 * c, 0.6), width_px: width, height_px: height };
-    streams.push({ name: STREAMS.cameraColor(camera), kind: 'image', dtype: 'uint8', shape: [height, width, 3], encoding: 'jpeg', nominal_rate_hz: cameraHz, meta });
-    if (options.depth === true) streams.push({ name: STREAMS.cameraDepth(camera), kind: 'image', dtype: 'uint16', shape: [height, width], unit: 'mm', encoding: 'png16', nominal_rate_hz: cameraHz, meta });
+    const meta = {
+      intrinsics: { fx_px: width * 0.9, fy_px: width * 0.9, cx_px: width / 2, cy_px: height / 2 },
+      world_from_camera: lookAt(1.2, -0.3 + 0.6 * c, 0.6),
+      width_px: width,
+      height_px: height,
+    };
+    streams.push({
+      name: STREAMS.cameraColor(camera),
+      kind: 'image',
+      dtype: 'uint8',
+      shape: [height, width, 3],
+      encoding: 'jpeg',
+      nominal_rate_hz: cameraHz,
+      meta,
+    });
+    if (options.depth === true)
+      streams.push({
+        name: STREAMS.cameraDepth(camera),
+        kind: 'image',
+        dtype: 'uint16',
+        shape: [height, width],
+        unit: 'mm',
+        encoding: 'png16',
+        nominal_rate_hz: cameraHz,
+        meta,
+      });
   });
   if (options.privileged === true) {
     streams.push(
-      { name: STREAMS.simObjectPoses, kind: 'lowdim', dtype: 'float64', shape: [1, 7], names: ['x_m', 'y_m', 'z_m', 'qw', 'qx', 'qy', 'qz'], nominal_rate_hz: armHz },
+      {
+        name: STREAMS.simObjectPoses,
+        kind: 'lowdim',
+        dtype: 'float64',
+        shape: [1, 7],
+        names: ['x_m', 'y_m', 'z_m', 'qw', 'qx', 'qy', 'qz'],
+        nominal_rate_hz: armHz,
+      },
       { name: STREAMS.simContact, kind: 'lowdim', dtype: 'float64', shape: [1], nominal_rate_hz: armHz },
       { name: STREAMS.simSuccess, kind: 'lowdim', dtype: 'float64', shape: [1], nominal_rate_hz: armHz },
     );
@@ -137,7 +189,11 @@ export async function recordEpisodes(dataDir: string, options: FixtureOptions): 
       if (options.privileged === true) {
         events.push({ t: t + 5n, stream: STREAMS.simObjectPoses, value: float64Bytes([0.5, 0, 0.02 + 0.01 * ts, 1, 0, 0, 0]) });
         events.push({ t: t + 6n, stream: STREAMS.simContact, value: float64Bytes([ts > 1 ? 1 : 0]) });
-        events.push({ t: t + 7n, stream: STREAMS.simSuccess, value: float64Bytes([episode.outcome === 'success' && ts > episode.duration_s - 0.5 ? 1 : 0]) });
+        events.push({
+          t: t + 7n,
+          stream: STREAMS.simSuccess,
+          value: float64Bytes([episode.outcome === 'success' && ts > episode.duration_s - 0.5 ? 1 : 0]),
+        });
       }
     }
     const camPeriod = 1e9 / cameraHz;
@@ -148,7 +204,8 @@ export async function recordEpisodes(dataDir: string, options: FixtureOptions): 
         if (episode.drop_camera_frames !== undefined && f >= dropAt && f < dropAt + episode.drop_camera_frames) continue;
         const t = start + BigInt(Math.round(f * camPeriod + 5e6 + c * 1e6 + jitter()));
         events.push({ t, stream: STREAMS.cameraColor(camera), value: options.jpegFrames[(f + 3 * c) % options.jpegFrames.length]! });
-        if (options.depth === true) events.push({ t: t + 1n, stream: STREAMS.cameraDepth(camera), value: depthPngs[f % depthPngs.length]! });
+        if (options.depth === true)
+          events.push({ t: t + 1n, stream: STREAMS.cameraDepth(camera), value: depthPngs[f % depthPngs.length]! });
       }
     });
     events.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
@@ -185,7 +242,11 @@ export function episodeStartNs(dataDir: string, id: number): bigint {
 }
 
 /** The recorded action samples of one episode (`action.executed` unless named), in time order. */
-export function recordedActions(dataDir: string, id: number, stream: string = STREAMS.actionExecuted): { t_ns: bigint; values: number[] }[] {
+export function recordedActions(
+  dataDir: string,
+  id: number,
+  stream: string = STREAMS.actionExecuted,
+): { t_ns: bigint; values: number[] }[] {
   const db = new Database(join(dataDir, 'studio.db'), { readonly: true });
   try {
     const rows = db
@@ -202,7 +263,14 @@ export function recordedActions(dataDir: string, id: number, stream: string = ST
 export function gridStartNs(dataDir: string, id: number, streams: readonly string[]): bigint {
   const db = new Database(join(dataDir, 'studio.db'), { readonly: true });
   try {
-    const firsts = streams.map((name) => (db.prepare('SELECT first_t_ns FROM streams WHERE episode_id = ? AND name = ?').safeIntegers(true).get(id, name) as { first_t_ns: bigint }).first_t_ns);
+    const firsts = streams.map(
+      (name) =>
+        (
+          db.prepare('SELECT first_t_ns FROM streams WHERE episode_id = ? AND name = ?').safeIntegers(true).get(id, name) as {
+            first_t_ns: bigint;
+          }
+        ).first_t_ns,
+    );
     return firsts.reduce((a, b) => (b > a ? b : a));
   } finally {
     db.close();
@@ -216,7 +284,12 @@ const quatOfAxisAngle = ([x, y, z]: number[]): Quat => {
   const s = Math.sin(angle / 2) / angle;
   return [Math.cos(angle / 2), x! * s, y! * s, z! * s];
 };
-const quatMul = ([aw, ax, ay, az]: Quat, [bw, bx, by, bz]: Quat): Quat => [aw * bw - ax * bx - ay * by - az * bz, aw * bx + ax * bw + ay * bz - az * by, aw * by - ax * bz + ay * bw + az * bx, aw * bz + ax * by - ay * bx + az * bw];
+const quatMul = ([aw, ax, ay, az]: Quat, [bw, bx, by, bz]: Quat): Quat => [
+  aw * bw - ax * bx - ay * by - az * bz,
+  aw * bx + ax * bw + ay * bz - az * by,
+  aw * by - ax * bz + ay * bw + az * bx,
+  aw * bz + ax * by - ay * bx + az * bw,
+];
 const axisAngleOfQuat = (q: Quat): number[] => {
   const [w, x, y, z] = q[0] < 0 ? (q.map((v) => -v) as Quat) : q;
   const s = Math.hypot(x, y, z);

@@ -11,7 +11,11 @@ import { SceneRenderer } from '../../../renderer/src/scene/SceneRenderer';
 
 function stats(times) {
   const sorted = [...times].sort((a, b) => a - b);
-  return { frames: sorted.length, median_ms: sorted[Math.floor(sorted.length / 2)] ?? 0, p95_ms: sorted[Math.floor(sorted.length * 0.95)] ?? 0 };
+  return {
+    frames: sorted.length,
+    median_ms: sorted[Math.floor(sorted.length / 2)] ?? 0,
+    p95_ms: sorted[Math.floor(sorted.length * 0.95)] ?? 0,
+  };
 }
 
 function run(points, frames) {

@@ -23,18 +23,45 @@ const H = 4;
 function sequence(k) {
   const data = new Float32Array(H * N * SPLAT_FIELDS);
   let seed = 1234 + k * 77;
-  const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
   const base = [];
   for (let i = 0; i < N; i++) {
     const kind = i < N * 0.7 ? 'table' : i < N * 0.8 ? 'cube' : 'hand';
-    base.push({ kind, p: kind === 'table' ? [0.2 + rand() * 0.6, -0.35 + rand() * 0.7, 0] : kind === 'cube' ? [0.5 + (rand() - 0.5) * 0.05, (rand() - 0.5) * 0.05, 0.025 + (rand() - 0.5) * 0.05] : [0.45 + (rand() - 0.5) * 0.06, (rand() - 0.5) * 0.08, 0.25 + rand() * 0.06], c: kind === 'table' ? [0.35, 0.22, 0.1] : kind === 'cube' ? [0.8, 0.1, 0.08] : [0.85, 0.85, 0.85] });
+    base.push({
+      kind,
+      p:
+        kind === 'table'
+          ? [0.2 + rand() * 0.6, -0.35 + rand() * 0.7, 0]
+          : kind === 'cube'
+            ? [0.5 + (rand() - 0.5) * 0.05, (rand() - 0.5) * 0.05, 0.025 + (rand() - 0.5) * 0.05]
+            : [0.45 + (rand() - 0.5) * 0.06, (rand() - 0.5) * 0.08, 0.25 + rand() * 0.06],
+      c: kind === 'table' ? [0.35, 0.22, 0.1] : kind === 'cube' ? [0.8, 0.1, 0.08] : [0.85, 0.85, 0.85],
+    });
   }
   for (let s = 0; s < H; s++) {
     for (let i = 0; i < N; i++) {
       const b = base[i];
       const o = (s * N + i) * SPLAT_FIELDS;
       const move = b.kind === 'hand' ? [0.02 * s * Math.cos(k), 0.02 * s * Math.sin(k), -0.04 * s] : [0, 0, 0];
-      data.set([b.p[0] + move[0], b.p[1] + move[1], b.p[2] + move[2], 0.012, 0.012, b.kind === 'table' ? 0.003 : 0.012, 1, 0, 0, 0, b.c[0], b.c[1], b.c[2], 0.9], o);
+      data.set(
+        [
+          b.p[0] + move[0],
+          b.p[1] + move[1],
+          b.p[2] + move[2],
+          0.012,
+          0.012,
+          b.kind === 'table' ? 0.003 : 0.012,
+          1,
+          0,
+          0,
+          0,
+          b.c[0],
+          b.c[1],
+          b.c[2],
+          0.9,
+        ],
+        o,
+      );
     }
   }
   return makeSequence(H, N, data, null);
@@ -42,7 +69,11 @@ function sequence(k) {
 
 function stats(times) {
   const sorted = [...times].sort((a, b) => a - b);
-  return { frames: sorted.length, median_ms: Math.round(sorted[Math.floor(sorted.length / 2)] * 10) / 10, p95_ms: Math.round(sorted[Math.floor(sorted.length * 0.95)] * 10) / 10 };
+  return {
+    frames: sorted.length,
+    median_ms: Math.round(sorted[Math.floor(sorted.length / 2)] * 10) / 10,
+    p95_ms: Math.round(sorted[Math.floor(sorted.length * 0.95)] * 10) / 10,
+  };
 }
 
 function grid(sequences) {
@@ -54,7 +85,16 @@ function grid(sequences) {
   const gl = webgl.getContext();
   const renderer = new CandidateGridRenderer(webgl, 1e9);
   renderer.setSize(1016, 308);
-  renderer.setCandidates(sequences.map((_, index) => ({ index, success_prob: index / K, ee_path_m: [[0.45, 0, 0.3], [0.47, 0.02, 0.2]] })));
+  renderer.setCandidates(
+    sequences.map((_, index) => ({
+      index,
+      success_prob: index / K,
+      ee_path_m: [
+        [0.45, 0, 0.3],
+        [0.47, 0.02, 0.2],
+      ],
+    })),
+  );
   sequences.forEach((seq, i) => renderer.setSplats(i, seq));
   renderer.setRects(sequences.map((_, i) => ({ x: 4 + (i % 4) * 253, y: 4 + Math.floor(i / 4) * 152, width: 249, height: 150 })));
   const pixel = new Uint8Array(4);
@@ -66,7 +106,15 @@ function grid(sequences) {
     if (i >= 3) times.push(performance.now() - start);
   }
   const info = gl.getExtension('WEBGL_debug_renderer_info');
-  return { renderer, canvas, result: { ...stats(times), drawn_cells: renderer.drawnCells, gl: info === null ? 'unknown' : gl.getParameter(info.UNMASKED_RENDERER_WEBGL) } };
+  return {
+    renderer,
+    canvas,
+    result: {
+      ...stats(times),
+      drawn_cells: renderer.drawnCells,
+      gl: info === null ? 'unknown' : gl.getParameter(info.UNMASKED_RENDERER_WEBGL),
+    },
+  };
 }
 
 function overlay(seq, withSplats) {
@@ -80,7 +128,17 @@ function overlay(seq, withSplats) {
   renderer.setSize(1280, 720);
   const ext = renderer.extension('foresight');
   if (withSplats) {
-    ext.setCandidates(Array.from({ length: K }, (_, index) => ({ index, success_prob: index / K, ee_path_m: [[0.45, 0, 0.3], [0.47, 0.02 * index, 0.2]] })), 0);
+    ext.setCandidates(
+      Array.from({ length: K }, (_, index) => ({
+        index,
+        success_prob: index / K,
+        ee_path_m: [
+          [0.45, 0, 0.3],
+          [0.47, 0.02 * index, 0.2],
+        ],
+      })),
+      0,
+    );
     ext.setSplats(seq);
   }
   const pixel = new Uint8Array(4);
@@ -102,7 +160,14 @@ const sequences = Array.from({ length: K }, (_, k) => sequence(k));
 const g = grid(sequences);
 const withOverlay = overlay(sequences[0], true);
 const without = overlay(sequences[0], false);
-window.benchResult = { K, N, H, small_multiples_1016x308: g.result, main_scene_1280x720_overlay: withOverlay.result, main_scene_1280x720_no_overlay: without.result };
+window.benchResult = {
+  K,
+  N,
+  H,
+  small_multiples_1016x308: g.result,
+  main_scene_1280x720_overlay: withOverlay.result,
+  main_scene_1280x720_no_overlay: without.result,
+};
 // Leave the grid and the overlay on screen for a screenshot.
 without.canvas.remove();
 g.renderer.renderNow(500);

@@ -66,7 +66,10 @@ async function main() {
   transport.close();
   window.benchResult = {
     rounds: ROUNDS,
-    fetch_and_decode_ms: { binary: { median: median(times.binary), p95: p95(times.binary) }, base64: { median: median(times.base64), p95: p95(times.base64) } },
+    fetch_and_decode_ms: {
+      binary: { median: median(times.binary), p95: p95(times.binary) },
+      base64: { median: median(times.base64), p95: p95(times.base64) },
+    },
     decode_ms: { binary: median(decodeOnly.binary), base64: median(decodeOnly.base64) },
     same_result: checksum.binary === checksum.base64,
   };

@@ -49,7 +49,8 @@ function decode(stream: StreamRow, value: Uint8Array): number[] {
 export function episodeHandlers(store: EpisodeStore): HandlerGroup<'episodes'> {
   const streamOf = (id: number, name: string, kind?: StreamRow['kind']) => {
     const stream = store.stream(id, name);
-    if (kind !== undefined && stream.kind !== kind) throw new StudioError({ code: 'invalid_params', message: `stream "${name}" is ${stream.kind}, not ${kind}` });
+    if (kind !== undefined && stream.kind !== kind)
+      throw new StudioError({ code: 'invalid_params', message: `stream "${name}" is ${stream.kind}, not ${kind}` });
     return stream;
   };
   return {
@@ -80,21 +81,33 @@ export function episodeHandlers(store: EpisodeStore): HandlerGroup<'episodes'> {
     }),
     'episodes.samples': ({ id, stream: name, t0_ns, t1_ns, max_points }) => {
       const stream = streamOf(id, name, 'lowdim');
-      const samples = decimate(store.range(stream, BigInt(t0_ns ?? stream.first_t_ns ?? 0n), BigInt(t1_ns ?? stream.last_t_ns ?? 0n)), max_points);
+      const samples = decimate(
+        store.range(stream, BigInt(t0_ns ?? stream.first_t_ns ?? 0n), BigInt(t1_ns ?? stream.last_t_ns ?? 0n)),
+        max_points,
+      );
       return { t_ns: samples.map((s) => s.t_ns.toString()), values: samples.map((s) => decode(stream, s.value)) };
     },
     'episodes.frame': ({ id, stream: name, t_ns }) => {
       const stream = streamOf(id, name, 'image');
       const frame = store.latestAt(stream, BigInt(t_ns));
       if (frame === undefined) return null;
-      return { t_ns: frame.t_ns.toString(), encoding: stream.encoding ?? 'unknown', data_base64: Buffer.from(frame.value).toString('base64') };
+      return {
+        t_ns: frame.t_ns.toString(),
+        encoding: stream.encoding ?? 'unknown',
+        data_base64: Buffer.from(frame.value).toString('base64'),
+      };
     },
     'episodes.label': ({ id, ...change }) => {
       store.label(id, change);
       return { episode: store.episode(id) };
     },
     'episodes.putSegment': ({ id, segment }) => ({
-      segment_id: store.putSegment(id, { ...(segment.id !== undefined ? { id: segment.id } : {}), label: segment.label, start_ns: BigInt(segment.start_ns), end_ns: BigInt(segment.end_ns) }),
+      segment_id: store.putSegment(id, {
+        ...(segment.id !== undefined ? { id: segment.id } : {}),
+        label: segment.label,
+        start_ns: BigInt(segment.start_ns),
+        end_ns: BigInt(segment.end_ns),
+      }),
     }),
     'episodes.deleteSegment': ({ id, segment_id }) => {
       store.deleteSegment(id, segment_id);

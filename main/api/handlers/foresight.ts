@@ -7,14 +7,24 @@ import type { HandlerGroup } from './group';
 export function predictionsOf(rows: readonly ForesightRow[]): Prediction[] {
   return rows.flatMap((row) =>
     row.chosen_success_prob !== null && row.episode_id !== null && (row.episode_outcome === 'success' || row.episode_outcome === 'failure')
-      ? [{ p: row.chosen_success_prob, y: row.episode_outcome === 'success' ? 1 : 0, group: row.operator !== null && row.operator !== '' ? row.operator : `${row.model.name} mode=${row.mode}`, episode: row.episode_id }]
+      ? [
+          {
+            p: row.chosen_success_prob,
+            y: row.episode_outcome === 'success' ? 1 : 0,
+            group: row.operator !== null && row.operator !== '' ? row.operator : `${row.model.name} mode=${row.mode}`,
+            episode: row.episode_id,
+          },
+        ]
       : [],
   );
 }
 
 export const previewPayload = (preview: Preview) => ({ ...preview, t_ns: preview.t_ns.toString() });
 
-export const policyStatusPayload = (status: PolicyStatus) => ({ ...status, last_preview: status.last_preview === null ? null : previewPayload(status.last_preview) });
+export const policyStatusPayload = (status: PolicyStatus) => ({
+  ...status,
+  last_preview: status.last_preview === null ? null : previewPayload(status.last_preview),
+});
 
 /**
  * A float array's bytes for a result. A view that is part of a larger buffer is copied: Electron's IPC
@@ -31,7 +41,8 @@ export function foresightHandlers(store: ForesightStore, live: ForesightService)
     'foresight.runs': (filter) => ({ runs: store.list(filter) }),
     'foresight.calibration': (filter) => calibrationSummary(predictionsOf(store.list(filter))),
     'foresight.packs': () => ({ packs: live.packs() }),
-    'foresight.open': ({ dir, provider, threads }) => live.open(dir, { provider, ...(threads !== undefined ? { intra_op_threads: threads } : {}) }),
+    'foresight.open': ({ dir, provider, threads }) =>
+      live.open(dir, { provider, ...(threads !== undefined ? { intra_op_threads: threads } : {}) }),
     'foresight.status': () => ({ pack: live.pack }),
     'foresight.preview': async (request) => previewPayload(await live.preview(request)),
     'foresight.splats': async ({ preview_id, candidate }) => {

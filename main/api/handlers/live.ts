@@ -1,7 +1,11 @@
 import type { RigRuntime } from '../../runtime/rigRuntime';
 import type { HandlerGroup } from './group';
 
-type LiveHandlers = Omit<HandlerGroup<'rig'>, 'rig.get' | 'rig.validate' | 'rig.apply'> & HandlerGroup<'sim'> & HandlerGroup<'teleop'> & HandlerGroup<'control'> & HandlerGroup<'recording'>;
+type LiveHandlers = Omit<HandlerGroup<'rig'>, 'rig.get' | 'rig.validate' | 'rig.apply'> &
+  HandlerGroup<'sim'> &
+  HandlerGroup<'teleop'> &
+  HandlerGroup<'control'> &
+  HandlerGroup<'recording'>;
 
 /** The live rig: devices, e-stop, teleop input and the recording lifecycle. */
 export function liveHandlers({ lifecycle, input, recording }: Pick<RigRuntime, 'lifecycle' | 'input' | 'recording'>): LiveHandlers {

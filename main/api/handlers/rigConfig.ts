@@ -8,7 +8,15 @@ import type { RigRuntime } from '../../runtime/rigRuntime';
 import type { Handler } from '../router';
 
 /** Rig config (read, validate, apply) and device discovery. */
-export function rigConfigHandlers({ lifecycle }: Pick<RigRuntime, 'lifecycle'>, dataDir: string): { 'rig.get': Handler<'rig.get'>; 'rig.validate': Handler<'rig.validate'>; 'rig.apply': Handler<'rig.apply'>; 'devices.discover': Handler<'devices.discover'> } {
+export function rigConfigHandlers(
+  { lifecycle }: Pick<RigRuntime, 'lifecycle'>,
+  dataDir: string,
+): {
+  'rig.get': Handler<'rig.get'>;
+  'rig.validate': Handler<'rig.validate'>;
+  'rig.apply': Handler<'rig.apply'>;
+  'devices.discover': Handler<'devices.discover'>;
+} {
   return {
     'rig.get': () => lifecycle.rig,
     'rig.validate': ({ text }) => {
@@ -18,7 +26,11 @@ export function rigConfigHandlers({ lifecycle }: Pick<RigRuntime, 'lifecycle'>, 
     'rig.apply': async ({ text }) => {
       const checked = checkRigText(text);
       if (checked.config === undefined) {
-        throw new StudioError({ code: 'invalid_params', message: `the rig config is invalid; nothing was changed:\n${describeIssues(checked.issues)}`, issues: checked.issues });
+        throw new StudioError({
+          code: 'invalid_params',
+          message: `the rig config is invalid; nothing was changed:\n${describeIssues(checked.issues)}`,
+          issues: checked.issues,
+        });
       }
       // Written beside, then renamed: a crash never leaves half a config that the next start would refuse.
       const path = join(dataDir, RIG_FILE_IN_DATA_DIR);

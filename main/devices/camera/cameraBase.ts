@@ -66,7 +66,11 @@ export abstract class FfmpegCameraBase implements Camera {
 
   /** Throws when disconnect() was called since `epoch`: the start in progress is called off. */
   protected throwIfCalledOff(epoch: number): void {
-    if (epoch !== this.epoch) throw captureError({ message: `camera "${this.name}": capture was stopped before the first frame`, fix: 'Connect the camera again.' });
+    if (epoch !== this.epoch)
+      throw captureError({
+        message: `camera "${this.name}": capture was stopped before the first frame`,
+        fix: 'Connect the camera again.',
+      });
   }
 
   protected setStatus(connected: boolean, error: DeviceError | undefined): void {

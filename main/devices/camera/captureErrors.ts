@@ -131,7 +131,8 @@ export function captureError(error: DeviceError): StudioError {
 
 /** The operator-facing part of anything thrown: a `StudioError`'s message and fix, or the message. */
 export function asDeviceError(error: unknown): DeviceError {
-  if (error instanceof StudioError) return error.fix !== undefined ? { message: error.message, fix: error.fix } : { message: error.message };
+  if (error instanceof StudioError)
+    return error.fix !== undefined ? { message: error.message, fix: error.fix } : { message: error.message };
   return { message: error instanceof Error ? error.message : String(error) };
 }
 

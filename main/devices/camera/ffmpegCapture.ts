@@ -5,7 +5,17 @@ import type { StudioError } from '../../../shared/api/errors';
 import type { Clock } from '../types';
 import { CaptureClock } from './captureClock';
 import { captureError, driverChangedSettings, explainCaptureFailure, type DeviceError } from './captureErrors';
-import { describeInput, ffmpegPath, ffmpegVersion, inputArgs, passthroughArgs, v4l2CtlArgs, v4l2CtlPath, type ResolvedInput, type StreamGeometry } from './ffmpegInput';
+import {
+  describeInput,
+  ffmpegPath,
+  ffmpegVersion,
+  inputArgs,
+  passthroughArgs,
+  v4l2CtlArgs,
+  v4l2CtlPath,
+  type ResolvedInput,
+  type StreamGeometry,
+} from './ffmpegInput';
 import { findJpeg, withHuffmanTables } from './jpeg';
 
 export type PixelOutput = 'rgb24' | 'gray16le';
@@ -47,7 +57,6 @@ const FD_PIXELS = 5;
 const FD_PIXELS_INDEX = 6;
 const NO_PTS = -9223372036854775808n;
 const STDERR_KEEP_CHARS = 16_384;
-
 
 /** Chunks in, exact-size byte runs out, copying each byte once. */
 class ByteQueue {
@@ -178,7 +187,15 @@ export class FfmpegCapture extends EventEmitter<CaptureEvents> {
     const { resolved } = this.spec;
     const input = resolved.input;
     const mjpeg = resolved.mjpeg;
-    const stdio: ('pipe' | 'ignore')[] = [input.format === 'v4l2-ctl' ? 'pipe' : 'ignore', 'ignore', 'pipe', mjpeg ? 'pipe' : 'ignore', mjpeg ? 'pipe' : 'ignore', 'pipe', 'pipe'];
+    const stdio: ('pipe' | 'ignore')[] = [
+      input.format === 'v4l2-ctl' ? 'pipe' : 'ignore',
+      'ignore',
+      'pipe',
+      mjpeg ? 'pipe' : 'ignore',
+      mjpeg ? 'pipe' : 'ignore',
+      'pipe',
+      'pipe',
+    ];
     const ffmpeg = spawn(ffmpegPath(), args, { stdio });
     this.ffmpeg = ffmpeg;
     const started = new Promise<void>((resolve, reject) => {
@@ -186,7 +203,10 @@ export class FfmpegCapture extends EventEmitter<CaptureEvents> {
         const seconds = this.spec.first_frame_timeout_ms / 1000;
         this.fail({
           message: `no frames from ${this.spec.who} (${this.source}) within ${seconds} s`,
-          fix: 'Check that the camera is not covered or asleep and that no other program holds it; try `ffplay -f v4l2 ' + this.source + '`. A slow camera may need a longer first_frame_timeout_ms.',
+          fix:
+            'Check that the camera is not covered or asleep and that no other program holds it; try `ffplay -f v4l2 ' +
+            this.source +
+            '`. A slow camera may need a longer first_frame_timeout_ms.',
         });
       }, this.spec.first_frame_timeout_ms);
       this.firstFrame = { resolve, reject, timer };
@@ -194,19 +214,51 @@ export class FfmpegCapture extends EventEmitter<CaptureEvents> {
     let exited: () => void = () => undefined;
     this.closed = new Promise<void>((resolve) => (exited = resolve));
     ffmpeg.on('error', (error) => {
-      this.fail(explainCaptureFailure({ who: this.spec.who, source: this.source, tool: 'ffmpeg', stderr: this.stderrTail, code: null, signal: null, spawnError: error, wasStreaming: this.streaming }));
+      this.fail(
+        explainCaptureFailure({
+          who: this.spec.who,
+          source: this.source,
+          tool: 'ffmpeg',
+          stderr: this.stderrTail,
+          code: null,
+          signal: null,
+          spawnError: error,
+          wasStreaming: this.streaming,
+        }),
+      );
       exited();
     });
     ffmpeg.on('close', (code, signal) => {
       exited();
       if (this.ffmpeg === ffmpeg) this.ffmpeg = undefined;
-      this.fail(explainCaptureFailure({ who: this.spec.who, source: this.source, tool: 'ffmpeg', stderr: this.stderrTail, code, signal, wasStreaming: this.streaming }));
+      this.fail(
+        explainCaptureFailure({
+          who: this.spec.who,
+          source: this.source,
+          tool: 'ffmpeg',
+          stderr: this.stderrTail,
+          code,
+          signal,
+          wasStreaming: this.streaming,
+        }),
+      );
     });
     ffmpeg.stderr?.setEncoding('utf8');
     ffmpeg.stderr?.on('data', (chunk: string) => {
       this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_KEEP_CHARS);
       // ffmpeg only warns when the driver changes the size or rate, then runs on with the wrong one.
-      if (driverChangedSettings(this.stderrTail.slice(-(chunk.length + 200)))) this.fail(explainCaptureFailure({ who: this.spec.who, source: this.source, tool: 'ffmpeg', stderr: this.stderrTail, code: null, signal: null, wasStreaming: this.streaming }));
+      if (driverChangedSettings(this.stderrTail.slice(-(chunk.length + 200))))
+        this.fail(
+          explainCaptureFailure({
+            who: this.spec.who,
+            source: this.source,
+            tool: 'ffmpeg',
+            stderr: this.stderrTail,
+            code: null,
+            signal: null,
+            wasStreaming: this.streaming,
+          }),
+        );
     });
     this.wireOutputs(ffmpeg);
     if (input.format === 'v4l2-ctl') this.startFeeder(ffmpeg, input.device, input.fourcc);
@@ -222,7 +274,9 @@ export class FfmpegCapture extends EventEmitter<CaptureEvents> {
   async stop(): Promise<void> {
     this.stopping = true;
     // A connect() still waiting for its first frame learns that it was called off.
-    this.clearFirstFrame()?.reject(captureError({ message: `${this.spec.who}: capture was stopped before the first frame`, fix: 'Connect the camera again.' }));
+    this.clearFirstFrame()?.reject(
+      captureError({ message: `${this.spec.who}: capture was stopped before the first frame`, fix: 'Connect the camera again.' }),
+    );
     const ffmpeg = this.ffmpeg;
     const feeder = this.feeder;
     this.feeder = undefined;
@@ -297,7 +351,18 @@ export class FfmpegCapture extends EventEmitter<CaptureEvents> {
     feeder.stderr?.on('data', (chunk: string) => (this.feederStderr = (this.feederStderr + chunk).slice(-STDERR_KEEP_CHARS)));
     const report = (code: number | null, signal: NodeJS.Signals | null, spawnError?: Error): void => {
       if (this.feeder !== feeder) return;
-      this.fail(explainCaptureFailure({ who: this.spec.who, source: device, tool: 'v4l2-ctl', stderr: this.feederStderr, code, signal, ...(spawnError !== undefined ? { spawnError } : {}), wasStreaming: this.streaming }));
+      this.fail(
+        explainCaptureFailure({
+          who: this.spec.who,
+          source: device,
+          tool: 'v4l2-ctl',
+          stderr: this.feederStderr,
+          code,
+          signal,
+          ...(spawnError !== undefined ? { spawnError } : {}),
+          wasStreaming: this.streaming,
+        }),
+      );
     };
     feeder.on('error', (error) => report(null, null, error));
     feeder.on('close', (code, signal) => report(code, signal));
@@ -320,7 +385,8 @@ export class FfmpegCapture extends EventEmitter<CaptureEvents> {
     const index = new FrameIndexParser();
     stream(FD_PIXELS)?.on('data', (chunk: Buffer) => {
       this.pixelBytes.push(chunk);
-      while (this.pixelBytes.length >= this.frameBytes) this.pixelFrames.push({ arrival_ns: this.spec.clock.now_ns(), pixels: this.pixelBytes.take(this.frameBytes) });
+      while (this.pixelBytes.length >= this.frameBytes)
+        this.pixelFrames.push({ arrival_ns: this.spec.clock.now_ns(), pixels: this.pixelBytes.take(this.frameBytes) });
       this.drainPixels();
     });
     stream(FD_PIXELS_INDEX)?.setEncoding('utf8');
@@ -345,7 +411,11 @@ export class FfmpegCapture extends EventEmitter<CaptureEvents> {
       const packet = this.jpegBytes.take(entry.size);
       const extent = findJpeg(packet);
       // A packet without a complete JPEG (a truncated USB transfer) still takes its place in the pairing.
-      this.jpegParts.push({ pts_ns: entry.pts_ns, arrival_ns: this.spec.clock.now_ns(), data: extent === undefined ? undefined : withHuffmanTables(packet, extent) });
+      this.jpegParts.push({
+        pts_ns: entry.pts_ns,
+        arrival_ns: this.spec.clock.now_ns(),
+        data: extent === undefined ? undefined : withHuffmanTables(packet, extent),
+      });
     }
     this.pair();
   }
@@ -388,7 +458,14 @@ export class FfmpegCapture extends EventEmitter<CaptureEvents> {
   private emitImage(part: Part<Uint8Array>, jpeg: Uint8Array | undefined): void {
     if (this.stopping || this.failure !== undefined) return;
     const { capture_ns, dropped_before } = this.captureClock.stamp(part.pts_ns, part.arrival_ns);
-    const image: CapturedImage = { capture_ns, arrival_ns: part.arrival_ns, pts_ns: part.pts_ns, dropped_before: dropped_before + this.unpaired, pixels: part.data, ...(jpeg !== undefined ? { jpeg } : {}) };
+    const image: CapturedImage = {
+      capture_ns,
+      arrival_ns: part.arrival_ns,
+      pts_ns: part.pts_ns,
+      dropped_before: dropped_before + this.unpaired,
+      pixels: part.data,
+      ...(jpeg !== undefined ? { jpeg } : {}),
+    };
     this.unpaired = 0;
     this.streaming = true;
     this.clearFirstFrame()?.resolve();

@@ -26,7 +26,10 @@ export const ffmpegInputSchema = z.discriminatedUnion('format', [
      */
     format: z.literal('v4l2-ctl'),
     device: z.string().min(1),
-    fourcc: z.string().regex(/^[A-Z0-9 ]{3,4}$/, { message: 'a V4L2 fourcc such as "Z16"' }).default('Z16'),
+    fourcc: z
+      .string()
+      .regex(/^[A-Z0-9 ]{3,4}$/, { message: 'a V4L2 fourcc such as "Z16"' })
+      .default('Z16'),
   }),
   z.strictObject({
     /** An ffmpeg filter source standing in for a camera, e.g. `testsrc2=size=160x120:rate=15`. Paced in real time. */
@@ -37,7 +40,10 @@ export const ffmpegInputSchema = z.discriminatedUnion('format', [
     /** A recorded stream replayed in real time; `demuxer: "mjpeg"` makes it a pass-through MJPEG camera. */
     format: z.literal('file'),
     path: z.string().min(1),
-    demuxer: z.string().regex(/^[a-z0-9_]+$/).optional(),
+    demuxer: z
+      .string()
+      .regex(/^[a-z0-9_]+$/)
+      .optional(),
     loop: z.boolean().default(false),
   }),
 ]);
@@ -90,10 +96,33 @@ export function inputArgs(resolved: ResolvedInput, geometry: StreamGeometry): st
   switch (input.format) {
     case 'v4l2':
       // Kernel buffer timestamps (CLOCK_MONOTONIC on uvcvideo) come through as pts.
-      return ['-f', 'v4l2', ...(resolved.input_format !== undefined ? ['-input_format', resolved.input_format] : []), '-video_size', size, '-framerate', rate(geometry.fps_hz), '-i', input.device];
+      return [
+        '-f',
+        'v4l2',
+        ...(resolved.input_format !== undefined ? ['-input_format', resolved.input_format] : []),
+        '-video_size',
+        size,
+        '-framerate',
+        rate(geometry.fps_hz),
+        '-i',
+        input.device,
+      ];
     case 'v4l2-ctl':
       // Raw frames on stdin carry no timestamps: ffmpeg stamps each with the wall clock as it is read.
-      return ['-f', 'rawvideo', '-pixel_format', 'gray16le', '-video_size', size, '-framerate', rate(geometry.fps_hz), '-use_wallclock_as_timestamps', '1', '-i', 'pipe:0'];
+      return [
+        '-f',
+        'rawvideo',
+        '-pixel_format',
+        'gray16le',
+        '-video_size',
+        size,
+        '-framerate',
+        rate(geometry.fps_hz),
+        '-use_wallclock_as_timestamps',
+        '1',
+        '-i',
+        'pipe:0',
+      ];
     case 'lavfi':
       return ['-re', '-f', 'lavfi', '-i', input.source];
     case 'file': {

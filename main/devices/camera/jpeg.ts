@@ -95,7 +95,8 @@ export function findJpeg(bytes: Uint8Array, from = 0): JpegExtent | undefined {
 
 // ---- the standard Huffman tables (ITU T.81 Annex K.3), as one DHT segment --------------------------
 
-const hex = (text: string): number[] => Array.from({ length: text.length / 2 }, (_, k) => Number.parseInt(text.slice(2 * k, 2 * k + 2), 16));
+const hex = (text: string): number[] =>
+  Array.from({ length: text.length / 2 }, (_, k) => Number.parseInt(text.slice(2 * k, 2 * k + 2), 16));
 
 const DC_VALUES = hex('000102030405060708090a0b');
 const AC_LUMINANCE_VALUES = hex(

@@ -26,16 +26,32 @@ export const realsenseOptionsSchema = ffmpegCameraBaseOptions
   .strict()
   .superRefine((options, ctx) => {
     if ((options.color_device === undefined) === (options.color_input === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['color_device'], message: 'give the colour node as `color_device` (e.g. "/dev/video4"), or a `color_input` stand-in, not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['color_device'],
+        message: 'give the colour node as `color_device` (e.g. "/dev/video4"), or a `color_input` stand-in, not both',
+      });
     }
     if ((options.depth_device === undefined) === (options.depth_input === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['depth_device'], message: 'give the depth node as `depth_device` (e.g. "/dev/video0"), or a `depth_input` stand-in, not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['depth_device'],
+        message: 'give the depth node as `depth_device` (e.g. "/dev/video0"), or a `depth_input` stand-in, not both',
+      });
     }
     if (!options.depth) {
-      ctx.addIssue({ code: 'custom', path: ['depth'], message: 'a realsense camera records depth: set `"depth": true` (or use type "uvc" for its colour stream alone)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['depth'],
+        message: 'a realsense camera records depth: set `"depth": true` (or use type "uvc" for its colour stream alone)',
+      });
     }
     if (options.intrinsics === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['intrinsics'], message: 'a realsense camera needs the depth stream\'s intrinsics (fx_px, fy_px, cx_px, cy_px), e.g. from `rs-enumerate-devices -c`' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['intrinsics'],
+        message: "a realsense camera needs the depth stream's intrinsics (fx_px, fy_px, cx_px, cy_px), e.g. from `rs-enumerate-devices -c`",
+      });
     }
   });
 export type RealSenseOptions = z.output<typeof realsenseOptionsSchema>;
@@ -94,7 +110,11 @@ export class RealSenseCamera extends FfmpegCameraBase {
     const geometry = { width_px: options.width_px, height_px: options.height_px, fps_hz: options.fps_hz };
     const common = { clock: this.clock, first_frame_timeout_ms: options.first_frame_timeout_ms, ...geometry };
     try {
-      const colorInput: FfmpegInput = options.color_input ?? { format: 'v4l2', device: options.color_device ?? '', pixel_format: options.color_pixel_format };
+      const colorInput: FfmpegInput = options.color_input ?? {
+        format: 'v4l2',
+        device: options.color_device ?? '',
+        pixel_format: options.color_pixel_format,
+      };
       const colorResolved = await resolveInput(colorInput, geometry, `${this.who} colour`);
       this.throwIfCalledOff(epoch);
       const color = new FfmpegCapture({ ...common, who: `${this.who} colour`, resolved: colorResolved, output: 'rgb24' });
@@ -173,7 +193,11 @@ export class RealSenseCamera extends FfmpegCameraBase {
     while (this.colorQueue.length > 0 && this.depthQueue.length > 0) {
       const color = this.colorQueue[0]!.image;
       // Skip depth frames that a later one matches better.
-      while (this.depthQueue.length > 1 && distance(this.depthQueue[1]!.image.capture_ns, color.capture_ns) <= distance(this.depthQueue[0]!.image.capture_ns, color.capture_ns)) this.depthQueue.shift();
+      while (
+        this.depthQueue.length > 1 &&
+        distance(this.depthQueue[1]!.image.capture_ns, color.capture_ns) <= distance(this.depthQueue[0]!.image.capture_ns, color.capture_ns)
+      )
+        this.depthQueue.shift();
       const depth = this.depthQueue[0]!.image;
       if (distance(depth.capture_ns, color.capture_ns) <= tolerance) {
         this.colorQueue.shift();

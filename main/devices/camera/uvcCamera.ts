@@ -19,7 +19,11 @@ export const uvcOptionsSchema = ffmpegCameraBaseOptions
   .strict()
   .superRefine((options, ctx) => {
     if ((options.device === undefined) === (options.input === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['device'], message: 'give the camera\'s `device` (e.g. "/dev/video0"), or an `input` stand-in, not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['device'],
+        message: 'give the camera\'s `device` (e.g. "/dev/video0"), or an `input` stand-in, not both',
+      });
     }
     if (options.depth) {
       ctx.addIssue({ code: 'custom', path: ['depth'], message: 'a uvc camera has no depth; use type "realsense" for an RGB-D camera' });
@@ -71,7 +75,16 @@ export class UvcCamera extends FfmpegCameraBase {
     try {
       const resolved = await resolveInput(uvcInput(this.options), this.options, this.who);
       this.throwIfCalledOff(epoch);
-      const capture = new FfmpegCapture({ who: this.who, resolved, output: 'rgb24', clock: this.clock, width_px, height_px, fps_hz, first_frame_timeout_ms });
+      const capture = new FfmpegCapture({
+        who: this.who,
+        resolved,
+        output: 'rgb24',
+        clock: this.clock,
+        width_px,
+        height_px,
+        fps_hz,
+        first_frame_timeout_ms,
+      });
       this.capture = capture;
       capture.on('image', (image) => this.receive(image));
       capture.on('failed', (error) => {
@@ -133,7 +146,7 @@ export class UvcCamera extends FfmpegCameraBase {
 export const uvcCameraFactory: DeviceFactory<typeof uvcOptionsSchema> = {
   kind: 'camera',
   type: 'uvc',
-  summary: 'USB (UVC) camera through ffmpeg\'s V4L2 input; MJPEG frames recorded as sent, decoded for preview.',
+  summary: "USB (UVC) camera through ffmpeg's V4L2 input; MJPEG frames recorded as sent, decoded for preview.",
   options: uvcOptionsSchema,
   create(options, context: DeviceContext) {
     return new UvcCamera(context.name, options, context.clock);

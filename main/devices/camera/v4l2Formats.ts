@@ -28,10 +28,27 @@ export function parseFormatList(stderr: string): V4l2Format[] {
 export function listV4l2Formats(device: string, who: string): Promise<V4l2Format[]> {
   return new Promise((resolve, reject) => {
     let stderr = '';
-    const child = spawn(ffmpegPath(), ['-hide_banner', '-nostdin', '-f', 'v4l2', '-list_formats', 'all', '-i', device], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(ffmpegPath(), ['-hide_banner', '-nostdin', '-f', 'v4l2', '-list_formats', 'all', '-i', device], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', (error) => reject(captureError(explainCaptureFailure({ who, source: device, tool: 'ffmpeg', stderr, code: null, signal: null, spawnError: error, wasStreaming: false }))));
+    child.on('error', (error) =>
+      reject(
+        captureError(
+          explainCaptureFailure({
+            who,
+            source: device,
+            tool: 'ffmpeg',
+            stderr,
+            code: null,
+            signal: null,
+            spawnError: error,
+            wasStreaming: false,
+          }),
+        ),
+      ),
+    );
     child.on('close', (code, signal) => {
       const formats = parseFormatList(stderr);
       // ffmpeg exits 1 after listing ("Immediate exit requested"): formats found means it worked.
@@ -46,7 +63,12 @@ export function listV4l2Formats(device: string, who: string): Promise<V4l2Format
  * (full frame rate over USB 2, and the frames are recorded as sent), else the camera's default.
  * An explicit pixel format is used as given. Returns an error when the node cannot be listed.
  */
-export async function resolveV4l2(device: string, pixel_format: V4l2PixelFormat, geometry: StreamGeometry, who: string): Promise<ResolvedInput> {
+export async function resolveV4l2(
+  device: string,
+  pixel_format: V4l2PixelFormat,
+  geometry: StreamGeometry,
+  who: string,
+): Promise<ResolvedInput> {
   const input = { format: 'v4l2' as const, device, pixel_format };
   if (pixel_format !== 'auto') return { input, mjpeg: pixel_format === 'mjpeg', input_format: pixel_format };
   const formats = await listV4l2Formats(device, who);

@@ -137,7 +137,10 @@ export function encodeJointPosition(q_rad: readonly number[], settings: DeoxysCo
     controller_type: ControllerType.JOINT_POSITION,
     traj_interpolator_type: TrajInterpolatorType.SMOOTH_JOINT_POSITION,
     traj_interpolator_time_fraction: settings.traj_interpolator_time_fraction,
-    control_msg: packAny('FrankaJointPositionControllerMessage', { goal: jointGoal(q_rad), speed_factor: settings.joint_position_speed_factor }),
+    control_msg: packAny('FrankaJointPositionControllerMessage', {
+      goal: jointGoal(q_rad),
+      speed_factor: settings.joint_position_speed_factor,
+    }),
     timeout: settings.timeout_s,
     state_estimator_msg: stateEstimator(),
   });
@@ -146,7 +149,9 @@ export function encodeJointPosition(q_rad: readonly number[], settings: DeoxysCo
 // ---- gripper ---------------------------------------------------------------------------------------
 
 export function encodeGripperMove(width_m: number, speed_m_s: number): Uint8Array {
-  return encodeMessage('FrankaGripperControlMessage', { control_msg: packAny('FrankaGripperMoveMessage', { width: width_m, speed: speed_m_s }) });
+  return encodeMessage('FrankaGripperControlMessage', {
+    control_msg: packAny('FrankaGripperMoveMessage', { width: width_m, speed: speed_m_s }),
+  });
 }
 
 export interface GraspParameters {
@@ -247,16 +252,32 @@ export function parseArmControl(bytes: Uint8Array): ParsedArmControl {
     case ControllerType.OSC_POSITION:
     case ControllerType.OSC_YAW: {
       const payload = unpack(name, any, 'FrankaOSCPoseControllerMessage', bytes.length);
-      const controller = controllerType === ControllerType.OSC_POSE ? 'OSC_POSE' : controllerType === ControllerType.OSC_POSITION ? 'OSC_POSITION' : 'OSC_YAW';
+      const controller =
+        controllerType === ControllerType.OSC_POSE
+          ? 'OSC_POSE'
+          : controllerType === ControllerType.OSC_POSITION
+            ? 'OSC_POSITION'
+            : 'OSC_YAW';
       return { kind: 'osc', controller, goal: goalOf(payload.goal), time_fraction: timeFraction };
     }
     case ControllerType.JOINT_POSITION:
     case ControllerType.JOINT_IMPEDANCE: {
       const isImpedance = controllerType === ControllerType.JOINT_IMPEDANCE;
-      const payload = unpack(name, any, isImpedance ? 'FrankaJointImpedanceControllerMessage' : 'FrankaJointPositionControllerMessage', bytes.length);
+      const payload = unpack(
+        name,
+        any,
+        isImpedance ? 'FrankaJointImpedanceControllerMessage' : 'FrankaJointPositionControllerMessage',
+        bytes.length,
+      );
       const goal = asRecord(payload.goal);
       const q_rad = [1, 2, 3, 4, 5, 6, 7].map((i) => asNumber(goal[`q${i}`]));
-      return { kind: 'joint', controller: isImpedance ? 'JOINT_IMPEDANCE' : 'JOINT_POSITION', q_rad, is_delta: goal.is_delta === true, time_fraction: timeFraction };
+      return {
+        kind: 'joint',
+        controller: isImpedance ? 'JOINT_IMPEDANCE' : 'JOINT_POSITION',
+        q_rad,
+        is_delta: goal.is_delta === true,
+        time_fraction: timeFraction,
+      };
     }
     default:
       return { kind: 'unsupported', controller_type: controllerType };

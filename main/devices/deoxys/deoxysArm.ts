@@ -1,6 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { StudioError } from '../../../shared/api/errors';
-import { axisAngleFromRotation, mat4Rotation, mat4Translation, quaternionFromRotation, rotationFromQuaternion } from '../../../shared/robot/rotation';
+import {
+  axisAngleFromRotation,
+  mat4Rotation,
+  mat4Translation,
+  quaternionFromRotation,
+  rotationFromQuaternion,
+} from '../../../shared/robot/rotation';
 import type { DeviceFactory } from '../registry';
 import type { Arm, ArmCommand, ArmState, Clock, DeviceStatus, Features, SentAction } from '../types';
 import { clipArmCommand, InvalidCommandError, type ArmCommandLimits } from '../../../shared/robot/commandLimits';
@@ -57,12 +63,19 @@ function encodeCommand(command: ArmCommand): { message: Uint8Array; hold: Uint8A
   switch (command.kind) {
     case 'ee_delta':
       return {
-        message: encodeOscPose({ is_delta: true, translation_m: command.translation_m, rotation_axis_angle_rad: command.rotation_axis_angle_rad }, settings),
+        message: encodeOscPose(
+          { is_delta: true, translation_m: command.translation_m, rotation_axis_angle_rad: command.rotation_axis_angle_rad },
+          settings,
+        ),
         hold: encodeOscPose({ is_delta: true, translation_m: [0, 0, 0], rotation_axis_angle_rad: [0, 0, 0] }, settings),
       };
     case 'ee_pose': {
       const message = encodeOscPose(
-        { is_delta: false, translation_m: command.position_m, rotation_axis_angle_rad: axisAngleFromRotation(rotationFromQuaternion(command.quaternion_wxyz)) },
+        {
+          is_delta: false,
+          translation_m: command.position_m,
+          rotation_axis_angle_rad: axisAngleFromRotation(rotationFromQuaternion(command.quaternion_wxyz)),
+        },
         settings,
       );
       return { message, hold: message };
@@ -201,7 +214,13 @@ export class DeoxysArm implements Arm {
     return this.link?.latest()?.state;
   }
 
-  stats(): { state_hz: number; commands_sent: number; states_received: number; decode_errors: number; last_decode_error: string | undefined } {
+  stats(): {
+    state_hz: number;
+    commands_sent: number;
+    states_received: number;
+    decode_errors: number;
+    last_decode_error: string | undefined;
+  } {
     const subscriber = this.link?.subscriberStats();
     return {
       state_hz: this.link?.state_hz() ?? 0,
@@ -220,14 +239,21 @@ export class DeoxysArm implements Arm {
 
   private async send(command: ArmCommand): Promise<SentAction<ArmCommand>> {
     const link = this.link;
-    if (link === undefined) throw new StudioError({ code: 'failed_precondition', message: `${this.who} is not connected`, fix: 'Connect the rig first.' });
+    if (link === undefined)
+      throw new StudioError({ code: 'failed_precondition', message: `${this.who} is not connected`, fix: 'Connect the rig first.' });
     const status = link.status();
-    if (status.error !== undefined) throw new StudioError({ code: 'unavailable', message: status.error.message, ...(status.error.fix === undefined ? {} : { fix: status.error.fix }) });
+    if (status.error !== undefined)
+      throw new StudioError({
+        code: 'unavailable',
+        message: status.error.message,
+        ...(status.error.fix === undefined ? {} : { fix: status.error.fix }),
+      });
     let action: SentAction<ArmCommand>;
     try {
       const state = this.latest();
       // OSC has no ramp of its own: an absolute goal is limited as a step from the measured pose.
-      if (command.kind === 'ee_pose' && state === undefined) throw new InvalidCommandError('ee_pose needs the measured pose first (no robot state yet)');
+      if (command.kind === 'ee_pose' && state === undefined)
+        throw new InvalidCommandError('ee_pose needs the measured pose first (no robot state yet)');
       action = clipArmCommand(command, state, this.limits);
     } catch (error) {
       if (error instanceof InvalidCommandError) throw new StudioError({ code: 'invalid_params', message: `${this.who}: ${error.message}` });

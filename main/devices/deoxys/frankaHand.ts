@@ -127,7 +127,8 @@ export class FrankaHand implements Gripper {
 
   async sendAction(command: GripperCommand): Promise<SentAction<GripperCommand>> {
     const link = this.link;
-    if (link === undefined) throw new StudioError({ code: 'failed_precondition', message: `${this.who} is not connected`, fix: 'Connect the rig first.' });
+    if (link === undefined)
+      throw new StudioError({ code: 'failed_precondition', message: `${this.who} is not connected`, fix: 'Connect the rig first.' });
     let action: SentAction<GripperCommand>;
     try {
       action = clipGripperCommand(command, this.limits);

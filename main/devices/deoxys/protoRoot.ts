@@ -106,7 +106,10 @@ export function decodeMessage(name: DeoxysMessageName, bytes: Uint8Array): Recor
   try {
     checkWireTypes(type, protobuf.Reader.create(bytes), bytes.length);
     const message = type.decode(bytes);
-    return type.toObject(message, { longs: String, enums: Number, bytes: Array, defaults: true, arrays: true, objects: true }) as Record<string, unknown>;
+    return type.toObject(message, { longs: String, enums: Number, bytes: Array, defaults: true, arrays: true, objects: true }) as Record<
+      string,
+      unknown
+    >;
   } catch (error) {
     throw new DeoxysDecodeError(name, bytes.length, error instanceof Error ? error.message : String(error));
   }
@@ -129,9 +132,14 @@ function checkWireTypes(type: protobuf.Type, reader: protobuf.Reader, end: numbe
     }
     const resolved = field.resolve().resolvedType;
     const isMessage = resolved instanceof protobuf.Type;
-    const expected = isMessage ? 2 : resolved instanceof protobuf.Enum ? 0 : (protobuf.types.basic as Record<string, number | undefined>)[field.type];
+    const expected = isMessage
+      ? 2
+      : resolved instanceof protobuf.Enum
+        ? 0
+        : (protobuf.types.basic as Record<string, number | undefined>)[field.type];
     const packed = field.repeated && wireType === 2 && !isMessage && field.type !== 'string' && field.type !== 'bytes';
-    if (wireType !== expected && !packed) throw new Error(`field ${field.name} (${field.id}) has wire type ${wireType}, expected ${String(expected)}`);
+    if (wireType !== expected && !packed)
+      throw new Error(`field ${field.name} (${field.id}) has wire type ${wireType}, expected ${String(expected)}`);
     if (isMessage) {
       const length = reader.uint32();
       const subEnd = reader.pos + length;

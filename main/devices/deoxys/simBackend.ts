@@ -69,7 +69,8 @@ export class KinematicFrankaBackend implements DeoxysSimBackend {
   private readonly tcp: TcpOffset;
   private readonly iterations: number;
   private width_m = FRANKA_HAND_MAX_WIDTH_M;
-  private gripperGoal: { width_m: number; speed_m_s: number; grasp?: { width_m: number; epsilon_inner_m: number; epsilon_outer_m: number } } | undefined;
+  private gripperGoal:
+    { width_m: number; speed_m_s: number; grasp?: { width_m: number; epsilon_inner_m: number; epsilon_outer_m: number } } | undefined;
   private grasped = false;
   private readonly objectWidth_m: number | undefined;
 
@@ -89,7 +90,9 @@ export class KinematicFrankaBackend implements DeoxysSimBackend {
       for (let i = 0; i < this.iterations; i++) {
         this.q = dlsIkStep(this.q, target.base_from_ee, {
           damping: 0.02,
-          max_step_rad: FRANKA_DQ_MAX_RAD_S.map((limit, joint) => Math.max(0, limit * dt_s - Math.abs((this.q[joint] ?? 0) - (before[joint] ?? 0)))),
+          max_step_rad: FRANKA_DQ_MAX_RAD_S.map((limit, joint) =>
+            Math.max(0, limit * dt_s - Math.abs((this.q[joint] ?? 0) - (before[joint] ?? 0))),
+          ),
           tcp: this.tcp,
         });
       }
@@ -141,7 +144,12 @@ export class KinematicFrankaBackend implements DeoxysSimBackend {
 
   state(): SimRobotState {
     return {
-      arm: { q_rad: [...this.q], dq_rad_s: [...this.dq], tau_nm: new Array<number>(7).fill(0), base_from_ee: frankaForwardKinematics(this.q, this.tcp) },
+      arm: {
+        q_rad: [...this.q],
+        dq_rad_s: [...this.dq],
+        tau_nm: new Array<number>(7).fill(0),
+        base_from_ee: frankaForwardKinematics(this.q, this.tcp),
+      },
       gripper: { width_m: this.width_m, max_width_m: FRANKA_HAND_MAX_WIDTH_M, is_grasped: this.grasped },
     };
   }

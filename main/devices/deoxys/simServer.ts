@@ -1,7 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Publisher, Subscriber } from 'zeromq';
-import { mat4FromRotationTranslation, mat4Rotation, mat4Translation, rotationFromAxisAngle, rotationMultiply } from '../../../shared/robot/rotation';
+import {
+  mat4FromRotationTranslation,
+  mat4Rotation,
+  mat4Translation,
+  rotationFromAxisAngle,
+  rotationMultiply,
+} from '../../../shared/robot/rotation';
 import { flangeFromTcp, FRANKA_HAND_TCP } from '../../../shared/robot/frankaKinematics';
 import { systemClock, type Clock, type Mat4 } from '../types';
 import { parseArmControl, parseGripperControl, type ParsedArmControl, type ParsedGripperControl } from './controlMessages';
@@ -71,7 +77,10 @@ interface GripperNode {
 
 /** A port the simulated NUC could not bind because something else holds it. */
 export class PortInUseError extends Error {
-  constructor(readonly endpoint: string, readonly port: number) {
+  constructor(
+    readonly endpoint: string,
+    readonly port: number,
+  ) {
     super(`port ${port} is already in use (binding ${endpoint})`);
     this.name = 'PortInUseError';
   }
@@ -164,12 +173,16 @@ export class DeoxysSimServer extends EventEmitter<DeoxysSimServerEvents> {
       throw error;
     }
     let last_ns = this.clock.now_ns();
-    every(1000 / this.opts.state_rate_hz, () => {
-      const now_ns = this.clock.now_ns();
-      const dt_s = Number(now_ns - last_ns) / 1e9;
-      last_ns = now_ns;
-      this.stepAndPublish(dt_s, now_ns);
-    }, this.physicsTimers);
+    every(
+      1000 / this.opts.state_rate_hz,
+      () => {
+        const now_ns = this.clock.now_ns();
+        const dt_s = Number(now_ns - last_ns) / 1e9;
+        last_ns = now_ns;
+        this.stepAndPublish(dt_s, now_ns);
+      },
+      this.physicsTimers,
+    );
   }
 
   /** Stops publishing arm state (a cable pulled out), without stopping the node. */
@@ -192,7 +205,16 @@ export class DeoxysSimServer extends EventEmitter<DeoxysSimServerEvents> {
     const commandSub = new Subscriber({ linger: 0, conflate: true, receiveTimeout: 0, reconnectInterval: 20 });
     commandSub.connect(`tcp://${this.opts.pc_ip}:${this.ports.SUB_PORT}`);
     commandSub.subscribe();
-    const node: ArmNode = { statePub, commandSub, timers: [], started: false, emptyPolls: 0, controller: 'NO_CONTROL', pendingArm: { kind: 'hold' }, polling: false };
+    const node: ArmNode = {
+      statePub,
+      commandSub,
+      timers: [],
+      started: false,
+      emptyPolls: 0,
+      controller: 'NO_CONTROL',
+      pendingArm: { kind: 'hold' },
+      polling: false,
+    };
     this.arm = node;
     every(1000 / this.opts.policy_rate_hz, () => void this.poll(node), node.timers);
   }
@@ -325,12 +347,16 @@ export class DeoxysSimServer extends EventEmitter<DeoxysSimServerEvents> {
     // The node homes the hand on start.
     const node: GripperNode = { statePub, commandSub, timer: undefined, hasGrasped: false, pending: [{ kind: 'homing' }] };
     this.gripper = node;
-    every(1000 / this.opts.gripper_rate_hz, () => {
-      const state = this.options.backend.state().gripper;
-      const time_s = this.time_s();
-      node.statePub.send(encodeGripperState({ ...state, temperature_c: 30, time_s })).catch(() => undefined);
-      this.emit('gripper_state_published', time_s);
-    }, this.gripperTimers);
+    every(
+      1000 / this.opts.gripper_rate_hz,
+      () => {
+        const state = this.options.backend.state().gripper;
+        const time_s = this.time_s();
+        node.statePub.send(encodeGripperState({ ...state, temperature_c: 30, time_s })).catch(() => undefined);
+        this.emit('gripper_state_published', time_s);
+      },
+      this.gripperTimers,
+    );
     void this.receiveGripper(node);
   }
 
@@ -419,7 +445,10 @@ export class DeoxysSimServer extends EventEmitter<DeoxysSimServerEvents> {
 }
 
 /** deoxys `ComputeGoal` with `is_delta` (osc_impedance.cpp): base-frame translation, left-multiplied rotation. */
-export function oscGoal(base_from_ee: Mat4, goal: { is_delta: boolean; translation_m: readonly number[]; rotation_axis_angle_rad: readonly number[] }): Mat4 {
+export function oscGoal(
+  base_from_ee: Mat4,
+  goal: { is_delta: boolean; translation_m: readonly number[]; rotation_axis_angle_rad: readonly number[] },
+): Mat4 {
   const delta = rotationFromAxisAngle(goal.rotation_axis_angle_rad);
   if (!goal.is_delta) return mat4FromRotationTranslation(delta, goal.translation_m);
   const position = mat4Translation(base_from_ee);

@@ -88,8 +88,17 @@ export class StateCommandLink<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         unsubscribe();
-        const decodeNote = this.subscriber.stats.last_decode_error === undefined ? '' : ` (messages arrived but were refused: ${this.subscriber.stats.last_decode_error})`;
-        reject(new StudioError({ code: 'unavailable', message: `${this.options.who}: no state from ${this.options.state_endpoint} within ${timeout_ms} ms${decodeNote}`, fix }));
+        const decodeNote =
+          this.subscriber.stats.last_decode_error === undefined
+            ? ''
+            : ` (messages arrived but were refused: ${this.subscriber.stats.last_decode_error})`;
+        reject(
+          new StudioError({
+            code: 'unavailable',
+            message: `${this.options.who}: no state from ${this.options.state_endpoint} within ${timeout_ms} ms${decodeNote}`,
+            fix,
+          }),
+        );
       }, timeout_ms);
       const unsubscribe = this.onState((state) => {
         clearTimeout(timer);
@@ -105,7 +114,11 @@ export class StateCommandLink<T> {
    */
   async waitForCommandSubscriber(timeout_ms: number, fix: string): Promise<void> {
     if (await this.publisher.waitForSubscriber(timeout_ms)) return;
-    throw new StudioError({ code: 'unavailable', message: `${this.options.who}: the NUC did not connect to ${this.options.command_endpoint} within ${timeout_ms} ms`, fix });
+    throw new StudioError({
+      code: 'unavailable',
+      message: `${this.options.who}: the NUC did not connect to ${this.options.command_endpoint} within ${timeout_ms} ms`,
+      fix,
+    });
   }
 
   onState(listener: (state: T, capture_ns: bigint) => void): () => void {

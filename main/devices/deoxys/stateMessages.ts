@@ -38,7 +38,8 @@ function doubles(source: Record<string, unknown>, field: string, name: string, b
     throw new DeoxysDecodeError(name, bytes, `${field} has ${array.length} values, expected ${length}`);
   }
   for (const element of array) {
-    if (typeof element !== 'number' || !Number.isFinite(element)) throw new DeoxysDecodeError(name, bytes, `${field} holds a non-finite value`);
+    if (typeof element !== 'number' || !Number.isFinite(element))
+      throw new DeoxysDecodeError(name, bytes, `${field} holds a non-finite value`);
   }
   return array as number[];
 }
@@ -56,7 +57,8 @@ function finiteNumber(value: unknown, field: string, name: string, bytes: number
 /** libfranka's `RobotMode` has exactly these values; anything else is a corrupt message, not a mode. */
 function robotMode(value: unknown, name: string, bytes: number): number {
   const mode = typeof value === 'number' ? value : 0;
-  if (!(Object.values(RobotMode) as number[]).includes(mode)) throw new DeoxysDecodeError(name, bytes, `robot_mode ${mode} is not a libfranka RobotMode (0..6)`);
+  if (!(Object.values(RobotMode) as number[]).includes(mode))
+    throw new DeoxysDecodeError(name, bytes, `robot_mode ${mode} is not a libfranka RobotMode (0..6)`);
   return mode;
 }
 
@@ -66,7 +68,8 @@ export function decodeRobotState(bytes: Uint8Array): DeoxysRobotState {
   const message = decodeMessage(name, bytes);
   const O_T_EE = doubles(message, 'O_T_EE', name, bytes.length, 16);
   // Python's check_nonzero_configuration: an all-zero pose means the NUC has not read the robot yet.
-  if (Math.max(...O_T_EE.map(Math.abs)) <= 1e-3) throw new DeoxysDecodeError(name, bytes.length, 'O_T_EE is all zeros (the NUC has not read the robot yet)');
+  if (Math.max(...O_T_EE.map(Math.abs)) <= 1e-3)
+    throw new DeoxysDecodeError(name, bytes.length, 'O_T_EE is all zeros (the NUC has not read the robot yet)');
   const errors = record(message.current_errors);
   const frame = typeof message.frame === 'string' ? BigInt(message.frame) : 0n;
   return {

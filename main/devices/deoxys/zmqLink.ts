@@ -15,7 +15,11 @@ function bindFailure(endpoint: string, error: unknown, who: string): StudioError
       fix: 'Another deoxys client (e.g. a Python FrankaInterface) or studio is bound to this port on this machine: stop it, or configure another port base on both sides.',
     });
   }
-  return new StudioError({ code: 'unavailable', message: `${who}: cannot bind ${endpoint}: ${(error as Error).message}`, fix: 'Check the bind address is an address of this machine.' });
+  return new StudioError({
+    code: 'unavailable',
+    message: `${who}: cannot bind ${endpoint}: ${(error as Error).message}`,
+    fix: 'Check the bind address is an address of this machine.',
+  });
 }
 
 /**

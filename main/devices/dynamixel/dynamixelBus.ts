@@ -1,7 +1,15 @@
 import { StudioError } from '../../../shared/api/errors';
 import { FrameInbox } from '../serial/frameInbox';
 import type { SerialLink } from '../serial/serialLink';
-import { INST_PING, INST_STATUS, createDynamixelParser, describeStatusError, encodePacket, syncReadPacket, type DynamixelPacket } from './dynamixelPacket';
+import {
+  INST_PING,
+  INST_STATUS,
+  createDynamixelParser,
+  describeStatusError,
+  encodePacket,
+  syncReadPacket,
+  type DynamixelPacket,
+} from './dynamixelPacket';
 
 export interface ServoReply {
   /** The data bytes (after the error byte). */
@@ -70,7 +78,11 @@ export class DynamixelBus {
       for (const [id, reply] of replies) {
         const problem = describeStatusError(reply.error);
         if (problem !== undefined && (reply.error & 0x7f) !== 0) {
-          throw new StudioError({ code: 'failed_precondition', message: `${device}: servo ${id} refused the ${what}: ${problem}`, fix: 'Check the control table address and length for this servo model (X series).' });
+          throw new StudioError({
+            code: 'failed_precondition',
+            message: `${device}: servo ${id} refused the ${what}: ${problem}`,
+            fix: 'Check the control table address and length for this servo model (X series).',
+          });
         }
       }
       return replies;

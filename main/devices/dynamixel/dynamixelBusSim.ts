@@ -1,7 +1,26 @@
 import { EventEmitter } from 'node:events';
 import { SerialLink } from '../serial/serialLink';
-import { ADDR_FIRMWARE_VERSION, ADDR_ID, ADDR_MODEL_NUMBER, ADDR_OPERATING_MODE, ADDR_PRESENT_POSITION, ADDR_PRESENT_VELOCITY, CONTROL_TABLE_BYTES, MODEL_XL330_M288 } from './controlTable';
-import { BROADCAST_ID, INST_PING, INST_READ, INST_SYNC_READ, INST_STATUS, INST_WRITE, createDynamixelParser, encodeStatus, type DynamixelPacket } from './dynamixelPacket';
+import {
+  ADDR_FIRMWARE_VERSION,
+  ADDR_ID,
+  ADDR_MODEL_NUMBER,
+  ADDR_OPERATING_MODE,
+  ADDR_PRESENT_POSITION,
+  ADDR_PRESENT_VELOCITY,
+  CONTROL_TABLE_BYTES,
+  MODEL_XL330_M288,
+} from './controlTable';
+import {
+  BROADCAST_ID,
+  INST_PING,
+  INST_READ,
+  INST_SYNC_READ,
+  INST_STATUS,
+  INST_WRITE,
+  createDynamixelParser,
+  encodeStatus,
+  type DynamixelPacket,
+} from './dynamixelPacket';
 
 interface SimServo {
   table: Uint8Array;
@@ -32,7 +51,12 @@ export class DynamixelBusSim extends EventEmitter<BusEvents> {
   constructor(path: string, ids: readonly number[], options: { baud?: number; reconnect_interval_ms?: number } = {}) {
     super();
     for (const id of ids) this.addServo(id);
-    this.link = new SerialLink({ path, baud: options.baud ?? 57600, device: 'simulated Dynamixel bus', reconnect_interval_ms: options.reconnect_interval_ms ?? 100 });
+    this.link = new SerialLink({
+      path,
+      baud: options.baud ?? 57600,
+      device: 'simulated Dynamixel bus',
+      reconnect_interval_ms: options.reconnect_interval_ms ?? 100,
+    });
     this.link.on('data', (chunk) => this.receive(chunk));
     this.link.on('open', () => {
       this.parser.reset();
@@ -76,7 +100,9 @@ export class DynamixelBusSim extends EventEmitter<BusEvents> {
     const params = packet.params;
     const u16 = (at: number) => (params[at] ?? 0) | ((params[at + 1] ?? 0) << 8);
     const read = (servo: SimServo, id: number, address: number, length: number) =>
-      address + length > CONTROL_TABLE_BYTES ? encodeStatus(id, ERROR_ACCESS, new Uint8Array()) : encodeStatus(id, 0, servo.table.slice(address, address + length));
+      address + length > CONTROL_TABLE_BYTES
+        ? encodeStatus(id, ERROR_ACCESS, new Uint8Array())
+        : encodeStatus(id, 0, servo.table.slice(address, address + length));
     const ids = packet.id === BROADCAST_ID ? [...this.servos.keys()].sort((a, b) => a - b) : [packet.id];
     switch (packet.instruction) {
       case INST_PING:
@@ -84,7 +110,13 @@ export class DynamixelBusSim extends EventEmitter<BusEvents> {
           const servo = this.servos.get(id);
           if (servo === undefined) return [];
           const { table } = servo;
-          return [encodeStatus(id, 0, Uint8Array.from([table[ADDR_MODEL_NUMBER] ?? 0, table[ADDR_MODEL_NUMBER + 1] ?? 0, table[ADDR_FIRMWARE_VERSION] ?? 0]))];
+          return [
+            encodeStatus(
+              id,
+              0,
+              Uint8Array.from([table[ADDR_MODEL_NUMBER] ?? 0, table[ADDR_MODEL_NUMBER + 1] ?? 0, table[ADDR_FIRMWARE_VERSION] ?? 0]),
+            ),
+          ];
         });
       case INST_READ: {
         const servo = this.servos.get(packet.id);
@@ -109,7 +141,9 @@ export class DynamixelBusSim extends EventEmitter<BusEvents> {
         });
       }
       default:
-        return packet.id === BROADCAST_ID || !this.servos.has(packet.id) ? [] : [encodeStatus(packet.id, ERROR_INSTRUCTION, new Uint8Array())];
+        return packet.id === BROADCAST_ID || !this.servos.has(packet.id)
+          ? []
+          : [encodeStatus(packet.id, ERROR_INSTRUCTION, new Uint8Array())];
     }
   }
 

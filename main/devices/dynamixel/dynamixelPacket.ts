@@ -78,7 +78,11 @@ const u16le = (low: number, high: number) => low | (high << 8);
 
 /** SYNC READ params: `addr_L addr_H len_L len_H id1 id2 …`. */
 export function syncReadPacket(address: number, length: number, ids: readonly number[]): DynamixelPacket {
-  return { id: BROADCAST_ID, instruction: INST_SYNC_READ, params: Uint8Array.from([address & 0xff, address >>> 8, length & 0xff, length >>> 8, ...ids]) };
+  return {
+    id: BROADCAST_ID,
+    instruction: INST_SYNC_READ,
+    params: Uint8Array.from([address & 0xff, address >>> 8, length & 0xff, length >>> 8, ...ids]),
+  };
 }
 
 function judge(bytes: Uint8Array): Candidate<DynamixelPacket> {
@@ -90,16 +94,21 @@ function judge(bytes: Uint8Array): Candidate<DynamixelPacket> {
   if (id > 252 && id !== BROADCAST_ID) return { kind: 'invalid', reason: `packet id ${id} is outside 0..252 and not broadcast` };
   const length = u16le(bytes[5] ?? 0, bytes[6] ?? 0);
   const total = PREFIX_BYTES + length;
-  if (length < 3 || total > MAX_PACKET_BYTES) return { kind: 'invalid', reason: `packet length ${length} is outside 3..${MAX_PACKET_BYTES - PREFIX_BYTES}` };
+  if (length < 3 || total > MAX_PACKET_BYTES)
+    return { kind: 'invalid', reason: `packet length ${length} is outside 3..${MAX_PACKET_BYTES - PREFIX_BYTES}` };
   if (bytes.length < total) return { kind: 'need', length: total };
   const sent = u16le(bytes[total - 2] ?? 0, bytes[total - 1] ?? 0);
   const computed = crc16Dynamixel(bytes.subarray(0, total - 2));
   if (sent !== computed) {
-    return { kind: 'invalid', reason: `CRC mismatch in a packet for id ${id} (packet says 0x${sent.toString(16).padStart(4, '0')}, computed 0x${computed.toString(16).padStart(4, '0')})` };
+    return {
+      kind: 'invalid',
+      reason: `CRC mismatch in a packet for id ${id} (packet says 0x${sent.toString(16).padStart(4, '0')}, computed 0x${computed.toString(16).padStart(4, '0')})`,
+    };
   }
   const body = unstuff(bytes.subarray(PREFIX_BYTES, total - 2));
   const instruction = body[0] ?? 0;
-  if (instruction === INST_STATUS && body.length < 2) return { kind: 'invalid', reason: `status packet from id ${id} without an error byte` };
+  if (instruction === INST_STATUS && body.length < 2)
+    return { kind: 'invalid', reason: `status packet from id ${id} without an error byte` };
   return { kind: 'frame', frame: { id, instruction, params: body.slice(1) }, length: total };
 }
 

@@ -11,7 +11,25 @@ import { UiTeleop } from '../uiTeleop';
  *   RT / LT         z up / down                           RB / LB       roll + / −
  *   A               gripper (toggle)                      other buttons: map them with `button_actions`
  */
-export const STANDARD_BUTTONS = ['a', 'b', 'x', 'y', 'lb', 'rb', 'lt', 'rt', 'back', 'start', 'left_stick', 'right_stick', 'up', 'down', 'left', 'right', 'home'] as const;
+export const STANDARD_BUTTONS = [
+  'a',
+  'b',
+  'x',
+  'y',
+  'lb',
+  'rb',
+  'lt',
+  'rt',
+  'back',
+  'start',
+  'left_stick',
+  'right_stick',
+  'up',
+  'down',
+  'left',
+  'right',
+  'home',
+] as const;
 
 export const gamepadOptions = z.strictObject({
   /** Stick travel (0..1) below which input reads as zero: sticks rarely rest exactly at centre. */

@@ -21,8 +21,14 @@ export const gelloOptionsSchema = z
     reconnect_interval_ms: z.number().int().min(0).default(500),
   })
   .strict()
-  .refine((options) => options.gripper_open_rad !== options.gripper_closed_rad, { message: 'gripper_open_rad and gripper_closed_rad must differ', path: ['gripper_closed_rad'] })
-  .refine((options) => options.gripper_id === null || !options.joint_ids.includes(options.gripper_id), { message: 'gripper_id is also a joint id', path: ['gripper_id'] });
+  .refine((options) => options.gripper_open_rad !== options.gripper_closed_rad, {
+    message: 'gripper_open_rad and gripper_closed_rad must differ',
+    path: ['gripper_closed_rad'],
+  })
+  .refine((options) => options.gripper_id === null || !options.joint_ids.includes(options.gripper_id), {
+    message: 'gripper_id is also a joint id',
+    path: ['gripper_id'],
+  });
 
 export const gelloFactory: DeviceFactory<typeof gelloOptionsSchema> = {
   kind: 'teleop',

@@ -65,11 +65,20 @@ export class GelloLeader implements Teleop {
       ['start_joints_rad', options.start_joints_rad],
     ] as const) {
       if (list !== undefined && list.length !== joints) {
-        throw new StudioError({ code: 'failed_precondition', message: `GELLO: ${key} has ${list.length} entries for ${joints} joint_ids`, fix: `Give one ${key} entry per joint id.` });
+        throw new StudioError({
+          code: 'failed_precondition',
+          message: `GELLO: ${key} has ${list.length} entries for ${joints} joint_ids`,
+          fix: `Give one ${key} entry per joint id.`,
+        });
       }
     }
     this.offsets_rad = [...options.joint_offsets_rad];
-    this.link = new SerialLink({ path: options.port, baud: options.baud, device: 'GELLO leader arm', reconnect_interval_ms: options.reconnect_interval_ms });
+    this.link = new SerialLink({
+      path: options.port,
+      baud: options.baud,
+      device: 'GELLO leader arm',
+      reconnect_interval_ms: options.reconnect_interval_ms,
+    });
     this.bus = new DynamixelBus(this.link, { timeout_ms: options.timeout_ms, device: 'GELLO leader arm' });
     this.link.on('drop', (error) => {
       this.pollError = error;
@@ -112,9 +121,17 @@ export class GelloLeader implements Teleop {
   status(): DeviceStatus {
     const error = this.link.error ?? this.pollError;
     const connected = this.link.isOpen && this.pollError === undefined;
-    if (error !== undefined) return { connected, error: { message: error.message, ...(error.fix !== undefined ? { fix: error.fix } : {}) } };
+    if (error !== undefined)
+      return { connected, error: { message: error.message, ...(error.fix !== undefined ? { fix: error.fix } : {}) } };
     const alerts = this.reading?.alerts ?? [];
-    if (alerts.length > 0) return { connected, error: { message: `GELLO: hardware alert on servo ${alerts.join(', ')}`, fix: 'Power-cycle the leader arm; check for overload or overheating of that servo.' } };
+    if (alerts.length > 0)
+      return {
+        connected,
+        error: {
+          message: `GELLO: hardware alert on servo ${alerts.join(', ')}`,
+          fix: 'Power-cycle the leader arm; check for overload or overheating of that servo.',
+        },
+      };
     return { connected };
   }
 
@@ -122,7 +139,9 @@ export class GelloLeader implements Teleop {
     const joints = this.options.joint_ids.length;
     return {
       q_rad: { dtype: 'float64', shape: [joints], names: Array.from({ length: joints }, (_, index) => `joint${index + 1}`), unit: 'rad' },
-      ...(this.options.gripper_id === null ? {} : { gripper: { dtype: 'float32', shape: [1], names: ['gripper'], unit: '0 open … 1 closed' } }),
+      ...(this.options.gripper_id === null
+        ? {}
+        : { gripper: { dtype: 'float32', shape: [1], names: ['gripper'], unit: '0 open … 1 closed' } }),
     };
   }
 

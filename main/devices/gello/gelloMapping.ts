@@ -16,7 +16,12 @@ export function jointFromRaw(raw_rad: number, offset_rad: number, sign: number):
  * GELLO does at start-up, shift each offset by whole turns so the joint reads closest to the pose the
  * leader is known to be in.
  */
-export function alignOffsets(raw_rad: readonly number[], offsets_rad: readonly number[], signs: readonly number[], start_rad: readonly number[]): number[] {
+export function alignOffsets(
+  raw_rad: readonly number[],
+  offsets_rad: readonly number[],
+  signs: readonly number[],
+  start_rad: readonly number[],
+): number[] {
   return offsets_rad.map((offset, index) => {
     const sign = signs[index] ?? 1;
     const joint = jointFromRaw(raw_rad[index] ?? 0, offset, sign);

@@ -52,7 +52,16 @@ export function encodeRequest(request: ModbusRequest): Uint8Array {
       return withCrc([request.slave_id, FC_WRITE_SINGLE, hi(request.address), lo(request.address), hi(request.value), lo(request.value)]);
     case 'write_multiple': {
       const count = request.values.length;
-      return withCrc([request.slave_id, FC_WRITE_MULTIPLE, hi(request.start), lo(request.start), hi(count), lo(count), 2 * count, ...words(request.values)]);
+      return withCrc([
+        request.slave_id,
+        FC_WRITE_MULTIPLE,
+        hi(request.start),
+        lo(request.start),
+        hi(count),
+        lo(count),
+        2 * count,
+        ...words(request.values),
+      ]);
     }
   }
 }
@@ -62,9 +71,23 @@ export function encodeResponse(response: ModbusResponse): Uint8Array {
     case 'read':
       return withCrc([response.slave_id, response.function_code, 2 * response.values.length, ...words(response.values)]);
     case 'write_single':
-      return withCrc([response.slave_id, FC_WRITE_SINGLE, hi(response.address), lo(response.address), hi(response.value), lo(response.value)]);
+      return withCrc([
+        response.slave_id,
+        FC_WRITE_SINGLE,
+        hi(response.address),
+        lo(response.address),
+        hi(response.value),
+        lo(response.value),
+      ]);
     case 'write_multiple':
-      return withCrc([response.slave_id, FC_WRITE_MULTIPLE, hi(response.start), lo(response.start), hi(response.count), lo(response.count)]);
+      return withCrc([
+        response.slave_id,
+        FC_WRITE_MULTIPLE,
+        hi(response.start),
+        lo(response.start),
+        hi(response.count),
+        lo(response.count),
+      ]);
     case 'exception':
       return withCrc([response.slave_id, response.function_code | 0x80, response.exception_code]);
   }
@@ -75,7 +98,11 @@ function complete<F>(bytes: Uint8Array, length: number, decode: () => F): Candid
   if (bytes.length < length) return { kind: 'need', length };
   const sent = (bytes[length - 2] ?? 0) | ((bytes[length - 1] ?? 0) << 8);
   const computed = crc16Modbus(bytes.subarray(0, length - 2));
-  if (sent !== computed) return { kind: 'invalid', reason: `CRC mismatch (frame says 0x${sent.toString(16).padStart(4, '0')}, computed 0x${computed.toString(16).padStart(4, '0')})` };
+  if (sent !== computed)
+    return {
+      kind: 'invalid',
+      reason: `CRC mismatch (frame says 0x${sent.toString(16).padStart(4, '0')}, computed 0x${computed.toString(16).padStart(4, '0')})`,
+    };
   return { kind: 'frame', frame: decode(), length };
 }
 
@@ -87,18 +114,26 @@ function judgeRequest(bytes: Uint8Array): Candidate<ModbusRequest> {
   if (fc === FC_READ_HOLDING || fc === FC_READ_INPUT) {
     if (bytes.length >= 6) {
       const count = u16(bytes, 4);
-      if (count < 1 || count > MAX_READ_COUNT) return { kind: 'invalid', reason: `read of ${count} registers (1..${MAX_READ_COUNT} allowed)` };
+      if (count < 1 || count > MAX_READ_COUNT)
+        return { kind: 'invalid', reason: `read of ${count} registers (1..${MAX_READ_COUNT} allowed)` };
     }
     return complete(bytes, 8, () => ({ kind: 'read', slave_id, function_code: fc, start: u16(bytes, 2), count: u16(bytes, 4) }));
   }
-  if (fc === FC_WRITE_SINGLE) return complete(bytes, 8, () => ({ kind: 'write_single', slave_id, address: u16(bytes, 2), value: u16(bytes, 4) }));
+  if (fc === FC_WRITE_SINGLE)
+    return complete(bytes, 8, () => ({ kind: 'write_single', slave_id, address: u16(bytes, 2), value: u16(bytes, 4) }));
   if (fc === FC_WRITE_MULTIPLE) {
     if (bytes.length < 7) return { kind: 'need', length: 9 };
     const count = u16(bytes, 4);
     const byteCount = bytes[6] ?? 0;
-    if (count < 1 || count > MAX_WRITE_COUNT) return { kind: 'invalid', reason: `write of ${count} registers (1..${MAX_WRITE_COUNT} allowed)` };
+    if (count < 1 || count > MAX_WRITE_COUNT)
+      return { kind: 'invalid', reason: `write of ${count} registers (1..${MAX_WRITE_COUNT} allowed)` };
     if (byteCount !== 2 * count) return { kind: 'invalid', reason: `byte count ${byteCount} does not match ${count} registers` };
-    return complete(bytes, 9 + byteCount, () => ({ kind: 'write_multiple', slave_id, start: u16(bytes, 2), values: readWords(bytes, 7, count) }));
+    return complete(bytes, 9 + byteCount, () => ({
+      kind: 'write_multiple',
+      slave_id,
+      start: u16(bytes, 2),
+      values: readWords(bytes, 7, count),
+    }));
   }
   return { kind: 'invalid', reason: `unsupported function code ${hex(fc)}` };
 }
@@ -111,10 +146,17 @@ function judgeResponse(bytes: Uint8Array): Candidate<ModbusResponse> {
   if (fc === FC_READ_HOLDING || fc === FC_READ_INPUT) {
     if (bytes.length < 3) return { kind: 'need', length: 7 };
     const byteCount = bytes[2] ?? 0;
-    if (byteCount === 0 || byteCount % 2 !== 0 || byteCount > 2 * MAX_READ_COUNT) return { kind: 'invalid', reason: `read reply with byte count ${byteCount}` };
-    return complete(bytes, 5 + byteCount, () => ({ kind: 'read', slave_id, function_code: fc, values: readWords(bytes, 3, byteCount / 2) }));
+    if (byteCount === 0 || byteCount % 2 !== 0 || byteCount > 2 * MAX_READ_COUNT)
+      return { kind: 'invalid', reason: `read reply with byte count ${byteCount}` };
+    return complete(bytes, 5 + byteCount, () => ({
+      kind: 'read',
+      slave_id,
+      function_code: fc,
+      values: readWords(bytes, 3, byteCount / 2),
+    }));
   }
-  if (fc === FC_WRITE_SINGLE) return complete(bytes, 8, () => ({ kind: 'write_single', slave_id, address: u16(bytes, 2), value: u16(bytes, 4) }));
+  if (fc === FC_WRITE_SINGLE)
+    return complete(bytes, 8, () => ({ kind: 'write_single', slave_id, address: u16(bytes, 2), value: u16(bytes, 4) }));
   if (fc === FC_WRITE_MULTIPLE) {
     if (bytes.length >= 6) {
       const count = u16(bytes, 4);
@@ -138,5 +180,7 @@ function judgeResponse(bytes: Uint8Array): Candidate<ModbusResponse> {
 export function createModbusParser(direction: 'request'): FrameParser<ModbusRequest>;
 export function createModbusParser(direction: 'response'): FrameParser<ModbusResponse>;
 export function createModbusParser(direction: 'request' | 'response'): FrameParser<ModbusRequest> | FrameParser<ModbusResponse> {
-  return direction === 'request' ? new ResyncFramer(judgeRequest, MAX_RTU_FRAME_BYTES) : new ResyncFramer(judgeResponse, MAX_RTU_FRAME_BYTES);
+  return direction === 'request'
+    ? new ResyncFramer(judgeRequest, MAX_RTU_FRAME_BYTES)
+    : new ResyncFramer(judgeResponse, MAX_RTU_FRAME_BYTES);
 }

@@ -37,7 +37,8 @@ export class ModbusRtuMaster {
 
   async writeRegisters(start: number, values: number[]): Promise<void> {
     const reply = await this.request({ kind: 'write_multiple', slave_id: this.options.slave_id, start, values });
-    if (reply.kind !== 'write_multiple' || reply.start !== start || reply.count !== values.length) throw this.mismatch(`write of ${values.length} registers at ${start}`);
+    if (reply.kind !== 'write_multiple' || reply.start !== start || reply.count !== values.length)
+      throw this.mismatch(`write of ${values.length} registers at ${start}`);
   }
 
   private request(request: ModbusRequest): Promise<ModbusResponse> {

@@ -19,7 +19,10 @@ export const robotiqOptionsSchema = z
     closed_count: z.number().int().min(0).max(255).default(robotiqDefaults.closed_count),
   })
   .strict()
-  .refine((options) => options.open_count < options.closed_count, { message: 'open_count must be below closed_count', path: ['open_count'] });
+  .refine((options) => options.open_count < options.closed_count, {
+    message: 'open_count must be below closed_count',
+    path: ['open_count'],
+  });
 
 export const robotiqFactory: DeviceFactory<typeof robotiqOptionsSchema> = {
   kind: 'gripper',

@@ -3,7 +3,15 @@ import { StudioError } from '../../../shared/api/errors';
 import { SerialLink } from '../serial/serialLink';
 import type { Clock, DeviceStatus, Features, Gripper, GripperCommand, GripperState, SentAction } from '../types';
 import { ModbusRtuMaster } from './modbusRtuMaster';
-import { byteToValue, countToWidth, robotiqModels, valueToByte, widthToCount, type PositionCalibration, type RobotiqModel } from './robotiqModels';
+import {
+  byteToValue,
+  countToWidth,
+  robotiqModels,
+  valueToByte,
+  widthToCount,
+  type PositionCalibration,
+  type RobotiqModel,
+} from './robotiqModels';
 import {
   COMMAND_REGISTER,
   REGISTER_COUNT,
@@ -93,8 +101,18 @@ export class RobotiqGripper implements Gripper {
     private readonly clock: Clock,
   ) {
     const label = robotiqModels[options.model].label;
-    this.link = new SerialLink({ path: options.port, baud: options.baud, device: `${label} (slave ${options.slave_id})`, reconnect_interval_ms: options.reconnect_interval_ms });
-    this.master = new ModbusRtuMaster(this.link, { slave_id: options.slave_id, timeout_ms: options.timeout_ms, device: label, silenceFix: SILENCE_FIX });
+    this.link = new SerialLink({
+      path: options.port,
+      baud: options.baud,
+      device: `${label} (slave ${options.slave_id})`,
+      reconnect_interval_ms: options.reconnect_interval_ms,
+    });
+    this.master = new ModbusRtuMaster(this.link, {
+      slave_id: options.slave_id,
+      timeout_ms: options.timeout_ms,
+      device: label,
+      silenceFix: SILENCE_FIX,
+    });
     this.link.on('drop', (error) => {
       this.pollError = error;
       this.events.emit('line', 'drop');
@@ -135,9 +153,11 @@ export class RobotiqGripper implements Gripper {
   status(): DeviceStatus {
     const connected = this.link.isOpen && this.pollError === undefined;
     const error = this.link.error ?? this.pollError;
-    if (error !== undefined) return { connected, error: { message: error.message, ...(error.fix !== undefined ? { fix: error.fix } : {}) } };
+    if (error !== undefined)
+      return { connected, error: { message: error.message, ...(error.fix !== undefined ? { fix: error.fix } : {}) } };
     const fault = this.reading === undefined ? undefined : describeFault(this.reading.status.gFLT);
-    if (fault !== undefined && this.reading !== undefined) return { connected, error: { message: `${this.label}: fault ${this.reading.status.gFLT}: ${fault.message}`, fix: fault.fix } };
+    if (fault !== undefined && this.reading !== undefined)
+      return { connected, error: { message: `${this.label}: fault ${this.reading.status.gFLT}: ${fault.message}`, fix: fault.fix } };
     return { connected };
   }
 
@@ -175,7 +195,13 @@ export class RobotiqGripper implements Gripper {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         off();
-        reject(new StudioError({ code: 'unavailable', message: `${this.label} did not report ${what} within ${timeout_ms} ms`, fix: 'Check the fingers are free to move and the status with `studio gripper robotiq --port DEV status`.' }));
+        reject(
+          new StudioError({
+            code: 'unavailable',
+            message: `${this.label} did not report ${what} within ${timeout_ms} ms`,
+            fix: 'Check the fingers are free to move and the status with `studio gripper robotiq --port DEV status`.',
+          }),
+        );
       }, timeout_ms);
       const off = this.onReading((reading) => {
         if (!predicate(reading)) return;
@@ -214,7 +240,11 @@ export class RobotiqGripper implements Gripper {
       if (status.gSTA === 3) return status;
       const fault = describeFault(status.gFLT);
       if (fault !== undefined && status.gFLT !== 9) {
-        throw new StudioError({ code: 'failed_precondition', message: `${this.label} activation failed: fault ${status.gFLT}: ${fault.message}`, fix: fault.fix });
+        throw new StudioError({
+          code: 'failed_precondition',
+          message: `${this.label} activation failed: fault ${status.gFLT}: ${fault.message}`,
+          fix: fault.fix,
+        });
       }
       if (Date.now() > deadline_ms) {
         throw new StudioError({
@@ -238,7 +268,11 @@ export class RobotiqGripper implements Gripper {
     }
     const status = this.reading?.status ?? (await this.readStatus());
     if (status.gSTA !== 3) {
-      throw new StudioError({ code: 'failed_precondition', message: `${this.label} is not activated (gSTA ${status.gSTA}: ${activationText[status.gSTA] ?? '?'})`, fix: 'Activate it first: `studio gripper robotiq --port DEV activate`, or set activate_on_connect.' });
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: `${this.label} is not activated (gSTA ${status.gSTA}: ${activationText[status.gSTA] ?? '?'})`,
+        fix: 'Activate it first: `studio gripper robotiq --port DEV activate`, or set activate_on_connect.',
+      });
     }
     const { registers, sent, clip_reasons } = this.encodeMotion(command);
     await this.writeCommand(registers);
@@ -246,12 +280,17 @@ export class RobotiqGripper implements Gripper {
   }
 
   /** Clips to the model's ranges and quantises to register counts; `sent` holds what the counts mean. */
-  encodeMotion(command: Extract<GripperCommand, { kind: 'move' | 'grasp' }>): { registers: RobotiqCommand; sent: GripperCommand; clip_reasons: string[] } {
+  encodeMotion(command: Extract<GripperCommand, { kind: 'move' | 'grasp' }>): {
+    registers: RobotiqCommand;
+    sent: GripperCommand;
+    clip_reasons: string[];
+  } {
     const info = robotiqModels[this.options.model];
     const label = info.label;
     const clip_reasons: string[] = [];
     const clip = (value: number, min: number, max: number, what: string, unit: string): number => {
-      if (!Number.isFinite(value)) throw new StudioError({ code: 'invalid_params', message: `${label}: ${what} must be a finite number, not ${value}` });
+      if (!Number.isFinite(value))
+        throw new StudioError({ code: 'invalid_params', message: `${label}: ${what} must be a finite number, not ${value}` });
       if (value < min) {
         clip_reasons.push(`${what} ${value} ${unit} below the ${label} minimum ${min} ${unit}`);
         return min;
@@ -264,7 +303,8 @@ export class RobotiqGripper implements Gripper {
     };
     const width_m = clip(command.width_m, 0, info.stroke_m, 'width', 'm');
     const speed_m_s = clip(command.speed_m_s, info.min_speed_m_s, info.max_speed_m_s, 'speed', 'm/s');
-    const force_n = command.kind === 'grasp' ? clip(command.force_n, info.min_force_n, info.max_force_n, 'force', 'N') : this.options.move_force_n;
+    const force_n =
+      command.kind === 'grasp' ? clip(command.force_n, info.min_force_n, info.max_force_n, 'force', 'N') : this.options.move_force_n;
     const rPR = Math.min(255, Math.max(0, widthToCount(width_m, info.stroke_m, this.options)));
     const rSP = valueToByte(speed_m_s, info.min_speed_m_s, info.max_speed_m_s);
     const rFR = valueToByte(force_n, info.min_force_n, info.max_force_n);

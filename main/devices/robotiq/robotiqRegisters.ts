@@ -45,12 +45,24 @@ export function encodeCommand(command: RobotiqCommand): number[] {
 export function decodeCommand(registers: readonly number[]): RobotiqCommand {
   const [r0 = 0, r1 = 0, r2 = 0] = registers;
   const action = r0 >>> 8;
-  return { rACT: (action & 1) !== 0, rGTO: (action & 8) !== 0, rATR: (action & 16) !== 0, rARD: (action & 32) !== 0, rPR: r1 & 0xff, rSP: r2 >>> 8, rFR: r2 & 0xff };
+  return {
+    rACT: (action & 1) !== 0,
+    rGTO: (action & 8) !== 0,
+    rATR: (action & 16) !== 0,
+    rARD: (action & 32) !== 0,
+    rPR: r1 & 0xff,
+    rSP: r2 >>> 8,
+    rFR: r2 & 0xff,
+  };
 }
 
 export function encodeStatus(status: RobotiqStatus): number[] {
   const statusByte = (status.gACT ? 1 : 0) | (status.gGTO ? 8 : 0) | ((status.gSTA & 3) << 4) | ((status.gOBJ & 3) << 6);
-  return [statusByte << 8, (((status.kFLT & 15) << 4) | (status.gFLT & 15)) << 8 | byte(status.gPR), (byte(status.gPO) << 8) | byte(status.gCU)];
+  return [
+    statusByte << 8,
+    ((((status.kFLT & 15) << 4) | (status.gFLT & 15)) << 8) | byte(status.gPR),
+    (byte(status.gPO) << 8) | byte(status.gCU),
+  ];
 }
 
 export function decodeStatus(registers: readonly number[]): RobotiqStatus {
@@ -96,7 +108,11 @@ const reactivate = 'Reset and activate again (`studio gripper robotiq --port DEV
 /** gFLT codes (§4.2, after pyRobotiqGripper), phrased for the operator. */
 export const faultInfo: Readonly<Record<number, FaultInfo>> = {
   5: { message: 'action delayed: the gripper needs reactivation', fix: reactivate, major: false },
-  7: { message: 'the activation bit is not set, so the gripper ignored a motion command', fix: 'Activate the gripper before moving it.', major: false },
+  7: {
+    message: 'the activation bit is not set, so the gripper ignored a motion command',
+    fix: 'Activate the gripper before moving it.',
+    major: false,
+  },
   8: { message: 'over-temperature', fix: 'Let the gripper cool down; reduce force or duty cycle.', major: false },
   9: { message: 'no communication for at least 1 second', fix: 'Poll continuously; check the RS-485 cable if this repeats.', major: false },
   10: { message: 'under-voltage', fix: `Check the 24 V supply and its wiring under load. ${reactivate}`, major: true },
@@ -109,5 +125,7 @@ export const faultInfo: Readonly<Record<number, FaultInfo>> = {
 
 export function describeFault(code: number): FaultInfo | undefined {
   if (code === 0) return undefined;
-  return faultInfo[code] ?? { message: `unknown fault code ${code}`, fix: `${reactivate} If it persists, power-cycle the gripper.`, major: true };
+  return (
+    faultInfo[code] ?? { message: `unknown fault code ${code}`, fix: `${reactivate} If it persists, power-cycle the gripper.`, major: true }
+  );
 }

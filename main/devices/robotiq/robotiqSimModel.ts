@@ -2,7 +2,17 @@ import type { Clock } from '../types';
 import type { ModbusRequest, ModbusResponse } from './modbusRtuFrame';
 import { FC_READ_HOLDING } from './modbusRtuFrame';
 import { robotiqModels, byteToValue, type RobotiqModel } from './robotiqModels';
-import { COMMAND_REGISTER, REGISTER_COUNT, STATUS_REGISTER, decodeCommand, describeFault, encodeCommand, encodeStatus, type RobotiqCommand, type RobotiqStatus } from './robotiqRegisters';
+import {
+  COMMAND_REGISTER,
+  REGISTER_COUNT,
+  STATUS_REGISTER,
+  decodeCommand,
+  describeFault,
+  encodeCommand,
+  encodeStatus,
+  type RobotiqCommand,
+  type RobotiqStatus,
+} from './robotiqRegisters';
 
 export interface RobotiqSimOptions {
   clock: Clock;
@@ -82,15 +92,30 @@ export class RobotiqSimModel {
 
   private respond(request: ModbusRequest): ModbusResponse {
     const { slave_id } = this;
-    const refuse = (function_code: number, exception_code: number): ModbusResponse => ({ kind: 'exception', slave_id, function_code, exception_code });
+    const refuse = (function_code: number, exception_code: number): ModbusResponse => ({
+      kind: 'exception',
+      slave_id,
+      function_code,
+      exception_code,
+    });
     switch (request.kind) {
       case 'read': {
         const { start, count, function_code } = request;
         if (start >= STATUS_REGISTER && start + count <= STATUS_REGISTER + REGISTER_COUNT) {
-          return { kind: 'read', slave_id, function_code, values: encodeStatus(this.status()).slice(start - STATUS_REGISTER, start - STATUS_REGISTER + count) };
+          return {
+            kind: 'read',
+            slave_id,
+            function_code,
+            values: encodeStatus(this.status()).slice(start - STATUS_REGISTER, start - STATUS_REGISTER + count),
+          };
         }
         if (function_code === FC_READ_HOLDING && start >= COMMAND_REGISTER && start + count <= COMMAND_REGISTER + REGISTER_COUNT) {
-          return { kind: 'read', slave_id, function_code, values: encodeCommand(this.command).slice(start - COMMAND_REGISTER, start - COMMAND_REGISTER + count) };
+          return {
+            kind: 'read',
+            slave_id,
+            function_code,
+            values: encodeCommand(this.command).slice(start - COMMAND_REGISTER, start - COMMAND_REGISTER + count),
+          };
         }
         return refuse(function_code, 2);
       }

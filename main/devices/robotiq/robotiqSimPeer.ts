@@ -31,7 +31,12 @@ export class RobotiqSimPeer extends EventEmitter<PeerEvents> {
     options: { baud?: number; reconnect_interval_ms?: number } = {},
   ) {
     super();
-    this.link = new SerialLink({ path, baud: options.baud ?? 115200, device: 'simulated Robotiq slave', reconnect_interval_ms: options.reconnect_interval_ms ?? 100 });
+    this.link = new SerialLink({
+      path,
+      baud: options.baud ?? 115200,
+      device: 'simulated Robotiq slave',
+      reconnect_interval_ms: options.reconnect_interval_ms ?? 100,
+    });
     this.link.on('data', (chunk) => this.receive(chunk));
     this.link.on('open', () => {
       this.parser.reset();

@@ -12,9 +12,7 @@ export interface FrameParser<F> {
 
 /** A candidate frame at the start of a buffer, as a protocol's framing rules judge it. */
 export type Candidate<F> =
-  | { kind: 'frame'; frame: F; length: number }
-  | { kind: 'need'; length: number }
-  | { kind: 'invalid'; reason: string };
+  { kind: 'frame'; frame: F; length: number } | { kind: 'need'; length: number } | { kind: 'invalid'; reason: string };
 
 /**
  * Shared resynchronising framer. `judge` decides what the bytes at the start of a buffer are. When the

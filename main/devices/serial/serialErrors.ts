@@ -12,7 +12,9 @@ export function explainOpenError(path: string, device: string, error: unknown): 
       message: `permission denied on ${path} (${device})`,
       fix:
         'Serial ports belong to the `dialout` group: run `sudo usermod -aG dialout $USER`, then log out and back in ' +
-        '(or install the udev rule from docs/devices). Check with `ls -l ' + path + '` and `id`.',
+        '(or install the udev rule from docs/devices). Check with `ls -l ' +
+        path +
+        '` and `id`.',
     });
   }
   if (/no such file|ENOENT/i.test(text)) {
@@ -29,5 +31,9 @@ export function explainOpenError(path: string, device: string, error: unknown): 
       fix: `Close the other program (find it with \`fuser ${path}\`), e.g. another studio, a ROS driver or a serial terminal.`,
     });
   }
-  return new StudioError({ code: 'unavailable', message: `cannot open ${path} (${device}): ${text}`, fix: 'Check the cable and the path in the rig config.' });
+  return new StudioError({
+    code: 'unavailable',
+    message: `cannot open ${path} (${device}): ${text}`,
+    fix: 'Check the cable and the path in the rig config.',
+  });
 }

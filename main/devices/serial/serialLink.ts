@@ -64,7 +64,9 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
       throw this.lastError ?? explainOpenError(this.options.path, this.options.device, new Error('port is not open'));
     }
     await new Promise<void>((resolve, reject) => {
-      port.write(Buffer.from(bytes), (error) => (error ? reject(explainOpenError(this.options.path, this.options.device, error)) : resolve()));
+      port.write(Buffer.from(bytes), (error) =>
+        error ? reject(explainOpenError(this.options.path, this.options.device, error)) : resolve(),
+      );
     });
   }
 

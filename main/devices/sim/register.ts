@@ -37,7 +37,11 @@ function simulationOf(context: DeviceContext, who: string): SimSession {
   if (context.sim !== undefined) return context.sim;
   const arm = context.resolve('arm');
   if (!(arm instanceof SimArm)) {
-    throw new StudioError({ code: 'failed_precondition', message: `${who} "${context.name}" needs a sim-arm in the rig (it renders and moves that arm's world)`, fix: 'Set the rig\'s arm to { "type": "sim-arm" }, or use a real device type here.' });
+    throw new StudioError({
+      code: 'failed_precondition',
+      message: `${who} "${context.name}" needs a sim-arm in the rig (it renders and moves that arm's world)`,
+      fix: 'Set the rig\'s arm to { "type": "sim-arm" }, or use a real device type here.',
+    });
   }
   return arm.session;
 }
@@ -49,12 +53,20 @@ function simulationOf(context: DeviceContext, who: string): SimSession {
 export function simSessionFor(entry: Readonly<Record<string, unknown>>, clock: Clock): SimSession {
   const { type: _type, ...rest } = entry;
   const parsed = simArmOptions.safeParse(rest);
-  if (!parsed.success) throw new StudioError({ code: 'failed_precondition', message: `invalid options for sim-arm: ${parsed.error.message}` });
+  if (!parsed.success)
+    throw new StudioError({ code: 'failed_precondition', message: `invalid options for sim-arm: ${parsed.error.message}` });
   const options = parsed.data;
   const model = readSceneModel(options.model);
   return new SimSession(
     {
-      init: { xml: model.xml, file: model.file, seed: options.seed, control_hz: options.control_hz, pacing: options.pacing, speed: options.speed },
+      init: {
+        xml: model.xml,
+        file: model.file,
+        seed: options.seed,
+        control_hz: options.control_hz,
+        pacing: options.pacing,
+        speed: options.speed,
+      },
       createClient: () => createSimClient(options.run_in),
     },
     clock,
@@ -68,7 +80,10 @@ export function cameraSpecFrom(options: z.output<typeof simCameraOptions>): SimC
   const intrinsics = options.intrinsics ?? { fx_px: f, fy_px: f, cx_px: width_px / 2, cy_px: height_px / 2 };
   const mountPose = options.flange_from_camera ?? options.world_from_camera;
   if (mountPose === undefined) {
-    throw new StudioError({ code: 'failed_precondition', message: `sim-camera "${name}" needs world_from_camera (fixed) or flange_from_camera (wrist)` });
+    throw new StudioError({
+      code: 'failed_precondition',
+      message: `sim-camera "${name}" needs world_from_camera (fixed) or flange_from_camera (wrist)`,
+    });
   }
   return {
     name,
@@ -76,7 +91,11 @@ export function cameraSpecFrom(options: z.output<typeof simCameraOptions>): SimC
     height_px,
     fps_hz,
     intrinsics,
-    mount: { frame: options.flange_from_camera !== undefined ? 'flange' : 'world', translation_m: mountPose.translation_m, rotation_wxyz: mountPose.rotation_wxyz },
+    mount: {
+      frame: options.flange_from_camera !== undefined ? 'flange' : 'world',
+      translation_m: mountPose.translation_m,
+      rotation_wxyz: mountPose.rotation_wxyz,
+    },
     mode: options.mode,
   };
 }

@@ -57,7 +57,12 @@ export class SimArm implements Arm {
       'observation.state.tau_nm': { dtype: 'float32', shape: [ARM_DOF], names: JOINTS, unit: 'N·m' },
       'observation.state.ee_position_m': { dtype: 'float32', shape: [3], names: ['x', 'y', 'z'], unit: 'm' },
       'observation.state.ee_quaternion_wxyz': { dtype: 'float32', shape: [4], names: ['w', 'x', 'y', 'z'] },
-      'action.ee_delta': { dtype: 'float32', shape: [6], names: ['dx', 'dy', 'dz', 'rx', 'ry', 'rz'], unit: 'm, rad (axis-angle, base frame)' },
+      'action.ee_delta': {
+        dtype: 'float32',
+        shape: [6],
+        names: ['dx', 'dy', 'dz', 'rx', 'ry', 'rz'],
+        unit: 'm, rad (axis-angle, base frame)',
+      },
     };
   }
 

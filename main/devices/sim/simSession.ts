@@ -123,12 +123,21 @@ export class SimSession {
    * The scene as it is now, for recording and replay: objects (name, edge length, colour), body names by
    * id, and the segmentation legend.
    */
-  sceneDescription(): { objects: { name: string; size_m: number; rgb: [number, number, number] }[]; target?: { half_extent_m: number }; bodies: string[]; legend: SegmentationLegendEntry[] } {
+  sceneDescription(): {
+    objects: { name: string; size_m: number; rgb: [number, number, number] }[];
+    target?: { half_extent_m: number };
+    bodies: string[];
+    legend: SegmentationLegendEntry[];
+  } {
     const layout = this.layout ?? this.info?.layout;
     return {
       ...(layout !== undefined ? { target: { half_extent_m: layout.target_half_extent_m } } : {}),
       // Right after a reset no state has arrived yet; the layout says the same about the objects.
-      objects: (this.latestPrivileged?.objects ?? this.layoutObjects()).map((object) => ({ name: object.name, size_m: 2 * CUBE_HALF_M, rgb: object.rgb })),
+      objects: (this.latestPrivileged?.objects ?? this.layoutObjects()).map((object) => ({
+        name: object.name,
+        size_m: 2 * CUBE_HALF_M,
+        rgb: object.rgb,
+      })),
       bodies: this.info?.bodies ?? [],
       legend: this.legend,
     };
@@ -181,7 +190,8 @@ export class SimSession {
     this.anchor_ns = this.clock.now_ns();
     try {
       const init = this.options.init;
-      this.info = init === undefined ? await client.request('info', null) : await client.request('init', { ...init, anchor_ns: this.anchor_ns });
+      this.info =
+        init === undefined ? await client.request('info', null) : await client.request('init', { ...init, anchor_ns: this.anchor_ns });
       return this.info;
     } catch (error) {
       this.client = undefined;

@@ -77,7 +77,13 @@ export interface SpaceMouseProduct {
   buttons: ButtonMap;
 }
 
-const product = (name: string, vendorId: number, productId: number, layout: ReportLayout, buttons: ButtonMap = TWO_BUTTONS): SpaceMouseProduct => ({
+const product = (
+  name: string,
+  vendorId: number,
+  productId: number,
+  layout: ReportLayout,
+  buttons: ButtonMap = TWO_BUTTONS,
+): SpaceMouseProduct => ({
   name,
   vendorId,
   productId,

@@ -126,12 +126,19 @@ export class SpaceMouse implements Teleop {
       connection = await this.hid.open(path);
     } catch (error) {
       if (isPermissionError(error, path)) {
-        throw new StudioError({ code: 'failed_precondition', message: `${this.who}: no permission to open ${product.name} at ${path}`, fix: PERMISSION_FIX });
+        throw new StudioError({
+          code: 'failed_precondition',
+          message: `${this.who}: no permission to open ${product.name} at ${path}`,
+          fix: PERMISSION_FIX,
+        });
       }
       throw new StudioError({
         code: 'unavailable',
         message: `${this.who}: cannot open ${product.name} at ${path}: ${(error as Error).message}`,
-        fix: process.platform === 'darwin' ? 'Quit 3DconnexionHelper (it grabs the device), then retry.' : 'Replug the device; if another program (spacenavd) holds it, stop that program.',
+        fix:
+          process.platform === 'darwin'
+            ? 'Quit 3DconnexionHelper (it grabs the device), then retry.'
+            : 'Replug the device; if another program (spacenavd) holds it, stop that program.',
       });
     }
     this.connection = connection;
@@ -181,7 +188,9 @@ export class SpaceMouse implements Teleop {
       translation,
       rotation,
       buttons: { ...this.buttons },
-      ...(gripperButton !== 'none' && gripperButton in (this.product?.buttons ?? {}) ? { gripper: this.buttons[gripperButton] === true ? 1 : 0 } : {}),
+      ...(gripperButton !== 'none' && gripperButton in (this.product?.buttons ?? {})
+        ? { gripper: this.buttons[gripperButton] === true ? 1 : 0 }
+        : {}),
     };
     this.state = state;
     for (const listener of this.stateListeners) listener(state);
@@ -256,7 +265,11 @@ export class SpaceMouse implements Teleop {
     return {
       translation: { dtype: 'float64', shape: [3], names: ['x_right', 'y_away', 'z_up'], unit: 'normalised [-1, 1]' },
       rotation: { dtype: 'float64', shape: [3], names: ['rx', 'ry', 'rz'], unit: 'normalised [-1, 1]' },
-      buttons: { dtype: 'bool', shape: [Object.keys(this.product?.buttons ?? { left: 0, right: 0 }).length], names: Object.keys(this.product?.buttons ?? { left: 0, right: 0 }) },
+      buttons: {
+        dtype: 'bool',
+        shape: [Object.keys(this.product?.buttons ?? { left: 0, right: 0 }).length],
+        names: Object.keys(this.product?.buttons ?? { left: 0, right: 0 }),
+      },
     };
   }
 
@@ -270,7 +283,12 @@ export class SpaceMouse implements Teleop {
 
   /** Which device is open, and how many malformed reports were dropped (with the last reason). */
   info(): { product: string | undefined; path: string | undefined; invalid_reports: number; last_invalid: string | undefined } {
-    return { product: this.product?.name, path: this.deviceInfo?.path, invalid_reports: this.invalid.count, last_invalid: this.invalid.last };
+    return {
+      product: this.product?.name,
+      path: this.deviceInfo?.path,
+      invalid_reports: this.invalid.count,
+      last_invalid: this.invalid.last,
+    };
   }
 }
 

@@ -27,9 +27,20 @@ function expectedShapes(m: GwmManifest): Partial<Record<GraphName, Record<string
   return {
     encoder: { gaussians: ['B', 'N', 14], gaussian_mask: ['B', 'N'], latent: ['B', M, D] },
     decoder: { latent_src: ['B', M, D], latent_tgt: ['B', M, D], query_gaussians: ['B', 'Nq', 14], gaussians: ['B', 'Nq', 14] },
-    denoiser: { noisy_latent: ['B', M, D], sigma: ['B'], context_latents: ['B', T, M, D], actions: ['B', L, A], denoised_latent: ['B', M, D] },
+    denoiser: {
+      noisy_latent: ['B', M, D],
+      sigma: ['B'],
+      context_latents: ['B', T, M, D],
+      actions: ['B', L, A],
+      denoised_latent: ['B', M, D],
+    },
     success: { latent_traj: ['B', 'S', M, D], success_logit: ['B'], success_prob: ['B'], progress: ['B', 'S'] },
-    policy: { latent: ['B', M, D], proprio: ['B', m.proprio.names.length], policy_noise: ['B', m.policy?.noise_dim ?? 0], actions: ['B', L, A] },
+    policy: {
+      latent: ['B', M, D],
+      proprio: ['B', m.proprio.names.length],
+      policy_noise: ['B', m.policy?.noise_dim ?? 0],
+      actions: ['B', L, A],
+    },
   };
 }
 
@@ -53,32 +64,44 @@ export function graphMismatches(manifest: GwmManifest, graph: GraphName, signatu
     for (const t of declared) {
       const value = found.find((v) => v.name === t.name);
       if (value === undefined) {
-        problems.push(`${graph} ${side} "${t.name}": declared in the manifest, not in ${decl.file} (it has ${found.map((v) => v.name).join(', ') || 'none'})`);
+        problems.push(
+          `${graph} ${side} "${t.name}": declared in the manifest, not in ${decl.file} (it has ${found.map((v) => v.name).join(', ') || 'none'})`,
+        );
         continue;
       }
       if (!value.isTensor) {
         problems.push(`${graph} ${side} "${t.name}": not a tensor in ${decl.file}`);
         continue;
       }
-      if (value.type !== t.dtype) problems.push(`${graph} ${side} "${t.name}": manifest says ${t.dtype}, ${decl.file} has ${value.type ?? 'no type'}`);
+      if (value.type !== t.dtype)
+        problems.push(`${graph} ${side} "${t.name}": manifest says ${t.dtype}, ${decl.file} has ${value.type ?? 'no type'}`);
       const shape = value.shape ?? [];
-      if (!sameShape(t.shape, shape)) problems.push(`${graph} ${side} "${t.name}": manifest says shape ${show(t.shape)}, ${decl.file} has ${show(shape)}`);
+      if (!sameShape(t.shape, shape))
+        problems.push(`${graph} ${side} "${t.name}": manifest says shape ${show(t.shape)}, ${decl.file} has ${show(shape)}`);
       const want = contract[t.name];
-      if (want !== undefined && !sameShape(want, t.shape)) problems.push(`${graph} ${side} "${t.name}": the manifest's shape ${show(t.shape)} disagrees with its own numbers, which give ${show(want)}`);
+      if (want !== undefined && !sameShape(want, t.shape))
+        problems.push(
+          `${graph} ${side} "${t.name}": the manifest's shape ${show(t.shape)} disagrees with its own numbers, which give ${show(want)}`,
+        );
     }
-    for (const v of found) if (!declared.some((t) => t.name === v.name)) problems.push(`${graph} ${side} "${v.name}": in ${decl.file} but not declared in the manifest`);
+    for (const v of found)
+      if (!declared.some((t) => t.name === v.name))
+        problems.push(`${graph} ${side} "${v.name}": in ${decl.file} but not declared in the manifest`);
   };
   check('input', decl.inputs, signature.inputs);
   check('output', decl.outputs, signature.outputs);
   for (const name of Object.keys(contract)) {
-    if (!decl.inputs.some((t) => t.name === name) && !decl.outputs.some((t) => t.name === name)) problems.push(`${graph}: the contract's tensor "${name}" is not declared`);
+    if (!decl.inputs.some((t) => t.name === name) && !decl.outputs.some((t) => t.name === name))
+      problems.push(`${graph}: the contract's tensor "${name}" is not declared`);
   }
   return problems;
 }
 
 /** Throws one StudioError listing every mismatch of every graph, if there is any. */
 export function assertGraphsMatch(manifest: GwmManifest, where: string, signatures: Partial<Record<GraphName, GraphSignature>>): void {
-  const problems = (Object.entries(signatures) as [GraphName, GraphSignature][]).flatMap(([graph, signature]) => graphMismatches(manifest, graph, signature));
+  const problems = (Object.entries(signatures) as [GraphName, GraphSignature][]).flatMap(([graph, signature]) =>
+    graphMismatches(manifest, graph, signature),
+  );
   if (problems.length === 0) return;
   throw new StudioError({
     code: 'failed_precondition',

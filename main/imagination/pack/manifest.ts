@@ -102,7 +102,8 @@ class ManifestReader {
   }
 
   numbers(value: Json, key: string, length?: number): number[] {
-    if (!Array.isArray(value) || value.some((n) => typeof n !== 'number' || !Number.isFinite(n))) this.fail(key, 'must be an array of finite numbers');
+    if (!Array.isArray(value) || value.some((n) => typeof n !== 'number' || !Number.isFinite(n)))
+      this.fail(key, 'must be an array of finite numbers');
     if (length !== undefined && value.length !== length) this.fail(key, `must have ${length} numbers, has ${value.length}`);
     return value as number[];
   }
@@ -211,7 +212,8 @@ export function parseManifest(json: Json, where: string): GwmManifest {
   for (const graph of GRAPH_NAMES) {
     const decl = ioObject[graph];
     if (decl === undefined) {
-      if (REQUIRED_GRAPHS.includes(graph)) r.fail(`io.${graph}`, 'is missing: a pack needs the encoder, decoder, denoiser and success graphs');
+      if (REQUIRED_GRAPHS.includes(graph))
+        r.fail(`io.${graph}`, 'is missing: a pack needs the encoder, decoder, denoiser and success graphs');
       continue;
     }
     const g = r.object(decl, `io.${graph}`);
@@ -238,7 +240,10 @@ export function parseManifest(json: Json, where: string): GwmManifest {
       normalization: r.normalization(actions.normalization, 'actions.normalization', actionNames.length),
     },
     proprio: { names: proprioNames, normalization: r.normalization(proprio.normalization, 'proprio.normalization', proprioNames.length) },
-    dynamics: { context_frames: r.integer(dynamics.context_frames, 'dynamics.context_frames'), max_recommended_horizon: r.integer(dynamics.max_recommended_horizon, 'dynamics.max_recommended_horizon') },
+    dynamics: {
+      context_frames: r.integer(dynamics.context_frames, 'dynamics.context_frames'),
+      max_recommended_horizon: r.integer(dynamics.max_recommended_horizon, 'dynamics.max_recommended_horizon'),
+    },
     sampler: {
       steps: r.integer(sampler.steps, 'sampler.steps'),
       sigma_min: r.number(sampler.sigma_min, 'sampler.sigma_min', (n) => n > 0, 'positive'),
@@ -251,7 +256,10 @@ export function parseManifest(json: Json, where: string): GwmManifest {
       temperature: r.number(success.temperature, 'success.temperature', (n) => n > 0, 'positive'),
     },
     policy: policy === null ? null : { noise_dim: r.integer(policy.noise_dim, 'policy.noise_dim') },
-    evaluation: { auroc: typeof auroc === 'number' && Number.isFinite(auroc) ? auroc : null, split: typeof evaluation.split === 'string' ? evaluation.split : null },
+    evaluation: {
+      auroc: typeof auroc === 'number' && Number.isFinite(auroc) ? auroc : null,
+      split: typeof evaluation.split === 'string' ? evaluation.split : null,
+    },
     io,
   };
 }

@@ -40,12 +40,21 @@ export function readPack(dir: string): PackOnDisk {
   try {
     json = JSON.parse(manifestBytes.toString('utf8'));
   } catch (error) {
-    throw new StudioError({ code: 'failed_precondition', message: `${manifestPath} is not valid JSON: ${(error as Error).message}`, fix: 'Re-export the pack; a pack is written atomically, so a broken manifest was edited or copied partially.' });
+    throw new StudioError({
+      code: 'failed_precondition',
+      message: `${manifestPath} is not valid JSON: ${(error as Error).message}`,
+      fix: 'Re-export the pack; a pack is written atomically, so a broken manifest was edited or copied partially.',
+    });
   }
   const manifest = parseManifest(json, manifestPath);
   for (const [file, expected] of Object.entries(manifest.files)) {
     const path = join(root, file);
-    if (!existsSync(path)) throw new StudioError({ code: 'failed_precondition', message: `the pack ${root} lists ${file}, which is missing`, fix: 'Copy the whole pack folder, or re-export it.' });
+    if (!existsSync(path))
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: `the pack ${root} lists ${file}, which is missing`,
+        fix: 'Copy the whole pack folder, or re-export it.',
+      });
     const found = sha256(readFileSync(path));
     if (found !== expected) {
       throw new StudioError({

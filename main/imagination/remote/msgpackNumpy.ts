@@ -19,7 +19,16 @@
  * number as float64 (so a Python float `1.0` decodes to `1` and re-encodes as an int: use arrays for
  * numeric data); a bigint packs as int64/uint64; decoded ints outside ±2^53 come back as bigint.
  */
-import { NdArray, NpScalar, bytesOfTypedArray, dtypeOfWire, itemsizeOf, typedArrayFromBytes, wireOfDtype, type NumpyDtype } from './ndarray';
+import {
+  NdArray,
+  NpScalar,
+  bytesOfTypedArray,
+  dtypeOfWire,
+  itemsizeOf,
+  typedArrayFromBytes,
+  wireOfDtype,
+  type NumpyDtype,
+} from './ndarray';
 
 export type PackValue = null | boolean | number | bigint | string | Uint8Array | NdArray | NpScalar | readonly PackValue[] | PackMap;
 
@@ -83,7 +92,11 @@ class FrameReader {
   }
 
   fail(message: string, at = this.offset): never {
-    throw new MsgpackNumpyError(`${message} (at byte ${at} of ${this.bytes.length}, ${formatKeyPath(this.path)})`, formatKeyPath(this.path), at);
+    throw new MsgpackNumpyError(
+      `${message} (at byte ${at} of ${this.bytes.length}, ${formatKeyPath(this.path)})`,
+      formatKeyPath(this.path),
+      at,
+    );
   }
 
   private need(count: number, what: string): number {
@@ -129,7 +142,8 @@ class FrameReader {
   }
 }
 
-const narrowInt = (value: bigint): number | bigint => (value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value);
+const narrowInt = (value: bigint): number | bigint =>
+  value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
 
 function readString(reader: FrameReader, length: number): string {
   const at = reader.position;
@@ -189,7 +203,8 @@ function objectFromEntries(reader: FrameReader, entries: readonly MapEntry[]): P
   if (binField(NPGENERIC_KEY) !== undefined) return npScalarFromFields(reader, binField('data'), binField('dtype'));
   const map: Record<string, PackValue> = {};
   // defineProperty, so a key named `__proto__` is a key and not the prototype.
-  for (const entry of entries) Object.defineProperty(map, entry.key, { value: entry.value, enumerable: true, writable: true, configurable: true });
+  for (const entry of entries)
+    Object.defineProperty(map, entry.key, { value: entry.value, enumerable: true, writable: true, configurable: true });
   return map;
 }
 
@@ -197,22 +212,34 @@ function wireDtype(reader: FrameReader, dtype: PackValue | undefined, what: stri
   const text = typeof dtype === 'string' ? dtype : dtype instanceof Uint8Array ? new TextDecoder().decode(dtype) : undefined;
   if (text === undefined) return reader.fail(`${what} has no dtype string (found ${dtype === undefined ? 'nothing' : describe(dtype)})`);
   const known = dtypeOfWire(text);
-  if (known === undefined) return reader.fail(`${what} has dtype "${text}", which the studio does not read (bool, int8…int64, uint8…uint64, float32, float64)`);
+  if (known === undefined)
+    return reader.fail(`${what} has dtype "${text}", which the studio does not read (bool, int8…int64, uint8…uint64, float32, float64)`);
   return known;
 }
 
-function ndarrayFromFields(reader: FrameReader, data: PackValue | undefined, dtype: PackValue | undefined, shape: PackValue | undefined): NdArray {
+function ndarrayFromFields(
+  reader: FrameReader,
+  data: PackValue | undefined,
+  dtype: PackValue | undefined,
+  shape: PackValue | undefined,
+): NdArray {
   const { dtype: numpyDtype, big_endian } = wireDtype(reader, dtype, 'an ndarray');
-  if (!Array.isArray(shape)) return reader.fail(`an ndarray has no shape list (found ${shape === undefined ? 'nothing' : describe(shape as PackValue)})`);
+  if (!Array.isArray(shape))
+    return reader.fail(`an ndarray has no shape list (found ${shape === undefined ? 'nothing' : describe(shape as PackValue)})`);
   const dims: number[] = [];
   for (const size of shape as readonly PackValue[]) {
-    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) return reader.fail(`an ndarray's shape [${(shape as readonly PackValue[]).map(describeShort).join(', ')}] has a size that is not a whole number ≥ 0`);
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
+      return reader.fail(
+        `an ndarray's shape [${(shape as readonly PackValue[]).map(describeShort).join(', ')}] has a size that is not a whole number ≥ 0`,
+      );
     dims.push(size);
   }
-  if (!(data instanceof Uint8Array)) return reader.fail(`an ndarray's data is ${data === undefined ? 'missing' : `a ${describe(data)}, not bytes`}`);
+  if (!(data instanceof Uint8Array))
+    return reader.fail(`an ndarray's data is ${data === undefined ? 'missing' : `a ${describe(data)}, not bytes`}`);
   const count = dims.reduce((product, size) => product * size, 1);
   const expected = count * itemsizeOf(numpyDtype);
-  if (data.length !== expected) return reader.fail(`an ndarray of ${numpyDtype} [${dims.join(', ')}] needs ${expected} data bytes, the frame has ${data.length}`);
+  if (data.length !== expected)
+    return reader.fail(`an ndarray of ${numpyDtype} [${dims.join(', ')}] needs ${expected} data bytes, the frame has ${data.length}`);
   return new NdArray(numpyDtype, dims, typedArrayFromBytes(numpyDtype, data, big_endian));
 }
 
@@ -383,7 +410,8 @@ const UINT64_MAX = 2n ** 64n - 1n;
 function writeInt(writer: FrameWriter, value: number | bigint, path: readonly (string | number)[]): void {
   if (typeof value === 'bigint') {
     if (value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)) return writeInt(writer, Number(value), path);
-    if (value < INT64_MIN || value > UINT64_MAX) throw new MsgpackNumpyError(`${formatKeyPath(path)}: ${value} does not fit in 64 bits`, formatKeyPath(path));
+    if (value < INT64_MIN || value > UINT64_MAX)
+      throw new MsgpackNumpyError(`${formatKeyPath(path)}: ${value} does not fit in 64 bits`, formatKeyPath(path));
     return writer.int64(value < 0n ? 0xd3 : 0xcf, value);
   }
   if (value >= 0) {
@@ -399,7 +427,14 @@ function writeInt(writer: FrameWriter, value: number | bigint, path: readonly (s
   else writer.int64(0xd3, BigInt(value));
 }
 
-function writeLength(writer: FrameWriter, length: number, fix: { base: number; max: number } | undefined, head8: number | undefined, head16: number, head32: number): void {
+function writeLength(
+  writer: FrameWriter,
+  length: number,
+  fix: { base: number; max: number } | undefined,
+  head8: number | undefined,
+  head16: number,
+  head32: number,
+): void {
   if (fix !== undefined && length <= fix.max) writer.u8(fix.base + length);
   else if (head8 !== undefined && length <= 0xff) writer.head8(head8, length);
   else if (length <= 0xffff) writer.head16(head16, length);
@@ -448,7 +483,8 @@ function writeNpScalar(writer: FrameWriter, scalar: NpScalar, path: readonly (st
   if (dtype === 'bool') writer.u8(value === true || (typeof value !== 'boolean' && Number(value) !== 0) ? 0xc3 : 0xc2);
   else if (dtype === 'float32' || dtype === 'float64') writer.float64(Number(value));
   else if (typeof value === 'boolean') writeInt(writer, value ? 1 : 0, path);
-  else if (typeof value === 'number' && !Number.isInteger(value)) throw new MsgpackNumpyError(`${formatKeyPath(path)}: a numpy ${dtype} scalar holds ${value}, not an integer`, formatKeyPath(path));
+  else if (typeof value === 'number' && !Number.isInteger(value))
+    throw new MsgpackNumpyError(`${formatKeyPath(path)}: a numpy ${dtype} scalar holds ${value}, not an integer`, formatKeyPath(path));
   else writeInt(writer, value, path);
   writeBin(writer, DTYPE_BIN);
   writeStr(writer, wireOfDtype(dtype));
@@ -460,7 +496,8 @@ function isPlainObject(value: object): value is PackMap {
 }
 
 function writeValue(writer: FrameWriter, value: PackValue | undefined, path: (string | number)[]): void {
-  if (path.length > MAX_DEPTH) throw new MsgpackNumpyError(`${formatKeyPath(path)}: values nest deeper than ${MAX_DEPTH} levels`, formatKeyPath(path));
+  if (path.length > MAX_DEPTH)
+    throw new MsgpackNumpyError(`${formatKeyPath(path)}: values nest deeper than ${MAX_DEPTH} levels`, formatKeyPath(path));
   if (value === null) return writer.u8(0xc0);
   switch (typeof value) {
     case 'boolean':
@@ -482,7 +519,10 @@ function writeValue(writer: FrameWriter, value: PackValue | undefined, path: (st
   if (value instanceof NpScalar) return writeNpScalar(writer, value, path);
   if (value instanceof Uint8Array) return writeBin(writer, value);
   if (ArrayBuffer.isView(value)) {
-    throw new MsgpackNumpyError(`${formatKeyPath(path)}: a bare ${value.constructor.name} has no shape or dtype; wrap it in an NdArray`, formatKeyPath(path));
+    throw new MsgpackNumpyError(
+      `${formatKeyPath(path)}: a bare ${value.constructor.name} has no shape or dtype; wrap it in an NdArray`,
+      formatKeyPath(path),
+    );
   }
   if (Array.isArray(value)) {
     const items = value as readonly PackValue[];
@@ -494,7 +534,11 @@ function writeValue(writer: FrameWriter, value: PackValue | undefined, path: (st
     });
     return;
   }
-  if (!isPlainObject(value)) throw new MsgpackNumpyError(`${formatKeyPath(path)}: a ${value.constructor.name} cannot be packed (maps are plain objects)`, formatKeyPath(path));
+  if (!isPlainObject(value))
+    throw new MsgpackNumpyError(
+      `${formatKeyPath(path)}: a ${value.constructor.name} cannot be packed (maps are plain objects)`,
+      formatKeyPath(path),
+    );
   const keys = Object.keys(value);
   writeLength(writer, keys.length, { base: 0x80, max: 0x0f }, undefined, 0xde, 0xdf);
   for (const key of keys) {
@@ -515,7 +559,14 @@ export function packb(value: PackValue): Uint8Array {
 // ---- reading decoded values ------------------------------------------------------------------------
 
 export function isPackMap(value: PackValue | undefined): value is PackMap {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array) && !(value instanceof NdArray) && !(value instanceof NpScalar);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Uint8Array) &&
+    !(value instanceof NdArray) &&
+    !(value instanceof NpScalar)
+  );
 }
 
 /** A short name for a value's kind, for error messages: `str`, `int`, `float32 ndarray [8, 7]`, `map`… */

@@ -129,11 +129,16 @@ export class NdArray<D extends NumpyDtype = NumpyDtype> {
 
   constructor(dtype: D, shape: readonly number[], data: TypedArrayOfDtype[D]) {
     for (const size of shape) {
-      if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`ndarray shape [${shape.join(', ')}]: every size must be a whole number ≥ 0`);
+      if (!Number.isSafeInteger(size) || size < 0)
+        throw new RangeError(`ndarray shape [${shape.join(', ')}]: every size must be a whole number ≥ 0`);
     }
     const count = shape.reduce((product, size) => product * size, 1);
-    if (!typedArrayMatches(dtype, data)) throw new TypeError(`ndarray of ${dtype} needs a ${dtype === 'bool' ? 'Uint8Array' : 'matching typed array'}, got ${data.constructor.name}`);
-    if (data.length !== count) throw new RangeError(`ndarray shape [${shape.join(', ')}] holds ${count} items, the data has ${data.length}`);
+    if (!typedArrayMatches(dtype, data))
+      throw new TypeError(
+        `ndarray of ${dtype} needs a ${dtype === 'bool' ? 'Uint8Array' : 'matching typed array'}, got ${data.constructor.name}`,
+      );
+    if (data.length !== count)
+      throw new RangeError(`ndarray shape [${shape.join(', ')}] holds ${count} items, the data has ${data.length}`);
     this.dtype = dtype;
     this.shape = Object.freeze([...shape]);
     this.data = data;

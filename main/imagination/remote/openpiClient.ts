@@ -60,10 +60,18 @@ export function normalizePolicyUrl(url: string): string {
   try {
     parsed = new URL(withScheme);
   } catch {
-    throw new RemotePolicyError('config', `"${url}" is not a policy server address`, 'Give the server as ws://HOST:PORT (openpi serves on port 8000 by default), e.g. ws://gpu-box:8000.');
+    throw new RemotePolicyError(
+      'config',
+      `"${url}" is not a policy server address`,
+      'Give the server as ws://HOST:PORT (openpi serves on port 8000 by default), e.g. ws://gpu-box:8000.',
+    );
   }
   if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
-    throw new RemotePolicyError('config', `"${url}" is not a websocket address (${parsed.protocol.replace(':', '')})`, 'openpi policy servers speak websocket: use ws://HOST:PORT (or wss:// behind TLS).');
+    throw new RemotePolicyError(
+      'config',
+      `"${url}" is not a websocket address (${parsed.protocol.replace(':', '')})`,
+      'openpi policy servers speak websocket: use ws://HOST:PORT (or wss:// behind TLS).',
+    );
   }
   // `ws://host:8000/` reads as `ws://host:8000` in messages; any other path is kept as given.
   return parsed.pathname === '/' && parsed.search === '' && parsed.hash === '' ? parsed.href.slice(0, -1) : parsed.href;
@@ -81,7 +89,10 @@ function timingOf(value: PackValue | undefined): OpenPiServerTiming | undefined 
 
 /** The last non-empty line of a Python traceback: `ValueError: …`. */
 function lastLine(text: string): string {
-  const lines = text.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  const lines = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
   return lines[lines.length - 1] ?? '(an empty error frame)';
 }
 
@@ -140,13 +151,19 @@ export class OpenPiClient {
   infer(observation: PackMap, options: { timeout_ms?: number } = {}): Promise<OpenPiReply> {
     return this.exclusive(async () => {
       const target = this.target;
-      if (target === undefined) throw new RemotePolicyError('config', 'the remote policy is not connected', 'Call connect(url) before infer().');
+      if (target === undefined)
+        throw new RemotePolicyError('config', 'the remote policy is not connected', 'Call connect(url) before infer().');
       if (this.aborted) throw this.abortedError(target.url);
       let request: Uint8Array;
       try {
         request = packb(observation);
       } catch (error) {
-        if (error instanceof MsgpackNumpyError) throw new RemotePolicyError('config', `the observation cannot be sent: ${error.message}`, 'Send numeric data as NdArray, text as strings, maps as plain objects.');
+        if (error instanceof MsgpackNumpyError)
+          throw new RemotePolicyError(
+            'config',
+            `the observation cannot be sent: ${error.message}`,
+            'Send numeric data as NdArray, text as strings, maps as plain objects.',
+          );
         throw error;
       }
       if (!this.connected) await this.open();
@@ -164,15 +181,24 @@ export class OpenPiClient {
           throw new RemotePolicyError(
             'timeout',
             `the policy server at ${target.url} did not reply within ${timeout_ms} ms; the connection was dropped and the next request opens a new one`,
-            'Raise the remote policy\'s request timeout if the policy is this slow (a server\'s first request may compile the model), or check the policy server\'s machine.',
+            "Raise the remote policy's request timeout if the policy is this slow (a server's first request may compile the model), or check the policy server's machine.",
           );
         case 'end':
           this.drop();
           if (this.aborted) throw this.abortedError(target.url);
-          throw new RemotePolicyError('closed', `the connection to the policy server at ${target.url} ended before it replied (${closeText(outcome)})`, 'Check the policy server\'s log; the next request reconnects.');
+          throw new RemotePolicyError(
+            'closed',
+            `the connection to the policy server at ${target.url} ended before it replied (${closeText(outcome)})`,
+            "Check the policy server's log; the next request reconnects.",
+          );
         case 'text':
           this.drop();
-          throw new RemotePolicyError('server_error', `the policy server at ${target.url} failed: ${lastLine(outcome.text)}`, 'The policy raised on this observation: see server_traceback (or the server\'s log); often a request key the policy expects is missing.', { server_traceback: outcome.text });
+          throw new RemotePolicyError(
+            'server_error',
+            `the policy server at ${target.url} failed: ${lastLine(outcome.text)}`,
+            "The policy raised on this observation: see server_traceback (or the server's log); often a request key the policy expects is missing.",
+            { server_traceback: outcome.text },
+          );
         case 'binary':
           return this.replyOf(outcome.bytes, round_trip_ms);
       }
@@ -190,7 +216,11 @@ export class OpenPiClient {
   }
 
   private abortedError(url: string): RemotePolicyError {
-    return new RemotePolicyError('closed', `the connection to the policy server at ${url} was ended by the studio (a stop or the e-stop) before it replied`, 'Start the policy again: it connects anew.');
+    return new RemotePolicyError(
+      'closed',
+      `the connection to the policy server at ${url} was ended by the studio (a stop or the e-stop) before it replied`,
+      'Start the policy again: it connects anew.',
+    );
   }
 
   /** Closes the connection (the server sees a normal close). */
@@ -235,7 +265,11 @@ export class OpenPiClient {
       // fall through to the metadata
     } else if (opened.kind === 'timeout') {
       this.drop();
-      throw new RemotePolicyError('timeout', `the policy server at ${url} did not complete the websocket handshake within ${options.timeout_ms} ms`, unreachableFix(url));
+      throw new RemotePolicyError(
+        'timeout',
+        `the policy server at ${url} did not complete the websocket handshake within ${options.timeout_ms} ms`,
+        unreachableFix(url),
+      );
     } else {
       this.drop();
       const why = opened.error?.message ?? `closed ${closeText(opened)}`;
@@ -245,18 +279,35 @@ export class OpenPiClient {
     switch (first.kind) {
       case 'timeout':
         this.drop();
-        throw new RemotePolicyError('timeout', `the server at ${url} accepted the websocket but sent no metadata within ${options.timeout_ms} ms`, 'openpi policy servers send their metadata right after the handshake: check that the URL points at one (scripts/serve_policy.py).');
+        throw new RemotePolicyError(
+          'timeout',
+          `the server at ${url} accepted the websocket but sent no metadata within ${options.timeout_ms} ms`,
+          'openpi policy servers send their metadata right after the handshake: check that the URL points at one (scripts/serve_policy.py).',
+        );
       case 'end':
         this.drop();
-        throw new RemotePolicyError('closed', `the policy server at ${url} closed the connection (${closeText(first)}) before sending its metadata`, 'Check the policy server\'s log.');
+        throw new RemotePolicyError(
+          'closed',
+          `the policy server at ${url} closed the connection (${closeText(first)}) before sending its metadata`,
+          "Check the policy server's log.",
+        );
       case 'text':
         this.drop();
-        throw new RemotePolicyError('server_error', `the policy server at ${url} failed: ${lastLine(first.text)}`, 'See server_traceback or the server\'s log.', { server_traceback: first.text });
+        throw new RemotePolicyError(
+          'server_error',
+          `the policy server at ${url} failed: ${lastLine(first.text)}`,
+          "See server_traceback or the server's log.",
+          { server_traceback: first.text },
+        );
       case 'binary': {
         const metadata = this.decode(first.bytes, 'metadata');
         if (!isPackMap(metadata)) {
           this.drop();
-          throw new RemotePolicyError('malformed', `the metadata frame from ${url} is a ${describe(metadata)}, not a map`, 'Check that the URL points at an openpi websocket policy server.');
+          throw new RemotePolicyError(
+            'malformed',
+            `the metadata frame from ${url} is a ${describe(metadata)}, not a map`,
+            'Check that the URL points at an openpi websocket policy server.',
+          );
         }
         this.serverMetadata = metadata;
         return metadata;
@@ -270,22 +321,39 @@ export class OpenPiClient {
     } catch (error) {
       if (!(error instanceof MsgpackNumpyError)) throw error;
       this.drop();
-      throw new RemotePolicyError('malformed', `the ${what} frame from ${this.target?.url ?? 'the policy server'} is not msgpack-numpy: ${error.message}`, 'Check that the server packs with openpi_client.msgpack_numpy (the websocket policy server does); the next request reconnects.');
+      throw new RemotePolicyError(
+        'malformed',
+        `the ${what} frame from ${this.target?.url ?? 'the policy server'} is not msgpack-numpy: ${error.message}`,
+        'Check that the server packs with openpi_client.msgpack_numpy (the websocket policy server does); the next request reconnects.',
+      );
     }
   }
 
   private replyOf(bytes: Uint8Array, round_trip_ms: number): OpenPiReply {
     const url = this.target?.url ?? 'the policy server';
     const reply = this.decode(bytes, 'reply');
-    const fix = 'The server must return the policy output as a map with `actions` of shape [action_horizon, action_dim], as openpi policies do.';
+    const fix =
+      'The server must return the policy output as a map with `actions` of shape [action_horizon, action_dim], as openpi policies do.';
     if (!isPackMap(reply)) throw new RemotePolicyError('bad_reply', `the reply from ${url} is a ${describe(reply)}, not a map`, fix);
     const actions = reply.actions;
-    if (actions === undefined) throw new RemotePolicyError('bad_reply', `the reply from ${url} has no \`actions\` (keys: ${Object.keys(reply).join(', ') || 'none'})`, fix);
-    if (!(actions instanceof NdArray)) throw new RemotePolicyError('bad_reply', `\`actions\` in the reply from ${url} is a ${describe(actions)}, not a numpy array`, fix);
-    if (actions.shape.length !== 2) throw new RemotePolicyError('bad_reply', `\`actions\` in the reply from ${url} has shape [${actions.shape.join(', ')}] (${actions.shape.length}-D), not [action_horizon, action_dim]`, fix);
+    if (actions === undefined)
+      throw new RemotePolicyError(
+        'bad_reply',
+        `the reply from ${url} has no \`actions\` (keys: ${Object.keys(reply).join(', ') || 'none'})`,
+        fix,
+      );
+    if (!(actions instanceof NdArray))
+      throw new RemotePolicyError('bad_reply', `\`actions\` in the reply from ${url} is a ${describe(actions)}, not a numpy array`, fix);
+    if (actions.shape.length !== 2)
+      throw new RemotePolicyError(
+        'bad_reply',
+        `\`actions\` in the reply from ${url} has shape [${actions.shape.join(', ')}] (${actions.shape.length}-D), not [action_horizon, action_dim]`,
+        fix,
+      );
     if (actions.dtype === 'bool') throw new RemotePolicyError('bad_reply', `\`actions\` in the reply from ${url} is a bool array`, fix);
     const [H, A] = actions.shape as [number, number];
-    const values = actions.data instanceof Float32Array ? actions.data : Float32Array.from(actions.data as ArrayLike<number | bigint>, Number);
+    const values =
+      actions.data instanceof Float32Array ? actions.data : Float32Array.from(actions.data as ArrayLike<number | bigint>, Number);
     const result: OpenPiReply = { actions: values, shape: [H, A], actions_dtype: actions.dtype, reply, round_trip_ms };
     const server_timing = timingOf(reply.server_timing);
     if (server_timing !== undefined) result.server_timing = server_timing;

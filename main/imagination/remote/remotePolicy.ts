@@ -52,20 +52,32 @@ export function requestFromObservation(observation: RemotePolicyObservation, con
       throw new RemotePolicyError(
         'config',
         `the remote policy's images["${requestKey}"] names camera "${cameraName}", which the rig does not have (cameras: ${have.length > 0 ? have.join(', ') : 'none'})`,
-        'Name one of the rig\'s cameras for each request key in the remote policy\'s images.',
+        "Name one of the rig's cameras for each request key in the remote policy's images.",
       );
     }
     const expected = camera.width * camera.height * 3;
     if (camera.rgb.length !== expected) {
-      throw new RemotePolicyError('config', `camera "${cameraName}" gave ${camera.rgb.length} bytes for a ${camera.width}×${camera.height} RGB image (${expected} expected)`, 'The camera frame must be uint8 RGB, H×W×3, row-major.');
+      throw new RemotePolicyError(
+        'config',
+        `camera "${cameraName}" gave ${camera.rgb.length} bytes for a ${camera.width}×${camera.height} RGB image (${expected} expected)`,
+        'The camera frame must be uint8 RGB, H×W×3, row-major.',
+      );
     }
     request[requestKey] = new NdArray('uint8', [camera.height, camera.width, 3], camera.rgb);
   }
   if (config.state_key !== null) {
     const state = stateVector(observation, config);
     const nonFinite = state.findIndex((value) => !Number.isFinite(value));
-    if (nonFinite >= 0) throw new RemotePolicyError('config', `the state for the remote policy has a non-finite value at index ${nonFinite} (${config.state_layout})`, 'Check the arm and gripper state the rig reports.');
-    request[config.state_key] = config.state_dtype === 'float32' ? new NdArray('float32', [state.length], Float32Array.from(state)) : new NdArray('float64', [state.length], Float64Array.from(state));
+    if (nonFinite >= 0)
+      throw new RemotePolicyError(
+        'config',
+        `the state for the remote policy has a non-finite value at index ${nonFinite} (${config.state_layout})`,
+        'Check the arm and gripper state the rig reports.',
+      );
+    request[config.state_key] =
+      config.state_dtype === 'float32'
+        ? new NdArray('float32', [state.length], Float32Array.from(state))
+        : new NdArray('float64', [state.length], Float64Array.from(state));
   }
   if (config.prompt_key !== null) request[config.prompt_key] = observation.instruction;
   return request;
@@ -80,12 +92,21 @@ export function chunkFromReply(reply: Pick<OpenPiReply, 'actions' | 'shape'>, co
   const expectedWidth = actionLayouts[config.action_layout];
   const fix = `Serve a policy whose output is [action_horizon, ${expectedWidth}] in ${config.action_layout} (Δx Δy Δz, Δrotation axis-angle, gripper), or change the remote policy's action_layout.`;
   if (width !== expectedWidth) {
-    throw new RemotePolicyError('bad_reply', `the policy at ${config.url} returns ${width} values per step; action_layout ${config.action_layout} takes ${expectedWidth} (Δx Δy Δz in m, Δrotation axis-angle in rad, gripper)`, fix);
+    throw new RemotePolicyError(
+      'bad_reply',
+      `the policy at ${config.url} returns ${width} values per step; action_layout ${config.action_layout} takes ${expectedWidth} (Δx Δy Δz in m, Δrotation axis-angle in rad, gripper)`,
+      fix,
+    );
   }
-  if (horizon === 0) throw new RemotePolicyError('bad_reply', `the policy at ${config.url} returned an empty action chunk (shape [0, ${width}])`, fix);
+  if (horizon === 0)
+    throw new RemotePolicyError('bad_reply', `the policy at ${config.url} returned an empty action chunk (shape [0, ${width}])`, fix);
   const bad = reply.actions.findIndex((value) => !Number.isFinite(value));
   if (bad >= 0) {
-    throw new RemotePolicyError('bad_reply', `the policy at ${config.url} returned a non-finite action (${reply.actions[bad]} at step ${Math.floor(bad / width)}, value ${bad % width})`, 'Check the policy server: its model or normalisation statistics produce NaN/Inf.');
+    throw new RemotePolicyError(
+      'bad_reply',
+      `the policy at ${config.url} returned a non-finite action (${reply.actions[bad]} at step ${Math.floor(bad / width)}, value ${bad % width})`,
+      'Check the policy server: its model or normalisation statistics produce NaN/Inf.',
+    );
   }
   const steps = Math.min(horizon, config.chunk_length);
   const chunk: ChunkAction[] = [];
@@ -93,8 +114,16 @@ export function chunkFromReply(reply: Pick<OpenPiReply, 'actions' | 'shape'>, co
   for (let step = 0; step < steps; step++) {
     const gripper = (at(step, 6) - config.gripper_open) / (config.gripper_closed - config.gripper_open);
     chunk.push({
-      translation_m: [at(step, 0) * config.translation_scale_m, at(step, 1) * config.translation_scale_m, at(step, 2) * config.translation_scale_m],
-      rotation_axis_angle_rad: [at(step, 3) * config.rotation_scale_rad, at(step, 4) * config.rotation_scale_rad, at(step, 5) * config.rotation_scale_rad],
+      translation_m: [
+        at(step, 0) * config.translation_scale_m,
+        at(step, 1) * config.translation_scale_m,
+        at(step, 2) * config.translation_scale_m,
+      ],
+      rotation_axis_angle_rad: [
+        at(step, 3) * config.rotation_scale_rad,
+        at(step, 4) * config.rotation_scale_rad,
+        at(step, 5) * config.rotation_scale_rad,
+      ],
       gripper: Math.min(1, Math.max(0, gripper)),
     });
   }
@@ -111,7 +140,11 @@ export class RemotePolicy {
 
   /** Connects and returns the server's metadata. */
   connect(): Promise<PackMap> {
-    return this.client.connect(this.config.url, { timeout_ms: this.config.connect_timeout_ms, request_timeout_ms: this.config.request_timeout_ms, ...(this.config.api_key !== undefined ? { api_key: this.config.api_key } : {}) });
+    return this.client.connect(this.config.url, {
+      timeout_ms: this.config.connect_timeout_ms,
+      request_timeout_ms: this.config.request_timeout_ms,
+      ...(this.config.api_key !== undefined ? { api_key: this.config.api_key } : {}),
+    });
   }
 
   get metadata(): PackMap | undefined {

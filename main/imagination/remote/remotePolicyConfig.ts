@@ -64,12 +64,14 @@ export const remotePolicyConfigSchema = z
     api_key: z.string().min(1).optional(),
   })
   .superRefine((config, context) => {
-    if (config.gripper_open === config.gripper_closed) context.addIssue({ code: 'custom', path: ['gripper_closed'], message: 'gripper_open and gripper_closed must differ' });
+    if (config.gripper_open === config.gripper_closed)
+      context.addIssue({ code: 'custom', path: ['gripper_closed'], message: 'gripper_open and gripper_closed must differ' });
     const seen = new Map<string, string>();
     const claim = (requestKey: string | null, by: string, path: (string | number)[]): void => {
       if (requestKey === null) return;
       const earlier = seen.get(requestKey);
-      if (earlier !== undefined) context.addIssue({ code: 'custom', path, message: `request key "${requestKey}" is also used by ${earlier}` });
+      if (earlier !== undefined)
+        context.addIssue({ code: 'custom', path, message: `request key "${requestKey}" is also used by ${earlier}` });
       else seen.set(requestKey, by);
     };
     for (const requestKey of Object.keys(config.images)) claim(requestKey, `images["${requestKey}"]`, ['images', requestKey]);
@@ -85,5 +87,10 @@ export function parseRemotePolicyConfig(input: unknown, source = 'the remote pol
   const parsed = remotePolicyConfigSchema.safeParse(input);
   if (parsed.success) return parsed.data;
   const issues = issuesOf(parsed.error);
-  throw new RemotePolicyError('config', `${source} is invalid:\n${describeIssues(issues)}`, 'Fix the listed fields (see docs/remote-policy.md).', { issues });
+  throw new RemotePolicyError(
+    'config',
+    `${source} is invalid:\n${describeIssues(issues)}`,
+    'Fix the listed fields (see docs/remote-policy.md).',
+    { issues },
+  );
 }

@@ -35,7 +35,11 @@ export class SocketFrames {
       this.opened = true;
       for (const resolve of this.openWaiters.splice(0)) resolve('open');
     });
-    socket.on('message', (data, isBinary) => this.deliver(isBinary ? { kind: 'binary', bytes: bytesOf(data) } : { kind: 'text', text: Buffer.from(bytesOf(data)).toString('utf8') }));
+    socket.on('message', (data, isBinary) =>
+      this.deliver(
+        isBinary ? { kind: 'binary', bytes: bytesOf(data) } : { kind: 'text', text: Buffer.from(bytesOf(data)).toString('utf8') },
+      ),
+    );
     // 'error' comes before 'close'; the end carries it.
     socket.on('error', (error) => {
       this.error ??= error;

@@ -11,7 +11,10 @@ import type { FromImagination, ImaginationErrorDetail, ImaginationOps, ImagineAr
 
 function defaultLocation(): WorkerLocation {
   const location = workerLocation(__dirname, 'imaginationWorker.js', 'imaginationWorker.ts');
-  if (location === undefined) throw new Error(`cannot find the imagination worker next to ${__dirname} (looked for imaginationWorker.js and imaginationWorker.ts); run \`npm run build\``);
+  if (location === undefined)
+    throw new Error(
+      `cannot find the imagination worker next to ${__dirname} (looked for imaginationWorker.js and imaginationWorker.ts); run \`npm run build\``,
+    );
   return location;
 }
 
@@ -25,7 +28,10 @@ export class ImaginationClient extends RpcClient<ImaginationOps, never, Imaginat
 
   constructor(location: WorkerLocation = defaultLocation()) {
     super();
-    this.thread = new WorkerThread(location, 'imagination worker', { message: (message) => this.receive(message), failure: (error) => this.fail(error) });
+    this.thread = new WorkerThread(location, 'imagination worker', {
+      message: (message) => this.receive(message),
+      failure: (error) => this.fail(error),
+    });
   }
 
   open(dir: string, provider: ProviderOptions): Promise<PackInfo> {
@@ -74,7 +80,11 @@ export class ImaginationClient extends RpcClient<ImaginationOps, never, Imaginat
 
   protected errorFrom(detail: ImaginationErrorDetail): Error {
     if (detail.cancelled === true) return new ImaginationCancelled();
-    return new StudioError({ code: isStudioErrorCode(detail.code) ? detail.code : 'unavailable', message: detail.message, ...(detail.fix !== undefined ? { fix: detail.fix } : {}) });
+    return new StudioError({
+      code: isStudioErrorCode(detail.code) ? detail.code : 'unavailable',
+      message: detail.message,
+      ...(detail.fix !== undefined ? { fix: detail.fix } : {}),
+    });
   }
 
   protected dispatch(): void {

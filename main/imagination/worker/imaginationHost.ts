@@ -6,7 +6,8 @@ import type { FromImagination, ImaginationErrorDetail, ToImagination } from './i
 
 function errorDetail(error: unknown): ImaginationErrorDetail {
   if (error instanceof ImaginationCancelled) return { message: error.message, cancelled: true };
-  if (error instanceof StudioError) return { message: error.message, code: error.code, ...(error.fix !== undefined ? { fix: error.fix } : {}) };
+  if (error instanceof StudioError)
+    return { message: error.message, code: error.code, ...(error.fix !== undefined ? { fix: error.fix } : {}) };
   return { message: (error as Error).message ?? String(error), code: 'internal' };
 }
 
@@ -22,7 +23,8 @@ export class ImaginationHost {
   constructor(private readonly post: (message: FromImagination, transfer: Transferable[]) => void) {}
 
   private require(): ImaginationService {
-    if (this.service === undefined) throw new StudioError({ code: 'failed_precondition', message: 'no world-model pack is open', fix: 'Open a pack first.' });
+    if (this.service === undefined)
+      throw new StudioError({ code: 'failed_precondition', message: 'no world-model pack is open', fix: 'Open a pack first.' });
     return this.service;
   }
 
@@ -49,10 +51,25 @@ export class ImaginationHost {
           },
         };
         const result = await this.require().imagine(message.args, cancel);
-        const arrays = [result.actions, result.latents, result.success_prob, result.success_logit, result.progress, ...(result.gaussians !== null ? [result.gaussians] : [])];
+        const arrays = [
+          result.actions,
+          result.latents,
+          result.success_prob,
+          result.success_logit,
+          result.progress,
+          ...(result.gaussians !== null ? [result.gaussians] : []),
+        ];
         const transfer = [...new Set(arrays.map((array) => array.buffer as ArrayBuffer))];
         // The observed Gaussians stay in the service's history: send copies.
-        return { result: { ...result, observed_latent: result.observed_latent.slice(), observed_gaussians: result.observed_gaussians.slice(), observed_mask: result.observed_mask.slice() }, transfer };
+        return {
+          result: {
+            ...result,
+            observed_latent: result.observed_latent.slice(),
+            observed_gaussians: result.observed_gaussians.slice(),
+            observed_mask: result.observed_mask.slice(),
+          },
+          transfer,
+        };
       }
       case 'propose': {
         const chunks = await this.require().propose(message.args.K, message.args.seed, message.args.temperature);

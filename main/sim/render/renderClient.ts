@@ -12,8 +12,14 @@ export class RenderClient extends RpcClient<RenderOps, never, WorkerError> {
   constructor() {
     super();
     const location = workerLocation(__dirname, 'renderWorker.js', 'renderWorker.ts');
-    if (location === undefined) throw new Error(`cannot find the render worker next to ${__dirname} (looked for renderWorker.js and renderWorker.ts); run \`npm run build\``);
-    this.thread = new WorkerThread(location, "sim's render worker", { message: (message) => this.receive(message), failure: (error) => this.fail(error) });
+    if (location === undefined)
+      throw new Error(
+        `cannot find the render worker next to ${__dirname} (looked for renderWorker.js and renderWorker.ts); run \`npm run build\``,
+      );
+    this.thread = new WorkerThread(location, "sim's render worker", {
+      message: (message) => this.receive(message),
+      failure: (error) => this.fail(error),
+    });
   }
 
   async close(): Promise<void> {

@@ -15,7 +15,11 @@ export class RenderHost {
       const result = await this.dispatch(request);
       if (request.op === 'render' && result !== null) {
         const { rgb, depth_mm, segmentation } = result;
-        this.post({ id: request.id, ok: true, result }, [rgb.buffer as ArrayBuffer, depth_mm.buffer as ArrayBuffer, segmentation.buffer as ArrayBuffer]);
+        this.post({ id: request.id, ok: true, result }, [
+          rgb.buffer as ArrayBuffer,
+          depth_mm.buffer as ArrayBuffer,
+          segmentation.buffer as ArrayBuffer,
+        ]);
       } else {
         this.post({ id: request.id, ok: true, result });
       }

@@ -8,7 +8,10 @@ export function createIpcTransport(bridge: StudioBridge): StudioTransport {
     request(method, params) {
       const invoke = bridge.invoke[method];
       if (invoke === undefined) {
-        return Promise.resolve({ ok: false, error: { code: 'method_not_found', message: `the preload does not expose ${method}; rebuild the app` } });
+        return Promise.resolve({
+          ok: false,
+          error: { code: 'method_not_found', message: `the preload does not expose ${method}; rebuild the app` },
+        });
       }
       return invoke(params);
     },

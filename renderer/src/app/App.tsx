@@ -83,7 +83,14 @@ function Shell({ view, setView }: { view: ViewId; setView: (view: ViewId) => voi
         </div>
         <nav className="nav" aria-label="Views">
           {VIEWS.map((v) => (
-            <button key={v.id} type="button" className={`nav-item${view === v.id ? ' nav-item-active' : ''}`} aria-current={view === v.id ? 'page' : undefined} onClick={() => setView(v.id)} title={`${v.label} (${v.key})`}>
+            <button
+              key={v.id}
+              type="button"
+              className={`nav-item${view === v.id ? ' nav-item-active' : ''}`}
+              aria-current={view === v.id ? 'page' : undefined}
+              onClick={() => setView(v.id)}
+              title={`${v.label} (${v.key})`}
+            >
               {v.label}
             </button>
           ))}
@@ -95,7 +102,13 @@ function Shell({ view, setView }: { view: ViewId; setView: (view: ViewId) => voi
               v{info.value.version} · {info.value.mode}
             </span>
           )}
-          <button type="button" className="help-button" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">
+          <button
+            type="button"
+            className="help-button"
+            onClick={() => setHelp(true)}
+            aria-label="Keyboard shortcuts"
+            title="Keyboard shortcuts (?)"
+          >
             ?
           </button>
           <ConnectionBadge />

@@ -46,7 +46,14 @@ export function useEStop(): EStopState {
  */
 export function EStopButton({ estop, teleopKeys }: { estop: EStopState; teleopKeys: boolean }) {
   return (
-    <button type="button" className={`estop-button${estop.estopped ? ' estop-button-latched' : ''}`} onClick={estop.stop} aria-label="Emergency stop" title="Emergency stop (Esc in the Teleop view, Pause in every view)" data-testid="estop">
+    <button
+      type="button"
+      className={`estop-button${estop.estopped ? ' estop-button-latched' : ''}`}
+      onClick={estop.stop}
+      aria-label="Emergency stop"
+      title="Emergency stop (Esc in the Teleop view, Pause in every view)"
+      data-testid="estop"
+    >
       STOP
       <Kbd>{teleopKeys ? 'Esc' : 'Pause'}</Kbd>
     </button>

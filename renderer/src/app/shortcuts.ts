@@ -45,12 +45,27 @@ export const SHORTCUTS = [
   // Imagination (Teleop view). I, A and R belong to the arm and Esc to the e-stop, so: P, X, Enter.
   { id: 'foresight.preview', keys: ['KeyP'], label: 'Imagine: preview K candidate chunks in the world model', scope: 'teleop' },
   { id: 'foresight.policy', keys: ['KeyO'], label: 'Start / stop the policy run (Policy panel)', scope: 'teleop' },
-  { id: 'foresight.approve', keys: ['Enter'], label: 'Approve the selected candidate: it runs on the arm (while candidates are shown)', scope: 'foresight' },
-  { id: 'foresight.auto', keys: ['Shift+Enter'], label: 'Auto: run the best predicted candidate (while candidates are shown)', scope: 'foresight' },
+  {
+    id: 'foresight.approve',
+    keys: ['Enter'],
+    label: 'Approve the selected candidate: it runs on the arm (while candidates are shown)',
+    scope: 'foresight',
+  },
+  {
+    id: 'foresight.auto',
+    keys: ['Shift+Enter'],
+    label: 'Auto: run the best predicted candidate (while candidates are shown)',
+    scope: 'foresight',
+  },
   { id: 'foresight.reject', keys: ['KeyX'], label: 'Reject every candidate (while candidates are shown)', scope: 'foresight' },
   { id: 'foresight.next', keys: ['ArrowRight', 'ArrowDown'], label: 'Select the next candidate', scope: 'foresight' },
   { id: 'foresight.previous', keys: ['ArrowLeft', 'ArrowUp'], label: 'Select the previous candidate', scope: 'foresight' },
-  ...([1, 2, 3, 4, 5, 6, 7, 8] as const).map((n) => ({ id: `foresight.pick${n}` as const, keys: [`Digit${n}`], label: `Select candidate ${n} (while candidates are shown)`, scope: 'foresight' as const })),
+  ...([1, 2, 3, 4, 5, 6, 7, 8] as const).map((n) => ({
+    id: `foresight.pick${n}` as const,
+    keys: [`Digit${n}`],
+    label: `Select candidate ${n} (while candidates are shown)`,
+    scope: 'foresight' as const,
+  })),
 
   { id: 'play.toggle', keys: ['Space'], label: 'Play / pause', scope: 'episodes' },
   { id: 'play.back', keys: ['ArrowLeft', 'Comma'], label: 'Previous frame', scope: 'episodes', repeat: true },
@@ -101,7 +116,18 @@ export function findShortcut(chord: string, scope: Scope): ShortcutDef | undefin
   );
 }
 
-const KEY_NAMES: Record<string, string> = { Slash: '/', Comma: ',', Period: '.', BracketLeft: '[', BracketRight: ']', ArrowLeft: '←', ArrowRight: '→', ArrowUp: '↑', ArrowDown: '↓', Escape: 'Esc' };
+const KEY_NAMES: Record<string, string> = {
+  Slash: '/',
+  Comma: ',',
+  Period: '.',
+  BracketLeft: '[',
+  BracketRight: ']',
+  ArrowLeft: '←',
+  ArrowRight: '→',
+  ArrowUp: '↑',
+  ArrowDown: '↓',
+  Escape: 'Esc',
+};
 
 /** `Ctrl+Shift+KeyZ` → `Ctrl + Shift + Z`, `Shift+Slash` → `?`. */
 export function keyLabel(chord: string): string {

@@ -21,7 +21,8 @@ export function useConnectionState(): ConnectionState {
   return useSyncExternalStore(subscribe, () => studio.connectionState());
 }
 
-export type Loadable<T> = { state: 'loading' } | { state: 'ready'; value: T } | { state: 'error'; message: string; fix?: string | undefined };
+export type Loadable<T> =
+  { state: 'loading' } | { state: 'ready'; value: T } | { state: 'error'; message: string; fix?: string | undefined };
 
 /**
  * Runs `load` whenever the connection (re)opens, so views refresh after the core restarts. Pass a

@@ -138,28 +138,49 @@ export function setOutcome(labels: ReadonlyMap<number, EpisodeLabels>, episodes:
   return { description: `outcome → ${outcome}${plural(episodes)}`, changes: changes.filter((c) => !isNoop(c)) };
 }
 
-export function setText(labels: ReadonlyMap<number, EpisodeLabels>, episodes: readonly number[], field: 'task' | 'notes', text: string): LabelEdit {
+export function setText(
+  labels: ReadonlyMap<number, EpisodeLabels>,
+  episodes: readonly number[],
+  field: 'task' | 'notes',
+  text: string,
+): LabelEdit {
   const changes = episodes.flatMap((episode): LabelChange[] => {
     const current = labels.get(episode);
     if (current === undefined) return [];
     const from = field === 'task' ? current.task : (current.notes ?? '');
     return [{ kind: field, episode, from, to: text }];
   });
-  return { description: `${field === 'task' ? 'task text' : 'notes'} edited${plural(episodes)}`, changes: changes.filter((c) => !isNoop(c)) };
+  return {
+    description: `${field === 'task' ? 'task text' : 'notes'} edited${plural(episodes)}`,
+    changes: changes.filter((c) => !isNoop(c)),
+  };
 }
 
-export function editTags(labels: ReadonlyMap<number, EpisodeLabels>, episodes: readonly number[], add: readonly string[], remove: readonly string[]): LabelEdit {
+export function editTags(
+  labels: ReadonlyMap<number, EpisodeLabels>,
+  episodes: readonly number[],
+  add: readonly string[],
+  remove: readonly string[],
+): LabelEdit {
   // Only what really changes per episode, so undo never removes a tag the episode already had.
   const changes = episodes.flatMap((episode): LabelChange[] => {
     const current = labels.get(episode);
     if (current === undefined) return [];
-    return [{ kind: 'tags', episode, add: add.filter((t) => !current.tags.includes(t)), remove: remove.filter((t) => current.tags.includes(t)) }];
+    return [
+      { kind: 'tags', episode, add: add.filter((t) => !current.tags.includes(t)), remove: remove.filter((t) => current.tags.includes(t)) },
+    ];
   });
   const verb = add.length > 0 ? `tag +${add.join(', +')}` : `tag −${remove.join(', −')}`;
   return { description: `${verb}${plural(episodes)}`, changes: changes.filter((c) => !isNoop(c)) };
 }
 
-export function putSegment(labels: EpisodeLabels, episode: number, key: string, value: SegmentValue | null, description: string): LabelEdit {
+export function putSegment(
+  labels: EpisodeLabels,
+  episode: number,
+  key: string,
+  value: SegmentValue | null,
+  description: string,
+): LabelEdit {
   const from = labels.segments?.[key] ?? null;
   const change: LabelChange = { kind: 'segment', episode, key, from, to: value };
   return { description, changes: isNoop(change) ? [] : [change] };
@@ -170,7 +191,10 @@ export function requestDelete(labels: ReadonlyMap<number, EpisodeLabels>, episod
     const current = labels.get(episode);
     return current === undefined ? [] : [{ kind: 'deleteRequest', episode, from: current.delete_requested, to: requested }];
   });
-  return { description: `${requested ? 'marked for deletion' : 'deletion cancelled'}${plural(episodes)}`, changes: changes.filter((c) => !isNoop(c)) };
+  return {
+    description: `${requested ? 'marked for deletion' : 'deletion cancelled'}${plural(episodes)}`,
+    changes: changes.filter((c) => !isNoop(c)),
+  };
 }
 
 function plural(episodes: readonly number[]): string {
@@ -178,5 +202,12 @@ function plural(episodes: readonly number[]): string {
 }
 
 export function labelsFromSummary(summary: EpisodeSummary): EpisodeLabels {
-  return { outcome: summary.outcome, task: summary.task, tags: [...summary.tags].sort(), delete_requested: summary.delete_requested, notes: null, segments: null };
+  return {
+    outcome: summary.outcome,
+    task: summary.task,
+    tags: [...summary.tags].sort(),
+    delete_requested: summary.delete_requested,
+    notes: null,
+    segments: null,
+  };
 }

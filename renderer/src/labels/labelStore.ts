@@ -119,7 +119,9 @@ export class LabelStore {
           await this.persist(change);
         } catch (error) {
           const message = (error as { message?: string }).message ?? String(error);
-          this.set({ error: `Saving a label of episode ${change.episode} failed: ${message}. Reload the episode list to see what is stored.` });
+          this.set({
+            error: `Saving a label of episode ${change.episode} failed: ${message}. Reload the episode list to see what is stored.`,
+          });
         } finally {
           this.set({ pending: this.snapshot.pending - 1 });
         }
@@ -152,7 +154,10 @@ export class LabelStore {
           this.segmentIds.delete(change.key);
           return;
         }
-        const { segment_id } = await this.api.putSegment({ id, segment: { ...(existing !== undefined ? { id: existing } : {}), ...change.to } });
+        const { segment_id } = await this.api.putSegment({
+          id,
+          segment: { ...(existing !== undefined ? { id: existing } : {}), ...change.to },
+        });
         this.segmentIds.set(change.key, segment_id);
         return;
       }

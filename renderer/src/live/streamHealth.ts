@@ -36,7 +36,8 @@ const MIN_MEASURED_S = 0.5;
 function sourceOf(stream: string): { key: string; label: string; kind: 'camera' | 'state' | 'other' } {
   const camera = /^camera\.([^.]+)\.(color|depth|segmentation|ir)$/.exec(stream);
   if (camera !== null) return { key: `camera.${camera[1]}`, label: `camera ${camera[1]}`, kind: 'camera' };
-  if (stream.startsWith('arm.') || stream.startsWith('gripper.') || /^camera\.[^.]+\.world_from_camera$/.test(stream)) return { key: 'state', label: 'robot state', kind: 'state' };
+  if (stream.startsWith('arm.') || stream.startsWith('gripper.') || /^camera\.[^.]+\.world_from_camera$/.test(stream))
+    return { key: 'state', label: 'robot state', kind: 'state' };
   if (stream.startsWith('action.')) return { key: 'actions', label: 'actions', kind: 'state' };
   if (stream.startsWith('sim.')) return { key: 'sim', label: 'simulator ground truth', kind: 'state' };
   return { key: stream, label: stream, kind: 'other' };
@@ -49,19 +50,33 @@ function rate(value: number): string {
 function causeOf(kind: 'camera' | 'state' | 'other', health: Omit<SourceHealth, 'cause'>, simulated: boolean): string | null {
   const parts: string[] = [];
   if (health.dropped > 0) {
-    const measured = health.rate_hz !== null && health.nominal_hz !== null ? `${rate(health.rate_hz)} of ${rate(health.nominal_hz)} ${kind === 'camera' ? 'fps' : 'Hz'}` : null;
+    const measured =
+      health.rate_hz !== null && health.nominal_hz !== null
+        ? `${rate(health.rate_hz)} of ${rate(health.nominal_hz)} ${kind === 'camera' ? 'fps' : 'Hz'}`
+        : null;
     const prefix = measured === null ? '' : `${measured}: `;
     if (kind === 'camera') {
-      parts.push(simulated ? `${prefix}the simulator's renderer is behind real time (a busy CPU; fewer or smaller cameras help)` : `${prefix}the camera skipped frames (USB bandwidth, a long exposure in low light, or a busy CPU)`);
+      parts.push(
+        simulated
+          ? `${prefix}the simulator's renderer is behind real time (a busy CPU; fewer or smaller cameras help)`
+          : `${prefix}the camera skipped frames (USB bandwidth, a long exposure in low light, or a busy CPU)`,
+      );
     } else if (simulated) {
       parts.push(`${prefix}the simulation ran behind real time (a busy CPU)`);
     } else {
-      parts.push(`${prefix}${kind === 'state' ? 'messages from the arm were missed (network or the real-time PC)' : 'the source delivered fewer samples than declared'}`);
+      parts.push(
+        `${prefix}${kind === 'state' ? 'messages from the arm were missed (network or the real-time PC)' : 'the source delivered fewer samples than declared'}`,
+      );
     }
   }
   // Late samples are stored; when drops already named the cause, the late ones only need counting.
   if (health.late > 0) {
-    const why = parts.length > 0 ? '' : simulated ? ': the simulation ran behind real time' : ": the studio's process is behind (a busy CPU or a slow disk)";
+    const why =
+      parts.length > 0
+        ? ''
+        : simulated
+          ? ': the simulation ran behind real time'
+          : ": the studio's process is behind (a busy CPU or a slow disk)";
     parts.push(`${health.late} arrived over ${LATE_AFTER_MS} ms after capture (stored)${why}`);
   }
   return parts.length === 0 ? null : parts.join('; ');
@@ -74,7 +89,10 @@ function causeOf(kind: 'camera' | 'state' | 'other', health: Omit<SourceHealth, 
  * lose data for other reasons).
  */
 export function sourceHealth(streams: Readonly<Record<string, StreamCounts>>, elapsed_s: number, simulated: boolean): SourceHealth[] {
-  const groups = new Map<string, { label: string; kind: 'camera' | 'state' | 'other'; samples: number; dropped: number; late: number; nominal_hz: number | null }>();
+  const groups = new Map<
+    string,
+    { label: string; kind: 'camera' | 'state' | 'other'; samples: number; dropped: number; late: number; nominal_hz: number | null }
+  >();
   for (const [name, counts] of Object.entries(streams)) {
     if (name === 'events') continue; // operator events are irregular by nature: nothing to drop
     const { key, label, kind } = sourceOf(name);
@@ -82,7 +100,8 @@ export function sourceHealth(streams: Readonly<Record<string, StreamCounts>>, el
     group.samples = Math.max(group.samples, counts.samples);
     group.dropped = Math.max(group.dropped, counts.dropped);
     group.late = Math.max(group.late, counts.late);
-    if (counts.nominal_hz !== null && (group.nominal_hz === null || counts.nominal_hz > group.nominal_hz)) group.nominal_hz = counts.nominal_hz;
+    if (counts.nominal_hz !== null && (group.nominal_hz === null || counts.nominal_hz > group.nominal_hz))
+      group.nominal_hz = counts.nominal_hz;
     groups.set(key, group);
   }
   return [...groups.entries()].map(([key, { kind, ...group }]) => {

@@ -2,7 +2,8 @@ import { useEffect, useState } from 'react';
 import type { RecordingStatus, RigStatus } from '../../../shared/api/contract';
 import { useConnectionState, useStudio } from '../app/studioContext';
 
-export type Live<T> = { state: 'loading' } | { state: 'ready'; value: T } | { state: 'unavailable'; message: string; fix?: string | undefined };
+export type Live<T> =
+  { state: 'loading' } | { state: 'ready'; value: T } | { state: 'unavailable'; message: string; fix?: string | undefined };
 
 function useLive<T>(load: 'rig' | 'recording'): Live<T> {
   const studio = useStudio();

@@ -3,7 +3,23 @@ import { isTypingTarget } from '../app/shortcuts';
 import { useStudio } from '../app/studioContext';
 
 /** The keys the keyboard teleop device reads (main/devices/keyboard/keyboardTeleop.ts). */
-export const TELEOP_CODES = new Set(['KeyW', 'KeyS', 'KeyA', 'KeyD', 'KeyR', 'KeyF', 'KeyQ', 'KeyE', 'KeyI', 'KeyK', 'KeyJ', 'KeyL', 'Space', 'ShiftLeft', 'ShiftRight']);
+export const TELEOP_CODES = new Set([
+  'KeyW',
+  'KeyS',
+  'KeyA',
+  'KeyD',
+  'KeyR',
+  'KeyF',
+  'KeyQ',
+  'KeyE',
+  'KeyI',
+  'KeyK',
+  'KeyJ',
+  'KeyL',
+  'Space',
+  'ShiftLeft',
+  'ShiftRight',
+]);
 
 /**
  * Resend period while keys are held. The core treats teleop input older than the rig's
@@ -36,7 +52,9 @@ export function useTeleopKeys(enabled: boolean, onError: (message: string) => vo
         heartbeat = undefined;
       }
       const codes = [...keys].map((code) => (code.startsWith('Shift') ? 'ShiftLeft' : code));
-      studio.api.teleop.keys({ keys: [...new Set(codes)] }).catch((error: Error) => onErrorRef.current(`Keyboard teleop: ${error.message}`));
+      studio.api.teleop
+        .keys({ keys: [...new Set(codes)] })
+        .catch((error: Error) => onErrorRef.current(`Keyboard teleop: ${error.message}`));
     };
     const onDown = (event: KeyboardEvent) => {
       if (!TELEOP_CODES.has(event.code) || isTypingTarget(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;

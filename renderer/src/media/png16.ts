@@ -42,7 +42,8 @@ export async function decodeGray16Png(png: Uint8Array): Promise<Gray16Image> {
       const bitDepth = body[8];
       const colorType = body[9];
       const interlace = body[12];
-      if (bitDepth !== 16 || colorType !== 0 || interlace !== 0) throw new Error(`expected a 16-bit greyscale PNG, got bit depth ${bitDepth}, colour type ${colorType}`);
+      if (bitDepth !== 16 || colorType !== 0 || interlace !== 0)
+        throw new Error(`expected a 16-bit greyscale PNG, got bit depth ${bitDepth}, colour type ${colorType}`);
     } else if (type === 'IDAT') {
       idat.push(body);
     } else if (type === 'IEND') {
@@ -72,12 +73,23 @@ export async function decodeGray16Png(png: Uint8Array): Promise<Gray16Image> {
       const upLeft = y > 0 && x >= bpp ? out[dst - stride + x - bpp]! : 0;
       let result: number;
       switch (filter) {
-        case 0: result = value; break;
-        case 1: result = value + left; break;
-        case 2: result = value + up; break;
-        case 3: result = value + ((left + up) >> 1); break;
-        case 4: result = value + paeth(left, up, upLeft); break;
-        default: throw new Error(`unknown PNG filter ${filter} on row ${y}`);
+        case 0:
+          result = value;
+          break;
+        case 1:
+          result = value + left;
+          break;
+        case 2:
+          result = value + up;
+          break;
+        case 3:
+          result = value + ((left + up) >> 1);
+          break;
+        case 4:
+          result = value + paeth(left, up, upLeft);
+          break;
+        default:
+          throw new Error(`unknown PNG filter ${filter} on row ${y}`);
       }
       out[dst + x] = result & 0xff;
     }

@@ -78,10 +78,21 @@ export function TimeSeriesPlot({ title, names, data, unit, height_px = 130, curs
       scales: { x: { time: false }, y: { range: (_plot, min, max) => yRange(min, max) } },
       axes: [
         // Both axes carry their unit: a bare number line reads as anything.
-        { stroke: '#8b93a5', grid: { stroke: '#232833' }, ticks: { stroke: '#2a2f3a' }, size: 24, label: 'time (s)', labelSize: 14, labelGap: 0 },
+        {
+          stroke: '#8b93a5',
+          grid: { stroke: '#232833' },
+          ticks: { stroke: '#2a2f3a' },
+          size: 24,
+          label: 'time (s)',
+          labelSize: 14,
+          labelGap: 0,
+        },
         { stroke: '#8b93a5', grid: { stroke: '#232833' }, ticks: { stroke: '#2a2f3a' }, size: 48, label: unit, labelSize: 14 },
       ],
-      series: [{ label: 't (s)' }, ...namesKey.split('|').map((name, i) => ({ label: name, stroke: SERIES_COLORS[i % SERIES_COLORS.length], width: 1.25 }))],
+      series: [
+        { label: 't (s)' },
+        ...namesKey.split('|').map((name, i) => ({ label: name, stroke: SERIES_COLORS[i % SERIES_COLORS.length], width: 1.25 })),
+      ],
       hooks: {
         draw: [
           (u) => {

@@ -14,7 +14,15 @@ const REPORTED_EXTENSIONS = ['camera-frusta', 'workspace', 'sim-objects'] as con
  * React host of the 3D view: a canvas, orbit controls and the SceneRenderer. Everything drawn is
  * owned by the renderer's scene extensions; callers feed it through `onReady`.
  */
-export function ScenePanel({ onReady, label, testId }: { onReady: (renderer: SceneRenderer | null) => void; label: string; testId?: string }) {
+export function ScenePanel({
+  onReady,
+  label,
+  testId,
+}: {
+  onReady: (renderer: SceneRenderer | null) => void;
+  label: string;
+  testId?: string;
+}) {
   const hostRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const [error, setError] = useState<string | null>(null);
@@ -36,7 +44,11 @@ export function ScenePanel({ onReady, label, testId }: { onReady: (renderer: Sce
       queueMicrotask(() => setError((caught as Error).message));
       return;
     }
-    const renderer = new SceneRenderer({ target: created.webgl, softwareGl: created.software, ...(created.software ? { requestFrame: throttledFrames(SOFTWARE_FRAME_MS) } : {}) });
+    const renderer = new SceneRenderer({
+      target: created.webgl,
+      softwareGl: created.software,
+      ...(created.software ? { requestFrame: throttledFrames(SOFTWARE_FRAME_MS) } : {}),
+    });
     let frames = 0;
     renderer.onRendered = () => {
       for (const id of REPORTED_EXTENSIONS) host.setAttribute(`data-drawn-${id}`, String(renderer.drawnCount(id)));

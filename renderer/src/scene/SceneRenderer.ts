@@ -1,6 +1,13 @@
 import * as THREE from 'three';
 import { DEFAULT_SCENE_EXTENSIONS } from './sceneExtensions';
-import { EMPTY_SCENE_STATE, type RenderTarget, type SceneExtension, type SceneExtensionFactory, type SceneHost, type SceneState } from './sceneTypes';
+import {
+  EMPTY_SCENE_STATE,
+  type RenderTarget,
+  type SceneExtension,
+  type SceneExtensionFactory,
+  type SceneHost,
+  type SceneState,
+} from './sceneTypes';
 
 export interface SceneRendererOptions {
   target: RenderTarget;
@@ -107,7 +114,14 @@ export class SceneRenderer implements SceneHost {
   renderNow(): number {
     const start = performance.now();
     this.camera.updateMatrixWorld();
-    for (const extension of this.extensions.values()) extension.startFrame?.({ now_ms: start, camera: this.camera, width_px: this.size_px[0], height_px: this.size_px[1], pixel_ratio: this.target.getPixelRatio?.() ?? 1 });
+    for (const extension of this.extensions.values())
+      extension.startFrame?.({
+        now_ms: start,
+        camera: this.camera,
+        width_px: this.size_px[0],
+        height_px: this.size_px[1],
+        pixel_ratio: this.target.getPixelRatio?.() ?? 1,
+      });
     this.target.render(this.scene, this.camera);
     const frame_ms = performance.now() - start;
     this.frameTimes_ms.push(frame_ms);

@@ -24,10 +24,13 @@ export function throttledFrames(interval_ms: number): (callback: () => void) => 
   let last = 0;
   return (callback) => {
     const wait = Math.max(0, last + interval_ms - performance.now());
-    setTimeout(() => requestAnimationFrame(() => {
-      last = performance.now();
-      callback();
-    }), wait);
+    setTimeout(
+      () =>
+        requestAnimationFrame(() => {
+          last = performance.now();
+          callback();
+        }),
+      wait,
+    );
   };
 }
-

@@ -10,7 +10,17 @@ export function EmptyState({ title, children, testId }: { title: string; childre
   );
 }
 
-export function ErrorState({ title = 'Something went wrong', message, fix, action }: { title?: string; message: string; fix?: string | undefined; action?: ReactNode }) {
+export function ErrorState({
+  title = 'Something went wrong',
+  message,
+  fix,
+  action,
+}: {
+  title?: string;
+  message: string;
+  fix?: string | undefined;
+  action?: ReactNode;
+}) {
   return (
     <div className="error-state" role="alert">
       <h3>{title}</h3>

@@ -27,10 +27,17 @@ describe('results with bytes over WebSocket (rpc.result frames)', () => {
   });
 
   test('malformed frames are refused with the reason', () => {
-    const frame = (header: Record<string, unknown>, payload: Uint8Array) => encodeStreamFrame({ stream: RPC_RESULT_FRAME, header, payload });
-    expect(() => decodeBinaryResult(frame({ id: 1, result: {}, sizes: [4] }, new Uint8Array(3)))).toThrow(/sizes add up to 4 bytes, the payload has 3/);
+    const frame = (header: Record<string, unknown>, payload: Uint8Array) =>
+      encodeStreamFrame({ stream: RPC_RESULT_FRAME, header, payload });
+    expect(() => decodeBinaryResult(frame({ id: 1, result: {}, sizes: [4] }, new Uint8Array(3)))).toThrow(
+      /sizes add up to 4 bytes, the payload has 3/,
+    );
     expect(() => decodeBinaryResult(frame({ result: {}, sizes: [] }, new Uint8Array(0)))).toThrow(/needs an id and byte sizes/);
-    expect(() => decodeBinaryResult(frame({ id: 1, result: { x: { $bytes: 2 } }, sizes: [1] }, new Uint8Array(1)))).toThrow(/refers to byte field 2 of 1/);
-    expect(() => decodeBinaryResult(encodeStreamFrame({ stream: 'camera.preview', header: {}, payload: new Uint8Array(0) }))).toThrow(/expected a rpc.result frame/);
+    expect(() => decodeBinaryResult(frame({ id: 1, result: { x: { $bytes: 2 } }, sizes: [1] }, new Uint8Array(1)))).toThrow(
+      /refers to byte field 2 of 1/,
+    );
+    expect(() => decodeBinaryResult(encodeStreamFrame({ stream: 'camera.preview', header: {}, payload: new Uint8Array(0) }))).toThrow(
+      /expected a rpc.result frame/,
+    );
   });
 });

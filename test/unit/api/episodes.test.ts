@@ -24,10 +24,21 @@ describe('episodes through StudioApi', () => {
     await recorder.startSession({ operator: 'lin', rig_name: 'sim', rig_config_json: '{}', app_version: 'test' });
     const streams = [
       { name: 'arm.q_rad', kind: 'lowdim' as const, dtype: 'float64' as const, shape: [2], names: ['a', 'b'], nominal_rate_hz: 100 },
-      { name: 'camera.front.color', kind: 'image' as const, dtype: 'uint8' as const, shape: [1, 1, 3], encoding: 'png' as const, nominal_rate_hz: 10 },
+      {
+        name: 'camera.front.color',
+        kind: 'image' as const,
+        dtype: 'uint8' as const,
+        shape: [1, 1, 3],
+        encoding: 'png' as const,
+        nominal_rate_hz: 10,
+      },
     ];
     const ids: number[] = [];
-    for (const [task, outcome, n] of [['pick red', 'success', 300], ['pick blue', 'failure', 100], ['wipe', 'success', 50]] as const) {
+    for (const [task, outcome, n] of [
+      ['pick red', 'success', 300],
+      ['pick blue', 'failure', 100],
+      ['wipe', 'success', 50],
+    ] as const) {
       ids.push(await recorder.startEpisode({ task, target_fps_hz: 10, streams }));
       for (let i = 0; i < n; i++) {
         const t = clock.advance_ms(10);
@@ -50,7 +61,10 @@ describe('episodes through StudioApi', () => {
   test('list filters by outcome, task text, tag and duration', async () => {
     const { ids, call } = await setup();
     expect((await call('episodes.list', {})).episodes.map((e: { id: number }) => e.id)).toEqual(ids);
-    expect((await call('episodes.list', { outcome: ['success'] })).episodes.map((e: { task: string }) => e.task)).toEqual(['pick red', 'wipe']);
+    expect((await call('episodes.list', { outcome: ['success'] })).episodes.map((e: { task: string }) => e.task)).toEqual([
+      'pick red',
+      'wipe',
+    ]);
     expect((await call('episodes.list', { task_contains: 'PICK' })).episodes).toHaveLength(2);
     expect((await call('episodes.list', { min_duration_s: 1.5 })).episodes.map((e: { id: number }) => e.id)).toEqual([ids[0]]);
     await call('episodes.label', { id: ids[1], add_tags: ['needs-review', 'blue'] });
@@ -60,7 +74,10 @@ describe('episodes through StudioApi', () => {
   test('detail, decimated samples and latest-at frames', async () => {
     const { ids, call } = await setup();
     const detail = await call('episodes.get', { id: ids[0] });
-    expect(detail.streams.map((s: { name: string; sample_count: number }) => [s.name, s.sample_count])).toEqual([['arm.q_rad', 300], ['camera.front.color', 30]]);
+    expect(detail.streams.map((s: { name: string; sample_count: number }) => [s.name, s.sample_count])).toEqual([
+      ['arm.q_rad', 300],
+      ['camera.front.color', 30],
+    ]);
     const plot = await call('episodes.samples', { id: ids[0], stream: 'arm.q_rad', max_points: 11 });
     expect(plot.values).toHaveLength(11);
     expect(plot.values[0]).toEqual([0, -0]);
@@ -77,16 +94,25 @@ describe('episodes through StudioApi', () => {
     const { ids, call } = await setup();
     const id = ids[0];
     await call('episodes.label', { id, outcome: 'failure', task: 'pick the red cube', notes: 'slipped at lift' });
-    const { segment_id } = await call('episodes.putSegment', { id, segment: { label: 'reach', start_ns: '10000000', end_ns: '900000000' } });
+    const { segment_id } = await call('episodes.putSegment', {
+      id,
+      segment: { label: 'reach', start_ns: '10000000', end_ns: '900000000' },
+    });
     await call('episodes.putSegment', { id, segment: { id: segment_id, label: 'approach', start_ns: '10000000', end_ns: '1000000000' } });
     const detail = await call('episodes.get', { id });
-    expect(detail).toMatchObject({ notes: 'slipped at lift', episode: { outcome: 'failure', task: 'pick the red cube' }, segments: [{ id: segment_id, label: 'approach', end_ns: '1000000000' }] });
+    expect(detail).toMatchObject({
+      notes: 'slipped at lift',
+      episode: { outcome: 'failure', task: 'pick the red cube' },
+      segments: [{ id: segment_id, label: 'approach', end_ns: '1000000000' }],
+    });
 
     await call('episodes.edit', { id: ids[2], action: 'requestDelete' });
     expect((await call('episodes.list', {})).episodes).toHaveLength(3);
     await call('episodes.edit', { id: ids[2], action: 'confirmDelete' });
     expect((await call('episodes.list', {})).episodes).toHaveLength(2);
     await expect(call('episodes.edit', { id: ids[1], action: 'confirmTrim' })).rejects.toThrow(/no trim was requested/);
-    await expect(call('episodes.putSegment', { id, segment: { label: 'x', start_ns: 'soon', end_ns: '1' } })).rejects.toThrow(/invalid_params/);
+    await expect(call('episodes.putSegment', { id, segment: { label: 'x', start_ns: 'soon', end_ns: '1' } })).rejects.toThrow(
+      /invalid_params/,
+    );
   });
 });

@@ -19,7 +19,14 @@ describe('exports through StudioApi (worker thread, progress events, cancel)', (
 
   async function setup(episodes = 2) {
     const dataDir = tempDir();
-    await recordEpisodes(dataDir, { episodes: Array.from({ length: episodes }, (_, i) => ({ task: i % 2 === 0 ? 'pick' : 'place', outcome: 'success' as const, duration_s: 2 })), jpegFrames });
+    await recordEpisodes(dataDir, {
+      episodes: Array.from({ length: episodes }, (_, i) => ({
+        task: i % 2 === 0 ? 'pick' : 'place',
+        outcome: 'success' as const,
+        duration_s: 2,
+      })),
+      jpegFrames,
+    });
     core = startTestCore(dataDir);
     const connection = core.connect({ transport: 'in-process' });
     const call = async (method: string, params: unknown): Promise<ExportJob> => {

@@ -35,11 +35,24 @@ describe('binary stream frames', () => {
     const random = mulberry32(20261121);
     const int = (n: number) => Math.floor(random() * n);
     const seeds = [
-      encodeStreamFrame({ stream: 'camera.preview', header: { camera: 'front', width_px: 2, capture_ns: '42' }, payload: Uint8Array.from({ length: 12 }, (_, i) => i) }),
+      encodeStreamFrame({
+        stream: 'camera.preview',
+        header: { camera: 'front', width_px: 2, capture_ns: '42' },
+        payload: Uint8Array.from({ length: 12 }, (_, i) => i),
+      }),
       encodeStreamFrame({ stream: 'arm.state', header: { q: [0.1, -0.2, 0.3], note: 'ünïcödé ✓' }, payload: new Uint8Array(0) }),
       encodeStreamFrame({ stream: 's', header: {}, payload: new Uint8Array(3) }),
     ];
-    const headers = ['{"stream":5}', '[]', 'null', '{"stream":"x","a":[1,{"b":null}]}', '{"stream":"\\u00e9","stream":"dup"}', '{ "stream" : "spaced" }', '{"stream":"x"', '\u{feff}{"stream":"bom"}'];
+    const headers = [
+      '{"stream":5}',
+      '[]',
+      'null',
+      '{"stream":"x","a":[1,{"b":null}]}',
+      '{"stream":"\\u00e9","stream":"dup"}',
+      '{ "stream" : "spaced" }',
+      '{"stream":"x"',
+      '\u{feff}{"stream":"bom"}',
+    ];
     const frameWithHeader = (text: string, payload: Uint8Array) => {
       const header = Buffer.from(text, 'utf8');
       const prefix = Buffer.alloc(8);
@@ -71,7 +84,10 @@ describe('binary stream frames', () => {
           break;
         }
         default:
-          bytes = frameWithHeader(headers[int(headers.length)]!, Uint8Array.from({ length: int(5) }, () => int(256)));
+          bytes = frameWithHeader(
+            headers[int(headers.length)]!,
+            Uint8Array.from({ length: int(5) }, () => int(256)),
+          );
       }
       const frameBytes = bytes;
       const label = { toString: () => Buffer.from(frameBytes).toString('hex') };
@@ -82,7 +98,8 @@ describe('binary stream frames', () => {
       } catch (error) {
         counts.rejected++;
         if (!(error instanceof StudioError) || error.code !== 'parse_error') problems.push(`${label}: threw ${String(error)}`);
-        if (expected !== undefined) problems.push(`${label}: rejected (${(error as Error).message}); the reference reads ${JSON.stringify(expected)}`);
+        if (expected !== undefined)
+          problems.push(`${label}: rejected (${(error as Error).message}); the reference reads ${JSON.stringify(expected)}`);
         continue;
       }
       counts.accepted++;
@@ -92,14 +109,28 @@ describe('binary stream frames', () => {
       }
       // The documented invariants, and the same reading as the reference.
       const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true);
-      if (frame.payload.byteOffset !== bytes.byteOffset + 8 + headerLength || frame.payload.byteLength !== bytes.byteLength - 8 - headerLength) problems.push(`${label}: the payload is not the bytes after the header`);
-      if (frame.stream !== expected.stream || 'stream' in frame.header || !isDeepStrictEqual(frame.header, expected.header) || !Buffer.from(frame.payload).equals(Buffer.from(expected.payload))) {
+      if (
+        frame.payload.byteOffset !== bytes.byteOffset + 8 + headerLength ||
+        frame.payload.byteLength !== bytes.byteLength - 8 - headerLength
+      )
+        problems.push(`${label}: the payload is not the bytes after the header`);
+      if (
+        frame.stream !== expected.stream ||
+        'stream' in frame.header ||
+        !isDeepStrictEqual(frame.header, expected.header) ||
+        !Buffer.from(frame.payload).equals(Buffer.from(expected.payload))
+      ) {
         problems.push(`${label}: read ${JSON.stringify(frame)}; the reference reads ${JSON.stringify(expected)}`);
       }
       // Round trip: re-encoding gives a frame that decodes to the same; canonical input comes back byte for byte.
       const again = encodeStreamFrame(frame);
       const back = decodeStreamFrame(again);
-      if (back.stream !== frame.stream || !isDeepStrictEqual(back.header, frame.header) || !Buffer.from(back.payload).equals(Buffer.from(frame.payload))) problems.push(`${label}: does not round-trip`);
+      if (
+        back.stream !== frame.stream ||
+        !isDeepStrictEqual(back.header, frame.header) ||
+        !Buffer.from(back.payload).equals(Buffer.from(frame.payload))
+      )
+        problems.push(`${label}: does not round-trip`);
       if (Buffer.from(again).equals(Buffer.from(bytes))) counts.canonical++;
     }
     expect(problems.slice(0, 5)).toEqual([]);

@@ -46,14 +46,23 @@ describe('StudioApi client over WebSocket, against the real web server', () => {
       reconnectInitialDelayMs: 10,
     });
     client = createStudioClient(transport);
-    if (client.connectionState() !== 'connected') await next<ConnectionState>((h) => client!.onConnectionChange(h), (s) => s === 'connected');
+    if (client.connectionState() !== 'connected')
+      await next<ConnectionState>(
+        (h) => client!.onConnectionChange(h),
+        (s) => s === 'connected',
+      );
     return { core, server, client };
   }
 
   test('calls return typed results; contract violations come back as StudioError with issues', async () => {
     const { client, core } = await start();
     const info = await client.api.app.info();
-    expect(info).toMatchObject({ name: 'Foresight Studio', mode: 'web', data_dir: core.store.path.replace(/\/studio\.db$/, ''), schema_version: latestSchemaVersion });
+    expect(info).toMatchObject({
+      name: 'Foresight Studio',
+      mode: 'web',
+      data_dir: core.store.path.replace(/\/studio\.db$/, ''),
+      schema_version: latestSchemaVersion,
+    });
 
     const rig = await client.api.rig.get();
     expect(rig.source).toBe('built-in:rigs/sim.json');
@@ -87,7 +96,11 @@ describe('StudioApi client over WebSocket, against the real web server', () => {
     await client.api.app.info();
     expect(core.streams.hasSubscribers('camera.preview')).toBe(true);
     const pixels = Uint8Array.from({ length: 2 * 2 * 3 }, (_, i) => i * 10);
-    core.streams.publish('camera.preview', { camera: 'front', width_px: 2, height_px: 2, encoding: 'rgb8', capture_ns: '123456789' }, pixels);
+    core.streams.publish(
+      'camera.preview',
+      { camera: 'front', width_px: 2, height_px: 2, encoding: 'rgb8', capture_ns: '123456789' },
+      pixels,
+    );
     const message = await received;
     expect(message.header).toEqual({ camera: 'front', width_px: 2, height_px: 2, encoding: 'rgb8', capture_ns: '123456789' });
     expect([...message.payload]).toEqual([...pixels]);
@@ -104,18 +117,35 @@ describe('StudioApi client over WebSocket, against the real web server', () => {
     const withBytes: Core = Object.assign(Object.create(real) as Core, {
       connect: (options: Parameters<Core['connect']>[0]) => {
         const connection = real.connect(options);
-        return { ...connection, call: (method: unknown, params: unknown) => (method === 'test.bytes' ? Promise.resolve({ ok: true as const, result: { N: 3, gaussians: new Uint8Array(gaussians.buffer), nested: [{ mask: Uint8Array.of(1, 0, 255) }] } }) : connection.call(method, params)) };
+        return {
+          ...connection,
+          call: (method: unknown, params: unknown) =>
+            method === 'test.bytes'
+              ? Promise.resolve({
+                  ok: true as const,
+                  result: { N: 3, gaussians: new Uint8Array(gaussians.buffer), nested: [{ mask: Uint8Array.of(1, 0, 255) }] },
+                })
+              : connection.call(method, params),
+        };
       },
     });
     server = await startWebServer({ core: withBytes, rendererDir: writeRendererDir(join(dir, 'renderer')) });
     const protocolErrors: Error[] = [];
-    const transport = createWsTransport({ url: `ws://127.0.0.1:${server.port}${WS_PATH}?token=${server.token}`, createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike, onProtocolError: (error) => protocolErrors.push(error) });
+    const transport = createWsTransport({
+      url: `ws://127.0.0.1:${server.port}${WS_PATH}?token=${server.token}`,
+      createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+      onProtocolError: (error) => protocolErrors.push(error),
+    });
     client = createStudioClient(transport);
     const frames: number[][] = [];
     client.onStream('camera.preview', (message) => frames.push([...message.payload]));
     await client.api.app.info();
     const [bytes, info] = await Promise.all([transport.request('test.bytes', {}), transport.request('app.info', {})]);
-    core.streams.publish('camera.preview', { camera: 'front', width_px: 1, height_px: 1, encoding: 'rgb8', capture_ns: '1' }, Uint8Array.of(7, 8, 9));
+    core.streams.publish(
+      'camera.preview',
+      { camera: 'front', width_px: 1, height_px: 1, encoding: 'rgb8', capture_ns: '1' },
+      Uint8Array.of(7, 8, 9),
+    );
     await client.api.app.info();
     expect(protocolErrors).toEqual([]);
     expect(info).toMatchObject({ ok: true, result: { mode: 'web' } });
@@ -133,15 +163,26 @@ describe('StudioApi client over WebSocket, against the real web server', () => {
 
   test('when the core goes away, calls fail as unavailable, and the client reconnects when it is back', async () => {
     const { client, server: first } = await start();
-    const disconnected = next<ConnectionState>((h) => client.onConnectionChange(h), (s) => s === 'disconnected');
+    const disconnected = next<ConnectionState>(
+      (h) => client.onConnectionChange(h),
+      (s) => s === 'disconnected',
+    );
     await first.close();
     await disconnected;
     const failed = await client.api.app.info().catch((e: unknown) => e);
     expect(failed).toMatchObject({ code: 'unavailable' });
 
     // The same core comes back on the same port: the client reconnects by itself.
-    const reconnected = next<ConnectionState>((h) => client.onConnectionChange(h), (s) => s === 'connected');
-    server = await startWebServer({ core: core!, rendererDir: writeRendererDir(join(tempDir(), 'renderer')), port: first.port, token: first.token });
+    const reconnected = next<ConnectionState>(
+      (h) => client.onConnectionChange(h),
+      (s) => s === 'connected',
+    );
+    server = await startWebServer({
+      core: core!,
+      rendererDir: writeRendererDir(join(tempDir(), 'renderer')),
+      port: first.port,
+      token: first.token,
+    });
     await reconnected;
     expect(await client.api.app.info()).toMatchObject({ mode: 'web' });
   });

@@ -19,9 +19,11 @@ describe('disposables', () => {
   test('one failing disposable does not keep the others alive', () => {
     const released: string[] = [];
     const store = new DisposableStore();
-    store.add(toDisposable(() => {
-      throw new Error('boom');
-    }));
+    store.add(
+      toDisposable(() => {
+        throw new Error('boom');
+      }),
+    );
     store.add(toDisposable(() => released.push('b')));
     expect(() => store.dispose()).toThrow('boom');
     expect(released).toEqual(['b']);

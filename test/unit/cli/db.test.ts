@@ -65,7 +65,9 @@ describe('studio db', () => {
     const after = await run('db', 'check', '--json', '--data-dir', dataDir);
     expect(after.code).toBe(0);
     expect(JSON.parse(after.out)).toEqual({ ok: true, problems: [] });
-    const info = JSON.parse((await run('db', 'info', '--json', '--data-dir', dataDir)).out) as { episodes: { id: number; status: string; duration_s: number }[] };
+    const info = JSON.parse((await run('db', 'info', '--json', '--data-dir', dataDir)).out) as {
+      episodes: { id: number; status: string; duration_s: number }[];
+    };
     expect(info.episodes.find((e) => e.id === crashed)).toMatchObject({ status: 'saved', duration_s: 0.7 });
   });
 

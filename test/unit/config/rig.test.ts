@@ -30,7 +30,16 @@ describe('rig config', () => {
   test('the world-model data rig loads and is what gwm-lite §6.1 asks for: 10 Hz, three fixed RGB-D cameras at 128×128', () => {
     const rig = loadRigFile(join(__dirname, '../../../rigs/sim-gwm.json')).config;
     expect(rig.arm).toMatchObject({ type: 'sim-arm', control_hz: 10 });
-    expect(rig.cameras.map((camera) => [camera.name, camera.width_px, camera.height_px, camera.fps_hz, camera.depth, camera.world_from_camera !== undefined])).toEqual([
+    expect(
+      rig.cameras.map((camera) => [
+        camera.name,
+        camera.width_px,
+        camera.height_px,
+        camera.fps_hz,
+        camera.depth,
+        camera.world_from_camera !== undefined,
+      ]),
+    ).toEqual([
       ['front', 128, 128, 10, true, true],
       ['side', 128, 128, 10, true, true],
       ['novel', 128, 128, 10, true, true],
@@ -40,9 +49,11 @@ describe('rig config', () => {
   });
 
   test('a camera role is train or eval, and anything else is refused with its path', () => {
-    const { issues } = checkRigText(withChange((rig) => {
-      rig.cameras[0].role = 'test';
-    }));
+    const { issues } = checkRigText(
+      withChange((rig) => {
+        rig.cameras[0].role = 'test';
+      }),
+    );
     expect(issues.map((issue) => issue.path)).toContain('cameras[0].role');
   });
 
@@ -64,11 +75,13 @@ describe('rig config', () => {
     const paths = issues.map((issue) => issue.path);
     expect(paths).toEqual(expect.arrayContaining(['arm', 'cameras[1].fps_hz']));
     // Cross-field checks run once the shape is right.
-    const cross = checkRigText(withChange((rig) => {
-      rig.cameras[2].name = 'front';
-      rig.safety.workspace_max_m[2] = -1;
-      delete rig.cameras[0].intrinsics;
-    })).issues;
+    const cross = checkRigText(
+      withChange((rig) => {
+        rig.cameras[2].name = 'front';
+        rig.safety.workspace_max_m[2] = -1;
+        delete rig.cameras[0].intrinsics;
+      }),
+    ).issues;
     expect(cross).toEqual(
       expect.arrayContaining([
         { path: 'cameras[2].name', message: 'camera name "front" is used twice' },
@@ -87,7 +100,10 @@ describe('rig config', () => {
 
   test('a bad rig file names the file, every bad field and the fix', () => {
     const path = join(tempDir(), 'my-rig.json');
-    writeFileSync(path, withChange((rig) => (rig.recording.fps_hz = 0)));
+    writeFileSync(
+      path,
+      withChange((rig) => (rig.recording.fps_hz = 0)),
+    );
     const error = caught(() => loadRigFile(path));
     expect(error).toBeInstanceOf(StudioError);
     expect(error.message).toMatch(`the rig config ${path} is invalid`);
@@ -100,10 +116,16 @@ describe('rig config', () => {
     const dataDir = tempDir();
     expect(resolveRig({ dataDir }).source).toBe(DEFAULT_RIG_SOURCE);
     const inDataDir = join(dataDir, 'rig.json');
-    writeFileSync(inDataDir, withChange((rig) => (rig.name = 'Lab bench 2')));
+    writeFileSync(
+      inDataDir,
+      withChange((rig) => (rig.name = 'Lab bench 2')),
+    );
     expect(resolveRig({ dataDir })).toMatchObject({ source: inDataDir, config: { name: 'Lab bench 2' } });
     const explicit = join(tempDir(), 'explicit.json');
-    writeFileSync(explicit, withChange((rig) => (rig.name = 'Explicit')));
+    writeFileSync(
+      explicit,
+      withChange((rig) => (rig.name = 'Explicit')),
+    );
     expect(resolveRig({ dataDir, rigPath: explicit })).toMatchObject({ source: explicit, config: { name: 'Explicit' } });
   });
 });

@@ -30,16 +30,30 @@ describe('action sources through one control loop', () => {
 
   async function setup() {
     const clock = new ManualClock();
-    const base = rigConfigSchema.parse({ ...simRig, arm: { type: 'sim-arm', pacing: 'manual', run_in: 'in-process', control_hz: RATE_HZ }, cameras: [] });
+    const base = rigConfigSchema.parse({
+      ...simRig,
+      arm: { type: 'sim-arm', pacing: 'manual', run_in: 'in-process', control_hz: RATE_HZ },
+      cameras: [],
+    });
     devices = createRigDevices(base, createDeviceRegistry(), clock);
     await devices.connect();
     const arm = devices.arm as SimArm;
     const layout = await arm.session.reset(3);
     await arm.session.request('advance', 0);
     const home = arm.latest()!.ee_position_m;
-    const safety = { ...base.safety, workspace_max_m: [home[0] + 0.005, base.safety.workspace_max_m[1], base.safety.workspace_max_m[2]] as [number, number, number] };
+    const safety = {
+      ...base.safety,
+      workspace_max_m: [home[0] + 0.005, base.safety.workspace_max_m[1], base.safety.workspace_max_m[2]] as [number, number, number],
+    };
     const keyboard = devices.teleop[0] as KeyboardTeleop;
-    const loop = new ControlLoop({ arm, ...(devices.gripper !== undefined ? { gripper: devices.gripper } : {}), teleop: keyboard, safety, rate_hz: RATE_HZ, clock });
+    const loop = new ControlLoop({
+      arm,
+      ...(devices.gripper !== undefined ? { gripper: devices.gripper } : {}),
+      teleop: keyboard,
+      safety,
+      rate_hz: RATE_HZ,
+      clock,
+    });
     const step = async (): Promise<CycleRecord> => {
       const record = await loop.cycle();
       if (record === null) throw new Error('superseded');
@@ -50,7 +64,10 @@ describe('action sources through one control loop', () => {
     return { clock, arm, keyboard, loop, step, layout, limit_x: safety.workspace_max_m[0] };
   }
 
-  async function behaviour(make: (context: Awaited<ReturnType<typeof setup>>) => ActionSource, feed?: (context: Awaited<ReturnType<typeof setup>>) => void) {
+  async function behaviour(
+    make: (context: Awaited<ReturnType<typeof setup>>) => ActionSource,
+    feed?: (context: Awaited<ReturnType<typeof setup>>) => void,
+  ) {
     const context = await setup();
     const { loop, step, arm } = context;
     const source = make(context);
@@ -74,29 +91,48 @@ describe('action sources through one control loop', () => {
       ({ keyboard }) => new TeleopSource(keyboard),
       ({ keyboard, clock }) => keyboard.setHeldKeys(['KeyW'], clock.now_ns()),
     );
-  const expert = () => behaviour(({ layout }) => new ExpertSource({ layout, seed: 3, noise: NOISELESS_EXPERT, control_hz: RATE_HZ, motion: DEFAULT_EXPERT_MOTION, policy: {} }));
-  const chunk = () => behaviour(() => new ChunkSource(Array.from({ length: 40 }, () => ({ translation_m: [0.02, 0, 0] as [number, number, number], rotation_axis_angle_rad: [0, 0, 0] as [number, number, number], gripper: 0 })), { kind: 'policy' }));
+  const expert = () =>
+    behaviour(
+      ({ layout }) =>
+        new ExpertSource({ layout, seed: 3, noise: NOISELESS_EXPERT, control_hz: RATE_HZ, motion: DEFAULT_EXPERT_MOTION, policy: {} }),
+    );
+  const chunk = () =>
+    behaviour(
+      () =>
+        new ChunkSource(
+          Array.from({ length: 40 }, () => ({
+            translation_m: [0.02, 0, 0] as [number, number, number],
+            rotation_axis_angle_rad: [0, 0, 0] as [number, number, number],
+            gripper: 0,
+          })),
+          { kind: 'policy' },
+        ),
+    );
 
   test.each([
     ['keyboard', keyboard],
     ['expert', expert],
     ['stand-in policy (chunk)', chunk],
-  ])('%s: the workspace clip is applied and recorded, and the e-stop stops it', async (_name, run) => {
-    const result = await run();
-    // Every cycle names its source and carries the state it used.
-    for (const record of result.records) {
-      expect(record.source).toBe(result.source);
-      expect(record.arm_state).not.toBeNull();
-    }
-    // The same safety clip, recorded with its reason, and the arm kept (within tracking) inside the box.
-    expect(result.clipped).toBeGreaterThan(0);
-    expect(result.x).toBeLessThan(result.limit_x + 0.003);
-    // The same e-stop: zero motion sent, the reason recorded, the gripper told to stop.
-    expect(result.stopped.estopped).toBe(true);
-    expect(result.stopped.executed.sent).toEqual({ kind: 'ee_delta', translation_m: [0, 0, 0], rotation_axis_angle_rad: [0, 0, 0] });
-    expect(result.stopped.executed.clip_reasons).toContain('e-stop engaged');
-    expect(result.stopped.gripper?.sent).toEqual({ kind: 'stop' });
-  }, 30_000);
+  ])(
+    '%s: the workspace clip is applied and recorded, and the e-stop stops it',
+    async (_name, run) => {
+      const result = await run();
+      // Every cycle names its source and carries the state it used.
+      for (const record of result.records) {
+        expect(record.source).toBe(result.source);
+        expect(record.arm_state).not.toBeNull();
+      }
+      // The same safety clip, recorded with its reason, and the arm kept (within tracking) inside the box.
+      expect(result.clipped).toBeGreaterThan(0);
+      expect(result.x).toBeLessThan(result.limit_x + 0.003);
+      // The same e-stop: zero motion sent, the reason recorded, the gripper told to stop.
+      expect(result.stopped.estopped).toBe(true);
+      expect(result.stopped.executed.sent).toEqual({ kind: 'ee_delta', translation_m: [0, 0, 0], rotation_axis_angle_rad: [0, 0, 0] });
+      expect(result.stopped.executed.clip_reasons).toContain('e-stop engaged');
+      expect(result.stopped.gripper?.sent).toEqual({ kind: 'stop' });
+    },
+    30_000,
+  );
 
   test('a chunk source plays its actions one per cycle and then is done', async () => {
     const { loop, step } = await setup();

@@ -10,7 +10,11 @@ import { ManualClock } from '../../support/manualClock';
 
 /** The sim rig in this thread, advancing only when told: every step of the loop is exact. */
 function manualRig() {
-  const rig = rigConfigSchema.parse({ ...simRig, arm: { type: 'sim-arm', pacing: 'manual', run_in: 'in-process', control_hz: 100 }, cameras: [] });
+  const rig = rigConfigSchema.parse({
+    ...simRig,
+    arm: { type: 'sim-arm', pacing: 'manual', run_in: 'in-process', control_hz: 100 },
+    cameras: [],
+  });
   return rig;
 }
 
@@ -29,7 +33,14 @@ describe('control loop on the simulated arm', () => {
     const arm = devices.arm as SimArm;
     await arm.session.request('advance', 0);
     const keyboard = devices.teleop[0] as KeyboardTeleop;
-    const loop = new ControlLoop({ arm, ...(devices.gripper !== undefined ? { gripper: devices.gripper } : {}), teleop: keyboard, safety: rig.safety, rate_hz: 100, clock });
+    const loop = new ControlLoop({
+      arm,
+      ...(devices.gripper !== undefined ? { gripper: devices.gripper } : {}),
+      teleop: keyboard,
+      safety: rig.safety,
+      rate_hz: 100,
+      clock,
+    });
     /** One 10 ms period: the clock, then physics. */
     const tick = async () => {
       clock.advance_ms(10);

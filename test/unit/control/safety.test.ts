@@ -6,8 +6,17 @@ import type { TeleopState } from '../../../main/devices/types';
 import simRig from '../../../rigs/sim.json';
 
 const limits = rigConfigSchema.parse(simRig).safety; // box x 0.2..0.8, y ±0.5, z 0..0.7; 0.25 m/s; 1 rad/s
-const at = (ee_position_m: [number, number, number], extra: Partial<SafetyContext> = {}): SafetyContext => ({ period_s: 0.01, ee_position_m, estopped: false, ...extra });
-const delta = (t: [number, number, number], r: [number, number, number] = [0, 0, 0]) => ({ kind: 'ee_delta' as const, translation_m: t, rotation_axis_angle_rad: r });
+const at = (ee_position_m: [number, number, number], extra: Partial<SafetyContext> = {}): SafetyContext => ({
+  period_s: 0.01,
+  ee_position_m,
+  estopped: false,
+  ...extra,
+});
+const delta = (t: [number, number, number], r: [number, number, number] = [0, 0, 0]) => ({
+  kind: 'ee_delta' as const,
+  translation_m: t,
+  rotation_axis_angle_rad: r,
+});
 
 function teleop(translation: [number, number, number], rotation: [number, number, number] = [0, 0, 0], gripper?: number): TeleopState {
   return { capture_ns: 0n, translation, rotation, buttons: {}, ...(gripper !== undefined ? { gripper } : {}) };
@@ -30,7 +39,12 @@ describe('teleop mapper', () => {
   });
 
   test('locks, per-axis scale, out-of-range and non-finite input', () => {
-    const config = { ...DEFAULT_MAPPER, lock_rotation: true, translation_scale: [-1, 1, 1] as [number, number, number], linear_speed_m_s: 1 };
+    const config = {
+      ...DEFAULT_MAPPER,
+      lock_rotation: true,
+      translation_scale: [-1, 1, 1] as [number, number, number],
+      linear_speed_m_s: 1,
+    };
     const { arm, gripper } = mapTeleop(teleop([5, Number.NaN, 0], [1, 1, 1], 1.7), [1, 0, 0, 0], 1, config);
     expect(arm.translation_m).toEqual([-1, 0, 0]);
     expect(arm.rotation_axis_angle_rad).toEqual([0, 0, 0]);
@@ -61,14 +75,28 @@ describe('safety limits', () => {
   });
 
   test('stale teleop input and the e-stop give zero motion', () => {
-    expect(limitArmCommand(delta([0.001, 0, 0]), limits, at([0.5, 0, 0.3], { teleop_age_ms: 150 }))).toMatchObject({ sent: delta([0, 0, 0]), clip_reasons: ['teleop input 150 ms old (limit 100 ms)'] });
-    expect(limitArmCommand(delta([0.001, 0, 0]), limits, at([0.5, 0, 0.3], { estopped: true }))).toMatchObject({ sent: delta([0, 0, 0]), clip_reasons: ['e-stop engaged'] });
+    expect(limitArmCommand(delta([0.001, 0, 0]), limits, at([0.5, 0, 0.3], { teleop_age_ms: 150 }))).toMatchObject({
+      sent: delta([0, 0, 0]),
+      clip_reasons: ['teleop input 150 ms old (limit 100 ms)'],
+    });
+    expect(limitArmCommand(delta([0.001, 0, 0]), limits, at([0.5, 0, 0.3], { estopped: true }))).toMatchObject({
+      sent: delta([0, 0, 0]),
+      clip_reasons: ['e-stop engaged'],
+    });
     expect(limitGripperCommand({ kind: 'move', width_m: 0.08, speed_m_s: 0.1 }, limits, true)).toMatchObject({ sent: { kind: 'stop' } });
   });
 
   test('joint targets keep the margin from the limits and the speed limit', () => {
     const q = [0, 0, 0, -2, 0, 1.5, 0.7];
-    const result = limitArmCommand({ kind: 'joint_position', q_rad: [0.005, 3, 0, -2, 0, 1.5, 0.7] }, limits, at([0.5, 0, 0.3], { q_rad: q, q_min_rad: [-2.9, -1.76, -2.9, -3.07, -2.9, -0.02, -2.9], q_max_rad: [2.9, 1.76, 2.9, -0.07, 2.9, 3.75, 2.9] }));
+    const result = limitArmCommand(
+      { kind: 'joint_position', q_rad: [0.005, 3, 0, -2, 0, 1.5, 0.7] },
+      limits,
+      at([0.5, 0, 0.3], {
+        q_rad: q,
+        q_min_rad: [-2.9, -1.76, -2.9, -3.07, -2.9, -0.02, -2.9],
+        q_max_rad: [2.9, 1.76, 2.9, -0.07, 2.9, 3.75, 2.9],
+      }),
+    );
     const sent = (result.sent as { q_rad: number[] }).q_rad;
     expect(sent[0]).toBeCloseTo(0.005, 12);
     expect(sent[1]).toBeCloseTo(0.01, 12); // 1.71 after the margin, then 1 rad/s × 10 ms from 0
@@ -76,6 +104,9 @@ describe('safety limits', () => {
   });
 
   test('gripper force is capped', () => {
-    expect(limitGripperCommand({ kind: 'grasp', width_m: 0.02, speed_m_s: 0.1, force_n: 140 }, limits, false)).toMatchObject({ sent: { force_n: 70 }, clip_reasons: ['gripper force 140 N > 70 N'] });
+    expect(limitGripperCommand({ kind: 'grasp', width_m: 0.02, speed_m_s: 0.1, force_n: 140 }, limits, false)).toMatchObject({
+      sent: { force_n: 70 },
+      clip_reasons: ['gripper force 140 N > 70 N'],
+    });
   });
 });

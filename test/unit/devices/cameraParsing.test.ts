@@ -14,10 +14,14 @@ function ffmpeg(args: string[], input?: Uint8Array): Buffer {
   return result.stdout;
 }
 
-const decodeRgb = (jpeg: Uint8Array): Buffer => ffmpeg(['-f', 'mjpeg', '-i', 'pipe:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], jpeg);
+const decodeRgb = (jpeg: Uint8Array): Buffer =>
+  ffmpeg(['-f', 'mjpeg', '-i', 'pipe:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], jpeg);
 
 /** A 64×48 JPEG with the standard tables, as ffmpeg writes it. */
-const standardJpeg = (): Uint8Array => new Uint8Array(ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=64x48', '-frames:v', '1', '-c:v', 'mjpeg', '-huffman', 'default', '-f', 'mjpeg', 'pipe:1']));
+const standardJpeg = (): Uint8Array =>
+  new Uint8Array(
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=64x48', '-frames:v', '1', '-c:v', 'mjpeg', '-huffman', 'default', '-f', 'mjpeg', 'pipe:1']),
+  );
 
 /** Removes every DHT segment before the first scan: what many UVC cameras send. */
 function stripHuffmanTables(jpeg: Uint8Array): Uint8Array {
@@ -60,7 +64,8 @@ describe('framecrc index', () => {
   it('reads the time base, dimensions, pts and sizes, across chunk boundaries', () => {
     const parser = new FrameIndexParser();
     const entries: IndexEntry[] = [];
-    const text = '#software: Lavf59\n#tb 0: 1/1000000\n#dimensions 0: 160x120\n0,     1000,     1000,  66666,     5306, 0x5f620f54\n0, 67666, 67666, 66666, 6035, 0x9f729b4a\n0, -9223372036854775808, -9223372036854775808, 0, 10, 0x0\n';
+    const text =
+      '#software: Lavf59\n#tb 0: 1/1000000\n#dimensions 0: 160x120\n0,     1000,     1000,  66666,     5306, 0x5f620f54\n0, 67666, 67666, 66666, 6035, 0x9f729b4a\n0, -9223372036854775808, -9223372036854775808, 0, 10, 0x0\n';
     for (let i = 0; i < text.length; i += 7) parser.push(text.slice(i, i + 7), (entry) => entries.push(entry));
     expect(parser.dimensions).toEqual([160, 120]);
     expect(entries).toEqual([
@@ -106,16 +111,31 @@ describe('capture clock', () => {
 });
 
 describe('capture errors', () => {
-  const failure = (stderr: string, extra: Partial<CaptureFailure> = {}): CaptureFailure => ({ who: 'camera "front"', source: '/dev/video0', tool: 'ffmpeg', stderr, code: 1, signal: null, wasStreaming: false, ...extra });
+  const failure = (stderr: string, extra: Partial<CaptureFailure> = {}): CaptureFailure => ({
+    who: 'camera "front"',
+    source: '/dev/video0',
+    tool: 'ffmpeg',
+    stderr,
+    code: 1,
+    signal: null,
+    wasStreaming: false,
+    ...extra,
+  });
 
   it('names the camera and the fix for the usual failures', () => {
     const denied = explainCaptureFailure(failure('[video4linux2,v4l2 @ 0x55] Cannot open video device /dev/video0: Permission denied\n'));
     expect(denied.message).toBe('permission denied on /dev/video0 (camera "front")');
     expect(denied.fix).toContain('`video` group');
-    expect(explainCaptureFailure(failure('/dev/video0: No such file or directory')).message).toBe('no camera at /dev/video0 (camera "front")');
+    expect(explainCaptureFailure(failure('/dev/video0: No such file or directory')).message).toBe(
+      'no camera at /dev/video0 (camera "front")',
+    );
     expect(explainCaptureFailure(failure('Device or resource busy')).fix).toContain('fuser /dev/video0');
-    expect(explainCaptureFailure(failure('ioctl(VIDIOC_QUERYCAP): Inappropriate ioctl for device')).message).toContain('not a video capture node');
-    expect(explainCaptureFailure(failure('The V4L2 driver changed the video from 1920x1080 to 1280x720')).message).toContain('cannot deliver 1920x1080');
+    expect(explainCaptureFailure(failure('ioctl(VIDIOC_QUERYCAP): Inappropriate ioctl for device')).message).toContain(
+      'not a video capture node',
+    );
+    expect(explainCaptureFailure(failure('The V4L2 driver changed the video from 1920x1080 to 1280x720')).message).toContain(
+      'cannot deliver 1920x1080',
+    );
     expect(explainCaptureFailure(failure('The driver changed the time per frame from 1/60 to 1/30')).message).toContain('offers 30 fps');
     expect(explainCaptureFailure(failure('ioctl(VIDIOC_DQBUF): No such device', { wasStreaming: true })).message).toContain('unplugged');
     const missing = new Error('spawn ffmpeg ENOENT') as NodeJS.ErrnoException;
@@ -151,15 +171,33 @@ describe('input arguments', () => {
   const geometry = { width_px: 640, height_px: 480, fps_hz: 30 };
 
   it('asks a V4L2 camera for its format, size and rate', () => {
-    expect(inputArgs({ input: { format: 'v4l2', device: '/dev/video0', pixel_format: 'auto' }, mjpeg: true, input_format: 'mjpeg' }, geometry)).toEqual([
-      '-f', 'v4l2', '-input_format', 'mjpeg', '-video_size', '640x480', '-framerate', '30', '-i', '/dev/video0',
-    ]);
+    expect(
+      inputArgs({ input: { format: 'v4l2', device: '/dev/video0', pixel_format: 'auto' }, mjpeg: true, input_format: 'mjpeg' }, geometry),
+    ).toEqual(['-f', 'v4l2', '-input_format', 'mjpeg', '-video_size', '640x480', '-framerate', '30', '-i', '/dev/video0']);
   });
 
   it('reads Z16 depth with v4l2-ctl (four-character fourcc) into ffmpeg as gray16le', () => {
-    expect(v4l2CtlArgs('/dev/video2', 'Z16', geometry)).toEqual(['-d', '/dev/video2', '--set-fmt-video=width=640,height=480,pixelformat=Z16 ', '--set-parm=30', '--stream-mmap=4', '--stream-to=-']);
+    expect(v4l2CtlArgs('/dev/video2', 'Z16', geometry)).toEqual([
+      '-d',
+      '/dev/video2',
+      '--set-fmt-video=width=640,height=480,pixelformat=Z16 ',
+      '--set-parm=30',
+      '--stream-mmap=4',
+      '--stream-to=-',
+    ]);
     expect(inputArgs({ input: { format: 'v4l2-ctl', device: '/dev/video2', fourcc: 'Z16' }, mjpeg: false }, geometry)).toEqual([
-      '-f', 'rawvideo', '-pixel_format', 'gray16le', '-video_size', '640x480', '-framerate', '30', '-use_wallclock_as_timestamps', '1', '-i', 'pipe:0',
+      '-f',
+      'rawvideo',
+      '-pixel_format',
+      'gray16le',
+      '-video_size',
+      '640x480',
+      '-framerate',
+      '30',
+      '-use_wallclock_as_timestamps',
+      '1',
+      '-i',
+      'pipe:0',
     ]);
   });
 });

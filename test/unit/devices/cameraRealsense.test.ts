@@ -69,7 +69,7 @@ function failure(cam: RealSenseCamera): Promise<DeviceStatus> {
 }
 
 describe('realsense camera: colour + Z16 depth through ffmpeg', () => {
-  it('pairs colour and 16-bit depth frames by time, with the rig config\'s calibration', async () => {
+  it("pairs colour and 16-bit depth frames by time, with the rig config's calibration", async () => {
     const cam = camera();
     const pending = frames(cam, 4);
     await cam.connect();
@@ -108,7 +108,10 @@ describe('realsense camera: colour + Z16 depth through ffmpeg', () => {
     // A stand-in v4l2-ctl: notes its arguments, then streams raw 16-bit frames to stdout as the real one does.
     const dir = tempDir();
     const script = join(dir, 'v4l2-ctl');
-    writeFileSync(script, `#!/bin/sh\necho "$@" > "${join(dir, 'args')}"\nexec ffmpeg -hide_banner -loglevel error -re -f lavfi -i testsrc2=size=${W}x${H}:rate=${FPS},format=gray16le -f rawvideo pipe:1\n`);
+    writeFileSync(
+      script,
+      `#!/bin/sh\necho "$@" > "${join(dir, 'args')}"\nexec ffmpeg -hide_banner -loglevel error -re -f lavfi -i testsrc2=size=${W}x${H}:rate=${FPS},format=gray16le -f rawvideo pipe:1\n`,
+    );
     chmodSync(script, 0o755);
     const previous = process.env.STUDIO_V4L2_CTL;
     process.env.STUDIO_V4L2_CTL = script;
@@ -119,7 +122,9 @@ describe('realsense camera: colour + Z16 depth through ffmpeg', () => {
       const got = await pending;
       expect(got[1]!.depth_mm!.length).toBe(W * H);
       expect(Math.max(...got[1]!.depth_mm!)).toBeLessThanOrEqual(6554); // scaled by 0.1 mm per unit
-      expect(readFileSync(join(dir, 'args'), 'utf8').trim()).toBe(`-d /dev/video0 --set-fmt-video=width=${W},height=${H},pixelformat=Z16  --set-parm=${FPS} --stream-mmap=4 --stream-to=-`);
+      expect(readFileSync(join(dir, 'args'), 'utf8').trim()).toBe(
+        `-d /dev/video0 --set-fmt-video=width=${W},height=${H},pixelformat=Z16  --set-parm=${FPS} --stream-mmap=4 --stream-to=-`,
+      );
     } finally {
       if (previous === undefined) delete process.env.STUDIO_V4L2_CTL;
       else process.env.STUDIO_V4L2_CTL = previous;
@@ -129,9 +134,28 @@ describe('realsense camera: colour + Z16 depth through ffmpeg', () => {
   it('needs intrinsics, depth and both nodes in the rig config', () => {
     const registry = createDeviceRegistry();
     const context = { clock: systemClock, name: 'wrist', resolve: () => undefined };
-    const entry = cameraConfigSchema.parse({ type: 'realsense', name: 'wrist', width_px: 640, height_px: 480, fps_hz: 30, color_device: '/dev/video4' });
-    expect(() => registry.create('camera', entry, 'cameras[1]', context)).toThrow(/cameras\[1\]\.depth_device[\s\S]*cameras\[1\]\.depth: a realsense camera records depth[\s\S]*cameras\[1\]\.intrinsics/);
-    const good = cameraConfigSchema.parse({ type: 'realsense', name: 'wrist', width_px: 640, height_px: 480, fps_hz: 30, depth: true, intrinsics, color_device: '/dev/video4', depth_device: '/dev/video0' });
+    const entry = cameraConfigSchema.parse({
+      type: 'realsense',
+      name: 'wrist',
+      width_px: 640,
+      height_px: 480,
+      fps_hz: 30,
+      color_device: '/dev/video4',
+    });
+    expect(() => registry.create('camera', entry, 'cameras[1]', context)).toThrow(
+      /cameras\[1\]\.depth_device[\s\S]*cameras\[1\]\.depth: a realsense camera records depth[\s\S]*cameras\[1\]\.intrinsics/,
+    );
+    const good = cameraConfigSchema.parse({
+      type: 'realsense',
+      name: 'wrist',
+      width_px: 640,
+      height_px: 480,
+      fps_hz: 30,
+      depth: true,
+      intrinsics,
+      color_device: '/dev/video4',
+      depth_device: '/dev/video0',
+    });
     expect(registry.create('camera', good, 'cameras[1]', context)).toBeInstanceOf(RealSenseCamera);
   });
 });

@@ -23,7 +23,24 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'studio-camera-'));
   mjpegFile = join(dir, 'camera.mjpeg');
   // A recorded MJPEG stream: what a UVC camera sends, replayed by ffmpeg's mjpeg demuxer in real time.
-  const made = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${W}x${H}:rate=${FPS}`, '-frames:v', '6', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'mjpeg', mjpegFile]);
+  const made = spawnSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${W}x${H}:rate=${FPS}`,
+    '-frames:v',
+    '6',
+    '-c:v',
+    'mjpeg',
+    '-q:v',
+    '5',
+    '-f',
+    'mjpeg',
+    mjpegFile,
+  ]);
   if (made.status !== 0) throw new Error(made.stderr.toString());
 });
 
@@ -34,7 +51,14 @@ afterEach(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function camera(options: Record<string, unknown>): UvcCamera {
-  const parsed = uvcOptionsSchema.parse({ name: 'front', width_px: W, height_px: H, fps_hz: FPS, first_frame_timeout_ms: GUARD_MS, ...options });
+  const parsed = uvcOptionsSchema.parse({
+    name: 'front',
+    width_px: W,
+    height_px: H,
+    fps_hz: FPS,
+    first_frame_timeout_ms: GUARD_MS,
+    ...options,
+  });
   const created = new UvcCamera('front', parsed, systemClock);
   cameras.push(created);
   return created;
@@ -102,11 +126,16 @@ describe('uvc camera through ffmpeg (lavfi stand-in)', () => {
     // delivery latency seen so far, which can only shrink: so however late frames arrive on a busy
     // machine, each step is positive and at most one frame period, never the arrival jitter.
     // (How close to the period the steps are is a rate, measured in bench/, not asserted here.)
-    expect(steps.every((step) => step > 0 && step <= Math.ceil(1e9 / FPS)), steps.join(', ')).toBe(true);
+    expect(
+      steps.every((step) => step > 0 && step <= Math.ceil(1e9 / FPS)),
+      steps.join(', '),
+    ).toBe(true);
     // And never later than the frame reached the studio.
     expect(got.at(-1)!.capture_ns).toBeLessThanOrEqual(arrivedLast_ns);
     expect(cam.latest()).toBe(got.at(-1));
-    expect(cam.features()).toEqual({ 'observation.images.front': { dtype: 'uint8', shape: [H, W, 3], names: ['height', 'width', 'channel'] } });
+    expect(cam.features()).toEqual({
+      'observation.images.front': { dtype: 'uint8', shape: [H, W, 3], names: ['height', 'width', 'channel'] },
+    });
   });
 
   it('counts frames missing from the stream in dropped_before', async () => {
@@ -153,7 +182,10 @@ describe('uvc camera through ffmpeg (lavfi stand-in)', () => {
 
   it('refuses a source whose size differs from the rig config', async () => {
     const cam = camera(lavfi('testsrc2=size=320x240:rate=15'));
-    const error = await cam.connect().then(() => undefined, (e: unknown) => e);
+    const error = await cam.connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(StudioError);
     expect((error as StudioError).message).toContain('delivers 320x240 but the rig config says 160x120');
     expect(cam.status().error?.fix).toContain('width_px');
@@ -161,7 +193,10 @@ describe('uvc camera through ffmpeg (lavfi stand-in)', () => {
 
   it('explains a camera that is not there', async () => {
     const cam = camera({ device: join(dir, 'video9') });
-    const error = await cam.connect().then(() => undefined, (e: unknown) => e);
+    const error = await cam.connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(StudioError);
     expect((error as StudioError).message).toBe(`no camera at ${join(dir, 'video9')} (camera "front")`);
     expect((error as StudioError).fix).toContain('studio devices list');
@@ -170,7 +205,7 @@ describe('uvc camera through ffmpeg (lavfi stand-in)', () => {
 });
 
 describe('uvc camera, MJPEG pass-through', () => {
-  it('hands each frame\'s JPEG over as sent, next to its decoded pixels', async () => {
+  it("hands each frame's JPEG over as sent, next to its decoded pixels", async () => {
     const cam = camera({ input: { format: 'file', path: mjpegFile, demuxer: 'mjpeg' } });
     const pending = frames(cam, 6);
     const ended = statusWhere(cam, (status) => status.error !== undefined);
@@ -180,7 +215,8 @@ describe('uvc camera, MJPEG pass-through', () => {
     // The recorded stream's own JPEGs, cut at SOI…EOI.
     const source = new Uint8Array(readFileSync(mjpegFile));
     const originals: Uint8Array[] = [];
-    for (let extent = findJpeg(source); extent !== undefined; extent = findJpeg(source, extent.end)) originals.push(source.subarray(extent.start, extent.end));
+    for (let extent = findJpeg(source); extent !== undefined; extent = findJpeg(source, extent.end))
+      originals.push(source.subarray(extent.start, extent.end));
     expect(originals).toHaveLength(6);
     got.forEach((frame, i) => {
       expect(frame.jpeg).toBeDefined();
@@ -189,11 +225,19 @@ describe('uvc camera, MJPEG pass-through', () => {
 
     // The JPEG decodes (by a separate ffmpeg) to the configured size and to the very pixels in `rgb`.
     const frame = got[2]!;
-    const decoded = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'mjpeg', '-i', 'pipe:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { input: frame.jpeg });
+    const decoded = spawnSync(
+      'ffmpeg',
+      ['-hide_banner', '-loglevel', 'error', '-f', 'mjpeg', '-i', 'pipe:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+      { input: frame.jpeg },
+    );
     expect(decoded.status).toBe(0);
     expect(decoded.stdout.length).toBe(W * H * 3);
     expect(Buffer.compare(decoded.stdout, Buffer.from(frame.rgb))).toBe(0);
-    const probe = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'csv=p=0', '-f', 'mjpeg', '-i', 'pipe:0'], { input: frame.jpeg });
+    const probe = spawnSync(
+      'ffprobe',
+      ['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'csv=p=0', '-f', 'mjpeg', '-i', 'pipe:0'],
+      { input: frame.jpeg },
+    );
     expect(probe.stdout.toString().trim()).toBe(`mjpeg,${W},${H}`);
 
     // The file ends like an unplugged camera: an error that says so, not a crash.
@@ -205,17 +249,34 @@ describe('uvc camera, MJPEG pass-through', () => {
 });
 
 describe('uvc options', () => {
-  it('registers as a camera type and validates its options with the entry\'s path', () => {
+  it("registers as a camera type and validates its options with the entry's path", () => {
     const registry = createDeviceRegistry();
     expect(registry.types('camera')).toEqual(expect.arrayContaining(['uvc', 'realsense']));
     const context = { clock: systemClock, name: 'front', resolve: () => undefined };
-    const entry = cameraConfigSchema.parse({ type: 'uvc', name: 'front', width_px: 640, height_px: 480, fps_hz: 30, device: '/dev/video0' });
+    const entry = cameraConfigSchema.parse({
+      type: 'uvc',
+      name: 'front',
+      width_px: 640,
+      height_px: 480,
+      fps_hz: 30,
+      device: '/dev/video0',
+    });
     const created = registry.create('camera', entry, 'cameras[0]', context);
     expect(created).toBeInstanceOf(UvcCamera);
     expect((created as UvcCamera).options.pixel_format).toBe('auto');
     const bad = cameraConfigSchema.parse({ type: 'uvc', name: 'front', width_px: 640, height_px: 480, fps_hz: 30, depth: true });
-    expect(() => registry.create('camera', bad, 'cameras[0]', context)).toThrow(/cameras\[0\]\.device: give the camera's `device`[\s\S]*cameras\[0\]\.depth: a uvc camera has no depth/);
-    const typo = cameraConfigSchema.parse({ type: 'uvc', name: 'front', width_px: 640, height_px: 480, fps_hz: 30, device: '/dev/video0', pixel_fromat: 'mjpeg' });
+    expect(() => registry.create('camera', bad, 'cameras[0]', context)).toThrow(
+      /cameras\[0\]\.device: give the camera's `device`[\s\S]*cameras\[0\]\.depth: a uvc camera has no depth/,
+    );
+    const typo = cameraConfigSchema.parse({
+      type: 'uvc',
+      name: 'front',
+      width_px: 640,
+      height_px: 480,
+      fps_hz: 30,
+      device: '/dev/video0',
+      pixel_fromat: 'mjpeg',
+    });
     expect(() => registry.create('camera', typo, 'cameras[0]', context)).toThrow(/pixel_fromat/);
   });
 });

@@ -25,13 +25,32 @@ describe('studio arm probe --driver deoxys', () => {
     const published: number[] = [];
     server.on('state_published', (frame) => published.push(frame));
     await server.start();
-    const { code, out, err } = await run('arm', 'probe', '--driver', 'deoxys', '--nuc', '127.0.0.1', '--port-base', String(port_base), '--duration-ms', '300', '--json');
+    const { code, out, err } = await run(
+      'arm',
+      'probe',
+      '--driver',
+      'deoxys',
+      '--nuc',
+      '127.0.0.1',
+      '--port-base',
+      String(port_base),
+      '--duration-ms',
+      '300',
+      '--json',
+    );
     const publishedByThen = published.length;
     expect(err).toBe('');
     expect(code).toBe(0);
     const lines = out.trim().split('\n');
     expect(lines).toHaveLength(1);
-    const result = JSON.parse(lines[0] ?? '{}') as { q: number[]; O_T_EE: number[]; frame: string; state_hz: number; samples: number; decode_errors: number };
+    const result = JSON.parse(lines[0] ?? '{}') as {
+      q: number[];
+      O_T_EE: number[];
+      frame: string;
+      state_hz: number;
+      samples: number;
+      decode_errors: number;
+    };
     // The values the simulated NUC published: its arm at rest.
     const arm = backend.state().arm;
     expect(result.q).toEqual(arm.q_rad);
@@ -51,7 +70,18 @@ describe('studio arm probe --driver deoxys', () => {
 
   test('no NUC: exit 1 with what to check', async () => {
     const port_base = await findFreePortBase();
-    const { code, err } = await run('arm', 'probe', '--driver', 'deoxys', '--nuc', '127.0.0.1', '--port-base', String(port_base), '--timeout-ms', '200');
+    const { code, err } = await run(
+      'arm',
+      'probe',
+      '--driver',
+      'deoxys',
+      '--nuc',
+      '127.0.0.1',
+      '--port-base',
+      String(port_base),
+      '--timeout-ms',
+      '200',
+    );
     expect(code).toBe(1);
     expect(err).toMatch(/no robot state from tcp:\/\/127\.0\.0\.1:\d+ within 200 ms/);
     expect(err).toMatch(/Fix: .*franka-interface/);

@@ -17,7 +17,11 @@ function within<T>(promise: Promise<T>, what: string): Promise<T> {
   return Promise.race([promise, guard]).finally(() => clearTimeout(timer));
 }
 
-function nextEvent<K extends keyof DeoxysSimServerEvents>(server: DeoxysSimServer, event: K, accept: (...args: DeoxysSimServerEvents[K]) => boolean = () => true): Promise<DeoxysSimServerEvents[K]> {
+function nextEvent<K extends keyof DeoxysSimServerEvents>(
+  server: DeoxysSimServer,
+  event: K,
+  accept: (...args: DeoxysSimServerEvents[K]) => boolean = () => true,
+): Promise<DeoxysSimServerEvents[K]> {
   return within(
     new Promise((resolve) => {
       const listener = (...args: DeoxysSimServerEvents[K]) => {
@@ -138,7 +142,10 @@ describe('deoxys client ↔ simulated NUC over loopback TCP', () => {
     await arm.sendAction({ kind: 'ee_delta', translation_m: [0, 0, 0], rotation_axis_angle_rad: [0, 0, 0.05] });
     const after = await armStateWhere(arm, (state) => poseDistance(state.base_from_ee, before).rotation_rad > 0.049);
     // Left-multiplied: the TCP x axis (column 0) turns by +0.05 rad about base z.
-    expect(Math.atan2(after.base_from_ee[1] ?? 0, after.base_from_ee[0] ?? 0) - Math.atan2(before[1] ?? 0, before[0] ?? 0)).toBeCloseTo(0.05, 3);
+    expect(Math.atan2(after.base_from_ee[1] ?? 0, after.base_from_ee[0] ?? 0) - Math.atan2(before[1] ?? 0, before[0] ?? 0)).toBeCloseTo(
+      0.05,
+      3,
+    );
     expect(poseDistance(after.base_from_ee, before).translation_m).toBeLessThan(1e-3);
   });
 
@@ -180,7 +187,9 @@ describe('deoxys client ↔ simulated NUC over loopback TCP', () => {
     const status = await errored;
     expect(status.error?.message).toMatch(/arm "arm" \(deoxys\): no state from tcp:\/\/127\.0\.0\.1:\d+ for \d+ ms \(limit 200 ms\)/);
     expect(status.error?.fix).toMatch(/Teleop is stopped/);
-    await expect(arm.sendAction({ kind: 'ee_delta', translation_m: [0.01, 0, 0], rotation_axis_angle_rad: [0, 0, 0] })).rejects.toThrow(/no state/);
+    await expect(arm.sendAction({ kind: 'ee_delta', translation_m: [0.01, 0, 0], rotation_axis_angle_rad: [0, 0, 0] })).rejects.toThrow(
+      /no state/,
+    );
     const cleared = statusWhere(arm, (s) => s.error === undefined);
     server.pauseArmState(false);
     expect(await cleared).toEqual({ connected: true });
@@ -201,7 +210,9 @@ describe('deoxys client ↔ simulated NUC over loopback TCP', () => {
   });
 
   test('sendAction clips to the configured limits and reports why', async () => {
-    const { arm } = await rig({ arm: { limits: { max_translation_per_command_m: 0.01, workspace_min_m: [0.2, -0.5, 0.48], workspace_max_m: [0.8, 0.5, 0.9] } } });
+    const { arm } = await rig({
+      arm: { limits: { max_translation_per_command_m: 0.01, workspace_min_m: [0.2, -0.5, 0.48], workspace_max_m: [0.8, 0.5, 0.9] } },
+    });
     const big = await arm.sendAction({ kind: 'ee_delta', translation_m: [0.05, 0, 0], rotation_axis_angle_rad: [0, 0, 0] });
     expect(big.clipped).toBe(true);
     expect(big.clip_reasons).toEqual(['delta translation 0.0500 m exceeds 0.01 m per command']);
@@ -219,7 +230,11 @@ describe('Franka Hand through the simulated gripper node', () => {
     const server = new DeoxysSimServer({ backend: new KinematicFrankaBackend(), port_base });
     await server.start();
     cleanups.push(() => server.close());
-    const hand = new FrankaHand('gripper', frankaHandOptionsSchema.parse({ nuc_ip: '127.0.0.1', bind_ip: '127.0.0.1', port_base, homing_via }), systemClock);
+    const hand = new FrankaHand(
+      'gripper',
+      frankaHandOptionsSchema.parse({ nuc_ip: '127.0.0.1', bind_ip: '127.0.0.1', port_base, homing_via }),
+      systemClock,
+    );
     await hand.connect();
     cleanups.push(() => hand.disconnect());
     return { server, hand };
@@ -231,7 +246,9 @@ describe('Franka Hand through the simulated gripper node', () => {
     const move = await hand.sendAction({ kind: 'move', width_m: 0.04, speed_m_s: 0.5 });
     expect(move.clip_reasons).toEqual(['speed above 0.1 m/s']);
     expect((await gripperStateWhere(hand, (s) => Math.abs(s.width_m - 0.04) < 1e-6)).is_grasped).toBe(false);
-    await hand.sendAction({ kind: 'grasp', width_m: 0.0, speed_m_s: 0.1, force_n: 200 }).then((a) => expect(a.clip_reasons).toEqual(['force above 70 N']));
+    await hand
+      .sendAction({ kind: 'grasp', width_m: 0.0, speed_m_s: 0.1, force_n: 200 })
+      .then((a) => expect(a.clip_reasons).toEqual(['force above 70 N']));
     expect((await gripperStateWhere(hand, (s) => s.is_grasped)).width_m).toBeCloseTo(0, 6);
     const received = nextEvent(server, 'gripper_command');
     await hand.sendAction({ kind: 'homing' });

@@ -19,7 +19,14 @@ import { FRANKA_Q_HOME_RAD, frankaForwardKinematics } from '../../../shared/robo
 import { mulberry32 } from '../../../main/sim/math3d';
 import { doubleOf, doublesOf, readRecords, WireError } from '../../support/protoWire';
 
-const validState = encodeRobotState({ O_T_EE: frankaForwardKinematics(FRANKA_Q_HOME_RAD), q: [...FRANKA_Q_HOME_RAD], dq: new Array(7).fill(0), robot_mode: 2, time_s: 1, frame: 7n });
+const validState = encodeRobotState({
+  O_T_EE: frankaForwardKinematics(FRANKA_Q_HOME_RAD),
+  q: [...FRANKA_Q_HOME_RAD],
+  dq: new Array(7).fill(0),
+  robot_mode: 2,
+  time_s: 1,
+  frame: 7n,
+});
 const seeds: Uint8Array[] = [
   validState,
   encodeGripperState({ width_m: 0.05, max_width_m: 0.08, is_grasped: false, temperature_c: 30, time_s: 1 }),
@@ -117,10 +124,13 @@ describe('deoxys protobuf decoding under fuzzing (seeded)', () => {
         expect(state.dq).toHaveLength(7);
         expect(state.O_T_EE).toHaveLength(16);
         expect(Math.max(...state.O_T_EE.map(Math.abs))).toBeGreaterThan(1e-3);
-        for (const values of [state.q, state.dq, state.O_T_EE, state.O_T_EE_d, state.F_T_EE, state.q_d, state.tau_J, state.O_F_ext_hat_K]) expect(finite(values)).toBe(true);
+        for (const values of [state.q, state.dq, state.O_T_EE, state.O_T_EE_d, state.F_T_EE, state.q_d, state.tau_J, state.O_F_ext_hat_K])
+          expect(finite(values)).toBe(true);
         expect(Number.isFinite(state.time_s)).toBe(true);
         expect(state.frame).toBeGreaterThanOrEqual(0n);
-        expect(Object.values({ Other: 0, Idle: 1, Move: 2, Guiding: 3, Reflex: 4, UserStopped: 5, AutomaticErrorRecovery: 6 })).toContain(state.robot_mode);
+        expect(Object.values({ Other: 0, Idle: 1, Move: 2, Guiding: 3, Reflex: 4, UserStopped: 5, AutomaticErrorRecovery: 6 })).toContain(
+          state.robot_mode,
+        );
         // An independent reader sees the same joint values and pose.
         expect(wellFormed(bytes), 'accepted bytes are well-formed protobuf').toBeDefined();
         expect(doublesOf(bytes, 24)).toEqual(state.q);
@@ -149,7 +159,9 @@ describe('deoxys protobuf decoding under fuzzing (seeded)', () => {
           const values = [...arm.goal.translation_m, ...arm.goal.rotation_axis_angle_rad, arm.time_fraction];
           expect(finite(values), `finite OSC goal ${values.join(', ')}`).toBe(true);
           if (arm.controller === 'OSC_POSE') {
-            const again = parseArmControl(encodeOscPose(arm.goal, { ...DEOXYS_DEFAULT_SETTINGS, traj_interpolator_time_fraction: arm.time_fraction }));
+            const again = parseArmControl(
+              encodeOscPose(arm.goal, { ...DEOXYS_DEFAULT_SETTINGS, traj_interpolator_time_fraction: arm.time_fraction }),
+            );
             expect(again).toEqual(arm);
           }
         } else if (arm.kind === 'joint') {
@@ -207,7 +219,15 @@ describe('deoxys protobuf decoding under fuzzing (seeded)', () => {
     );
     link.connect();
     const stateWithFrame = (frame: bigint) => new Promise<void>((resolve) => (onFrame = (seen) => seen === frame && resolve()));
-    const stateOf = (frame: bigint) => encodeRobotState({ O_T_EE: frankaForwardKinematics(FRANKA_Q_HOME_RAD), q: [...FRANKA_Q_HOME_RAD], dq: new Array(7).fill(0), robot_mode: 2, time_s: 1, frame });
+    const stateOf = (frame: bigint) =>
+      encodeRobotState({
+        O_T_EE: frankaForwardKinematics(FRANKA_Q_HOME_RAD),
+        q: [...FRANKA_Q_HOME_RAD],
+        dq: new Array(7).fill(0),
+        robot_mode: 2,
+        time_s: 1,
+        frame,
+      });
     try {
       // Slow joiner: repeat a hello until the subscription is live.
       const hello = stateWithFrame(1n);
@@ -237,4 +257,3 @@ describe('deoxys protobuf decoding under fuzzing (seeded)', () => {
     }
   });
 });
-

@@ -27,7 +27,11 @@ function within<T>(promise: Promise<T>, what: string): Promise<T> {
   return Promise.race([promise, guard]).finally(() => clearTimeout(timer));
 }
 
-function serverEvent<K extends keyof DeoxysSimServerEvents>(server: DeoxysSimServer, event: K, accept: (...args: DeoxysSimServerEvents[K]) => boolean = () => true): Promise<DeoxysSimServerEvents[K]> {
+function serverEvent<K extends keyof DeoxysSimServerEvents>(
+  server: DeoxysSimServer,
+  event: K,
+  accept: (...args: DeoxysSimServerEvents[K]) => boolean = () => true,
+): Promise<DeoxysSimServerEvents[K]> {
   return within(
     new Promise((resolve) => {
       const listener = (...args: DeoxysSimServerEvents[K]) => {
@@ -73,8 +77,13 @@ function armStates(arm: DeoxysArm, count: number): Promise<ArmState> {
   return armStateWhere(arm, () => ++seen >= count, `${count} arm states`);
 }
 
-const sub = (a: readonly number[], b: readonly number[]): Vec3 => [(a[0] ?? 0) - (b[0] ?? 0), (a[1] ?? 0) - (b[1] ?? 0), (a[2] ?? 0) - (b[2] ?? 0)];
-const dot = (a: readonly number[], b: readonly number[]): number => (a[0] ?? 0) * (b[0] ?? 0) + (a[1] ?? 0) * (b[1] ?? 0) + (a[2] ?? 0) * (b[2] ?? 0);
+const sub = (a: readonly number[], b: readonly number[]): Vec3 => [
+  (a[0] ?? 0) - (b[0] ?? 0),
+  (a[1] ?? 0) - (b[1] ?? 0),
+  (a[2] ?? 0) - (b[2] ?? 0),
+];
+const dot = (a: readonly number[], b: readonly number[]): number =>
+  (a[0] ?? 0) * (b[0] ?? 0) + (a[1] ?? 0) * (b[1] ?? 0) + (a[2] ?? 0) * (b[2] ?? 0);
 const norm = (a: readonly number[]): number => Math.hypot(...a);
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -101,7 +110,11 @@ async function connectArm(port_base: number, overrides: Record<string, unknown> 
 }
 
 async function connectHand(port_base: number, overrides: Record<string, unknown> = {}): Promise<FrankaHand> {
-  const hand = new FrankaHand('hand', frankaHandOptionsSchema.parse({ nuc_ip: '127.0.0.1', bind_ip: '127.0.0.1', port_base, ...overrides }), systemClock);
+  const hand = new FrankaHand(
+    'hand',
+    frankaHandOptionsSchema.parse({ nuc_ip: '127.0.0.1', bind_ip: '127.0.0.1', port_base, ...overrides }),
+    systemClock,
+  );
   await hand.connect();
   cleanups.push(() => hand.disconnect());
   return hand;
@@ -111,7 +124,14 @@ async function connectHand(port_base: number, overrides: Record<string, unknown>
  * A teleop loop: one OSC delta per NUC poll (each applied to the pose the NUC measures then) until
  * `done` holds. A delta the NUC's conflated SUB replaced by a keep-alive on a busy machine is just sent again.
  */
-async function nudgeUntil(arm: DeoxysArm, server: DeoxysSimServer, translation_m: Vec3, done: (state: ArmState) => boolean, what: string, rotation_axis_angle_rad: Vec3 = [0, 0, 0]): Promise<ArmState> {
+async function nudgeUntil(
+  arm: DeoxysArm,
+  server: DeoxysSimServer,
+  translation_m: Vec3,
+  done: (state: ArmState) => boolean,
+  what: string,
+  rotation_axis_angle_rad: Vec3 = [0, 0, 0],
+): Promise<ArmState> {
   for (let attempt = 0; attempt < 40; attempt++) {
     const now = arm.latest();
     if (now !== undefined && done(now)) return now;
@@ -199,15 +219,31 @@ describe('deoxys client ↔ MuJoCo-backed simulated NUC over loopback TCP', () =
   test('OSC_POSE deltas move the TCP in the commanded base-frame direction, in physics', async () => {
     const { server, ports } = await bridge();
     const arm = await connectArm(ports.SUB_PORT);
-    const directions: Vec3[] = [[1, 0, 0], [0, -1, 0], [0, 0, -1], [-1, 1, 1]];
+    const directions: Vec3[] = [
+      [1, 0, 0],
+      [0, -1, 0],
+      [0, 0, -1],
+      [-1, 1, 1],
+    ];
     const report: string[] = [];
     for (const direction of directions) {
       const unit = direction.map((v) => v / norm(direction)) as Vec3;
       const start = arm.latest()?.ee_position_m ?? [0, 0, 0];
-      const moved = await nudgeUntil(arm, server, unit.map((v) => 0.01 * v) as Vec3, (state) => dot(sub(state.ee_position_m, start), unit) > 0.02, `2 cm along ${direction.join(', ')}`);
+      const moved = await nudgeUntil(
+        arm,
+        server,
+        unit.map((v) => 0.01 * v) as Vec3,
+        (state) => dot(sub(state.ee_position_m, start), unit) > 0.02,
+        `2 cm along ${direction.join(', ')}`,
+      );
       const displacement = sub(moved.ee_position_m, start);
       const along = dot(displacement, unit);
-      const across = norm(sub(displacement, unit.map((v) => v * along)));
+      const across = norm(
+        sub(
+          displacement,
+          unit.map((v) => v * along),
+        ),
+      );
       report.push(`${direction.join(',')}: ${(1000 * along).toFixed(1)} mm along, ${(1000 * across).toFixed(1)} mm across`);
       expect(across, report.join('; ')).toBeLessThan(0.3 * along);
     }
@@ -215,7 +251,14 @@ describe('deoxys client ↔ MuJoCo-backed simulated NUC over loopback TCP', () =
     // A base-frame rotation about z turns the TCP's x axis (column 0) by the same angle, left-multiplied.
     const before = arm.latest()?.base_from_ee ?? [];
     const yawOf = (m: readonly number[]) => Math.atan2(m[1] ?? 0, m[0] ?? 0) - Math.atan2(before[1] ?? 0, before[0] ?? 0);
-    const turned = await nudgeUntil(arm, server, [0, 0, 0], (state) => poseDistance(state.base_from_ee, before).rotation_rad > 0.1, 'a 0.1 rad turn', [0, 0, 0.05]);
+    const turned = await nudgeUntil(
+      arm,
+      server,
+      [0, 0, 0],
+      (state) => poseDistance(state.base_from_ee, before).rotation_rad > 0.1,
+      'a 0.1 rad turn',
+      [0, 0, 0.05],
+    );
     // All of the rotation is about base z (positive), and the TCP stays put.
     expect(yawOf(turned.base_from_ee)).toBeGreaterThan(0.095);
     expect(Math.abs(yawOf(turned.base_from_ee) - poseDistance(turned.base_from_ee, before).rotation_rad)).toBeLessThan(0.01);
@@ -254,12 +297,18 @@ describe('deoxys client ↔ MuJoCo-backed simulated NUC over loopback TCP', () =
     const quarter = Math.PI / 2;
     const yaw = layout.cube_yaw_rad - quarter * Math.round(layout.cube_yaw_rad / quarter);
     const home = arm.latest()?.ee_quaternion_wxyz ?? [1, 0, 0, 0];
-    const grip = quaternionFromRotation(rotationMultiply(rotationFromQuaternion([Math.cos(yaw / 2), 0, 0, Math.sin(yaw / 2)]), rotationFromQuaternion(home)));
+    const grip = quaternionFromRotation(
+      rotationMultiply(rotationFromQuaternion([Math.cos(yaw / 2), 0, 0, Math.sin(yaw / 2)]), rotationFromQuaternion(home)),
+    );
     await moveTo(arm, [cx, cy, cz + 0.12], grip);
     await moveTo(arm, [cx, cy, cz - 0.012], grip);
     await hand.sendAction({ kind: 'grasp', width_m: 0.05, speed_m_s: 0.1, force_n: 20, epsilon_inner_m: 0.01, epsilon_outer_m: 0.01 });
     // The fingers stop on the 5 cm cube; the grasp holds once they have settled there.
-    const held = await gripperStateWhere(hand, (state) => state.is_grasped && Math.abs(state.width_m - 0.05) < 0.004, 'the fingers to close on the cube');
+    const held = await gripperStateWhere(
+      hand,
+      (state) => state.is_grasped && Math.abs(state.width_m - 0.05) < 0.004,
+      'the fingers to close on the cube',
+    );
     expect(held.width_m).toBeGreaterThan(0.046);
     await moveTo(arm, [cx, cy, 0.15], grip, 0.01);
     const truth = backend.engine.privileged();
@@ -292,7 +341,9 @@ describe('deoxys client ↔ MuJoCo-backed simulated NUC over loopback TCP', () =
     await serverEvent(server, 'state_published', () => ++states >= 25);
     const after = mat4Translation(backend.state().arm.base_from_ee);
     const dq_max_rad_s = Math.max(...backend.state().arm.dq_rad_s.map(Math.abs));
-    console.info(`watchdog stop: moved ${(100 * norm(sub(atStop, start))).toFixed(1)} cm of ${(100 * norm(sub(goal, start))).toFixed(1)} cm, then ${(1000 * norm(sub(after, atStop))).toFixed(1)} mm`);
+    console.info(
+      `watchdog stop: moved ${(100 * norm(sub(atStop, start))).toFixed(1)} cm of ${(100 * norm(sub(goal, start))).toFixed(1)} cm, then ${(1000 * norm(sub(after, atStop))).toFixed(1)} mm`,
+    );
     expect(norm(sub(atStop, start))).toBeGreaterThan(0.02);
     expect(norm(sub(goal, after))).toBeGreaterThan(0.1);
     // It brakes from up to 1 m/s under joint impedance: a few centimetres, then still.

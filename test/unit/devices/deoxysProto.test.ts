@@ -15,7 +15,13 @@ import {
   parseGripperControl,
 } from '../../../main/devices/deoxys/controlMessages';
 import { decodeMessage, DeoxysDecodeError, encodeMessage, packAny, typeUrlOf } from '../../../main/devices/deoxys/protoRoot';
-import { decodeGripperState, decodeRobotState, encodeGripperState, encodeRobotState, RobotMode } from '../../../main/devices/deoxys/stateMessages';
+import {
+  decodeGripperState,
+  decodeRobotState,
+  encodeGripperState,
+  encodeRobotState,
+  RobotMode,
+} from '../../../main/devices/deoxys/stateMessages';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
@@ -52,7 +58,13 @@ describe('deoxys protobuf: messages', () => {
   test('OSC_POSE (+1 cm x) carries Python’s gains, interpolator and estimator', () => {
     const bytes = encodeOscPose({ is_delta: true, translation_m: [0.01, 0, 0], rotation_axis_angle_rad: [0, 0, 0] });
     const message = decodeMessage('FrankaControlMessage', bytes);
-    expect(message).toMatchObject({ controller_type: 1, traj_interpolator_type: 2, traj_interpolator_time_fraction: 0.3, timeout: 0.2, termination: false });
+    expect(message).toMatchObject({
+      controller_type: 1,
+      traj_interpolator_type: 2,
+      traj_interpolator_time_fraction: 0.3,
+      timeout: 0.2,
+      termination: false,
+    });
     const estimator = message.state_estimator_msg as Record<string, unknown>;
     expect(estimator).toMatchObject({ is_estimation: false, estimator_type: 1 });
     expect((estimator.config as { type_url: string }).type_url).toBe('type.googleapis.com/ExponentialSmoothingConfig');
@@ -75,7 +87,13 @@ describe('deoxys protobuf: messages', () => {
 
   test('joint impedance and joint position round-trip through the NUC-side parser', () => {
     const q = [0.1, -0.7, 0.2, -2.3, 0.05, 1.6, 0.8];
-    expect(parseArmControl(encodeJointImpedance(q))).toEqual({ kind: 'joint', controller: 'JOINT_IMPEDANCE', q_rad: q, is_delta: false, time_fraction: 0.3 });
+    expect(parseArmControl(encodeJointImpedance(q))).toEqual({
+      kind: 'joint',
+      controller: 'JOINT_IMPEDANCE',
+      q_rad: q,
+      is_delta: false,
+      time_fraction: 0.3,
+    });
     expect(parseArmControl(encodeJointPosition(q))).toMatchObject({ kind: 'joint', controller: 'JOINT_POSITION', q_rad: q });
     const jp = decodeMessage('FrankaControlMessage', encodeJointPosition(q));
     expect(jp.traj_interpolator_type).toBe(4);
@@ -89,7 +107,9 @@ describe('deoxys protobuf: messages', () => {
 
   test('a payload packed under the wrong type URL is refused with the URL named', () => {
     const bytes = encodeMessage('FrankaControlMessage', { controller_type: 1, control_msg: packAny('FrankaDummyControllerMessage', {}) });
-    expect(() => parseArmControl(bytes)).toThrow(/holds "type.googleapis.com\/FrankaDummyControllerMessage", expected "type.googleapis.com\/FrankaOSCPoseControllerMessage"/);
+    expect(() => parseArmControl(bytes)).toThrow(
+      /holds "type.googleapis.com\/FrankaDummyControllerMessage", expected "type.googleapis.com\/FrankaOSCPoseControllerMessage"/,
+    );
   });
 
   test('gripper messages: move, grasp, stop, homing, termination', () => {

@@ -20,7 +20,13 @@ import {
   type DeoxysControllerSettings,
 } from '../../../main/devices/deoxys/controlMessages';
 import { decodeMessage, encodeMessage, packAny, type DeoxysMessageName, type PlainMessage } from '../../../main/devices/deoxys/protoRoot';
-import { decodeGripperState, decodeRobotState, encodeGripperState, encodeRobotState, RobotMode } from '../../../main/devices/deoxys/stateMessages';
+import {
+  decodeGripperState,
+  decodeRobotState,
+  encodeGripperState,
+  encodeRobotState,
+  RobotMode,
+} from '../../../main/devices/deoxys/stateMessages';
 import { anyOf, doubleOf, doublesOf, payloadOf, readRecords, varintOf } from '../../support/protoWire';
 
 /**
@@ -99,7 +105,15 @@ function toStudio(json: Record<string, unknown>): PlainMessage {
 function toJsonMapping(decoded: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(decoded)) {
-    if (value === null || value === undefined || value === false || value === '' || value === '0' || (typeof value === 'number' && Object.is(value, 0))) continue;
+    if (
+      value === null ||
+      value === undefined ||
+      value === false ||
+      value === '' ||
+      value === '0' ||
+      (typeof value === 'number' && Object.is(value, 0))
+    )
+      continue;
     const table = enumTables[key];
     if (table !== undefined) {
       out[key] = Object.entries(table).find(([, number]) => number === value)?.[0] ?? value;
@@ -161,7 +175,11 @@ function settingsOf(fields: Fields): DeoxysControllerSettings {
   };
 }
 
-const rawOf = (bytes: Uint8Array, field: number): string => readRecords(bytes).filter((r) => r.field === field).map((r) => r.raw.toString('hex')).join('');
+const rawOf = (bytes: Uint8Array, field: number): string =>
+  readRecords(bytes)
+    .filter((r) => r.field === field)
+    .map((r) => r.raw.toString('hex'))
+    .join('');
 const goalXyz = (goal: Fields): { translation_m: [number, number, number]; rotation_axis_angle_rad: [number, number, number] } => ({
   translation_m: [num(goal, 'x'), num(goal, 'y'), num(goal, 'z')],
   rotation_axis_angle_rad: [num(goal, 'ax'), num(goal, 'ay'), num(goal, 'az')],
@@ -237,7 +255,10 @@ describe('deoxys test vectors: the NUC-side parser (what the sim server acts on)
   });
 
   test('the controllers the studio does not drive are reported as unsupported, by number', () => {
-    expect(parseArmControl(bytesOf('arm_cartesian_velocity'))).toEqual({ kind: 'unsupported', controller_type: ControllerType.CARTESIAN_VELOCITY });
+    expect(parseArmControl(bytesOf('arm_cartesian_velocity'))).toEqual({
+      kind: 'unsupported',
+      controller_type: ControllerType.CARTESIAN_VELOCITY,
+    });
     expect(parseArmControl(bytesOf('arm_joint_velocity'))).toEqual({ kind: 'unsupported', controller_type: ControllerType.JOINT_VELOCITY });
     expect(parseArmControl(bytesOf('arm_torque'))).toEqual({ kind: 'unsupported', controller_type: ControllerType.TORQUE });
   });
@@ -251,7 +272,13 @@ describe('deoxys test vectors: the NUC-side parser (what the sim server acts on)
 describe('deoxys test vectors: gripper commands', () => {
   const grasp = () => {
     const g = sub(vector('gripper_grasp').fields, 'control_msg');
-    return { width_m: num(g, 'width'), speed_m_s: num(g, 'speed'), force_n: num(g, 'force'), epsilon_inner_m: num(g, 'epsilon_inner'), epsilon_outer_m: num(g, 'epsilon_outer') };
+    return {
+      width_m: num(g, 'width'),
+      speed_m_s: num(g, 'speed'),
+      force_n: num(g, 'force'),
+      epsilon_inner_m: num(g, 'epsilon_inner'),
+      epsilon_outer_m: num(g, 'epsilon_outer'),
+    };
   };
 
   test('the encoders give exactly the vectors', () => {
@@ -333,8 +360,20 @@ describe('deoxys test vectors: robot and gripper state', () => {
   });
 
   test('gripper state: decoded to its values, and encoded to exactly its bytes', () => {
-    const fields = vector('gripper_state').fields as { width: number; max_width: number; is_grasped: boolean; temperature: number; time: { toSec: number } };
-    const state = { width_m: fields.width, max_width_m: fields.max_width, is_grasped: fields.is_grasped, temperature_c: fields.temperature, time_s: fields.time.toSec };
+    const fields = vector('gripper_state').fields as {
+      width: number;
+      max_width: number;
+      is_grasped: boolean;
+      temperature: number;
+      time: { toSec: number };
+    };
+    const state = {
+      width_m: fields.width,
+      max_width_m: fields.max_width,
+      is_grasped: fields.is_grasped,
+      temperature_c: fields.temperature,
+      time_s: fields.time.toSec,
+    };
     expect(decodeGripperState(bytesOf('gripper_state'))).toEqual(state);
     expect(state).toEqual({ width_m: 0.0421, max_width_m: 0.0805, is_grasped: true, temperature_c: 31, time_s: 12.25 });
     expect(hex(encodeGripperState(state))).toBe(vector('gripper_state').hex);

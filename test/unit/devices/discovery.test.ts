@@ -76,9 +76,13 @@ describe('device discovery', () => {
       devRoot,
       sysRoot,
       listHid: async () => [],
-      listSerial: async () => [{ path: join(devRoot, 'ttyUSB0'), manufacturer: 'FTDI', serialNumber: 'A1B2', vendorId: '0403', productId: '6001' }],
+      listSerial: async () => [
+        { path: join(devRoot, 'ttyUSB0'), manufacturer: 'FTDI', serialNumber: 'A1B2', vendorId: '0403', productId: '6001' },
+      ],
     });
-    expect(found.cameras.map((camera) => camera.path)).toEqual(['video0', 'video1', 'video2', 'video10'].map((name) => join(devRoot, name)));
+    expect(found.cameras.map((camera) => camera.path)).toEqual(
+      ['video0', 'video1', 'video2', 'video10'].map((name) => join(devRoot, name)),
+    );
     expect(found.cameras[0]).toEqual({
       path: join(devRoot, 'video0'),
       name: 'UVC Camera (046d:0825)',
@@ -92,7 +96,14 @@ describe('device discovery', () => {
     expect(found.cameras[2]).toMatchObject({ name: undefined, index: undefined, vendor_id: undefined, camera_type: undefined });
     expect(found.cameras[3]).toMatchObject({ vendor_id: '8086', camera_type: 'realsense' });
     expect(found.serial).toEqual([
-      { path: join(devRoot, 'ttyUSB0'), manufacturer: 'FTDI', serial_number: 'A1B2', vendor_id: '0403', product_id: '6001', by_id: join(devRoot, 'serial', 'by-id', 'usb-FTDI_FT232R_A1B2-if00-port0') },
+      {
+        path: join(devRoot, 'ttyUSB0'),
+        manufacturer: 'FTDI',
+        serial_number: 'A1B2',
+        vendor_id: '0403',
+        product_id: '6001',
+        by_id: join(devRoot, 'serial', 'by-id', 'usb-FTDI_FT232R_A1B2-if00-port0'),
+      },
     ]);
     expect(found.problems).toEqual([]);
   });
@@ -110,9 +121,16 @@ describe('device discovery', () => {
       },
     });
     expect(found).toMatchObject({ hid: [], serial: [], cameras: [] });
-    expect(found.problems.join('\n')).toMatch(/HID devices: node-hid was built[\s\S]*serial ports: cannot be listed because `udevadm` is not installed[\s\S]*sudo apt install udev[\s\S]*cameras: cannot read/);
+    expect(found.problems.join('\n')).toMatch(
+      /HID devices: node-hid was built[\s\S]*serial ports: cannot be listed because `udevadm` is not installed[\s\S]*sudo apt install udev[\s\S]*cameras: cannot read/,
+    );
     // Any other serial failure is passed on as it is.
-    const other = await discoverDevices({ devRoot: join(root, 'no-dev'), sysRoot: join(root, 'no-sys'), listHid: async () => [], listSerial: async () => Promise.reject(new Error('EACCES: permission denied')) });
+    const other = await discoverDevices({
+      devRoot: join(root, 'no-dev'),
+      sysRoot: join(root, 'no-sys'),
+      listHid: async () => [],
+      listSerial: async () => Promise.reject(new Error('EACCES: permission denied')),
+    });
     expect(other.problems.join('\n')).toMatch(/serial ports: EACCES: permission denied/);
   });
 
@@ -125,9 +143,20 @@ describe('device discovery', () => {
       path: '/dev/hidraw3',
       teleop_type: 'spacemouse',
     });
-    expect(classifyHid({ vendorId: 0x256f, productId: 0xc652, path: '/dev/hidraw4', usagePage: 1, usage: 2, product: 'Universal Receiver Mouse' })).toBeUndefined();
+    expect(
+      classifyHid({
+        vendorId: 0x256f,
+        productId: 0xc652,
+        path: '/dev/hidraw4',
+        usagePage: 1,
+        usage: 2,
+        product: 'Universal Receiver Mouse',
+      }),
+    ).toBeUndefined();
     expect(classifyHid({ vendorId: 0x256f, productId: 0xc651, path: '/dev/hidraw5' })).toBeUndefined(); // CadMouse
-    expect(classifyHid({ vendorId: 0x054c, productId: 0x09cc, path: '/dev/hidraw6', usagePage: 1, usage: 5, product: 'Wireless Controller' })).toMatchObject({ kind: 'game-controller', name: 'Wireless Controller' });
+    expect(
+      classifyHid({ vendorId: 0x054c, productId: 0x09cc, path: '/dev/hidraw6', usagePage: 1, usage: 5, product: 'Wireless Controller' }),
+    ).toMatchObject({ kind: 'game-controller', name: 'Wireless Controller' });
     expect(classifyHid({ vendorId: 0x046d, productId: 0xc52b, path: '/dev/hidraw7', usagePage: 1, usage: 6 })).toBeUndefined(); // a keyboard
   });
 });
@@ -144,7 +173,12 @@ describe('studio devices list', () => {
   it('prints a readable list, and refuses other actions', async () => {
     const { devRoot, sysRoot } = fakeTree();
     const io = capture();
-    const command = makeDevicesCommand({ devRoot, sysRoot, listHid: async () => [{ vendorId: 0x256f, productId: 0xc62e, path: '/dev/hidraw0' }], listSerial: async () => [] });
+    const command = makeDevicesCommand({
+      devRoot,
+      sysRoot,
+      listHid: async () => [{ vendorId: 0x256f, productId: 0xc62e, path: '/dev/hidraw0' }],
+      listSerial: async () => [],
+    });
     expect(await command.run({ io: io.io, global: { dataDir: tempDir(), rigPath: undefined }, values: {}, positionals: ['list'] })).toBe(0);
     expect(io.out()).toContain(`${join(devRoot, 'video0')}  UVC Camera (046d:0825) [046d:0825] index 0 (image node)  → type "uvc"`);
     expect(io.out()).toContain('spacemouse      SpaceMouse Wireless (cabled) [256f:c62e] /dev/hidraw0  → type "spacemouse"');

@@ -49,7 +49,9 @@ describe('GELLO leader against a simulated Dynamixel bus on a pty pair', () => {
     const q = [0.1, -0.4, 0.05, -2.0, 0.0, 1.8, 0.7];
     const offsets = [0, Math.PI / 2, Math.PI, Math.PI, Math.PI, 1.5 * Math.PI, 0];
     const signs = [1, -1, 1, -1, 1, 1, 1];
-    q.forEach((joint, index) => bus.setPosition(index + 1, Math.round(((joint * (signs[index] ?? 1)) + (offsets[index] ?? 0)) * TICKS_PER_RAD)));
+    q.forEach((joint, index) =>
+      bus.setPosition(index + 1, Math.round((joint * (signs[index] ?? 1) + (offsets[index] ?? 0)) * TICKS_PER_RAD)),
+    );
     bus.setPosition(8, Math.round(2.6 * TICKS_PER_RAD));
     const seen: number[] = [];
     bus.on('packet', (packet) => seen.push(packet.instruction));
@@ -73,7 +75,11 @@ describe('GELLO leader against a simulated Dynamixel bus on a pty pair', () => {
   });
 
   test('start_joints_rad shifts offsets by whole turns; stuffed position bytes survive the link', async () => {
-    const { bus, gello } = await rig({ joint_offsets_rad: [0, 0, 0, 0, 0, 0, 0], joint_signs: [1, 1, 1, 1, 1, 1, 1], start_joints_rad: [0, 0, 0, -1.57, 0, 1.57, 0] });
+    const { bus, gello } = await rig({
+      joint_offsets_rad: [0, 0, 0, 0, 0, 0, 0],
+      joint_signs: [1, 1, 1, 1, 1, 1, 1],
+      start_joints_rad: [0, 0, 0, -1.57, 0, 1.57, 0],
+    });
     for (const id of ids) bus.setPosition(id, 4096 + 10);
     // Little-endian FF FF FD FF: the status packet needs byte stuffing.
     bus.setPosition(4, -131073);
@@ -101,7 +107,9 @@ describe('GELLO leader against a simulated Dynamixel bus on a pty pair', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(StudioError);
-    expect((error as StudioError).message).toMatch(/^GELLO leader arm: servo 5 did not answer the sync read of 4 bytes at 132 on .*A within 60 ms \(1, 2, 3, 4, 6, 7, 8 did\)$/);
+    expect((error as StudioError).message).toMatch(
+      /^GELLO leader arm: servo 5 did not answer the sync read of 4 bytes at 132 on .*A within 60 ms \(1, 2, 3, 4, 6, 7, 8 did\)$/,
+    );
     expect((error as StudioError).fix).toMatch(/cable into servo 5.*57600 baud/);
   });
 
@@ -110,7 +118,9 @@ describe('GELLO leader against a simulated Dynamixel bus on a pty pair', () => {
     for (const id of ids) bus.removeServo(id);
     await expect(gello.connect()).rejects.toMatchObject({ fix: expect.stringMatching(/U2D2\/OpenRB power.*Protocol 2.0 at 57600 baud/) });
     const parsed = gelloFactory.options.parse({ port: '/dev/null', joint_offsets_rad: [0, 0, 0, 0, 0, 0, 0], joint_signs: [1, 1, 1] });
-    expect(() => gelloFactory.create(parsed, { clock: { now_ns: () => 0n }, name: 'leader', resolve: () => undefined })).toThrow(/joint_signs has 3 entries for 7 joint_ids/);
+    expect(() => gelloFactory.create(parsed, { clock: { now_ns: () => 0n }, name: 'leader', resolve: () => undefined })).toThrow(
+      /joint_signs has 3 entries for 7 joint_ids/,
+    );
   });
 
   test('the line drops and comes back: polling resumes', async () => {

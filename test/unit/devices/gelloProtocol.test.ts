@@ -1,6 +1,14 @@
 import { describe, expect, test } from 'vitest';
 import { crc16Dynamixel } from '../../../main/devices/dynamixel/crc16Dynamixel';
-import { INST_PING, createDynamixelParser, encodePacket, encodeStatus, stuff, syncReadPacket, unstuff } from '../../../main/devices/dynamixel/dynamixelPacket';
+import {
+  INST_PING,
+  createDynamixelParser,
+  encodePacket,
+  encodeStatus,
+  stuff,
+  syncReadPacket,
+  unstuff,
+} from '../../../main/devices/dynamixel/dynamixelPacket';
 import { alignOffsets, gripperFraction, jointFromRaw, ticksToRad } from '../../../main/devices/gello/gelloMapping';
 
 const show = (bytes: Uint8Array) => [...bytes].map((byte) => byte.toString(16).padStart(2, '0').toUpperCase()).join(' ');
@@ -14,7 +22,9 @@ describe('Dynamixel Protocol 2.0 packets (device-protocols §5.3 vectors)', () =
 
   test('sync read and ping encode byte for byte', () => {
     expect(show(encodePacket(syncReadPacket(132, 4, [1, 2])))).toBe('FF FF FD 00 FE 09 00 82 84 00 04 00 01 02 CE FA');
-    expect(show(encodePacket(syncReadPacket(128, 8, [1, 2, 3, 4, 5, 6, 7, 8])))).toBe('FF FF FD 00 FE 0F 00 82 80 00 08 00 01 02 03 04 05 06 07 08 9B 48');
+    expect(show(encodePacket(syncReadPacket(128, 8, [1, 2, 3, 4, 5, 6, 7, 8])))).toBe(
+      'FF FF FD 00 FE 0F 00 82 80 00 08 00 01 02 03 04 05 06 07 08 9B 48',
+    );
     expect(show(encodePacket({ id: 1, instruction: INST_PING, params: new Uint8Array() }))).toBe('FF FF FD 00 01 03 00 01 19 4E');
   });
 
@@ -25,7 +35,9 @@ describe('Dynamixel Protocol 2.0 packets (device-protocols §5.3 vectors)', () =
     expect(show(frame.subarray(4, 16))).toBe('03 09 00 55 00 FF FF FD FD 00 ' + show(frame.subarray(14, 16)));
     const events = createDynamixelParser().push(frame);
     expect(events).toEqual([{ kind: 'frame', frame: { id: 3, instruction: 0x55, params: Uint8Array.from([0, 0xff, 0xff, 0xfd, 0x00]) } }]);
-    expect(unstuff(stuff(Uint8Array.from([1, 0xff, 0xff, 0xfd, 0xfd, 0xff, 0xff, 0xfd]), [0, 0]))).toEqual(Uint8Array.from([1, 0xff, 0xff, 0xfd, 0xfd, 0xff, 0xff, 0xfd]));
+    expect(unstuff(stuff(Uint8Array.from([1, 0xff, 0xff, 0xfd, 0xfd, 0xff, 0xff, 0xfd]), [0, 0]))).toEqual(
+      Uint8Array.from([1, 0xff, 0xff, 0xfd, 0xfd, 0xff, 0xff, 0xfd]),
+    );
   });
 
   test('a corrupted packet is reported and the next one still parses', () => {

@@ -73,7 +73,12 @@ describe('Franka forward kinematics (modified DH)', () => {
 
 describe('rotation helpers', () => {
   test('axis-angle and quaternion round trips, including angles near π', () => {
-    for (const v of [[0.1, -0.2, 0.3], [Math.PI - 1e-4, 0, 0], [0, 0, 0], [0.5, 0.5, -0.5]]) {
+    for (const v of [
+      [0.1, -0.2, 0.3],
+      [Math.PI - 1e-4, 0, 0],
+      [0, 0, 0],
+      [0.5, 0.5, -0.5],
+    ]) {
       const back = axisAngleFromRotation(rotationFromAxisAngle(v));
       back.forEach((value, i) => expect(value).toBeCloseTo(v[i]!, 6));
       const r = rotationFromAxisAngle(v);

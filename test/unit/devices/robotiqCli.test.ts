@@ -21,7 +21,11 @@ describe('studio gripper robotiq against the simulated slave', () => {
   async function simulated(object_at_count?: number) {
     const pair = await ptyPair();
     let now_ns = 0n;
-    const model = new RobotiqSimModel({ clock: { now_ns: () => now_ns }, activation_duration_s: 1, ...(object_at_count !== undefined ? { object_at_count } : {}) });
+    const model = new RobotiqSimModel({
+      clock: { now_ns: () => now_ns },
+      activation_duration_s: 1,
+      ...(object_at_count !== undefined ? { object_at_count } : {}),
+    });
     const peer = new RobotiqSimPeer(model, pair.b);
     // Simulated time moves 50 ms per request: deterministic motion without sleeping.
     peer.on('request', () => (now_ns += 50_000_000n));
@@ -34,7 +38,13 @@ describe('studio gripper robotiq against the simulated slave', () => {
     const { port, model } = await simulated();
     const status = await run('gripper', 'robotiq', '--port', port, 'status', '--json');
     expect(status.code).toBe(0);
-    expect(JSON.parse(status.out)).toMatchObject({ device: 'Robotiq 2F-85', slave_id: 9, activation: 'reset (or automatic release)', fault: null, registers: { gSTA: 0 } });
+    expect(JSON.parse(status.out)).toMatchObject({
+      device: 'Robotiq 2F-85',
+      slave_id: 9,
+      activation: 'reset (or automatic release)',
+      fault: null,
+      registers: { gSTA: 0 },
+    });
 
     const activate = await run('gripper', 'robotiq', '--port', port, 'activate', '--json');
     expect(activate).toMatchObject({ code: 0, err: '' });

@@ -32,7 +32,8 @@ describe('Robotiq driver against the simulated slave on a pty pair', () => {
     return { pair, model, peer, gripper };
   }
 
-  const settled = (rPR: number) => (reading: RobotiqReading) => reading.status.gPR === rPR && reading.status.gGTO && reading.status.gOBJ !== 0;
+  const settled = (rPR: number) => (reading: RobotiqReading) =>
+    reading.status.gPR === rPR && reading.status.gGTO && reading.status.gOBJ !== 0;
 
   test('connect activates; move reaches the width; a grasp stops on the object', async () => {
     const { gripper, model } = await rig();
@@ -62,10 +63,16 @@ describe('Robotiq driver against the simulated slave on a pty pair', () => {
     await gripper.connect();
     const move = await gripper.sendAction({ kind: 'move', width_m: 0.2, speed_m_s: 0.001 });
     expect(move.clipped).toBe(true);
-    expect(move.clip_reasons).toEqual(['width 0.2 m above the Robotiq Hand-E maximum 0.05 m', 'speed 0.001 m/s below the Robotiq Hand-E minimum 0.02 m/s']);
+    expect(move.clip_reasons).toEqual([
+      'width 0.2 m above the Robotiq Hand-E maximum 0.05 m',
+      'speed 0.001 m/s below the Robotiq Hand-E minimum 0.02 m/s',
+    ]);
     expect(move.sent).toEqual({ kind: 'move', width_m: 0.05, speed_m_s: 0.02 });
     const grasp = await gripper.sendAction({ kind: 'grasp', width_m: -0.01, speed_m_s: 0.05, force_n: 500 });
-    expect(grasp.clip_reasons).toEqual(['width -0.01 m below the Robotiq Hand-E minimum 0 m', 'force 500 N above the Robotiq Hand-E maximum 185 N']);
+    expect(grasp.clip_reasons).toEqual([
+      'width -0.01 m below the Robotiq Hand-E minimum 0 m',
+      'force 500 N above the Robotiq Hand-E maximum 185 N',
+    ]);
     expect(grasp.sent).toMatchObject({ kind: 'grasp', width_m: 0, force_n: 185 });
     const fine = await gripper.sendAction({ kind: 'move', width_m: 0.025, speed_m_s: 0.05 });
     expect(fine).toMatchObject({ clipped: false, clip_reasons: [] });
@@ -98,7 +105,10 @@ describe('Robotiq driver against the simulated slave on a pty pair', () => {
     model.injectFault(14);
     const faulted = await gripper.waitFor((r) => r.status.gFLT === 14, 5000, 'the fault');
     expect(faulted.state.detail?.fault).toBe('over-current');
-    expect(gripper.status().error).toEqual({ message: 'Robotiq 2F-85: fault 14: over-current', fix: expect.stringMatching(/jammed finger.*activate again/) });
+    expect(gripper.status().error).toEqual({
+      message: 'Robotiq 2F-85: fault 14: over-current',
+      fix: expect.stringMatching(/jammed finger.*activate again/),
+    });
     await gripper.activate();
     await gripper.waitFor((r) => r.status.gFLT === 0, 5000, 'the fault to clear');
     expect(gripper.status()).toEqual({ connected: true });
@@ -126,7 +136,10 @@ describe('Robotiq driver against the simulated slave on a pty pair', () => {
   test('a missing port is explained', async () => {
     const parsed = robotiqFactory.options.parse({ port: '/dev/does-not-exist-ttyUSB9' });
     const gripper = robotiqFactory.create(parsed, { clock: systemClock, name: 'gripper', resolve: () => undefined });
-    await expect(gripper.connect()).rejects.toMatchObject({ message: 'no serial port at /dev/does-not-exist-ttyUSB9 (Robotiq 2F-85 (slave 9))', fix: expect.stringMatching(/by-id/) });
+    await expect(gripper.connect()).rejects.toMatchObject({
+      message: 'no serial port at /dev/does-not-exist-ttyUSB9 (Robotiq 2F-85 (slave 9))',
+      fix: expect.stringMatching(/by-id/),
+    });
   });
 
   test('the line drops (socat killed) and comes back: the driver reopens and carries on', async () => {
@@ -141,7 +154,10 @@ describe('Robotiq driver against the simulated slave on a pty pair', () => {
     });
     await pair.stop();
     await dropped;
-    expect(gripper.status()).toMatchObject({ connected: false, error: { message: expect.stringMatching(/^the line to Robotiq 2F-85 \(slave 9\) on .*A dropped$/) } });
+    expect(gripper.status()).toMatchObject({
+      connected: false,
+      error: { message: expect.stringMatching(/^the line to Robotiq 2F-85 \(slave 9\) on .*A dropped$/) },
+    });
     await expect(gripper.sendAction({ kind: 'move', width_m: 0.01, speed_m_s: 0.1 })).rejects.toThrow();
 
     const peerBack = new Promise<void>((resolve) => peer.once('open', () => resolve()));

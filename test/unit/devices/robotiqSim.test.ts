@@ -12,7 +12,12 @@ function rig(options: { object_at_count?: number } = {}) {
   const clock = manualClock();
   const model = new RobotiqSimModel({ clock, activation_duration_s: 1, ...options });
   const write = (rACT: boolean, rGTO: boolean, rPR = 0, rSP = 255, rFR = 128) =>
-    model.handle({ kind: 'write_multiple', slave_id: 9, start: COMMAND_REGISTER, values: encodeCommand({ rACT, rGTO, rATR: false, rARD: false, rPR, rSP, rFR }) });
+    model.handle({
+      kind: 'write_multiple',
+      slave_id: 9,
+      start: COMMAND_REGISTER,
+      values: encodeCommand({ rACT, rGTO, rATR: false, rARD: false, rPR, rSP, rFR }),
+    });
   return { clock, model, write };
 }
 
@@ -88,10 +93,19 @@ describe('simulated Robotiq slave', () => {
   test('registers: other slave ids get silence, unknown registers an exception', () => {
     const { model } = rig();
     expect(model.handle({ kind: 'read', slave_id: 8, function_code: 3, start: STATUS_REGISTER, count: 3 })).toBeUndefined();
-    expect(model.handle({ kind: 'read', slave_id: 9, function_code: 4, start: 0, count: 1 })).toEqual({ kind: 'exception', slave_id: 9, function_code: 4, exception_code: 2 });
-    const reply = model.handle({ kind: 'read', slave_id: 9, function_code: 4, start: STATUS_REGISTER, count: 3 }) as ModbusResponse & { kind: 'read' };
+    expect(model.handle({ kind: 'read', slave_id: 9, function_code: 4, start: 0, count: 1 })).toEqual({
+      kind: 'exception',
+      slave_id: 9,
+      function_code: 4,
+      exception_code: 2,
+    });
+    const reply = model.handle({ kind: 'read', slave_id: 9, function_code: 4, start: STATUS_REGISTER, count: 3 }) as ModbusResponse & {
+      kind: 'read';
+    };
     expect(decodeStatus(reply.values).gSTA).toBe(0);
-    expect(model.handle({ kind: 'write_single', slave_id: 9, address: COMMAND_REGISTER, value: 0x0100 })).toMatchObject({ kind: 'write_single' });
+    expect(model.handle({ kind: 'write_single', slave_id: 9, address: COMMAND_REGISTER, value: 0x0100 })).toMatchObject({
+      kind: 'write_single',
+    });
     expect(model.status().gSTA).toBe(1);
   });
 });

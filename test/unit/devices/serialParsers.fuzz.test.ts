@@ -1,9 +1,21 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { DynamixelBusSim } from '../../../main/devices/dynamixel/dynamixelBusSim';
-import { createDynamixelParser, encodePacket, encodeStatus, syncReadPacket, type DynamixelPacket } from '../../../main/devices/dynamixel/dynamixelPacket';
+import {
+  createDynamixelParser,
+  encodePacket,
+  encodeStatus,
+  syncReadPacket,
+  type DynamixelPacket,
+} from '../../../main/devices/dynamixel/dynamixelPacket';
 import { gelloFactory } from '../../../main/devices/gello/gelloFactory';
 import type { GelloLeader } from '../../../main/devices/gello/gelloLeader';
-import { createModbusParser, encodeRequest, encodeResponse, type ModbusRequest, type ModbusResponse } from '../../../main/devices/robotiq/modbusRtuFrame';
+import {
+  createModbusParser,
+  encodeRequest,
+  encodeResponse,
+  type ModbusRequest,
+  type ModbusResponse,
+} from '../../../main/devices/robotiq/modbusRtuFrame';
 import { robotiqFactory } from '../../../main/devices/robotiq/robotiqFactory';
 import type { RobotiqGripper } from '../../../main/devices/robotiq/robotiqGripper';
 import { RobotiqSimModel } from '../../../main/devices/robotiq/robotiqSimModel';
@@ -117,7 +129,12 @@ function randomResponse(rng: Rng): { bytes: Uint8Array; frame: ModbusResponse } 
   const kind = rng.int(4);
   const frame: ModbusResponse =
     kind === 0
-      ? { kind: 'read', slave_id, function_code: rng.int(2) === 0 ? 3 : 4, values: Array.from({ length: 1 + rng.int(6) }, () => rng.int(65536)) }
+      ? {
+          kind: 'read',
+          slave_id,
+          function_code: rng.int(2) === 0 ? 3 : 4,
+          values: Array.from({ length: 1 + rng.int(6) }, () => rng.int(65536)),
+        }
       : kind === 1
         ? { kind: 'write_single', slave_id, address: rng.int(65536), value: rng.int(65536) }
         : kind === 2
@@ -134,7 +151,7 @@ function randomDynamixel(rng: Rng): { bytes: Uint8Array; frame: DynamixelPacket 
   }
   const id = rng.int(253);
   // Bias towards FF FF FD runs so stuffing is exercised.
-  const data = Uint8Array.from({ length: rng.int(10) }, () => (rng.int(3) === 0 ? [0xff, 0xfd][rng.int(2)] ?? 0 : rng.int(256)));
+  const data = Uint8Array.from({ length: rng.int(10) }, () => (rng.int(3) === 0 ? ([0xff, 0xfd][rng.int(2)] ?? 0) : rng.int(256)));
   const error = rng.int(4) === 0 ? 0x80 : 0;
   return { bytes: encodeStatus(id, error, data), frame: { id, instruction: 0x55, params: Uint8Array.from([error, ...data]) } };
 }
@@ -178,7 +195,10 @@ describe('links recover from line noise (pty pair)', () => {
     peer.noise = () => rng.bytes(rng.int(24));
     await peer.open();
     cleanups.push(() => peer.close());
-    const gripper = robotiqFactory.create(robotiqFactory.options.parse({ port: pair.a, activate_on_connect: false, poll_hz: 1, timeout_ms: 2000 }), { clock: systemClock, name: 'g', resolve: () => undefined }) as RobotiqGripper;
+    const gripper = robotiqFactory.create(
+      robotiqFactory.options.parse({ port: pair.a, activate_on_connect: false, poll_hz: 1, timeout_ms: 2000 }),
+      { clock: systemClock, name: 'g', resolve: () => undefined },
+    ) as RobotiqGripper;
     cleanups.push(() => gripper.disconnect());
     await gripper.connect();
     for (let index = 0; index < 200; index++) expect((await gripper.readStatus()).gSTA).toBe(0);
@@ -192,7 +212,16 @@ describe('links recover from line noise (pty pair)', () => {
     bus.noise = () => rng.bytes(rng.int(24));
     await bus.open();
     cleanups.push(() => bus.close());
-    const gello = gelloFactory.create(gelloFactory.options.parse({ port: pair.a, joint_offsets_rad: [0, 0, 0, 0, 0, 0, 0], joint_signs: [1, 1, 1, 1, 1, 1, 1], poll_hz: 1, timeout_ms: 2000 }), { clock: systemClock, name: 'l', resolve: () => undefined }) as GelloLeader;
+    const gello = gelloFactory.create(
+      gelloFactory.options.parse({
+        port: pair.a,
+        joint_offsets_rad: [0, 0, 0, 0, 0, 0, 0],
+        joint_signs: [1, 1, 1, 1, 1, 1, 1],
+        poll_hz: 1,
+        timeout_ms: 2000,
+      }),
+      { clock: systemClock, name: 'l', resolve: () => undefined },
+    ) as GelloLeader;
     cleanups.push(() => gello.disconnect());
     await gello.connect();
     for (let index = 0; index < 200; index++) {

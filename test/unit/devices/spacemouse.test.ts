@@ -56,7 +56,14 @@ class FakeConnection implements HidConnection {
 }
 
 const clock = { now_ns: () => 1n };
-const wireless: HidDeviceInfo = { vendorId: 0x256f, productId: 0xc62e, path: '/dev/hidraw7', product: 'SpaceMouse Wireless', usagePage: 1, usage: 8 };
+const wireless: HidDeviceInfo = {
+  vendorId: 0x256f,
+  productId: 0xc62e,
+  path: '/dev/hidraw7',
+  product: 'SpaceMouse Wireless',
+  usagePage: 1,
+  usage: 8,
+};
 const navigator: HidDeviceInfo = { vendorId: 0x046d, productId: 0xc626, path: '/dev/hidraw3', product: 'SpaceNavigator' };
 
 async function open(device: HidDeviceInfo, options: Record<string, unknown> = {}) {
@@ -108,11 +115,22 @@ describe('SpaceMouse from recorded HID reports', () => {
   });
 
   test('deadzone, sensitivity, per-axis sign and scale, translation/rotation locks', () => {
-    const base = { deadzone: 0.1, sensitivity: 1, axis_sign: [1, 1, 1, 1, 1, 1], axis_scale: [1, 1, 1, 1, 1, 1], lock_translation: false, lock_rotation: false };
+    const base = {
+      deadzone: 0.1,
+      sensitivity: 1,
+      axis_sign: [1, 1, 1, 1, 1, 1],
+      axis_scale: [1, 1, 1, 1, 1, 1],
+      lock_translation: false,
+      lock_rotation: false,
+    };
     close(mapAxes([30, 0, 0], [0, 0, 0], base).translation, [0, 0, 0]); // 0.086 < 0.1
     close(mapAxes([175, 0, 0], [0, 0, 0], base).translation, [(0.5 - 0.1) / 0.9, 0, 0]);
     close(mapAxes([175, 0, 0], [0, 0, 0], { ...base, deadzone: 0, sensitivity: 3 }).translation, [1, 0, 0]);
-    close(mapAxes([175, 175, 0], [0, 0, 175], { ...base, deadzone: 0, axis_sign: [-1, 1, 1, 1, 1, -1], axis_scale: [0.5, 1, 1, 1, 1, 1] }).translation, [-0.25, -0.5, 0]);
+    close(
+      mapAxes([175, 175, 0], [0, 0, 175], { ...base, deadzone: 0, axis_sign: [-1, 1, 1, 1, 1, -1], axis_scale: [0.5, 1, 1, 1, 1, 1] })
+        .translation,
+      [-0.25, -0.5, 0],
+    );
     close(mapAxes([0, 0, 0], [0, 0, 175], { ...base, deadzone: 0, axis_sign: [1, 1, 1, 1, 1, -1] }).rotation, [0, 0, 0.5]);
     const locked = mapAxes([350, 350, 350], [350, 350, 350], { ...base, lock_translation: true });
     close(locked.translation, [0, 0, 0]);
@@ -150,10 +168,10 @@ describe('SpaceMouse from recorded HID reports', () => {
     hid.list = [wireless];
     hid.openError = Object.assign(new Error('cannot open device with path /dev/hidraw7'), { code: 'EACCES' });
     const mouse = new SpaceMouse('spacemouse', spacemouseOptionsSchema.parse({}), clock, hid);
-    const error = (await mouse.connect().then(
+    const error = await mouse.connect().then(
       () => ({ message: 'connected', fix: '' }),
       (e: unknown) => e as { message: string; fix: string },
-    ));
+    );
     expect(error.message).toMatch(/no permission to open SpaceMouse Wireless \(cabled\) at \/dev\/hidraw7/);
     expect(error.fix).toContain(SPACEMOUSE_UDEV_RULE);
     expect(error.fix).toContain('sudo udevadm control --reload-rules && sudo udevadm trigger');

@@ -6,7 +6,15 @@ import { parseSpaceMouseReport, type SpaceMouseReport } from '../../../main/devi
 import type { HidBackend, HidConnection } from '../../../main/devices/spacemouse/hidBackend';
 import { SpaceMouse, spacemouseOptionsSchema } from '../../../main/devices/spacemouse/spacemouse';
 import { mulberry32 } from '../../../main/sim/math3d';
-import { hexBytes, parseReportDescriptor, readField, USAGE, writeField, type HidField, type HidInputReport } from '../../support/hidDescriptor';
+import {
+  hexBytes,
+  parseReportDescriptor,
+  readField,
+  USAGE,
+  writeField,
+  type HidField,
+  type HidInputReport,
+} from '../../support/hidDescriptor';
 
 const valid = [
   [1, 0xaf, 0, 0, 0, 0x5e, 1, 0, 0, 0, 0, 0xaf, 0],
@@ -64,7 +72,9 @@ const ROTATION = [USAGE.rx, USAGE.ry, USAGE.rz];
 const twoReportTranslation = genericDesktop(navigatorReports, 1, TRANSLATION);
 const twoReportRotation = genericDesktop(navigatorReports, 2, ROTATION);
 const singleReport = [...genericDesktop(wirelessReports, 1, TRANSLATION), ...genericDesktop(wirelessReports, 1, ROTATION)];
-const battery = wirelessReports.get(0x17)?.fields.find((f) => f.usagePage === USAGE.genericDeviceControls && f.usage === USAGE.batteryStrength);
+const battery = wirelessReports
+  .get(0x17)
+  ?.fields.find((f) => f.usagePage === USAGE.genericDeviceControls && f.usage === USAGE.batteryStrength);
 
 const isInt16 = (v: number) => Number.isInteger(v) && v >= -32768 && v <= 32767;
 
@@ -74,7 +84,12 @@ const same = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.leng
  * Every accepted report: the documented invariants, the descriptor's reading, and a byte-exact round
  * trip. Returns what is wrong (plain comparisons: tens of thousands of `expect`s would dominate the run).
  */
-function checkAccepted(report: Uint8Array, parsed: SpaceMouseReport, product: SpaceMouseProduct, pyButtons: Record<string, [number, number, number]> | undefined): string[] {
+function checkAccepted(
+  report: Uint8Array,
+  parsed: SpaceMouseReport,
+  product: SpaceMouseProduct,
+  pyButtons: Record<string, [number, number, number]> | undefined,
+): string[] {
   const problems: string[] = [];
   const check = (ok: boolean, what: string) => {
     if (!ok) problems.push(`${product.name}, report ${Buffer.from(report).toString('hex')} read as ${JSON.stringify(parsed)}: ${what}`);
@@ -91,7 +106,13 @@ function checkAccepted(report: Uint8Array, parsed: SpaceMouseReport, product: Sp
       const values = [...parsed.translation, ...parsed.rotation];
       check(values.every(isInt16), 'an axis is not an int16');
       check(report[0] === 1 && report.length >= 13, 'six axes from something other than a 13-byte report 1');
-      check(same(values, singleReport.map((field) => readField(report, field))), 'the descriptor reads other values');
+      check(
+        same(
+          values,
+          singleReport.map((field) => readField(report, field)),
+        ),
+        'the descriptor reads other values',
+      );
       roundTrip(singleReport, values, 13);
       break;
     }
@@ -103,7 +124,13 @@ function checkAccepted(report: Uint8Array, parsed: SpaceMouseReport, product: Sp
       if (parsed.kind === 'translation') check(product.layout === 'two-report', 'translation alone from a single-report device');
       check(report[0] === (parsed.kind === 'translation' ? 1 : 2) && report.length >= 7, 'wrong report ID or too short');
       check(parsed.raw.every(isInt16), 'an axis is not an int16');
-      check(same(parsed.raw, fields.map((field) => readField(report, field))), 'the descriptor reads other values');
+      check(
+        same(
+          parsed.raw,
+          fields.map((field) => readField(report, field)),
+        ),
+        'the descriptor reads other values',
+      );
       roundTrip(fields, parsed.raw, 7);
       break;
     }
@@ -117,7 +144,9 @@ function checkAccepted(report: Uint8Array, parsed: SpaceMouseReport, product: Sp
       check(report[0] === 3, 'buttons from another report');
       check(Object.keys(parsed.pressed).sort().join() === Object.keys(product.buttons).sort().join(), 'not the product’s buttons');
       for (const [name, pressed] of Object.entries(parsed.pressed)) {
-        const py = pyButtons?.[name === 'left' ? 'LEFT' : name === 'right' ? 'RIGHT' : name.replace(/^button_/, 'BTN_').toUpperCase()] ?? pyButtons?.[name === 'rear' ? 'RIGHT' : name === 'rotation_lock' ? 'LOCK' : ''];
+        const py =
+          pyButtons?.[name === 'left' ? 'LEFT' : name === 'right' ? 'RIGHT' : name.replace(/^button_/, 'BTN_').toUpperCase()] ??
+          pyButtons?.[name === 'rear' ? 'RIGHT' : name === 'rotation_lock' ? 'LOCK' : ''];
         if (py === undefined) throw new Error(`${product.name}: no PySpaceMouse entry for ${name}`);
         check(pressed === ((((report[py[1]] ?? 0) >> py[2]) & 1) === 1), `${name} is not bit ${py[2]} of byte ${py[1]}`);
       }
@@ -149,7 +178,8 @@ describe('SpaceMouse report parser under fuzzing (seeded)', () => {
       });
     }
     expect(problems.slice(0, 5)).toEqual([]);
-    for (const kind of ['invalid', 'ignored', 'motion', 'translation', 'rotation', 'buttons', 'battery']) expect(kinds[kind] ?? 0).toBeGreaterThan(0);
+    for (const kind of ['invalid', 'ignored', 'motion', 'translation', 'rotation', 'buttons', 'battery'])
+      expect(kinds[kind] ?? 0).toBeGreaterThan(0);
   }, 60_000);
 
   test('the device keeps working through garbage; its output stays normalised', async () => {

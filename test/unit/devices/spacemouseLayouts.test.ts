@@ -4,7 +4,16 @@ import { describe, expect, test } from 'vitest';
 import { findProduct, SPACEMOUSE_PRODUCTS, type SpaceMouseProduct } from '../../../main/devices/spacemouse/products';
 import { parseSpaceMouseReport, SPACEMOUSE_AXIS_RANGE, type SpaceMouseReport } from '../../../main/devices/spacemouse/reportParser';
 import { mulberry32 } from '../../../main/sim/math3d';
-import { hexBytes, parseReportDescriptor, readField, reportLength, USAGE, writeField, type HidField, type HidInputReport } from '../../support/hidDescriptor';
+import {
+  hexBytes,
+  parseReportDescriptor,
+  readField,
+  reportLength,
+  USAGE,
+  writeField,
+  type HidField,
+  type HidInputReport,
+} from '../../support/hidDescriptor';
 
 /**
  * The studio's SpaceMouse layouts (products.ts, reportParser.ts) against sources it was not written
@@ -14,7 +23,10 @@ import { hexBytes, parseReportDescriptor, readField, reportLength, USAGE, writeF
 interface Fixture {
   descriptors: { vid_pid: string; product: string; source: string; bytes: number; hex: string }[];
   captured: { vid_pid: string; source: string; hex: string; says: string; values: Record<string, number> }[];
-  pyspacemouse: Record<string, { vid_pid: string; mappings: Record<string, [number, number, number, number]>; buttons: Record<string, [number, number, number]> }>;
+  pyspacemouse: Record<
+    string,
+    { vid_pid: string; mappings: Record<string, [number, number, number, number]>; buttons: Record<string, [number, number, number]> }
+  >;
 }
 
 const fixtures = join(__dirname, '../../fixtures/spacemouse');
@@ -60,7 +72,8 @@ function described(device: DescribedDevice, name: string): { report: HidInputRep
 
 /** The values the studio's parser read from a report, by the descriptor's names. */
 function studioValues(parsed: SpaceMouseReport, product: SpaceMouseProduct): Record<string, number> {
-  const named = (names: readonly string[], values: readonly number[]) => Object.fromEntries(names.map((name, i) => [name, values[i] ?? NaN]));
+  const named = (names: readonly string[], values: readonly number[]) =>
+    Object.fromEntries(names.map((name, i) => [name, values[i] ?? NaN]));
   switch (parsed.kind) {
     case 'motion':
       return named(AXES, [...parsed.translation, ...parsed.rotation]);
@@ -88,7 +101,12 @@ describe('SpaceMouse layouts from the devices’ own HID report descriptors', ()
     // Six axes, each a signed 16-bit field with the logical range the studio normalises by.
     for (const axis of AXES) {
       const { field } = described(device, axis);
-      expect({ axis, bits: field.bitSize, min: field.logicalMin, max: field.logicalMax }).toEqual({ axis, bits: 16, min: -SPACEMOUSE_AXIS_RANGE, max: SPACEMOUSE_AXIS_RANGE });
+      expect({ axis, bits: field.bitSize, min: field.logicalMin, max: field.logicalMax }).toEqual({
+        axis,
+        bits: 16,
+        min: -SPACEMOUSE_AXIS_RANGE,
+        max: SPACEMOUSE_AXIS_RANGE,
+      });
     }
     // One report for all six axes, or translation and rotation in two: the layout the studio names.
     const translationReport = described(device, 'x').report.reportId;
@@ -99,7 +117,10 @@ describe('SpaceMouse layouts from the devices’ own HID report descriptors', ()
     // The sizes the parser checks: 13 bytes for all six axes, 7 for three.
     expect(reportLength(described(device, 'x').report)).toBe(product.layout === 'single-report' ? 13 : 7);
     // Buttons 1 and 2 in report 3 at the byte and bit the studio reads left and right from.
-    for (const [name, button] of [['left', 'button1'], ['right', 'button2']] as const) {
+    for (const [name, button] of [
+      ['left', 'button1'],
+      ['right', 'button2'],
+    ] as const) {
       const { report, field } = described(device, button);
       expect(report.reportId).toBe(3);
       expect(field.bitSize).toBe(1);
@@ -108,36 +129,46 @@ describe('SpaceMouse layouts from the devices’ own HID report descriptors', ()
     // Battery strength, where the device has one: report 0x17, one byte at byte 1, 0..100 %.
     const battery = device.fields.get('battery');
     if (battery !== undefined) {
-      expect({ id: battery.report.reportId, offset: battery.field.bitOffset, bits: battery.field.bitSize, max: battery.field.logicalMax }).toEqual({ id: 0x17, offset: 0, bits: 8, max: 100 });
+      expect({
+        id: battery.report.reportId,
+        offset: battery.field.bitOffset,
+        bits: battery.field.bitSize,
+        max: battery.field.logicalMax,
+      }).toEqual({ id: 0x17, offset: 0, bits: 8, max: 100 });
     }
   });
 
-  test.each(fixture.descriptors)('$product ($vid_pid): 2,000 reports built from the descriptor read the same in the studio', ({ vid_pid, hex }) => {
-    const device = describeDevice(hex);
-    const product = productOf(vid_pid);
-    const random = mulberry32(Number.parseInt(vid_pid.replace(':', ''), 16) % 2 ** 31);
-    const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
-    let checked = 0;
-    for (let i = 0; i < 2000; i++) {
-      const reports = [...device.reports.values()].filter((report) => report.fields.some((field) => [...device.fields.values()].some((known) => known.field === field)));
-      const report = reports[i % reports.length]!;
-      const bytes = new Uint8Array(reportLength(report));
-      bytes[0] = report.reportId;
-      const written: Record<string, number> = {};
-      for (const [name, known] of device.fields) {
-        if (known.report !== report) continue;
-        // Axes beyond the logical range occur on real devices (spec §3.3); any 16-bit value is legal on the wire.
-        const value = known.field.bitSize === 16 ? int(-32768, 32767) : int(known.field.logicalMin, known.field.logicalMax);
-        writeField(bytes, known.field, value);
-        written[name] = value;
+  test.each(fixture.descriptors)(
+    '$product ($vid_pid): 2,000 reports built from the descriptor read the same in the studio',
+    ({ vid_pid, hex }) => {
+      const device = describeDevice(hex);
+      const product = productOf(vid_pid);
+      const random = mulberry32(Number.parseInt(vid_pid.replace(':', ''), 16) % 2 ** 31);
+      const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+      let checked = 0;
+      for (let i = 0; i < 2000; i++) {
+        const reports = [...device.reports.values()].filter((report) =>
+          report.fields.some((field) => [...device.fields.values()].some((known) => known.field === field)),
+        );
+        const report = reports[i % reports.length]!;
+        const bytes = new Uint8Array(reportLength(report));
+        bytes[0] = report.reportId;
+        const written: Record<string, number> = {};
+        for (const [name, known] of device.fields) {
+          if (known.report !== report) continue;
+          // Axes beyond the logical range occur on real devices (spec §3.3); any 16-bit value is legal on the wire.
+          const value = known.field.bitSize === 16 ? int(-32768, 32767) : int(known.field.logicalMin, known.field.logicalMax);
+          writeField(bytes, known.field, value);
+          written[name] = value;
+        }
+        // The descriptor reads back what it wrote, and so must the studio.
+        for (const [name, value] of Object.entries(written)) expect(readField(bytes, described(device, name).field)).toBe(value);
+        expect(studioValues(parseSpaceMouseReport(bytes, product.layout, product.buttons), product)).toEqual(written);
+        checked++;
       }
-      // The descriptor reads back what it wrote, and so must the studio.
-      for (const [name, value] of Object.entries(written)) expect(readField(bytes, described(device, name).field)).toBe(value);
-      expect(studioValues(parseSpaceMouseReport(bytes, product.layout, product.buttons), product)).toEqual(written);
-      checked++;
-    }
-    expect(checked).toBe(2000);
-  });
+      expect(checked).toBe(2000);
+    },
+  );
 
   test.each(fixture.captured)('captured on a $vid_pid ($source): $hex — $says', ({ vid_pid, hex, values }) => {
     const product = productOf(vid_pid);
@@ -167,7 +198,9 @@ describe('SpaceMouse layouts from the devices’ own HID report descriptors', ()
       const bytes = hexBytes(line);
       const report = device.reports.get(bytes[0] ?? -1);
       expect(report && reportLength(report), line).toBe(bytes.length);
-      const expected = Object.fromEntries([...device.fields].filter(([, known]) => known.report === report).map(([name, known]) => [name, readField(bytes, known.field)]));
+      const expected = Object.fromEntries(
+        [...device.fields].filter(([, known]) => known.report === report).map(([name, known]) => [name, readField(bytes, known.field)]),
+      );
       expect(studioValues(parseSpaceMouseReport(bytes, product.layout, product.buttons), product), line).toEqual(expected);
     }
   });
@@ -211,11 +244,29 @@ describe('SpaceMouse layouts against PySpaceMouse’s product table', () => {
     const product = productOf(entry.vid_pid);
     // Translation always in report 1 bytes 1–6; rotation in report 2 bytes 1–6 or report 1 bytes 7–12.
     const { x, y, z, pitch, roll, yaw } = entry.mappings;
-    expect([x, y, z].map((m) => m?.slice(0, 3))).toEqual([[1, 1, 2], [1, 3, 4], [1, 5, 6]]);
+    expect([x, y, z].map((m) => m?.slice(0, 3))).toEqual([
+      [1, 1, 2],
+      [1, 3, 4],
+      [1, 5, 6],
+    ]);
     const rotation = [pitch, roll, yaw].map((m) => m?.slice(0, 3));
-    expect(rotation).toEqual(product.layout === 'two-report' ? [[2, 1, 2], [2, 3, 4], [2, 5, 6]] : [[1, 7, 8], [1, 9, 10], [1, 11, 12]]);
+    expect(rotation).toEqual(
+      product.layout === 'two-report'
+        ? [
+            [2, 1, 2],
+            [2, 3, 4],
+            [2, 5, 6],
+          ]
+        : [
+            [1, 7, 8],
+            [1, 9, 10],
+            [1, 11, 12],
+          ],
+    );
     for (const [name, [byte, bit]] of Object.entries(product.buttons)) {
-      const candidates = (PY_NAMES[name] ?? [name.replace(/^button_/, 'BTN_').toUpperCase()]).filter((py) => entry.buttons[py] !== undefined);
+      const candidates = (PY_NAMES[name] ?? [name.replace(/^button_/, 'BTN_').toUpperCase()]).filter(
+        (py) => entry.buttons[py] !== undefined,
+      );
       expect(candidates, `${product.name}: PySpaceMouse has no button for ${name}`).not.toEqual([]);
       expect(
         candidates.some((py) => {

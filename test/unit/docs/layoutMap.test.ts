@@ -20,8 +20,10 @@ const dirs = (path: string) =>
 describe("the README's layout map", () => {
   test('names every folder of main/ and every top-level source folder', () => {
     const map = layoutMap();
-    for (const name of dirs('main')) expect(map, `main/${name}/ is missing from the README layout map`).toMatch(new RegExp(`(^|\\s)${name}/`, 'm'));
-    for (const name of ['main', 'preload', 'renderer', 'shared', 'rigs', 'models', 'test', 'bench', 'docs']) expect(map).toMatch(new RegExp(`(^|\\s)${name}/`, 'm'));
+    for (const name of dirs('main'))
+      expect(map, `main/${name}/ is missing from the README layout map`).toMatch(new RegExp(`(^|\\s)${name}/`, 'm'));
+    for (const name of ['main', 'preload', 'renderer', 'shared', 'rigs', 'models', 'test', 'bench', 'docs'])
+      expect(map).toMatch(new RegExp(`(^|\\s)${name}/`, 'm'));
     for (const name of ['base', 'robot']) expect(map).toContain(`${name}/`);
   });
 });

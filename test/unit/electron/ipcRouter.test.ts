@@ -33,7 +33,11 @@ describe('Electron IPC router', () => {
 
   test('refuses calls from foreign pages and from sub-frames', async () => {
     const { invoke } = setup();
-    for (const event of [fakeInvokeEvent('https://evil.example/'), fakeInvokeEvent('file:///tmp/x.html'), fakeInvokeEvent('app://studio/index.html', { parent: true })]) {
+    for (const event of [
+      fakeInvokeEvent('https://evil.example/'),
+      fakeInvokeEvent('file:///tmp/x.html'),
+      fakeInvokeEvent('app://studio/index.html', { parent: true }),
+    ]) {
       const outcome = await invoke(event, 'app.info', {});
       expect(outcome).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
     }
@@ -53,11 +57,17 @@ describe('Electron IPC router', () => {
     const { core, invoke } = setup();
     const event = fakeInvokeEvent('app://studio/index.html');
     await invoke(event, 'stream.subscribe', { stream: 'camera.preview' });
-    core.streams.publish('camera.preview', { camera: 'front', width_px: 1, height_px: 1, encoding: 'rgb8', capture_ns: '5' }, new Uint8Array([1, 2, 3]));
+    core.streams.publish(
+      'camera.preview',
+      { camera: 'front', width_px: 1, height_px: 1, encoding: 'rgb8', capture_ns: '5' },
+      new Uint8Array([1, 2, 3]),
+    );
     core.events.emit('core.status', { state: 'ready' });
     const frame = event.sent.find((message) => message.channel === IPC_STREAM);
     expect(decodeStreamFrame(frame!.args[0] as Uint8Array)).toMatchObject({ stream: 'camera.preview', header: { camera: 'front' } });
-    expect(event.sent.filter((message) => message.channel === IPC_EVENT)).toEqual([{ channel: IPC_EVENT, args: ['core.status', { state: 'ready' }] }]);
+    expect(event.sent.filter((message) => message.channel === IPC_EVENT)).toEqual([
+      { channel: IPC_EVENT, args: ['core.status', { state: 'ready' }] },
+    ]);
 
     event.destroy();
     expect(core.streams.hasSubscribers('camera.preview')).toBe(false);

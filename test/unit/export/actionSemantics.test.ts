@@ -17,7 +17,14 @@ import { ACTION_NAMES, armStreams, STREAMS } from '../../../main/recording/strea
 import { InlineWriterClient } from '../../../main/recording/writerClient';
 import { openStore } from '../../../main/store/database';
 import { ManualClock } from '../../support/manualClock';
-import { expectedStepAction, gridStartNs, makeJpegFrames, recordedActions, recordEpisodes, type RecordedFixture } from '../../support/recordedEpisodes';
+import {
+  expectedStepAction,
+  gridStartNs,
+  makeJpegFrames,
+  recordedActions,
+  recordEpisodes,
+  type RecordedFixture,
+} from '../../support/recordedEpisodes';
 
 const MS = 1_000_000n;
 
@@ -54,7 +61,10 @@ describe('actions over export steps', () => {
   });
 
   test('at the recorded rate each step is its own command, whatever the capture jitter; faster than recorded, the steps between move nothing', () => {
-    const jittered = teleop.map((a, i) => ({ t_ns: a.t_ns + BigInt((i % 3) - 1) * 2n * MS, values: [i * 0.001, 0, 0, 0, 0, 0, a.values[6]!] }));
+    const jittered = teleop.map((a, i) => ({
+      t_ns: a.t_ns + BigInt((i % 3) - 1) * 2n * MS,
+      values: [i * 0.001, 0, 0, 0, 0, 0, a.values[6]!],
+    }));
     const instants = teleop.map((a) => a.t_ns);
     const same = actionsOverSteps(jittered, instants, 10n * MS, 10n * MS);
     expect([...same.counts].slice(1)).toEqual(Array(49).fill(1));
@@ -65,7 +75,9 @@ describe('actions over export steps', () => {
   });
 
   test('no action before a step is a clear error', () => {
-    expect(() => actionsOverSteps([{ t_ns: 500n * MS, values: [0, 0, 0, 0, 0, 0, 0] }], [0n], 100n * MS, 10n * MS, 'action.executed')).toThrow(/"action.executed" has no action before/);
+    expect(() =>
+      actionsOverSteps([{ t_ns: 500n * MS, values: [0, 0, 0, 0, 0, 0, 0] }], [0n], 100n * MS, 10n * MS, 'action.executed'),
+    ).toThrow(/"action.executed" has no action before/);
   });
 });
 
@@ -74,7 +86,14 @@ describe('exports of a 100 Hz teleop recording', () => {
   let fixture: RecordedFixture;
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'studio-actions-'));
-    fixture = await recordEpisodes(join(root, 'data'), { jpegFrames: makeJpegFrames(4), cameras: ['front'], arm_hz: 100, camera_hz: 10, target_fps: 10, episodes: [{ task: 'push', duration_s: 1.7, outcome: 'success' }] });
+    fixture = await recordEpisodes(join(root, 'data'), {
+      jpegFrames: makeJpegFrames(4),
+      cameras: ['front'],
+      arm_hz: 100,
+      camera_hz: 10,
+      target_fps: 10,
+      episodes: [{ task: 'push', duration_s: 1.7, outcome: 'success' }],
+    });
   }, 60_000);
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -113,7 +132,13 @@ describe('exports of a 100 Hz teleop recording', () => {
     expect(episode.arrays.actions.shape).toEqual([2, 8, 7]);
     const actions = new Float32Array(new Uint8Array(readFileSync(join(out, episode.arrays.actions.file))).buffer);
     const id = fixture.ids[0]!;
-    const t0 = gridStartNs(fixture.dataDir, id, [STREAMS.armQ, STREAMS.gripperWidth, STREAMS.actionExecuted, STREAMS.armEePose, STREAMS.cameraColor('front')]);
+    const t0 = gridStartNs(fixture.dataDir, id, [
+      STREAMS.armQ,
+      STREAMS.gripperWidth,
+      STREAMS.actionExecuted,
+      STREAMS.armEePose,
+      STREAMS.cameraColor('front'),
+    ]);
     const recorded = recordedActions(fixture.dataDir, id);
     for (let i = 0; i < 16; i++) {
       const start = t0 + BigInt(i) * 100n * MS - 5n * MS;
@@ -126,9 +151,16 @@ describe('exports of a 100 Hz teleop recording', () => {
 describe('joint-space commands never go under Cartesian action names', () => {
   const q_rad = [0, -0.785, 0, -2.356, 0, 1.571, 0.785];
   // The arm's own TCP estimate is deliberately off: a joint target's motion comes from the kinematics alone.
-  const arm: ArmState = { capture_ns: 0n, q_rad, dq_rad_s: [0, 0, 0, 0, 0, 0, 0], base_from_ee: frankaForwardKinematics(q_rad), ee_position_m: [0.3, 0, 0.5], ee_quaternion_wxyz: [0, 1, 0, 0] };
+  const arm: ArmState = {
+    capture_ns: 0n,
+    q_rad,
+    dq_rad_s: [0, 0, 0, 0, 0, 0, 0],
+    base_from_ee: frankaForwardKinematics(q_rad),
+    ee_position_m: [0.3, 0, 0.5],
+    ee_quaternion_wxyz: [0, 1, 0, 0],
+  };
 
-  test('a leader arm\'s joint target is recorded as the TCP motion it asks for', () => {
+  test("a leader arm's joint target is recorded as the TCP motion it asks for", () => {
     const q = arm.q_rad.map((v, j) => v + (j === 0 ? 0.05 : j === 3 ? 0.04 : 0));
     const action = actionVector({ kind: 'joint_position', q_rad: q }, arm, 0.5);
     const goal = frankaForwardKinematics(q);
@@ -173,7 +205,9 @@ describe('joint-space commands never go under Cartesian action names', () => {
     const root = mkdtempSync(join(tmpdir(), 'studio-joint-'));
     try {
       // Recorded before actions declared their space, with a GELLO leader arm: joint deltas under dx_m … names.
-      const legacy = armStreams(10).filter((s) => s.name.startsWith('action.')).map(({ meta: _meta, ...s }) => s);
+      const legacy = armStreams(10)
+        .filter((s) => s.name.startsWith('action.'))
+        .map(({ meta: _meta, ...s }) => s);
       const old = await recordWith(join(root, 'old'), legacy, { teleop: [{ type: 'gello' }] });
       for (const format of ['lerobot', 'gwm', 'robomimic'] as const) {
         await expect(runExport({ format, dataDir: join(root, 'old'), out: join(root, `old-${format}`), dry_run: true })).rejects.toThrow(
@@ -182,11 +216,15 @@ describe('joint-space commands never go under Cartesian action names', () => {
       }
       // The same undeclared recording from a keyboard rig is Cartesian: it exports.
       await recordWith(join(root, 'keys'), legacy, { teleop: [{ type: 'keyboard' }] });
-      expect((await runExport({ format: 'robomimic', dataDir: join(root, 'keys'), out: join(root, 'keys-out'), dry_run: true })).episodes).toHaveLength(1);
+      expect(
+        (await runExport({ format: 'robomimic', dataDir: join(root, 'keys'), out: join(root, 'keys-out'), dry_run: true })).episodes,
+      ).toHaveLength(1);
       // A stream that says it holds joint deltas is never written as `action`.
       const joint = legacy.map((s) => ({ ...s, names: ['j1', 'j2', 'j3', 'j4', 'j5', 'j6', 'j7'], meta: { action_space: 'joint_delta' } }));
       await recordWith(join(root, 'joint'), joint, { teleop: [] });
-      await expect(runExport({ format: 'lerobot', dataDir: join(root, 'joint'), out: join(root, 'joint-out'), dry_run: true })).rejects.toThrow(/in action space "joint_delta", not the Cartesian actions \(dx_m/);
+      await expect(
+        runExport({ format: 'lerobot', dataDir: join(root, 'joint'), out: join(root, 'joint-out'), dry_run: true }),
+      ).rejects.toThrow(/in action space "joint_delta", not the Cartesian actions \(dx_m/);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

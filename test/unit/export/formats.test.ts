@@ -21,7 +21,10 @@ describe('the export format registry', () => {
       writeFileSync(join(gwm, 'index.json'), '{}');
       const h5 = join(root, 'demo.hdf5');
       writeFileSync(h5, '');
-      const detected = (path: string) => Object.entries(EXPORT_FORMAT_SPECS).filter(([, spec]) => spec.validator.detect(path)).map(([id]) => id);
+      const detected = (path: string) =>
+        Object.entries(EXPORT_FORMAT_SPECS)
+          .filter(([, spec]) => spec.validator.detect(path))
+          .map(([id]) => id);
       expect(detected(v3)).toEqual(['lerobot']);
       expect(detected(gwm)).toEqual(['gwm']);
       expect(detected(h5)).toEqual(['robomimic']);
@@ -34,10 +37,16 @@ describe('the export format registry', () => {
   test('a directory that is no dataset, or a LeRobot version this studio does not write, is named as such', async () => {
     const root = mkdtempSync(join(tmpdir(), 'studio-formats-'));
     try {
-      expect((await validateDataset(root)).problems).toEqual([`${root} is not a dataset this studio writes (no meta/info.json, index.json, or .hdf5 file)`]);
+      expect((await validateDataset(root)).problems).toEqual([
+        `${root} is not a dataset this studio writes (no meta/info.json, index.json, or .hdf5 file)`,
+      ]);
       mkdirSync(join(root, 'meta'));
       writeFileSync(join(root, 'meta/info.json'), JSON.stringify({ codebase_version: 'v1.6' }));
-      expect(await validateDataset(root)).toMatchObject({ ok: false, format: 'unknown', problems: ['meta/info.json: codebase_version v1.6 is not v3.0 or v2.1'] });
+      expect(await validateDataset(root)).toMatchObject({
+        ok: false,
+        format: 'unknown',
+        problems: ['meta/info.json: codebase_version v1.6 is not v3.0 or v2.1'],
+      });
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -9,7 +9,16 @@ import type { ExportProgress } from '../../../main/export/types';
 import { validateDataset } from '../../../main/export/validate';
 import { openStore } from '../../../main/store/database';
 import { EpisodeReader, splitEpisodes } from '../../../main/export/episodeSource';
-import { episodeStartNs, expectedStepAction, gripperAt, jointsAt, makeJpegFrames, recordedActions, recordEpisodes, type RecordedFixture } from '../../support/recordedEpisodes';
+import {
+  episodeStartNs,
+  expectedStepAction,
+  gripperAt,
+  jointsAt,
+  makeJpegFrames,
+  recordedActions,
+  recordEpisodes,
+  type RecordedFixture,
+} from '../../support/recordedEpisodes';
 import { requirePython, runPython } from './python';
 
 let root: string;
@@ -54,7 +63,18 @@ interface V3Read {
   tasks: string[];
   schema: Record<string, string>;
   compression: string;
-  rows: { 'observation.state': number[]; action: number[]; 'capture.state_ns': number; 'capture.action_ns': number; 'capture.front_ns': number; timestamp: number; frame_index: number; episode_index: number; index: number; task_index: number }[];
+  rows: {
+    'observation.state': number[];
+    action: number[];
+    'capture.state_ns': number;
+    'capture.action_ns': number;
+    'capture.front_ns': number;
+    timestamp: number;
+    frame_index: number;
+    episode_index: number;
+    index: number;
+    task_index: number;
+  }[];
   episodes: Record<string, unknown>[];
   stats_cols: string[];
 }
@@ -63,11 +83,19 @@ describe('LeRobot export', () => {
   test('v3.0 (h264, with depth): the validator passes and pyarrow/pandas read back the recorded values', async () => {
     const out = join(root, 'v3-h264');
     const progress: ExportProgress[] = [];
-    const summary = await runExport({ format: 'lerobot', dataDir: fixture.dataDir, out, vcodec: 'h264', depth: true }, { onProgress: (p) => progress.push(p) });
+    const summary = await runExport(
+      { format: 'lerobot', dataDir: fixture.dataDir, out, vcodec: 'h264', depth: true },
+      { onProgress: (p) => progress.push(p) },
+    );
     expect(summary.episodes.map((e) => e.id)).toEqual(fixture.ids);
     expect(summary.fps).toBe(10);
     expect(summary.warnings.some((w) => w.includes(`episode ${fixture.ids[1]}`))).toBe(true);
-    expect(progress.at(-1)).toMatchObject({ phase: 'done', done_frames: summary.total_frames, total_frames: summary.total_frames, eta_s: 0 });
+    expect(progress.at(-1)).toMatchObject({
+      phase: 'done',
+      done_frames: summary.total_frames,
+      total_frames: summary.total_frames,
+      eta_s: 0,
+    });
     expect(progress.some((p) => p.phase === 'episodes' && p.eta_s !== null)).toBe(true);
 
     const report = await validateDataset(out);
@@ -86,7 +114,11 @@ describe('LeRobot export', () => {
     expect(read.rows.map((r) => r.index)).toEqual(read.rows.map((_, i) => i));
     const info = JSON.parse(readFileSync(join(out, 'meta/info.json'), 'utf8'));
     expect(info.features['observation.images.front'].info['video.codec']).toBe('h264');
-    expect(info.features['observation.images.front_depth'].info).toMatchObject({ is_depth_map: true, 'video.codec': 'hevc', 'video.pix_fmt': 'gray12le' });
+    expect(info.features['observation.images.front_depth'].info).toMatchObject({
+      is_depth_map: true,
+      'video.codec': 'hevc',
+      'video.pix_fmt': 'gray12le',
+    });
     const stats = JSON.parse(readFileSync(join(out, 'meta/stats.json'), 'utf8'));
     expect(stats['observation.images.front'].mean).toHaveLength(3);
     expect(stats['observation.state'].q01).toHaveLength(8);
@@ -107,7 +139,11 @@ describe('LeRobot export', () => {
         // (the newest one it holds), back to the previous frame's: two 20 Hz cycles per 10 Hz frame.
         if (row.frame_index > 0) {
           const previous = rows[row.frame_index - 1]!;
-          const expectedAction = expectedStepAction(actions.get(id)!, BigInt(previous['capture.action_ns']) + 1n, BigInt(row['capture.action_ns']) + 1n);
+          const expectedAction = expectedStepAction(
+            actions.get(id)!,
+            BigInt(previous['capture.action_ns']) + 1n,
+            BigInt(row['capture.action_ns']) + 1n,
+          );
           row.action.forEach((v, d) => expect(v).toBeCloseTo(expectedAction[d]!, 5));
         }
         expect(BigInt(row['capture.front_ns'])).toBeGreaterThanOrEqual(t0);
@@ -118,7 +154,14 @@ describe('LeRobot export', () => {
       for (const lag of lags) expect(lag).toBeGreaterThan(-0.06);
     }
     const ep1 = read.episodes[1]!;
-    expect(ep1).toMatchObject({ episode_index: 1, length: summary.episodes[1]!.frames, dataset_from_index: summary.episodes[0]!.frames, 'data/chunk_index': 0, 'data/file_index': 0, tasks: ['place it in the bin'] });
+    expect(ep1).toMatchObject({
+      episode_index: 1,
+      length: summary.episodes[1]!.frames,
+      dataset_from_index: summary.episodes[0]!.frames,
+      'data/chunk_index': 0,
+      'data/file_index': 0,
+      tasks: ['place it in the bin'],
+    });
     expect(ep1['videos/observation.images.front/from_timestamp']).toBeCloseTo(summary.episodes[0]!.frames / 10, 9);
 
     // Video frames are the recorded JPEGs: decode episode 0 of the front camera and compare with the DB frames.
@@ -131,11 +174,28 @@ describe('LeRobot export', () => {
         read.rows.filter((r) => r.episode_index === 0).map((r) => reader.store.latestAt(stream, BigInt(r['capture.front_ns']))!.value),
         { codec: 'mjpeg', pix_fmt: 'rgb24' },
       );
-      const video = execFileSync('ffmpeg', ['-loglevel', 'error', '-i', join(out, 'videos/observation.images.front/chunk-000/file-000.mp4'), '-frames:v', String(n), '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'], { maxBuffer: 1 << 26 });
+      const video = execFileSync(
+        'ffmpeg',
+        [
+          '-loglevel',
+          'error',
+          '-i',
+          join(out, 'videos/observation.images.front/chunk-000/file-000.mp4'),
+          '-frames:v',
+          String(n),
+          '-pix_fmt',
+          'rgb24',
+          '-f',
+          'rawvideo',
+          'pipe:1',
+        ],
+        { maxBuffer: 1 << 26 },
+      );
       const size = 96 * 72 * 3;
       expect(video.length).toBe(n * size);
       for (let k = 0; k < n; k++) {
-        let same = 0, other = 0;
+        let same = 0,
+          other = 0;
         const next = (k + 1) % n;
         for (let i = 0; i < size; i += 7) {
           same += Math.abs(video[k * size + i]! - db[k * size + i]!);
@@ -156,12 +216,26 @@ describe('LeRobot export', () => {
     const report = await validateDataset(out);
     expect(report.problems).toEqual([]);
     const info = JSON.parse(readFileSync(join(out, 'meta/info.json'), 'utf8'));
-    expect(info.features['observation.images.side'].info).toMatchObject({ 'video.codec': 'av1', 'video.pix_fmt': 'yuv420p', 'video.fps': 10, 'video.g': 2, 'video.crf': 30 });
+    expect(info.features['observation.images.side'].info).toMatchObject({
+      'video.codec': 'av1',
+      'video.pix_fmt': 'yuv420p',
+      'video.fps': 10,
+      'video.g': 2,
+      'video.crf': 30,
+    });
   }, 60_000);
 
   test('v3.0 rolls data and video files over by size', async () => {
     const out = join(root, 'v3-rollover');
-    await runExport({ format: 'lerobot', dataDir: fixture.dataDir, out, vcodec: 'h264', video_file_size_mb: 0.000001, data_file_size_mb: 0.000001, cameras: ['front'] });
+    await runExport({
+      format: 'lerobot',
+      dataDir: fixture.dataDir,
+      out,
+      vcodec: 'h264',
+      video_file_size_mb: 0.000001,
+      data_file_size_mb: 0.000001,
+      cameras: ['front'],
+    });
     expect(readdirSync(join(out, 'data/chunk-000')).sort()).toEqual(['file-000.parquet', 'file-001.parquet', 'file-002.parquet']);
     expect(readdirSync(join(out, 'videos/observation.images.front/chunk-000')).length).toBe(3);
     const report = await validateDataset(out);
@@ -177,7 +251,15 @@ describe('LeRobot export', () => {
     const info = JSON.parse(readFileSync(join(out, 'meta/info.json'), 'utf8'));
     expect(info).toMatchObject({ codebase_version: 'v2.1', total_videos: 6, total_chunks: 1, total_episodes: 3 });
     expect(info.features['observation.images.front'].info['video.is_depth_map']).toBe(false);
-    expect(readFileSync(join(out, 'meta/tasks.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))).toEqual([{ task_index: 0, task: 'pick the red cube' }, { task_index: 1, task: 'place it in the bin' }]);
+    expect(
+      readFileSync(join(out, 'meta/tasks.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([
+      { task_index: 0, task: 'pick the red cube' },
+      { task_index: 1, task: 'place it in the bin' },
+    ]);
     const read = runPython<{ rows: number; first_index: number; ts: number[] }>(
       `import sys, json, pyarrow.parquet as pq
 t = pq.read_table(sys.argv[1] + '/data/chunk-000/episode_000001.parquet')
@@ -198,7 +280,7 @@ print(json.dumps({'rows': t.num_rows, 'first_index': t.column('index')[0].as_py(
     expect((await runExport({ ...base, selection: { exclude_tags: ['good'] } })).episodes.map((e) => e.id)).toEqual([fixture.ids[1]]);
     expect((await runExport({ ...base, selection: { operators: ['bob'] } })).episodes.map((e) => e.id)).toEqual([fixture.ids[2]]);
     expect((await runExport({ ...base, selection: { tasks: ['place it in the bin'] } })).episodes).toHaveLength(1);
-    expect((await runExport({ ...base, selection: { to_unix_ms: 0 } }).catch((e: Error) => e.message))).toMatch(/no saved episodes match/);
+    expect(await runExport({ ...base, selection: { to_unix_ms: 0 } }).catch((e: Error) => e.message)).toMatch(/no saved episodes match/);
     const split = await runExport({ ...base, valid_fraction: 0.34, split_seed: 3, fps: 5, cameras: ['side'] });
     expect(split.episodes.filter((e) => e.split === 'valid')).toHaveLength(1);
     expect(split.episodes.at(-1)!.split).toBe('valid');
@@ -216,7 +298,10 @@ print(json.dumps({'rows': t.num_rows, 'first_index': t.column('index')[0].as_py(
     const parent = mkdtempSync(join(root, 'cancel-'));
     const out = join(parent, 'dataset');
     const controller = new AbortController();
-    const run = runExport({ format: 'lerobot', dataDir: fixture.dataDir, out, vcodec: 'h264' }, { signal: controller.signal, onProgress: (p) => p.phase === 'episodes' && controller.abort() });
+    const run = runExport(
+      { format: 'lerobot', dataDir: fixture.dataDir, out, vcodec: 'h264' },
+      { signal: controller.signal, onProgress: (p) => p.phase === 'episodes' && controller.abort() },
+    );
     await expect(run).rejects.toBeInstanceOf(ExportCancelled);
     expect(readdirSync(parent)).toEqual([]);
     writeFileSync(out, 'x');
@@ -238,7 +323,22 @@ print(json.dumps({'rows': t.num_rows, 'first_index': t.column('index')[0].as_py(
     test('a missing video frame', async () => {
       const dir = broken('frame');
       const video = join(dir, 'videos/observation.images.front/chunk-000/file-000.mp4');
-      execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', video, '-vf', "select='not(eq(n\\,5))',setpts=N/10/TB", '-r', '10', '-c:v', 'libx264', '-bf', '0', join(dir, 'tmp.mp4')]);
+      execFileSync('ffmpeg', [
+        '-loglevel',
+        'error',
+        '-y',
+        '-i',
+        video,
+        '-vf',
+        "select='not(eq(n\\,5))',setpts=N/10/TB",
+        '-r',
+        '10',
+        '-c:v',
+        'libx264',
+        '-bf',
+        '0',
+        join(dir, 'tmp.mp4'),
+      ]);
       cpSync(join(dir, 'tmp.mp4'), video);
       rmSync(join(dir, 'tmp.mp4'));
       const report = await validateDataset(dir);

@@ -8,7 +8,15 @@ import { actionNormalization } from '../../../main/export/robomimic';
 import { runExport } from '../../../main/export/runExport';
 import { validateDataset } from '../../../main/export/validate';
 import { STREAMS } from '../../../main/recording/streamNames';
-import { episodeStartNs, expectedStepAction, gridStartNs, makeJpegFrames, recordedActions, recordEpisodes, type RecordedFixture } from '../../support/recordedEpisodes';
+import {
+  episodeStartNs,
+  expectedStepAction,
+  gridStartNs,
+  makeJpegFrames,
+  recordedActions,
+  recordEpisodes,
+  type RecordedFixture,
+} from '../../support/recordedEpisodes';
 import { requirePython, runPython } from './python';
 
 let root: string;
@@ -35,7 +43,14 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe('robomimic HDF5', () => {
   test('h5py reads demos, obs/next_obs, normalised actions, rewards, dones and masks', async () => {
     const out = join(root, 'demo.hdf5');
-    const summary = await runExport({ format: 'robomimic', dataDir: fixture.dataDir, out, valid_fraction: 0.34, split_seed: 1, image_size: [32, 24] });
+    const summary = await runExport({
+      format: 'robomimic',
+      dataDir: fixture.dataDir,
+      out,
+      valid_fraction: 0.34,
+      split_seed: 1,
+      image_size: [32, 24],
+    });
     expect((await validateDataset(out)).problems).toEqual([]);
     const read = runPython<any>(
       `import sys, json, h5py, numpy as np
@@ -66,7 +81,14 @@ print(json.dumps(out))`,
     expect(read.masks.success.sort()).toEqual(summary.episodes.flatMap((e, i) => (e.outcome === 'success' ? [`demo_${i}`] : [])).sort());
     const n = summary.episodes[0]!.frames;
     expect(read.num_samples).toBe(n);
-    expect(read.obs).toMatchObject({ robot0_joint_pos: [n, 7], robot0_gripper_qpos: [n, 2], robot0_eef_pos: [n, 3], robot0_eef_quat: [n, 4], front_image: [n, 24, 32, 3], side_image: [n, 24, 32, 3] });
+    expect(read.obs).toMatchObject({
+      robot0_joint_pos: [n, 7],
+      robot0_gripper_qpos: [n, 2],
+      robot0_eef_pos: [n, 3],
+      robot0_eef_quat: [n, 4],
+      front_image: [n, 24, 32, 3],
+      side_image: [n, 24, 32, 3],
+    });
     expect(read.obs_dtype.front_image).toBe('uint8');
     expect(read.next_equal).toBe(true);
     expect(read.dones.at(-1)).toBe(1);
@@ -82,7 +104,14 @@ print(json.dumps(out))`,
     // Each action is the motion of the recorded 20 Hz cycles in its 10 Hz step (from half a recorded
     // period before its grid instant to the next), de-normalised.
     const id = summary.episodes[0]!.id;
-    const t0 = gridStartNs(fixture.dataDir, id, [STREAMS.armQ, STREAMS.gripperWidth, STREAMS.actionExecuted, STREAMS.armEePose, STREAMS.cameraColor('front'), STREAMS.cameraColor('side')]);
+    const t0 = gridStartNs(fixture.dataDir, id, [
+      STREAMS.armQ,
+      STREAMS.gripperWidth,
+      STREAMS.actionExecuted,
+      STREAMS.armEePose,
+      STREAMS.cameraColor('front'),
+      STREAMS.cameraColor('side'),
+    ]);
     const recorded = recordedActions(fixture.dataDir, id);
     for (let k = 0; k < n; k++) {
       const stepStart = t0 + BigInt(k) * 100_000_000n - 25_000_000n;
@@ -140,8 +169,21 @@ print(json.dumps({'index': {k: v for k, v in index.items() if k != 'episodes'}, 
   'success': [x['success'] for x in index['episodes']]}))`,
       [out],
     );
-    expect(read.index).toMatchObject({ format: 'foresight-gwm-sequences', version: 2, control_hz: 10, chunk_length: 8, frame_hz: 5, depth_unit: 'mm' });
-    expect(read.index.cameras.front).toMatchObject({ width: 96, height: 72, depth: true, moving: false, intrinsics: { fx_px: 86.4, cx_px: 48 } });
+    expect(read.index).toMatchObject({
+      format: 'foresight-gwm-sequences',
+      version: 2,
+      control_hz: 10,
+      chunk_length: 8,
+      frame_hz: 5,
+      depth_unit: 'mm',
+    });
+    expect(read.index.cameras.front).toMatchObject({
+      width: 96,
+      height: 72,
+      depth: true,
+      moving: false,
+      intrinsics: { fx_px: 86.4, cx_px: 48 },
+    });
     expect(read.index.cameras.front.world_from_camera[3]).toEqual([0, 0, 0, 1]);
     expect(read.index.cameras.front.world_from_camera[0][3]).toBeCloseTo(1.2, 9);
     expect(read.index.privileged).toEqual(['sim.object_poses', 'sim.gripper_object_contact', 'sim.success']);
@@ -161,7 +203,13 @@ print(json.dumps({'index': {k: v for k, v in index.items() if k != 'episodes'}, 
     expect(read.success).toEqual(summary.episodes.map((e) => e.outcome === 'success'));
     // Actions at 10 Hz from a 20 Hz recording: each is the motion of the two recorded cycles in its step.
     const id = summary.episodes[0]!.id;
-    const names = [STREAMS.armQ, STREAMS.gripperWidth, STREAMS.actionExecuted, STREAMS.armEePose, ...['front', 'side'].flatMap((c) => [STREAMS.cameraColor(c), STREAMS.cameraDepth(c)])];
+    const names = [
+      STREAMS.armQ,
+      STREAMS.gripperWidth,
+      STREAMS.actionExecuted,
+      STREAMS.armEePose,
+      ...['front', 'side'].flatMap((c) => [STREAMS.cameraColor(c), STREAMS.cameraDepth(c)]),
+    ];
     const t0 = gridStartNs(fixture.dataDir, id, names);
     const recorded = recordedActions(fixture.dataDir, id);
     const flat = read.a[0] as number[][];
@@ -181,7 +229,9 @@ print(json.dumps({'index': {k: v for k, v in index.items() if k != 'episodes'}, 
   test('the validator rejects a pose whose quaternion is not unit length, naming episode, array, frame and fix', async () => {
     const out = join(root, 'gwm-bad-quat');
     await runExport({ format: 'gwm', dataDir: fixture.dataDir, out });
-    const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')) as { episodes: { arrays: Record<string, { file: string; shape: number[] }> }[] };
+    const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')) as {
+      episodes: { arrays: Record<string, { file: string; shape: number[] }> }[];
+    };
     const poses = index.episodes[1]!.arrays.priv_object_poses!;
     const file = join(out, poses.file);
     const bytes = readFileSync(file);
@@ -190,7 +240,11 @@ print(json.dumps({'index': {k: v for k, v in index.items() if k != 'episodes'}, 
     writeFileSync(file, new Uint8Array(values.buffer));
     const report = await validateDataset(out);
     expect(report.ok).toBe(false);
-    expect(report.problems).toEqual([expect.stringMatching(/^episode 1 \(studio episode #\d+\): priv_object_poses has 1 pose\(s\) whose quaternion is not unit length, first at frame 3, row 0: quaternion \(0, 0, 0, 0\), \|q\| = 0\.0000\. Fix: re-record/)]);
+    expect(report.problems).toEqual([
+      expect.stringMatching(
+        /^episode 1 \(studio episode #\d+\): priv_object_poses has 1 pose\(s\) whose quaternion is not unit length, first at frame 3, row 0: quaternion \(0, 0, 0, 0\), \|q\| = 0\.0000\. Fix: re-record/,
+      ),
+    ]);
   }, 60_000);
 });
 
@@ -198,13 +252,51 @@ describe('studio export (CLI)', () => {
   test('dry run, export and validate', async () => {
     const lines: string[] = [];
     const io = { out: (t: string) => lines.push(t), err: () => {} };
-    expect(await runCli(['export', '--data-dir', fixture.dataDir, '--format', 'lerobot', '--out', join(root, 'cli'), '--outcome', 'success', '--dry-run', '--json'], io)).toBe(0);
+    expect(
+      await runCli(
+        [
+          'export',
+          '--data-dir',
+          fixture.dataDir,
+          '--format',
+          'lerobot',
+          '--out',
+          join(root, 'cli'),
+          '--outcome',
+          'success',
+          '--dry-run',
+          '--json',
+        ],
+        io,
+      ),
+    ).toBe(0);
     expect(JSON.parse(lines.pop()!)).toMatchObject({ dry_run: true, total_frames: expect.any(Number) });
-    expect(await runCli(['export', '--data-dir', fixture.dataDir, '--format', 'lerobot-v2.1', '--out', join(root, 'cli'), '--vcodec', 'h264', '--cameras', 'front', '--episodes', String(fixture.ids[0])], io)).toBe(0);
+    expect(
+      await runCli(
+        [
+          'export',
+          '--data-dir',
+          fixture.dataDir,
+          '--format',
+          'lerobot-v2.1',
+          '--out',
+          join(root, 'cli'),
+          '--vcodec',
+          'h264',
+          '--cameras',
+          'front',
+          '--episodes',
+          String(fixture.ids[0]),
+        ],
+        io,
+      ),
+    ).toBe(0);
     expect(lines.join('')).toMatch(/exported 1 episodes .* as lerobot-v2.1/);
     expect(await runCli(['export', 'validate', join(root, 'cli')], io)).toBe(0);
     expect(lines.pop()).toMatch(/^ok: lerobot-v2.1, 1 episodes/);
     expect(await runCli(['export', 'validate', join(root, 'nothing-here')], io)).toBe(1);
-    expect(await runCli(['export', '--data-dir', fixture.dataDir, '--format', 'zarr', '--out', 'x'], { out: () => {}, err: () => {} })).toBe(2);
+    expect(
+      await runCli(['export', '--data-dir', fixture.dataDir, '--format', 'zarr', '--out', 'x'], { out: () => {}, err: () => {} }),
+    ).toBe(2);
   }, 60_000);
 });

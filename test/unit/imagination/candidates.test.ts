@@ -20,7 +20,10 @@ describe('candidate chunks', () => {
   });
 
   test('perturbations: candidate 0 is the base; the others move by one seeded offset per chunk, within the limits; the same seed gives the same set', () => {
-    const base = repeatChunk(Float32Array.from({ length: 4 * 7 }, (_, i) => (i % 7 === 0 ? 0.01 : i % 7 === 6 ? 1 : 0)), 2);
+    const base = repeatChunk(
+      Float32Array.from({ length: 4 * 7 }, (_, i) => (i % 7 === 0 ? 0.01 : i % 7 === 6 ? 1 : 0)),
+      2,
+    );
     const set = perturbations(base, 4, shape, 9, { translation_m: 0.01, rotation_rad: 0.02 }, limits);
     expect(Array.from(set.subarray(0, base.length))).toEqual(Array.from(base));
     for (let k = 1; k < 4; k++) {

@@ -12,7 +12,13 @@ import { createSessions } from '../../../main/imagination/providers';
  * from (z_t, z_h)) with Python's onnxruntime; here onnxruntime-node on the CPU provider.
  */
 const DIR = resolve('test/fixtures/gwm/imagine');
-const fixture = JSON.parse(readFileSync(join(DIR, 'imagine.json'), 'utf8')) as { pack: string; files: Record<string, string>; K: number; H: number; arrays: Record<string, { file: string; shape: number[] }> };
+const fixture = JSON.parse(readFileSync(join(DIR, 'imagine.json'), 'utf8')) as {
+  pack: string;
+  files: Record<string, string>;
+  K: number;
+  H: number;
+  arrays: Record<string, { file: string; shape: number[] }>;
+};
 const LIFT = resolve('test/fixtures/gwm/lifting');
 
 function array(name: string, dir = DIR, file?: string): Float32Array {
@@ -55,7 +61,16 @@ describe('imagination engine', () => {
     const context = new Float32Array(engine.T * latent.length);
     for (let t = 0; t < engine.T; t++) context.set(latent, t * latent.length);
     const { K, H } = fixture;
-    const result = await engine.imagine({ context, gaussians, candidates: array('raw_chunks'), K, H, seed: 0, noise: array('noise'), decode: true });
+    const result = await engine.imagine({
+      context,
+      gaussians,
+      candidates: array('raw_chunks'),
+      K,
+      H,
+      seed: 0,
+      noise: array('noise'),
+      decode: true,
+    });
     expect(worst(result.latents, array('expected_latents'))).toBeLessThanOrEqual(1e-4);
     expect(worst(result.success_prob, array('expected_success_prob'))).toBeLessThanOrEqual(1e-4);
     expect(worst(result.success_logit, array('expected_success_logit'))).toBeLessThanOrEqual(1e-4);
@@ -78,7 +93,8 @@ describe('imagination engine', () => {
     const context = new Float32Array(engine.T * latent.length);
     for (let t = 0; t < engine.T; t++) context.set(latent, t * latent.length);
     const proprio = Array.from(array('proprio'));
-    const ask = (K: number, seed: number) => engine.imagine({ context, candidates: { policy: { proprio, seed } }, K, H: 2, seed, decode: false });
+    const ask = (K: number, seed: number) =>
+      engine.imagine({ context, candidates: { policy: { proprio, seed } }, K, H: 2, seed, decode: false });
     const a = await ask(3, 5);
     const b = await ask(3, 5);
     expect(Array.from(b.success_prob)).toEqual(Array.from(a.success_prob));
@@ -99,7 +115,9 @@ describe('imagination engine', () => {
         return ++calls > 2;
       },
     };
-    await expect(engine.imagine({ context, candidates: array('raw_chunks'), K: fixture.K, H: fixture.H, seed: 0, decode: false }, cancel)).rejects.toBeInstanceOf(ImaginationCancelled);
+    await expect(
+      engine.imagine({ context, candidates: array('raw_chunks'), K: fixture.K, H: fixture.H, seed: 0, decode: false }, cancel),
+    ).rejects.toBeInstanceOf(ImaginationCancelled);
     expect(calls).toBe(3);
   });
 
@@ -107,7 +125,11 @@ describe('imagination engine', () => {
     const context = new Float32Array(engine.T * engine.M * engine.D);
     const bad = array('raw_chunks').slice();
     bad[5] = NaN;
-    await expect(engine.imagine({ context, candidates: bad, K: fixture.K, H: fixture.H, seed: 0, decode: false })).rejects.toThrow(/finite actions \(dx_m, dy_m/);
-    await expect(engine.imagine({ context, candidates: array('raw_chunks'), K: 2, H: fixture.H, seed: 0, decode: false })).rejects.toThrow(/2×2×8×7/);
+    await expect(engine.imagine({ context, candidates: bad, K: fixture.K, H: fixture.H, seed: 0, decode: false })).rejects.toThrow(
+      /finite actions \(dx_m, dy_m/,
+    );
+    await expect(engine.imagine({ context, candidates: array('raw_chunks'), K: 2, H: fixture.H, seed: 0, decode: false })).rejects.toThrow(
+      /2×2×8×7/,
+    );
   });
 });

@@ -47,9 +47,16 @@ describe('the memory of foresight', () => {
   test('runs are stored, linked to their episode and its outcome, given their real outcome, and queried through the API', async () => {
     const store = openStore({ dataDir: tempDir(), appVersion: 'test' });
     const db = store.db;
-    db.prepare("INSERT INTO sessions (id, started_at_unix_ms, operator, rig_name, rig_config_json, app_version) VALUES (1, 0, 'policy p mode=rank', 'sim', '{}', 'test')").run();
-    for (const [id, outcome] of [[1, 'success'], [2, 'failure']] as const) {
-      db.prepare("INSERT INTO episodes (id, session_id, status, outcome, started_at_unix_ms, start_ns, target_fps_hz) VALUES (?, 1, 'saved', ?, 0, 0, 10)").run(id, outcome);
+    db.prepare(
+      "INSERT INTO sessions (id, started_at_unix_ms, operator, rig_name, rig_config_json, app_version) VALUES (1, 0, 'policy p mode=rank', 'sim', '{}', 'test')",
+    ).run();
+    for (const [id, outcome] of [
+      [1, 'success'],
+      [2, 'failure'],
+    ] as const) {
+      db.prepare(
+        "INSERT INTO episodes (id, session_id, status, outcome, started_at_unix_ms, start_ns, target_fps_hz) VALUES (?, 1, 'saved', ?, 0, 0, 10)",
+      ).run(id, outcome);
     }
     const foresight = new ForesightStore(db);
     const run = (episode_id: number, p: number[], chosen: number | null): ForesightRun => ({
@@ -63,7 +70,12 @@ describe('the memory of foresight', () => {
       horizon: 2,
       latency_ms: 812.5,
       input_hash: 'b'.repeat(32),
-      candidates: p.map((success_prob, k) => ({ source: `policy:sample-${k}`, success_prob, progress: [0, 0.1, 0.2], chunk: [[0, 0, -0.01, 0, 0, 0, 1]] })),
+      candidates: p.map((success_prob, k) => ({
+        source: `policy:sample-${k}`,
+        success_prob,
+        progress: [0, 0.1, 0.2],
+        chunk: [[0, 0, -0.01, 0, 0, 0, 1]],
+      })),
       chosen_index: chosen,
     });
     const first = foresight.record(run(1, [0.3, 0.8], 1), 1000);
@@ -76,8 +88,25 @@ describe('the memory of foresight', () => {
     const context = { connectionId: 't' } as never;
     const all = (await handlers['foresight.runs']({}, context)).runs;
     expect(all).toHaveLength(3);
-    expect(all[0]).toMatchObject({ id: first, episode_id: 1, t_ns: '123000000000', chosen_index: 1, chosen_success_prob: 0.8, decision: 'executed', real: { success: false, object_target_distance_m: 0.12 }, episode_outcome: 'success', operator: 'policy p mode=rank', latency_ms: 812.5 });
-    expect(all[2]).toMatchObject({ decision: 'gated', chosen_index: null, chosen_success_prob: null, real: null, episode_outcome: 'failure' });
+    expect(all[0]).toMatchObject({
+      id: first,
+      episode_id: 1,
+      t_ns: '123000000000',
+      chosen_index: 1,
+      chosen_success_prob: 0.8,
+      decision: 'executed',
+      real: { success: false, object_target_distance_m: 0.12 },
+      episode_outcome: 'success',
+      operator: 'policy p mode=rank',
+      latency_ms: 812.5,
+    });
+    expect(all[2]).toMatchObject({
+      decision: 'gated',
+      chosen_index: null,
+      chosen_success_prob: null,
+      real: null,
+      episode_outcome: 'failure',
+    });
     expect((await handlers['foresight.runs']({ episode_id: 2 }, context)).runs.map((r) => r.id)).toEqual([all[1]!.id, all[2]!.id]);
     // The gated run chose nothing, so it predicts nothing: two predictions, one per outcome.
     const calibration = await handlers['foresight.calibration']({}, context);

@@ -65,7 +65,8 @@ describe('imagination worker', () => {
     const result = await client.imagine({ K: 3, H: 2, seed: 1, decode: true, candidates: { policy: { seed: 1 } } });
     const expected = new Float32Array(bytes('expected_sim_gaussians.bin').buffer.slice(0));
     let worst = 0;
-    for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs((result.observed_gaussians[i] ?? NaN) - (expected[i] ?? NaN)));
+    for (let i = 0; i < expected.length; i++)
+      worst = Math.max(worst, Math.abs((result.observed_gaussians[i] ?? NaN) - (expected[i] ?? NaN)));
     expect(worst).toBeLessThanOrEqual(1e-5);
     expect(result.K).toBe(3);
     expect(result.success_prob).toHaveLength(3);
@@ -77,7 +78,8 @@ describe('imagination worker', () => {
     expect(result.observation_t_ns).toBe(1_000_000_000n);
     // Splat identity: each decoded step keeps the observed Gaussians' order, moved by at most the decoder's bound.
     let moved = 0;
-    for (let i = 0; i < 2048; i++) moved = Math.max(moved, Math.abs((result.gaussians![i * 14] ?? 0) - (result.observed_gaussians[i * 14] ?? 0)));
+    for (let i = 0; i < 2048; i++)
+      moved = Math.max(moved, Math.abs((result.gaussians![i * 14] ?? 0) - (result.observed_gaussians[i * 14] ?? 0)));
     expect(moved).toBeLessThan(0.5);
   });
 

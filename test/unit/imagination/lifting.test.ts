@@ -1,14 +1,27 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { GAUSSIAN_WIDTH, farthestPointIndices, geomBodyTable, lift, type LiftingCamera, type LiftingConfig } from '../../../main/imagination/lifting';
+import {
+  GAUSSIAN_WIDTH,
+  farthestPointIndices,
+  geomBodyTable,
+  lift,
+  type LiftingCamera,
+  type LiftingConfig,
+} from '../../../main/imagination/lifting';
 
 const DIR = resolve('test/fixtures/gwm/lifting');
 
 interface FixtureMeta {
   tcp_m: [number, number, number];
   lifting: LiftingConfig;
-  cameras: { name: string; width: number; height: number; intrinsics: { fx_px: number; fy_px: number; cx_px: number; cy_px: number }; world_from_camera: number[][] }[];
+  cameras: {
+    name: string;
+    width: number;
+    height: number;
+    intrinsics: { fx_px: number; fy_px: number; cx_px: number; cy_px: number };
+    world_from_camera: number[][];
+  }[];
   segmentation_legend: { id: number; body_id: number }[];
   cases: Record<'sim' | 'real', { color_space: 'linear' | 'srgb'; segmentation: boolean }>;
   arrays: Record<string, { file: string; dtype: string; shape: number[] }>;
@@ -22,11 +35,16 @@ function array(name: string): ArrayBufferView {
   const bytes = readFileSync(join(DIR, spec.file));
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
   switch (spec.dtype) {
-    case '|u1': return new Uint8Array(buffer);
-    case '<u2': return new Uint16Array(buffer);
-    case '<i2': return new Int16Array(buffer);
-    case '<f4': return new Float32Array(buffer);
-    default: throw new Error(`fixture dtype ${spec.dtype}`);
+    case '|u1':
+      return new Uint8Array(buffer);
+    case '<u2':
+      return new Uint16Array(buffer);
+    case '<i2':
+      return new Int16Array(buffer);
+    case '<f4':
+      return new Float32Array(buffer);
+    default:
+      throw new Error(`fixture dtype ${spec.dtype}`);
   }
 }
 
@@ -36,7 +54,14 @@ describe('lifting: observation → Gaussians, as the pack defines it', () => {
     test(`matches the trainer's output (${name}: ${meta.cases[name].color_space}, segmentation ${meta.cases[name].segmentation})`, () => {
       const spec = meta.cases[name];
       const frames = meta.cameras.map((c) => {
-        const camera: LiftingCamera = { name: c.name, width: c.width, height: c.height, ...c.intrinsics, world_from_camera: c.world_from_camera, color_space: spec.color_space };
+        const camera: LiftingCamera = {
+          name: c.name,
+          width: c.width,
+          height: c.height,
+          ...c.intrinsics,
+          world_from_camera: c.world_from_camera,
+          color_space: spec.color_space,
+        };
         const depth = array(`depth_mm_${c.name}`) as Uint16Array;
         return {
           camera,

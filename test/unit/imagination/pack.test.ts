@@ -60,7 +60,9 @@ describe('world-model packs', () => {
     graph[graph.length - 10] = (graph[graph.length - 10] ?? 0) ^ 0xff;
     writeFileSync(join(changed, 'gwm_success.onnx'), graph);
     const corrupt = await failure(() => readPack(changed));
-    expect(corrupt.message).toMatch(/gwm_success\.onnx in .* is corrupt or was changed: its SHA-256 is [0-9a-f]{12}…, the manifest says [0-9a-f]{12}…/);
+    expect(corrupt.message).toMatch(
+      /gwm_success\.onnx in .* is corrupt or was changed: its SHA-256 is [0-9a-f]{12}…, the manifest says [0-9a-f]{12}…/,
+    );
     expect(corrupt.fix).toMatch(/re-export/);
 
     const missing = copyPack();
@@ -69,7 +71,9 @@ describe('world-model packs', () => {
 
     const foreign = copyPack();
     editManifest(foreign, (m) => (m.contract_version = 'gwm-contract/9'));
-    expect((await failure(() => readPack(foreign))).message).toMatch(/`contract_version` is "gwm-contract\/9"; this studio runs packs of "gwm-contract\/1"/);
+    expect((await failure(() => readPack(foreign))).message).toMatch(
+      /`contract_version` is "gwm-contract\/9"; this studio runs packs of "gwm-contract\/1"/,
+    );
 
     const broken = copyPack();
     editManifest(broken, (m) => delete m.latent.M);
@@ -96,15 +100,28 @@ describe('world-model packs', () => {
     const dir = copyPack();
     editManifest(dir, (m) => (m.actions.chunk_length = 10));
     const error = await failure(() => ImaginationService.open(dir, { provider: 'cpu' }));
-    expect(error.message).toContain('denoiser input "actions": the manifest\'s shape [B, 8, 7] disagrees with its own numbers, which give [B, 10, 7]');
+    expect(error.message).toContain(
+      'denoiser input "actions": the manifest\'s shape [B, 8, 7] disagrees with its own numbers, which give [B, 10, 7]',
+    );
   });
 
   test('the reference pack opens on the CPU with its info', async () => {
     const service = await ImaginationService.open(REFERENCE, { provider: 'cpu' });
-    expect(service.info).toMatchObject({ model_name: 'gwm-lite-sim-franka', has_policy: true, chunk_length: 8, control_hz: 10, cameras: ['front', 'side'], num_gaussians: 2048 });
+    expect(service.info).toMatchObject({
+      model_name: 'gwm-lite-sim-franka',
+      has_policy: true,
+      chunk_length: 8,
+      control_hz: 10,
+      cameras: ['front', 'side'],
+      num_gaussians: 2048,
+    });
     expect(service.info.provider.provider).toBe('cpu');
-    await expect(service.imagine({ K: 2, H: 1, seed: 0, decode: false, candidates: { policy: { seed: 0 } } })).rejects.toThrow(/nothing observed yet/);
-    await expect(service.imagine({ K: 2, H: 9, seed: 0, decode: false, candidates: { policy: { seed: 0 } } })).rejects.toThrow(/a horizon of 9 chunks is beyond this pack's 4/);
+    await expect(service.imagine({ K: 2, H: 1, seed: 0, decode: false, candidates: { policy: { seed: 0 } } })).rejects.toThrow(
+      /nothing observed yet/,
+    );
+    await expect(service.imagine({ K: 2, H: 9, seed: 0, decode: false, candidates: { policy: { seed: 0 } } })).rejects.toThrow(
+      /a horizon of 9 chunks is beyond this pack's 4/,
+    );
   });
 });
 
@@ -144,8 +161,12 @@ describe('rig cameras against the pack’s calibration', () => {
     expect(error?.message).toMatch(/camera "front" is 640×480, the pack's is 128×128/);
     expect(error?.message).toMatch(/camera "side" is placed 50 mm/);
     expect(error?.fix).toMatch(/rigs\/sim-gwm\.json/);
-    expect(() => liftingFrames(manifest, [frameFor('front')])).toThrow(/camera "side": the pack lifts it, the rig has none by that name \(it has front\)/);
+    expect(() => liftingFrames(manifest, [frameFor('front')])).toThrow(
+      /camera "side": the pack lifts it, the rig has none by that name \(it has front\)/,
+    );
     const k = frameFor('front');
-    expect(() => liftingFrames(manifest, [{ ...k, intrinsics: { fx_px: 200, fy_px: 200, cx_px: 64, cy_px: 64 } }, frameFor('side')])).toThrow(/camera "front" has intrinsics fx 200\.0/);
+    expect(() =>
+      liftingFrames(manifest, [{ ...k, intrinsics: { fx_px: 200, fy_px: 200, cx_px: 64, cy_px: 64 } }, frameFor('side')]),
+    ).toThrow(/camera "front" has intrinsics fx 200\.0/);
   });
 });

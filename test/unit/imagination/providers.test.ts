@@ -59,7 +59,9 @@ function fakeEnv(script: {
     },
     placement: (session, provider) => {
       log.push(`placement ${provider} ${session.graph}`);
-      return Promise.resolve(script.placement?.[provider] ?? { gpu_nodes: 10, cpu_shape_nodes: 3, cpu_compute_ops: [], gpu_time_fraction: 0.9 });
+      return Promise.resolve(
+        script.placement?.[provider] ?? { gpu_nodes: 10, cpu_shape_nodes: 3, cpu_compute_ops: [], gpu_time_fraction: 0.9 },
+      );
     },
     release: (session) => {
       session.released = true;
@@ -125,7 +127,10 @@ describe('provider choice (scripted environment)', () => {
   });
 
   test('a provider that fails on a later graph releases the sessions it opened before the next is tried', async () => {
-    const { env, sessions } = fakeEnv({ precheck: { cuda: 'not installed' }, fail: { webgpu: { graph: 'den.onnx', error: 'Could not find an implementation for SomeOp(1) node with name x' } } });
+    const { env, sessions } = fakeEnv({
+      precheck: { cuda: 'not installed' },
+      fail: { webgpu: { graph: 'den.onnx', error: 'Could not find an implementation for SomeOp(1) node with name x' } },
+    });
     const { report } = await openOnProvider(graphs, { provider: 'auto' }, env);
     expect(report.provider).toBe('cpu');
     expect(report.skipped[1]).toEqual({ provider: 'webgpu', reason: 'Could not find an implementation for SomeOp(1) node with name x' });
@@ -140,7 +145,9 @@ describe('provider choice (scripted environment)', () => {
     });
     const { report } = await openOnProvider(graphs, { provider: 'auto' }, env);
     expect(report.provider).toBe('cpu');
-    expect(report.skipped[1]?.reason).toBe('graph "encoder" opened on WebGpuExecutionProvider but none of its nodes ran there (all ran on the CPU)');
+    expect(report.skipped[1]?.reason).toBe(
+      'graph "encoder" opened on WebGpuExecutionProvider but none of its nodes ran there (all ran on the CPU)',
+    );
   });
 
   test('verify_placement: false skips the probe run', async () => {
@@ -155,13 +162,17 @@ describe('provider choice (scripted environment)', () => {
     const cuda = fakeEnv({ precheck: { cuda: 'not installed: onnxruntime-node downloads its CUDA libraries only in its install script' } });
     const e1 = await studioError(openOnProvider(graphs, { provider: 'cuda' }, cuda.env));
     expect(e1.code).toBe('failed_precondition');
-    expect(e1.message).toBe('the CUDA execution provider cannot run the world model here: not installed: onnxruntime-node downloads its CUDA libraries only in its install script');
+    expect(e1.message).toBe(
+      'the CUDA execution provider cannot run the world model here: not installed: onnxruntime-node downloads its CUDA libraries only in its install script',
+    );
     expect(e1.fix).toMatch(/^Use --provider cpu or auto; for CUDA install the NVIDIA driver, CUDA 12/);
     expect(cuda.log).toEqual(['precheck cuda']);
 
     const webgpu = fakeEnv({ fail: { webgpu: { error: webgpuNoAdapter } } });
     const e2 = await studioError(openOnProvider(graphs, { provider: 'webgpu' }, webgpu.env));
-    expect(e2.message).toBe('the WebGPU execution provider cannot run the world model here: Failed to get a WebGPU adapter: No supported adapters');
+    expect(e2.message).toBe(
+      'the WebGPU execution provider cannot run the world model here: Failed to get a WebGPU adapter: No supported adapters',
+    );
     expect(e2.fix).toMatch(/^Use --provider cpu or auto; WebGPU needs a working Vulkan driver/);
     expect(webgpu.log.some((l) => l.includes('cpu'))).toBe(false);
   });
@@ -191,7 +202,9 @@ describe('provider choice (scripted environment)', () => {
   test('the runtime’s messages are shortened to their meaning', () => {
     expect(shortReason(new Error(webgpuNoAdapter))).toBe('Failed to get a WebGPU adapter: No supported adapters');
     expect(shortReason(new Error('x'.repeat(500))).length).toBe(240);
-    expect(shortReason('\u001b[1;31m/onnxruntime_src/a/b.cc:12 [ONNXRuntimeError] : 1 : FAIL : Failed to load library\u001b[m')).toBe('Failed to load library');
+    expect(shortReason('\u001b[1;31m/onnxruntime_src/a/b.cc:12 [ONNXRuntimeError] : 1 : FAIL : Failed to load library\u001b[m')).toBe(
+      'Failed to load library',
+    );
   });
 
   test('placement from a profile: GPU nodes, CPU shape bookkeeping and CPU compute apart', () => {
@@ -274,7 +287,9 @@ describe('onnxruntime-node as installed (linux x64)', () => {
 
   test('an explicit cuda is refused with the reason from this install, and auto says why it skipped cuda and webgpu', async () => {
     const e = await studioError(createSessions(packGraphs, { provider: 'cuda' }));
-    expect(e.message).toMatch(/^the CUDA execution provider cannot run the world model here: not installed: onnxruntime-node 1\.30\.0 downloads its CUDA libraries \(libonnxruntime_providers_cuda\.so\) only in its install script/);
+    expect(e.message).toMatch(
+      /^the CUDA execution provider cannot run the world model here: not installed: onnxruntime-node 1\.30\.0 downloads its CUDA libraries \(libonnxruntime_providers_cuda\.so\) only in its install script/,
+    );
     expect(e.fix).toContain('--provider cpu or auto');
 
     const { sessions, report } = await createSessions(packGraphs, { provider: 'auto' });
@@ -287,41 +302,40 @@ describe('onnxruntime-node as installed (linux x64)', () => {
     } else {
       // This machine and CI: no GPU device, so the only adapter would be the software one.
       expect(report.provider).toBe('cpu');
-      expect(report.skipped[1]).toEqual({ provider: 'webgpu', reason: expect.stringMatching(/^no GPU device visible/) as unknown as string });
+      expect(report.skipped[1]).toEqual({
+        provider: 'webgpu',
+        reason: expect.stringMatching(/^no GPU device visible/) as unknown as string,
+      });
     }
     for (const s of Object.values(sessions)) await s.release();
   });
 
-  test(
-    'webgpu on lavapipe: every graph runs on the WebGPU provider (placement checked) and equals the CPU provider',
-    async () => {
-      expect(existsSync(LAVAPIPE_ICD), `${LAVAPIPE_ICD} is missing: run npm run test:deps (scripts/lavapipe.sh)`).toBe(true);
-      const gpu = await createSessions(packGraphs, { provider: 'webgpu' });
-      const cpu = await createSessions(packGraphs, { provider: 'cpu' });
-      expect(gpu.report.provider).toBe('webgpu');
-      expect(gpu.report.skipped).toEqual([]);
-      for (const [graph, placement] of Object.entries(gpu.report.placement ?? {})) {
-        // ORT keeps only shape bookkeeping (int64 Gather/Concat/Unsqueeze…) on the CPU; all tensor math is on WebGPU.
-        expect(placement.gpu_nodes, graph).toBeGreaterThan(0);
-        expect(placement.cpu_compute_ops, graph).toEqual([]);
+  test('webgpu on lavapipe: every graph runs on the WebGPU provider (placement checked) and equals the CPU provider', async () => {
+    expect(existsSync(LAVAPIPE_ICD), `${LAVAPIPE_ICD} is missing: run npm run test:deps (scripts/lavapipe.sh)`).toBe(true);
+    const gpu = await createSessions(packGraphs, { provider: 'webgpu' });
+    const cpu = await createSessions(packGraphs, { provider: 'cpu' });
+    expect(gpu.report.provider).toBe('webgpu');
+    expect(gpu.report.skipped).toEqual([]);
+    for (const [graph, placement] of Object.entries(gpu.report.placement ?? {})) {
+      // ORT keeps only shape bookkeeping (int64 Gather/Concat/Unsqueeze…) on the CPU; all tensor math is on WebGPU.
+      expect(placement.gpu_nodes, graph).toBeGreaterThan(0);
+      expect(placement.cpu_compute_ops, graph).toEqual([]);
+    }
+    expect(Object.keys(gpu.report.placement ?? {}).sort()).toEqual(Object.keys(packGraphs).sort());
+    const dims = { B: 2, N: 128, Nq: 64, S: 3 };
+    for (const graph of Object.keys(packGraphs)) {
+      const feeds = feedsFor(graph, dims);
+      const a = await cpu.sessions[graph]?.run(feeds);
+      const b = await gpu.sessions[graph]?.run(feeds);
+      for (const o of manifest.io[graph]?.outputs ?? []) {
+        const x = a?.[o.name]?.data as Float32Array;
+        const y = b?.[o.name]?.data as Float32Array;
+        expect(y.length, `${graph}.${o.name}`).toBe(x.length);
+        let maxAbs = 0;
+        for (let i = 0; i < x.length; i++) maxAbs = Math.max(maxAbs, Math.abs((x[i] ?? 0) - (y[i] ?? 0)));
+        expect(maxAbs, `${graph}.${o.name} max |cpu − webgpu|`).toBeLessThan(1e-4);
       }
-      expect(Object.keys(gpu.report.placement ?? {}).sort()).toEqual(Object.keys(packGraphs).sort());
-      const dims = { B: 2, N: 128, Nq: 64, S: 3 };
-      for (const graph of Object.keys(packGraphs)) {
-        const feeds = feedsFor(graph, dims);
-        const a = await cpu.sessions[graph]?.run(feeds);
-        const b = await gpu.sessions[graph]?.run(feeds);
-        for (const o of manifest.io[graph]?.outputs ?? []) {
-          const x = a?.[o.name]?.data as Float32Array;
-          const y = b?.[o.name]?.data as Float32Array;
-          expect(y.length, `${graph}.${o.name}`).toBe(x.length);
-          let maxAbs = 0;
-          for (let i = 0; i < x.length; i++) maxAbs = Math.max(maxAbs, Math.abs((x[i] ?? 0) - (y[i] ?? 0)));
-          expect(maxAbs, `${graph}.${o.name} max |cpu − webgpu|`).toBeLessThan(1e-4);
-        }
-      }
-      for (const s of [...Object.values(gpu.sessions), ...Object.values(cpu.sessions)]) await s.release();
-    },
-    300_000,
-  );
+    }
+    for (const s of [...Object.values(gpu.sessions), ...Object.values(cpu.sessions)]) await s.release();
+  }, 300_000);
 });

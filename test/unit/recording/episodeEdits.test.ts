@@ -80,7 +80,9 @@ describe('episode edits: trim, split, delete, interrupted', () => {
     episodes.requestDelete(id);
     episodes.confirmDelete(id);
     expect(() => episodes.episode(id)).toThrow(/no episode/);
-    const left = store.db.prepare('SELECT (SELECT COUNT(*) FROM samples) + (SELECT COUNT(*) FROM frames) + (SELECT COUNT(*) FROM streams) AS n').get() as { n: number };
+    const left = store.db
+      .prepare('SELECT (SELECT COUNT(*) FROM samples) + (SELECT COUNT(*) FROM frames) + (SELECT COUNT(*) FROM streams) AS n')
+      .get() as { n: number };
     expect(left.n).toBe(0);
   });
 

@@ -5,7 +5,10 @@ describe('ordered encoder', () => {
   test('delivers in push order even when encodes finish out of order, and reports failures in place', async () => {
     const delivered: [bigint, string][] = [];
     const failed: bigint[] = [];
-    const encoder = new OrderedEncoder<string>((t, v) => delivered.push([t, v]), (t) => failed.push(t));
+    const encoder = new OrderedEncoder<string>(
+      (t, v) => delivered.push([t, v]),
+      (t) => failed.push(t),
+    );
     const resolvers: ((v: string) => void)[] = [];
     let reject: (e: Error) => void = () => undefined;
     encoder.push(1n, () => new Promise((r) => resolvers.push(r)));

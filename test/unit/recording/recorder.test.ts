@@ -56,7 +56,16 @@ describe('recorder and episode lifecycle', () => {
     expect(await recorder.saveEpisode('success')).toBe(id);
 
     const [summary] = episodes.summaries();
-    expect(summary).toMatchObject({ id, task: 'stack the cube', status: 'saved', outcome: 'success', operator: 'ada', frames: 1, dropped: 0, late: 0 });
+    expect(summary).toMatchObject({
+      id,
+      task: 'stack the cube',
+      status: 'saved',
+      outcome: 'success',
+      operator: 'ada',
+      frames: 1,
+      dropped: 0,
+      late: 0,
+    });
     expect(summary!.duration_s).toBeCloseTo(0.5, 6);
     const state = episodes.stream(id, 'observation.state');
     expect(state).toMatchObject({ sample_count: 50, unit: 'rad', shape: [7], nominal_rate_hz: 100 });
@@ -179,8 +188,15 @@ describe('recorder and episode lifecycle', () => {
     await recordStates(first.recorder, first.clock, 30);
     await first.recorder.saveEpisode('success');
     await first.recorder.endSession();
-    const e1Values = first.episodes.range(first.episodes.stream(e1, 'observation.state'), 0n, 2n ** 62n).map((s) => [s.t_ns, ...float64Values(s.value)]);
-    const sessionRow = (id: number) => first.store.db.prepare('SELECT ended_at_unix_ms, writer_pid, rig_name FROM sessions WHERE id = ?').get(id) as { ended_at_unix_ms: number | null; writer_pid: number | null; rig_name: string };
+    const e1Values = first.episodes
+      .range(first.episodes.stream(e1, 'observation.state'), 0n, 2n ** 62n)
+      .map((s) => [s.t_ns, ...float64Values(s.value)]);
+    const sessionRow = (id: number) =>
+      first.store.db.prepare('SELECT ended_at_unix_ms, writer_pid, rig_name FROM sessions WHERE id = ?').get(id) as {
+        ended_at_unix_ms: number | null;
+        writer_pid: number | null;
+        rig_name: string;
+      };
     expect(sessionRow(sessionId)).toMatchObject({ writer_pid: null });
     expect(sessionRow(sessionId).ended_at_unix_ms).not.toBeNull();
     // The first studio's writer closes (its store connection stays open for reading; closing twice is harmless).
@@ -201,13 +217,22 @@ describe('recorder and episode lifecycle', () => {
     await recorder.saveEpisode('failure');
 
     expect(first.episodes.sessionCount()).toBe(1);
-    expect(first.episodes.summaries().map(({ id, session_id, task, status, outcome }) => ({ id, session_id, task, status, outcome })).sort((a, b) => a.id - b.id)).toEqual([
+    expect(
+      first.episodes
+        .summaries()
+        .map(({ id, session_id, task, status, outcome }) => ({ id, session_id, task, status, outcome }))
+        .sort((a, b) => a.id - b.id),
+    ).toEqual([
       { id: e1, session_id: sessionId, task: 'before the restart', status: 'saved', outcome: 'success' },
       { id: e2, session_id: sessionId, task: 'after the restart', status: 'saved', outcome: 'failure' },
     ]);
     expect(e2).toBeGreaterThan(e1);
-    expect(first.episodes.range(first.episodes.stream(e1, 'observation.state'), 0n, 2n ** 62n).map((s) => [s.t_ns, ...float64Values(s.value)])).toEqual(e1Values);
-    expect(first.episodes.range(first.episodes.stream(e2, 'observation.state'), 0n, 2n ** 62n).map((s) => float64Values(s.value)[0])).toEqual(Array.from({ length: 20 }, (_, i) => 100 + i));
+    expect(
+      first.episodes.range(first.episodes.stream(e1, 'observation.state'), 0n, 2n ** 62n).map((s) => [s.t_ns, ...float64Values(s.value)]),
+    ).toEqual(e1Values);
+    expect(
+      first.episodes.range(first.episodes.stream(e2, 'observation.state'), 0n, 2n ** 62n).map((s) => float64Values(s.value)[0]),
+    ).toEqual(Array.from({ length: 20 }, (_, i) => 100 + i));
     await recorder.endSession();
     expect(sessionRow(sessionId).ended_at_unix_ms).not.toBeNull();
   });
@@ -293,10 +318,14 @@ describe('recorder and episode lifecycle', () => {
     const reopened = openStore({ dataDir, appVersion: 'test' });
     try {
       const again = new EpisodeStore(reopened.db);
-      for (const [id, print] of [[first, firstPrint], [second, secondPrint]] as const) {
+      for (const [id, print] of [
+        [first, firstPrint],
+        [second, secondPrint],
+      ] as const) {
         const hash = createHash('sha256');
         for (const name of ['observation.state', 'cam.front']) {
-          for (const sample of again.range(again.stream(id, name), 0n, 2n ** 62n)) hash.update(`${name} ${sample.t_ns} `).update(sample.value);
+          for (const sample of again.range(again.stream(id, name), 0n, 2n ** 62n))
+            hash.update(`${name} ${sample.t_ns} `).update(sample.value);
         }
         expect(hash.digest('hex')).toBe(print);
       }

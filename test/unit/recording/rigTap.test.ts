@@ -54,7 +54,14 @@ describe('rig tap: camera frames', () => {
     const base = rigConfigSchema.parse(simRig).cameras[0]!;
     const uvc = new ScriptedCamera('uvc');
     const raw = new ScriptedCamera('raw');
-    const frame = (camera: string, t: bigint, jpeg?: Uint8Array): CameraFrame => ({ camera, capture_ns: t, width_px: 32, height_px: 24, rgb: new Uint8Array(32 * 24 * 3).fill(Number(t % 200n)), ...(jpeg !== undefined ? { jpeg } : {}) });
+    const frame = (camera: string, t: bigint, jpeg?: Uint8Array): CameraFrame => ({
+      camera,
+      capture_ns: t,
+      width_px: 32,
+      height_px: 24,
+      rgb: new Uint8Array(32 * 24 * 3).fill(Number(t % 200n)),
+      ...(jpeg !== undefined ? { jpeg } : {}),
+    });
     uvc.emit(frame('uvc', 1n, jpegs[0]));
     raw.emit(frame('raw', 1n));
     const tap = new RigTap(recorder, {

@@ -16,7 +16,16 @@ describe('the recording writer thread (shared WorkerThread / RpcClient)', () => 
     const writer = startWriterThread({ dataDir, appVersion: 'test' });
     const commits: CommitInfo[] = [];
     writer.onCommit((info) => commits.push(info));
-    const session = await writer.call({ call: 'startSession', started_at_unix_ms: 0, operator: 'ada', rig_name: 'test', rig_config_json: '{}', app_version: 'test', writer_pid: process.pid, writer_host: 'here' });
+    const session = await writer.call({
+      call: 'startSession',
+      started_at_unix_ms: 0,
+      operator: 'ada',
+      rig_name: 'test',
+      rig_config_json: '{}',
+      app_version: 'test',
+      writer_pid: process.pid,
+      writer_host: 'here',
+    });
     const { episode_id, stream_ids } = await writer.call({
       call: 'startEpisode',
       session_id: session,
@@ -35,7 +44,13 @@ describe('the recording writer thread (shared WorkerThread / RpcClient)', () => 
     let t = 0n;
     for (let b = 0; b < batches; b++) {
       const ops: WriterOp[] = [];
-      for (let i = 0; i < 50; i++) ops.push({ op: 'sample', stream_id: stream_ids['arm.q_rad']!, t_ns: (t += 1_000_000n), value: float64Bytes([b, i, 0, 0, 0, 0, 0]) });
+      for (let i = 0; i < 50; i++)
+        ops.push({
+          op: 'sample',
+          stream_id: stream_ids['arm.q_rad']!,
+          t_ns: (t += 1_000_000n),
+          value: float64Bytes([b, i, 0, 0, 0, 0, 0]),
+        });
       for (let i = 0; i < 4; i++) ops.push({ op: 'frame', stream_id: stream_ids['camera.front.color']!, t_ns: t + BigInt(i), data: frame });
       writer.write(ops);
     }
@@ -62,7 +77,10 @@ describe('the recording writer thread (shared WorkerThread / RpcClient)', () => 
     const dataDir = tempDir();
     const writer = startWriterThread({ dataDir, appVersion: 'test' });
     try {
-      await expect(writer.call({ call: 'setStatus', episode_id: 42, status: 'saved' })).rejects.toMatchObject({ code: 'failed_precondition', message: 'no episode 42' });
+      await expect(writer.call({ call: 'setStatus', episode_id: 42, status: 'saved' })).rejects.toMatchObject({
+        code: 'failed_precondition',
+        message: 'no episode 42',
+      });
       expect(await writer.call({ call: 'sync' })).toBeNull();
     } finally {
       await writer.close();

@@ -53,7 +53,13 @@ describe('foresight on the live rig', () => {
       expect(c.ee_path_m).toHaveLength(16);
       expect(c.success_prob).toBeGreaterThanOrEqual(0);
     }
-    expect(preview.best).toBe(preview.candidates.reduce((b: number, c: { success_prob: number }, i: number, all: { success_prob: number }[]) => (c.success_prob > all[b]!.success_prob ? i : b), 0));
+    expect(preview.best).toBe(
+      preview.candidates.reduce(
+        (b: number, c: { success_prob: number }, i: number, all: { success_prob: number }[]) =>
+          c.success_prob > all[b]!.success_prob ? i : b,
+        0,
+      ),
+    );
 
     const splats = await call('foresight.splats', { preview_id: preview.preview_id, candidate: 1 });
     expect(splats).toMatchObject({ H: 2, N: 2048, fields: 14 });
@@ -68,7 +74,10 @@ describe('foresight on the live rig', () => {
     // Over the WebSocket transport, the same bytes (one binary frame).
     const server = await startWebServer({ core: core!, rendererDir: writeRendererDir(join(dir, 'renderer')) });
     try {
-      const transport = createWsTransport({ url: `ws://127.0.0.1:${server.port}${WS_PATH}?token=${server.token}`, createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike });
+      const transport = createWsTransport({
+        url: `ws://127.0.0.1:${server.port}${WS_PATH}?token=${server.token}`,
+        createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+      });
       const overWs = await transport.request('foresight.splats', { preview_id: preview.preview_id, candidate: 1 });
       transport.close();
       if (!overWs.ok) throw new Error(overWs.error.message);
@@ -78,7 +87,9 @@ describe('foresight on the live rig', () => {
     } finally {
       await server.close();
     }
-    await expect(call('foresight.splats', { preview_id: preview.preview_id, candidate: 7 })).rejects.toThrow(/candidate 7 is not in preview/);
+    await expect(call('foresight.splats', { preview_id: preview.preview_id, candidate: 7 })).rejects.toThrow(
+      /candidate 7 is not in preview/,
+    );
 
     // Approve while recording: the chunk runs through the control worker, and the decision is linked to the take.
     const { episode_id } = await call('recording.start', { task: 'imagine, then act' });
@@ -122,80 +133,93 @@ describe('foresight on the live rig', () => {
     expect(real).toMatchObject({ H: 1, N: 2048 });
     const imaginedNext = await call('foresight.splats', { preview_id: again.preview_id, candidate: 0 });
     expect(imaginedNext.H).toBe(1);
-    await expect(call('foresight.splats', { preview_id: preview.preview_id, candidate: -2 })).rejects.toThrow(/live: there is no recorded reality/);
+    await expect(call('foresight.splats', { preview_id: preview.preview_id, candidate: -2 })).rejects.toThrow(
+      /live: there is no recorded reality/,
+    );
     await expect(call('foresight.reimagine', { run_id: 999 })).rejects.toThrow(/run 999 does not exist/);
   });
 
-  test('a policy runs the live rig with foresight, recorded as a take: rank until the e-stop; approve waits for the operator, a rejection ends it', { timeout: 180_000 }, async () => {
-    const statuses: any[] = [];
-    const dir = tempDir();
-    core = startTestCore(join(dir, 'data'), { rigPath: resolve('rigs/sim-gwm.json') });
-    core.events.subscribe((name, payload) => {
-      if (name === 'foresight.policy') statuses.push(payload);
-    });
-    const until = (accept: (status: any) => boolean) =>
-      new Promise<any>((resolvePromise) => {
-        const found = statuses.find(accept);
-        if (found !== undefined) return resolvePromise(found);
-        const off = core!.events.subscribe((name, payload) => {
-          if (name === 'foresight.policy' && accept(payload)) {
-            off();
-            resolvePromise(payload);
-          }
-        });
+  test(
+    'a policy runs the live rig with foresight, recorded as a take: rank until the e-stop; approve waits for the operator, a rejection ends it',
+    { timeout: 180_000 },
+    async () => {
+      const statuses: any[] = [];
+      const dir = tempDir();
+      core = startTestCore(join(dir, 'data'), { rigPath: resolve('rigs/sim-gwm.json') });
+      core.events.subscribe((name, payload) => {
+        if (name === 'foresight.policy') statuses.push(payload);
       });
-    await call('foresight.open', { provider: 'cpu', threads: 1 });
-    await call('rig.start');
-    // The first preview needs the cameras' first frames: start once they are there.
-    let started: any;
-    for (let attempt = 0; attempt < 200 && started === undefined; attempt++) {
-      started = await call('foresight.preview', { K: 1, H: 1 }).then(
-        () => call('foresight.policyStart', { mode: 'rank', K: 2, H: 1 }),
-        (error: Error) => (/has none by that name|no arm state/.test(error.message) ? new Promise((r) => setTimeout(r, 50)).then(() => undefined) : Promise.reject(error)),
-      );
-    }
-    expect(started).toMatchObject({ running: true, mode: 'rank', chunks: 0 });
-    await expect(call('foresight.policyStart', { mode: 'off' })).rejects.toThrow(/already going/);
-    // (A run that ends early says why instead of leaving the test waiting.)
-    const going = await until((s) => s.chunks >= 2 || !s.running);
-    expect(going.stopped_reason).toBeNull();
-    await call('control.estop');
-    const stopped = await until((s) => !s.running);
-    expect(stopped.stopped_reason).toBe('e-stop');
-    const episode = stopped.episode_id as number;
-    const runs = (await call('foresight.runs', { episode_id: episode })).runs;
-    expect(runs.length).toBeGreaterThanOrEqual(2);
-    expect(runs.every((r: any) => r.mode === 'rank' && r.candidates.length === 2)).toBe(true);
-    // The executed runs chose as `studio policy run` does: the policy's chunk unless a sample beats it by the margin.
-    const executed = runs.filter((run: any) => run.decision === 'executed');
-    expect(executed.length).toBeGreaterThanOrEqual(1);
-    for (const r of executed) {
-      const [own, sample] = r.candidates.map((c: any) => c.success_prob as number);
-      expect(r.chosen_index).toBe(sample - own >= DEFAULT_RANK_MARGIN ? 1 : 0);
-    }
-    const detail = await call('episodes.get', { id: episode });
-    expect(detail.episode.status).toBe('saved');
-    expect(detail.episode.operator).toMatch(/mode=rank K=2 H=1/);
-    await call('control.release');
+      const until = (accept: (status: any) => boolean) =>
+        new Promise<any>((resolvePromise) => {
+          const found = statuses.find(accept);
+          if (found !== undefined) return resolvePromise(found);
+          const off = core!.events.subscribe((name, payload) => {
+            if (name === 'foresight.policy' && accept(payload)) {
+              off();
+              resolvePromise(payload);
+            }
+          });
+        });
+      await call('foresight.open', { provider: 'cpu', threads: 1 });
+      await call('rig.start');
+      // The first preview needs the cameras' first frames: start once they are there.
+      let started: any;
+      for (let attempt = 0; attempt < 200 && started === undefined; attempt++) {
+        started = await call('foresight.preview', { K: 1, H: 1 }).then(
+          () => call('foresight.policyStart', { mode: 'rank', K: 2, H: 1 }),
+          (error: Error) =>
+            /has none by that name|no arm state/.test(error.message)
+              ? new Promise((r) => setTimeout(r, 50)).then(() => undefined)
+              : Promise.reject(error),
+        );
+      }
+      expect(started).toMatchObject({ running: true, mode: 'rank', chunks: 0 });
+      await expect(call('foresight.policyStart', { mode: 'off' })).rejects.toThrow(/already going/);
+      // (A run that ends early says why instead of leaving the test waiting.)
+      const going = await until((s) => s.chunks >= 2 || !s.running);
+      expect(going.stopped_reason).toBeNull();
+      await call('control.estop');
+      const stopped = await until((s) => !s.running);
+      expect(stopped.stopped_reason).toBe('e-stop');
+      const episode = stopped.episode_id as number;
+      const runs = (await call('foresight.runs', { episode_id: episode })).runs;
+      expect(runs.length).toBeGreaterThanOrEqual(2);
+      expect(runs.every((r: any) => r.mode === 'rank' && r.candidates.length === 2)).toBe(true);
+      // The executed runs chose as `studio policy run` does: the policy's chunk unless a sample beats it by the margin.
+      const executed = runs.filter((run: any) => run.decision === 'executed');
+      expect(executed.length).toBeGreaterThanOrEqual(1);
+      for (const r of executed) {
+        const [own, sample] = r.candidates.map((c: any) => c.success_prob as number);
+        expect(r.chosen_index).toBe(sample - own >= DEFAULT_RANK_MARGIN ? 1 : 0);
+      }
+      const detail = await call('episodes.get', { id: episode });
+      expect(detail.episode.status).toBe('saved');
+      expect(detail.episode.operator).toMatch(/mode=rank K=2 H=1/);
+      await call('control.release');
 
-    statuses.length = 0;
-    await call('foresight.policyStart', { mode: 'approve', K: 2, H: 1 });
-    const asking = await until((s) => (s.waiting_for_approval && s.last_preview !== null) || (!s.running && s.stopped_reason !== null));
-    expect(asking.stopped_reason).toBeNull();
-    expect(asking.last_preview.K).toBe(2);
-    const approved = await call('foresight.approve', { preview_id: asking.last_preview.preview_id, candidate: 1 });
-    expect(approved).toMatchObject({ candidate: 1, played: 8, estopped: false });
-    await until((s) => s.chunks === 1);
-    const next = await until((s) => s.waiting_for_approval && s.last_preview.preview_id !== asking.last_preview.preview_id);
-    await call('foresight.reject', { preview_id: next.last_preview.preview_id });
-    const ended = await until((s) => !s.running);
-    expect(ended).toMatchObject({ stopped_reason: 'rejected', chunks: 1 });
-    const decided = (await call('foresight.runs', { episode_id: ended.episode_id })).runs.map((r: any) => [r.mode, r.decision, r.chosen_index]);
-    expect(decided).toEqual([
-      ['approve', 'executed', 1],
-      ['approve', 'rejected', null],
-    ]);
-  });
+      statuses.length = 0;
+      await call('foresight.policyStart', { mode: 'approve', K: 2, H: 1 });
+      const asking = await until((s) => (s.waiting_for_approval && s.last_preview !== null) || (!s.running && s.stopped_reason !== null));
+      expect(asking.stopped_reason).toBeNull();
+      expect(asking.last_preview.K).toBe(2);
+      const approved = await call('foresight.approve', { preview_id: asking.last_preview.preview_id, candidate: 1 });
+      expect(approved).toMatchObject({ candidate: 1, played: 8, estopped: false });
+      await until((s) => s.chunks === 1);
+      const next = await until((s) => s.waiting_for_approval && s.last_preview.preview_id !== asking.last_preview.preview_id);
+      await call('foresight.reject', { preview_id: next.last_preview.preview_id });
+      const ended = await until((s) => !s.running);
+      expect(ended).toMatchObject({ stopped_reason: 'rejected', chunks: 1 });
+      const decided = (await call('foresight.runs', { episode_id: ended.episode_id })).runs.map((r: any) => [
+        r.mode,
+        r.decision,
+        r.chosen_index,
+      ]);
+      expect(decided).toEqual([
+        ['approve', 'executed', 1],
+        ['approve', 'rejected', null],
+      ]);
+    },
+  );
 
   test('a rig whose cameras do not fit the pack is refused with the reason', { timeout: 60_000 }, async () => {
     const dir = tempDir();

@@ -15,7 +15,12 @@ function smallSimRig(dir: string): string {
     const scale = 64 / camera.width_px;
     camera.width_px = 64;
     camera.height_px = Math.round(camera.height_px * scale);
-    camera.intrinsics = { fx_px: camera.intrinsics.fx_px * scale, fy_px: camera.intrinsics.fy_px * scale, cx_px: camera.intrinsics.cx_px * scale, cy_px: camera.intrinsics.cy_px * scale };
+    camera.intrinsics = {
+      fx_px: camera.intrinsics.fx_px * scale,
+      fy_px: camera.intrinsics.fy_px * scale,
+      cx_px: camera.intrinsics.cx_px * scale,
+      cy_px: camera.intrinsics.cy_px * scale,
+    };
   }
   const path = join(dir, 'rig.json');
   writeFileSync(path, JSON.stringify(rig));
@@ -53,7 +58,15 @@ describe('live rig runtime (simulated rig, real time)', () => {
     core = startTestCore(join(dir, 'data'), { rigPath: smallSimRig(dir) });
     const status = await call('rig.start');
     expect(status).toMatchObject({ state: 'running', simulated: true, control: { rate_hz: 100, estopped: false } });
-    expect(status.devices.map((d: { type: string }) => d.type)).toEqual(['sim-arm', 'sim-gripper', 'sim-camera', 'sim-camera', 'sim-camera', 'keyboard', 'gamepad']);
+    expect(status.devices.map((d: { type: string }) => d.type)).toEqual([
+      'sim-arm',
+      'sim-gripper',
+      'sim-camera',
+      'sim-camera',
+      'sim-camera',
+      'keyboard',
+      'gamepad',
+    ]);
 
     const start = await nextEvent('robot.state', () => true);
     expect(start.q_rad).toHaveLength(7);
@@ -82,7 +95,16 @@ describe('live rig runtime (simulated rig, real time)', () => {
     const detail = await call('episodes.get', { id: episode_id });
     expect(detail.episode).toMatchObject({ status: 'saved', outcome: 'success', task: 'push the cube forward', operator: 'test' });
     const counts = Object.fromEntries(detail.streams.map((s: { name: string; sample_count: number }) => [s.name, s.sample_count]));
-    for (const name of ['arm.q_rad', 'arm.ee_pose', 'action.requested', 'action.executed', 'camera.front.color', 'camera.front.depth', 'camera.wrist.world_from_camera', 'sim.object_poses']) {
+    for (const name of [
+      'arm.q_rad',
+      'arm.ee_pose',
+      'action.requested',
+      'action.executed',
+      'camera.front.color',
+      'camera.front.depth',
+      'camera.wrist.world_from_camera',
+      'sim.object_poses',
+    ]) {
       expect(counts[name], name).toBeGreaterThan(0);
     }
     // The recorded actions show the operator's forward motion, and the e-stop's zero.
@@ -133,7 +155,14 @@ describe('live rig runtime (simulated rig, real time)', () => {
     // Latched: the core refuses, naming the cause and the fix, and creates nothing.
     await call('control.estop');
     const refused = await connection.call('recording.start', { task: 'refused' });
-    expect(refused).toMatchObject({ ok: false, error: { code: 'failed_precondition', message: 'E-stop is latched — release it (button / hotkey) before recording', fix: expect.stringMatching(/Release the e-stop/) } });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: {
+        code: 'failed_precondition',
+        message: 'E-stop is latched — release it (button / hotkey) before recording',
+        fix: expect.stringMatching(/Release the e-stop/),
+      },
+    });
     // A device button mapped to toggle_recording is refused the same way (and says why in the log).
     await call('teleop.keys', { keys: ['KeyT'] });
     await call('teleop.keys', { keys: [] });
@@ -159,7 +188,10 @@ describe('live rig runtime (simulated rig, real time)', () => {
     // Latched inside the control worker (a mapped e-stop button) mid-take: stopped and kept the same way.
     await call('control.release');
     const second = await call('recording.start', { task: 'stopped by a device e-stop' });
-    await nextEvent('recording.status', (status) => status.episode_id === second.episode_id && (status.streams['arm.q_rad']?.samples ?? 0) > 5);
+    await nextEvent(
+      'recording.status',
+      (status) => status.episode_id === second.episode_id && (status.streams['arm.q_rad']?.samples ?? 0) > 5,
+    );
     const stopped = nextEvent('recording.status', (status) => status.phase === 'stopped');
     await call('teleop.keys', { keys: ['KeyX'] });
     expect(await stopped).toMatchObject({ episode_id: second.episode_id, stop_reason: 'estop' });
@@ -176,7 +208,10 @@ describe('live rig runtime (simulated rig, real time)', () => {
 
     // Recording when the rig stops: the take is stopped and saved with everything recorded so far.
     const first = await call('recording.start', { task: 'kept across rig.stop' });
-    await nextEvent('recording.status', (status) => status.episode_id === first.episode_id && (status.streams['arm.q_rad']?.samples ?? 0) > 5);
+    await nextEvent(
+      'recording.status',
+      (status) => status.episode_id === first.episode_id && (status.streams['arm.q_rad']?.samples ?? 0) > 5,
+    );
     expect(await call('rig.stop')).toMatchObject({ state: 'stopped' });
     const kept = await call('episodes.get', { id: first.episode_id });
     expect(kept.episode).toMatchObject({ status: 'saved', outcome: 'unknown', tags: ['stop_reason:rig_stopped'] });
@@ -185,19 +220,33 @@ describe('live rig runtime (simulated rig, real time)', () => {
     // Stopped by the operator but not yet saved when a new config is applied: kept the same way.
     await call('rig.start');
     const second = await call('recording.start', { task: 'kept across rig.apply' });
-    await nextEvent('recording.status', (status) => status.episode_id === second.episode_id && (status.streams['arm.q_rad']?.samples ?? 0) > 5);
+    await nextEvent(
+      'recording.status',
+      (status) => status.episode_id === second.episode_id && (status.streams['arm.q_rad']?.samples ?? 0) > 5,
+    );
     expect(await call('recording.stop')).toMatchObject({ phase: 'stopped', stop_reason: 'operator' });
     const rig = JSON.parse(readFileSync(path, 'utf8')) as Record<string, any>;
     rig.name = 'Bench 3';
     expect((await call('rig.apply', { text: JSON.stringify(rig) })).status.state).toBe('running');
-    expect((await call('episodes.get', { id: second.episode_id })).episode).toMatchObject({ status: 'saved', outcome: 'unknown', tags: ['stop_reason:operator'] });
+    expect((await call('episodes.get', { id: second.episode_id })).episode).toMatchObject({
+      status: 'saved',
+      outcome: 'unknown',
+      tags: ['stop_reason:operator'],
+    });
 
     // Recording when the core closes (the app quits): kept too.
     const third = await call('recording.start', { task: 'kept across close' });
-    await nextEvent('recording.status', (status) => status.episode_id === third.episode_id && (status.streams['arm.q_rad']?.samples ?? 0) > 5);
+    await nextEvent(
+      'recording.status',
+      (status) => status.episode_id === third.episode_id && (status.streams['arm.q_rad']?.samples ?? 0) > 5,
+    );
     await core.close();
     core = startTestCore(join(dir, 'data'), { rigPath: path });
-    expect((await call('episodes.get', { id: third.episode_id })).episode).toMatchObject({ status: 'saved', outcome: 'unknown', tags: ['stop_reason:rig_stopped'] });
+    expect((await call('episodes.get', { id: third.episode_id })).episode).toMatchObject({
+      status: 'saved',
+      outcome: 'unknown',
+      tags: ['stop_reason:rig_stopped'],
+    });
     expect(core.logLines.some((line) => /discard/.test(line))).toBe(false);
   }, 120_000);
 
@@ -238,8 +287,13 @@ describe('rig config: apply and discovery', () => {
     rig.name = 'Bench 2';
     rig.teleop = [{ type: 'keyboard', button_actions: { KeyX: 'estop' } }];
     const applied = await call('rig.apply', { text: JSON.stringify(rig) });
-    expect(applied).toMatchObject({ ok: true, result: { snapshot: { source: join(dataDir, 'rig.json'), config: { name: 'Bench 2' } }, status: { state: 'running' } } });
-    expect((applied as { result: { status: { devices: { type: string }[] } } }).result.status.devices.map((d) => d.type)).toContain('keyboard');
+    expect(applied).toMatchObject({
+      ok: true,
+      result: { snapshot: { source: join(dataDir, 'rig.json'), config: { name: 'Bench 2' } }, status: { state: 'running' } },
+    });
+    expect((applied as { result: { status: { devices: { type: string }[] } } }).result.status.devices.map((d) => d.type)).toContain(
+      'keyboard',
+    );
     expect(await call('rig.get')).toMatchObject({ ok: true, result: { config: { name: 'Bench 2' } } });
     expect(JSON.parse(readFileSync(join(dataDir, 'rig.json'), 'utf8'))).toMatchObject({ name: 'Bench 2' });
   }, 30_000);
@@ -271,7 +325,12 @@ describe('a teleop device that is not plugged in', () => {
     writeFileSync(join(dir, 'rig.json'), JSON.stringify(rig));
     core = startTestCore(join(dir, 'data'), { rigPath: join(dir, 'rig.json') });
     const outcome = await core.connect({ transport: 'in-process' }).call('rig.start', {});
-    const status = (outcome as { ok: true; result: { state: string; devices: { type: string; connected: boolean; error?: { message: string; fix?: string } }[] } }).result;
+    const status = (
+      outcome as {
+        ok: true;
+        result: { state: string; devices: { type: string; connected: boolean; error?: { message: string; fix?: string } }[] };
+      }
+    ).result;
     expect(status.state).toBe('running');
     const spacemouse = status.devices.find((d) => d.type === 'spacemouse');
     expect(spacemouse).toMatchObject({ connected: false, error: { message: expect.stringMatching(/no SpaceMouse found/) } });

@@ -1,6 +1,13 @@
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { APP_ORIGIN, focusFirstInstance, navigationAllowed, rendererFileFor, windowOpenDecision, withAppSecurityHeaders } from '../../../main/shell/shellPolicy';
+import {
+  APP_ORIGIN,
+  focusFirstInstance,
+  navigationAllowed,
+  rendererFileFor,
+  windowOpenDecision,
+  withAppSecurityHeaders,
+} from '../../../main/shell/shellPolicy';
 import { contentSecurityPolicy } from '../../../main/web/security';
 
 /**
@@ -65,15 +72,19 @@ describe('app:// protocol', () => {
   });
 
   test('every response carries the studio’s CSP and nosniff, whatever the file said', () => {
-    const headers = withAppSecurityHeaders(new Headers({ 'content-type': 'text/html', 'content-security-policy': "default-src *; script-src 'unsafe-inline'" }));
+    const headers = withAppSecurityHeaders(
+      new Headers({ 'content-type': 'text/html', 'content-security-policy': "default-src *; script-src 'unsafe-inline'" }),
+    );
     expect(headers.get('content-type')).toBe('text/html');
     expect(headers.get('x-content-type-options')).toBe('nosniff');
     const csp = headers.get('content-security-policy') ?? '';
     expect(csp).toBe(contentSecurityPolicy());
-    const directives = new Map(csp.split(';').map((part) => {
-      const [name = '', ...values] = part.trim().split(/\s+/);
-      return [name, values] as const;
-    }));
+    const directives = new Map(
+      csp.split(';').map((part) => {
+        const [name = '', ...values] = part.trim().split(/\s+/);
+        return [name, values] as const;
+      }),
+    );
     expect(directives.get('default-src')).toEqual(["'self'"]);
     expect(directives.get('script-src')).toEqual(["'self'"]);
     expect(directives.get('connect-src')).toEqual(["'self'"]);

@@ -6,8 +6,17 @@ const external = { x: 1920, y: 0, width: 3840, height: 2160 };
 
 describe('remembered window bounds', () => {
   test('are restored when they are on a current display', () => {
-    expect(restoreWindowState({ x: 100, y: 80, width: 1400, height: 900, maximized: true }, [laptop])).toEqual({ x: 100, y: 80, width: 1400, height: 900, maximized: true });
-    expect(restoreWindowState({ x: 2500, y: 100, width: 1400, height: 900 }, [laptop, external])).toMatchObject({ x: 2500, maximized: false });
+    expect(restoreWindowState({ x: 100, y: 80, width: 1400, height: 900, maximized: true }, [laptop])).toEqual({
+      x: 100,
+      y: 80,
+      width: 1400,
+      height: 900,
+      maximized: true,
+    });
+    expect(restoreWindowState({ x: 2500, y: 100, width: 1400, height: 900 }, [laptop, external])).toMatchObject({
+      x: 2500,
+      maximized: false,
+    });
   });
 
   test('are dropped when the monitor they were on is gone, or they are nonsense', () => {

@@ -30,16 +30,33 @@ afterAll(async () => {
  * expert` and `studio record --sim --expert` run it; `onStep` sees each action's cycle.
  */
 let expertRig: RigDevices | undefined;
-async function runExpertEpisode(options: { episode: number; seed: number; noise: ExpertNoise; control_hz: 10; onStep?: (step: { phase: string; exploring: boolean; record: CycleRecord }) => void }) {
+async function runExpertEpisode(options: {
+  episode: number;
+  seed: number;
+  noise: ExpertNoise;
+  control_hz: 10;
+  onStep?: (step: { phase: string; exploring: boolean; record: CycleRecord }) => void;
+}) {
   const rig = builtInSimRig();
   if (expertRig === undefined) {
-    expertRig = createRigDevices({ ...rig, arm: { type: 'sim-arm', control_hz: options.control_hz, pacing: 'manual', run_in: 'in-process' }, cameras: [], teleop: [] }, createDeviceRegistry(), systemClock);
+    expertRig = createRigDevices(
+      { ...rig, arm: { type: 'sim-arm', control_hz: options.control_hz, pacing: 'manual', run_in: 'in-process' }, cameras: [], teleop: [] },
+      createDeviceRegistry(),
+      systemClock,
+    );
     await expertRig.connect();
   }
-  const run = new ExpertEpisodes(expertRig, { seed: options.seed, noise: options.noise, control_hz: options.control_hz, motion: DEFAULT_EXPERT_MOTION, safety: rig.safety });
+  const run = new ExpertEpisodes(expertRig, {
+    seed: options.seed,
+    noise: options.noise,
+    control_hz: options.control_hz,
+    motion: DEFAULT_EXPERT_MOTION,
+    safety: rig.safety,
+  });
   const result = await run.run(options.episode, {
     cycled: (record, last) => {
-      if (!last && record.labels !== undefined) options.onStep?.({ phase: EXPERT_PHASES[record.labels.phase]!, exploring: record.labels.exploring, record });
+      if (!last && record.labels !== undefined)
+        options.onStep?.({ phase: EXPERT_PHASES[record.labels.phase]!, exploring: record.labels.exploring, record });
     },
   });
   if (result === null || result.final === undefined) throw new Error('the episode did not run');
@@ -86,7 +103,11 @@ describe('sim engine: model and controllers', () => {
 
   it('keeps the hand on top of the table when commanded into it (contact, not penetration)', () => {
     engine.reset(1);
-    const below = engine.sendArm({ kind: 'ee_pose', position_m: [0.35, 0.3, -0.2], quaternion_wxyz: engine.armReading().ee_quaternion_wxyz });
+    const below = engine.sendArm({
+      kind: 'ee_pose',
+      position_m: [0.35, 0.3, -0.2],
+      quaternion_wxyz: engine.armReading().ee_quaternion_wxyz,
+    });
     expect(below.clip_reasons).toContain('workspace z min (0 m)');
     engine.advance(2.5);
     // the fingertips end 0.0125 m past the TCP... the TCP stops within millimetres of the table top
@@ -161,7 +182,9 @@ describe('sim engine: model and controllers', () => {
   });
 
   it('draws layouts and colours from the seed, reproducibly', () => {
-    const a = engine.reset(3), b = engine.reset(4), a2 = engine.reset(3);
+    const a = engine.reset(3),
+      b = engine.reset(4),
+      a2 = engine.reset(3);
     expect(a2).toEqual(a);
     expect(a.cube_position_m).not.toEqual(b.cube_position_m);
     expect(engine.privileged().objects[0]?.position_m[0]).toBeCloseTo(a.cube_position_m[0], 6);
@@ -171,13 +194,21 @@ describe('sim engine: model and controllers', () => {
 describe('sim engine: task and expert', () => {
   it('the noiseless expert picks, lifts, places and releases the cube: success', async () => {
     const steps: string[] = [];
-    const result = await runExpertEpisode({ episode: 0, seed: 7, noise: NOISELESS_EXPERT, control_hz: 10, onStep: (s) => steps.push(s.phase) });
+    const result = await runExpertEpisode({
+      episode: 0,
+      seed: 7,
+      noise: NOISELESS_EXPERT,
+      control_hz: 10,
+      onStep: (s) => steps.push(s.phase),
+    });
     expect(result.lifted).toBe(true);
     expect(result.success).toBe(true);
     expect(result.final.contact.gripper_object).toBe(false);
     expect(result.final.object_target_distance_m).toBeLessThan(0.03);
     expect(result.steps).toBe(steps.length);
-    expect(new Set(steps)).toEqual(new Set(['settle', 'approach', 'descend', 'close', 'lift', 'transport', 'lower', 'release', 'retreat', 'rest']));
+    expect(new Set(steps)).toEqual(
+      new Set(['settle', 'approach', 'descend', 'close', 'lift', 'transport', 'lower', 'release', 'retreat', 'rest']),
+    );
   });
 
   it('a grasp 4 cm off the cube fails, and the detector says why', async () => {
@@ -187,8 +218,18 @@ describe('sim engine: task and expert', () => {
   });
 
   it('is deterministic for a seed', async () => {
-    const a = await runExpertEpisode({ episode: 2, seed: 5, noise: { ...NOISELESS_EXPERT, explore_fraction: 0.3, timing_jitter: 0.2 }, control_hz: 10 });
-    const b = await runExpertEpisode({ episode: 2, seed: 5, noise: { ...NOISELESS_EXPERT, explore_fraction: 0.3, timing_jitter: 0.2 }, control_hz: 10 });
+    const a = await runExpertEpisode({
+      episode: 2,
+      seed: 5,
+      noise: { ...NOISELESS_EXPERT, explore_fraction: 0.3, timing_jitter: 0.2 },
+      control_hz: 10,
+    });
+    const b = await runExpertEpisode({
+      episode: 2,
+      seed: 5,
+      noise: { ...NOISELESS_EXPERT, explore_fraction: 0.3, timing_jitter: 0.2 },
+      control_hz: 10,
+    });
     expect(b.final.objects[0]?.position_m).toEqual(a.final.objects[0]?.position_m);
     expect(b.steps).toBe(a.steps);
   });
@@ -197,8 +238,12 @@ describe('sim engine: task and expert', () => {
 describe('sim engine: expert data (one action meaning, chunk-aligned exploration)', () => {
   it('explores in whole chunks on the episode grid, about as often as asked, within the speed limits, and ends on a chunk boundary', async () => {
     const L = DEFAULT_EXPERT_MOTION.chunk_length;
-    const maxStep = DEFAULT_EXPERT_MOTION.max_linear_speed_m_s / 10, maxTurn = DEFAULT_EXPERT_MOTION.max_angular_speed_rad_s / 10;
-    let chunks = 0, exploring = 0, maxSent = 0, maxTurnSent = 0;
+    const maxStep = DEFAULT_EXPERT_MOTION.max_linear_speed_m_s / 10,
+      maxTurn = DEFAULT_EXPERT_MOTION.max_angular_speed_rad_s / 10;
+    let chunks = 0,
+      exploring = 0,
+      maxSent = 0,
+      maxTurnSent = 0;
     for (let episode = 0; episode < 12; episode++) {
       const flags: boolean[] = [];
       const result = await runExpertEpisode({
@@ -245,14 +290,22 @@ describe('sim cameras', () => {
     const layout = engine.reset(11);
     const rig = new CameraRig(engine);
     const pose = lookAt([1.3, 0.07, 0.7], [0.47, 0.07, 0.02]);
-    rig.add({ name: 'front', width_px: 160, height_px: 120, fps_hz: 15, intrinsics: { fx_px: 138.6, fy_px: 138.6, cx_px: 80, cy_px: 60 }, mount: { frame: 'world', translation_m: pose.position_m, rotation_wxyz: quaternionFromRotation(pose.rotation) } });
+    rig.add({
+      name: 'front',
+      width_px: 160,
+      height_px: 120,
+      fps_hz: 15,
+      intrinsics: { fx_px: 138.6, fy_px: 138.6, cx_px: 80, cy_px: 60 },
+      mount: { frame: 'world', translation_m: pose.position_m, rotation_wxyz: quaternionFromRotation(pose.rotation) },
+    });
     const frame = rig.render('front');
     const cube = engine.privileged().objects[0];
     if (cube === undefined) throw new Error('no cube');
     // the centre of the cube's top face is visible from above
     const top: [number, number, number] = [cube.position_m[0], cube.position_m[1], cube.position_m[2] + 0.025];
     const p = rig.camera('front').project(rig.pose('front'), top);
-    const u = Math.floor(p.u), v = Math.floor(p.v);
+    const u = Math.floor(p.u),
+      v = Math.floor(p.v);
     const i = v * frame.width_px + u;
     expect(frame.segmentation[i]).toBe(engine.ids.cubeGeom);
     expect(Math.abs((frame.depth_mm[i] ?? 0) - p.z * 1000)).toBeLessThan(6); // one pixel of slope on the face
@@ -264,7 +317,9 @@ describe('sim cameras', () => {
     // every pixel labelled "cube" is a pixel whose ray really meets the cube: check against mj_ray
     const { mj, model, data } = engine;
     const ids = new mj.IntBuffer(1);
-    let checked = 0, mismatches = 0, maxDepthErr = 0;
+    let checked = 0,
+      mismatches = 0,
+      maxDepthErr = 0;
     for (let k = 0; k < frame.segmentation.length; k += 7) {
       const ray = rig.camera('front').pixelRay(rig.pose('front'), k % frame.width_px, Math.floor(k / frame.width_px));
       const t = mj.mj_ray(model, data, ray.origin, ray.direction, Uint8Array.from([1, 1, 1, 1, 0, 0]), 1, -1, ids);
@@ -283,7 +338,14 @@ describe('sim cameras', () => {
   it('moves the wrist camera with the flange', () => {
     engine.reset(1);
     const rig = new CameraRig(engine);
-    rig.add({ name: 'wrist', width_px: 32, height_px: 32, fps_hz: 15, intrinsics: { fx_px: 28, fy_px: 28, cx_px: 16, cy_px: 16 }, mount: { frame: 'flange', translation_m: [0.03889, -0.03889, 0.025], rotation_wxyz: [0.9119522, -0.1479747, -0.0612931, 0.377743] } });
+    rig.add({
+      name: 'wrist',
+      width_px: 32,
+      height_px: 32,
+      fps_hz: 15,
+      intrinsics: { fx_px: 28, fy_px: 28, cx_px: 16, cy_px: 16 },
+      mount: { frame: 'flange', translation_m: [0.03889, -0.03889, 0.025], rotation_wxyz: [0.9119522, -0.1479747, -0.0612931, 0.377743] },
+    });
     const before = rig.render('wrist').world_from_camera;
     engine.sendArm({ kind: 'ee_delta', translation_m: [0, 0.05, 0], rotation_axis_angle_rad: [0, 0, 0] });
     engine.advance(1);
@@ -294,12 +356,17 @@ describe('sim cameras', () => {
 });
 
 describe('sim model errors', () => {
-  it('reports MuJoCo\'s message with the file, element and line', async () => {
-    const broken = DEFAULT_SCENE_XML.replace('type="box" size="0.025 0.025 0.025" mass="0.1"', 'type="boxx" size="0.025 0.025 0.025" mass="0.1"');
+  it("reports MuJoCo's message with the file, element and line", async () => {
+    const broken = DEFAULT_SCENE_XML.replace(
+      'type="box" size="0.025 0.025 0.025" mass="0.1"',
+      'type="boxx" size="0.025 0.025 0.025" mass="0.1"',
+    );
     const error = await SimEngine.load(broken, 'broken_scene.xml').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelLoadError);
     expect((error as Error).message).toMatch(/^broken_scene\.xml: XML Error: invalid keyword: 'boxx'; Element 'geom', line \d+$/);
-    const malformed = await SimEngine.load(DEFAULT_SCENE_XML.replace('</worldbody>', '</worldbod>'), 'malformed.xml').catch((e: unknown) => e);
+    const malformed = await SimEngine.load(DEFAULT_SCENE_XML.replace('</worldbody>', '</worldbod>'), 'malformed.xml').catch(
+      (e: unknown) => e,
+    );
     expect((malformed as Error).message).toMatch(/^malformed\.xml: .*XML_ERROR_MISMATCHED_ELEMENT.*Line number=\d+/);
   });
 });

@@ -8,7 +8,8 @@ import { useTempDirs } from '../../support/tempDir';
 const tempDir = useTempDirs();
 
 async function studio(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
+  let out = '',
+    err = '';
   const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t) });
   return { code, out, err };
 }
@@ -17,7 +18,10 @@ describe('studio sim expert', () => {
   it('prints one JSON object per episode with --json', async () => {
     const { code, out } = await studio(['sim', 'expert', '--episodes', '2', '--seed', '3', '--json', '--explore-prob', '0']);
     expect(code).toBe(0);
-    const lines = out.trim().split('\n').map((line) => JSON.parse(line) as { episode: number; success: boolean; steps: number });
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { episode: number; success: boolean; steps: number });
     expect(lines.map((l) => l.episode)).toEqual([0, 1]);
     for (const line of lines) {
       expect(typeof line.success).toBe('boolean');

@@ -16,11 +16,23 @@ afterEach(async () => {
 async function pacedHost() {
   let now_ms = 1000;
   const messages: SimWorkerMessage[] = [];
-  const host = new SimHost((message) => messages.push(message), () => now_ms);
+  const host = new SimHost(
+    (message) => messages.push(message),
+    () => now_ms,
+  );
   hosts.push(host);
-  await host.handle({ id: 1, op: 'init', args: { xml: DEFAULT_SCENE_XML, file: DEFAULT_SCENE_NAME, seed: 0, control_hz: 100, pacing: 'realtime', anchor_ns: ANCHOR_NS } });
+  await host.handle({
+    id: 1,
+    op: 'init',
+    args: { xml: DEFAULT_SCENE_XML, file: DEFAULT_SCENE_NAME, seed: 0, control_hz: 100, pacing: 'realtime', anchor_ns: ANCHOR_NS },
+  });
   host.stop(); // no timer: pace() by hand
-  const states = () => messages.flatMap((m) => (m.id === undefined && m.event === 'sim' && m.payload.type === 'state' ? [{ sim_time_s: m.payload.arm.sim_time_s, anchor_ns: m.anchor_ns }] : []));
+  const states = () =>
+    messages.flatMap((m) =>
+      m.id === undefined && m.event === 'sim' && m.payload.type === 'state'
+        ? [{ sim_time_s: m.payload.arm.sim_time_s, anchor_ns: m.anchor_ns }]
+        : [],
+    );
   return { host, states, wait: (ms: number) => (now_ms += ms), now: () => now_ms };
 }
 
@@ -77,7 +89,11 @@ describe('sim host attached port', () => {
 
     const refused = next((m) => m.id === 9);
     port2.postMessage({ id: 9, op: 'reset', args: { seed: 1, anchor_ns: 0n } });
-    expect(await refused).toMatchObject({ id: 9, ok: false, error: { message: expect.stringMatching(/"reset" is for the simulation's owner/) } });
+    expect(await refused).toMatchObject({
+      id: 9,
+      ok: false,
+      error: { message: expect.stringMatching(/"reset" is for the simulation's owner/) },
+    });
 
     const state = next((m) => m.id === undefined && m.event === 'sim');
     wait(20);

@@ -31,7 +31,8 @@ describe('simulator snapshots', () => {
     const snapshot = engine.snapshot();
     const push = (i: number) => {
       engine.sendArm({ kind: 'ee_delta', translation_m: [0, 0.01, -0.005], rotation_axis_angle_rad: [0, 0, 0.02] });
-      if (i === 2) engine.sendGripper({ kind: 'grasp', width_m: 0, speed_m_s: 0.1, force_n: 40, epsilon_inner_m: 0.005, epsilon_outer_m: 0.005 });
+      if (i === 2)
+        engine.sendGripper({ kind: 'grasp', width_m: 0, speed_m_s: 0.1, force_n: 40, epsilon_inner_m: 0.005, epsilon_outer_m: 0.005 });
     };
     const first = trace(8, push);
     engine.restore(snapshot);

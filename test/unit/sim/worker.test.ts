@@ -25,7 +25,12 @@ function testRig(runIn: 'worker' | 'in-process'): RigConfig {
   return {
     ...rig,
     arm: { ...rig.arm, pacing: 'manual', run_in: runIn },
-    cameras: rig.cameras.map((camera) => ({ ...camera, width_px: 32, height_px: 24, intrinsics: { fx_px: 27.7, fy_px: 27.7, cx_px: 16, cy_px: 12 } })),
+    cameras: rig.cameras.map((camera) => ({
+      ...camera,
+      width_px: 32,
+      height_px: 24,
+      intrinsics: { fx_px: 27.7, fy_px: 27.7, cx_px: 16, cy_px: 12 },
+    })),
   };
 }
 
@@ -37,7 +42,14 @@ describe('sim worker', () => {
     client.onSim((event) => events.push(event));
     const failures: Error[] = [];
     client.onFailure((error) => failures.push(error));
-    const info = await client.request('init', { xml: DEFAULT_SCENE_XML, file: DEFAULT_SCENE_NAME, seed: 1, control_hz: 100, pacing: 'manual', anchor_ns: 0n });
+    const info = await client.request('init', {
+      xml: DEFAULT_SCENE_XML,
+      file: DEFAULT_SCENE_NAME,
+      seed: 1,
+      control_hz: 100,
+      pacing: 'manual',
+      anchor_ns: 0n,
+    });
     expect(info.timestep_s).toBe(0.001);
     expect(info.legend.find((entry) => entry.geom === 'cube')?.body).toBe('cube');
     const t = await client.request('advance', 0.05);
@@ -54,7 +66,9 @@ describe('sim worker', () => {
     const client = new SimWorkerClient();
     cleanups.push(() => client.close());
     const broken = DEFAULT_SCENE_XML.replace('<joint name="joint3"', '<joint name="joint3" bogus="1"');
-    const error = await client.request('init', { xml: broken, file: '/rigs/my_scene.xml', seed: 1, control_hz: 100, pacing: 'manual', anchor_ns: 0n }).catch((e: unknown) => e);
+    const error = await client
+      .request('init', { xml: broken, file: '/rigs/my_scene.xml', seed: 1, control_hz: 100, pacing: 'manual', anchor_ns: 0n })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelLoadError);
     expect((error as Error).message).toMatch(/^\/rigs\/my_scene\.xml: XML Error: .*Element 'joint', line \d+/);
   });
@@ -81,7 +95,12 @@ describe('sim devices through the registry', () => {
     expect(sent.clipped).toBe(false);
     await arm.session.request('advance', 0.2);
     // 15 fps over 0.2 s: frames at 0, 66.7, 133.3, 200 ms per camera
-    expect(frames.filter((f) => f.camera === 'front').map((f) => f.capture_ns)).toEqual([1_000_000_000n, 1_067_000_000n, 1_134_000_000n, 1_200_000_000n]);
+    expect(frames.filter((f) => f.camera === 'front').map((f) => f.capture_ns)).toEqual([
+      1_000_000_000n,
+      1_067_000_000n,
+      1_134_000_000n,
+      1_200_000_000n,
+    ]);
     const front = devices.cameras[0]?.latest();
     expect(front?.depth_mm?.length).toBe(32 * 24);
     expect(front?.world_from_camera?.[12]).toBeCloseTo(1.3, 6);
@@ -140,7 +159,11 @@ describe('camera frames drawn by the render worker', () => {
 
   it('in real-time pacing, frames come from the render worker, stamped on the studio clock', async () => {
     const rig = testRig('worker');
-    const devices = createRigDevices({ ...rig, arm: { ...rig.arm, pacing: 'realtime' }, cameras: rig.cameras.slice(0, 1) }, createDeviceRegistry(), { now_ns: () => process.hrtime.bigint() });
+    const devices = createRigDevices(
+      { ...rig, arm: { ...rig.arm, pacing: 'realtime' }, cameras: rig.cameras.slice(0, 1) },
+      createDeviceRegistry(),
+      { now_ns: () => process.hrtime.bigint() },
+    );
     cleanups.push(() => devices.disconnect());
     await devices.connect();
     const frames = await new Promise<CameraFrame[]>((resolve) => {

@@ -70,7 +70,9 @@ describe('SQLite store', () => {
   test('a file that is not a database gets an error naming it and the fix', () => {
     const dataDir = tempDir();
     writeFileSync(join(dataDir, DATABASE_FILE), 'this is not sqlite, it is a grocery list'.repeat(100));
-    expect(() => openStore({ dataDir, appVersion: '1' })).toThrow(new RegExp(`${join(dataDir, DATABASE_FILE)} is not a readable SQLite database`));
+    expect(() => openStore({ dataDir, appVersion: '1' })).toThrow(
+      new RegExp(`${join(dataDir, DATABASE_FILE)} is not a readable SQLite database`),
+    );
   });
 
   test('a data directory that cannot be created gets an error naming the path and the fix', () => {

@@ -8,7 +8,11 @@ const DEPTH_M = 0.12;
 
 function poseMatrix(pose: Pose): THREE.Matrix4 {
   const [w, x, y, z] = pose.rotation_wxyz;
-  return new THREE.Matrix4().compose(new THREE.Vector3(...pose.translation_m), new THREE.Quaternion(x, y, z, w), new THREE.Vector3(1, 1, 1));
+  return new THREE.Matrix4().compose(
+    new THREE.Vector3(...pose.translation_m),
+    new THREE.Quaternion(x, y, z, w),
+    new THREE.Vector3(1, 1, 1),
+  );
 }
 
 /** A pyramid in the camera's OpenCV frame (x right, y down, z along the optical axis). */
@@ -46,7 +50,8 @@ export class CameraFrusta implements SceneExtension {
         lines.name = `camera:${camera.name}`;
         lines.matrixAutoUpdate = false;
         if (camera.world_from_camera !== undefined) lines.matrix.copy(poseMatrix(camera.world_from_camera));
-        else if (camera.flange_from_camera !== undefined) this.wrist.push({ object: lines, flange_from_camera: poseMatrix(camera.flange_from_camera) });
+        else if (camera.flange_from_camera !== undefined)
+          this.wrist.push({ object: lines, flange_from_camera: poseMatrix(camera.flange_from_camera) });
         else continue;
         this.root.add(lines);
       }

@@ -27,7 +27,13 @@ export class EndEffector implements SceneExtension {
   }
 
   update(state: SceneState, changed: ReadonlySet<keyof SceneState>): void {
-    if (!changed.has('q_rad') && !changed.has('ee_position_m') && !changed.has('ee_quaternion_wxyz') && !changed.has('commanded_translation_m')) return;
+    if (
+      !changed.has('q_rad') &&
+      !changed.has('ee_position_m') &&
+      !changed.has('ee_quaternion_wxyz') &&
+      !changed.has('commanded_translation_m')
+    )
+      return;
     if (state.ee_position_m !== null && state.ee_quaternion_wxyz !== null) {
       const [w, x, y, z] = state.ee_quaternion_wxyz;
       this.frame.position.set(...state.ee_position_m);

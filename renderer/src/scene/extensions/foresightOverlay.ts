@@ -39,7 +39,10 @@ export class ForesightOverlay implements SceneExtension {
   readonly root = new THREE.Group();
   readonly splats = new GaussianSplats();
   private readonly paths = new THREE.Group();
-  private readonly marker = new THREE.Mesh(new THREE.SphereGeometry(0.012, 12, 8), new THREE.MeshBasicMaterial({ color: 0xffffff, depthTest: false, transparent: true }));
+  private readonly marker = new THREE.Mesh(
+    new THREE.SphereGeometry(0.012, 12, 8),
+    new THREE.MeshBasicMaterial({ color: 0xffffff, depthTest: false, transparent: true }),
+  );
   private candidates: readonly OverlayCandidate[] = [];
   private selected = -1;
   private startedAt_ms: number | null = null;
@@ -68,7 +71,10 @@ export class ForesightOverlay implements SceneExtension {
     for (const candidate of candidates) {
       if (candidate.ee_path_m.length < 2) continue;
       const geometry = new THREE.BufferGeometry().setFromPoints(candidate.ee_path_m.map(([x, y, z]) => new THREE.Vector3(x, y, z)));
-      const line = new THREE.Line(geometry, new THREE.LineBasicMaterial({ color: successColor(candidate.success_prob), transparent: true, opacity: 0.3, depthTest: false }));
+      const line = new THREE.Line(
+        geometry,
+        new THREE.LineBasicMaterial({ color: successColor(candidate.success_prob), transparent: true, opacity: 0.3, depthTest: false }),
+      );
       line.name = `path-${candidate.index}`;
       line.renderOrder = 15;
       line.userData.index = candidate.index;

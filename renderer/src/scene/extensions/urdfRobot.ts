@@ -15,7 +15,11 @@ function findFile(files: readonly PickedFile[], wanted: string): PickedFile | un
   const suffix = wanted.replace(/^\.?\//, '').replace(/\\/g, '/');
   // Meshes are referenced as package://pkg/meshes/x.stl or relative paths; the folder layout differs
   // between users, so match on the longest path suffix.
-  return files.find((f) => f.path === suffix) ?? files.find((f) => f.path.endsWith(`/${suffix}`)) ?? files.find((f) => suffix.endsWith(f.path.split('/').slice(1).join('/')));
+  return (
+    files.find((f) => f.path === suffix) ??
+    files.find((f) => f.path.endsWith(`/${suffix}`)) ??
+    files.find((f) => suffix.endsWith(f.path.split('/').slice(1).join('/')))
+  );
 }
 
 /**
@@ -68,7 +72,8 @@ export class UrdfRobot implements SceneExtension {
     };
     const robot = loader.parse(urdfText);
     await Promise.all(pending);
-    if (missing.length > 0) throw new Error(`mesh files not found among the picked files: ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? '…' : ''}`);
+    if (missing.length > 0)
+      throw new Error(`mesh files not found among the picked files: ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? '…' : ''}`);
     this.clear();
     this.robot = robot;
     const movable = Object.values(robot.joints).filter((joint) => joint.jointType !== 'fixed');

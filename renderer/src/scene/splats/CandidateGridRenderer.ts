@@ -44,7 +44,14 @@ export class CandidateGridRenderer {
   onRendered: ((frame_ms: number) => void) | undefined;
 
   constructor(
-    private readonly target: RenderTarget & { setScissor(x: number, y: number, w: number, h: number): void; setViewport(x: number, y: number, w: number, h: number): void; setScissorTest(on: boolean): void; setClearColor(color: THREE.ColorRepresentation, alpha?: number): void; clear(): void; autoClear: boolean },
+    private readonly target: RenderTarget & {
+      setScissor(x: number, y: number, w: number, h: number): void;
+      setViewport(x: number, y: number, w: number, h: number): void;
+      setScissorTest(on: boolean): void;
+      setClearColor(color: THREE.ColorRepresentation, alpha?: number): void;
+      clear(): void;
+      autoClear: boolean;
+    },
     private readonly interval_ms: number,
   ) {
     this.camera.up.set(0, 0, 1);
@@ -72,7 +79,10 @@ export class CandidateGridRenderer {
       let path: Cell['path'] = null;
       if (candidate.ee_path_m.length >= 2) {
         const geometry = new THREE.BufferGeometry().setFromPoints(candidate.ee_path_m.map(([x, y, z]) => new THREE.Vector3(x, y, z)));
-        path = new THREE.Line(geometry, new THREE.LineBasicMaterial({ color: successColor(candidate.success_prob), depthTest: false, transparent: true }));
+        path = new THREE.Line(
+          geometry,
+          new THREE.LineBasicMaterial({ color: successColor(candidate.success_prob), depthTest: false, transparent: true }),
+        );
         path.renderOrder = 20;
         scene.add(path);
       }
@@ -91,7 +101,7 @@ export class CandidateGridRenderer {
   }
 
   /** Cell rectangles in canvas CSS pixels (the caller lays the cells out with CSS). */
-  setRects(rects: readonly (Cell['rect'])[]): void {
+  setRects(rects: readonly Cell['rect'][]): void {
     rects.forEach((rect, i) => {
       const cell = this.cells[i];
       if (cell !== undefined) cell.rect = rect;
@@ -111,7 +121,7 @@ export class CandidateGridRenderer {
     const center = new THREE.Vector3(...bounds.min).add(new THREE.Vector3(...bounds.max)).multiplyScalar(0.5);
     const radius = Math.max(0.15, new THREE.Vector3(...bounds.max).sub(new THREE.Vector3(...bounds.min)).length() * 0.5);
     const direction = new THREE.Vector3(1.25, -1.0, 0.9).normalize();
-    this.camera.position.copy(center).addScaledVector(direction, radius / Math.sin(THREE.MathUtils.degToRad(this.camera.fov / 2)) * 0.85);
+    this.camera.position.copy(center).addScaledVector(direction, (radius / Math.sin(THREE.MathUtils.degToRad(this.camera.fov / 2))) * 0.85);
     this.camera.lookAt(center);
     this.camera.updateMatrixWorld();
   }

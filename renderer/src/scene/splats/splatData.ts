@@ -37,7 +37,8 @@ export function floatsOf(bytes: Uint8Array): Float32Array {
 }
 
 export function makeSequence(H: number, N: number, data: Float32Array, maskFloats: Float32Array | null): SplatSequence {
-  if (data.length !== H * N * SPLAT_FIELDS) throw new Error(`splat data has ${data.length} floats; H=${H} × N=${N} × ${SPLAT_FIELDS} needs ${H * N * SPLAT_FIELDS}`);
+  if (data.length !== H * N * SPLAT_FIELDS)
+    throw new Error(`splat data has ${data.length} floats; H=${H} × N=${N} × ${SPLAT_FIELDS} needs ${H * N * SPLAT_FIELDS}`);
   const mask = new Uint8Array(N);
   const valid: number[] = [];
   for (let i = 0; i < N; i++) {
@@ -50,7 +51,8 @@ export function makeSequence(H: number, N: number, data: Float32Array, maskFloat
 
 /** Decodes a `foresight.splats` answer (the Gaussians are used in place, not copied). */
 export function decodeSplats(answer: { H: number; N: number; fields: number; gaussians: Uint8Array; mask: Uint8Array }): SplatSequence {
-  if (answer.fields !== SPLAT_FIELDS) throw new Error(`splats have ${answer.fields} fields per Gaussian; this renderer reads ${SPLAT_FIELDS}`);
+  if (answer.fields !== SPLAT_FIELDS)
+    throw new Error(`splats have ${answer.fields} fields per Gaussian; this renderer reads ${SPLAT_FIELDS}`);
   const data = floatsOf(answer.gaussians);
   const mask = answer.mask.byteLength > 0 ? floatsOf(answer.mask) : null;
   // The observed scene comes as one step (N×14) even though `H` may say more.
@@ -71,7 +73,13 @@ export interface SplatInstances {
 }
 
 export function allocInstances(capacity: number): SplatInstances {
-  return { count: 0, center: new Float32Array(capacity * 3), covA: new Float32Array(capacity * 3), covB: new Float32Array(capacity * 3), rgba: new Float32Array(capacity * 4) };
+  return {
+    count: 0,
+    center: new Float32Array(capacity * 3),
+    covA: new Float32Array(capacity * 3),
+    covB: new Float32Array(capacity * 3),
+    rgba: new Float32Array(capacity * 4),
+  };
 }
 
 /** Linear [0,1] → sRGB-encoded [0,1] (the splat shader writes colours as they are). */
@@ -127,9 +135,15 @@ export function tweenInto(seq: SplatSequence, t: number, out: SplatInstances, or
     const r20 = 2 * (qx * qz - qw * qy);
     const r21 = 2 * (qy * qz + qw * qx);
     const r22 = 1 - 2 * (qx * qx + qy * qy);
-    const m00 = r00 * sx, m01 = r01 * sy, m02 = r02 * sz;
-    const m10 = r10 * sx, m11 = r11 * sy, m12 = r12 * sz;
-    const m20 = r20 * sx, m21 = r21 * sy, m22 = r22 * sz;
+    const m00 = r00 * sx,
+      m01 = r01 * sy,
+      m02 = r02 * sz;
+    const m10 = r10 * sx,
+      m11 = r11 * sy,
+      m12 = r12 * sz;
+    const m20 = r20 * sx,
+      m21 = r21 * sy,
+      m22 = r22 * sz;
     const c3 = j * 3;
     out.center[c3] = x;
     out.center[c3 + 1] = y;
@@ -153,7 +167,14 @@ export function tweenInto(seq: SplatSequence, t: number, out: SplatInstances, or
  * Back-to-front order of the valid splats at step `step` seen from `eye` looking along `forward`
  * (unit): a 16-bit counting sort on view depth, O(N), no allocation beyond `scratch`.
  */
-export function depthOrder(seq: SplatSequence, step: number, eye: readonly [number, number, number], forward: readonly [number, number, number], out: Uint32Array, scratch: { depth: Float32Array; counts: Uint32Array; keys: Uint16Array }): Uint32Array {
+export function depthOrder(
+  seq: SplatSequence,
+  step: number,
+  eye: readonly [number, number, number],
+  forward: readonly [number, number, number],
+  out: Uint32Array,
+  scratch: { depth: Float32Array; counts: Uint32Array; keys: Uint16Array },
+): Uint32Array {
   const { data, N, valid } = seq;
   const base = Math.min(Math.max(Math.round(step), 0), seq.H - 1) * N * SPLAT_FIELDS;
   const count = valid.length;

@@ -16,7 +16,15 @@ export function ReliabilityDiagram({ bins }: { bins: Calibration['reliability'] 
   const y = (p: number) => 10 + (1 - p) * inner;
   const maxN = Math.max(1, ...bins.map((b) => b.n));
   return (
-    <svg className="reliability" viewBox={`0 0 ${size} ${size}`} width={size} height={size} role="img" aria-label="Reliability diagram" data-testid="reliability-diagram">
+    <svg
+      className="reliability"
+      viewBox={`0 0 ${size} ${size}`}
+      width={size}
+      height={size}
+      role="img"
+      aria-label="Reliability diagram"
+      data-testid="reliability-diagram"
+    >
       <rect x={pad} y={10} width={inner} height={inner} fill="#121720" stroke="#2a3140" />
       {[0, 0.25, 0.5, 0.75, 1].map((t) => (
         <g key={t}>
@@ -33,12 +41,27 @@ export function ReliabilityDiagram({ bins }: { bins: Calibration['reliability'] 
       <line x1={x(0)} y1={y(0)} x2={x(1)} y2={y(1)} stroke="#5a6372" strokeDasharray="4 3" />
       {bins.map((b) =>
         b.n > 0 ? (
-          <rect key={`bar-${b.lo}`} x={x(b.lo) + 1} y={y(b.observed_rate ?? 0)} width={Math.max(1, x(b.hi) - x(b.lo) - 2)} height={y(0) - y(b.observed_rate ?? 0)} fill="#24405f" opacity={0.7} />
+          <rect
+            key={`bar-${b.lo}`}
+            x={x(b.lo) + 1}
+            y={y(b.observed_rate ?? 0)}
+            width={Math.max(1, x(b.hi) - x(b.lo) - 2)}
+            height={y(0) - y(b.observed_rate ?? 0)}
+            fill="#24405f"
+            opacity={0.7}
+          />
         ) : null,
       )}
       {bins.map((b) =>
         b.n > 0 && b.mean_predicted !== null && b.observed_rate !== null ? (
-          <circle key={`dot-${b.lo}`} cx={x(b.mean_predicted)} cy={y(b.observed_rate)} r={3 + 7 * Math.sqrt(b.n / maxN)} fill="#5aa9ff" stroke="#0d1016">
+          <circle
+            key={`dot-${b.lo}`}
+            cx={x(b.mean_predicted)}
+            cy={y(b.observed_rate)}
+            r={3 + 7 * Math.sqrt(b.n / maxN)}
+            fill="#5aa9ff"
+            stroke="#0d1016"
+          >
             <title>{`${b.lo.toFixed(1)}–${b.hi.toFixed(1)}: ${b.n} runs, predicted ${b.mean_predicted.toFixed(2)}, observed ${b.observed_rate.toFixed(2)}`}</title>
           </circle>
         ) : null,
@@ -89,7 +112,10 @@ export function CalibrationView({ active }: { active: boolean }) {
     };
   }, [studio, active, pack, mode]);
 
-  const packs = useMemo(() => [...new Map(runs.map((r) => [r.pack_sha256, `${r.model.name} ${r.model.version} (${r.pack_sha256.slice(0, 8)})`])).entries()], [runs]);
+  const packs = useMemo(
+    () => [...new Map(runs.map((r) => [r.pack_sha256, `${r.model.name} ${r.model.version} (${r.pack_sha256.slice(0, 8)})`])).entries()],
+    [runs],
+  );
   const modes = useMemo(() => [...new Set(runs.map((r) => r.mode))].sort(), [runs]);
 
   return (
@@ -120,10 +146,13 @@ export function CalibrationView({ active }: { active: boolean }) {
         </label>
         <span className="muted">{runs.length} stored imagination runs</span>
       </div>
-      {problem !== null && <ErrorState title="Calibration could not be computed" message={problem} fix="Check that the studio core is running." />}
+      {problem !== null && (
+        <ErrorState title="Calibration could not be computed" message={problem} fix="Check that the studio core is running." />
+      )}
       {summary !== null && summary.runs === 0 && (
         <EmptyState title="Nothing to calibrate yet">
-          Calibration compares each decision&apos;s predicted success with its episode&apos;s real outcome. Approve candidates or run a policy while recording, then label the episodes success or failure.
+          Calibration compares each decision&apos;s predicted success with its episode&apos;s real outcome. Approve candidates or run a
+          policy while recording, then label the episodes success or failure.
         </EmptyState>
       )}
       {summary !== null && summary.runs > 0 && (
@@ -131,7 +160,9 @@ export function CalibrationView({ active }: { active: boolean }) {
           <section className="panel">
             <h3>Reliability</h3>
             <ReliabilityDiagram bins={summary.reliability} />
-            <p className="muted small">x: predicted success of the chosen candidate · y: observed success rate · dot area: runs per bin · dashed: perfect calibration</p>
+            <p className="muted small">
+              x: predicted success of the chosen candidate · y: observed success rate · dot area: runs per bin · dashed: perfect calibration
+            </p>
           </section>
           <section className="panel">
             <h3>Scores</h3>

@@ -36,7 +36,13 @@ function objectsAt(series: Series | undefined, looks: readonly ObjectLook[], t_s
   const out: SceneObject[] = [];
   for (let i = 0; i + 6 < row.length; i += 7) {
     const look = looks[i / 7] ?? { ...NOMINAL_LOOK, name: `object${i / 7}` };
-    out.push({ name: look.name, position_m: [row[i]!, row[i + 1]!, row[i + 2]!], quaternion_wxyz: [row[i + 3]!, row[i + 4]!, row[i + 5]!, row[i + 6]!], rgb: look.rgb, size_m: look.size_m });
+    out.push({
+      name: look.name,
+      position_m: [row[i]!, row[i + 1]!, row[i + 2]!],
+      quaternion_wxyz: [row[i + 3]!, row[i + 4]!, row[i + 5]!, row[i + 6]!],
+      rgb: look.rgb,
+      size_m: look.size_m,
+    });
   }
   return out;
 }
@@ -81,12 +87,31 @@ export function EpisodePlayer({ id, rig, store, labels, onLoaded, bindControls }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [studio, id]);
 
-  if (error !== null) return <ErrorState title={`Episode ${id} could not be loaded`} message={error} fix="It may have been deleted by another window: reload the list." />;
+  if (error !== null)
+    return (
+      <ErrorState
+        title={`Episode ${id} could not be loaded`}
+        message={error}
+        fix="It may have been deleted by another window: reload the list."
+      />
+    );
   if (data === null || data.detail.episode.id !== id) return <div className="player-loading muted">Loading episode {id}…</div>;
   return <LoadedPlayer key={id} data={data} rig={rig} store={store} labels={labels} bindControls={bindControls} />;
 }
 
-function LoadedPlayer({ data, rig, store, labels, bindControls }: { data: EpisodeData; rig: RigConfig | null; store: LabelStore; labels: EpisodeLabels | undefined; bindControls: EpisodePlayerProps['bindControls'] }) {
+function LoadedPlayer({
+  data,
+  rig,
+  store,
+  labels,
+  bindControls,
+}: {
+  data: EpisodeData;
+  rig: RigConfig | null;
+  store: LabelStore;
+  labels: EpisodeLabels | undefined;
+  bindControls: EpisodePlayerProps['bindControls'];
+}) {
   const id = data.detail.episode.id;
   const playback = usePlayback(data.duration_s, data.frameStep_s);
   const { t_s } = playback;
@@ -157,14 +182,30 @@ function LoadedPlayer({ data, rig, store, labels, bindControls }: { data: Episod
     setPendingStart(null);
     if (b - a < 1e-3) return;
     const count = Object.keys(labels.segments ?? {}).length;
-    store.apply(putSegment(labels, id, store.newSegmentKey(), { label: `segment ${count + 1}`, start_ns: nsAt(data.t0_ns, a), end_ns: nsAt(data.t0_ns, b) }, 'add segment'));
+    store.apply(
+      putSegment(
+        labels,
+        id,
+        store.newSegmentKey(),
+        { label: `segment ${count + 1}`, start_ns: nsAt(data.t0_ns, a), end_ns: nsAt(data.t0_ns, b) },
+        'add segment',
+      ),
+    );
   };
   const addSegment = () => {
     if (labels === undefined) return;
     const a = Math.min(t_s, Math.max(0, data.duration_s - 0.5));
     const b = Math.min(data.duration_s, a + Math.max(0.5, data.duration_s / 5));
     const count = Object.keys(labels.segments ?? {}).length;
-    store.apply(putSegment(labels, id, store.newSegmentKey(), { label: `segment ${count + 1}`, start_ns: nsAt(data.t0_ns, a), end_ns: nsAt(data.t0_ns, b) }, 'add segment'));
+    store.apply(
+      putSegment(
+        labels,
+        id,
+        store.newSegmentKey(),
+        { label: `segment ${count + 1}`, start_ns: nsAt(data.t0_ns, a), end_ns: nsAt(data.t0_ns, b) },
+        'add segment',
+      ),
+    );
   };
 
   useAction('play.toggle', playback.toggle);
@@ -178,8 +219,12 @@ function LoadedPlayer({ data, rig, store, labels, bindControls }: { data: Episod
 
   const episode = data.detail.episode;
   // Per source with the likely cause, as the Record panel showed it live (a camera's streams count once).
-  const streamCounts = Object.fromEntries(data.detail.streams.map((s) => [s.name, { samples: s.sample_count, dropped: s.dropped, late: s.late, nominal_hz: s.nominal_rate_hz }]));
-  const sources = sourceHealth(streamCounts, data.duration_s, isSimulatedTake(Object.keys(streamCounts))).filter((source) => source.cause !== null);
+  const streamCounts = Object.fromEntries(
+    data.detail.streams.map((s) => [s.name, { samples: s.sample_count, dropped: s.dropped, late: s.late, nominal_hz: s.nominal_rate_hz }]),
+  );
+  const sources = sourceHealth(streamCounts, data.duration_s, isSimulatedTake(Object.keys(streamCounts))).filter(
+    (source) => source.cause !== null,
+  );
   const { dropped } = sourceTotals(sources);
   return (
     <div className="player" data-testid="episode-player">
@@ -205,12 +250,23 @@ function LoadedPlayer({ data, rig, store, labels, bindControls }: { data: Episod
             <div className="muted">This episode has no camera streams.</div>
           ) : (
             data.cameras.map((camera) => (
-              <ReplayCameraTile key={camera} episode={id} camera={camera} t0_ns={data.t0_ns} t_s={Math.max(t_s, data.firstFrame_s.get(camera) ?? 0)} hasDepth={data.depthCameras.has(camera)} />
+              <ReplayCameraTile
+                key={camera}
+                episode={id}
+                camera={camera}
+                t0_ns={data.t0_ns}
+                t_s={Math.max(t_s, data.firstFrame_s.get(camera) ?? 0)}
+                hasDepth={data.depthCameras.has(camera)}
+              />
             ))
           )}
         </div>
         <div className="replay-scene">
-          {q === undefined ? <div className="muted pad">No joint states recorded: nothing to draw in 3D.</div> : <ScenePanel onReady={onSceneReady} label="3D replay" testId="replay-scene" />}
+          {q === undefined ? (
+            <div className="muted pad">No joint states recorded: nothing to draw in 3D.</div>
+          ) : (
+            <ScenePanel onReady={onSceneReady} label="3D replay" testId="replay-scene" />
+          )}
         </div>
       </div>
       <div className="transport" role="toolbar" aria-label="Playback">
@@ -226,7 +282,11 @@ function LoadedPlayer({ data, rig, store, labels, bindControls }: { data: Episod
         <button type="button" onClick={() => playback.step(1)} title="Next frame (→)" aria-label="Next frame">
           ▶︎
         </button>
-        <select aria-label="Playback speed" value={playback.speed} onChange={(event) => playback.setSpeed(Number(event.currentTarget.value))}>
+        <select
+          aria-label="Playback speed"
+          value={playback.speed}
+          onChange={(event) => playback.setSpeed(Number(event.currentTarget.value))}
+        >
           {SPEEDS.map((s) => (
             <option key={s} value={s}>
               {s}×
@@ -237,7 +297,12 @@ function LoadedPlayer({ data, rig, store, labels, bindControls }: { data: Episod
           {t_s.toFixed(2)} / {data.duration_s.toFixed(2)} s
         </span>
         {gripper !== undefined && (
-          <span className="mono muted" data-testid="replay-gripper-width" data-width-m={gripperNow_m ?? undefined} title="Recorded gripper width at the playhead">
+          <span
+            className="mono muted"
+            data-testid="replay-gripper-width"
+            data-width-m={gripperNow_m ?? undefined}
+            title="Recorded gripper width at the playhead"
+          >
             gripper {formatGripperWidth(gripperNow_m)}
           </span>
         )}
@@ -248,10 +313,18 @@ function LoadedPlayer({ data, rig, store, labels, bindControls }: { data: Episod
         <button type="button" onClick={addSegment}>
           Add segment
         </button>
-        <button type="button" onClick={() => setTrim({ start_s: t_s, end_s: trim?.end_s !== undefined && trim.end_s > t_s ? trim.end_s : data.duration_s })} title="Trim: keep from here">
+        <button
+          type="button"
+          onClick={() => setTrim({ start_s: t_s, end_s: trim?.end_s !== undefined && trim.end_s > t_s ? trim.end_s : data.duration_s })}
+          title="Trim: keep from here"
+        >
           Trim in
         </button>
-        <button type="button" onClick={() => setTrim({ start_s: trim !== null && trim.start_s < t_s ? trim.start_s : 0, end_s: t_s })} title="Trim: keep up to here">
+        <button
+          type="button"
+          onClick={() => setTrim({ start_s: trim !== null && trim.start_s < t_s ? trim.start_s : 0, end_s: t_s })}
+          title="Trim: keep up to here"
+        >
           Trim out
         </button>
         {trim !== null && (
@@ -268,13 +341,38 @@ function LoadedPlayer({ data, rig, store, labels, bindControls }: { data: Episod
         pendingStart_s={pendingStart}
         trim={trim}
         onSeek={playback.seek}
-        onPutSegment={(key: string, value: SegmentValue | null, description: string) => labels !== undefined && store.apply(putSegment(labels, id, key, value, description))}
+        onPutSegment={(key: string, value: SegmentValue | null, description: string) =>
+          labels !== undefined && store.apply(putSegment(labels, id, key, value, description))
+        }
       />
       <ForesightRuns episodeId={id} t0_ns={data.t0_ns} duration_s={data.duration_s} t_s={t_s} onSeek={playback.seek} />
       <div className="replay-plots">
-        <TimeSeriesPlot title="Joint positions" unit="rad" names={q?.names ?? ['q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q7']} data={jointData} cursor_s={t_s} onSeek={playback.seek} testId="plot-joints" />
-        <TimeSeriesPlot title="End-effector position" unit="m" names={['x', 'y', 'z']} data={eeData} cursor_s={t_s} onSeek={playback.seek} />
-        <TimeSeriesPlot title="Gripper width" unit={GRIPPER_PLOT_UNIT} names={['width']} data={gripperData} cursor_s={t_s} onSeek={playback.seek} testId="plot-gripper" />
+        <TimeSeriesPlot
+          title="Joint positions"
+          unit="rad"
+          names={q?.names ?? ['q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q7']}
+          data={jointData}
+          cursor_s={t_s}
+          onSeek={playback.seek}
+          testId="plot-joints"
+        />
+        <TimeSeriesPlot
+          title="End-effector position"
+          unit="m"
+          names={['x', 'y', 'z']}
+          data={eeData}
+          cursor_s={t_s}
+          onSeek={playback.seek}
+        />
+        <TimeSeriesPlot
+          title="Gripper width"
+          unit={GRIPPER_PLOT_UNIT}
+          names={['width']}
+          data={gripperData}
+          cursor_s={t_s}
+          onSeek={playback.seek}
+          testId="plot-gripper"
+        />
       </div>
     </div>
   );

@@ -12,7 +12,13 @@ export function formatDuration(seconds: number): string {
   return m > 0 ? `${m}:${s.toFixed(0).padStart(2, '0')}` : `${s.toFixed(1)} s`;
 }
 
-const dateFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const dateFormat = new Intl.DateTimeFormat(undefined, {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
 
 function Thumbnail({ cache, id }: { cache: ThumbnailCache; id: number }) {
   const url = useSyncExternalStore(cache.subscribe, () => cache.get(id));
@@ -75,13 +81,27 @@ export function EpisodeTable({ episodes, labels, current, selected, thumbnails, 
           <input type="checkbox" aria-label="Select all shown episodes" checked={allSelected} onChange={onToggleAll} />
         </span>
         <span role="columnheader" className="col-thumb" />
-        <span role="columnheader" className="col-id">#</span>
-        <span role="columnheader" className="col-task">Task</span>
-        <span role="columnheader" className="col-outcome">Outcome</span>
-        <span role="columnheader" className="col-tags">Tags</span>
-        <span role="columnheader" className="col-operator">Operator</span>
-        <span role="columnheader" className="col-date">Recorded</span>
-        <span role="columnheader" className="col-duration">Length</span>
+        <span role="columnheader" className="col-id">
+          #
+        </span>
+        <span role="columnheader" className="col-task">
+          Task
+        </span>
+        <span role="columnheader" className="col-outcome">
+          Outcome
+        </span>
+        <span role="columnheader" className="col-tags">
+          Tags
+        </span>
+        <span role="columnheader" className="col-operator">
+          Operator
+        </span>
+        <span role="columnheader" className="col-date">
+          Recorded
+        </span>
+        <span role="columnheader" className="col-duration">
+          Length
+        </span>
       </div>
       <div className="episode-body" ref={bodyRef} onScroll={(event) => setScrollTop(event.currentTarget.scrollTop)}>
         <div style={{ height: episodes.length * ROW_HEIGHT_PX, position: 'relative' }}>
@@ -98,10 +118,17 @@ export function EpisodeTable({ episodes, labels, current, selected, thumbnails, 
                 data-testid={`episode-row-${episode.id}`}
                 className={`episode-row${episode.id === current ? ' episode-row-current' : ''}${isSelected ? ' episode-row-selected' : ''}${episode.status === 'discarded' ? ' episode-row-discarded' : ''}`}
                 style={{ top: (first + i) * ROW_HEIGHT_PX, height: ROW_HEIGHT_PX }}
-                onClick={(event) => onRowClick(episode.id, event.shiftKey ? 'range' : event.ctrlKey || event.metaKey ? 'toggle' : 'replace')}
+                onClick={(event) =>
+                  onRowClick(episode.id, event.shiftKey ? 'range' : event.ctrlKey || event.metaKey ? 'toggle' : 'replace')
+                }
               >
                 <span role="cell" className="col-check" onClick={(event) => event.stopPropagation()}>
-                  <input type="checkbox" aria-label={`Select episode ${episode.id}`} checked={isSelected} onChange={() => onRowClick(episode.id, 'toggle')} />
+                  <input
+                    type="checkbox"
+                    aria-label={`Select episode ${episode.id}`}
+                    checked={isSelected}
+                    onChange={() => onRowClick(episode.id, 'toggle')}
+                  />
                 </span>
                 <span role="cell" className="col-thumb">
                   <Thumbnail cache={thumbnails} id={episode.id} />
@@ -112,7 +139,9 @@ export function EpisodeTable({ episodes, labels, current, selected, thumbnails, 
                 <span role="cell" className="col-task" title={label?.task ?? episode.task}>
                   {label?.task ?? episode.task}
                   {episode.status !== 'saved' && <span className={`status status-${episode.status}`}>{episode.status}</span>}
-                  {(label?.delete_requested ?? episode.delete_requested) && <span className="status status-discarded">delete requested</span>}
+                  {(label?.delete_requested ?? episode.delete_requested) && (
+                    <span className="status status-discarded">delete requested</span>
+                  )}
                 </span>
                 <span role="cell" className="col-outcome">
                   <span className={`outcome outcome-${outcome}`}>{outcome}</span>
@@ -130,7 +159,11 @@ export function EpisodeTable({ episodes, labels, current, selected, thumbnails, 
                 <span role="cell" className="col-date">
                   {dateFormat.format(episode.started_at_unix_ms)}
                 </span>
-                <span role="cell" className="col-duration" title={`${episode.frames} frames, ${episode.dropped} dropped, ${episode.late} late`}>
+                <span
+                  role="cell"
+                  className="col-duration"
+                  title={`${episode.frames} frames, ${episode.dropped} dropped, ${episode.late} late`}
+                >
                   {formatDuration(episode.duration_s)}
                   {episode.dropped > 0 && <span className="warn-dot" title={`${episode.dropped} dropped samples`} />}
                 </span>

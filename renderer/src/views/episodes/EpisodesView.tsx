@@ -15,7 +15,8 @@ import { FilterBar } from './FilterBar';
 import { LabelPanel } from './LabelPanel';
 import { ThumbnailCache } from './thumbnails';
 
-type ListState = { state: 'loading' } | { state: 'ready'; episodes: EpisodeSummary[] } | { state: 'error'; message: string; fix?: string | undefined };
+type ListState =
+  { state: 'loading' } | { state: 'ready'; episodes: EpisodeSummary[] } | { state: 'error'; message: string; fix?: string | undefined };
 type Dialog = { kind: 'delete'; ids: number[] } | { kind: 'trim'; id: number; start_s: number; end_s: number } | null;
 
 /** Episodes: a filtered, virtualised list; the player for the current one; labels for the selection. */
@@ -56,7 +57,8 @@ export function EpisodesView({ rig, active }: { rig: RigConfig | null; active: b
         setList({ state: 'ready', episodes: sorted });
         performance.measure('episodes.list', { start: started });
       },
-      (error: { message?: string; fix?: string }) => live && setList({ state: 'error', message: error.message ?? String(error), fix: error.fix }),
+      (error: { message?: string; fix?: string }) =>
+        live && setList({ state: 'error', message: error.message ?? String(error), fix: error.fix }),
     );
     return () => {
       live = false;
@@ -154,9 +156,21 @@ export function EpisodesView({ rig, active }: { rig: RigConfig | null; active: b
   return (
     <div className="episodes-view">
       <div className="episodes-list panel">
-        <FilterBar value={filter} onChange={setFilter} taskInputRef={taskInputRef} shown={list.state === 'ready' ? episodes.length : null} />
+        <FilterBar
+          value={filter}
+          onChange={setFilter}
+          taskInputRef={taskInputRef}
+          shown={list.state === 'ready' ? episodes.length : null}
+        />
         {list.state === 'loading' && <div className="muted pad">Loading episodes…</div>}
-        {list.state === 'error' && <ErrorState title="The episode list could not be loaded" message={list.message} fix={list.fix} action={<button onClick={() => setReloads((n) => n + 1)}>Retry</button>} />}
+        {list.state === 'error' && (
+          <ErrorState
+            title="The episode list could not be loaded"
+            message={list.message}
+            fix={list.fix}
+            action={<button onClick={() => setReloads((n) => n + 1)}>Retry</button>}
+          />
+        )}
         {list.state === 'ready' && episodes.length === 0 && (
           <EmptyState title={isFiltered(filter) ? 'No episodes match these filters' : 'No episodes yet'} testId="episodes-empty">
             {isFiltered(filter) ? (
@@ -164,7 +178,10 @@ export function EpisodesView({ rig, active }: { rig: RigConfig | null; active: b
                 Clear the filters
               </button>
             ) : (
-              <>Record one in the Teleop view (press 1, then Enter), or from a terminal: <code>studio record --sim --expert --episodes 10</code>.</>
+              <>
+                Record one in the Teleop view (press 1, then Enter), or from a terminal:{' '}
+                <code>studio record --sim --expert --episodes 10</code>.
+              </>
             )}
           </EmptyState>
         )}
@@ -194,7 +211,14 @@ export function EpisodesView({ rig, active }: { rig: RigConfig | null; active: b
             Click a row (or press ↓) to replay it with its cameras, 3D and plots. Ctrl-click or Shift-click rows to label several at once.
           </EmptyState>
         ) : (
-          <EpisodePlayer id={shownCurrent} rig={rig} store={store} labels={snapshot.labels.get(shownCurrent)} onLoaded={onLoaded} bindControls={bindControls} />
+          <EpisodePlayer
+            id={shownCurrent}
+            rig={rig}
+            store={store}
+            labels={snapshot.labels.get(shownCurrent)}
+            onLoaded={onLoaded}
+            bindControls={bindControls}
+          />
         )}
         {targets.length > 0 && (
           <LabelPanel
@@ -217,12 +241,22 @@ export function EpisodesView({ rig, active }: { rig: RigConfig | null; active: b
         )}
       </div>
       {dialog?.kind === 'delete' && (
-        <ConfirmDialog title={dialog.ids.length === 1 ? `Delete episode ${dialog.ids[0]}?` : `Delete ${dialog.ids.length} episodes?`} confirmLabel="Delete" onCancel={() => setDialog(null)} onConfirm={() => void confirmDelete(dialog.ids)}>
+        <ConfirmDialog
+          title={dialog.ids.length === 1 ? `Delete episode ${dialog.ids[0]}?` : `Delete ${dialog.ids.length} episodes?`}
+          confirmLabel="Delete"
+          onCancel={() => setDialog(null)}
+          onConfirm={() => void confirmDelete(dialog.ids)}
+        >
           Their recorded samples and frames are removed from the database. This cannot be undone.
         </ConfirmDialog>
       )}
       {dialog?.kind === 'trim' && (
-        <ConfirmDialog title={`Trim episode ${dialog.id}?`} confirmLabel="Trim" onCancel={() => setDialog(null)} onConfirm={() => void confirmTrim(dialog.id, dialog.start_s, dialog.end_s)}>
+        <ConfirmDialog
+          title={`Trim episode ${dialog.id}?`}
+          confirmLabel="Trim"
+          onCancel={() => setDialog(null)}
+          onConfirm={() => void confirmTrim(dialog.id, dialog.start_s, dialog.end_s)}
+        >
           Keeps {dialog.start_s.toFixed(2)}–{dialog.end_s.toFixed(2)} s and removes everything outside it. This cannot be undone.
         </ConfirmDialog>
       )}

@@ -5,7 +5,8 @@ import { percent } from '../teleop/imagination/CandidateGrid';
 import { secondsFrom } from './episodeData';
 import { ImaginedVsReal } from './ImaginedVsReal';
 
-const fmt = (v: unknown, digits = 3): string => (typeof v === 'number' ? v.toFixed(digits) : typeof v === 'boolean' ? (v ? 'yes' : 'no') : v === undefined || v === null ? '—' : String(v));
+const fmt = (v: unknown, digits = 3): string =>
+  typeof v === 'number' ? v.toFixed(digits) : typeof v === 'boolean' ? (v ? 'yes' : 'no') : v === undefined || v === null ? '—' : String(v);
 
 /** What really happened after a run's chunk, in words (the core stores it as `real`). */
 export function realSummary(real: Record<string, unknown> | null): string {
@@ -13,7 +14,8 @@ export function realSummary(real: Record<string, unknown> | null): string {
   const parts: string[] = [];
   if (typeof real.success === 'boolean') parts.push(real.success ? 'task succeeded' : 'not yet succeeded');
   if (typeof real.grasped === 'boolean') parts.push(real.grasped ? 'object grasped' : 'not grasped');
-  if (typeof real.object_target_distance_m === 'number') parts.push(`object ${(real.object_target_distance_m * 100).toFixed(1)} cm from target`);
+  if (typeof real.object_target_distance_m === 'number')
+    parts.push(`object ${(real.object_target_distance_m * 100).toFixed(1)} cm from target`);
   if (typeof real.played === 'number') parts.push(`${real.played} steps played`);
   if (typeof real.clipped === 'number' && real.clipped > 0) parts.push(`${real.clipped} clipped`);
   if (real.estopped === true) parts.push('e-stopped');
@@ -25,7 +27,19 @@ export function realSummary(real: Record<string, unknown> | null): string {
  * (click to seek there), and for the selected run what was predicted (every candidate's estimate,
  * the choice) beside what happened (the real state a chunk later, the episode's outcome).
  */
-export function ForesightRuns({ episodeId, t0_ns, duration_s, t_s, onSeek }: { episodeId: number; t0_ns: bigint; duration_s: number; t_s: number; onSeek(t_s: number): void }) {
+export function ForesightRuns({
+  episodeId,
+  t0_ns,
+  duration_s,
+  t_s,
+  onSeek,
+}: {
+  episodeId: number;
+  t0_ns: bigint;
+  duration_s: number;
+  t_s: number;
+  onSeek(t_s: number): void;
+}) {
   const studio = useStudio();
   const [runs, setRuns] = useState<ForesightRunView[] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
@@ -79,7 +93,8 @@ export function ForesightRuns({ episodeId, t0_ns, duration_s, t_s, onSeek }: { e
         <div>
           <h3>Predicted</h3>
           <p>
-            Run {run.id} {at(run) >= 0 ? `at ${at(run).toFixed(2)} s` : `imagined ${(-at(run)).toFixed(1)} s before the take started`} · {run.mode} · <b>{run.decision}</b>
+            Run {run.id} {at(run) >= 0 ? `at ${at(run).toFixed(2)} s` : `imagined ${(-at(run)).toFixed(1)} s before the take started`} ·{' '}
+            {run.mode} · <b>{run.decision}</b>
             {chosen !== null && chosen !== undefined && run.chosen_index !== null && (
               <>
                 {' '}
@@ -89,13 +104,18 @@ export function ForesightRuns({ episodeId, t0_ns, duration_s, t_s, onSeek }: { e
           </p>
           <div className="foresight-candidates">
             {run.candidates.map((c, i) => (
-              <span key={i} className={`foresight-candidate${i === run.chosen_index ? ' foresight-candidate-chosen' : ''}`} title={`${c.source}: ${percent(c.success_prob)}`}>
+              <span
+                key={i}
+                className={`foresight-candidate${i === run.chosen_index ? ' foresight-candidate-chosen' : ''}`}
+                title={`${c.source}: ${percent(c.success_prob)}`}
+              >
                 <span className="success-fill" style={{ width: percent(c.success_prob) }} />
               </span>
             ))}
           </div>
           <p className="muted">
-            {run.model.name} {run.model.version} on {run.provider}, {run.latency_ms.toFixed(0)} ms{run.operator !== null ? ` · ${run.operator}` : ''}
+            {run.model.name} {run.model.version} on {run.provider}, {run.latency_ms.toFixed(0)} ms
+            {run.operator !== null ? ` · ${run.operator}` : ''}
           </p>
         </div>
         <div>
@@ -104,7 +124,9 @@ export function ForesightRuns({ episodeId, t0_ns, duration_s, t_s, onSeek }: { e
           <p>
             Episode outcome: <b data-testid="foresight-episode-outcome">{run.episode_outcome ?? 'unknown'}</b>
           </p>
-          {run.real !== null && Array.isArray(run.real.ee_position_m) && <p className="muted mono">TCP after: {(run.real.ee_position_m as number[]).map((v) => fmt(v)).join(', ')} m</p>}
+          {run.real !== null && Array.isArray(run.real.ee_position_m) && (
+            <p className="muted mono">TCP after: {(run.real.ee_position_m as number[]).map((v) => fmt(v)).join(', ')} m</p>
+          )}
         </div>
       </div>
       <ImaginedVsReal runId={run.id} />

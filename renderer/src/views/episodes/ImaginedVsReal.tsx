@@ -53,7 +53,10 @@ export function ImaginedVsReal({ runId }: { runId: number }) {
       .reimagine({ run_id: runId })
       .then(async (reimagined) => {
         setResult(reimagined);
-        const [imagined, real] = await Promise.all([studio.api.foresight.splats({ preview_id: reimagined.preview_id, candidate: 0 }), studio.api.foresight.splats({ preview_id: reimagined.preview_id, candidate: -2 })]);
+        const [imagined, real] = await Promise.all([
+          studio.api.foresight.splats({ preview_id: reimagined.preview_id, candidate: 0 }),
+          studio.api.foresight.splats({ preview_id: reimagined.preview_id, candidate: -2 }),
+        ]);
         setScenes([decodeSplats(imagined), decodeSplats(real)]);
       })
       .catch((error: unknown) => {
@@ -103,7 +106,8 @@ export function ImaginedVsReal({ runId }: { runId: number }) {
         </button>
         {result !== null && (
           <span className="muted">
-            imagined from the recorded frames at the run: {chosen !== undefined ? percent(chosen.success_prob) : '—'} predicted (at the run: {result.predicted_at_run === null ? '—' : percent(result.predicted_at_run)}) · {result.real_steps} real steps · outcome{' '}
+            imagined from the recorded frames at the run: {chosen !== undefined ? percent(chosen.success_prob) : '—'} predicted (at the run:{' '}
+            {result.predicted_at_run === null ? '—' : percent(result.predicted_at_run)}) · {result.real_steps} real steps · outcome{' '}
             <b>{result.episode_outcome ?? 'unknown'}</b>
           </span>
         )}

@@ -13,7 +13,14 @@ function OutcomeButtons({ current, onPick }: { current: Outcome | null; onPick: 
   return (
     <div className="segmented outcome-buttons" role="group" aria-label="Outcome">
       {OUTCOMES.map((o) => (
-        <button key={o.value} type="button" className={`outcome-${o.value}`} aria-pressed={current === o.value} onClick={() => onPick(o.value)} title={`${o.label} (${o.key})`}>
+        <button
+          key={o.value}
+          type="button"
+          className={`outcome-${o.value}`}
+          aria-pressed={current === o.value}
+          onClick={() => onPick(o.value)}
+          title={`${o.label} (${o.key})`}
+        >
           {o.label}
         </button>
       ))}
@@ -21,7 +28,17 @@ function OutcomeButtons({ current, onPick }: { current: Outcome | null; onPick: 
   );
 }
 
-function TagEditor({ tags, onAdd, onRemove, inputId }: { tags: readonly string[]; onAdd: (tag: string) => void; onRemove: (tag: string) => void; inputId: string }) {
+function TagEditor({
+  tags,
+  onAdd,
+  onRemove,
+  inputId,
+}: {
+  tags: readonly string[];
+  onAdd: (tag: string) => void;
+  onRemove: (tag: string) => void;
+  inputId: string;
+}) {
   const [draft, setDraft] = useState('');
   const add = () => {
     const tag = draft.trim();
@@ -56,7 +73,17 @@ function TagEditor({ tags, onAdd, onRemove, inputId }: { tags: readonly string[]
 }
 
 /** A text field that commits once, on blur or Enter, so typing is not one undo step per key. */
-function CommitField({ label, value, onCommit, multiline = false }: { label: string; value: string; onCommit: (text: string) => void; multiline?: boolean }) {
+function CommitField({
+  label,
+  value,
+  onCommit,
+  multiline = false,
+}: {
+  label: string;
+  value: string;
+  onCommit: (text: string) => void;
+  multiline?: boolean;
+}) {
   const [draft, setDraft] = useState<string | null>(null);
   const commit = () => {
     if (draft !== null && draft !== value) onCommit(draft);
@@ -69,7 +96,12 @@ function CommitField({ label, value, onCommit, multiline = false }: { label: str
     onBlur: commit,
   };
   return multiline ? (
-    <textarea {...common} rows={3} placeholder="Notes for this episode" onKeyDown={(event) => event.key === 'Escape' && event.currentTarget.blur()} />
+    <textarea
+      {...common}
+      rows={3}
+      placeholder="Notes for this episode"
+      onKeyDown={(event) => event.key === 'Escape' && event.currentTarget.blur()}
+    />
   ) : (
     <input {...common} onKeyDown={(event) => (event.key === 'Enter' || event.key === 'Escape') && event.currentTarget.blur()} />
   );
@@ -103,10 +135,20 @@ export function LabelPanel({ store, snapshot, targets, t0_ns, onSeek, onDelete, 
         <span className="save-state muted" aria-live="polite" data-testid="label-save-state">
           {pending > 0 ? 'saving…' : 'saved'}
         </span>
-        <button type="button" disabled={lastUndo === undefined} onClick={() => store.undo()} title={lastUndo === undefined ? 'Nothing to undo' : `Undo ${lastUndo.description} (Ctrl+Z)`}>
+        <button
+          type="button"
+          disabled={lastUndo === undefined}
+          onClick={() => store.undo()}
+          title={lastUndo === undefined ? 'Nothing to undo' : `Undo ${lastUndo.description} (Ctrl+Z)`}
+        >
           Undo
         </button>
-        <button type="button" disabled={nextRedo === undefined} onClick={() => store.redo()} title={nextRedo === undefined ? 'Nothing to redo' : `Redo ${nextRedo.description} (Ctrl+Shift+Z)`}>
+        <button
+          type="button"
+          disabled={nextRedo === undefined}
+          onClick={() => store.redo()}
+          title={nextRedo === undefined ? 'Nothing to redo' : `Redo ${nextRedo.description} (Ctrl+Shift+Z)`}
+        >
           Redo
         </button>
       </div>
@@ -141,11 +183,19 @@ export function LabelPanel({ store, snapshot, targets, t0_ns, onSeek, onDelete, 
         {single !== undefined && (
           <>
             <label>Notes</label>
-            <CommitField key={`notes-${targets[0]}`} label="Notes" multiline value={single.notes ?? ''} onCommit={(text) => store.apply(setText(labels, targets, 'notes', text))} />
+            <CommitField
+              key={`notes-${targets[0]}`}
+              label="Notes"
+              multiline
+              value={single.notes ?? ''}
+              onCommit={(text) => store.apply(setText(labels, targets, 'notes', text))}
+            />
 
             <label>Segments</label>
             <ul className="segment-list" aria-label="Segments">
-              {Object.keys(single.segments ?? {}).length === 0 && <li className="muted">None yet. Press M at a segment's start and again at its end, or use “Add segment”.</li>}
+              {Object.keys(single.segments ?? {}).length === 0 && (
+                <li className="muted">None yet. Press M at a segment's start and again at its end, or use “Add segment”.</li>
+              )}
               {Object.entries(single.segments ?? {})
                 .sort(([, a], [, b]) => (BigInt(a.start_ns) < BigInt(b.start_ns) ? -1 : 1))
                 .map(([key, segment]) => {
@@ -156,12 +206,21 @@ export function LabelPanel({ store, snapshot, targets, t0_ns, onSeek, onDelete, 
                       <CommitField
                         label={`Segment name ${segment.label}`}
                         value={segment.label}
-                        onCommit={(text) => text.trim() !== '' && store.apply(putSegment(single, targets[0]!, key, { ...segment, label: text.trim() }, `rename segment to "${text.trim()}"`))}
+                        onCommit={(text) =>
+                          text.trim() !== '' &&
+                          store.apply(
+                            putSegment(single, targets[0]!, key, { ...segment, label: text.trim() }, `rename segment to "${text.trim()}"`),
+                          )
+                        }
                       />
                       <button type="button" className="link" onClick={() => onSeek(start)}>
                         {start.toFixed(2)}–{end.toFixed(2)} s
                       </button>
-                      <button type="button" aria-label={`Delete segment ${segment.label}`} onClick={() => store.apply(putSegment(single, targets[0]!, key, null, `delete segment "${segment.label}"`))}>
+                      <button
+                        type="button"
+                        aria-label={`Delete segment ${segment.label}`}
+                        onClick={() => store.apply(putSegment(single, targets[0]!, key, null, `delete segment "${segment.label}"`))}
+                      >
                         ×
                       </button>
                     </li>

@@ -10,7 +10,19 @@ import { base64ToBytes } from './thumbnails';
  * tile: while scrubbing, the tile skips to the newest playhead instead of queueing every position.
  * Depth is decoded from the stored 16-bit PNG (millimetres) and drawn with the Turbo colormap.
  */
-export function ReplayCameraTile({ episode, camera, t0_ns, t_s, hasDepth }: { episode: number; camera: string; t0_ns: bigint; t_s: number; hasDepth: boolean }) {
+export function ReplayCameraTile({
+  episode,
+  camera,
+  t0_ns,
+  t_s,
+  hasDepth,
+}: {
+  episode: number;
+  camera: string;
+  t0_ns: bigint;
+  t_s: number;
+  hasDepth: boolean;
+}) {
   const studio = useStudio();
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const [mode, setMode] = useState<'color' | 'depth'>('color');
@@ -43,7 +55,9 @@ export function ReplayCameraTile({ episode, camera, t0_ns, t_s, hasDepth }: { ep
               depthToRgba(depth.data, image.data);
               ctx?.putImageData(image, 0, 0);
             } else {
-              const bitmap = await createImageBitmap(new Blob([bytes as BlobPart], { type: frame.encoding === 'jpeg' ? 'image/jpeg' : 'image/png' }));
+              const bitmap = await createImageBitmap(
+                new Blob([bytes as BlobPart], { type: frame.encoding === 'jpeg' ? 'image/jpeg' : 'image/png' }),
+              );
               canvas.width = bitmap.width;
               canvas.height = bitmap.height;
               ctx?.drawImage(bitmap, 0, 0);

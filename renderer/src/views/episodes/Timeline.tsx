@@ -58,7 +58,8 @@ export function Timeline({ duration_s, t_s, t0_ns, segments, pendingStart_s, tri
     setPreview({ key: drag.key, value });
   };
   const onPointerUp = () => {
-    if (drag !== null && drag.key !== null && preview !== null) onPutSegment(preview.key, preview.value, `resize segment "${preview.value.label}"`);
+    if (drag !== null && drag.key !== null && preview !== null)
+      onPutSegment(preview.key, preview.value, `resize segment "${preview.value.label}"`);
     setDrag(null);
     setPreview(null);
   };
@@ -94,7 +95,12 @@ export function Timeline({ duration_s, t_s, t0_ns, segments, pendingStart_s, tri
               onDoubleClick={() => setRenaming(key)}
               title={`${value.label}: ${start.toFixed(2)}–${end.toFixed(2)} s (double-click to rename, drag the edges to resize)`}
             >
-              <span className="segment-handle segment-handle-start" onPointerDown={(event) => onPointerDown(event, { key, edge: 'start', value })} onPointerMove={onPointerMove} onPointerUp={onPointerUp} />
+              <span
+                className="segment-handle segment-handle-start"
+                onPointerDown={(event) => onPointerDown(event, { key, edge: 'start', value })}
+                onPointerMove={onPointerMove}
+                onPointerUp={onPointerUp}
+              />
               {renaming === key ? (
                 <input
                   className="segment-rename"
@@ -114,11 +120,18 @@ export function Timeline({ duration_s, t_s, t0_ns, segments, pendingStart_s, tri
               ) : (
                 <span className="segment-label">{value.label}</span>
               )}
-              <span className="segment-handle segment-handle-end" onPointerDown={(event) => onPointerDown(event, { key, edge: 'end', value })} onPointerMove={onPointerMove} onPointerUp={onPointerUp} />
+              <span
+                className="segment-handle segment-handle-end"
+                onPointerDown={(event) => onPointerDown(event, { key, edge: 'end', value })}
+                onPointerMove={onPointerMove}
+                onPointerUp={onPointerUp}
+              />
             </div>
           );
         })}
-        {pendingStart_s !== null && <div className="timeline-mark" style={{ left: pct(pendingStart_s) }} title="Segment start: press M again at its end" />}
+        {pendingStart_s !== null && (
+          <div className="timeline-mark" style={{ left: pct(pendingStart_s) }} title="Segment start: press M again at its end" />
+        )}
         <div className="timeline-playhead" style={{ left: pct(t_s) }} />
       </div>
       <input

@@ -33,7 +33,13 @@ export interface ObjectLook {
 
 const isLook = (value: unknown): value is ObjectLook => {
   const look = value as Partial<ObjectLook> | null;
-  return typeof look?.name === 'string' && typeof look.size_m === 'number' && Array.isArray(look.rgb) && look.rgb.length === 3 && look.rgb.every((c) => typeof c === 'number');
+  return (
+    typeof look?.name === 'string' &&
+    typeof look.size_m === 'number' &&
+    Array.isArray(look.rgb) &&
+    look.rgb.length === 3 &&
+    look.rgb.every((c) => typeof c === 'number')
+  );
 };
 
 /** The objects the recorder declared with `sim.object_poses` (older recordings declared none). */
@@ -89,9 +95,13 @@ export async function loadEpisodeData(studio: StudioClient, id: number): Promise
   );
   const colour = detail.streams.filter((s) => /^camera\.[^.]+\.color$/.test(s.name) && s.sample_count > 0);
   const cameras = colour.map((s) => s.name.split('.')[1]!);
-  const depthCameras = new Set(detail.streams.filter((s) => /^camera\.[^.]+\.depth$/.test(s.name) && s.sample_count > 0).map((s) => s.name.split('.')[1]!));
+  const depthCameras = new Set(
+    detail.streams.filter((s) => /^camera\.[^.]+\.depth$/.test(s.name) && s.sample_count > 0).map((s) => s.name.split('.')[1]!),
+  );
   // A "frame" is a camera frame when there are cameras (what people step through), else a control step.
-  const rates = (colour.length > 0 ? colour : detail.streams.filter((s) => s.name === 'arm.q_rad')).map((s) => s.nominal_rate_hz ?? 0).filter((r) => r > 0);
+  const rates = (colour.length > 0 ? colour : detail.streams.filter((s) => s.name === 'arm.q_rad'))
+    .map((s) => s.nominal_rate_hz ?? 0)
+    .filter((r) => r > 0);
   return {
     detail,
     t0_ns,

@@ -14,7 +14,17 @@ export interface FilterState {
   includeDiscarded: boolean;
 }
 
-export const EMPTY_FILTER: FilterState = { task: '', outcome: '', tag: '', operator: '', since: '', until: '', minDuration: '', maxDuration: '', includeDiscarded: false };
+export const EMPTY_FILTER: FilterState = {
+  task: '',
+  outcome: '',
+  tag: '',
+  operator: '',
+  since: '',
+  until: '',
+  minDuration: '',
+  maxDuration: '',
+  includeDiscarded: false,
+};
 
 function number(text: string): number | undefined {
   const value = Number(text);

@@ -70,7 +70,10 @@ export class ThumbnailCache {
     let url: string | null = null;
     try {
       const frame = await this.studio.api.episodes.frame({ id, stream: this.stream!, t_ns: END_OF_TIME_NS });
-      if (frame !== null) url = URL.createObjectURL(new Blob([base64ToBytes(frame.data_base64) as BlobPart], { type: frame.encoding === 'jpeg' ? 'image/jpeg' : 'image/png' }));
+      if (frame !== null)
+        url = URL.createObjectURL(
+          new Blob([base64ToBytes(frame.data_base64) as BlobPart], { type: frame.encoding === 'jpeg' ? 'image/jpeg' : 'image/png' }),
+        );
     } catch {
       // An episode without this camera gets a placeholder, not an error per row.
     }

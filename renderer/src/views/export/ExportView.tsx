@@ -77,7 +77,12 @@ export function outcomeCounts(episodes: readonly { outcome: string }[]): string 
 /** A LeRobot repo id from the output directory's name when the user gave none (`local/<name>`). */
 export function repoIdFor(out: string, given: string): string {
   if (given.trim() !== '') return given.trim();
-  const name = out.trim().replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? '';
+  const name =
+    out
+      .trim()
+      .replace(/[\\/]+$/, '')
+      .split(/[\\/]/)
+      .pop() ?? '';
   return `local/${name === '' ? 'dataset' : name}`;
 }
 
@@ -94,7 +99,15 @@ function CopyButton({ text, label }: { text: string; label: string }) {
   const canCopy = typeof navigator.clipboard?.writeText === 'function';
   if (!canCopy) return null;
   return (
-    <button type="button" onClick={() => void navigator.clipboard.writeText(text).then(() => setCopied(true), () => setCopied(false))}>
+    <button
+      type="button"
+      onClick={() =>
+        void navigator.clipboard.writeText(text).then(
+          () => setCopied(true),
+          () => setCopied(false),
+        )
+      }
+    >
       {copied ? 'Copied' : label}
     </button>
   );
@@ -102,13 +115,19 @@ function CopyButton({ text, label }: { text: string; label: string }) {
 
 function JobCard({ job, repoId, onCancel }: { job: ExportJob; repoId: string; onCancel: (id: number) => void }) {
   const progress = job.progress;
-  const fraction = progress !== null && progress.total_frames > 0 ? progress.done_frames / progress.total_frames : job.state === 'done' ? 1 : 0;
+  const fraction =
+    progress !== null && progress.total_frames > 0 ? progress.done_frames / progress.total_frames : job.state === 'done' ? 1 : 0;
   const summary = job.summary;
   return (
     <div className="export-job" data-testid={`export-job-${job.id}`} data-state={job.state}>
       <div className="export-job-head">
-        <strong>{summary?.dry_run === true ? 'Plan' : 'Export'} #{job.id}</strong> · {FORMAT_LABELS[job.format]}
-        <span className={`pill pill-${job.state === 'failed' ? 'bad' : job.state === 'running' ? 'recording' : 'stopped'}`}>{job.state}</span>
+        <strong>
+          {summary?.dry_run === true ? 'Plan' : 'Export'} #{job.id}
+        </strong>{' '}
+        · {FORMAT_LABELS[job.format]}
+        <span className={`pill pill-${job.state === 'failed' ? 'bad' : job.state === 'running' ? 'recording' : 'stopped'}`}>
+          {job.state}
+        </span>
       </div>
       {summary?.dry_run !== true && (
         <div className="export-out-row">
@@ -133,12 +152,15 @@ function JobCard({ job, repoId, onCancel }: { job: ExportJob; repoId: string; on
       )}
       {job.state === 'done' && summary !== null && (
         <div className="export-summary">
-          {summary.episodes.length} episodes ({outcomeCounts(summary.episodes)}) · {summary.total_frames} frames at {summary.fps} fps · cameras {summary.cameras.join(', ') || 'none'}
+          {summary.episodes.length} episodes ({outcomeCounts(summary.episodes)}) · {summary.total_frames} frames at {summary.fps} fps ·
+          cameras {summary.cameras.join(', ') || 'none'}
           {summary.dry_run ? (
             <>
               {' '}
-              · <span data-testid="export-split">
-                train {summary.episodes.filter((e) => e.split === 'train').length} / valid {summary.episodes.filter((e) => e.split === 'valid').length} / test{' '}
+              ·{' '}
+              <span data-testid="export-split">
+                train {summary.episodes.filter((e) => e.split === 'train').length} / valid{' '}
+                {summary.episodes.filter((e) => e.split === 'valid').length} / test{' '}
                 {summary.episodes.filter((e) => e.split === 'test').length}
               </span>
             </>
@@ -169,7 +191,8 @@ function JobCard({ job, repoId, onCancel }: { job: ExportJob; repoId: string; on
           )}
           {!summary.dry_run && loadSnippet(job.format, job.out, repoId) !== null && (
             <div className="export-load">
-              <span className="muted">Load it with</span> <code data-testid="export-load">{loadSnippet(job.format, job.out, repoId)}</code> <CopyButton text={loadSnippet(job.format, job.out, repoId)!} label="Copy" />
+              <span className="muted">Load it with</span> <code data-testid="export-load">{loadSnippet(job.format, job.out, repoId)}</code>{' '}
+              <CopyButton text={loadSnippet(job.format, job.out, repoId)!} label="Copy" />
             </div>
           )}
         </div>
@@ -187,13 +210,31 @@ function JobCard({ job, repoId, onCancel }: { job: ExportJob; repoId: string; on
  */
 export function ExportView() {
   const studio = useStudio();
-  const [form, setForm] = useState<FormState>({ format: 'lerobot', out: '', outcomes: ['success', 'failure', 'unknown'], tags: '', task: '', cameras: '', fps: '', valid_fraction: '', test_fraction: '', vcodec: 'h264', depth: false, repo_id: '' });
+  const [form, setForm] = useState<FormState>({
+    format: 'lerobot',
+    out: '',
+    outcomes: ['success', 'failure', 'unknown'],
+    tags: '',
+    task: '',
+    cameras: '',
+    fps: '',
+    valid_fraction: '',
+    test_fraction: '',
+    vcodec: 'h264',
+    depth: false,
+    repo_id: '',
+  });
   const [jobs, setJobs] = useState<ExportJob[]>([]);
   const [error, setError] = useState<{ message: string; fix?: string | undefined } | null>(null);
 
   useEffect(() => {
-    void studio.api.export.list().then(({ exports }) => setJobs(exports), () => undefined);
-    return studio.on('export.progress', (job) => setJobs((current) => [job, ...current.filter((j) => j.id !== job.id)].sort((a, b) => b.id - a.id)));
+    void studio.api.export.list().then(
+      ({ exports }) => setJobs(exports),
+      () => undefined,
+    );
+    return studio.on('export.progress', (job) =>
+      setJobs((current) => [job, ...current.filter((j) => j.id !== job.id)].sort((a, b) => b.id - a.id)),
+    );
   }, [studio]);
 
   const submit = useCallback(
@@ -211,7 +252,8 @@ export function ExportView() {
     submit(false);
   };
   const cancel = useCallback((id: number) => void studio.api.export.cancel({ id }).catch(() => undefined), [studio]);
-  const toggleOutcome = (outcome: Outcome) => setForm((f) => ({ ...f, outcomes: f.outcomes.includes(outcome) ? f.outcomes.filter((o) => o !== outcome) : [...f.outcomes, outcome] }));
+  const toggleOutcome = (outcome: Outcome) =>
+    setForm((f) => ({ ...f, outcomes: f.outcomes.includes(outcome) ? f.outcomes.filter((o) => o !== outcome) : [...f.outcomes, outcome] }));
   const isVideo = form.format === 'lerobot' || form.format === 'lerobot-v2.1';
   const canRun = useMemo(() => form.out.trim() !== '' && form.outcomes.length > 0, [form]);
 
@@ -221,7 +263,11 @@ export function ExportView() {
         <h2>Export a dataset</h2>
         <label>
           Format
-          <select value={form.format} onChange={(e) => setForm({ ...form, format: e.target.value as FormState['format'] })} data-testid="export-format">
+          <select
+            value={form.format}
+            onChange={(e) => setForm({ ...form, format: e.target.value as FormState['format'] })}
+            data-testid="export-format"
+          >
             {exportFormats.map((format) => (
               <option key={format} value={format}>
                 {FORMAT_LABELS[format]}
@@ -231,12 +277,22 @@ export function ExportView() {
         </label>
         <label>
           Output {form.format === 'robomimic' ? 'file (.hdf5)' : 'directory'} (must not exist)
-          <input value={form.out} onChange={(e) => setForm({ ...form, out: e.target.value })} placeholder={form.format === 'robomimic' ? '/data/exports/pick.hdf5' : '/data/exports/pick-v1'} data-testid="export-out" />
+          <input
+            value={form.out}
+            onChange={(e) => setForm({ ...form, out: e.target.value })}
+            placeholder={form.format === 'robomimic' ? '/data/exports/pick.hdf5' : '/data/exports/pick-v1'}
+            data-testid="export-out"
+          />
         </label>
         {isVideo && (
           <label>
             Repo id (how LeRobot names it when loading)
-            <input value={form.repo_id} onChange={(e) => setForm({ ...form, repo_id: e.target.value })} placeholder={repoIdFor(form.out, '')} data-testid="export-repo-id" />
+            <input
+              value={form.repo_id}
+              onChange={(e) => setForm({ ...form, repo_id: e.target.value })}
+              placeholder={repoIdFor(form.out, '')}
+              data-testid="export-repo-id"
+            />
           </label>
         )}
         <fieldset>
@@ -267,16 +323,34 @@ export function ExportView() {
         <div className="export-row">
           <label>
             fps
-            <input value={form.fps} onChange={(e) => setForm({ ...form, fps: e.target.value })} placeholder="recording rate" inputMode="decimal" data-testid="export-fps" />
+            <input
+              value={form.fps}
+              onChange={(e) => setForm({ ...form, fps: e.target.value })}
+              placeholder="recording rate"
+              inputMode="decimal"
+              data-testid="export-fps"
+            />
           </label>
           {/* Empty means none: a greyed "0.1" here read as a value that was then not used. */}
           <label>
             Validation share
-            <input value={form.valid_fraction} onChange={(e) => setForm({ ...form, valid_fraction: e.target.value })} placeholder="none" inputMode="decimal" data-testid="export-valid" />
+            <input
+              value={form.valid_fraction}
+              onChange={(e) => setForm({ ...form, valid_fraction: e.target.value })}
+              placeholder="none"
+              inputMode="decimal"
+              data-testid="export-valid"
+            />
           </label>
           <label>
             Test share
-            <input value={form.test_fraction} onChange={(e) => setForm({ ...form, test_fraction: e.target.value })} placeholder="none" inputMode="decimal" data-testid="export-test" />
+            <input
+              value={form.test_fraction}
+              onChange={(e) => setForm({ ...form, test_fraction: e.target.value })}
+              placeholder="none"
+              inputMode="decimal"
+              data-testid="export-test"
+            />
           </label>
           {isVideo && (
             <label>
@@ -289,12 +363,13 @@ export function ExportView() {
           )}
         </div>
         <p className="hint">
-          fps: empty writes at the episodes' recording rate; the plan says when cameras ran at another rate. Shares: empty is none; a share above 0
-          takes at least one episode when there are two or more (so 0.1 of 5 is 1), and the plan shows the split.
+          fps: empty writes at the episodes' recording rate; the plan says when cameras ran at another rate. Shares: empty is none; a share
+          above 0 takes at least one episode when there are two or more (so 0.1 of 5 is 1), and the plan shows the split.
         </p>
         {form.format === 'lerobot' && (
           <label className="inline">
-            <input type="checkbox" checked={form.depth} onChange={(e) => setForm({ ...form, depth: e.target.checked })} /> also export depth (LeRobot ≥ 0.6)
+            <input type="checkbox" checked={form.depth} onChange={(e) => setForm({ ...form, depth: e.target.checked })} /> also export depth
+            (LeRobot ≥ 0.6)
           </label>
         )}
         <div className="row-buttons">
@@ -310,7 +385,10 @@ export function ExportView() {
       <section className="panel pad export-jobs" aria-label="Exports">
         <h2>Exports</h2>
         {jobs.length === 0 ? (
-          <EmptyState title="No exports yet">Plan one to see which episodes it takes, then export: every export is validated as its loader would read it before it is reported done.</EmptyState>
+          <EmptyState title="No exports yet">
+            Plan one to see which episodes it takes, then export: every export is validated as its loader would read it before it is
+            reported done.
+          </EmptyState>
         ) : (
           jobs.map((job) => <JobCard key={job.id} job={job} repoId={repoIdFor(job.out, form.repo_id)} onCancel={cancel} />)
         )}

@@ -33,7 +33,9 @@ export function ButtonMapping({ rig }: { rig: RigConfig }) {
     return (
       <section className="panel" aria-labelledby="buttons-title">
         <h2 id="buttons-title">SpaceMouse buttons</h2>
-        <EmptyState title="No SpaceMouse in this rig">Add {'{ "type": "spacemouse" }'} to the rig config's teleop list below, apply it, then map its buttons here.</EmptyState>
+        <EmptyState title="No SpaceMouse in this rig">
+          Add {'{ "type": "spacemouse" }'} to the rig config's teleop list below, apply it, then map its buttons here.
+        </EmptyState>
       </section>
     );
   }
@@ -58,7 +60,8 @@ export function ButtonMapping({ rig }: { rig: RigConfig }) {
     <section className="panel" aria-labelledby="buttons-title">
       <h2 id="buttons-title">SpaceMouse buttons</h2>
       <p className="muted">
-        Map buttons to studio actions so a take needs no keyboard; the core runs them, so they work with no UI open. The gripper button is set in the rig config (<code>gripper_button</code>).
+        Map buttons to studio actions so a take needs no keyboard; the core runs them, so they work with no UI open. The gripper button is
+        set in the rig config (<code>gripper_button</code>).
       </p>
       <table className="table">
         <tbody>
@@ -66,7 +69,11 @@ export function ButtonMapping({ rig }: { rig: RigConfig }) {
             <tr key={button}>
               <td className="mono">{button}</td>
               <td>
-                <select aria-label={`Action for SpaceMouse ${button}`} value={mapping[button] ?? ''} onChange={(e) => set(button, e.currentTarget.value)}>
+                <select
+                  aria-label={`Action for SpaceMouse ${button}`}
+                  value={mapping[button] ?? ''}
+                  onChange={(e) => set(button, e.currentTarget.value)}
+                >
                   <option value="">— nothing —</option>
                   {buttonActions.map((action) => (
                     <option key={action} value={action}>

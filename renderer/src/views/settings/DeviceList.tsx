@@ -25,7 +25,9 @@ export function DeviceList({ rig, status }: { rig: RigConfig; status: Live<RigSt
           </span>
         )}
       </div>
-      {status.state === 'unavailable' && <p className="muted">Live device status is not available from this core ({status.message}). Showing the configured devices.</p>}
+      {status.state === 'unavailable' && (
+        <p className="muted">Live device status is not available from this core ({status.message}). Showing the configured devices.</p>
+      )}
       {status.state === 'ready' && status.value.error !== undefined && (
         <div className="inline-error" role="alert">
           {status.value.error.message}
@@ -42,7 +44,14 @@ export function DeviceList({ rig, status }: { rig: RigConfig; status: Live<RigSt
           </tr>
         </thead>
         <tbody>
-          {(devices ?? configured.map((d) => ({ ...d, connected: null as boolean | null, error: undefined as { message: string; fix?: string | undefined } | undefined }))).map((device) => (
+          {(
+            devices ??
+            configured.map((d) => ({
+              ...d,
+              connected: null as boolean | null,
+              error: undefined as { message: string; fix?: string | undefined } | undefined,
+            }))
+          ).map((device) => (
             <tr key={`${device.kind}:${device.name}`}>
               <td>{device.name}</td>
               <td>{device.kind}</td>

@@ -14,10 +14,13 @@ export function DiscoveredDevices() {
   const [busy, setBusy] = useState(false);
   const scan = () => {
     setBusy(true);
-    studio.api.devices.discover().then(
-      (discovery) => setFound(discovery),
-      (error: Error) => setFound({ error: error.message }),
-    ).finally(() => setBusy(false));
+    studio.api.devices
+      .discover()
+      .then(
+        (discovery) => setFound(discovery),
+        (error: Error) => setFound({ error: error.message }),
+      )
+      .finally(() => setBusy(false));
   };
   const nothing = found !== null && !('error' in found) && found.hid.length + found.serial.length + found.cameras.length === 0;
 
@@ -35,7 +38,8 @@ export function DiscoveredDevices() {
         <p className="bad">{found.error}</p>
       ) : nothing ? (
         <EmptyState title="Nothing found" testId="devices-none">
-          No SpaceMouse, game controller, serial port or camera is visible. Plug one in and scan again; on Linux, check the udev rules and the <code>dialout</code> and <code>video</code> groups (README, Troubleshooting).
+          No SpaceMouse, game controller, serial port or camera is visible. Plug one in and scan again; on Linux, check the udev rules and
+          the <code>dialout</code> and <code>video</code> groups (README, Troubleshooting).
         </EmptyState>
       ) : (
         <table className="table" data-testid="devices-found">

@@ -52,7 +52,13 @@ export function RigEditor({ snapshot }: { snapshot: RigSnapshot }) {
         <h2 id="rig-editor-title">Rig config</h2>
         <span className="muted mono">{snapshot.source}</span>
       </div>
-      <textarea className="code-editor" spellCheck={false} aria-label="Rig config JSON" value={text} onChange={(e) => setText(e.currentTarget.value)} />
+      <textarea
+        className="code-editor"
+        spellCheck={false}
+        aria-label="Rig config JSON"
+        value={text}
+        onChange={(e) => setText(e.currentTarget.value)}
+      />
       <div className="validation" aria-live="polite" data-testid="rig-validation">
         {result === null ? (
           <span className="muted">Checking…</span>
@@ -71,7 +77,13 @@ export function RigEditor({ snapshot }: { snapshot: RigSnapshot }) {
         )}
       </div>
       <div className="row-buttons">
-        <button type="button" className="primary" onClick={apply} disabled={applying === 'busy' || text === original || result === null || 'error' in result || !result.ok} data-testid="rig-apply">
+        <button
+          type="button"
+          className="primary"
+          onClick={apply}
+          disabled={applying === 'busy' || text === original || result === null || 'error' in result || !result.ok}
+          data-testid="rig-apply"
+        >
           {applying === 'busy' ? 'Applying…' : 'Apply and restart the rig'}
         </button>
         <button type="button" onClick={download} disabled={result === null || 'error' in result || !result.ok}>
@@ -80,7 +92,9 @@ export function RigEditor({ snapshot }: { snapshot: RigSnapshot }) {
         <button type="button" onClick={() => setText(original)} disabled={text === original}>
           Revert
         </button>
-        <span className="muted">Applying saves it as <code>rig.json</code> in the data directory (used whenever the studio starts without <code>--rig</code>).</span>
+        <span className="muted">
+          Applying saves it as <code>rig.json</code> in the data directory (used whenever the studio starts without <code>--rig</code>).
+        </span>
       </div>
       {typeof applying === 'object' && (
         <div className="inline-error" role="alert">

@@ -91,8 +91,12 @@ export function LiveCameras({ cameras }: { cameras: readonly CameraConfig[] }) {
     };
   }, [studio, cameras]);
 
-  if (cameras.length === 0) return <div className="muted pad">No cameras in this rig. Add one to the rig config's “cameras” list (Settings).</div>;
-  const tiles = cameras.flatMap((camera) => [{ camera, kind: 'color' as const }, ...(camera.depth ? [{ camera, kind: 'depth' as const }] : [])]);
+  if (cameras.length === 0)
+    return <div className="muted pad">No cameras in this rig. Add one to the rig config's “cameras” list (Settings).</div>;
+  const tiles = cameras.flatMap((camera) => [
+    { camera, kind: 'color' as const },
+    ...(camera.depth ? [{ camera, kind: 'depth' as const }] : []),
+  ]);
   return (
     <div className="live-cameras" data-testid="live-cameras">
       {tiles.map(({ camera, kind }) => {
@@ -121,8 +125,15 @@ export function LiveCameras({ cameras }: { cameras: readonly CameraConfig[] }) {
               <span>
                 {camera.name} {kind === 'depth' ? 'depth' : ''}
               </span>
-              <span className={slow ? 'warn' : 'muted'} title="received frames per second / configured rate; lag is arrival delay beyond the best seen">
-                {s === undefined ? (receiving ? 'no frames' : '—') : `${s.fps.toFixed(0)}/${s.expected_fps} fps · +${s.lag_ms.toFixed(0)} ms`}
+              <span
+                className={slow ? 'warn' : 'muted'}
+                title="received frames per second / configured rate; lag is arrival delay beyond the best seen"
+              >
+                {s === undefined
+                  ? receiving
+                    ? 'no frames'
+                    : '—'
+                  : `${s.fps.toFixed(0)}/${s.expected_fps} fps · +${s.lag_ms.toFixed(0)} ms`}
               </span>
             </figcaption>
           </figure>

@@ -53,14 +53,17 @@ export function RecordingPanel({
   const run = (what: string, call: () => Promise<unknown>) => {
     call().then(
       () => onError(null),
-      (error: { message?: string; fix?: string }) => onError(`${what} failed: ${error.message ?? String(error)}${error.fix !== undefined ? ` — ${error.fix}` : ''}`),
+      (error: { message?: string; fix?: string }) =>
+        onError(`${what} failed: ${error.message ?? String(error)}${error.fix !== undefined ? ` — ${error.fix}` : ''}`),
     );
   };
   const canStart = ready !== null && (phase === 'idle' || phase === 'resetting' || phase === 'failed');
   const hasEpisode = phase === 'recording' || phase === 'stopped';
   const refuse = () => setRefusals((n) => n + 1);
-  const start = () => run('Start', () => studio.api.recording.start({ task: shownTask, ...(operator.trim() !== '' ? { operator: operator.trim() } : {}) }));
-  const toggle = () => (phase === 'recording' ? run('Stop', () => studio.api.recording.stop()) : !canStart ? undefined : estopped ? refuse() : start());
+  const start = () =>
+    run('Start', () => studio.api.recording.start({ task: shownTask, ...(operator.trim() !== '' ? { operator: operator.trim() } : {}) }));
+  const toggle = () =>
+    phase === 'recording' ? run('Stop', () => studio.api.recording.stop()) : !canStart ? undefined : estopped ? refuse() : start();
   const save = (outcome: 'success' | 'failure') => hasEpisode && run('Save', () => studio.api.recording.save({ outcome }));
   const discard = () => hasEpisode && run('Discard', () => studio.api.recording.discard());
   // Re-record starts a take, so the e-stop forbids it too (and the take in hand is kept).
@@ -93,16 +96,33 @@ export function RecordingPanel({
       <label className="field-label" htmlFor="task-input">
         Task
       </label>
-      <input id="task-input" className="task-input" value={shownTask} onChange={(e) => setTask(e.currentTarget.value)} disabled={phase === 'recording'} placeholder="What the operator should do, e.g. “Put the red cube on the green square.”" />
+      <input
+        id="task-input"
+        className="task-input"
+        value={shownTask}
+        onChange={(e) => setTask(e.currentTarget.value)}
+        disabled={phase === 'recording'}
+        placeholder="What the operator should do, e.g. “Put the red cube on the green square.”"
+      />
       <label className="field-label" htmlFor="operator-input">
         Operator
       </label>
-      <input id="operator-input" value={operator} onChange={(e) => setOperator(e.currentTarget.value)} disabled={phase === 'recording'} placeholder="your name (stored with the session)" />
+      <input
+        id="operator-input"
+        value={operator}
+        onChange={(e) => setOperator(e.currentTarget.value)}
+        disabled={phase === 'recording'}
+        placeholder="your name (stored with the session)"
+      />
 
       <div className="recording-clock" aria-live="off">
         {phase === 'recording' || phase === 'stopped' ? (
           <>
-            <span className="mono big" data-testid="recording-elapsed" title={phase === 'stopped' ? 'The length of the take' : 'Time since the start'}>
+            <span
+              className="mono big"
+              data-testid="recording-elapsed"
+              title={phase === 'stopped' ? 'The length of the take' : 'Time since the start'}
+            >
               {seconds(ready?.elapsed_s ?? 0)}
             </span>
             {phase === 'stopped' && <span className="muted"> take length</span>}
@@ -112,7 +132,8 @@ export function RecordingPanel({
         ) : phase === 'resetting' ? (
           // Nothing starts by itself when the countdown ends: the operator starts the next take.
           <span className="countdown" data-testid="reset-countdown">
-            Reset phase (not recorded): <span className="mono big">{Math.ceil(ready?.reset_remaining_s ?? 0)}</span> s left. {simulated ? 'A new scene is set. ' : 'Reset the scene. '}
+            Reset phase (not recorded): <span className="mono big">{Math.ceil(ready?.reset_remaining_s ?? 0)}</span> s left.{' '}
+            {simulated ? 'A new scene is set. ' : 'Reset the scene. '}
             Press <Kbd>Enter</Kbd> to start the next take.
           </span>
         ) : (
@@ -128,7 +149,14 @@ export function RecordingPanel({
             Stop <Kbd>Enter</Kbd>
           </button>
         ) : (
-          <button type="button" className="primary record" onClick={toggle} disabled={!canStart || estopped} aria-describedby={estopped ? 'record-blocked' : undefined} data-testid="record-start">
+          <button
+            type="button"
+            className="primary record"
+            onClick={toggle}
+            disabled={!canStart || estopped}
+            aria-describedby={estopped ? 'record-blocked' : undefined}
+            data-testid="record-start"
+          >
             {phase === 'resetting' ? 'Start now' : 'Start recording'} <Kbd>Enter</Kbd>
           </button>
         )}
@@ -145,7 +173,13 @@ export function RecordingPanel({
           Re-record <Kbd>T</Kbd>
         </button>
         {simulated && (
-          <button type="button" onClick={onNewScene} disabled={phase === 'recording'} title="Place the cube and target anew and send the arm home (the simulated rig only)" data-testid="new-scene">
+          <button
+            type="button"
+            onClick={onNewScene}
+            disabled={phase === 'recording'}
+            title="Place the cube and target anew and send the arm home (the simulated rig only)"
+            data-testid="new-scene"
+          >
             New scene <Kbd>N</Kbd>
           </button>
         )}
@@ -153,14 +187,22 @@ export function RecordingPanel({
 
       {estopped && phase !== 'recording' && (
         // The key/press counter re-mounts the note, replaying its flash: the key was heard and refused.
-        <p key={refusals} id="record-blocked" className={`record-blocked${refusals > 0 ? ' record-blocked-refused' : ''}`} role="status" data-testid="record-blocked" data-refusals={refusals}>
+        <p
+          key={refusals}
+          id="record-blocked"
+          className={`record-blocked${refusals > 0 ? ' record-blocked-refused' : ''}`}
+          role="status"
+          data-testid="record-blocked"
+          data-refusals={refusals}
+        >
           E-stop is latched — release it (button / <Kbd>Shift + Esc</Kbd>) before recording.
           {refusals > 0 && ' Not started.'}
         </p>
       )}
       {phase === 'stopped' && ready?.stop_reason === 'estop' && (
         <p className="record-estop-stopped" role="status" data-testid="record-stopped-by-estop">
-          The e-stop latched during this take: recording stopped and everything recorded is kept. Save it (<Kbd>G</Kbd> / <Kbd>B</Kbd>) or discard it.
+          The e-stop latched during this take: recording stopped and everything recorded is kept. Save it (<Kbd>G</Kbd> / <Kbd>B</Kbd>) or
+          discard it.
         </p>
       )}
       {phase === 'stopped' && ready?.stop_reason === 'max_duration' && <p className="muted">Stopped at the maximum duration.</p>}
@@ -182,12 +224,12 @@ export function RecordingPanel({
           'no take in hand'
         )}{' '}
         · writer lag{' '}
-        <span className={(ready?.durable_lag_ms ?? 0) > 1000 ? 'warn' : ''}>{ready === null || ready.durable_lag_ms === null ? '—' : `${ready.durable_lag_ms.toFixed(0)} ms`}</span>
+        <span className={(ready?.durable_lag_ms ?? 0) > 1000 ? 'warn' : ''}>
+          {ready === null || ready.durable_lag_ms === null ? '—' : `${ready.durable_lag_ms.toFixed(0)} ms`}
+        </span>
         {ready !== null && ready.queued_ops > 0 && ` · ${ready.queued_ops} queued`}
       </div>
-      {hasEpisode && troubled.length > 0 && (
-        <SourceDropList sources={troubled} testId="take-drops" />
-      )}
+      {hasEpisode && troubled.length > 0 && <SourceDropList sources={troubled} testId="take-drops" />}
     </section>
   );
 }

@@ -44,7 +44,12 @@ function TeleopAge({ age_ms, timeout_ms }: { age_ms: number | null; timeout_ms: 
   }
   const stale = age_ms > timeout_ms;
   return (
-    <dd className={stale ? 'warn' : ''} data-testid="teleop-age" data-state={stale ? 'stale' : 'fresh'} title={stale ? `Older than the rig's ${timeout_ms} ms teleop timeout: the arm holds until input arrives` : undefined}>
+    <dd
+      className={stale ? 'warn' : ''}
+      data-testid="teleop-age"
+      data-state={stale ? 'stale' : 'fresh'}
+      title={stale ? `Older than the rig's ${timeout_ms} ms teleop timeout: the arm holds until input arrives` : undefined}
+    >
       {age_ms.toFixed(0)} ms
     </dd>
   );
@@ -79,8 +84,21 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
   const rigStatus = useRigStatus();
   const recording = useRecordingStatus();
   const [actionError, setActionError] = useState<string | null>(null);
-  const [indicators, setIndicators] = useState<Indicators>({ estopped: false, clip_reasons: [], teleop_age_ms: null, state_hz: 0, longTasks: 0, ee_position_m: null, gripper_width_m: null, foresight_splats: 0 });
-  const [plots, setPlots] = useState<{ joints: uPlot.AlignedData; ee: uPlot.AlignedData; gripper: uPlot.AlignedData }>({ joints: [[]], ee: [[]], gripper: [[]] });
+  const [indicators, setIndicators] = useState<Indicators>({
+    estopped: false,
+    clip_reasons: [],
+    teleop_age_ms: null,
+    state_hz: 0,
+    longTasks: 0,
+    ee_position_m: null,
+    gripper_width_m: null,
+    foresight_splats: 0,
+  });
+  const [plots, setPlots] = useState<{ joints: uPlot.AlignedData; ee: uPlot.AlignedData; gripper: uPlot.AlignedData }>({
+    joints: [[]],
+    ee: [[]],
+    gripper: [[]],
+  });
   const sceneRef = useRef<SceneRenderer | null>(null);
   const [scene, setScene] = useState<SceneRenderer | null>(null);
   const longTasks = useLongTaskCount();
@@ -178,26 +196,60 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
             )}
             {estopped && <span className="pill pill-bad">E-STOP</span>}
             {indicators.foresight_splats > 0 && (
-              <span className="pill" data-testid="scene-foresight" data-splats={indicators.foresight_splats} title="The selected candidate's imagined Gaussians, animated over the horizon; lines: every candidate's commanded end-effector path">
+              <span
+                className="pill"
+                data-testid="scene-foresight"
+                data-splats={indicators.foresight_splats}
+                title="The selected candidate's imagined Gaussians, animated over the horizon; lines: every candidate's commanded end-effector path"
+              >
                 imagined: #{imagination.selected + 1} · {indicators.foresight_splats.toLocaleString()} splats
               </span>
             )}
-            {gamepad !== null && <span className="pill" title={gamepad}>gamepad connected</span>}
+            {gamepad !== null && (
+              <span className="pill" title={gamepad}>
+                gamepad connected
+              </span>
+            )}
           </div>
           <div className="scene-tools">
             <RobotModelPicker renderer={scene} />
           </div>
           <div className="teleop-hint muted">
-            Click here, then drive: <b>W/S A/D R/F</b> move · <b>Q/E I/K J/L</b> rotate · <b>Space</b> gripper · <b>Shift</b> slow · <b>?</b> all keys
+            Click here, then drive: <b>W/S A/D R/F</b> move · <b>Q/E I/K J/L</b> rotate · <b>Space</b> gripper · <b>Shift</b> slow ·{' '}
+            <b>?</b> all keys
           </div>
         </div>
         <CandidateGrid imagination={imagination} />
         <LiveCameras cameras={rig?.cameras ?? []} />
         {/* Side by side under the cameras: all three in view with the scene, none below the fold. */}
         <div className="live-plots">
-          <TimeSeriesPlot title="Joints" unit="rad" names={['q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q7']} data={plots.joints} window_s={PLOT_WINDOW_S} height_px={PLOT_HEIGHT_PX} testId="live-plot-joints" />
-          <TimeSeriesPlot title="End effector" unit="m" names={['x', 'y', 'z']} data={plots.ee} window_s={PLOT_WINDOW_S} height_px={PLOT_HEIGHT_PX} testId="live-plot-ee" />
-          <TimeSeriesPlot title="Gripper" unit={GRIPPER_PLOT_UNIT} names={['width']} data={plots.gripper} window_s={PLOT_WINDOW_S} height_px={PLOT_HEIGHT_PX} testId="live-plot-gripper" />
+          <TimeSeriesPlot
+            title="Joints"
+            unit="rad"
+            names={['q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q7']}
+            data={plots.joints}
+            window_s={PLOT_WINDOW_S}
+            height_px={PLOT_HEIGHT_PX}
+            testId="live-plot-joints"
+          />
+          <TimeSeriesPlot
+            title="End effector"
+            unit="m"
+            names={['x', 'y', 'z']}
+            data={plots.ee}
+            window_s={PLOT_WINDOW_S}
+            height_px={PLOT_HEIGHT_PX}
+            testId="live-plot-ee"
+          />
+          <TimeSeriesPlot
+            title="Gripper"
+            unit={GRIPPER_PLOT_UNIT}
+            names={['width']}
+            data={plots.gripper}
+            window_s={PLOT_WINDOW_S}
+            height_px={PLOT_HEIGHT_PX}
+            testId="live-plot-gripper"
+          />
         </div>
       </div>
       <aside className="teleop-side">
@@ -206,14 +258,23 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
             {actionError}
           </div>
         )}
-        <RecordingPanel status={recording} defaultTask={rig?.recording.task ?? ''} estopped={estopped} enabled simulated={status?.simulated ?? false} onNewScene={newScene} onError={setActionError} />
+        <RecordingPanel
+          status={recording}
+          defaultTask={rig?.recording.task ?? ''}
+          estopped={estopped}
+          enabled
+          simulated={status?.simulated ?? false}
+          onNewScene={newScene}
+          onError={setActionError}
+        />
         <ImaginationPanel imagination={imagination} estopped={estopped} />
         <PolicyPanel imagination={imagination} estopped={estopped} />
         <section className="panel health" aria-labelledby="health-title">
           <h2 id="health-title">Rig health</h2>
           {rigStatus.state === 'unavailable' && (
             <p className="muted">
-              The live rig is not running in this core ({rigStatus.message}). {rigStatus.fix ?? 'Restart the studio; the rig starts with it.'}
+              The live rig is not running in this core ({rigStatus.message}).{' '}
+              {rigStatus.fix ?? 'Restart the studio; the rig starts with it.'}
             </p>
           )}
           {status?.error !== undefined && (
@@ -224,7 +285,13 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
           )}
           <dl className="stats">
             <dt>End effector</dt>
-            <dd className="mono" data-testid="ee-position" data-x={indicators.ee_position_m?.[0]} data-y={indicators.ee_position_m?.[1]} data-z={indicators.ee_position_m?.[2]}>
+            <dd
+              className="mono"
+              data-testid="ee-position"
+              data-x={indicators.ee_position_m?.[0]}
+              data-y={indicators.ee_position_m?.[1]}
+              data-z={indicators.ee_position_m?.[2]}
+            >
               {indicators.ee_position_m === null ? '—' : `${indicators.ee_position_m.map((v) => v.toFixed(3)).join(', ')} m`}
             </dd>
             <dt>Gripper</dt>
@@ -237,7 +304,9 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
             </dd>
             <dt>Control loop</dt>
             <dd className={(status?.control.overruns ?? 0) > 0 ? 'warn' : ''}>
-              {status === null ? '—' : `${status.control.rate_hz} Hz · p99 jitter ${status.control.jitter_ms_p99.toFixed(2)} ms · ${status.control.overruns} overruns`}
+              {status === null
+                ? '—'
+                : `${status.control.rate_hz} Hz · p99 jitter ${status.control.jitter_ms_p99.toFixed(2)} ms · ${status.control.overruns} overruns`}
             </dd>
             <dt>Teleop input age</dt>
             <TeleopAge age_ms={indicators.teleop_age_ms} timeout_ms={rig?.safety.teleop_timeout_ms ?? 100} />

@@ -77,7 +77,8 @@ function typedArray<D extends NumpyDtype>(dtype: D, values: readonly (number | b
 /** The fixture image: uint8 [h, w, 3], value (7y + 13x + 50c + seed) mod 256. */
 function image(height: number, width: number, seed: number): NdArray<'uint8'> {
   const data = new Uint8Array(height * width * 3);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) for (let c = 0; c < 3; c++) data[(y * width + x) * 3 + c] = (y * 7 + x * 13 + c * 50 + seed) % 256;
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) for (let c = 0; c < 3; c++) data[(y * width + x) * 3 + c] = (y * 7 + x * 13 + c * 50 + seed) % 256;
   return new NdArray('uint8', [height, width, 3], data);
 }
 
@@ -193,7 +194,11 @@ describe('msgpack-numpy: round trips', () => {
     const value: PackMap = {
       f32: new NdArray('float32', [2, 3], Float32Array.of(0.5, -1.25, 3, NaN, Infinity, -0)),
       f64: new NdArray('float64', [3], Float64Array.of(Math.PI, -Math.E, 1e-300)),
-      u8: new NdArray('uint8', [224, 224, 3], Uint8Array.from({ length: 224 * 224 * 3 }, (_, i) => i % 251)),
+      u8: new NdArray(
+        'uint8',
+        [224, 224, 3],
+        Uint8Array.from({ length: 224 * 224 * 3 }, (_, i) => i % 251),
+      ),
       i8: new NdArray('int8', [2], Int8Array.of(-128, 127)),
       i16: new NdArray('int16', [2], Int16Array.of(-32768, 32767)),
       u16: new NdArray('uint16', [1], Uint16Array.of(65535)),
@@ -204,7 +209,12 @@ describe('msgpack-numpy: round trips', () => {
       bool: new NdArray('bool', [2, 2], Uint8Array.of(1, 0, 0, 1)),
       scalar_0d: new NdArray('float64', [], Float64Array.of(2.5)),
       empty: new NdArray('float32', [0, 7], new Float32Array(0)),
-      np_scalars: [new NpScalar('int64', 3), new NpScalar('bool', true), new NpScalar('float32', 0.5), new NpScalar('uint64', 2n ** 64n - 1n)],
+      np_scalars: [
+        new NpScalar('int64', 3),
+        new NpScalar('bool', true),
+        new NpScalar('float32', 0.5),
+        new NpScalar('uint64', 2n ** 64n - 1n),
+      ],
       text: 'Δxyz → ✓ 🤖',
       long_text: 'x'.repeat(70_000),
       bytes: Uint8Array.of(0, 1, 255),
@@ -252,14 +262,18 @@ describe('msgpack-numpy: malformed input is an error naming what is wrong and wh
   });
 
   test('lengths past the end are refused before allocating', () => {
-    expect(thrown(() => unpackb(Uint8Array.of(0xdf, 0xff, 0xff, 0xff, 0xff))).message).toMatch(/a map declares 4294967295 entries but only 0 bytes are left/);
+    expect(thrown(() => unpackb(Uint8Array.of(0xdf, 0xff, 0xff, 0xff, 0xff))).message).toMatch(
+      /a map declares 4294967295 entries but only 0 bytes are left/,
+    );
     expect(thrown(() => unpackb(Uint8Array.of(0xdd, 0xff, 0xff, 0xff, 0xff))).message).toMatch(/an array declares 4294967295 items/);
     expect(thrown(() => unpackb(Uint8Array.of(0xc6, 0xff, 0xff, 0xff, 0xff, 1))).message).toMatch(/the frame ends inside a bin32/);
   });
 
   test('invalid UTF-8, int keys and nesting too deep', () => {
     expect(thrown(() => unpackb(Uint8Array.of(0xa2, 0xc3, 0x28))).message).toMatch(/not valid UTF-8/);
-    expect(thrown(() => unpackb(Uint8Array.of(0x81, 0x01, 0xc0))).message).toMatch(/a map key is a int; openpi maps have str \(or bytes\) keys/);
+    expect(thrown(() => unpackb(Uint8Array.of(0x81, 0x01, 0xc0))).message).toMatch(
+      /a map key is a int; openpi maps have str \(or bytes\) keys/,
+    );
     expect(thrown(() => unpackb(Uint8Array.of(...new Array<number>(600).fill(0x91), 0xc0))).message).toMatch(/nest deeper than 511/);
   });
 
@@ -274,7 +288,11 @@ describe('msgpack-numpy: malformed input is an error naming what is wrong and wh
 
     const text = Buffer.from(array);
     const at = text.indexOf('<f4');
-    for (const [dtype, readable] of [['<f2', 'float16'], ['<c8', 'complex'], ['<U1', 'strings']] as const) {
+    for (const [dtype, readable] of [
+      ['<f2', 'float16'],
+      ['<c8', 'complex'],
+      ['<U1', 'strings'],
+    ] as const) {
       const patched = Uint8Array.from(text);
       patched.set(Buffer.from(dtype), at);
       expect(thrown(() => unpackb(patched)).message, readable).toContain(`dtype "${dtype}", which the studio does not read`);
@@ -282,7 +300,9 @@ describe('msgpack-numpy: malformed input is an error naming what is wrong and wh
   });
 
   test('values that cannot be packed name their path', () => {
-    expect(thrown(() => packb({ obs: { state: Float32Array.of(1) as unknown as PackValue } })).message).toMatch(/obs\.state: a bare Float32Array has no shape or dtype; wrap it in an NdArray/);
+    expect(thrown(() => packb({ obs: { state: Float32Array.of(1) as unknown as PackValue } })).message).toMatch(
+      /obs\.state: a bare Float32Array has no shape or dtype; wrap it in an NdArray/,
+    );
     expect(thrown(() => packb({ list: [undefined as unknown as PackValue] })).message).toMatch(/list\[0\]: a undefined cannot be packed/);
     expect(thrown(() => packb({ when: new Date(0) as unknown as PackValue })).message).toMatch(/when: a Date cannot be packed/);
     expect(thrown(() => packb(2n ** 64n)).message).toMatch(/does not fit in 64 bits/);

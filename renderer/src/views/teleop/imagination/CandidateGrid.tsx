@@ -91,7 +91,16 @@ export function CandidateGrid({ imagination }: { imagination: Imagination }) {
   const loaded = splats.filter((s) => s !== null).length;
   // Always mounted (hidden without a preview): the WebGL context is made once, not per preview.
   return (
-    <section className="candidate-grid" aria-label="Imagined candidates" hidden={preview === null} data-testid="candidate-grid" data-loaded={loaded} data-count={preview?.candidates.length ?? 0} data-drawn={drawn} ref={hostRef}>
+    <section
+      className="candidate-grid"
+      aria-label="Imagined candidates"
+      hidden={preview === null}
+      data-testid="candidate-grid"
+      data-loaded={loaded}
+      data-count={preview?.candidates.length ?? 0}
+      data-drawn={drawn}
+      ref={hostRef}
+    >
       <canvas ref={canvasRef} className="candidate-canvas" />
       <div className="candidate-cells">
         {preview?.candidates.map((candidate, i) => (
@@ -112,7 +121,11 @@ export function CandidateGrid({ imagination }: { imagination: Imagination }) {
               <kbd>{i + 1}</kbd> {percent(candidate.success_prob)}
               {i === preview.best && <span title="Best predicted"> ★</span>}
             </span>
-            {splats[i] === null && <span className="candidate-loading muted">{phase === 'watching' && i !== preview.best ? 'not fetched during a policy run' : 'imagining…'}</span>}
+            {splats[i] === null && (
+              <span className="candidate-loading muted">
+                {phase === 'watching' && i !== preview.best ? 'not fetched during a policy run' : 'imagining…'}
+              </span>
+            )}
             <span className="candidate-bar" style={{ width: percent(candidate.success_prob) }} />
           </div>
         ))}
@@ -122,7 +135,8 @@ export function CandidateGrid({ imagination }: { imagination: Imagination }) {
           <span className="warn">Small multiples unavailable: {error}</span>
         ) : (
           <>
-            {loaded}/{preview.candidates.length} imagined scenes · {preview.num_gaussians.toLocaleString()} Gaussians each · {preview.H} steps, tweened
+            {loaded}/{preview.candidates.length} imagined scenes · {preview.num_gaussians.toLocaleString()} Gaussians each · {preview.H}{' '}
+            steps, tweened
             {frameMs !== null && (
               <span data-testid="candidate-frame-time">
                 {' '}

@@ -4,9 +4,20 @@ import { Kbd } from '../../../ui/states';
 import { percent } from './CandidateGrid';
 import type { CandidateSource, Imagination, Provider } from './useImagination';
 
-const PICKS = ['foresight.pick1', 'foresight.pick2', 'foresight.pick3', 'foresight.pick4', 'foresight.pick5', 'foresight.pick6', 'foresight.pick7', 'foresight.pick8'] as const;
+const PICKS = [
+  'foresight.pick1',
+  'foresight.pick2',
+  'foresight.pick3',
+  'foresight.pick4',
+  'foresight.pick5',
+  'foresight.pick6',
+  'foresight.pick7',
+  'foresight.pick8',
+] as const;
 
-function providerNote(info: { provider: { provider: string; skipped: { provider: string; reason: string }[]; intra_op_threads: number } }): string {
+function providerNote(info: {
+  provider: { provider: string; skipped: { provider: string; reason: string }[]; intra_op_threads: number };
+}): string {
   const skipped = info.provider.skipped.map((s) => `${s.provider}: ${s.reason}`).join('\n');
   return `${info.provider.intra_op_threads} threads${skipped.length > 0 ? `\nSkipped:\n${skipped}` : ''}`;
 }
@@ -28,8 +39,16 @@ export function ImaginationPanel({ imagination, estopped }: { imagination: Imagi
   useAction('foresight.approve', () => imagination.approve(selected), deciding);
   useAction('foresight.auto', () => imagination.approve('auto'), deciding);
   useAction('foresight.reject', imagination.reject, deciding);
-  useAction('foresight.next', () => imagination.select((selected + 1) % (preview?.candidates.length ?? 1)), deciding || phase === 'watching');
-  useAction('foresight.previous', () => imagination.select((selected - 1 + (preview?.candidates.length ?? 1)) % (preview?.candidates.length ?? 1)), deciding || phase === 'watching');
+  useAction(
+    'foresight.next',
+    () => imagination.select((selected + 1) % (preview?.candidates.length ?? 1)),
+    deciding || phase === 'watching',
+  );
+  useAction(
+    'foresight.previous',
+    () => imagination.select((selected - 1 + (preview?.candidates.length ?? 1)) % (preview?.candidates.length ?? 1)),
+    deciding || phase === 'watching',
+  );
   // While a chunk executes, Enter and X mean nothing (not "start a take"): a double press is not a second command.
   useAction('foresight.approve', () => undefined, phase === 'executing');
   useAction('foresight.reject', () => undefined, phase === 'executing');
@@ -70,7 +89,13 @@ export function ImaginationPanel({ imagination, estopped }: { imagination: Imagi
             <option value="webgpu">WebGPU</option>
             <option value="cuda">CUDA</option>
           </select>
-          <button type="button" className="primary" onClick={() => imagination.openPack(dir === '' ? undefined : dir, provider)} disabled={pack.state === 'opening'} data-testid="pack-load">
+          <button
+            type="button"
+            className="primary"
+            onClick={() => imagination.openPack(dir === '' ? undefined : dir, provider)}
+            disabled={pack.state === 'opening'}
+            data-testid="pack-load"
+          >
             {pack.state === 'opening' ? 'Loading…' : 'Load pack'}
           </button>
           {pack.state === 'error' && (
@@ -86,11 +111,14 @@ export function ImaginationPanel({ imagination, estopped }: { imagination: Imagi
           <b>{info.model_name}</b> {info.model_version} ·{' '}
           <span title={providerNote(info)} data-testid="pack-provider">
             {info.provider.provider}
-            {info.provider.skipped.length > 0 && <span className="muted"> ({info.provider.skipped.map((s) => `${s.provider} skipped`).join(', ')})</span>}
+            {info.provider.skipped.length > 0 && (
+              <span className="muted"> ({info.provider.skipped.map((s) => `${s.provider} skipped`).join(', ')})</span>
+            )}
           </span>
           <br />
           <span className="muted">
-            {info.chunk_length} steps/chunk at {info.control_hz} Hz · up to {info.max_horizon} chunks ahead · cameras {info.cameras.join(', ')}
+            {info.chunk_length} steps/chunk at {info.control_hz} Hz · up to {info.max_horizon} chunks ahead · cameras{' '}
+            {info.cameras.join(', ')}
           </span>
         </p>
       )}
@@ -98,18 +126,44 @@ export function ImaginationPanel({ imagination, estopped }: { imagination: Imagi
       <div className="imagine-controls">
         <label>
           K
-          <input type="number" min={1} max={32} value={settings.K} onChange={(e) => imagination.setSettings({ K: Math.max(1, Math.min(32, Number(e.currentTarget.value) || 1)) })} aria-label="Candidates (K)" />
+          <input
+            type="number"
+            min={1}
+            max={32}
+            value={settings.K}
+            onChange={(e) => imagination.setSettings({ K: Math.max(1, Math.min(32, Number(e.currentTarget.value) || 1)) })}
+            aria-label="Candidates (K)"
+          />
         </label>
         <label>
           H
-          <input type="number" min={1} max={info?.max_horizon ?? 16} value={settings.H} onChange={(e) => imagination.setSettings({ H: Math.max(1, Math.min(info?.max_horizon ?? 16, Number(e.currentTarget.value) || 1)) })} aria-label="Horizon in chunks (H)" />
+          <input
+            type="number"
+            min={1}
+            max={info?.max_horizon ?? 16}
+            value={settings.H}
+            onChange={(e) =>
+              imagination.setSettings({ H: Math.max(1, Math.min(info?.max_horizon ?? 16, Number(e.currentTarget.value) || 1)) })
+            }
+            aria-label="Horizon in chunks (H)"
+          />
         </label>
-        <select aria-label="Candidate source" value={settings.source} onChange={(e) => imagination.setSettings({ source: e.currentTarget.value as CandidateSource })}>
+        <select
+          aria-label="Candidate source"
+          value={settings.source}
+          onChange={(e) => imagination.setSettings({ source: e.currentTarget.value as CandidateSource })}
+        >
           <option value="policy">policy samples</option>
           <option value="teleop">my motion, held</option>
           <option value="perturb">perturbed policy chunk</option>
         </select>
-        <button type="button" className="primary" onClick={imagination.imagine} disabled={info === null || phase === 'imagining' || phase === 'executing'} data-testid="imagine">
+        <button
+          type="button"
+          className="primary"
+          onClick={imagination.imagine}
+          disabled={info === null || phase === 'imagining' || phase === 'executing'}
+          data-testid="imagine"
+        >
           {phase === 'imagining' ? 'Imagining…' : 'Imagine'} <Kbd>P</Kbd>
         </button>
       </div>
@@ -123,13 +177,27 @@ export function ImaginationPanel({ imagination, estopped }: { imagination: Imagi
 
       {preview !== null && (
         <>
-          <p className="preview-stats muted" data-testid="preview-stats" title={Object.entries(preview.timings_ms).map(([k, v]) => `${k}: ${v.toFixed(0)} ms`).join('\n')}>
-            {preview.K} candidates × {preview.H} chunks on <b data-testid="preview-provider">{preview.provider}</b> in <b data-testid="preview-latency">{preview.latency_ms.toFixed(0)} ms</b>
+          <p
+            className="preview-stats muted"
+            data-testid="preview-stats"
+            title={Object.entries(preview.timings_ms)
+              .map(([k, v]) => `${k}: ${v.toFixed(0)} ms`)
+              .join('\n')}
+          >
+            {preview.K} candidates × {preview.H} chunks on <b data-testid="preview-provider">{preview.provider}</b> in{' '}
+            <b data-testid="preview-latency">{preview.latency_ms.toFixed(0)} ms</b>
           </p>
           <ol className="candidate-list" data-testid="candidate-list">
             {preview.candidates.map((c, i) => (
               <li key={c.index}>
-                <button type="button" className={`candidate-row${i === selected ? ' candidate-row-selected' : ''}`} onClick={() => imagination.select(i)} aria-pressed={i === selected} data-testid={`candidate-${i + 1}`} data-success={c.success_prob}>
+                <button
+                  type="button"
+                  className={`candidate-row${i === selected ? ' candidate-row-selected' : ''}`}
+                  onClick={() => imagination.select(i)}
+                  aria-pressed={i === selected}
+                  data-testid={`candidate-${i + 1}`}
+                  data-success={c.success_prob}
+                >
                   <kbd>{i + 1}</kbd>
                   <span className="candidate-source" title={c.source}>
                     {c.source.replace(/^policy:/, '')}
@@ -144,11 +212,18 @@ export function ImaginationPanel({ imagination, estopped }: { imagination: Imagi
             ))}
           </ol>
           <p className="caveat muted" data-testid="auroc-caveat">
-            Predicted success is the pack&apos;s calibrated estimate, not a guarantee: on its test episodes it told success from failure with AUROC{' '}
-            <b>{preview.test_auroc === null ? 'unknown' : preview.test_auroc.toFixed(2)}</b>. Check it on your rig in Calibration (<Kbd>5</Kbd>).
+            Predicted success is the pack&apos;s calibrated estimate, not a guarantee: on its test episodes it told success from failure
+            with AUROC <b>{preview.test_auroc === null ? 'unknown' : preview.test_auroc.toFixed(2)}</b>. Check it on your rig in Calibration
+            (<Kbd>5</Kbd>).
           </p>
           <div className="decision-buttons">
-            <button type="button" className="primary" onClick={() => imagination.approve(selected)} disabled={!deciding || estopped} data-testid="approve">
+            <button
+              type="button"
+              className="primary"
+              onClick={() => imagination.approve(selected)}
+              disabled={!deciding || estopped}
+              data-testid="approve"
+            >
               Approve #{selected + 1} <Kbd>Enter</Kbd>
             </button>
             <button type="button" onClick={() => imagination.approve('auto')} disabled={!deciding || estopped} data-testid="approve-auto">
@@ -165,13 +240,21 @@ export function ImaginationPanel({ imagination, estopped }: { imagination: Imagi
             </p>
           )}
           {outcome !== null && (
-            <p className={`decision-outcome${outcome.kind === 'approved' && outcome.estopped ? ' warn' : ''}`} role="status" data-testid="imagination-outcome">
+            <p
+              className={`decision-outcome${outcome.kind === 'approved' && outcome.estopped ? ' warn' : ''}`}
+              role="status"
+              data-testid="imagination-outcome"
+            >
               {outcome.kind === 'rejected'
                 ? `Rejected all ${preview.K} candidates (run ${outcome.run_id}).`
                 : `${outcome.auto ? 'Auto-picked' : 'Approved'} candidate ${(preview.candidates.findIndex((c) => c.index === outcome.candidate) + 1).toString()}: ${outcome.estopped ? 'cut short by the e-stop after' : 'played'} ${outcome.played} steps${outcome.clipped > 0 ? `, ${outcome.clipped} clipped by the safety limits` : ''} (run ${outcome.run_id}).`}
             </p>
           )}
-          {candidate !== undefined && phase !== 'decided' && <p className="muted candidate-detail">Selected: {candidate.source}, progress {candidate.progress.map((p) => p.toFixed(2)).join(' → ')}</p>}
+          {candidate !== undefined && phase !== 'decided' && (
+            <p className="muted candidate-detail">
+              Selected: {candidate.source}, progress {candidate.progress.map((p) => p.toFixed(2)).join(' → ')}
+            </p>
+          )}
         </>
       )}
     </section>

@@ -87,7 +87,9 @@ export function PolicyPanel({ imagination, estopped }: { imagination: Imaginatio
       }
     }
     const remote = source === 'remote' ? { remote: { url: url.trim() } } : {};
-    const call = running ? studio.api.foresight.policyStop() : studio.api.foresight.policyStart({ mode, K, H, threshold, max_duration_s: maxDuration, ...remote });
+    const call = running
+      ? studio.api.foresight.policyStop()
+      : studio.api.foresight.policyStart({ mode, K, H, threshold, max_duration_s: maxDuration, ...remote });
     call.then(
       (s) => {
         setStatus(s);
@@ -112,8 +114,16 @@ export function PolicyPanel({ imagination, estopped }: { imagination: Imaginatio
         </span>
       </div>
       <div className="policy-controls">
-        <select aria-label="Policy source" value={source} onChange={(e) => setSource(e.currentTarget.value as Source)} disabled={running} data-testid="policy-source">
-          <option value="pack">the pack’s policy{imagination.pack.state === 'open' && !imagination.pack.info.has_policy ? ' (this pack has none)' : ''}</option>
+        <select
+          aria-label="Policy source"
+          value={source}
+          onChange={(e) => setSource(e.currentTarget.value as Source)}
+          disabled={running}
+          data-testid="policy-source"
+        >
+          <option value="pack">
+            the pack’s policy{imagination.pack.state === 'open' && !imagination.pack.info.has_policy ? ' (this pack has none)' : ''}
+          </option>
           <option value="remote">a remote policy server (openpi)</option>
         </select>
         {source === 'remote' && (
@@ -129,7 +139,13 @@ export function PolicyPanel({ imagination, estopped }: { imagination: Imaginatio
             spellCheck={false}
           />
         )}
-        <select aria-label="Policy mode" value={mode} onChange={(e) => setMode(e.currentTarget.value as Mode)} disabled={running} data-testid="policy-mode">
+        <select
+          aria-label="Policy mode"
+          value={mode}
+          onChange={(e) => setMode(e.currentTarget.value as Mode)}
+          disabled={running}
+          data-testid="policy-mode"
+        >
           {MODES.map((m) => (
             <option key={m.id} value={m.id}>
               {m.label}
@@ -137,20 +153,63 @@ export function PolicyPanel({ imagination, estopped }: { imagination: Imaginatio
           ))}
         </select>
         <label>
-          K <input type="number" min={1} max={32} value={K} disabled={running} onChange={(e) => setK(Math.max(1, Math.min(32, Number(e.currentTarget.value) || 1)))} aria-label="Policy candidates (K)" />
+          K{' '}
+          <input
+            type="number"
+            min={1}
+            max={32}
+            value={K}
+            disabled={running}
+            onChange={(e) => setK(Math.max(1, Math.min(32, Number(e.currentTarget.value) || 1)))}
+            aria-label="Policy candidates (K)"
+          />
         </label>
         <label>
-          H <input type="number" min={1} max={16} value={H} disabled={running} onChange={(e) => setH(Math.max(1, Math.min(16, Number(e.currentTarget.value) || 1)))} aria-label="Policy horizon (H)" />
+          H{' '}
+          <input
+            type="number"
+            min={1}
+            max={16}
+            value={H}
+            disabled={running}
+            onChange={(e) => setH(Math.max(1, Math.min(16, Number(e.currentTarget.value) || 1)))}
+            aria-label="Policy horizon (H)"
+          />
         </label>
         {mode === 'gate' && (
           <label>
-            threshold <input type="number" min={0} max={1} step={0.05} value={threshold} disabled={running} onChange={(e) => setThreshold(Math.max(0, Math.min(1, Number(e.currentTarget.value))))} aria-label="Gate threshold" />
+            threshold{' '}
+            <input
+              type="number"
+              min={0}
+              max={1}
+              step={0.05}
+              value={threshold}
+              disabled={running}
+              onChange={(e) => setThreshold(Math.max(0, Math.min(1, Number(e.currentTarget.value))))}
+              aria-label="Gate threshold"
+            />
           </label>
         )}
         <label>
-          max s <input type="number" min={1} max={3600} value={maxDuration} disabled={running} onChange={(e) => setMaxDuration(Math.max(1, Math.min(3600, Number(e.currentTarget.value) || 60)))} aria-label="Maximum duration (s)" />
+          max s{' '}
+          <input
+            type="number"
+            min={1}
+            max={3600}
+            value={maxDuration}
+            disabled={running}
+            onChange={(e) => setMaxDuration(Math.max(1, Math.min(3600, Number(e.currentTarget.value) || 60)))}
+            aria-label="Maximum duration (s)"
+          />
         </label>
-        <button type="button" className={running ? '' : 'primary'} onClick={toggle} disabled={busy || !packOpen || (!running && estopped)} data-testid="policy-toggle">
+        <button
+          type="button"
+          className={running ? '' : 'primary'}
+          onClick={toggle}
+          disabled={busy || !packOpen || (!running && estopped)}
+          data-testid="policy-toggle"
+        >
           {busy ? (running ? 'Stopping…' : 'Starting…') : running ? 'Stop policy' : 'Start policy'} <Kbd>O</Kbd>
         </button>
       </div>
@@ -162,7 +221,13 @@ export function PolicyPanel({ imagination, estopped }: { imagination: Imaginatio
         </div>
       )}
       {status !== null && (status.running || status.stopped_reason !== null) && (
-        <p className="policy-status" role="status" data-testid="policy-status" data-chunks={status.chunks} data-stopped-reason={status.stopped_reason ?? ''}>
+        <p
+          className="policy-status"
+          role="status"
+          data-testid="policy-status"
+          data-chunks={status.chunks}
+          data-stopped-reason={status.stopped_reason ?? ''}
+        >
           {status.running ? 'Running' : 'Stopped'}
           {status.policy !== null && (
             <>
@@ -171,7 +236,8 @@ export function PolicyPanel({ imagination, estopped }: { imagination: Imaginatio
             </>
           )}{' '}
           · {status.chunks} chunks{status.episode_id !== null ? ` · episode ${status.episode_id}` : ''}
-          {preview !== null && ` · last: best ${percent(preview.candidates[preview.best]?.success_prob ?? 0)} of ${preview.K} in ${preview.latency_ms.toFixed(0)} ms`}
+          {preview !== null &&
+            ` · last: best ${percent(preview.candidates[preview.best]?.success_prob ?? 0)} of ${preview.K} in ${preview.latency_ms.toFixed(0)} ms`}
           {!status.running && status.stopped_reason !== null && (
             <>
               {' '}

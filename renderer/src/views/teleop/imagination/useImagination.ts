@@ -16,7 +16,12 @@ export interface Problem {
   fix?: string | undefined;
 }
 
-export type PackState = { state: 'loading' } | { state: 'none' } | { state: 'opening' } | { state: 'open'; info: PackInfo } | { state: 'error'; problem: Problem };
+export type PackState =
+  | { state: 'loading' }
+  | { state: 'none' }
+  | { state: 'opening' }
+  | { state: 'open'; info: PackInfo }
+  | { state: 'error'; problem: Problem };
 
 /**
  * idle: nothing shown · imagining: a preview is being computed · pending: candidates shown, waiting
@@ -140,13 +145,18 @@ export function useImagination(scene: SceneRenderer | null): Imagination {
           let answer: Awaited<ReturnType<typeof studio.api.foresight.splats>> | null = null;
           let lastError: unknown = null;
           for (let attempt = 0; attempt < 2 && answer === null && gen === generation.current; attempt++) {
-            answer = await studio.api.foresight.splats({ preview_id: next.preview_id, candidate: candidate.index }).catch((error: unknown) => {
-              lastError = error;
-              return null;
-            });
+            answer = await studio.api.foresight
+              .splats({ preview_id: next.preview_id, candidate: candidate.index })
+              .catch((error: unknown) => {
+                lastError = error;
+                return null;
+              });
           }
           if (gen !== generation.current) return;
-          if (answer === null) setProblem({ message: `Candidate ${candidate.index + 1}'s imagined scene could not be loaded: ${problemOf(lastError).message}` });
+          if (answer === null)
+            setProblem({
+              message: `Candidate ${candidate.index + 1}'s imagined scene could not be loaded: ${problemOf(lastError).message}`,
+            });
           else {
             const sequence = decodeSplats(answer);
             setSplats((current) => current.map((s, i) => (i === position ? sequence : s)));
@@ -189,7 +199,15 @@ export function useImagination(scene: SceneRenderer | null): Imagination {
       setProblem(null);
       studio.api.foresight.approve({ preview_id: preview.preview_id, candidate }).then(
         (result) => {
-          setOutcome({ kind: 'approved', candidate: result.candidate, run_id: result.run_id, played: result.played, clipped: result.clipped, estopped: result.estopped, auto: which === 'auto' });
+          setOutcome({
+            kind: 'approved',
+            candidate: result.candidate,
+            run_id: result.run_id,
+            played: result.played,
+            clipped: result.clipped,
+            estopped: result.estopped,
+            auto: which === 'auto',
+          });
           setSelected(preview.candidates.findIndex((c) => c.index === result.candidate));
           setPhase('decided');
         },
@@ -246,5 +264,23 @@ export function useImagination(scene: SceneRenderer | null): Imagination {
     overlay?.setSplats(phase === 'idle' ? null : selectedSplats);
   }, [overlay, selectedSplats, phase]);
 
-  return { pack, packs, openPack, settings, setSettings, phase, preview, splats, selected, select, imagine, approve, reject, showPolicyPreview, outcome, problem, splats_ms: splatsMs };
+  return {
+    pack,
+    packs,
+    openPack,
+    settings,
+    setSettings,
+    phase,
+    preview,
+    splats,
+    selected,
+    select,
+    imagine,
+    approve,
+    reject,
+    showPolicyPreview,
+    outcome,
+    problem,
+    splats_ms: splatsMs,
+  };
 }
