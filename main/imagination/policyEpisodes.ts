@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { StudioError } from '../../shared/api/errors';
+import { DEFAULT_RANK_MARGIN } from '../../shared/foresight/rankMargin';
 import { ChunkSource, type ChunkAction } from '../control/chunkSource';
 import type { CycleRecord } from '../control/controlLoop';
 import { episodeSeed } from '../runtime/expertEpisodes';
@@ -118,13 +119,8 @@ export function chunkOf(imagined: Imagined, k: number, L: number, A: number): Ch
   });
 }
 
-/**
- * rank's default margin. A sample replaces the policy's own chunk (candidate 0) only when its predicted
- * success is this much higher: with the reference pack the K estimates of one decision differ by about
- * 0.01 (the head's noise, not a real difference), and picking the top one without a margin ran a random
- * perturbation of the policy's chunk nearly every time (docs/imagination.md, "Policy runs").
- */
-export const DEFAULT_RANK_MARGIN = 0.05;
+// rank's default margin lives on the ground floor so the UI describes the same rule (shared/foresight/rankMargin.ts).
+export { DEFAULT_RANK_MARGIN };
 
 /**
  * Which candidate runs: rank takes the best predicted success (ties to the lowest index) if it beats the

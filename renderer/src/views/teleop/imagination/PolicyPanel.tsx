@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { Result } from '../../../../../shared/api/contract';
 import { useAction } from '../../../app/actions';
 import { useStudio } from '../../../app/studioContext';
+import { DEFAULT_RANK_MARGIN } from '../../../../../shared/foresight/rankMargin';
 import { Kbd } from '../../../ui/states';
 import { percent } from './CandidateGrid';
 import type { Imagination } from './useImagination';
@@ -11,7 +12,9 @@ type Mode = 'off' | 'rank' | 'gate' | 'approve';
 
 const MODES: { id: Mode; label: string }[] = [
   { id: 'off', label: 'off — run the policy’s chunks as proposed' },
-  { id: 'rank', label: 'rank — imagine K, run the best' },
+  // The rule the core applies (choose() in main/imagination/policyEpisodes.ts), not "run the best": the
+  // K estimates differ by noise, so a sample must beat the policy's own chunk by the margin to replace it.
+  { id: 'rank', label: `rank — the policy’s chunk unless a sample’s estimate beats it by ${DEFAULT_RANK_MARGIN}` },
   { id: 'gate', label: 'gate — run only above the threshold, else ask' },
   { id: 'approve', label: 'approve — every chunk waits for Enter / X' },
 ];
