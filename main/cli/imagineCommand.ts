@@ -9,11 +9,12 @@ import { stepLimits } from '../imagination/candidates';
 import { DEFAULT_EXPERT_NOISE } from '../sim/expert';
 import { ImaginationClient } from '../imagination/worker/imaginationClient';
 import { SteppedSim } from '../runtime/steppedSim';
-import { UsageError, type Command, type CommandContext } from './command';
+import { UsageError, type CliIo, type Command, type CommandContext } from './command';
 import { numberOption } from './expertOptions';
 import {
   imaginationOptionHelp,
   imaginationOptionSpecs,
+  horizonFor,
   parseImaginationOptions,
   worldModelSimRig,
   type ImaginationSettings,
@@ -23,19 +24,24 @@ import type { PackInfo } from '../imagination/imaginationService';
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-/** The pack opened in its worker and the simulated rig connected, for `body`; both closed after, whatever happens. */
+/**
+ * The pack opened in its worker and the simulated rig connected, for `body` (with the horizon to imagine,
+ * `horizonFor`); both closed after, whatever happens.
+ */
 async function withSimImagination<T>(
   settings: ImaginationSettings,
   config: RigConfig,
-  body: (open: { imagination: ImaginationClient; pack: PackInfo; devices: RigDevices }) => Promise<T>,
+  io: CliIo,
+  body: (open: { imagination: ImaginationClient; pack: PackInfo; devices: RigDevices; H: number }) => Promise<T>,
 ): Promise<T> {
   const imagination = new ImaginationClient();
   let devices: RigDevices | undefined;
   try {
     const pack = await imagination.open(settings.pack, settings.provider);
+    const H = horizonFor(settings, pack, io);
     devices = createRigDevices(config, createDeviceRegistry(), systemClock);
     await devices.connect();
-    return await body({ imagination, pack, devices });
+    return await body({ imagination, pack, devices, H });
   } finally {
     await devices?.disconnect();
     await imagination.close();
@@ -49,11 +55,11 @@ async function withSimImagination<T>(
  * timings, memory, and each candidate's success estimate).
  */
 async function imagineOnce({ io, global, values }: CommandContext): Promise<number> {
-  const settings = parseImaginationOptions(values, { K: 8, H: 4 });
+  const settings = parseImaginationOptions(values, { K: 8 });
   const settle_s = numberOption(values, 'at-s', 0, (n) => n >= 0 && n <= 60, 'seconds from 0 to 60');
   const decode = values['no-decode'] !== true;
   const { config, control_hz } = worldModelSimRig(values, global);
-  return withSimImagination(settings, config, async ({ imagination, pack, devices }) => {
+  return withSimImagination(settings, config, io, async ({ imagination, pack, devices, H }) => {
     const sim = new SteppedSim(devices, { control_hz, safety: config.safety });
     await sim.reset(settings.seed, new ChunkSource([]));
     await sim.settle();
@@ -68,7 +74,7 @@ async function imagineOnce({ io, global, values }: CommandContext): Promise<numb
     const started = performance.now();
     const result = await imagination.imagine({
       K: settings.K,
-      H: settings.H,
+      H,
       seed: settings.seed,
       decode,
       candidates: { policy: { seed: settings.seed } },
@@ -124,7 +130,7 @@ async function imagineOnce({ io, global, values }: CommandContext): Promise<numb
  * then did; per variant predicted vs real success, and their Pearson/Spearman.
  */
 async function imagineEval({ io, global, values }: CommandContext): Promise<number> {
-  const settings = parseImaginationOptions(values, { K: 1, H: 2 });
+  const settings = parseImaginationOptions(values, { K: 1 });
   const episodes = numberOption(values, 'episodes', 25, (n) => Number.isInteger(n) && n >= 1 && n <= 10_000, 'an integer from 1 to 10000');
   const offsets = (typeof values['grasp-offsets'] === 'string' ? values['grasp-offsets'] : '0.004,0.012,0.022,0.035')
     .split(',')
@@ -139,7 +145,7 @@ async function imagineEval({ io, global, values }: CommandContext): Promise<numb
     'an integer from 0 to 4294967295',
   );
   const { config, control_hz } = worldModelSimRig({ ...values, sim: true }, global);
-  return withSimImagination(settings, config, async ({ imagination, pack, devices }) => {
+  return withSimImagination(settings, config, io, async ({ imagination, pack, devices, H }) => {
     const rows: EvalEpisode[] = [];
     for (const [i, offset] of offsets.entries()) {
       const variant = { name: `expert grasp_offset_m=${offset}`, noise: { ...DEFAULT_EXPERT_NOISE, grasp_offset_m: offset } };
@@ -155,7 +161,7 @@ async function imagineEval({ io, global, values }: CommandContext): Promise<numb
           motion,
           safety: config.safety,
           episodes,
-          H: settings.H,
+          H,
           onEpisode: (row) => {
             if (values.json === true) io.out(`${JSON.stringify(row)}\n`);
           },
@@ -164,7 +170,7 @@ async function imagineEval({ io, global, values }: CommandContext): Promise<numb
     }
     const summary = summarise(rows);
     if (values.json === true)
-      io.out(`${JSON.stringify({ summary: { ...summary, pack: pack.model_name, provider: pack.provider.provider, H: settings.H } })}\n`);
+      io.out(`${JSON.stringify({ summary: { ...summary, pack: pack.model_name, provider: pack.provider.provider, H } })}\n`);
     else {
       for (const v of summary.variants)
         io.out(
@@ -184,7 +190,7 @@ async function imagineEval({ io, global, values }: CommandContext): Promise<numb
  * executed for real from the same restored simulator state; top-1 hit rate and Kendall τ.
  */
 async function imagineRanking({ io, global, values }: CommandContext): Promise<number> {
-  const settings = parseImaginationOptions(values, { K: 8, H: 2 });
+  const settings = parseImaginationOptions(values, { K: 8 });
   const states = numberOption(values, 'states', 20, (n) => Number.isInteger(n) && n >= 1 && n <= 10_000, 'an integer from 1 to 10000');
   const seed = numberOption(
     values,
@@ -194,12 +200,12 @@ async function imagineRanking({ io, global, values }: CommandContext): Promise<n
     'an integer from 0 to 4294967295',
   );
   const { config, control_hz } = worldModelSimRig({ ...values, sim: true }, global);
-  return withSimImagination(settings, config, async ({ imagination, pack, devices }) => {
+  return withSimImagination(settings, config, io, async ({ imagination, pack, devices, H }) => {
     const sim = new SteppedSim(devices, { control_hz, safety: config.safety });
     const limits = stepLimits(config.safety, control_hz);
     const options = {
       K: settings.K,
-      H: settings.H,
+      H,
       seed,
       noise: { ...DEFAULT_EXPERT_NOISE, explore_fraction: 0 },
       motion: {
@@ -222,7 +228,7 @@ async function imagineRanking({ io, global, values }: CommandContext): Promise<n
     const summary = {
       states: rows.length,
       K: settings.K,
-      H: settings.H,
+      H,
       top1_hit_rate: rows.length > 0 ? rows.filter((r) => r.top1_hit).length / rows.length : null,
       chance: 1 / settings.K,
       kendall_tau_mean: taus.length > 0 ? taus.reduce((a, t) => a + t, 0) / taus.length : null,
@@ -258,7 +264,6 @@ export const imagineCommand: Command = {
   optionHelp: {
     ...imaginationOptionHelp,
     candidates: 'K: candidates from the pack’s policy (the first is its mode) (default 8)',
-    horizon: 'H: chunks imagined ahead (default 4)',
     'at-s': 'observe after this many simulated seconds of the arm holding still (default 0)',
     'no-decode': 'skip decoding the imagined scenes to Gaussians (scores only)',
     episodes: 'eval: episodes per variant (default 25)',

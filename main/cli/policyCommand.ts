@@ -18,7 +18,7 @@ import { ForesightStore } from '../store/foresightStore';
 import { UsageError, type Command, type CommandContext } from './command';
 import { numberOption } from './expertOptions';
 import { HeadlessRecording } from './headlessRecording';
-import { imaginationOptionHelp, imaginationOptionSpecs, parseImaginationOptions, worldModelSimRig } from './imaginationOptions';
+import { horizonFor, imaginationOptionHelp, imaginationOptionSpecs, parseImaginationOptions, worldModelSimRig } from './imaginationOptions';
 
 const DEFAULT_TASK = 'Pick up the cube and place it in the target region.';
 
@@ -65,7 +65,7 @@ async function runPolicy({ io, global, values }: CommandContext): Promise<number
   const mode = values.mode ?? 'off';
   if (typeof mode !== 'string' || !(FORESIGHT_MODES as readonly string[]).includes(mode))
     throw new UsageError(`--mode must be one of ${FORESIGHT_MODES.join(', ')}, not "${String(mode)}"`);
-  const settings = parseImaginationOptions(values, { K: 8, H: 2 });
+  const settings = parseImaginationOptions(values, { K: 8 });
   const episodes = numberOption(
     values,
     'episodes',
@@ -76,7 +76,7 @@ async function runPolicy({ io, global, values }: CommandContext): Promise<number
   const options: PolicyRunOptions = {
     mode: mode as ForesightMode,
     K: settings.K,
-    H: settings.H,
+    H: settings.H ?? 0, // the pack's success horizon unless given: set once the pack is open
     seed: settings.seed,
     threshold: numberOption(values, 'threshold', 0.5, (n) => n >= 0 && n <= 1, 'a probability from 0 to 1'),
     temperature: numberOption(values, 'temperature', 1, (n) => n >= 0 && n <= 10, 'a number from 0 to 10'),
@@ -113,6 +113,7 @@ async function runPolicy({ io, global, values }: CommandContext): Promise<number
   process.on('SIGTERM', onSignal);
   try {
     const pack = await imagination.open(settings.pack, settings.provider);
+    options.H = horizonFor(settings, pack, io);
     if (pack.control_hz !== control_hz)
       throw new UsageError(
         `the pack ${pack.model_name} acts at ${pack.control_hz} Hz, the rig's control rate is ${control_hz} Hz; use the rig the pack was trained on`,
@@ -239,7 +240,7 @@ export const policyCommand: Command = {
   optionHelp: {
     ...imaginationOptionHelp,
     candidates: 'K: policy samples imagined per decision in rank mode (default 8)',
-    horizon: 'H: chunks imagined ahead for each decision (default 2)',
+    horizon: 'H: chunks imagined ahead for each decision (default: the pack’s success horizon, 4 for the reference pack)',
     episodes: 'number of episodes (default 10)',
     mode: 'off: execute the policy’s chunk; rank: imagine K samples, execute the best (GPC-RANK); gate: execute only if its predicted success ≥ --threshold, else stop the episode as gated (default off)',
     threshold: 'gate: least predicted success that executes (default 0.5)',

@@ -76,7 +76,7 @@ export async function evaluateVariant(
           });
         }
         if (!last) {
-          actions.push(actionVector(record.safe.requested, state, record.gripper_intent));
+          actions.push(actionVector(record.executed.sent, state, record.gripper_intent));
           // The grasp: the first open → closed edge in the policy's own steps (an exploration chunk may
           // close the gripper on the way, and the policy then holds it; that is no grasp).
           const closing = record.gripper_intent >= 0.5 && previousIntent < 0.5 && record.labels?.exploring !== true;

@@ -20,6 +20,11 @@ export interface PackInfo {
   action_names: string[];
   control_hz: number;
   max_horizon: number;
+  /**
+   * Chunks the success head was trained to look ahead (the manifest's success.horizon). Estimates over a
+   * shorter imagined horizon see the scene held still after it, as at an episode's end, and read low.
+   */
+  success_horizon: number;
   success_threshold: number;
   /** The pack's test AUROC (the caveat shown beside its success estimates), null if not measured. */
   test_auroc: number | null;
@@ -101,6 +106,7 @@ export class ImaginationService {
       action_names: m.actions.names,
       control_hz: m.actions.control_hz,
       max_horizon: m.dynamics.max_recommended_horizon,
+      success_horizon: m.success.horizon,
       success_threshold: m.success.threshold,
       test_auroc: m.evaluation.auroc,
       cameras: m.lifting_cameras,

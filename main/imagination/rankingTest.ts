@@ -87,7 +87,7 @@ export async function rankingState(
     }
     if (expert!.done()) return null;
     const record = await sim.cycle();
-    if (record.arm_state !== null) actions.push(actionVector(record.safe.requested, record.arm_state, record.gripper_intent));
+    if (record.arm_state !== null) actions.push(actionVector(record.executed.sent, record.arm_state, record.gripper_intent));
     const closing = record.gripper_intent >= 0.5 && previousIntent < 0.5 && record.labels?.exploring !== true;
     if (closeStep < 0 && closing) closeStep = step;
     previousIntent = record.gripper_intent;

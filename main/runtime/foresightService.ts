@@ -95,7 +95,8 @@ export interface PolicyRunRequest {
   /** Candidates from a remote policy server instead of the pack's policy graph. */
   remote?: RemotePolicyRequest;
   K: number;
-  H: number;
+  /** Chunks imagined ahead per decision; default the pack's success horizon (what its success head was trained on). */
+  H?: number;
   threshold: number;
   temperature?: number;
   /** Stop after this long (s); the simulated task's success stops it earlier. */
@@ -558,8 +559,9 @@ export class ForesightService {
    * reject), or only when the operator approves (approve). A rejection, the e-stop, the task's success
    * or the time limit ends the run; the take is saved with the outcome the simulator reports (else unknown).
    */
-  async startPolicy(request: PolicyRunRequest): Promise<PolicyStatus> {
+  async startPolicy(asked: PolicyRunRequest): Promise<PolicyStatus> {
     const { info } = this.need();
+    const request = { ...asked, H: asked.H ?? info.success_horizon };
     this.options.lifecycle.need();
     if (this.policy.running)
       throw new StudioError({
@@ -662,7 +664,11 @@ export class ForesightService {
     return remote;
   }
 
-  private async runPolicy(request: PolicyRunRequest, stopped: () => string | undefined, remote: RemotePolicy | undefined): Promise<string> {
+  private async runPolicy(
+    request: PolicyRunRequest & { H: number },
+    stopped: () => string | undefined,
+    remote: RemotePolicy | undefined,
+  ): Promise<string> {
     const started = performance.now();
     for (;;) {
       const stop = stopped();

@@ -39,6 +39,8 @@ interface Take {
  */
 export class RecordingService {
   private take: Take | undefined;
+  /** Who the recorder's open session records (set when it starts). */
+  private sessionOperator = '';
   /** A take being stopped because the e-stop latched mid-take (shared by every path that notices). */
   private estopStopping: Promise<void> | undefined;
 
@@ -113,9 +115,14 @@ export class RecordingService {
     // Refused here, in the core, so every caller (UI, web API, mapped device buttons) is refused alike.
     if (lifecycle.estopped) throw recordingRefusedWhileEstopped(lifecycle.control.fault);
     const { config } = lifecycle.rig;
+    // The operator (a person, or a policy with its mode) belongs to the session: a take by someone else
+    // starts a new one, or a policy's rank run followed by an approve run would record both as rank.
+    const who = operator ?? '';
+    if (recorder.status().session_id !== null && this.sessionOperator !== who) await recorder.endSession('operator');
     if (recorder.status().session_id === null) {
+      this.sessionOperator = who;
       await recorder.startSession({
-        operator: operator ?? '',
+        operator: who,
         rig_name: config.name,
         rig_config_json: JSON.stringify(config),
         app_version: this.options.appVersion,

@@ -314,6 +314,100 @@ export const exportJobSchema = z.object({
 });
 export type ExportJob = z.infer<typeof exportJobSchema>;
 
+// ---- dataset statistics ---------------------------------------------------------------------------
+
+export const statsGroupings = ['task', 'operator', 'tag', 'policy'] as const;
+
+export const statsRequestSchema = z.strictObject({
+  by: z.enum(statsGroupings).default('task'),
+  /** Only these groups (and the total over them); every group when absent. */
+  groups: z.array(z.string()).optional(),
+  /** Minutes to add to UTC for the days a user reads: the browser's `-new Date().getTimezoneOffset()`. */
+  utc_offset_min: z.number().int().min(-840).max(840).default(0),
+});
+
+const statsGroupSchema = z.object({
+  key: z.string(),
+  episodes: z.number().int(),
+  success: z.number().int(),
+  failure: z.number().int(),
+  unknown: z.number().int(),
+  /** success / (success + failure); null when none is labelled. */
+  success_rate: z.number().nullable(),
+  total_duration_s: z.number(),
+  median_duration_s: z.number().nullable(),
+  total_dropped: z.number(),
+  /** Per bin of `length_edges_s` / `drop_edges`. */
+  length_counts: z.array(z.number().int()),
+  drop_counts: z.array(z.number().int()),
+  /** One entry per day of `days`. */
+  per_day: z.array(
+    z.object({
+      day: z.string(),
+      episodes: z.number().int(),
+      success: z.number().int(),
+      failure: z.number().int(),
+      success_rate: z.number().nullable(),
+    }),
+  ),
+});
+
+export const datasetStatsSchema = z.object({
+  by: z.enum(statsGroupings),
+  /** Every group of this grouping, largest first (what a filter offers). */
+  available: z.array(z.object({ key: z.string(), episodes: z.number().int() })),
+  groups: z.array(statsGroupSchema),
+  /** The shown episodes once each. */
+  total: statsGroupSchema,
+  /** Shared bin edges: bin i is [edges[i], edges[i+1]). */
+  length_edges_s: z.array(z.number()),
+  drop_edges: z.array(z.number()),
+  /** `YYYY-MM-DD`, every day from the first shown episode's to the last's. */
+  days: z.array(z.string()),
+});
+export type DatasetStats = z.infer<typeof datasetStatsSchema>;
+export type StatsGroupStats = z.infer<typeof statsGroupSchema>;
+
+// ---- import ---------------------------------------------------------------------------------------
+
+export const importRequestSchema = z.strictObject({
+  format: z.enum(['lerobot']).default('lerobot'),
+  /** The dataset folder on the machine running the core (it holds meta/info.json). */
+  source: z.string().min(1).max(4096),
+  operator: z.string().max(200).optional(),
+  tags: z.array(z.string().min(1).max(100)).max(20).optional(),
+});
+
+export const importJobSchema = z.object({
+  id: z.number().int(),
+  source: z.string(),
+  state: z.enum(['running', 'done', 'failed', 'cancelled']),
+  progress: z
+    .object({
+      phase: z.enum(['checking', 'episodes', 'committing', 'done']),
+      done_frames: z.number(),
+      total_frames: z.number(),
+      done_episodes: z.number(),
+      total_episodes: z.number(),
+      elapsed_s: z.number(),
+      eta_s: z.number().nullable(),
+    })
+    .nullable(),
+  summary: z
+    .object({
+      codebase_version: z.string(),
+      fps: z.number(),
+      session_id: z.number().int(),
+      episode_ids: z.array(z.number().int()),
+      frames: z.number().int(),
+      elapsed_s: z.number(),
+      warnings: z.array(z.string()),
+    })
+    .nullable(),
+  error: z.object({ code: z.string(), message: z.string(), fix: z.string().optional() }).nullable(),
+});
+export type ImportJob = z.infer<typeof importJobSchema>;
+
 // ---- streams -------------------------------------------------------------------------------------
 
 /**
@@ -436,6 +530,7 @@ export const packInfoSchema = z.object({
   action_names: z.array(z.string()),
   control_hz: z.number(),
   max_horizon: z.number().int(),
+  success_horizon: z.number().int(),
   success_threshold: z.number(),
   test_auroc: z.number().nullable(),
   cameras: z.array(z.string()),
@@ -583,7 +678,8 @@ export const studioMethods = {
       /** A policy server instead of the pack's policy: ws://HOST:PORT and, optionally, the rest of its mapping (docs/remote-policy.md). */
       remote: z.strictObject({ url: z.string().min(1).max(2000), config: z.record(z.string(), z.unknown()).optional() }).optional(),
       K: z.number().int().min(1).max(32).default(8),
-      H: z.number().int().min(1).max(16).default(2),
+      /** Default: the open pack's success horizon (shorter horizons make its success estimates read low). */
+      H: z.number().int().min(1).max(16).optional(),
       threshold: z.number().min(0).max(1).default(0.5),
       temperature: z.number().min(0).max(10).optional(),
       max_duration_s: z.number().positive().max(3600).default(60),
@@ -761,6 +857,27 @@ export const studioMethods = {
     params: empty,
     result: z.object({ exports: z.array(exportJobSchema) }),
   }),
+  'stats.dataset': method({
+    summary:
+      'Dataset statistics of the saved episodes per task, operator, tag or policy: counts, success rate, length and drop histograms, episodes and success rate per day.',
+    params: statsRequestSchema,
+    result: datasetStatsSchema,
+  }),
+  'import.start': method({
+    summary: 'Import a local LeRobot dataset folder as saved episodes of a new session, atomically, in the background; progress comes as import.progress events.',
+    params: importRequestSchema,
+    result: importJobSchema,
+  }),
+  'import.cancel': method({
+    summary: 'Cancel a running import; nothing is added to the store.',
+    params: z.strictObject({ id: z.number().int() }),
+    result: importJobSchema,
+  }),
+  'import.list': method({
+    summary: 'Imports started since the studio launched, with their state.',
+    params: empty,
+    result: z.object({ imports: z.array(importJobSchema) }),
+  }),
   'stream.subscribe': method({
     summary: 'Start receiving binary frames of a stream on this connection.',
     params: z.strictObject({ stream: streamNameSchema }),
@@ -794,6 +911,8 @@ export const studioEvents = {
   'rig.status': rigStatusSchema,
   /** Progress (about every episode and frame batch) and the end of an export. */
   'export.progress': exportJobSchema,
+  /** Progress (about every frame batch) and the end of an import. */
+  'import.progress': importJobSchema,
   /** Every change of a policy run: a new preview, waiting for the operator, a chunk done, stopped. */
   'foresight.policy': policyStatusSchema,
 } as const;

@@ -171,6 +171,8 @@ describe('studio policy run / studio imagine', () => {
     expect(Object.keys(line!.timings_ms).sort()).toEqual(['decoder', 'denoiser', 'policy', 'success']);
     expect(line!.candidates).toHaveLength(4);
     expect(line!.candidates[0].source).toBe('policy:mode');
+    // Shorter than the success head's horizon (4 chunks): allowed, and said, since its estimates then read low.
+    expect(result.stderr).toMatch(/--horizon 2 is shorter than the pack's success horizon \(4 chunks\)/);
   });
 
   test('imagine eval: expert variants run for real, each estimated just before its grasp; predicted vs real per variant', () => {
@@ -186,7 +188,9 @@ describe('studio policy run / studio imagine', () => {
       expect(row.decision_step % 8).toBe(0);
     }
     const summary = lines.at(-1)!.summary;
-    expect(summary).toMatchObject({ episodes: 2, pack: 'gwm-lite-sim-franka', provider: 'cpu', H: 2 });
+    // No --horizon: the pack's success horizon, so the head sees the futures it was trained on (and no note).
+    expect(summary).toMatchObject({ episodes: 2, pack: 'gwm-lite-sim-franka', provider: 'cpu', H: 4 });
+    expect(result.stderr).not.toMatch(/shorter than the pack's success horizon/);
     expect(summary.variants.map((v: { name: string; real: number }) => [v.name, v.real])).toEqual(
       rows.map((r) => [r.variant, r.success ? 1 : 0]),
     );

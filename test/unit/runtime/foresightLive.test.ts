@@ -198,7 +198,8 @@ describe('foresight on the live rig', () => {
       await call('control.release');
 
       statuses.length = 0;
-      await call('foresight.policyStart', { mode: 'approve', K: 2, H: 1 });
+      // No H: the pack's success horizon (4 chunks), what its success head was trained to look ahead.
+      await call('foresight.policyStart', { mode: 'approve', K: 2 });
       const asking = await until((s) => (s.waiting_for_approval && s.last_preview !== null) || (!s.running && s.stopped_reason !== null));
       expect(asking.stopped_reason).toBeNull();
       expect(asking.last_preview.K).toBe(2);
@@ -218,6 +219,7 @@ describe('foresight on the live rig', () => {
         ['approve', 'executed', 1],
         ['approve', 'rejected', null],
       ]);
+      expect((await call('episodes.get', { id: ended.episode_id })).episode.operator).toMatch(/mode=approve K=2 H=4\b/);
     },
   );
 
