@@ -47,7 +47,10 @@ export function PolicyPanel({ imagination, estopped }: { imagination: Imaginatio
   const [source, setSource] = useState<Source>('pack');
   const [url, setUrl] = useState(storedUrl);
   const [K, setK] = useState(8);
-  const [H, setH] = useState(2);
+  // Null until the operator picks one: the open pack's success horizon, the look-ahead its success head was
+  // trained on (a shorter one makes every estimate read low: the scene looks held still after H chunks).
+  const [pickedH, setH] = useState<number | null>(null);
+  const H = pickedH ?? (imagination.pack.state === 'open' ? imagination.pack.info.success_horizon : 4);
   const [threshold, setThreshold] = useState(0.5);
   const [maxDuration, setMaxDuration] = useState(60);
   const [problem, setProblem] = useState<{ message: string; fix?: string | undefined } | null>(null);
