@@ -108,9 +108,13 @@ export function observationHash(observation: Observation): string {
 
 /** Chunk `h = 0` of candidate k as the loop's action steps. */
 export function chunkOf(imagined: Imagined, k: number, L: number, A: number): ChunkAction[] {
-  const base = k * imagined.H * L * A;
-  return Array.from({ length: L }, (_, s) => {
-    const a = imagined.actions.subarray(base + s * A, base + (s + 1) * A);
+  return actionsAt(imagined.actions, k * imagined.H * L, L, A);
+}
+
+/** `steps` actions from step `first` of a flat (…, A) action array, as the control worker runs them (gripper in [0, 1]). */
+export function actionsAt(flat: Float32Array, first: number, steps: number, A: number): ChunkAction[] {
+  return Array.from({ length: steps }, (_, s) => {
+    const a = flat.subarray((first + s) * A, (first + s + 1) * A);
     return {
       translation_m: [a[0] ?? 0, a[1] ?? 0, a[2] ?? 0],
       rotation_axis_angle_rad: [a[3] ?? 0, a[4] ?? 0, a[5] ?? 0],

@@ -1,4 +1,4 @@
-import { ChunkSource, type ChunkAction } from '../control/chunkSource';
+import { ChunkSource } from '../control/chunkSource';
 import { ExpertSource } from '../control/expertSource';
 import { actionVector } from '../recording/rigTap';
 import { episodeSeed } from '../runtime/expertEpisodes';
@@ -8,7 +8,7 @@ import type { PrivilegedState } from '../sim/simTypes';
 import { kendallTau } from './calibration';
 import { perturbations, type StepLimits } from './candidates';
 import type { PackInfo } from './imaginationService';
-import { observeSim } from './policyEpisodes';
+import { actionsAt, observeSim } from './policyEpisodes';
 import type { Observation } from './observation';
 import type { ImaginationClient } from './worker/imaginationClient';
 
@@ -46,17 +46,6 @@ export interface RankingState {
 
 export function realScore(p: PrivilegedState): number {
   return (p.lifted ? 2 : 0) + (p.grasped ? 1 : 0) - p.object_target_distance_m;
-}
-
-function chunkActions(flat: Float32Array, k: number, steps: number, A: number): ChunkAction[] {
-  return Array.from({ length: steps }, (_, s) => {
-    const a = flat.subarray((k * steps + s) * A, (k * steps + s + 1) * A);
-    return {
-      translation_m: [a[0] ?? 0, a[1] ?? 0, a[2] ?? 0],
-      rotation_axis_angle_rad: [a[3] ?? 0, a[4] ?? 0, a[5] ?? 0],
-      gripper: a[6] ?? 0,
-    };
-  });
 }
 
 /** One test state from episode `index`; null when the expert never grasped (no decision point). */
@@ -106,7 +95,7 @@ export async function rankingState(
   const real: RankingState['real'] = [];
   const scores: number[] = [];
   for (let k = 0; k < K; k++) {
-    const source = new ChunkSource(chunkActions(candidates, k, H * L, A), { kind: 'chunk' });
+    const source = new ChunkSource(actionsAt(candidates, k * H * L, H * L, A), { kind: 'chunk' });
     await sim.restore(boundaries[b]!.snapshot, source);
     while (!source.done()) {
       await sim.cycle();
