@@ -1,5 +1,5 @@
 import { StudioError } from '../../../shared/api/errors';
-import type { LiftingConfig } from '../lifting';
+import type { LiftingCamera, LiftingConfig } from '../lifting';
 import type { SamplerSettings } from '../sampler';
 
 /**
@@ -29,18 +29,9 @@ export interface GraphDecl {
   outputs: TensorDecl[];
 }
 
-export interface PackCamera {
-  name: string;
+/** A camera the pack was trained with: what lifting needs, and whether it was lifted in training or kept for evaluation. */
+export interface PackCamera extends LiftingCamera {
   role: 'train' | 'eval';
-  width: number;
-  height: number;
-  fx_px: number;
-  fy_px: number;
-  cx_px: number;
-  cy_px: number;
-  /** 4×4 row-major, OpenCV camera axes, robot base frame. */
-  world_from_camera: number[][];
-  color_space: 'linear' | 'srgb';
 }
 
 export interface Normalization {
