@@ -196,6 +196,9 @@ async function runPolicy({ io, global, values }: CommandContext): Promise<number
       success_rate: done > 0 ? successes / done : null,
       K: options.mode === 'rank' ? options.K : 1,
       H: options.H,
+      /** Steps of each chosen chunk run before the next decision (the chunk length unless --execute-steps). */
+      execute_steps: options.execute_steps ?? pack.chunk_length,
+      seed: options.seed,
       decision_ms_median: decisionMs.length > 0 ? Math.round(decisionMs[decisionMs.length >> 1] ?? 0) : null,
       session: recording.sessionId,
     };

@@ -1,12 +1,16 @@
 """Put the numbers only the studio can measure into a pack: the ranking test and the chunk policy's
-closed-loop success (they restore and step the simulator), from the JSON lines the studio printed.
+closed-loop success (they restore and step the simulator), and optionally the imagination eval against
+reality, from the JSON lines the studio printed.
 
-    node bin/studio.js imagine ranking --pack PACK --states 20 --candidates 8 --horizon 2 --json > ranking.jsonl
-    node bin/studio.js policy run --sim --pack PACK --mode off --horizon 1 --max-duration-s 30 --seed 2000 --episodes 20 --json > off-2000.jsonl
-    models/.venv/bin/python models/scripts/record_studio_eval.py --pack PACK --ranking ranking.jsonl --policy off-2000.jsonl [more.jsonl …]
+    node bin/studio.js imagine ranking --pack PACK --states 20 --candidates 8 --json > ranking.jsonl
+    node bin/studio.js policy run --sim --pack PACK --mode off --max-duration-s 30 --seed 2000 --episodes 20 --json > off-2000.jsonl
+    node bin/studio.js imagine eval --pack PACK --episodes 25 --json > eval.jsonl
+    models/.venv/bin/python models/scripts/record_studio_eval.py --pack PACK --ranking ranking.jsonl --policy off-2000.jsonl [more.jsonl …] [--imagine-eval eval.jsonl]
 
-Writes `evaluation.ranking` and `evaluation.policy_success_sim` (null from the trainer) into gwm_manifest.json (atomically; graph hashes are untouched) and the
-"Measured in the studio" section of REPORT.md. Only `--mode off` runs count towards the policy's own success."""
+Writes `evaluation.ranking` and `evaluation.policy_success_sim` (null from the trainer), and with
+--imagine-eval `evaluation.policy_level_studio`, into gwm_manifest.json (atomically; graph hashes are
+untouched) and the "Measured in the studio" section of REPORT.md. Only `--mode off` runs count towards
+the policy's own success, and they must agree on how many steps of each chunk ran (execute_steps)."""
 from __future__ import annotations
 
 import argparse
@@ -28,21 +32,34 @@ def main() -> None:
     p.add_argument("--pack", required=True)
     p.add_argument("--ranking", required=True, type=Path)
     p.add_argument("--policy", required=True, type=Path, nargs="+")
+    p.add_argument("--imagine-eval", type=Path, help="`studio imagine eval --json` output: predicted vs real per policy variant")
     a = p.parse_args()
     pack = Path(a.pack)
     rk = summary(a.ranking)
     runs = [summary(f) for f in a.policy]
     if any(r["mode"] != "off" for r in runs):
         raise SystemExit("--policy: only `policy run --mode off` summaries measure the policy's own success")
+    # Older summaries did not say; they ran whole chunks (8 steps).
+    steps = {r.get("execute_steps", 8) for r in runs}
+    if len(steps) > 1:
+        raise SystemExit(f"--policy: the runs executed different steps per chunk ({sorted(steps)}); measure one way of running the policy")
     episodes, successes = sum(r["episodes"] for r in runs), sum(r["successes"] for r in runs)
     studio = {"ranking": {"states": rk["states"], "K": rk["K"], "H": rk["H"], "top1_hit_rate": rk["top1_hit_rate"], "chance": rk["chance"],
                           "kendall_tau_mean": rk["kendall_tau_mean"]},
-              "policy_closed_loop": {"mode": "off", "episodes": episodes, "successes": successes, "success_rate": successes / episodes}}
+              "policy_closed_loop": {"mode": "off", "episodes": episodes, "successes": successes, "success_rate": successes / episodes,
+                                     "execute_steps": steps.pop()}}
+    ev_studio = None
+    if a.imagine_eval is not None:
+        e = summary(a.imagine_eval)
+        ev_studio = {k: e.get(k) for k in ("episodes", "H", "pearson", "spearman", "auroc", "variants")}
+        studio["policy_level_studio"] = ev_studio
     man_path = pack / "gwm_manifest.json"
     man = json.loads(man_path.read_text())
     ev = man.setdefault("evaluation", {})  # the trainer leaves these two null for the studio to fill
     ev["ranking"] = studio["ranking"]
     ev["policy_success_sim"] = studio["policy_closed_loop"]
+    if ev_studio is not None:
+        ev["policy_level_studio"] = ev_studio
     tmp = man_path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(man, indent=2) + "\n")
     os.replace(tmp, man_path)
@@ -53,7 +70,14 @@ def main() -> None:
                f"- `studio imagine ranking`: top-1 {rk['top1_hit_rate']:.2f} over {rk['states']} states (K = {rk['K']}, H = {rk['H']}; "
                f"chance {rk['chance']:.3f}), mean Kendall τ {rk['kendall_tau_mean']:.2f}.\n"
                f"- `studio policy run --mode off`: {successes} of {episodes} episodes succeed ({100 * successes / episodes:.0f} %; "
-               + ", ".join(f"{r['successes']} / {r['episodes']}" for r in runs) + " per run).\n\n")
+               + ", ".join(f"{r['successes']} / {r['episodes']}" for r in runs) + " per run"
+               + (f"; {studio['policy_closed_loop']['execute_steps']} steps of each chunk run before the next decision" if studio['policy_closed_loop']['execute_steps'] != 8 else "")
+               + ").\n"
+               + ("" if ev_studio is None else
+                  f"- `studio imagine eval` (expert variants run for real, each estimated just before its grasp, H = {ev_studio['H']}): "
+                  f"episode AUROC {ev_studio['auroc']:.2f} over {ev_studio['episodes']} episodes; across {len(ev_studio['variants'])} variants "
+                  f"Pearson {ev_studio['pearson']:.2f}, Spearman {ev_studio['spearman']:.2f}.\n")
+               + "\n")
     rep_path = pack / "REPORT.md"
     rep = rep_path.read_text()
     rep = re.sub(r"## (Measured in the studio|Not measured yet)\n.*?(?=## Figures)", "", rep, flags=re.S)

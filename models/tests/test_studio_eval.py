@@ -33,7 +33,7 @@ def test_writes_the_manifest_fields_and_one_report_section(tmp_path):
                        capture_output=True)
     ev = json.loads((pack / "gwm_manifest.json").read_text())["evaluation"]
     assert ev["auroc"] == 0.9 and ev["ranking"]["top1_hit_rate"] == 0.15 and ev["ranking"]["K"] == 8
-    assert ev["policy_success_sim"] == {"mode": "off", "episodes": 100, "successes": 38, "success_rate": 0.38}
+    assert ev["policy_success_sim"] == {"mode": "off", "episodes": 100, "successes": 38, "success_rate": 0.38, "execute_steps": 8}
     report = (pack / "REPORT.md").read_text()
     assert report.count("## Measured in the studio") == 1 and "old text" not in report
     assert "38 of 100 episodes succeed (38 %; 6 / 20, 32 / 80 per run)" in report and "top-1 0.15 over 20 states" in report
@@ -50,3 +50,23 @@ def test_refuses_rank_runs_and_unfinished_runs(tmp_path):
         r = subprocess.run([sys.executable, str(SCRIPT), "--pack", str(pack), "--ranking", str(ranking), "--policy", str(policy)], capture_output=True, text=True)
         assert r.returncode != 0 and words in r.stderr
     assert json.loads((pack / "gwm_manifest.json").read_text())["evaluation"]["ranking"] is None
+
+
+def test_records_the_imagination_eval_and_refuses_mixed_ways_of_running_the_policy(tmp_path):
+    pack = _pack(tmp_path)
+    ranking = _lines(tmp_path / "r.jsonl", {"states": 20, "K": 8, "H": 4, "top1_hit_rate": 0.3, "chance": 0.125, "kendall_tau_mean": 0.2})
+    whole = _lines(tmp_path / "w.jsonl", {"mode": "off", "episodes": 10, "successes": 3, "execute_steps": 8})
+    half = _lines(tmp_path / "h.jsonl", {"mode": "off", "episodes": 10, "successes": 5, "execute_steps": 4})
+    variants = [{"name": "a", "episodes": 2, "real": 0.5, "predicted": 0.4}, {"name": "b", "episodes": 2, "real": 0.0, "predicted": 0.1}]
+    ev = _lines(tmp_path / "e.jsonl", {"variants": variants, "pearson": 1.0, "spearman": 1.0, "auroc": 0.86, "episodes": 4, "H": 4, "pack": "p"})
+    r = subprocess.run([sys.executable, str(SCRIPT), "--pack", str(pack), "--ranking", str(ranking), "--policy", str(whole), str(half)],
+                       capture_output=True, text=True)
+    assert r.returncode != 0 and "different steps per chunk ([4, 8])" in r.stderr
+    subprocess.run([sys.executable, str(SCRIPT), "--pack", str(pack), "--ranking", str(ranking), "--policy", str(half), "--imagine-eval", str(ev)],
+                   check=True, capture_output=True)
+    got = json.loads((pack / "gwm_manifest.json").read_text())["evaluation"]
+    assert got["policy_success_sim"]["execute_steps"] == 4 and got["policy_level_studio"]["auroc"] == 0.86
+    assert got["policy_level_studio"]["variants"] == variants
+    report = (pack / "REPORT.md").read_text()
+    assert "5 of 10 episodes succeed (50 %; 5 / 10 per run; 4 steps of each chunk run before the next decision)" in report
+    assert "episode AUROC 0.86 over 4 episodes; across 2 variants Pearson 1.00, Spearman 1.00" in report

@@ -57,7 +57,16 @@ describe('studio policy run / studio imagine', () => {
     const [episode, summary] = [lines[0]!, lines.at(-1)!.summary as Record<string, any>];
     // 3.2 s at 10 Hz in chunks of 8: four decisions, 32 steps.
     expect(episode).toMatchObject({ episode: 0, mode: 'rank', chunks: 4, steps: 32, foresight_runs: 4, ended_by: 'timeout' });
-    expect(summary).toMatchObject({ mode: 'rank', episodes: 1, K: 3, H: 1, provider: 'cpu', pack: 'gwm-lite-sim-franka' });
+    expect(summary).toMatchObject({
+      mode: 'rank',
+      episodes: 1,
+      K: 3,
+      H: 1,
+      execute_steps: 8,
+      seed: 2,
+      provider: 'cpu',
+      pack: 'gwm-lite-sim-franka',
+    });
     expect(summary.success_rate).toBe(episode.success ? 1 : 0);
 
     const db = new Database(join(dataDir, 'studio.db'), { readonly: true });
