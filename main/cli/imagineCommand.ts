@@ -4,6 +4,7 @@ import { createRigDevices, type RigDevices } from '../devices/rigDevices';
 import { systemClock } from '../devices/types';
 import { evaluateVariant, summarise, type EvalEpisode } from '../imagination/imaginationEval';
 import { observeSim } from '../imagination/policyEpisodes';
+import { liftAgreement } from '../imagination/objectRise';
 import { rankingState, type RankingState } from '../imagination/rankingTest';
 import { stepLimits } from '../imagination/candidates';
 import { DEFAULT_EXPERT_NOISE } from '../sim/expert';
@@ -23,6 +24,7 @@ import type { RigConfig } from '../../shared/rig/rigConfig';
 import type { PackInfo } from '../imagination/imaginationService';
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+const pct = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed(0)} %`);
 
 /**
  * The pack opened in its worker and the simulated rig connected, for `body` (with the horizon to imagine,
@@ -232,13 +234,17 @@ async function imagineRanking({ io, global, values }: CommandContext): Promise<n
       top1_hit_rate: rows.length > 0 ? rows.filter((r) => r.top1_hit).length / rows.length : null,
       chance: 1 / settings.K,
       kendall_tau_mean: taus.length > 0 ? taus.reduce((a, t) => a + t, 0) / taus.length : null,
+      // Does the dynamics imagine the lifts that really happen, and only those?
+      lifts: liftAgreement(rows.flatMap((r) => r.real.map((real, k) => ({ imagined: r.imagined_rise_m[k] ?? null, real: real.rise_m })))),
       pack: pack.model_name,
       provider: pack.provider.provider,
     };
     if (values.json === true) io.out(`${JSON.stringify({ summary })}\n`);
     else
       io.out(
-        `top-1 ${summary.top1_hit_rate === null ? '—' : (100 * summary.top1_hit_rate).toFixed(0)} % (chance ${(100 * summary.chance).toFixed(0)} %), Kendall τ ${summary.kendall_tau_mean?.toFixed(2) ?? '—'} over ${rows.length} states\n`,
+        `top-1 ${summary.top1_hit_rate === null ? '—' : (100 * summary.top1_hit_rate).toFixed(0)} % (chance ${(100 * summary.chance).toFixed(0)} %), Kendall τ ${summary.kendall_tau_mean?.toFixed(2) ?? '—'} over ${rows.length} states\n` +
+          `imagined a lift in ${pct(summary.lifts.imagined_given_real_lift)} of ${summary.lifts.real_lifts} candidates that really lifted the object, ` +
+          `and in ${pct(summary.lifts.imagined_given_no_real_lift)} of ${summary.lifts.real_non_lifts} that did not\n`,
       );
     return 0;
   });

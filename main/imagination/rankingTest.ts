@@ -6,6 +6,7 @@ import type { SteppedSim } from '../runtime/steppedSim';
 import type { ExpertMotion, ExpertNoise } from '../sim/expert';
 import type { PrivilegedState } from '../sim/simTypes';
 import { kendallTau } from './calibration';
+import { imaginedObjectRise, type ObjectAtObservation } from './objectRise';
 import { perturbations, type StepLimits } from './candidates';
 import type { PackInfo } from './imaginationService';
 import { actionsAt, observeSim } from './policyEpisodes';
@@ -38,10 +39,24 @@ export interface RankingState {
   decision_step: number;
   predicted: number[];
   real_score: number[];
-  /** What each candidate really did after H chunks. */
-  real: { grasped: boolean; lifted: boolean; object_target_distance_m: number }[];
+  /** What each candidate really did after H chunks (`rise_m`: the object's highest rise over where it was observed). */
+  real: { grasped: boolean; lifted: boolean; object_target_distance_m: number; rise_m: number }[];
+  /**
+   * The same rise in each candidate's imagined future (`imaginedObjectRise`), from `object_splats` of the
+   * object's observed Gaussians; null when none was seen. Where a wrong estimate comes from: the dynamics
+   * (it imagined a lift that did not happen) or the success head (it misread a right future).
+   */
+  imagined_rise_m: (number | null)[];
+  object_splats: number;
   top1_hit: boolean;
   kendall_tau: number | null;
+}
+
+/** The task's object (the first) where the simulator has it now. */
+function objectNow(sim: SteppedSim): ObjectAtObservation {
+  const object = sim.privileged()?.objects[0];
+  if (object === undefined) throw new Error('the simulator reported no object');
+  return { position_m: object.position_m, rgb: object.rgb };
 }
 
 export function realScore(p: PrivilegedState): number {
@@ -64,7 +79,7 @@ export async function rankingState(
   await sim.reset(seed, (layout) => (expert = new ExpertSource({ layout, seed, noise, control_hz, motion, policy: {} })));
   await sim.settle();
   // Run the expert, keeping each chunk boundary's state and observation, until H chunks after its grasp decision.
-  const boundaries: { snapshot: number; observation: Observation }[] = [];
+  const boundaries: { snapshot: number; observation: Observation; object: ObjectAtObservation }[] = [];
   const actions: number[][] = [];
   let closeStep = -1;
   let previousIntent = 0;
@@ -72,7 +87,7 @@ export async function rankingState(
     if (step % L === 0) {
       const decided = closeStep >= 0 ? Math.floor(closeStep / L) : -1;
       if (decided >= 0 && step >= (decided + H) * L) break;
-      boundaries.push({ snapshot: await sim.snapshot(), observation: await observeSim(sim, pack.cameras) });
+      boundaries.push({ snapshot: await sim.snapshot(), observation: await observeSim(sim, pack.cameras), object: objectNow(sim) });
     }
     if (expert!.done()) return null;
     const record = await sim.cycle();
@@ -89,21 +104,35 @@ export async function rankingState(
   await imagination.reset();
   if (b > 0) await imagination.observe(boundaries[b - 1]!.observation);
   await imagination.observe(boundaries[b]!.observation);
-  const imagined = await imagination.imagine({ K, H, seed, decode: false, candidates: { actions: candidates } });
+  const imagined = await imagination.imagine({ K, H, seed, decode: true, candidates: { actions: candidates } });
   const predicted = Array.from(imagined.success_prob);
+  const object = boundaries[b]!.object;
+  const imaginedRise =
+    imagined.gaussians === null
+      ? { splats: 0, rise_m: predicted.map(() => null) }
+      : imaginedObjectRise(
+          imagined.observed_gaussians,
+          imagined.observed_mask,
+          imagined.gaussians,
+          { K, H, N: pack.num_gaussians },
+          object,
+        );
 
   const real: RankingState['real'] = [];
   const scores: number[] = [];
   for (let k = 0; k < K; k++) {
     const source = new ChunkSource(actionsAt(candidates, k * H * L, H * L, A), { kind: 'chunk' });
     await sim.restore(boundaries[b]!.snapshot, source);
-    while (!source.done()) {
+    // The rise measured at each chunk boundary, as the imagined one is.
+    let rise_m = -Infinity;
+    for (let step = 1; !source.done(); step++) {
       await sim.cycle();
       await sim.advance();
+      if (step % L === 0) rise_m = Math.max(rise_m, objectNow(sim).position_m[2]! - object.position_m[2]!);
     }
     const p = sim.privileged();
     if (p === undefined) throw new Error('the simulator reported no ground truth');
-    real.push({ grasped: p.grasped, lifted: p.lifted, object_target_distance_m: p.object_target_distance_m });
+    real.push({ grasped: p.grasped, lifted: p.lifted, object_target_distance_m: p.object_target_distance_m, rise_m });
     scores.push(realScore(p));
   }
   const pick = predicted.indexOf(Math.max(...predicted));
@@ -115,6 +144,8 @@ export async function rankingState(
     predicted,
     real_score: scores,
     real,
+    imagined_rise_m: imaginedRise.rise_m,
+    object_splats: imaginedRise.splats,
     // Ties in reality (several candidates equally good) all count as the best.
     top1_hit: (scores[pick] ?? -Infinity) >= best - 1e-9,
     kendall_tau: kendallTau(predicted, scores),
