@@ -45,6 +45,9 @@ class AeConfig(StageConfig):
 @dataclass
 class DynamicsConfig(StageConfig):
     ar_fraction: float = 0.3  # last 30 % of steps: 2-step unrolls on the model's own prediction
+    # Sampling weight of the transitions where the gripper closes (that chunk or the one before): the few
+    # that decide whether a grasp holds. 1 samples every transition alike (as the reference runs did).
+    grasp_weight: float = 1.0
 
 
 @dataclass

@@ -277,6 +277,28 @@ def dynamics_items(data: Data, eps: list[LiftedEpisode], two_step: bool) -> list
     return [(i, t) for i, e in enumerate(eps) for t in range(e.num_chunks - (1 if two_step else 0))]
 
 
+def closing_chunks(e: LiftedEpisode) -> np.ndarray:
+    """(K,) bool: the chunks in which the commanded gripper goes from open (< 0.5) to closed, from the
+    actions alone (so teleop exports without phase labels have them too)."""
+    g = e.actions[..., -1].reshape(-1) >= 0.5
+    closes = np.flatnonzero(g[1:] & ~g[:-1]) + 1
+    out = np.zeros(e.num_chunks, bool)
+    out[np.unique(closes // e.actions.shape[1])] = True
+    return out
+
+
+def grasp_weights(eps: list[LiftedEpisode], items: list[tuple[int, int]], weight: float) -> np.ndarray:
+    """Sampling weight per dynamics item (episode, chunk t → t+1): `weight` where chunk t or t−1 closes
+    the gripper (the transition shows whether the grasp holds), else 1."""
+    closing = [closing_chunks(e) for e in eps]
+    w = np.ones(len(items))
+    for j, (i, t) in enumerate(items):
+        c = closing[i]
+        if c[t] or (t > 0 and c[t - 1]):
+            w[j] = weight
+    return w
+
+
 def dynamics_batch_fn(cfg: RunConfig, data: Data, lat: dict[int, Tensor], run: Run):
     eps = data.train
     one = dynamics_items(data, eps, False)
@@ -284,11 +306,16 @@ def dynamics_batch_fn(cfg: RunConfig, data: Data, lat: dict[int, Tensor], run: R
     dc, T = cfg.dynamics, cfg.model.context_frames
     ar_start = int(dc.steps * (1 - dc.ar_fraction))
     acts = {e.index: torch.from_numpy(data.action_norm(e.actions)) for e in eps}
+    weighted = dc.grasp_weight != 1.0
+    w_one = torch.from_numpy(grasp_weights(eps, one, dc.grasp_weight)) if weighted else None
+    w_two = torch.from_numpy(grasp_weights(eps, two, dc.grasp_weight)) if weighted and two else None
 
     def fn(gen: torch.Generator, step: int, share: int) -> dict:
         ar = step >= ar_start and len(two) > 0
         items = two if ar else one
-        pick = torch.randint(0, len(items), (dc.batch,), generator=gen)
+        w = w_two if ar else w_one
+        # Uniform draws stay the same numbers as before grasp_weight existed (reproducible reference runs).
+        pick = torch.randint(0, len(items), (dc.batch,), generator=gen) if w is None else torch.multinomial(w, dc.batch, replacement=True, generator=gen)
         sigma = sample_sigma(dc.batch, cfg.edm, gen)
         noise = torch.randn(dc.batch, cfg.model.num_latents, cfg.model.latent_dim, generator=gen)
         cn = torch.rand(dc.batch, generator=gen) * cfg.edm.context_noise_max
