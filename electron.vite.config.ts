@@ -21,6 +21,8 @@ export default defineConfig({
           recordingWriter: resolve('main/recording/writerWorker.ts'),
           // One dataset export per thread (main/export/exportWorker.ts).
           exportWorker: resolve('main/export/exportWorker.ts'),
+          // One dataset import per thread, from the Episodes view (main/import/importWorker.ts).
+          importWorker: resolve('main/import/importWorker.ts'),
           // The world model's inference: one opened pack per thread (main/imagination/worker/imaginationClient.ts).
           imaginationWorker: resolve('main/imagination/worker/imaginationWorker.ts'),
         },

@@ -14,9 +14,12 @@ import { RecordedObservations } from '../imagination/recordedObservations';
 import { episodeHandlers } from '../api/handlers/episodes';
 import { foresightHandlers, policyStatusPayload } from '../api/handlers/foresight';
 import { exportHandlers, exportJobPayload } from '../api/handlers/export';
+import { importHandlers, importJobPayload } from '../api/handlers/import';
+import { statsHandlers } from '../api/handlers/stats';
 import { liveHandlers } from '../api/handlers/live';
 import { rigConfigHandlers } from '../api/handlers/rigConfig';
 import { ExportService } from '../export/exportService';
+import { ImportService } from '../import/importService';
 import { systemClock } from '../devices/types';
 import { RigRuntime } from '../runtime/rigRuntime';
 import { EventBus } from './eventBus';
@@ -75,6 +78,7 @@ export function startCore(options: CoreOptions): Core {
   const events = new EventBus();
   const streams = new StreamHub();
   const exports = new ExportService(options.dataDir, (job) => events.emit('export.progress', exportJobPayload(job)));
+  const imports = new ImportService(options.dataDir, (job) => events.emit('import.progress', importJobPayload(job)));
   const runtime = new RigRuntime({ rig, dataDir: options.dataDir, appVersion: APP_VERSION, clock: systemClock, events, streams, log });
   const foresightStore = new ForesightStore(store.db);
   const foresight = new ForesightService({
@@ -116,6 +120,8 @@ export function startCore(options: CoreOptions): Core {
     ...foresightHandlers(foresightStore, foresight),
     ...liveHandlers(runtime),
     ...exportHandlers(exports),
+    ...importHandlers(imports),
+    ...statsHandlers(store.db),
   };
   const sinks = new Map<string, StreamSink>();
   const router = new StudioRouter(handlers, log);
@@ -158,6 +164,7 @@ export function startCore(options: CoreOptions): Core {
         await foresight.close();
         await runtime.close();
         await exports.close();
+        await imports.close();
         store.close();
         log.info('core closed');
       })();
