@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { useStudio } from '../app/studioContext';
+import { readGamepads, standardGamepad } from './gamepadPresence';
 
 const POLL_MS = 33;
 
@@ -17,11 +18,11 @@ export function useGamepadTeleop(enabled: boolean, onError: (message: string) =>
   });
 
   useEffect(() => {
-    if (!enabled || typeof navigator.getGamepads !== 'function') return;
+    if (!enabled) return;
     let reported = false;
     let shown: string | null = null;
     const timer = setInterval(() => {
-      const pad = navigator.getGamepads().find((p) => p !== null && p.connected && p.mapping === 'standard') ?? null;
+      const pad = standardGamepad(readGamepads());
       const id = pad?.id ?? null;
       if (id !== shown) {
         shown = id;

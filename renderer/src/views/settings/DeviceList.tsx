@@ -1,6 +1,7 @@
 import type { RigConfig } from '../../../../shared/rig/rigConfig';
 import type { Live } from '../../live/useLiveStatus';
 import type { RigStatus } from '../../../../shared/api/contract';
+import { gamepadStateText, useGamepadPresence } from '../../live/gamepadPresence';
 
 /**
  * The rig's devices with their live state and, for a failed one, the error and its fix. Discovery of
@@ -14,6 +15,8 @@ export function DeviceList({ rig, status }: { rig: RigConfig; status: Live<RigSt
     ...rig.cameras.map((c) => ({ name: c.name, kind: 'camera', type: c.type })),
   ];
   const devices = status.state === 'ready' ? status.value.devices : null;
+  // A gamepad is fed by this UI: the core calls it connected whenever the rig runs; the browser knows.
+  const gamepad = gamepadStateText(useGamepadPresence());
   return (
     <section className="panel" aria-labelledby="devices-title">
       <div className="panel-head">
@@ -52,7 +55,7 @@ export function DeviceList({ rig, status }: { rig: RigConfig; status: Live<RigSt
               error: undefined as { message: string; fix?: string | undefined } | undefined,
             }))
           ).map((device) => (
-            <tr key={`${device.kind}:${device.name}`}>
+            <tr key={`${device.kind}:${device.name}`} data-testid={`device-${device.name}`}>
               <td>{device.name}</td>
               <td>{device.kind}</td>
               <td className="mono">{device.type}</td>
@@ -62,6 +65,10 @@ export function DeviceList({ rig, status }: { rig: RigConfig; status: Live<RigSt
                     <span className="bad">error</span> — {device.error.message}
                     {device.error.fix !== undefined && <div className="fix">Fix: {device.error.fix}</div>}
                   </div>
+                ) : device.type === 'gamepad' ? (
+                  <span className={gamepad.tone} data-testid="gamepad-state">
+                    {gamepad.text}
+                  </span>
                 ) : device.connected === null ? (
                   <span className="muted">configured</span>
                 ) : device.connected ? (

@@ -6,6 +6,7 @@ import { useAction } from '../../app/actions';
 import { useStudio } from '../../app/studioContext';
 import { useRecordingStatus, useRigStatus } from '../../live/useLiveStatus';
 import { formatGripperWidth, GRIPPER_PLOT_UNIT, gripperWidthMm } from '../../live/gripperWidth';
+import { gamepadStateText, useGamepadPresence } from '../../live/gamepadPresence';
 import { useGamepadTeleop } from '../../live/useGamepadTeleop';
 import { useTeleopKeys } from '../../live/useTeleopKeys';
 import { RingColumns } from '../../plots/ringBuffer';
@@ -104,6 +105,7 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
   const longTasks = useLongTaskCount();
   useTeleopKeys(true, setActionError);
   const gamepad = useGamepadTeleop(true, setActionError);
+  const gamepadPresence = useGamepadPresence();
   const imagination = useImagination(scene);
 
   const onSceneReady = useCallback((renderer: SceneRenderer | null) => {
@@ -180,7 +182,12 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
 
   const status = rigStatus.state === 'ready' ? rigStatus.value : null;
   const estopped = indicators.estopped || (status?.control.estopped ?? false);
-  const deviceProblems = status?.devices.filter((d) => d.error !== undefined || !d.connected) ?? [];
+  // A UI-fed gamepad without a pad is not a problem (the keyboard drives) but not "connected" either.
+  const padless = gamepadPresence.state !== 'standard';
+  const isPad = (d: { type: string }) => d.type === 'gamepad';
+  const deviceProblems = status?.devices.filter((d) => d.error !== undefined || (!d.connected && !isPad(d))) ?? [];
+  const shownConnected = status?.devices.filter((d) => !(padless && isPad(d) && d.error === undefined)) ?? [];
+  const absentPads = (status?.devices.length ?? 0) - shownConnected.length;
   const stale = indicators.state_hz < 5;
   return (
     <div className="teleop-view">
@@ -206,7 +213,7 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
               </span>
             )}
             {gamepad !== null && (
-              <span className="pill" title={gamepad}>
+              <span className="pill" title={gamepad} data-testid="gamepad-pill">
                 gamepad connected
               </span>
             )}
@@ -321,7 +328,16 @@ export function TeleopView({ rig }: { rig: RigConfig | null }) {
               {d.error?.fix !== undefined && <div className="fix">Fix: {d.error.fix}</div>}
             </div>
           ))}
-          {status !== null && deviceProblems.length === 0 && <p className="ok">All {status.devices.length} devices connected.</p>}
+          {status !== null && deviceProblems.length === 0 && (
+            <p className="ok" data-testid="devices-connected">
+              {absentPads === 0 ? `All ${status.devices.length} devices connected.` : `${shownConnected.length} devices connected.`}
+            </p>
+          )}
+          {status !== null && absentPads > 0 && (
+            <p className={gamepadStateText(gamepadPresence).tone} data-testid="gamepad-state">
+              Gamepad: {gamepadStateText(gamepadPresence).text}
+            </p>
+          )}
         </section>
       </aside>
     </div>
