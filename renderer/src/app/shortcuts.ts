@@ -77,6 +77,7 @@ export const SHORTCUTS = [
   { id: 'episodes.next', keys: ['ArrowDown', 'KeyJ'], label: 'Next episode', scope: 'episodes', repeat: true },
   { id: 'episodes.previous', keys: ['ArrowUp', 'KeyK'], label: 'Previous episode', scope: 'episodes', repeat: true },
   { id: 'episodes.filter', keys: ['Slash'], label: 'Focus the task filter', scope: 'episodes' },
+  { id: 'episodes.import', keys: ['KeyI'], label: 'Import a LeRobot dataset folder', scope: 'episodes' },
   { id: 'label.success', keys: ['KeyG'], label: 'Outcome: success', scope: 'episodes' },
   { id: 'label.failure', keys: ['KeyB'], label: 'Outcome: failure', scope: 'episodes' },
   { id: 'label.unknown', keys: ['KeyU'], label: 'Outcome: unknown', scope: 'episodes' },

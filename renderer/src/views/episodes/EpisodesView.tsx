@@ -12,6 +12,7 @@ import { EMPTY_FILTER, isFiltered, toApiFilter, type FilterState } from './episo
 import { EpisodePlayer, type PlayerControls } from './EpisodePlayer';
 import { EpisodeTable } from './EpisodeTable';
 import { FilterBar } from './FilterBar';
+import { ImportPanel } from './ImportPanel';
 import { LabelPanel } from './LabelPanel';
 import { ThumbnailCache } from './thumbnails';
 
@@ -42,6 +43,15 @@ export function EpisodesView({ rig, active }: { rig: RigConfig | null; active: b
   const controls = useRef<PlayerControls | null>(null);
   const [trimMarks, setTrimMarks] = useState<{ start_s: number; end_s: number } | null>(null);
   const [playerT0, setPlayerT0] = useState<bigint | null>(null);
+  const [importOpen, setImportOpen] = useState(false);
+  const importInputRef = useRef<HTMLInputElement>(null);
+  const openImport = useCallback(() => {
+    setImportOpen(true);
+    // The field exists after this render; focus it then (I, then type the path).
+    requestAnimationFrame(() => importInputRef.current?.focus());
+  }, []);
+  const onImported = useCallback(() => setReloads((n) => n + 1), []);
+  const closeImport = useCallback(() => setImportOpen(false), []);
 
   const apiFilter = useMemo(() => toApiFilter(deferredFilter), [deferredFilter]);
   useEffect(() => {
@@ -145,6 +155,7 @@ export function EpisodesView({ rig, active }: { rig: RigConfig | null; active: b
   useAction('episodes.next', () => move(1), enabled);
   useAction('episodes.previous', () => move(-1), enabled);
   useAction('episodes.filter', () => taskInputRef.current?.focus(), enabled);
+  useAction('episodes.import', openImport, enabled);
   useAction('label.success', () => store.apply(setOutcome(snapshot.labels, targets, 'success')), enabled);
   useAction('label.failure', () => store.apply(setOutcome(snapshot.labels, targets, 'failure')), enabled);
   useAction('label.unknown', () => store.apply(setOutcome(snapshot.labels, targets, 'unknown')), enabled);
@@ -155,45 +166,70 @@ export function EpisodesView({ rig, active }: { rig: RigConfig | null; active: b
 
   return (
     <div className="episodes-view">
-      <div className="episodes-list panel">
-        <FilterBar
-          value={filter}
-          onChange={setFilter}
-          taskInputRef={taskInputRef}
-          shown={list.state === 'ready' ? episodes.length : null}
-        />
-        {list.state === 'loading' && <div className="muted pad">Loading episodes…</div>}
-        {list.state === 'error' && (
-          <ErrorState
-            title="The episode list could not be loaded"
-            message={list.message}
-            fix={list.fix}
-            action={<button onClick={() => setReloads((n) => n + 1)}>Retry</button>}
+      {/* The list and, under it, the labels of its selection: beside the player, never below it (at 1280×720
+          the labels sat under the player, out of sight). */}
+      <div className="episodes-side">
+        {importOpen && <ImportPanel inputRef={importInputRef} onImported={onImported} onClose={closeImport} />}
+        <div className="episodes-list panel">
+          <FilterBar
+            value={filter}
+            onChange={setFilter}
+            taskInputRef={taskInputRef}
+            shown={list.state === 'ready' ? episodes.length : null}
+            onImport={openImport}
           />
-        )}
-        {list.state === 'ready' && episodes.length === 0 && (
-          <EmptyState title={isFiltered(filter) ? 'No episodes match these filters' : 'No episodes yet'} testId="episodes-empty">
-            {isFiltered(filter) ? (
-              <button type="button" className="link" onClick={() => setFilter(EMPTY_FILTER)}>
-                Clear the filters
-              </button>
-            ) : (
-              <>
-                Record one in the Teleop view (press 1, then Enter), or from a terminal:{' '}
-                <code>studio record --sim --expert --episodes 10</code>.
-              </>
-            )}
-          </EmptyState>
-        )}
-        {list.state === 'ready' && episodes.length > 0 && (
-          <EpisodeTable
-            episodes={episodes}
-            labels={snapshot.labels}
-            current={shownCurrent}
-            selected={selected}
-            thumbnails={thumbnails}
-            onRowClick={onRowClick}
-            onToggleAll={() => setSelected((s) => (episodes.every((e) => s.has(e.id)) ? new Set() : new Set(episodes.map((e) => e.id))))}
+          {list.state === 'loading' && <div className="muted pad">Loading episodes…</div>}
+          {list.state === 'error' && (
+            <ErrorState
+              title="The episode list could not be loaded"
+              message={list.message}
+              fix={list.fix}
+              action={<button onClick={() => setReloads((n) => n + 1)}>Retry</button>}
+            />
+          )}
+          {list.state === 'ready' && episodes.length === 0 && (
+            <EmptyState title={isFiltered(filter) ? 'No episodes match these filters' : 'No episodes yet'} testId="episodes-empty">
+              {isFiltered(filter) ? (
+                <button type="button" className="link" onClick={() => setFilter(EMPTY_FILTER)}>
+                  Clear the filters
+                </button>
+              ) : (
+                <>
+                  Record one in the Teleop view (press 1, then Enter), import a LeRobot dataset (press I), or from a terminal:{' '}
+                  <code>studio record --sim --expert --episodes 10</code>.
+                </>
+              )}
+            </EmptyState>
+          )}
+          {list.state === 'ready' && episodes.length > 0 && (
+            <EpisodeTable
+              episodes={episodes}
+              labels={snapshot.labels}
+              current={shownCurrent}
+              selected={selected}
+              thumbnails={thumbnails}
+              onRowClick={onRowClick}
+              onToggleAll={() => setSelected((s) => (episodes.every((e) => s.has(e.id)) ? new Set() : new Set(episodes.map((e) => e.id))))}
+            />
+          )}
+        </div>
+        {targets.length > 0 && (
+          <LabelPanel
+            store={store}
+            snapshot={snapshot}
+            targets={targets}
+            t0_ns={playerT0}
+            onSeek={(t) => controls.current?.seek(t)}
+            onDelete={() => setDialog({ kind: 'delete', ids: targets })}
+            onTrim={() => {
+              if (shownCurrent === null) return;
+              if (trimMarks === null) {
+                setEditError('Set the window to keep first: move the playhead and press “Trim in”, then “Trim out”.');
+                return;
+              }
+              setDialog({ kind: 'trim', id: shownCurrent, ...trimMarks });
+            }}
+            trimLabel={trimMarks === null ? null : `Trim to ${trimMarks.start_s.toFixed(2)}–${trimMarks.end_s.toFixed(2)} s…`}
           />
         )}
       </div>
@@ -218,25 +254,6 @@ export function EpisodesView({ rig, active }: { rig: RigConfig | null; active: b
             labels={snapshot.labels.get(shownCurrent)}
             onLoaded={onLoaded}
             bindControls={bindControls}
-          />
-        )}
-        {targets.length > 0 && (
-          <LabelPanel
-            store={store}
-            snapshot={snapshot}
-            targets={targets}
-            t0_ns={playerT0}
-            onSeek={(t) => controls.current?.seek(t)}
-            onDelete={() => setDialog({ kind: 'delete', ids: targets })}
-            onTrim={() => {
-              if (shownCurrent === null) return;
-              if (trimMarks === null) {
-                setEditError('Set the window to keep first: move the playhead and press “Trim in”, then “Trim out”.');
-                return;
-              }
-              setDialog({ kind: 'trim', id: shownCurrent, ...trimMarks });
-            }}
-            trimLabel={trimMarks === null ? null : `Trim to ${trimMarks.start_s.toFixed(2)}–${trimMarks.end_s.toFixed(2)} s…`}
           />
         )}
       </div>

@@ -6,11 +6,13 @@ export function FilterBar({
   onChange,
   taskInputRef,
   shown,
+  onImport,
 }: {
   value: FilterState;
   onChange: (next: FilterState) => void;
   taskInputRef: RefObject<HTMLInputElement | null>;
   shown: number | null;
+  onImport: () => void;
 }) {
   const set = <K extends keyof FilterState>(key: K, v: FilterState[K]) => onChange({ ...value, [key]: v });
   return (
@@ -84,6 +86,9 @@ export function FilterBar({
           clear filters
         </button>
       )}
+      <button type="button" onClick={onImport} title="Import a LeRobot dataset folder (I)" data-testid="import-open">
+        Import…
+      </button>
     </div>
   );
 }
