@@ -5,6 +5,7 @@ import { CalibrationView } from '../views/calibration/CalibrationView';
 import { EpisodesView } from '../views/episodes/EpisodesView';
 import { ExportView } from '../views/export/ExportView';
 import { SettingsView } from '../views/settings/SettingsView';
+import { StatsView } from '../views/stats/StatsView';
 import { TeleopView } from '../views/teleop/TeleopView';
 import { ActionProvider, useAction } from './actions';
 import { EStopButton, EStopLatchedBar, useEStop } from './EStop';
@@ -14,13 +15,14 @@ import { useConnectionState, useLoad, useStudio } from './studioContext';
 const loadInfo = (studio: StudioClient) => studio.api.app.info();
 const loadRig = (studio: StudioClient) => studio.api.rig.get();
 
-export type ViewId = 'teleop' | 'episodes' | 'settings' | 'export' | 'calibration';
+export type ViewId = 'teleop' | 'episodes' | 'settings' | 'export' | 'calibration' | 'stats';
 const VIEWS: { id: ViewId; label: string; key: string }[] = [
   { id: 'teleop', label: 'Teleop / Record', key: '1' },
   { id: 'episodes', label: 'Episodes', key: '2' },
   { id: 'settings', label: 'Settings', key: '3' },
   { id: 'export', label: 'Export', key: '4' },
   { id: 'calibration', label: 'Calibration', key: '5' },
+  { id: 'stats', label: 'Statistics', key: '6' },
 ];
 
 function viewFromHash(): ViewId {
@@ -68,6 +70,7 @@ function Shell({ view, setView }: { view: ViewId; setView: (view: ViewId) => voi
   useAction('view.settings', () => setView('settings'));
   useAction('view.export', () => setView('export'));
   useAction('view.calibration', () => setView('calibration'));
+  useAction('view.stats', () => setView('stats'));
   useAction('help', () => setHelp((h) => !h));
   useEffect(() => {
     if (info.state === 'ready') document.title = `Foresight Studio ${info.value.version}`;
@@ -126,6 +129,7 @@ function Shell({ view, setView }: { view: ViewId; setView: (view: ViewId) => voi
         {view === 'settings' && <SettingsView info={info} rig={rig} />}
         {view === 'export' && <ExportView />}
         {view === 'calibration' && <CalibrationView active />}
+        {view === 'stats' && <StatsView active />}
       </main>
       {help && <HelpOverlay onClose={closeHelp} />}
     </div>

@@ -21,6 +21,7 @@ const SCOPE_TITLES: Record<Scope, string> = {
   settings: 'Settings',
   export: 'Export',
   calibration: 'Calibration',
+  stats: 'Statistics',
 };
 
 export function HelpOverlay({ onClose }: { onClose: () => void }) {

@@ -6,7 +6,7 @@
  * The teleop keys (W A S D R F Q E I K J L, Space, Shift) belong to the arm while the Teleop view is
  * open; nothing here uses them bare.
  */
-export type Scope = 'global' | 'teleop' | 'foresight' | 'episodes' | 'settings' | 'export' | 'calibration';
+export type Scope = 'global' | 'teleop' | 'foresight' | 'episodes' | 'settings' | 'export' | 'calibration' | 'stats';
 
 /**
  * Scopes laid over a view's scope while they have handlers: `foresight` holds the keys of a pending
@@ -30,6 +30,7 @@ export const SHORTCUTS = [
   { id: 'view.settings', keys: ['Digit3'], label: 'Settings / rig view', scope: 'global' },
   { id: 'view.export', keys: ['Digit4'], label: 'Export view', scope: 'global' },
   { id: 'view.calibration', keys: ['Digit5'], label: 'Calibration view (foresight vs reality)', scope: 'global' },
+  { id: 'view.stats', keys: ['Digit6'], label: 'Dataset statistics view', scope: 'global' },
   { id: 'help', keys: ['?', 'F1'], label: 'Show or hide this help', scope: 'global' },
 
   // Pause stops from every view; Esc only in Teleop, because elsewhere it closes dialogs and leaves fields.
