@@ -864,7 +864,8 @@ export const studioMethods = {
     result: datasetStatsSchema,
   }),
   'import.start': method({
-    summary: 'Import a local LeRobot dataset folder as saved episodes of a new session, atomically, in the background; progress comes as import.progress events.',
+    summary:
+      'Import a local LeRobot dataset folder as saved episodes of a new session, atomically, in the background; progress comes as import.progress events.',
     params: importRequestSchema,
     result: importJobSchema,
   }),
