@@ -72,12 +72,21 @@ async function knownStore(dataDir: string): Promise<Database.Database> {
   return db;
 }
 
+/** `check` against a fresh store holding TABLE, closed afterwards whether or not `check` passed. */
+async function withKnownStore(dataDir: string, check: (db: Database.Database) => void): Promise<void> {
+  const db = await knownStore(dataDir);
+  try {
+    check(db);
+  } finally {
+    db.close();
+  }
+}
+
 describe('dataset statistics (the Statistics view)', () => {
   const tempDir = useTempDirs();
 
   test('per task: counts by outcome, success over the labelled, lengths, drops and days, worked out by hand', async () => {
-    const db = await knownStore(tempDir());
-    try {
+    await withKnownStore(tempDir(), (db) => {
       const stats = datasetStats(db, { by: 'task', utc_offset_min: 0 });
       expect(stats.available).toEqual([
         { key: 'pick', episodes: 4 },
@@ -119,28 +128,22 @@ describe('dataset statistics (the Statistics view)', () => {
         [2, 0],
         [3, 1 / 3],
       ]);
-    } finally {
-      db.close();
-    }
+    });
   });
 
   test("days are the user's days: an hour east of UTC, 23:30 on the 2nd is the 3rd", async () => {
-    const db = await knownStore(tempDir());
-    try {
+    await withKnownStore(tempDir(), (db) => {
       const stats = datasetStats(db, { by: 'task', utc_offset_min: 60 });
       expect(stats.days).toEqual(['2025-03-01', '2025-03-02', '2025-03-03']);
       expect(stats.total.per_day.map((d) => d.episodes)).toEqual([3, 0, 5]);
       expect(stats.total.per_day[1]!.success_rate).toBeNull();
       // Episodes 3 (failure), 4 (unknown), 5 (failure), 6 (success), 7 (failure).
       expect(stats.total.per_day[2]).toMatchObject({ success: 1, failure: 3, success_rate: 0.25 });
-    } finally {
-      db.close();
-    }
+    });
   });
 
   test('per tag: an episode is in each of its tags, untagged ones in (none); a filter counts an episode once in the total', async () => {
-    const db = await knownStore(tempDir());
-    try {
+    await withKnownStore(tempDir(), (db) => {
       const all = datasetStats(db, { by: 'tag', utc_offset_min: 0 });
       expect(all.available).toEqual([
         { key: '(none)', episodes: 5 },
@@ -159,14 +162,11 @@ describe('dataset statistics (the Statistics view)', () => {
       expect(some.drop_edges).toEqual([0, 1, 2, 3, 4, 5, 6]);
       // The filter still offers every tag.
       expect(some.available).toEqual(all.available);
-    } finally {
-      db.close();
-    }
+    });
   });
 
   test('per policy and per operator: policy runs by pack and mode, expert variants by their knobs, people as teleop', async () => {
-    const db = await knownStore(tempDir());
-    try {
+    await withKnownStore(tempDir(), (db) => {
       const byPolicy = datasetStats(db, { by: 'policy', utc_offset_min: 0 });
       expect(byPolicy.groups.map((g) => [g.key, g.episodes, g.success, g.failure, g.unknown])).toEqual([
         ['teleop', 5, 2, 2, 1],
@@ -182,9 +182,7 @@ describe('dataset statistics (the Statistics view)', () => {
       ]);
       // Only saved episodes that are not waiting for deletion: the dataset.
       expect(readStatsEpisodes(db)).toHaveLength(8);
-    } finally {
-      db.close();
-    }
+    });
   });
 
   test('policy names, bins and an empty store', () => {
