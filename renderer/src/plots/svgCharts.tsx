@@ -69,6 +69,71 @@ const PAD = { left: 40, right: 10, top: 8, bottom: 34 };
 /** Every `n`th label so that labels of `px` width fit in `available` px. */
 const labelEvery = (labels: number, available: number, px: number) => Math.max(1, Math.ceil((labels * px) / Math.max(1, available)));
 
+/** What every chart over categories takes, besides its series and their values. */
+interface CategoryChartProps {
+  categories: readonly string[];
+  label: string;
+  testId: string;
+  xTitle: string;
+  height?: number;
+  /** A mark's hover text. */
+  describe: (series: string, category: string, value: number) => string;
+}
+
+/**
+ * The plot area of a chart over categories (columns or points along x): its size, the slot of each
+ * category, and which category labels to write so that they do not overlap (about 6.5 px a character).
+ */
+function categoryLayout(width: number, height: number, categories: readonly string[]) {
+  const plotW = Math.max(10, width - PAD.left - PAD.right);
+  const plotH = height - PAD.top - PAD.bottom;
+  const slot = plotW / Math.max(1, categories.length);
+  const every = labelEvery(categories.length, plotW, Math.max(...categories.map((c) => c.length), 1) * 6.5 + 8);
+  return { plotW, plotH, slot, every };
+}
+
+/** Horizontal grid lines at `values`, each labelled at the left edge of the plot. */
+function YGrid({
+  values,
+  y,
+  width,
+  format,
+  stroke,
+}: {
+  values: readonly number[];
+  y: (v: number) => number;
+  width: number;
+  format: (v: number) => string;
+  stroke: (v: number) => string;
+}) {
+  return values.map((t) => (
+    <g key={t}>
+      <line x1={PAD.left} x2={width - PAD.right} y1={y(t)} y2={y(t)} stroke={stroke(t)} />
+      <text x={PAD.left - 6} y={y(t) + 4} fill={AXIS} fontSize={FONT} textAnchor="end">
+        {format(t)}
+      </text>
+    </g>
+  ));
+}
+
+/** A category's label under the plot, centred on `x`. */
+function CategoryLabel({ x, height, children }: { x: number; height: number; children: string }) {
+  return (
+    <text x={x} y={height - PAD.bottom + 14} fill={AXIS} fontSize={FONT} textAnchor="middle">
+      {children}
+    </text>
+  );
+}
+
+/** The x axis's title, centred under the plot. */
+function XTitle({ plotW, height, children }: { plotW: number; height: number; children: string }) {
+  return (
+    <text x={PAD.left + plotW / 2} y={height - 4} fill={AXIS} fontSize={FONT} textAnchor="middle">
+      {children}
+    </text>
+  );
+}
+
 /**
  * Columns over categories (histogram bins, days), stacked by series. `values[s][c]` is series s in
  * category c.
@@ -83,39 +148,23 @@ export function StackedColumns({
   yTitle,
   height = 190,
   describe,
-}: {
-  categories: readonly string[];
+}: CategoryChartProps & {
   series: readonly Series[];
   values: readonly (readonly number[])[];
-  label: string;
-  testId: string;
-  xTitle: string;
   yTitle: string;
-  height?: number;
-  describe: (series: string, category: string, value: number) => string;
 }) {
   const [ref, width] = useWidth();
   const totals = categories.map((_, c) => series.reduce((sum, _s, s) => sum + (values[s]?.[c] ?? 0), 0));
   const yTicks = ticks(Math.max(0, ...totals));
   const top = yTicks.at(-1) ?? 1;
-  const plotW = Math.max(10, width - PAD.left - PAD.right);
-  const plotH = height - PAD.top - PAD.bottom;
-  const slot = plotW / Math.max(1, categories.length);
+  const { plotW, plotH, slot, every } = categoryLayout(width, height, categories);
   const barW = Math.max(1, Math.min(48, slot * 0.78));
   const y = (v: number) => PAD.top + plotH * (1 - v / top);
-  const every = labelEvery(categories.length, plotW, Math.max(...categories.map((c) => c.length), 1) * 6.5 + 8);
   return (
     <div ref={ref} className="svg-chart">
       {width > 0 && (
         <Frame width={width} height={height} label={label} testId={testId}>
-          {yTicks.map((t) => (
-            <g key={t}>
-              <line x1={PAD.left} x2={width - PAD.right} y1={y(t)} y2={y(t)} stroke={GRID} />
-              <text x={PAD.left - 6} y={y(t) + 4} fill={AXIS} fontSize={FONT} textAnchor="end">
-                {t}
-              </text>
-            </g>
-          ))}
+          <YGrid values={yTicks} y={y} width={width} format={String} stroke={() => GRID} />
           {categories.map((category, c) => {
             let base = 0;
             const x = PAD.left + c * slot + (slot - barW) / 2;
@@ -143,17 +192,17 @@ export function StackedColumns({
                   );
                 })}
                 {c % every === 0 && (
-                  <text x={x + barW / 2} y={height - PAD.bottom + 14} fill={AXIS} fontSize={FONT} textAnchor="middle">
+                  <CategoryLabel x={x + barW / 2} height={height}>
                     {category}
-                  </text>
+                  </CategoryLabel>
                 )}
               </g>
             );
           })}
           <line x1={PAD.left} x2={width - PAD.right} y1={y(0)} y2={y(0)} stroke={AXIS} />
-          <text x={PAD.left + plotW / 2} y={height - 4} fill={AXIS} fontSize={FONT} textAnchor="middle">
+          <XTitle plotW={plotW} height={height}>
             {xTitle}
-          </text>
+          </XTitle>
           <text
             x={10}
             y={PAD.top + plotH / 2}
@@ -180,40 +229,30 @@ export function RateLines({
   xTitle,
   height = 190,
   describe,
-}: {
-  categories: readonly string[];
+}: CategoryChartProps & {
   series: readonly (Series & { dashed?: boolean })[];
   values: readonly (readonly (number | null)[])[];
-  label: string;
-  testId: string;
-  xTitle: string;
-  height?: number;
-  describe: (series: string, category: string, value: number) => string;
 }) {
   const [ref, width] = useWidth();
-  const plotW = Math.max(10, width - PAD.left - PAD.right);
-  const plotH = height - PAD.top - PAD.bottom;
-  const slot = plotW / Math.max(1, categories.length);
+  const { plotW, plotH, slot, every } = categoryLayout(width, height, categories);
   const x = (c: number) => PAD.left + c * slot + slot / 2;
   const y = (v: number) => PAD.top + plotH * (1 - v);
-  const every = labelEvery(categories.length, plotW, Math.max(...categories.map((c) => c.length), 1) * 6.5 + 8);
   return (
     <div ref={ref} className="svg-chart">
       {width > 0 && (
         <Frame width={width} height={height} label={label} testId={testId}>
-          {[0, 0.25, 0.5, 0.75, 1].map((t) => (
-            <g key={t}>
-              <line x1={PAD.left} x2={width - PAD.right} y1={y(t)} y2={y(t)} stroke={t === 0 ? AXIS : GRID} />
-              <text x={PAD.left - 6} y={y(t) + 4} fill={AXIS} fontSize={FONT} textAnchor="end">
-                {Math.round(t * 100)}%
-              </text>
-            </g>
-          ))}
+          <YGrid
+            values={[0, 0.25, 0.5, 0.75, 1]}
+            y={y}
+            width={width}
+            format={(t) => `${Math.round(t * 100)}%`}
+            stroke={(t) => (t === 0 ? AXIS : GRID)}
+          />
           {categories.map((category, c) =>
             c % every === 0 ? (
-              <text key={category} x={x(c)} y={height - PAD.bottom + 14} fill={AXIS} fontSize={FONT} textAnchor="middle">
+              <CategoryLabel key={category} x={x(c)} height={height}>
                 {category}
-              </text>
+              </CategoryLabel>
             ) : null,
           )}
           {series.map((s, i) => {
@@ -257,9 +296,9 @@ export function RateLines({
               </g>
             );
           })}
-          <text x={PAD.left + plotW / 2} y={height - 4} fill={AXIS} fontSize={FONT} textAnchor="middle">
+          <XTitle plotW={plotW} height={height}>
             {xTitle}
-          </text>
+          </XTitle>
         </Frame>
       )}
     </div>

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useState, type ComponentProps, type ReactNode } from 'react';
 import type { DatasetStats, StatsGroupStats } from '../../../../shared/api/contract';
 import { useConnectionState, useStudio } from '../../app/studioContext';
 import { HBars, RateLines, StackedColumns, type Series } from '../../plots/svgCharts';
@@ -202,6 +202,8 @@ function useChartHeight(): number {
 function Plots({ stats, colorOf }: { stats: DatasetStats; colorOf: (key: string) => string }) {
   const height = useChartHeight();
   const series: Series[] = stats.groups.map((g) => ({ key: g.key, color: colorOf(g.key) }));
+  /** What the three episode-count charts share: the height, and a colour per group. */
+  const columns = { height, series };
   const maxEpisodes = Math.max(1, ...stats.groups.map((g) => g.episodes));
   const days = stats.days.map(dayLabel);
   const dayName = (label: string) => stats.days[days.indexOf(label)] ?? label;
@@ -248,42 +250,36 @@ function Plots({ stats, colorOf }: { stats: DatasetStats; colorOf: (key: string)
         note={`median ${stats.total.median_duration_s === null ? '—' : duration(stats.total.median_duration_s)}`}
         testId="stats-length"
       >
-        <StackedColumns
+        <EpisodeColumns
           label="Episode length histogram"
           testId="stats-length-chart"
-          height={height}
+          {...columns}
           categories={lengthBins(stats.length_edges_s)}
-          series={series}
           values={stats.groups.map((g) => g.length_counts)}
           xTitle="length (s)"
-          yTitle="episodes"
-          describe={(s, c, v) => `${s}: ${v} episode${v === 1 ? '' : 's'} of ${c} s`}
+          which={(c) => `of ${c} s`}
         />
       </Card>
       <Card title="Dropped samples per episode" note={`${stats.total.total_dropped} in all`} testId="stats-drops">
-        <StackedColumns
+        <EpisodeColumns
           label="Drop histogram"
           testId="stats-drops-chart"
-          height={height}
+          {...columns}
           categories={dropBins(stats.drop_edges)}
-          series={series}
           values={stats.groups.map((g) => g.drop_counts)}
           xTitle="dropped samples in the episode"
-          yTitle="episodes"
-          describe={(s, c, v) => `${s}: ${v} episode${v === 1 ? '' : 's'} with ${c} dropped`}
+          which={(c) => `with ${c} dropped`}
         />
       </Card>
       <Card title="Episodes per day" testId="stats-per-day">
-        <StackedColumns
+        <EpisodeColumns
           label="Episodes per day"
           testId="stats-per-day-chart"
-          height={height}
+          {...columns}
           categories={days}
-          series={series}
           values={stats.groups.map((g) => g.per_day.map((d) => d.episodes))}
           xTitle="day recorded"
-          yTitle="episodes"
-          describe={(s, c, v) => `${s}: ${v} episode${v === 1 ? '' : 's'} on ${dayName(c)}`}
+          which={(c) => `on ${dayName(c)}`}
         />
       </Card>
       <Card title="Success rate per day" note="dashed: all shown" testId="stats-rate-per-day">
@@ -303,6 +299,17 @@ function Plots({ stats, colorOf }: { stats: DatasetStats; colorOf: (key: string)
       )}
     </div>
   );
+}
+
+/**
+ * Episode counts per category (a histogram's bins, days), stacked by group; `which` says what a
+ * category is in a column's hover text ("of 2–4 s", "on Dec 6").
+ */
+function EpisodeColumns({
+  which,
+  ...chart
+}: Omit<ComponentProps<typeof StackedColumns>, 'yTitle' | 'describe'> & { which: (category: string) => string }) {
+  return <StackedColumns {...chart} yTitle="episodes" describe={(s, c, v) => `${s}: ${v} episode${v === 1 ? '' : 's'} ${which(c)}`} />;
 }
 
 function Legend({ items }: { items: { key: string; color: string }[] }) {
