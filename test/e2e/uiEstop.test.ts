@@ -1,19 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterEach, describe, expect, test } from 'vitest';
-import type { StudioClient } from '../../shared/api/client';
-import { connectApiClient } from '../support/apiClient';
-import { openBrowser, type BrowserSession } from '../support/browser';
+import { describe, expect, test } from 'vitest';
 import { makeJpegFrames, recordEpisodes } from '../support/recordedEpisodes';
-import { useTempDirs } from '../support/tempDir';
-import { startWebMode, type RunningWebMode } from '../support/webMode';
+import { SIZES, artifact, gotoView, recordingPhase, robotStateFlowing, sizeTag, useStudioUi } from '../support/studioUi';
 
-const ARTIFACTS = resolve('test/artifacts');
-const SIZES = [
-  { width: 1280, height: 720 },
-  { width: 1920, height: 1080 },
-] as const;
 const VIEWS = [
   { nav: 'Teleop / Record', ready: (page: Page) => page.getByTestId('recording-phase').waitFor() },
   { nav: 'Episodes', ready: (page: Page) => page.getByTestId('episode-player').waitFor() },
@@ -70,46 +59,31 @@ async function expectLatchedOnScreen(page: Page, where: string): Promise<void> {
 }
 
 describe('the e-stop in headless Chromium: always on screen, and no recording while it is latched', () => {
-  const tempDir = useTempDirs();
-  let web: RunningWebMode | undefined;
-  let browser: BrowserSession | undefined;
-  let api: StudioClient | undefined;
-
-  afterEach(async () => {
-    api?.close();
-    await browser?.close();
-    await web?.stop('SIGKILL');
-    api = browser = web = undefined;
-  });
+  const ui = useStudioUi();
 
   test(
     'STOP is on screen, on top and latches in every view at 1280×720 and 1920×1080, with every column scrolled to its end',
     { timeout: 180_000 },
     async () => {
       // Enough episodes that the list and the player's column scroll.
-      const dataDir = tempDir();
+      const dataDir = ui.tempDir();
       await recordEpisodes(dataDir, {
         episodes: Array.from({ length: 16 }, (_, i) => ({ task: `pick ${i}`, duration_s: 1, outcome: 'success' as const })),
         cameras: ['front'],
         camera_hz: 5,
         jpegFrames: makeJpegFrames(6),
       });
-      web = await startWebMode(['--data-dir', dataDir]);
-      browser = await openBrowser();
-      const { page } = browser;
-      mkdirSync(ARTIFACTS, { recursive: true });
-      await page.goto(web.url);
-      await page.getByTestId('connection-status').filter({ hasText: 'connected' }).waitFor();
+      const { browser, page } = await ui.open({ dataDir });
       // Open an episode once: the player and its label panel make the Episodes columns long.
-      await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Episodes' }).click();
+      await gotoView(page, 'Episodes');
       await page.locator('[data-testid^="episode-row-"]').first().click();
 
       for (const size of SIZES) {
         await page.setViewportSize(size);
-        const tag = `${size.width}x${size.height}`;
+        const tag = sizeTag(size);
         for (const view of VIEWS) {
           const where = `${view.nav} at ${tag}`;
-          await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: view.nav }).click();
+          await gotoView(page, view.nav);
           await view.ready(page);
           await expectStopOnScreen(page, where);
           await page.evaluate<number>(SCROLL_TO_THE_BOTTOM);
@@ -119,7 +93,7 @@ describe('the e-stop in headless Chromium: always on screen, and no recording wh
           await expectLatchedOnScreen(page, where);
           await expectStopOnScreen(page, `${where}, latched`);
           if (view.nav === 'Teleop / Record' || view.nav === 'Episodes')
-            await page.screenshot({ path: join(ARTIFACTS, `ui-estop-${view.nav === 'Episodes' ? 'episodes' : 'teleop'}-${tag}.png`) });
+            await page.screenshot({ path: artifact(`ui-estop-${view.nav === 'Episodes' ? 'episodes' : 'teleop'}-${tag}.png`) });
           await page.getByTestId('estop-release').click();
           await page.getByTestId('estop-latched').waitFor({ state: 'detached' });
         }
@@ -146,15 +120,9 @@ describe('the e-stop in headless Chromium: always on screen, and no recording wh
     'latched: Start is disabled with the reason, Enter starts nothing, the API refuses; released: a take records, and an e-stop mid-take keeps it',
     { timeout: 120_000 },
     async () => {
-      web = await startWebMode(['--data-dir', tempDir()]);
-      browser = await openBrowser();
-      const { page } = browser;
-      mkdirSync(ARTIFACTS, { recursive: true });
-      await page.setViewportSize(SIZES[0]);
-      await page.goto(web.url);
-      await page.getByTestId('connection-status').filter({ hasText: 'connected' }).waitFor();
-      await page.getByTestId('recording-phase').filter({ hasText: 'idle' }).waitFor();
-      api = await connectApiClient(web.url);
+      const { web, browser, page } = await ui.open({ size: SIZES[0] });
+      await recordingPhase(page, 'idle');
+      const api = await ui.connectApi(web.url);
       const start = page.getByTestId('record-start');
       await expect(start.isEnabled()).resolves.toBe(true);
 
@@ -164,10 +132,7 @@ describe('the e-stop in headless Chromium: always on screen, and no recording wh
       await page.keyboard.press('Escape');
       await page.getByTestId('estop-latched').filter({ hasText: 'E-STOPPED' }).waitFor();
       // The rig is running once robot state flows; the latch must have survived its start.
-      await page
-        .getByTestId('ee-position')
-        .filter({ hasText: /\d\.\d{3}/ })
-        .waitFor();
+      await robotStateFlowing(page);
       await expect(api.api.rig.status()).resolves.toMatchObject({ state: 'running', control: { estopped: true } });
       await expect(page.getByTestId('estop-latched').textContent()).resolves.toMatch(/E-STOPPED/);
       await page.locator('[data-testid="record-start"]:disabled').waitFor();
@@ -180,10 +145,10 @@ describe('the e-stop in headless Chromium: always on screen, and no recording wh
       // At 1280 px the panel is stacked under the scene: bring it up for the picture (STOP stays put).
       await reason.scrollIntoViewIfNeeded();
       await expectStopOnScreen(page, 'record refused at 1280x720, panel scrolled into view');
-      await page.screenshot({ path: join(ARTIFACTS, 'ui-record-estopped-1280x720.png') });
+      await page.screenshot({ path: artifact('ui-record-estopped-1280x720.png') });
       await page.setViewportSize(SIZES[1]);
       await expectStopOnScreen(page, 'record refused at 1920x1080');
-      await page.screenshot({ path: join(ARTIFACTS, 'ui-record-estopped-1920x1080.png') });
+      await page.screenshot({ path: artifact('ui-record-estopped-1920x1080.png') });
       await page.setViewportSize(SIZES[0]);
       // ---- and the core refuses the API the same way ----
       await expect(api.api.recording.start({ task: 'from a script' })).rejects.toMatchObject({
@@ -209,7 +174,7 @@ describe('the e-stop in headless Chromium: always on screen, and no recording wh
       await page.getByTestId('recording-phase').filter({ hasText: 'stopped' }).waitFor();
       await page.getByTestId('record-stopped-by-estop').filter({ hasText: 'everything recorded is kept' }).waitFor();
       await page.getByTestId('record-stopped-by-estop').scrollIntoViewIfNeeded();
-      await page.screenshot({ path: join(ARTIFACTS, 'ui-record-stopped-by-estop-1280x720.png') });
+      await page.screenshot({ path: artifact('ui-record-stopped-by-estop-1280x720.png') });
       const status = await api.api.recording.status();
       expect(status).toMatchObject({ phase: 'stopped', stop_reason: 'estop' });
       await page.keyboard.press('KeyG');

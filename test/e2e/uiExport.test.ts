@@ -1,39 +1,25 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
-import { openBrowser, type BrowserSession } from '../support/browser';
-import { useTempDirs } from '../support/tempDir';
-import { startWebMode, type RunningWebMode } from '../support/webMode';
+import { describe, expect, test } from 'vitest';
+import { artifact, gotoView, useStudioUi } from '../support/studioUi';
 
 const STUDIO = resolve('bin/studio.js');
-const ARTIFACTS = resolve('test/artifacts');
 
 describe('Export page', () => {
-  const tempDir = useTempDirs();
-  let web: RunningWebMode | undefined;
-  let browser: BrowserSession | undefined;
-  afterEach(async () => {
-    await browser?.close();
-    await web?.stop('SIGKILL');
-    browser = web = undefined;
-  });
+  const ui = useStudioUi();
 
   test('plans and runs an export with progress, and the dataset validates', async () => {
-    const dataDir = tempDir();
+    const dataDir = ui.tempDir();
     const recorded = spawnSync(
       process.execPath,
       [STUDIO, 'record', '--sim', '--expert', '--episodes', '2', '--seed', '4', '--image-size', '48x36', '--data-dir', dataDir],
       { encoding: 'utf8' },
     );
     expect(recorded.status, recorded.stderr).toBe(0);
-    web = await startWebMode(['--data-dir', dataDir]);
-    browser = await openBrowser();
-    const { page } = browser;
-    await page.goto(web.url);
-    await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Export' }).click();
+    const { browser, page } = await ui.open({ dataDir });
+    await gotoView(page, 'Export');
 
-    const out = join(tempDir(), 'dataset');
+    const out = join(ui.tempDir(), 'dataset');
     await page.getByTestId('export-out').fill(out);
     await page.getByTestId('export-plan').click();
     const plan = page.locator('[data-testid^="export-job-"][data-state="done"]').filter({ hasText: 'Plan' });
@@ -43,8 +29,7 @@ describe('Export page', () => {
     await page.getByTestId('export-run').click();
     const done = page.locator('[data-testid^="export-job-"][data-state="done"]').filter({ hasText: 'MB in' });
     await done.waitFor({ timeout: 60_000 });
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: join(ARTIFACTS, 'ui-export.png'), fullPage: true });
+    await page.screenshot({ path: artifact('ui-export.png'), fullPage: true });
 
     const validated = spawnSync(process.execPath, [STUDIO, 'export', 'validate', out, '--json'], { encoding: 'utf8' });
     expect(validated.status, validated.stdout + validated.stderr).toBe(0);

@@ -1,27 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
-import { openBrowser, type BrowserSession } from '../support/browser';
-import { useTempDirs } from '../support/tempDir';
-import { startWebMode, type RunningWebMode } from '../support/webMode';
+import { describe, expect, test } from 'vitest';
+import { gotoView, useStudioUi } from '../support/studioUi';
 
 describe('Settings: discovery and applying a rig config', () => {
-  const tempDir = useTempDirs();
-  let web: RunningWebMode | undefined;
-  let browser: BrowserSession | undefined;
-  afterEach(async () => {
-    await browser?.close();
-    await web?.stop('SIGKILL');
-    browser = web = undefined;
-  });
+  const ui = useStudioUi();
 
   test('scans for devices, refuses an invalid config, applies a valid one and restarts the rig with it', async () => {
-    const dataDir = tempDir();
-    web = await startWebMode(['--data-dir', dataDir]);
-    browser = await openBrowser();
-    const { page } = browser;
-    await page.goto(web.url);
-    await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Settings' }).click();
+    const dataDir = ui.tempDir();
+    const { browser, page } = await ui.open({ dataDir });
+    await gotoView(page, 'Settings');
 
     await page.getByTestId('devices-scan').click();
     // This machine has no SpaceMouse, serial adapter or camera; a lab machine lists them in a table.

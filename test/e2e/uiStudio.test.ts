@@ -1,14 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterEach, describe, expect, test } from 'vitest';
-import type { StudioClient } from '../../shared/api/client';
-import { connectApiClient } from '../support/apiClient';
-import { openBrowser, type BrowserSession } from '../support/browser';
-import { useTempDirs } from '../support/tempDir';
-import { startWebMode, type RunningWebMode } from '../support/webMode';
-
-const ARTIFACTS = resolve('test/artifacts');
+import { describe, expect, test } from 'vitest';
+import { artifact, recordingPhase as phase, robotStateFlowing, useStudioUi } from '../support/studioUi';
 
 /** The end-effector position the Teleop view shows (from `robot.state`). */
 async function eePosition(page: Page): Promise<[number, number, number]> {
@@ -27,40 +19,16 @@ async function driveUntil(page: Page, key: string, axis: 0 | 1 | 2, distance_m: 
   await page.keyboard.up(key);
 }
 
-async function phase(page: Page, expected: string): Promise<void> {
-  await page.getByTestId('recording-phase').filter({ hasText: expected }).waitFor();
-}
-
 describe('Studio UI in headless Chromium: teleop, record, label, find, replay', () => {
-  const tempDir = useTempDirs();
-  let web: RunningWebMode | undefined;
-  let browser: BrowserSession | undefined;
-  let api: StudioClient | undefined;
-
-  afterEach(async () => {
-    api?.close();
-    await browser?.close();
-    await web?.stop('SIGKILL');
-    api = browser = web = undefined;
-  });
+  const ui = useStudioUi();
 
   test(
     'drives the sim arm with the keyboard, records two takes (saves one, discards one), labels, filters, replays and scrubs',
     { timeout: 180_000 },
     async () => {
-      web = await startWebMode(['--data-dir', tempDir()]);
-      browser = await openBrowser();
-      const { page } = browser;
-      mkdirSync(ARTIFACTS, { recursive: true });
-
-      await page.goto(web.url);
-      await page.getByTestId('connection-status').filter({ hasText: 'connected' }).waitFor();
+      const { web, browser, page } = await ui.open();
       await phase(page, 'idle');
-      // Robot state is flowing once the readout has numbers.
-      await page
-        .getByTestId('ee-position')
-        .filter({ hasText: /\d\.\d{3}/ })
-        .waitFor();
+      await robotStateFlowing(page);
 
       // ---- teleoperate: forward (+x) then left (+y), keyboard only ----
       await page.getByTestId('live-scene').click();
@@ -75,7 +43,7 @@ describe('Studio UI in headless Chromium: teleop, record, label, find, replay', 
       await phase(page, 'stopped');
       await page.keyboard.press('KeyG');
       await page.getByTestId('episode-counter').filter({ hasText: '1 saved' }).waitFor();
-      await page.screenshot({ path: join(ARTIFACTS, 'ui-teleop.png') });
+      await page.screenshot({ path: artifact('ui-teleop.png') });
 
       // ---- take 2: record, discard (Backspace) ----
       await page.keyboard.press('Enter');
@@ -148,10 +116,10 @@ describe('Studio UI in headless Chromium: teleop, record, label, find, replay', 
       expect(Number.parseFloat((await time.textContent()) ?? '0')).toBeLessThan(at_s + 1.0);
       await page.getByTestId('replay-camera-front').locator('canvas').waitFor();
       await page.getByRole('button', { name: 'depth' }).first().click();
-      await page.screenshot({ path: join(ARTIFACTS, 'ui-episodes.png') });
+      await page.screenshot({ path: artifact('ui-episodes.png') });
 
       // ---- the labels are stored: ask StudioApi directly ----
-      api = await connectApiClient(web.url);
+      const api = await ui.connectApi(web.url);
       const detail = await api.api.episodes.get({ id: episodeId });
       expect(detail.episode.outcome).toBe('success');
       expect(detail.episode.tags).toEqual(['e2e-grasp']);
@@ -166,10 +134,10 @@ describe('Studio UI in headless Chromium: teleop, record, label, find, replay', 
       await page.getByTestId('rig-validation').filter({ hasText: 'Valid rig config' }).waitFor();
       await page.getByRole('textbox', { name: 'Rig config JSON' }).fill('{ "schema_version": 1, "name": "" }');
       await page.getByTestId('rig-validation').locator('li').first().waitFor();
-      await page.screenshot({ path: join(ARTIFACTS, 'ui-settings.png') });
+      await page.screenshot({ path: artifact('ui-settings.png') });
       await page.keyboard.press('F1');
       await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
-      await page.screenshot({ path: join(ARTIFACTS, 'ui-help.png') });
+      await page.screenshot({ path: artifact('ui-help.png') });
       await page.keyboard.press('Escape');
       await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor({ state: 'detached' });
 

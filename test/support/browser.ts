@@ -14,6 +14,12 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+/** A page's window size in CSS pixels. */
+export interface WindowSize {
+  width: number;
+  height: number;
+}
+
 export interface BrowserSession {
   browser: Browser;
   page: Page;
@@ -22,10 +28,10 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
-/** A fresh browser (Playwright gives it a new temporary profile) with error collection. */
-export async function openBrowser(): Promise<BrowserSession> {
+/** A fresh browser (Playwright gives it a new temporary profile) with error collection, its page at `size`. */
+export async function openBrowser(size: WindowSize = { width: 1440, height: 900 }): Promise<BrowserSession> {
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const page = await browser.newPage({ viewport: size });
   const errors: string[] = [];
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(`console.error: ${message.text()}`);
