@@ -1,15 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { StudioClient } from '../../shared/api/client';
 import { connectApiClient } from '../support/apiClient';
-import { openBrowser, type BrowserSession } from '../support/browser';
 import { makeJpegFrames, recordEpisodes, type FixtureEpisode } from '../support/recordedEpisodes';
-import { useTempDirs } from '../support/tempDir';
+import { SIZES, artifact, boxOf, connected, episodeRowsInView, sizeTag as tag, useStudioUi } from '../support/studioUi';
 import { startWebMode, type RunningWebMode } from '../support/webMode';
 
 /*
@@ -19,35 +18,13 @@ import { startWebMode, type RunningWebMode } from '../support/webMode';
  * file compiles against Node's types, not the DOM's.
  */
 
-const ARTIFACTS = resolve('test/artifacts');
-const SIZES = [
-  { width: 1280, height: 720 },
-  { width: 1920, height: 1080 },
-] as const;
-const tag = (size: { width: number; height: number }) => `${size.width}x${size.height}`;
 const LEROBOT_V21 = resolve('test/fixtures/lerobot/lerobot-v21');
-
-async function connected(page: Page): Promise<void> {
-  await page.getByTestId('connection-status').filter({ hasText: 'connected' }).waitFor();
-}
 
 /** Presses a key with the focus on the page body (not in a field), as a user between fields would. */
 async function pressOnPage(page: Page, key: string): Promise<void> {
   await page.evaluate('document.activeElement instanceof HTMLElement && document.activeElement.blur()');
   await page.keyboard.press(key);
 }
-
-interface Box {
-  top: number;
-  bottom: number;
-  left: number;
-  right: number;
-}
-const boxOf = async (page: Page, selector: string) =>
-  page.evaluate<Box | null>(`(() => {
-    const r = document.querySelector(${JSON.stringify(selector)})?.getBoundingClientRect();
-    return r === undefined ? null : { top: r.top, bottom: r.bottom, left: r.left, right: r.right };
-  })()`);
 
 /**
  * The recorded dataset the statistics are checked against: four tasks, three people, a policy and the
@@ -89,16 +66,14 @@ async function recordDataset(dataDir: string): Promise<void> {
 }
 
 describe('dataset tools in the studio UI (issue 15 items 10–11, issue 17 item 2) in headless Chromium', () => {
-  const tempDir = useTempDirs();
+  const ui = useStudioUi();
   // One studio for the tests that only read the store (the import test has its own, with an empty store).
   let dataDir = '';
   let web: RunningWebMode | undefined;
   let api: StudioClient | undefined;
-  let browser: BrowserSession | undefined;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'studio-dataset-tools-'));
-    mkdirSync(ARTIFACTS, { recursive: true });
     await recordDataset(dataDir);
     web = await startWebMode(['--data-dir', dataDir]);
     api = await connectApiClient(web.url);
@@ -108,16 +83,12 @@ describe('dataset tools in the studio UI (issue 15 items 10–11, issue 17 item 
     await web?.stop('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   });
-  afterEach(async () => {
-    await browser?.close();
-    browser = undefined;
-  });
 
   test(
     'a gamepad is what the browser sees: empty (null) and unplugged (connected: false) slots are no gamepad; a plugged-in pad shows by name (item 10)',
     { timeout: 180_000 },
     async () => {
-      browser = await openBrowser();
+      const browser = await ui.openPage();
       const { page } = browser;
       // The slots Chromium reports with nothing plugged in (null), plus one a pad leaves when unplugged.
       await page.addInitScript(`
@@ -139,7 +110,7 @@ describe('dataset tools in the studio UI (issue 15 items 10–11, issue 17 item 
         const state = page.getByTestId('device-table').getByTestId('gamepad-state');
         await expect.poll(() => state.textContent(), { timeout: 20_000 }).toBe('no gamepad plugged in (this browser sees none)');
         await page.getByTestId('device-table').scrollIntoViewIfNeeded();
-        await page.screenshot({ path: join(ARTIFACTS, `ui-gamepad-none-settings-${tag(size)}.png`) });
+        await page.screenshot({ path: artifact(`ui-gamepad-none-settings-${tag(size)}.png`) });
 
         await page.goto(`${web!.url}#/teleop`);
         await connected(page);
@@ -151,7 +122,7 @@ describe('dataset tools in the studio UI (issue 15 items 10–11, issue 17 item 
         );
         await expect(page.getByTestId('gamepad-pill').count()).resolves.toBe(0);
         await health.scrollIntoViewIfNeeded();
-        await page.screenshot({ path: join(ARTIFACTS, `ui-gamepad-none-teleop-${tag(size)}.png`) });
+        await page.screenshot({ path: artifact(`ui-gamepad-none-teleop-${tag(size)}.png`) });
       }
 
       // ---- a pad is plugged in: its name, the pill, all devices connected ----
@@ -168,13 +139,13 @@ describe('dataset tools in the studio UI (issue 15 items 10–11, issue 17 item 
       await expect
         .poll(() => page.getByTestId('device-table').getByTestId('gamepad-state').textContent(), { timeout: 20_000 })
         .toBe('connected · Xbox Wireless Controller (STANDARD GAMEPAD)');
-      await page.screenshot({ path: join(ARTIFACTS, 'ui-gamepad-plugged-settings-1920x1080.png') });
+      await page.screenshot({ path: artifact('ui-gamepad-plugged-settings-1920x1080.png') });
       expect(browser.errors).toEqual([]);
     },
   );
 
   test("the Policy panel's rank option states the margin rule, not “run the best” (item 4)", { timeout: 120_000 }, async () => {
-    browser = await openBrowser();
+    const browser = await ui.openPage();
     const { page } = browser;
     await page.goto(`${web!.url}#/teleop`);
     await connected(page);
@@ -187,13 +158,13 @@ describe('dataset tools in the studio UI (issue 15 items 10–11, issue 17 item 
     for (const size of SIZES) {
       await page.setViewportSize(size);
       await page.getByTestId('policy-panel').scrollIntoViewIfNeeded();
-      await page.getByTestId('policy-panel').screenshot({ path: join(ARTIFACTS, `ui-policy-rank-option-${tag(size)}.png`) });
+      await page.getByTestId('policy-panel').screenshot({ path: artifact(`ui-policy-rank-option-${tag(size)}.png`) });
     }
     expect(browser.errors).toEqual([]);
   });
 
   test('the labels sit beside the player, on screen without scrolling, at both window sizes (item 10)', { timeout: 180_000 }, async () => {
-    browser = await openBrowser();
+    const browser = await ui.openPage();
     const { page } = browser;
     const [first] = (await api!.api.episodes.list({})).episodes.slice(-1);
     for (const size of SIZES) {
@@ -219,15 +190,9 @@ describe('dataset tools in the studio UI (issue 15 items 10–11, issue 17 item 
         expect(box.bottom, `${selector} at ${tag(size)}`).toBeLessThanOrEqual(Math.min(panel.bottom, size.height));
       }
       // The list keeps rows in view above it.
-      const rows = await page.evaluate<number>(`(() => {
-        const body = document.querySelector('.episode-body').getBoundingClientRect();
-        return [...document.querySelectorAll('[data-testid^="episode-row-"]')].filter((row) => {
-          const r = row.getBoundingClientRect();
-          return r.top >= body.top - 0.5 && r.bottom <= body.bottom + 0.5;
-        }).length;
-      })()`);
+      const rows = await episodeRowsInView(page);
       expect(rows, tag(size)).toBeGreaterThanOrEqual(3);
-      await page.screenshot({ path: join(ARTIFACTS, `ui-episodes-labels-${tag(size)}.png`) });
+      await page.screenshot({ path: artifact(`ui-episodes-labels-${tag(size)}.png`) });
     }
     expect(browser.errors).toEqual([]);
   });
@@ -236,9 +201,8 @@ describe('dataset tools in the studio UI (issue 15 items 10–11, issue 17 item 
     'Statistics (6): counts, success rate, length and drop histograms and per-day plots per task / operator / tag / policy match the recorded episodes, and the groups filter (item 11)',
     { timeout: 240_000 },
     async () => {
-      browser = await openBrowser();
+      const browser = await ui.openPage(SIZES[1]);
       const { page } = browser;
-      await page.setViewportSize(SIZES[1]);
       await page.goto(`${web!.url}#/episodes`);
       await connected(page);
       // Keyboard-reachable as every view: its digit.
@@ -286,10 +250,10 @@ describe('dataset tools in the studio UI (issue 15 items 10–11, issue 17 item 
         String(stats.total.drop_counts[0]),
       );
       expect(stats.total.drop_counts[0]).toBe(ROWS.filter((_, i) => i % 3 === 0 || (i * 11) % 40 === 0).length);
-      await page.screenshot({ path: join(ARTIFACTS, 'ui-stats-task-1920x1080.png') });
+      await page.screenshot({ path: artifact('ui-stats-task-1920x1080.png') });
       await page.setViewportSize(SIZES[0]);
-      await page.screenshot({ path: join(ARTIFACTS, 'ui-stats-task-1280x720.png') });
-      await page.screenshot({ path: join(ARTIFACTS, 'ui-stats-task-full-1280x720.png'), fullPage: true });
+      await page.screenshot({ path: artifact('ui-stats-task-1280x720.png') });
+      await page.screenshot({ path: artifact('ui-stats-task-full-1280x720.png'), fullPage: true });
       await page.setViewportSize(SIZES[1]);
 
       // ---- per policy: the policy run and the expert variant by name, people as teleop ----
@@ -302,7 +266,7 @@ describe('dataset tools in the studio UI (issue 15 items 10–11, issue 17 item 
         new RegExp(`^${ROWS.filter((r) => r.operator === POLICY).length} · `),
       );
       await policyRow(EXPERT).waitFor();
-      await page.screenshot({ path: join(ARTIFACTS, 'ui-stats-policy-1920x1080.png') });
+      await page.screenshot({ path: artifact('ui-stats-policy-1920x1080.png') });
 
       // ---- per tag, filtered: untick "(none)"; the totals count an episode with two tags once ----
       await page.getByTestId('stats-by-tag').click();
@@ -314,7 +278,7 @@ describe('dataset tools in the studio UI (issue 15 items 10–11, issue 17 item 
       await expect(totals.getAttribute('data-success-rate')).resolves.toBe(String(labelledRate(tagged)));
       for (const size of SIZES) {
         await page.setViewportSize(size);
-        await page.screenshot({ path: join(ARTIFACTS, `ui-stats-tag-filtered-${tag(size)}.png`) });
+        await page.screenshot({ path: artifact(`ui-stats-tag-filtered-${tag(size)}.png`) });
       }
       // ---- per operator, through the keyboard: Tab to the grouping, Enter ----
       await page.getByTestId('stats-by-tag').focus();
@@ -326,28 +290,15 @@ describe('dataset tools in the studio UI (issue 15 items 10–11, issue 17 item 
   );
 
   describe('import a LeRobot folder from the Episodes view (issue 17 item 2)', () => {
-    let importWeb: RunningWebMode | undefined;
-    let importApi: StudioClient | undefined;
-    afterEach(async () => {
-      importApi?.close();
-      await importWeb?.stop('SIGKILL');
-      importApi = importWeb = undefined;
-    });
-
     test('progress, then the episodes in the list; a bad folder names its file; cancel adds nothing', { timeout: 300_000 }, async () => {
-      importWeb = await startWebMode(['--data-dir', tempDir()]);
-      importApi = await connectApiClient(importWeb.url);
-      browser = await openBrowser();
-      const { page } = browser;
-      await page.setViewportSize(SIZES[0]);
-      await page.goto(`${importWeb.url}#/episodes`);
-      await connected(page);
+      const { web: importWeb, browser, page } = await ui.open({ size: SIZES[0], path: '#/episodes' });
+      const importApi = await ui.connectApi(importWeb.url);
       await page.getByTestId('episodes-empty').waitFor();
       const progress: string[] = [];
       importApi.on('import.progress', (job) => progress.push(`${job.state}:${job.progress?.phase ?? '-'}`));
 
       // ---- not a dataset: the message names the file it looked for ----
-      const notDataset = tempDir();
+      const notDataset = ui.tempDir();
       await pressOnPage(page, 'KeyI');
       const source = page.getByTestId('import-source');
       await source.waitFor();
@@ -359,7 +310,7 @@ describe('dataset tools in the studio UI (issue 15 items 10–11, issue 17 item 
       await expect(error.textContent()).resolves.toContain(`${notDataset} is not a LeRobot dataset: meta/info.json is missing`);
 
       // ---- a missing video file: named; nothing added ----
-      const broken = join(tempDir(), 'broken');
+      const broken = join(ui.tempDir(), 'broken');
       cpSync(LEROBOT_V21, broken, { recursive: true });
       const missing = join('videos', 'chunk-000', 'observation.images.front', 'episode_000001.mp4');
       rmSync(join(broken, missing));
@@ -372,12 +323,12 @@ describe('dataset tools in the studio UI (issue 15 items 10–11, issue 17 item 
       await expect(error.textContent()).resolves.toContain(missing);
       for (const size of SIZES) {
         await page.setViewportSize(size);
-        await page.screenshot({ path: join(ARTIFACTS, `ui-import-bad-folder-${tag(size)}.png`) });
+        await page.screenshot({ path: artifact(`ui-import-bad-folder-${tag(size)}.png`) });
       }
       await expect(importApi.api.episodes.list({})).resolves.toEqual({ episodes: [] });
 
       // ---- cancel: a video that never arrives (a FIFO) holds the check; Cancel ends it; nothing added ----
-      const stalled = join(tempDir(), 'stalled');
+      const stalled = join(ui.tempDir(), 'stalled');
       cpSync(LEROBOT_V21, stalled, { recursive: true });
       const first = join(stalled, 'videos', 'chunk-000', 'observation.images.front', 'episode_000000.mp4');
       rmSync(first);
@@ -388,14 +339,14 @@ describe('dataset tools in the studio UI (issue 15 items 10–11, issue 17 item 
       await expect(page.getByTestId('import-progress-text').textContent()).resolves.toMatch(/^Checking the dataset: 3 episodes, 29 frames/);
       for (const size of SIZES) {
         await page.setViewportSize(size);
-        await page.screenshot({ path: join(ARTIFACTS, `ui-import-progress-${tag(size)}.png`) });
+        await page.screenshot({ path: artifact(`ui-import-progress-${tag(size)}.png`) });
       }
       await page.getByTestId('import-cancel').click();
       await page.getByTestId('import-cancelled').waitFor({ timeout: 60_000 });
       await expect(importApi.api.episodes.list({})).resolves.toEqual({ episodes: [] });
 
       // ---- the real fixture: progress events, then its three episodes at the top of the list ----
-      const good = join(tempDir(), 'so100-pick');
+      const good = join(ui.tempDir(), 'so100-pick');
       cpSync(LEROBOT_V21, good, { recursive: true });
       progress.length = 0;
       await source.fill(good);
@@ -412,7 +363,7 @@ describe('dataset tools in the studio UI (issue 15 items 10–11, issue 17 item 
       await expect(page.getByTestId('episode-count').textContent()).resolves.toBe('3 episodes');
       for (const size of SIZES) {
         await page.setViewportSize(size);
-        await page.screenshot({ path: join(ARTIFACTS, `ui-import-done-${tag(size)}.png`) });
+        await page.screenshot({ path: artifact(`ui-import-done-${tag(size)}.png`) });
       }
       expect(browser.errors).toEqual([]);
     });

@@ -1,66 +1,26 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Page } from 'playwright-core';
-import { afterEach, describe, expect, test } from 'vitest';
-import type { StudioClient } from '../../shared/api/client';
+import { describe, expect, test } from 'vitest';
 import type { RecordingStatus, RobotState } from '../../shared/api/contract';
-import { connectApiClient } from '../support/apiClient';
-import { openBrowser, type BrowserSession } from '../support/browser';
 import { makeJpegFrames, recordEpisodes } from '../support/recordedEpisodes';
-import { useTempDirs } from '../support/tempDir';
-import { startWebMode, type RunningWebMode } from '../support/webMode';
+import {
+  SIZES,
+  artifact,
+  boxOf,
+  connected,
+  episodeRowsInView,
+  gotoView,
+  recordingPhase as phase,
+  robotStateFlowing,
+  sizeTag as tag,
+  useStudioUi,
+} from '../support/studioUi';
 
 /*
  * What a new user hit on first use (issue 15), one test per finding, each at 1280×720 and 1920×1080
  * with screenshots under test/artifacts. Page scripts are strings: this file compiles against Node's
  * types, not the DOM's.
  */
-
-const ARTIFACTS = resolve('test/artifacts');
-const SIZES = [
-  { width: 1280, height: 720 },
-  { width: 1920, height: 1080 },
-] as const;
-const tag = (size: { width: number; height: number }) => `${size.width}x${size.height}`;
-
-async function connected(page: Page): Promise<void> {
-  await page.getByTestId('connection-status').filter({ hasText: 'connected' }).waitFor();
-}
-
-async function robotStateFlowing(page: Page): Promise<void> {
-  await page
-    .getByTestId('ee-position')
-    .filter({ hasText: /\d\.\d{3}/ })
-    .waitFor();
-}
-
-async function phase(page: Page, expected: string | RegExp): Promise<void> {
-  await page.getByTestId('recording-phase').filter({ hasText: expected }).waitFor();
-}
-
-async function gotoView(page: Page, name: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name }).click();
-}
-
-/** The box of an element by selector, measured in the page. */
-const boxOf = (selector: string) => `(() => {
-  const r = document.querySelector(${JSON.stringify(selector)})?.getBoundingClientRect();
-  return r === undefined ? null : { top: r.top, bottom: r.bottom, height: r.height };
-})()`;
-interface Box {
-  top: number;
-  bottom: number;
-  height: number;
-}
-
-/** Episode rows wholly inside the scrolling body: what the user sees of the list. */
-const ROWS_IN_VIEW = `(() => {
-  const body = document.querySelector('.episode-body').getBoundingClientRect();
-  return [...document.querySelectorAll('[data-testid^="episode-row-"]')].filter((row) => {
-    const r = row.getBoundingClientRect();
-    return r.top >= body.top - 0.5 && r.bottom <= body.bottom + 0.5;
-  }).length;
-})()`;
 
 /** The largest count among a source's streams (a lost capture is lost by all of its streams). */
 function perSource(status: RecordingStatus, prefix: string, count: 'dropped' | 'late'): number {
@@ -103,26 +63,10 @@ function overdrivenCameraRig(dir: string): string {
 const clock = (s: number) => `${Math.floor(s / 60)}:${(s % 60).toFixed(1).padStart(4, '0')}`;
 
 describe('first use of the studio (issue 15) in headless Chromium', () => {
-  const tempDir = useTempDirs();
-  let web: RunningWebMode | undefined;
-  let browser: BrowserSession | undefined;
-  let api: StudioClient | undefined;
-
-  afterEach(async () => {
-    api?.close();
-    await browser?.close();
-    await web?.stop('SIGKILL');
-    api = browser = web = undefined;
-  });
+  const ui = useStudioUi();
 
   test('the gripper width is never negative and live, replay and the store agree on it (item 3)', { timeout: 180_000 }, async () => {
-    web = await startWebMode(['--data-dir', tempDir()]);
-    browser = await openBrowser();
-    const { page } = browser;
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.setViewportSize(SIZES[1]);
-    await page.goto(web.url);
-    await connected(page);
+    const { web, browser, page } = await ui.open({ size: SIZES[1] });
     await phase(page, 'idle');
     await robotStateFlowing(page);
     const live = page.getByTestId('gripper-width');
@@ -156,14 +100,14 @@ describe('first use of the studio (issue 15) in headless Chromium', () => {
     expect(Number(await livePlot.getAttribute('data-min'))).toBeGreaterThanOrEqual(0);
     await expect(livePlot.locator('figcaption').textContent()).resolves.toBe('Gripper (mm)');
     const liveText = await live.textContent();
-    await page.screenshot({ path: join(ARTIFACTS, 'ui-gripper-live-1920x1080.png') });
+    await page.screenshot({ path: artifact('ui-gripper-live-1920x1080.png') });
     await page.keyboard.press('Enter');
     await phase(page, 'stopped');
     await page.keyboard.press('KeyG');
     await page.getByTestId('episode-counter').filter({ hasText: '1 saved' }).waitFor();
 
     // ---- the store: every recorded width within 0–80 mm, the last one closed ----
-    api = await connectApiClient(web.url);
+    const api = await ui.connectApi(web.url);
     const [episode] = (await api.api.episodes.list({})).episodes;
     const samples = await api.api.episodes.samples({ id: episode!.id, stream: 'gripper.width_m', max_points: 100_000 });
     const stored = samples.values.map((v) => v[0]!);
@@ -188,13 +132,13 @@ describe('first use of the studio (issue 15) in headless Chromium', () => {
         .toBeCloseTo(Math.min(...stored) * 1000, 6);
       await expect(replayPlot.getAttribute('data-max')).resolves.toBe(String(Math.max(...stored) * 1000));
       await page.getByTestId('plot-gripper').scrollIntoViewIfNeeded();
-      await page.screenshot({ path: join(ARTIFACTS, `ui-gripper-replay-${tag(size)}.png`) });
+      await page.screenshot({ path: artifact(`ui-gripper-replay-${tag(size)}.png`) });
       await gotoView(page, 'Teleop / Record');
       await robotStateFlowing(page);
     }
     await page.setViewportSize(SIZES[0]);
     await page.getByTestId('gripper-width').scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(ARTIFACTS, 'ui-gripper-live-1280x720.png') });
+    await page.screenshot({ path: artifact('ui-gripper-live-1280x720.png') });
     expect(browser.errors).toEqual([]);
   });
 
@@ -202,20 +146,17 @@ describe('first use of the studio (issue 15) in headless Chromium', () => {
     'the episodes list fills its column from the first paint, and the live 3D view draws the camera frusta and workspace on first load and after a reload (items 4, 5)',
     { timeout: 240_000 },
     async () => {
-      const dataDir = tempDir();
+      const dataDir = ui.tempDir();
       await recordEpisodes(dataDir, {
         episodes: Array.from({ length: 5 }, (_, i) => ({ task: `pick ${i}`, duration_s: 1, outcome: 'success' as const })),
         cameras: ['front'],
         camera_hz: 5,
         jpegFrames: makeJpegFrames(6),
       });
-      web = await startWebMode(['--data-dir', dataDir]);
-      api = await connectApiClient(web.url);
+      const { web, browser, page } = await ui.start({ dataDir });
+      const api = await ui.connectApi(web.url);
       const { config } = await api.api.rig.get();
       expect(config.cameras.length).toBeGreaterThan(0);
-      browser = await openBrowser();
-      const { page } = browser;
-      mkdirSync(ARTIFACTS, { recursive: true });
 
       const expectLiveSceneComplete = async (where: string) => {
         const scene = page.getByTestId('live-scene');
@@ -227,13 +168,13 @@ describe('first use of the studio (issue 15) in headless Chromium', () => {
       const expectListFillsColumn = async (where: string) => {
         await page.locator('[data-testid^="episode-row-"]').first().waitFor();
         await page.getByTestId('player-empty').waitFor();
-        const column = (await page.evaluate<Box | null>(boxOf('.episodes-list')))!;
-        const table = (await page.evaluate<Box | null>(boxOf('.episode-table')))!;
+        const column = (await boxOf(page, '.episodes-list'))!;
+        const table = (await boxOf(page, '.episode-table'))!;
         // The table runs to the column's bottom (less the panel's padding), not ~74 px of it.
         expect(column.bottom - table.bottom, where).toBeLessThanOrEqual(12);
         expect(table.height, where).toBeGreaterThan(300);
         // All five rows are in view, nothing selected.
-        await expect(page.evaluate<number>(ROWS_IN_VIEW), where).resolves.toBe(5);
+        await expect(episodeRowsInView(page), where).resolves.toBe(5);
       };
 
       for (const size of SIZES) {
@@ -246,13 +187,13 @@ describe('first use of the studio (issue 15) in headless Chromium', () => {
         await connected(page);
         await expectLiveSceneComplete(`reload at ${tag(size)}`);
         await robotStateFlowing(page);
-        await page.screenshot({ path: join(ARTIFACTS, `ui-live-scene-${tag(size)}.png`) });
+        await page.screenshot({ path: artifact(`ui-live-scene-${tag(size)}.png`) });
 
         // Episodes reached from Teleop (the list mounts hidden), then opened directly, then with the
         // e-stop's bar above the content (the bars come and go; the list must still fill).
         await gotoView(page, 'Episodes');
         await expectListFillsColumn(`from Teleop at ${tag(size)}`);
-        await page.screenshot({ path: join(ARTIFACTS, `ui-episodes-list-${tag(size)}.png`) });
+        await page.screenshot({ path: artifact(`ui-episodes-list-${tag(size)}.png`) });
         await page.goto(`${web.url}#/episodes`);
         await connected(page);
         await expectListFillsColumn(`opened directly at ${tag(size)}`);
@@ -270,17 +211,11 @@ describe('first use of the studio (issue 15) in headless Chromium', () => {
     'drops are shown per source with their cause and reset per take; Stop keeps the take length on the clock; the reset phase says nothing starts by itself; a save sets a new scene; New scene is a button (items 6, 7)',
     { timeout: 240_000 },
     async () => {
-      const dataDir = tempDir();
-      web = await startWebMode(['--data-dir', dataDir, '--rig', overdrivenCameraRig(dataDir)]);
-      api = await connectApiClient(web.url);
+      const dataDir = ui.tempDir();
+      const { web, browser, page } = await ui.open({ dataDir, rig: overdrivenCameraRig(dataDir), size: SIZES[1] });
+      const api = await ui.connectApi(web.url);
       let target: RobotState['target'] = null;
       api.on('robot.state', (state) => (target = state.target));
-      browser = await openBrowser();
-      const { page } = browser;
-      mkdirSync(ARTIFACTS, { recursive: true });
-      await page.setViewportSize(SIZES[1]);
-      await page.goto(web.url);
-      await connected(page);
       await phase(page, 'idle');
       await robotStateFlowing(page);
       const health = page.getByTestId('recording-health');
@@ -320,7 +255,7 @@ describe('first use of the studio (issue 15) in headless Chromium', () => {
       for (const size of SIZES) {
         await page.setViewportSize(size);
         await page.getByTestId('take-drops').scrollIntoViewIfNeeded();
-        await page.screenshot({ path: join(ARTIFACTS, `ui-take-drops-${tag(size)}.png`) });
+        await page.screenshot({ path: artifact(`ui-take-drops-${tag(size)}.png`) });
       }
       await page.setViewportSize(SIZES[1]);
 
@@ -337,7 +272,7 @@ describe('first use of the studio (issue 15) in headless Chromium', () => {
       // Counts are per take: none between takes.
       await expect(health.textContent()).resolves.toMatch(/^no take in hand/);
       await expect(page.getByTestId('take-drops').count()).resolves.toBe(0);
-      await page.screenshot({ path: join(ARTIFACTS, 'ui-reset-phase-1920x1080.png') });
+      await page.screenshot({ path: artifact('ui-reset-phase-1920x1080.png') });
       // When the countdown ends nothing starts by itself.
       await phase(page, 'idle');
       await expect(api.api.recording.status()).resolves.toMatchObject({ phase: 'idle', episode_id: null, streams: {} });
@@ -355,7 +290,7 @@ describe('first use of the studio (issue 15) in headless Chromium', () => {
         const newScene = page.getByTestId('new-scene');
         await newScene.scrollIntoViewIfNeeded();
         await expect(newScene.textContent()).resolves.toBe('New scene N');
-        await page.screenshot({ path: join(ARTIFACTS, `ui-record-panel-idle-${tag(size)}.png`) });
+        await page.screenshot({ path: artifact(`ui-record-panel-idle-${tag(size)}.png`) });
         const previous = JSON.stringify(target);
         await newScene.click();
         await expect.poll(() => JSON.stringify(target), { timeout: 20_000 }).not.toBe(previous);
@@ -368,13 +303,7 @@ describe('first use of the studio (issue 15) in headless Chromium', () => {
     'Teleop layout: a camera tile enlarges on click, the three live plots sit on screen with their units, resting input is idle, not a warning (item 8)',
     { timeout: 180_000 },
     async () => {
-      web = await startWebMode(['--data-dir', tempDir()]);
-      browser = await openBrowser();
-      const { page } = browser;
-      mkdirSync(ARTIFACTS, { recursive: true });
-      await page.setViewportSize(SIZES[1]);
-      await page.goto(web.url);
-      await connected(page);
+      const { browser, page } = await ui.open({ size: SIZES[1] });
       await robotStateFlowing(page);
       const plots = ['live-plot-joints', 'live-plot-ee', 'live-plot-gripper'].map((id) => page.getByTestId(id));
 
@@ -419,12 +348,12 @@ describe('first use of the studio (issue 15) in headless Chromium', () => {
         expect(large.width / small.width, tag(size)).toBeGreaterThan(2.5);
         expect(large.width / (await side.boundingBox())!.width, tag(size)).toBeGreaterThan(2.5);
         await front.scrollIntoViewIfNeeded();
-        await page.screenshot({ path: join(ARTIFACTS, `ui-teleop-camera-enlarged-${tag(size)}.png`) });
+        await page.screenshot({ path: artifact(`ui-teleop-camera-enlarged-${tag(size)}.png`) });
         await front.click();
         await page.locator('[data-testid="live-camera-front-color"][data-enlarged="false"]').waitFor();
         expect(Math.abs((await front.boundingBox())!.width - small.width), tag(size)).toBeLessThan(1);
         await page.evaluate('document.querySelector(".content").scrollTo(0, 0)');
-        await page.screenshot({ path: join(ARTIFACTS, `ui-teleop-layout-${tag(size)}.png`) });
+        await page.screenshot({ path: artifact(`ui-teleop-layout-${tag(size)}.png`) });
       }
       expect(browser.errors).toEqual([]);
     },
@@ -434,7 +363,7 @@ describe('first use of the studio (issue 15) in headless Chromium', () => {
     'Export says what it takes and does: split shares with their rounding, outcome counts, the camera rate against the dataset rate, a repo id, validation and the path after export (item 9)',
     { timeout: 240_000 },
     async () => {
-      const dataDir = tempDir();
+      const dataDir = ui.tempDir();
       const outcomes = ['success', 'failure', 'success', 'failure', 'success'] as const;
       // Cameras at 15 fps, episodes recorded for a 10 fps dataset (the case that went unexplained).
       await recordEpisodes(dataDir, {
@@ -444,18 +373,12 @@ describe('first use of the studio (issue 15) in headless Chromium', () => {
         target_fps: 10,
         jpegFrames: makeJpegFrames(16),
       });
-      web = await startWebMode(['--data-dir', dataDir]);
-      browser = await openBrowser();
-      const { page } = browser;
-      mkdirSync(ARTIFACTS, { recursive: true });
-      await page.setViewportSize(SIZES[1]);
-      await page.goto(`${web.url}#/export`);
-      await connected(page);
+      const { browser, page } = await ui.open({ dataDir, size: SIZES[1], path: '#/export' });
 
       // ---- the form: empty shares say "none"; failures are said to be included ----
       await expect(page.getByTestId('export-valid').getAttribute('placeholder')).resolves.toBe('none');
       await expect(page.getByTestId('export-outcomes-hint').textContent()).resolves.toMatch(/^Failures are included/);
-      const out = join(tempDir(), 'pick-v1');
+      const out = join(ui.tempDir(), 'pick-v1');
       await page.getByTestId('export-out').fill(out);
       await expect(page.getByTestId('export-repo-id').getAttribute('placeholder')).resolves.toBe('local/pick-v1');
       await page.getByTestId('export-repo-id').fill('lab/pick-cube');
@@ -471,7 +394,7 @@ describe('first use of the studio (issue 15) in headless Chromium', () => {
       await expect(plan.textContent()).resolves.toContain(
         "camera front was recorded at 15 fps; the dataset is written at 10 fps (the episodes' recording rate), so it takes the latest frame at each step and skips the rest — set fps to 15 to keep every frame",
       );
-      await page.screenshot({ path: join(ARTIFACTS, 'ui-export-plan-1920x1080.png') });
+      await page.screenshot({ path: artifact('ui-export-plan-1920x1080.png') });
 
       // ---- export: validated before it is reported done; the path and the loader line to copy ----
       await page.getByTestId('export-run').click();
@@ -487,7 +410,7 @@ describe('first use of the studio (issue 15) in headless Chromium', () => {
       await done.getByRole('button', { name: 'Copy path' }).waitFor();
       for (const size of SIZES) {
         await page.setViewportSize(size);
-        await page.screenshot({ path: join(ARTIFACTS, `ui-export-done-${tag(size)}.png`), fullPage: true });
+        await page.screenshot({ path: artifact(`ui-export-done-${tag(size)}.png`), fullPage: true });
       }
       expect(browser.errors).toEqual([]);
     },
@@ -497,12 +420,7 @@ describe('first use of the studio (issue 15) in headless Chromium', () => {
     'the help opens with "?" on any keyboard layout (by the character, not the US key) and fits the window (item 10)',
     { timeout: 120_000 },
     async () => {
-      web = await startWebMode(['--data-dir', tempDir()]);
-      browser = await openBrowser();
-      const { page } = browser;
-      mkdirSync(ARTIFACTS, { recursive: true });
-      await page.goto(`${web.url}#/episodes`);
-      await connected(page);
+      const { browser, page } = await ui.open({ path: '#/episodes' });
       const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
       // "?" as a German keyboard types it: Shift + the ß key (code Minus). US Shift+Slash still works.
       await page.evaluate(`window.dispatchEvent(new KeyboardEvent('keydown', { key: '?', code: 'Minus', shiftKey: true, bubbles: true }))`);
@@ -516,7 +434,7 @@ describe('first use of the studio (issue 15) in headless Chromium', () => {
         const box = (await help.boundingBox())!;
         expect(box.y, tag(size)).toBeGreaterThanOrEqual(0);
         expect(box.y + box.height, tag(size)).toBeLessThanOrEqual(size.height);
-        await page.screenshot({ path: join(ARTIFACTS, `ui-help-${tag(size)}.png`) });
+        await page.screenshot({ path: artifact(`ui-help-${tag(size)}.png`) });
       }
       expect(browser.errors).toEqual([]);
     },
