@@ -1,16 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { StudioClient } from '../../shared/api/client';
 import type { RobotState } from '../../shared/api/contract';
-import { connectApiClient } from '../support/apiClient';
-import { openBrowser, type BrowserSession } from '../support/browser';
-import { imagine } from '../support/imaginationUi';
-import { useTempDirs } from '../support/tempDir';
-import { startWebMode, type RunningWebMode } from '../support/webMode';
-
-const ARTIFACTS = resolve('test/artifacts');
-const RIG = resolve('rigs/sim-gwm.json');
+import { imagine, studioWithPack } from '../support/imaginationUi';
+import { artifact, useStudioUi } from '../support/studioUi';
 
 /** The next `count` robot states the core sends (about 30 Hz) that satisfy `accept`. */
 function robotStates(client: StudioClient, count: number, accept: (state: RobotState) => boolean): Promise<RobotState[]> {
@@ -27,44 +19,15 @@ function robotStates(client: StudioClient, count: number, accept: (state: RobotS
 }
 
 describe('imagination in the studio UI (headless Chromium, simulated rig with the reference pack)', () => {
-  const tempDir = useTempDirs();
-  let web: RunningWebMode | undefined;
-  let browser: BrowserSession | undefined;
-  let api: StudioClient | undefined;
-
-  afterEach(async (context) => {
-    // On failure: what the page showed and said.
-    if (context.task.result?.state === 'fail' && browser !== undefined) {
-      await browser.page.screenshot({ path: join(ARTIFACTS, 'ui-foresight-failure.png') }).catch(() => undefined);
-      console.error('page errors:', browser.errors, '\nstudio web stderr (tail):', web?.stderr().slice(-3000));
-    }
-    api?.close();
-    await browser?.close();
-    await web?.stop('SIGKILL');
-    api = browser = web = undefined;
-  });
+  // On failure: what the page showed and said.
+  const ui = useStudioUi({ onFailure: { screenshot: 'ui-foresight-failure.png' } });
 
   test(
     'load the pack, imagine K = 8, see them drawn, approve the best with Enter: the arm runs it and the run shows in Episodes and Calibration with its real outcome',
     { timeout: 1_500_000 },
     async () => {
-      web = await startWebMode(['--data-dir', tempDir(), '--rig', RIG]);
-      browser = await openBrowser();
-      const { page } = browser;
-      mkdirSync(ARTIFACTS, { recursive: true });
-      await page.setViewportSize({ width: 1600, height: 1000 });
-      await page.goto(web.url);
-      await page.getByTestId('connection-status').filter({ hasText: 'connected' }).waitFor();
-      await page
-        .getByTestId('ee-position')
-        .filter({ hasText: /\d\.\d{3}/ })
-        .waitFor({ timeout: 60_000 });
-      api = await connectApiClient(web.url);
-
-      // The pack, on the CPU (auto would try CUDA and WebGPU first and say why each was skipped).
-      await page.getByRole('combobox', { name: 'Execution provider' }).selectOption('cpu');
-      await page.getByTestId('pack-load').click();
-      await page.getByTestId('pack-info').filter({ hasText: 'gwm-lite-sim-franka' }).waitFor({ timeout: 300_000 });
+      // The pack, on the CPU, and the panel names it.
+      const { browser, page, api } = await studioWithPack(ui);
       await expect(page.getByTestId('pack-provider').textContent()).resolves.toMatch(/^cpu/);
 
       // K = 8 candidates, H = 2 chunks ahead (the shared 2-core machine decodes every candidate on demand).
@@ -93,10 +56,10 @@ describe('imagination in the studio UI (headless Chromium, simulated rig with th
       await page.getByTestId('scene-foresight').waitFor({ timeout: 30_000 });
       await expect(page.getByTestId('scene-foresight').getAttribute('data-splats').then(Number)).resolves.toBeGreaterThan(100);
       await page.waitForTimeout(1500);
-      await page.getByTestId('imagination-panel').screenshot({ path: join(ARTIFACTS, 'ui-foresight-panel.png') });
-      await grid.screenshot({ path: join(ARTIFACTS, 'ui-foresight-candidates.png') });
-      await page.getByTestId('live-scene').screenshot({ path: join(ARTIFACTS, 'ui-foresight-overlay.png') });
-      await page.screenshot({ path: join(ARTIFACTS, 'ui-foresight-teleop.png') });
+      await page.getByTestId('imagination-panel').screenshot({ path: artifact('ui-foresight-panel.png') });
+      await grid.screenshot({ path: artifact('ui-foresight-candidates.png') });
+      await page.getByTestId('live-scene').screenshot({ path: artifact('ui-foresight-overlay.png') });
+      await page.screenshot({ path: artifact('ui-foresight-teleop.png') });
 
       // Number keys select; the arrow goes on; selecting the best again and Enter approves it.
       await page.keyboard.press('Digit3');
@@ -139,7 +102,7 @@ describe('imagination in the studio UI (headless Chromium, simulated rig with th
       expect(played).toBe(runs[0]!.candidates[best]!.chunk.length);
       expect(Math.hypot(first[0]!, first[1]!, first[2]!)).toBeGreaterThan(0);
       const recorded = async (stream: string) =>
-        (await api!.api.episodes.samples({ id: runs[0]!.episode_id!, stream, t0_ns: runs[0]!.t_ns, max_points: 100_000 })).values;
+        (await api.api.episodes.samples({ id: runs[0]!.episode_id!, stream, t0_ns: runs[0]!.t_ns, max_points: 100_000 })).values;
       const has = (values: number[][]) => values.some((v) => first.every((x, i) => Math.abs(x - v[i]!) < 1e-9));
       expect(has(await recorded('action.requested'))).toBe(true);
       expect(has(await recorded('action.executed'))).toBe(true);
@@ -152,13 +115,13 @@ describe('imagination in the studio UI (headless Chromium, simulated rig with th
       await expect(page.getByTestId('foresight-real').textContent()).resolves.toMatch(/steps played/);
       await expect(page.getByTestId('foresight-episode-outcome').textContent()).resolves.toBe('success');
       await page.getByTestId('foresight-runs').scrollIntoViewIfNeeded();
-      await page.screenshot({ path: join(ARTIFACTS, 'ui-foresight-episodes.png') });
+      await page.screenshot({ path: artifact('ui-foresight-episodes.png') });
 
       // Calibration over the stored runs.
       await page.keyboard.press('Digit5');
       await page.getByTestId('calibration-runs').filter({ hasText: '1' }).waitFor({ timeout: 120_000 });
       await page.getByTestId('reliability-diagram').waitFor();
-      await page.screenshot({ path: join(ARTIFACTS, 'ui-foresight-calibration.png') });
+      await page.screenshot({ path: artifact('ui-foresight-calibration.png') });
       expect(browser.errors).toEqual([]);
     },
   );
@@ -167,21 +130,7 @@ describe('imagination in the studio UI (headless Chromium, simulated rig with th
     'a policy in rank mode from the UI: each chunk’s preview shows as it runs, and the e-stop (Esc) stops it midway; the take is kept',
     { timeout: 1_500_000 },
     async () => {
-      web = await startWebMode(['--data-dir', tempDir(), '--rig', RIG]);
-      browser = await openBrowser();
-      const { page } = browser;
-      mkdirSync(ARTIFACTS, { recursive: true });
-      await page.setViewportSize({ width: 1600, height: 1000 });
-      await page.goto(web.url);
-      await page.getByTestId('connection-status').filter({ hasText: 'connected' }).waitFor();
-      await page
-        .getByTestId('ee-position')
-        .filter({ hasText: /\d\.\d{3}/ })
-        .waitFor({ timeout: 60_000 });
-      api = await connectApiClient(web.url);
-      await page.getByRole('combobox', { name: 'Execution provider' }).selectOption('cpu');
-      await page.getByTestId('pack-load').click();
-      await page.getByTestId('pack-info').filter({ hasText: 'gwm-lite-sim-franka' }).waitFor({ timeout: 300_000 });
+      const { browser, page, api } = await studioWithPack(ui);
 
       await page.getByTestId('policy-mode').selectOption('rank');
       await page.getByRole('spinbutton', { name: 'Policy candidates (K)' }).fill('4');
@@ -225,7 +174,7 @@ describe('imagination in the studio UI (headless Chromium, simulated rig with th
       await expect(page.getByTestId('policy-status').getAttribute('data-stopped-reason')).resolves.toMatch(/e-?stop/i);
       // The last chunk's preview stays on screen: the best candidate's imagined splats in the scene.
       await page.getByTestId('scene-foresight').waitFor({ timeout: 300_000 });
-      await page.screenshot({ path: join(ARTIFACTS, 'ui-foresight-policy-estopped.png') });
+      await page.screenshot({ path: artifact('ui-foresight-policy-estopped.png') });
       // Its take is kept, tagged with the policy and mode, and its decisions are stored with it.
       expect(stopped.episode_id).not.toBeNull();
       const { runs } = await api.api.foresight.runs({ episode_id: stopped.episode_id! });

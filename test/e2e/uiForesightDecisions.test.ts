@@ -1,17 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, test } from 'vitest';
-import type { StudioClient } from '../../shared/api/client';
-import { connectApiClient } from '../support/apiClient';
-import { openBrowser, type BrowserSession } from '../support/browser';
 import { requirePeerPython, startPeer, stopPeer, type Peer } from '../support/openpiPeer';
-import { imagine } from '../support/imaginationUi';
-import { useTempDirs } from '../support/tempDir';
-import { startWebMode, type RunningWebMode } from '../support/webMode';
-
-const ARTIFACTS = resolve('test/artifacts');
-const RIG = resolve('rigs/sim-gwm.json');
+import { imagine, studioWithPack } from '../support/imaginationUi';
+import { artifact, useStudioUi } from '../support/studioUi';
 
 /**
  * The operator's other decisions in the browser, on the simulated rig with the reference pack: reject
@@ -19,56 +9,22 @@ const RIG = resolve('rigs/sim-gwm.json');
  * and a policy served elsewhere (openpi's protocol, the Python peer) run in rank mode from the Policy panel.
  */
 describe('imagination decisions in the studio UI (headless Chromium, simulated rig with the reference pack)', () => {
-  const tempDir = useTempDirs();
-  let web: RunningWebMode | undefined;
-  let browser: BrowserSession | undefined;
-  let api: StudioClient | undefined;
   let peer: Peer | undefined;
-
-  afterEach(async (context) => {
-    if (context.task.result?.state === 'fail' && browser !== undefined) {
-      await browser.page.screenshot({ path: join(ARTIFACTS, 'ui-foresight-decisions-failure.png') }).catch(() => undefined);
-      console.error(
-        'page errors:',
-        browser.errors,
-        '\nstudio web stderr (tail):',
-        web?.stderr().slice(-3000),
-        '\npeer stderr:',
-        peer?.stderr().slice(-2000),
-      );
-    }
-    api?.close();
-    await browser?.close();
-    await web?.stop('SIGKILL');
+  // Registered before the studio's teardown, so it runs after it (vitest runs after-hooks last-registered
+  // first): the studio stops before its policy server, as a user's would.
+  afterEach(async () => {
     if (peer !== undefined) await stopPeer(peer);
-    api = browser = web = peer = undefined;
+    peer = undefined;
   });
-
-  /** The studio in web mode on the simulated rig, the page connected, the reference pack open on the CPU. */
-  async function studioWithPack(): Promise<Page> {
-    web = await startWebMode(['--data-dir', tempDir(), '--rig', RIG]);
-    browser = await openBrowser();
-    const { page } = browser;
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.setViewportSize({ width: 1600, height: 1000 });
-    await page.goto(web.url);
-    await page.getByTestId('connection-status').filter({ hasText: 'connected' }).waitFor();
-    await page
-      .getByTestId('ee-position')
-      .filter({ hasText: /\d\.\d{3}/ })
-      .waitFor({ timeout: 60_000 });
-    api = await connectApiClient(web.url);
-    await page.getByRole('combobox', { name: 'Execution provider' }).selectOption('cpu');
-    await page.getByTestId('pack-load').click();
-    await page.getByTestId('pack-info').filter({ hasText: 'gwm-lite-sim-franka' }).waitFor({ timeout: 300_000 });
-    return page;
-  }
+  const ui = useStudioUi({
+    onFailure: { screenshot: 'ui-foresight-decisions-failure.png', details: () => ['\npeer stderr:', peer?.stderr().slice(-2000)] },
+  });
 
   test(
     'reject every candidate with X (stored as rejected), approve one in a take, then re-imagine that run from Episodes beside the real scenes',
     { timeout: 1_500_000 },
     async () => {
-      const page = await studioWithPack();
+      const { browser, page, api } = await studioWithPack(ui);
       // Small previews: this test is about the decisions, not the drawing.
       await page.getByRole('spinbutton', { name: 'Candidates (K)', exact: true }).fill('2');
       await page.getByRole('spinbutton', { name: 'Horizon in chunks (H)', exact: true }).fill('1');
@@ -82,7 +38,7 @@ describe('imagination decisions in the studio UI (headless Chromium, simulated r
       const outcome = page.getByTestId('imagination-outcome');
       await outcome.filter({ hasText: 'Rejected all 2 candidates' }).waitFor({ timeout: 60_000 });
       await expect(page.getByTestId('imagination-phase').textContent()).resolves.toBe('decided');
-      let { runs } = await api!.api.foresight.runs({});
+      let { runs } = await api.api.foresight.runs({});
       expect(runs.map((r) => [r.decision, r.chosen_index])).toEqual([['rejected', null]]);
       expect(runs[0]!.real).toBeNull();
 
@@ -97,7 +53,7 @@ describe('imagination decisions in the studio UI (headless Chromium, simulated r
         .getByTestId('recording-phase')
         .filter({ hasText: /idle|resetting/ })
         .waitFor({ timeout: 120_000 });
-      ({ runs } = await api!.api.foresight.runs({}));
+      ({ runs } = await api.api.foresight.runs({}));
       expect(runs.map((r) => [r.mode, r.decision])).toEqual([
         ['approve', 'rejected'],
         ['auto-rank', 'executed'],
@@ -126,8 +82,8 @@ describe('imagination decisions in the studio UI (headless Chromium, simulated r
       expect(predicted).toBeGreaterThanOrEqual(0);
       expect(predicted).toBeLessThanOrEqual(1);
       await panel.scrollIntoViewIfNeeded();
-      await page.screenshot({ path: join(ARTIFACTS, 'ui-foresight-reimagined.png') });
-      expect(browser!.errors).toEqual([]);
+      await page.screenshot({ path: artifact('ui-foresight-reimagined.png') });
+      expect(browser.errors).toEqual([]);
     },
   );
 
@@ -137,7 +93,7 @@ describe('imagination decisions in the studio UI (headless Chromium, simulated r
     async () => {
       requirePeerPython();
       peer = await startPeer('normal');
-      const page = await studioWithPack();
+      const { browser, page, api } = await studioWithPack(ui);
       await page.getByTestId('policy-source').selectOption('remote');
       await page.getByTestId('policy-url').fill(peer.url);
       await page.getByTestId('policy-mode').selectOption('rank');
@@ -150,15 +106,15 @@ describe('imagination decisions in the studio UI (headless Chromium, simulated r
       await expect(page.getByTestId('policy-driver').textContent()).resolves.toBe(`remote ${peer.url}`);
       await page.locator('[data-testid="policy-status"]:not([data-chunks="0"])').waitFor({ timeout: 600_000 });
       await page.getByTestId('candidate-list').waitFor({ timeout: 60_000 });
-      await page.screenshot({ path: join(ARTIFACTS, 'ui-foresight-remote-policy.png') });
-      await page.getByTestId('policy-panel').screenshot({ path: join(ARTIFACTS, 'ui-foresight-remote-policy-panel.png') });
+      await page.screenshot({ path: artifact('ui-foresight-remote-policy.png') });
+      await page.getByTestId('policy-panel').screenshot({ path: artifact('ui-foresight-remote-policy-panel.png') });
       await page.getByTestId('live-scene').click();
       await page.keyboard.press('KeyO');
       await page.getByTestId('policy-state').filter({ hasText: 'stopped' }).waitFor({ timeout: 300_000 });
-      const status = await api!.api.foresight.policyStatus();
+      const status = await api.api.foresight.policyStatus();
       expect(status).toMatchObject({ running: false, stopped_reason: 'operator', policy: `remote ${peer.url}` });
       expect(status.chunks).toBeGreaterThanOrEqual(1);
-      const { runs } = await api!.api.foresight.runs({ episode_id: status.episode_id! });
+      const { runs } = await api.api.foresight.runs({ episode_id: status.episode_id! });
       expect(runs.length).toBeGreaterThanOrEqual(1);
       expect(runs[0]!.candidates.map((c) => c.source)).toEqual(['remote:sample-0', 'remote:sample-1']);
       expect(runs[0]!.operator).toMatch(new RegExp(`^remote policy ${peer.url.replace(/[.]/g, '\\.')} mode=rank K=2 H=1`));
@@ -166,7 +122,7 @@ describe('imagination decisions in the studio UI (headless Chromium, simulated r
       await page.reload();
       await page.getByTestId('policy-source').selectOption('remote');
       await expect(page.getByTestId('policy-url').inputValue()).resolves.toBe(peer.url);
-      expect(browser!.errors).toEqual([]);
+      expect(browser.errors).toEqual([]);
     },
   );
 });

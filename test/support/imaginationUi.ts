@@ -1,4 +1,26 @@
+import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
+import type { StudioClient } from '../../shared/api/client';
+import { robotStateFlowing, type StudioPage, type StudioUi } from './studioUi';
+
+/** The simulated rig with the reference world-model pack. */
+export const GWM_RIG = resolve('rigs/sim-gwm.json');
+
+/**
+ * The studio in web mode on the simulated rig, the page connected with robot state flowing, an API
+ * client, and the reference pack open on the CPU (auto would try CUDA and WebGPU first and say why each
+ * was skipped).
+ */
+export async function studioWithPack(ui: StudioUi): Promise<StudioPage & { api: StudioClient }> {
+  const studio = await ui.open({ rig: GWM_RIG, size: { width: 1600, height: 1000 } });
+  const { page } = studio;
+  await robotStateFlowing(page, 60_000);
+  const api = await ui.connectApi(studio.web.url);
+  await page.getByRole('combobox', { name: 'Execution provider' }).selectOption('cpu');
+  await page.getByTestId('pack-load').click();
+  await page.getByTestId('pack-info').filter({ hasText: 'gwm-lite-sim-franka' }).waitFor({ timeout: 300_000 });
+  return { ...studio, api };
+}
 
 /** Presses P until a preview arrives (the first may come before every camera has sent a frame, or outlast an RPC on a busy machine). */
 export async function imagine(page: Page): Promise<void> {
