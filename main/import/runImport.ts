@@ -6,6 +6,7 @@ import { APP_VERSION } from '../appInfo';
 import { ExportCancelled, throwIfAborted } from '../export/ffmpeg';
 import { openStore } from '../store/database';
 import { addStagingSegment, mergeStagingStore, setStagingNotes } from '../store/importMerge';
+import { discardDeadImports, discardImportRows, ImportRowWriter, reserveImportStreams, type ImportReservation } from '../store/importRows';
 import { StoreWriter } from '../store/storeWriter';
 import type { StreamDecl, WriterOp } from '../store/writeOps';
 import type Database from 'better-sqlite3';
@@ -20,10 +21,12 @@ import { JpegFrameDecoder, probeCameraVideo, segmentFrames, type ProbedVideo } f
  * `frame_index / fps` on the dataset's grid.
  *
  * Atomic: the dataset is checked first (metadata, every file present, every video probed and every
- * episode's frames found at `from_timestamp + i / fps`), then written into a staging store beside the
- * studio's (`DATA_DIR/.import-*`), and only when that is complete moved into the store in one
- * transaction. A failure, a cancel or a kill leaves the store as it was (a killed import's staging
- * folder is removed by the next import).
+ * episode's frames found at `from_timestamp + i / fps`), then written: samples and frames straight into
+ * the store's tables in short transactions under stream ids reserved for the import, which no stream
+ * row names yet (`store/importRows.ts`), the rows naming them (session, episodes, streams, tags) into a
+ * staging store beside the studio's (`DATA_DIR/.import-*`). When everything is written, one tiny
+ * transaction moves those in and the import appears whole. A failure or a cancel removes what was
+ * written; a kill leaves rows nothing can see, which the next import removes with the staging folder.
  */
 
 export const IMPORT_FORMATS = ['lerobot'] as const;
@@ -61,6 +64,8 @@ export interface ImportSummary {
   elapsed_s: number;
   /** How long the store was locked for the final move. */
   commit_ms: number;
+  /** The longest the import locked the store at once (a batch of rows or the final move), ms. */
+  longest_lock_ms: number;
   cameras: { feature: string; stream: string; storage: 'video' | 'image' }[];
   streams: { feature: string; stream: string }[];
   warnings: string[];
@@ -131,6 +136,7 @@ const tNs = (frame: number, fps: number) => BigInt(Math.round((frame * 1e9) / fp
 async function stageEpisode(
   db: Database.Database,
   writer: StoreWriter,
+  rowWriter: ImportRowWriter,
   sessionId: number,
   dataset: LerobotDataset,
   episode: LerobotEpisode,
@@ -165,14 +171,14 @@ async function stageEpisode(
     for (let k = 0; k < data.length; k++)
       ops.push({ op: 'sample', stream_id: streamId, t_ns: tNs(k, fps), value: bytes.subarray(k * per, (k + 1) * per) });
   }
-  writer.apply(ops);
+  rowWriter.apply(ops);
   // Frames: every camera, in frame order, committed in batches so memory stays flat.
   let written = 0;
   for (const plan of cameras) {
     const streamId = started.stream_ids[plan.stream.name]!;
     let batch: WriterOp[] = [];
     const flush = () => {
-      if (batch.length > 0) writer.apply(batch);
+      if (batch.length > 0) rowWriter.apply(batch);
       batch = [];
     };
     if (plan.camera.storage === 'image') {
@@ -264,9 +270,18 @@ export async function runImport(options: ImportOptions, handlers: ImportHandlers
   const stagingDir = join(options.dataDir, `${STAGING_PREFIX}${process.pid}-${Date.now().toString(36)}`);
   const decoders = new Map<string, JpegFrameDecoder>();
   let staging: ReturnType<typeof openStore> | null = null;
+  let store: ReturnType<typeof openStore> | null = null;
+  let reservation: ImportReservation | null = null;
+  let merged: ReturnType<typeof mergeStagingStore> | null = null;
   try {
+    store = openStore({ dataDir: options.dataDir, appVersion: APP_VERSION });
+    // Rows are written before the streams that own them exist in the store (ImportRowWriter).
+    store.db.pragma('foreign_keys = OFF');
+    discardDeadImports(store.db);
+    reservation = reserveImportStreams(store.db, dataset.episodes.length * (dataset.numeric.length + cameras.length));
     staging = openStore({ dataDir: stagingDir, appVersion: APP_VERSION });
     const writer = new StoreWriter(staging.db, staging.path);
+    const rowWriter = new ImportRowWriter(store.db, staging.db, reservation);
     const sessionId = writer.call({
       call: 'startSession',
       started_at_unix_ms: Date.now(),
@@ -292,7 +307,7 @@ export async function runImport(options: ImportOptions, handlers: ImportHandlers
     for (const episode of dataset.episodes) {
       throwIfAborted(signal);
       const base = done;
-      await stageEpisode(staging.db, writer, sessionId, dataset, episode, rows, cameras, decoders, options, signal, (frames) => {
+      await stageEpisode(staging.db, writer, rowWriter, sessionId, dataset, episode, rows, cameras, decoders, options, signal, (frames) => {
         const now = performance.now();
         if (now - lastEmit < 100) return;
         lastEmit = now;
@@ -319,7 +334,7 @@ export async function runImport(options: ImportOptions, handlers: ImportHandlers
     staging.close();
     throwIfAborted(signal);
 
-    // ---- one transaction into the store ----
+    // ---- one tiny transaction makes it visible ----
     emit({
       phase: 'committing',
       done_frames: done,
@@ -327,13 +342,7 @@ export async function runImport(options: ImportOptions, handlers: ImportHandlers
       done_episodes: dataset.episodes.length,
       total_episodes: dataset.episodes.length,
     });
-    const store = openStore({ dataDir: options.dataDir, appVersion: APP_VERSION });
-    let merged;
-    try {
-      merged = mergeStagingStore(store.db, staging.path);
-    } finally {
-      store.close();
-    }
+    merged = mergeStagingStore(store.db, staging.path, reservation);
     emit({
       phase: 'done',
       done_frames: done,
@@ -352,6 +361,7 @@ export async function runImport(options: ImportOptions, handlers: ImportHandlers
       real_time_factor: dataset.totalFrames / dataset.fps / Math.max(t, 1e-9),
       elapsed_s: t,
       commit_ms: merged.duration_ms,
+      longest_lock_ms: Math.max(rowWriter.longestLockMs, merged.duration_ms),
       cameras: cameras.map((c) => ({ feature: c.camera.key, stream: c.stream.name, storage: c.camera.storage })),
       streams: dataset.numeric.map((f) => ({ feature: f.key, stream: importedNumericStream(f, dataset.fps).name })),
       warnings,
@@ -363,5 +373,17 @@ export async function runImport(options: ImportOptions, handlers: ImportHandlers
     for (const d of decoders.values()) d.kill();
     staging?.close();
     rmSync(stagingDir, { recursive: true, force: true });
+    if (store !== null) {
+      // Not moved in: remove what was written. If that fails too, the reservation stays and an import
+      // run after this process ends removes the rows; the error the caller sees is the one that stopped the import.
+      if (merged === null && reservation !== null) {
+        try {
+          discardImportRows(store.db, reservation);
+        } catch {
+          /* left for an import in a later process (discardDeadImports) */
+        }
+      }
+      store.close();
+    }
   }
 }

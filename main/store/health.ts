@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
+import { inPendingImport, isDeadImport, pendingImports } from './importRows';
 
 export interface StoreProblem {
-  kind: 'integrity' | 'foreign_key' | 'count_mismatch' | 'interrupted';
+  kind: 'integrity' | 'foreign_key' | 'count_mismatch' | 'interrupted' | 'import_leftover';
   message: string;
   fix?: string;
 }
@@ -54,13 +55,33 @@ export function checkStore(db: Database.Database): StoreProblem[] {
         fix: 'Copy the data directory somewhere safe, then export what can be read; the sqlite3 `.recover` command can salvage rows.',
       });
   }
+  // An import's rows have no stream row until it is moved in (store/importRows.ts): those are not damage.
+  const imports = pendingImports(db);
+  const bulk = new Set(imports.length > 0 ? ['samples', 'frames'] : []);
   const foreign = db.pragma('foreign_key_check') as { table: string; rowid: number | null; parent: string }[];
   for (const row of foreign) {
+    if (bulk.has(row.table)) continue; // counted per stream below
     problems.push({
       kind: 'foreign_key',
       message: `orphaned row in ${row.table}${row.rowid === null ? '' : ` (rowid ${row.rowid})`}: its ${row.parent} is missing`,
     });
   }
+  for (const table of bulk) {
+    const orphans = db
+      .prepare(
+        `SELECT stream_id, COUNT(*) AS n FROM ${table} t WHERE NOT EXISTS (SELECT 1 FROM streams WHERE id = t.stream_id) GROUP BY stream_id`,
+      )
+      .all() as { stream_id: number; n: number }[];
+    for (const row of orphans)
+      if (!inPendingImport(imports, row.stream_id))
+        problems.push({ kind: 'foreign_key', message: `${row.n} orphaned rows in ${table}: their stream ${row.stream_id} is missing` });
+  }
+  for (const reservation of imports.filter(isDeadImport))
+    problems.push({
+      kind: 'import_leftover',
+      message: `an import (process ${reservation.pid}, started ${new Date(reservation.started_at_unix_ms).toISOString()}) stopped before it was moved in; its rows take space but no episode shows them`,
+      fix: 'The next `studio import` into this data directory removes them.',
+    });
   const mismatched = db
     .prepare(
       `SELECT s.id, s.episode_id, s.name, s.sample_count,
