@@ -3,10 +3,15 @@
  * 8 candidates × 2,048 Gaussians × 4 steps in headless Debian Chromium (SwiftShader, no GPU), as the
  * Teleop view's small multiples and as the main scene's overlay.
  *
- *   npx tsx bench/ui/splatBench.ts [--frames 40] [--n 2048] [--k 8] [--screenshot out.png]
+ *   npx tsx bench/ui/splatBench.ts [--frames 40] [--n 2048] [--k 8] [--pack DIR] [--screenshot out.png]
+ *
+ * The scenes are synthetic (a table sheet, a cube, a moving blob) unless `--pack DIR`: then they are
+ * the ones that pack imagines from the simulated rig's cameras (bench/ui/packSplats.ts, run first in a
+ * process of its own; N is the pack's).
  *
  * Prints one JSON object. Not a test: nothing here asserts on timings.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -30,8 +35,27 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+/** The pack's imagined splats written into the page's folder; returns what packSplats.ts printed. */
+function packSplats(pack: string, outDir: string): { pack: string; K: number; H: number; N: number; valid: number } {
+  const printed = execFileSync(
+    process.execPath,
+    [
+      '--require',
+      resolve('main/workers/sourceLoader.cjs'),
+      resolve('bench/ui/packSplats.ts'),
+      resolve(pack),
+      join(outDir, 'splats.bin'),
+      '--K',
+      option('k', '8'),
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  return JSON.parse(printed.trim().split('\n').at(-1)!) as { pack: string; K: number; H: number; N: number; valid: number };
+}
+
 async function main(): Promise<void> {
   const outDir = mkdtempSync(join(tmpdir(), 'ui-bench-splats-'));
+  const pack = option('pack', '');
   await build({
     configFile: false,
     root: resolve('bench/ui/splatPage'),
@@ -39,6 +63,8 @@ async function main(): Promise<void> {
     logLevel: 'warn',
     build: { outDir, emptyOutDir: true, modulePreload: { polyfill: false } },
   });
+  // After the build, which empties outDir.
+  const imagined = pack !== '' ? packSplats(pack, outDir) : null;
   const { server, url } = await serve(outDir);
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
   try {
@@ -47,7 +73,8 @@ async function main(): Promise<void> {
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
     await page.goto(
-      `${url}?frames=${option('frames', '40')}&n=${option('n', '2048')}&k=${option('k', '8')}&static=${option('static', '0')}`,
+      `${url}?frames=${option('frames', '40')}&n=${imagined?.N ?? option('n', '2048')}&k=${option('k', '8')}&static=${option('static', '0')}` +
+        (imagined !== null ? '&splats=splats.bin' : ''),
       { waitUntil: 'commit' },
     );
     await page.waitForFunction(() => (globalThis as unknown as { benchResult?: unknown }).benchResult !== undefined, undefined, {
@@ -59,6 +86,7 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         ...(result as object),
+        ...(imagined !== null ? { pack: imagined.pack } : {}),
         errors,
         load_average: (await import('node:os')).loadavg().map((v) => Math.round(v * 10) / 10),
       }),

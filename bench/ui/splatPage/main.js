@@ -5,7 +5,8 @@
  * steps, (1) as the Teleop view's small multiples (CandidateGridRenderer: one canvas, 8 scissored
  * viewports, 4 × 2 cells of 250 × 150 px) and (2) as the main scene's overlay (SceneRenderer + the
  * foresight extension, 1280 × 720, with the robot). A frame is timed as tween + sort + upload + render
- * + a one-pixel readPixels, so the software rasteriser's work is inside the number.
+ * + a one-pixel readPixels, so the software rasteriser's work is inside the number. The scenes are
+ * synthetic, or with `?splats=URL` a pack's own imagined ones (splatBench.ts --pack).
  * Plain JS: the bench folder is type-checked as Node code, and this runs in a page.
  */
 import * as THREE from 'three';
@@ -155,8 +156,18 @@ function overlay(seq, withSplats) {
   return { renderer, canvas, result: { ...stats(times), drawn_splats: ext.drawnSplats } };
 }
 
+/** A pack's own imagined splats (splatBench.ts --pack writes them: K·H·N·14 float32, then the N-float mask). */
+async function packSequences(url) {
+  const floats = new Float32Array(await (await fetch(url)).arrayBuffer());
+  const size = H * N * SPLAT_FIELDS;
+  if (floats.length !== K * size + N) throw new Error(`${url} holds ${floats.length} floats, not K·H·N·14 + N for K ${K}, N ${N}`);
+  const mask = floats.subarray(K * size);
+  return Array.from({ length: K }, (_, k) => makeSequence(H, N, floats.subarray(k * size, (k + 1) * size), mask));
+}
+
 await new Promise((done) => setTimeout(done, 0));
-const sequences = Array.from({ length: K }, (_, k) => sequence(k));
+const splatsUrl = params.get('splats');
+const sequences = splatsUrl !== null ? await packSequences(splatsUrl) : Array.from({ length: K }, (_, k) => sequence(k));
 const g = grid(sequences);
 const withOverlay = overlay(sequences[0], true);
 const without = overlay(sequences[0], false);
@@ -164,6 +175,8 @@ window.benchResult = {
   K,
   N,
   H,
+  scenes: splatsUrl !== null ? 'pack' : 'synthetic',
+  valid_splats: sequences[0].valid.length,
   small_multiples_1016x308: g.result,
   main_scene_1280x720_overlay: withOverlay.result,
   main_scene_1280x720_no_overlay: without.result,
