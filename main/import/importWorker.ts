@@ -21,8 +21,7 @@ port.on('message', (message: ToImportWorker) => {
   runImport(message.args, { signal: abort.signal, onProgress: (progress) => post({ event: 'progress', progress }) }).then(
     (summary) => post({ id: message.id, ok: true, result: { outcome: 'done', summary } }),
     (error: unknown) => {
-      // Cancelled while checking, an aborted ffprobe fails rather than throwing ExportCancelled; either way
-      // nothing reached the store (it is written only after every check), so a cancel is a cancel.
+      // runImport turns a failure after a cancel into ExportCancelled; the aborted check stays a safety net.
       if (error instanceof ExportCancelled || abort.signal.aborted) post({ id: message.id, ok: true, result: { outcome: 'cancelled' } });
       else if (error instanceof StudioError) post({ id: message.id, ok: false, error: error.toPayload() });
       else post({ id: message.id, ok: false, error: { code: 'internal', message: (error as Error)?.message ?? String(error) } });

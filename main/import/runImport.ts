@@ -106,6 +106,14 @@ interface CameraPlan {
   frames: Map<number, number[]>;
 }
 
+/**
+ * What a failure means once the import was cancelled: a cancel (an aborted ffprobe or decoder fails with
+ * its own error, e.g. "ffprobe cannot read …", which would otherwise be reported as a bad dataset).
+ */
+function cancelledIfAborted(error: unknown, signal: AbortSignal | undefined): unknown {
+  return signal?.aborted === true && !(error instanceof ExportCancelled) ? new ExportCancelled() : error;
+}
+
 async function checkVideos(dataset: LerobotDataset, cameras: CameraPlan[], signal: AbortSignal | undefined): Promise<void> {
   for (const plan of cameras) {
     if (plan.camera.storage !== 'video') continue;
@@ -262,7 +270,9 @@ export async function runImport(options: ImportOptions, handlers: ImportHandlers
     probes: new Map(),
     frames: new Map(),
   }));
-  await checkVideos(dataset, cameras, signal);
+  await checkVideos(dataset, cameras, signal).catch((error: unknown) => {
+    throw cancelledIfAborted(error, signal);
+  });
   const warnings = dataset.skipped.map((s) => `feature "${s.key}" is not imported: ${s.why}`);
 
   // ---- stage ----
@@ -367,8 +377,7 @@ export async function runImport(options: ImportOptions, handlers: ImportHandlers
       warnings,
     };
   } catch (error) {
-    if (signal?.aborted === true && !(error instanceof ExportCancelled)) throw new ExportCancelled();
-    throw error;
+    throw cancelledIfAborted(error, signal);
   } finally {
     for (const d of decoders.values()) d.kill();
     staging?.close();

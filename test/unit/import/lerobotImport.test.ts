@@ -1,4 +1,6 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -355,5 +357,25 @@ describe('bad input: a clear message naming the file, and nothing added to the s
     expect(episodesDone.length).toBeGreaterThan(0);
     expect(storeEpisodes(dataDir)).toBe(0);
     expect(readdirSync(dataDir).filter((f) => f.startsWith('.import-'))).toEqual([]);
+  });
+
+  test('cancelled while ffprobe reads a video, the import says cancelled (not that the video is unreadable)', async () => {
+    const dir = copyFixture('lerobot-v30-h264', 'stalled');
+    // A video that never arrives: ffprobe blocks reading the FIFO until the cancel kills it.
+    const video = join(dir, 'videos/observation.images.front/chunk-000/file-000.mp4');
+    rmSync(video);
+    execFileSync('mkfifo', [video]);
+    const controller = new AbortController();
+    // Opening a FIFO for writing completes when its reader (ffprobe) opens it: then the check is under way.
+    const reading = open(video, 'w').then(async (handle) => {
+      controller.abort();
+      await handle.close();
+    });
+    const dataDir = join(root, 'stalled-store');
+    await expect(runImport({ format: 'lerobot', dataDir, source: dir }, { signal: controller.signal })).rejects.toBeInstanceOf(
+      ExportCancelled,
+    );
+    await reading;
+    expect(storeEpisodes(dataDir)).toBe(0);
   });
 });
