@@ -1,7 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { gotoView, useStudioUi } from '../support/studioUi';
+import { artifact, gotoView, sizeTag, SIZES, useStudioUi } from '../support/studioUi';
+
+/** Whether a program is on this machine's PATH (as the studio, spawned with the same environment, will find it). */
+const onPath = (program: string) => (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, program)));
 
 describe('Settings: discovery and applying a rig config', () => {
   const ui = useStudioUi();
@@ -14,6 +17,19 @@ describe('Settings: discovery and applying a rig config', () => {
     await page.getByTestId('devices-scan').click();
     // This machine has no SpaceMouse, serial adapter or camera; a lab machine lists them in a table.
     await page.locator('[data-testid="devices-none"], [data-testid="devices-found"]').first().waitFor();
+    // Issue 15 item 10: a machine without udevadm (serialport lists ports through it) is told what is
+    // missing and how to install it, never a raw "spawn udevadm ENOENT".
+    const problems = page.getByTestId('devices-problems');
+    if (!onPath('udevadm')) {
+      await problems.filter({ hasText: '`udevadm` is not installed' }).waitFor();
+      expect(await problems.textContent()).toMatch(/install it with `sudo apt install udev`/);
+      for (const size of SIZES) {
+        await page.setViewportSize(size);
+        await problems.scrollIntoViewIfNeeded();
+        await page.screenshot({ path: artifact(`ui-settings-no-udevadm-${sizeTag(size)}.png`) });
+      }
+    }
+    expect(await page.locator('body').textContent()).not.toMatch(/ENOENT/);
 
     const editor = page.getByLabel('Rig config JSON');
     const config = JSON.parse(await editor.inputValue()) as Record<string, unknown>;

@@ -80,7 +80,7 @@ export function DiscoveredDevices() {
         </table>
       )}
       {found !== null && !('error' in found) && found.problems.length > 0 && (
-        <ul className="muted issues">
+        <ul className="muted issues" data-testid="devices-problems">
           {found.problems.map((problem) => (
             <li key={problem}>{problem}</li>
           ))}
