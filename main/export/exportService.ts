@@ -1,10 +1,6 @@
-import type { Transferable } from 'node:worker_threads';
 import { StudioError, type StudioErrorPayload } from '../../shared/api/errors';
-import { Emitter } from '../../shared/base/emitter';
-import { RpcClient, type RpcRequest } from '../workers/rpcClient';
-import { workerLocation, type WorkerLocation } from '../workers/workerLocation';
-import { WorkerThread } from '../workers/workerThread';
-import type { ExportEvent, ExportOps, ExportOutcome, FromExportWorker, ToExportWorker } from './exportWorkerProtocol';
+import { JobClient } from '../workers/jobWorker';
+import { workerLocation } from '../workers/workerLocation';
 import type { ExportOptions, ExportProgress, ExportSummary } from './types';
 
 export type ExportState = 'running' | 'done' | 'failed' | 'cancelled';
@@ -19,53 +15,15 @@ export interface ExportJob {
   error: StudioErrorPayload | null;
 }
 
-/** One export worker thread (the shared WorkerThread / RpcClient): `run`, `cancel`, progress events. */
-export class ExportClient extends RpcClient<ExportOps, ExportEvent, StudioErrorPayload> {
-  private readonly thread: WorkerThread<ToExportWorker, FromExportWorker>;
-  private readonly progress = new Emitter<ExportProgress>();
-  readonly onProgress = this.progress.event;
-
-  constructor(location: WorkerLocation) {
-    super();
-    this.thread = new WorkerThread(location, 'export worker', {
-      message: (message) => this.receive(message),
-      failure: (error) => this.fail(error),
-    });
-  }
-
-  run(options: ExportOptions): Promise<ExportOutcome> {
-    return this.request('run', options);
-  }
-
-  /** Ends the thread; after `run` has answered it has nothing left to do (a cancelled run cleans up before it answers). */
-  async close(): Promise<void> {
-    if (this.closing) return;
-    await this.closeThread(this.thread, () => Promise.resolve(null), 0);
-  }
-
-  protected send(message: RpcRequest<ExportOps>, transfer: Transferable[]): void {
-    this.thread.post(message, transfer);
-  }
-
-  protected closedError(): Error {
-    return new Error('the export worker is closed');
-  }
-
-  protected errorFrom(detail: StudioErrorPayload): Error {
-    return new StudioError(detail);
-  }
-
-  protected dispatch(event: ExportEvent): void {
-    this.progress.fire(event.progress);
-  }
-}
-
 /**
  * Runs exports for the UI, each in its own worker thread, reporting progress and outcome through
  * `onChange`. A dry run (the plan) runs the same way, so the two can never disagree.
  */
 export class ExportService {
-  private readonly jobs = new Map<number, { job: ExportJob; client: ExportClient; finished: Promise<ExportJob> }>();
+  private readonly jobs = new Map<
+    number,
+    { job: ExportJob; client: JobClient<ExportOptions, ExportSummary, ExportProgress>; finished: Promise<ExportJob> }
+  >();
   private nextId = 1;
 
   constructor(
@@ -90,7 +48,7 @@ export class ExportService {
       summary: null,
       error: null,
     };
-    const client = new ExportClient(location);
+    const client = new JobClient<ExportOptions, ExportSummary, ExportProgress>(location, 'export');
     client.onProgress((progress) => {
       job.progress = progress;
       this.onChange(job);

@@ -1,10 +1,6 @@
-import type { Transferable } from 'node:worker_threads';
 import { StudioError, type StudioErrorPayload } from '../../shared/api/errors';
-import { Emitter } from '../../shared/base/emitter';
-import { RpcClient, type RpcRequest } from '../workers/rpcClient';
-import { workerLocation, type WorkerLocation } from '../workers/workerLocation';
-import { WorkerThread } from '../workers/workerThread';
-import type { FromImportWorker, ImportEvent, ImportOps, ImportOutcome, ToImportWorker } from './importWorkerProtocol';
+import { JobClient } from '../workers/jobWorker';
+import { workerLocation } from '../workers/workerLocation';
 import type { ImportOptions, ImportProgress, ImportSummary } from './runImport';
 
 export interface ImportJob {
@@ -16,54 +12,17 @@ export interface ImportJob {
   error: StudioErrorPayload | null;
 }
 
-/** One import worker thread (the shared WorkerThread / RpcClient): `run`, `cancel`, progress events. */
-class ImportClient extends RpcClient<ImportOps, ImportEvent, StudioErrorPayload> {
-  private readonly thread: WorkerThread<ToImportWorker, FromImportWorker>;
-  private readonly progress = new Emitter<ImportProgress>();
-  readonly onProgress = this.progress.event;
-
-  constructor(location: WorkerLocation) {
-    super();
-    this.thread = new WorkerThread(location, 'import worker', {
-      message: (message) => this.receive(message),
-      failure: (error) => this.fail(error),
-    });
-  }
-
-  run(options: ImportOptions): Promise<ImportOutcome> {
-    return this.request('run', options);
-  }
-
-  /** Ends the thread; after `run` has answered it has nothing left to do (a cancelled run has cleaned up). */
-  async close(): Promise<void> {
-    if (this.closing) return;
-    await this.closeThread(this.thread, () => Promise.resolve(null), 0);
-  }
-
-  protected send(message: RpcRequest<ImportOps>, transfer: Transferable[]): void {
-    this.thread.post(message, transfer);
-  }
-
-  protected closedError(): Error {
-    return new Error('the import worker is closed');
-  }
-
-  protected errorFrom(detail: StudioErrorPayload): Error {
-    return new StudioError(detail);
-  }
-
-  protected dispatch(event: ImportEvent): void {
-    this.progress.fire(event.progress);
-  }
-}
-
 /**
  * Imports for the UI (`studio import` in the Episodes view), each in its own worker thread, reporting
  * progress and outcome through `onChange`. The import itself is `runImport`, the CLI's: checked before
- * anything is written, staged beside the store and moved in with one transaction.
+ * anything is written, written in short batches under streams nothing points to yet, and made visible
+ * by one small last transaction.
  */
 export class ImportService {
-  private readonly jobs = new Map<number, { job: ImportJob; client: ImportClient; finished: Promise<ImportJob> }>();
+  private readonly jobs = new Map<
+    number,
+    { job: ImportJob; client: JobClient<ImportOptions, ImportSummary, ImportProgress>; finished: Promise<ImportJob> }
+  >();
   private nextId = 1;
 
   constructor(
@@ -80,7 +39,7 @@ export class ImportService {
         fix: 'Run `npm run build`.',
       });
     const job: ImportJob = { id: this.nextId++, source: options.source, state: 'running', progress: null, summary: null, error: null };
-    const client = new ImportClient(location);
+    const client = new JobClient<ImportOptions, ImportSummary, ImportProgress>(location, 'import');
     client.onProgress((progress) => {
       job.progress = progress;
       this.onChange(job);
