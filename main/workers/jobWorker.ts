@@ -2,7 +2,7 @@ import type { Transferable } from 'node:worker_threads';
 import { StudioError, type StudioErrorPayload } from '../../shared/api/errors';
 import { Emitter } from '../../shared/base/emitter';
 import { RpcClient, type RpcRequest, type RpcResponse } from './rpcClient';
-import type { WorkerLocation } from './workerLocation';
+import { workerLocation, type WorkerLocation } from './workerLocation';
 import { WorkerThread } from './workerThread';
 
 /**
@@ -68,5 +68,97 @@ export class JobClient<O, S, P> extends RpcClient<JobOps<O, S>, JobEvent<P>, Stu
 
   protected dispatch(event: JobEvent<P>): void {
     this.progress.fire(event.progress);
+  }
+}
+
+/** What every job reports: where it is, its newest progress, and the summary or the error it ended with. */
+export interface JobState<S, P> {
+  id: number;
+  state: 'running' | 'done' | 'failed' | 'cancelled';
+  progress: P | null;
+  summary: S | null;
+  error: StudioErrorPayload | null;
+}
+
+/**
+ * Jobs of one kind for the UI, each in a worker thread of its own, reporting progress and outcome through
+ * `onChange`; `J` is the job as the API shows it (a JobState plus what names it, e.g. an export's format).
+ */
+export class JobRunner<O, S, P, J extends JobState<S, P>> {
+  private readonly jobs = new Map<number, { job: J; client: JobClient<O, S, P>; finished: Promise<J> }>();
+  private nextId = 1;
+
+  /** `entry`: the worker module's name without extension, looked for in `dir` (built `.js`, else the `.ts` source). */
+  constructor(
+    private readonly kind: string,
+    private readonly dir: string,
+    private readonly entry: string,
+    private readonly onChange: (job: J) => void,
+  ) {}
+
+  /** Starts a job with `options`; `describe` makes its record from the id it gets. */
+  protected launch(options: O, describe: (id: number) => J): J {
+    const location = workerLocation(this.dir, `${this.entry}.js`, `${this.entry}.ts`);
+    if (location === undefined)
+      throw new StudioError({
+        code: 'failed_precondition',
+        message: `the ${this.kind} worker's entry is missing next to ${this.dir}`,
+        fix: 'Run `npm run build`.',
+      });
+    const job = describe(this.nextId++);
+    const client = new JobClient<O, S, P>(location, this.kind);
+    client.onProgress((progress) => {
+      job.progress = progress;
+      this.onChange(job);
+    });
+    const finished = client
+      .run(options)
+      .then(
+        (outcome) => {
+          if (outcome.outcome === 'done') {
+            job.state = 'done';
+            job.summary = outcome.summary;
+          } else job.state = 'cancelled';
+        },
+        (error: Error) => {
+          job.state = 'failed';
+          job.error = error instanceof StudioError ? error.toPayload() : { code: 'internal', message: error.message };
+        },
+      )
+      .then(() => client.close())
+      .then(() => {
+        this.onChange(job);
+        return job;
+      });
+    this.jobs.set(job.id, { job, client, finished });
+    return job;
+  }
+
+  /** Resolves with the job once it has finished, whatever the outcome. */
+  finished(id: number): Promise<J> {
+    const entry = this.jobs.get(id);
+    if (entry === undefined) return Promise.reject(new StudioError({ code: 'not_found', message: `no ${this.kind} ${id}` }));
+    return entry.finished;
+  }
+
+  cancel(id: number): J {
+    const entry = this.jobs.get(id);
+    if (entry === undefined) throw new StudioError({ code: 'not_found', message: `no ${this.kind} ${id}` });
+    if (entry.job.state === 'running') void entry.client.request('cancel', null).catch(() => undefined);
+    return entry.job;
+  }
+
+  list(): J[] {
+    return [...this.jobs.values()].map((entry) => entry.job);
+  }
+
+  /** Cancels what still runs and waits for every job to end. */
+  async close(): Promise<void> {
+    await Promise.all(
+      [...this.jobs.values()].map((entry) => {
+        if (entry.job.state === 'running') void entry.client.request('cancel', null).catch(() => undefined);
+        return entry.finished;
+      }),
+    );
   }
 }
