@@ -1,36 +1,11 @@
-import { parentPort } from 'node:worker_threads';
-import { StudioError } from '../../shared/api/errors';
-import { ExportCancelled } from './ffmpeg';
+import { serveJob } from '../workers/jobWorker';
 import { runExport } from './runExport';
-import type { ExportSummary } from './types';
+import type { ExportOptions, ExportProgress, ExportSummary } from './types';
 import { validateDataset } from './validate';
-import type { FromExportWorker, ToExportWorker } from './exportWorkerProtocol';
 
 // One export per worker thread (built to out/main/exportWorker.js): reading the store, Parquet and
-// HDF5 encoding and statistics stay off the thread that serves the UI. The core ends the thread once
-// `run` has answered.
-const port = parentPort;
-if (port === null) throw new Error('exportWorker must run in a worker thread');
-const post = (message: FromExportWorker) => port.postMessage(message);
-const abort = new AbortController();
-
-port.on('message', (message: ToExportWorker) => {
-  if (message.op === 'cancel') {
-    abort.abort();
-    post({ id: message.id, ok: true, result: null });
-    return;
-  }
-  runExport(message.args, { signal: abort.signal, onProgress: (progress) => post({ event: 'progress', progress }) })
-    .then(withValidation)
-    .then(
-      (summary) => post({ id: message.id, ok: true, result: { outcome: 'done', summary } }),
-      (error: unknown) => {
-        if (error instanceof ExportCancelled) post({ id: message.id, ok: true, result: { outcome: 'cancelled' } });
-        else if (error instanceof StudioError) post({ id: message.id, ok: false, error: error.toPayload() });
-        else post({ id: message.id, ok: false, error: { code: 'internal', message: (error as Error)?.message ?? String(error) } });
-      },
-    );
-});
+// HDF5 encoding and statistics stay off the thread that serves the UI.
+serveJob<ExportOptions, ExportSummary, ExportProgress>('export', (options, handlers) => runExport(options, handlers).then(withValidation));
 
 /**
  * Every export is validated where it was written, before the job reports done, so the page can say

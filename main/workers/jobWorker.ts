@@ -1,4 +1,4 @@
-import type { Transferable } from 'node:worker_threads';
+import { parentPort, type Transferable } from 'node:worker_threads';
 import { StudioError, type StudioErrorPayload } from '../../shared/api/errors';
 import { Emitter } from '../../shared/base/emitter';
 import { RpcClient, type RpcRequest, type RpcResponse } from './rpcClient';
@@ -161,4 +161,35 @@ export class JobRunner<O, S, P, J extends JobState<S, P>> {
       }),
     );
   }
+}
+
+/**
+ * The worker side of the contract, for a worker thread's entry module: runs the job it is sent with an
+ * abort signal and a progress callback; `cancel` aborts it. A run that fails after a cancel was asked
+ * for answers `cancelled` (an aborted ffmpeg or ffprobe fails with its own error); any other failure
+ * answers with its StudioError payload. The core ends the thread once `run` has answered.
+ */
+export function serveJob<O, S, P>(
+  kind: string,
+  run: (options: O, handlers: { signal: AbortSignal; onProgress: (progress: P) => void }) => Promise<S>,
+): void {
+  const port = parentPort;
+  if (port === null) throw new Error(`the ${kind} worker must run in a worker thread`);
+  const post = (message: FromJobWorker<P>) => port.postMessage(message);
+  const abort = new AbortController();
+  port.on('message', (message: ToJobWorker<O, S>) => {
+    if (message.op === 'cancel') {
+      abort.abort();
+      post({ id: message.id, ok: true, result: null });
+      return;
+    }
+    run(message.args, { signal: abort.signal, onProgress: (progress) => post({ event: 'progress', progress }) }).then(
+      (summary) => post({ id: message.id, ok: true, result: { outcome: 'done', summary } }),
+      (error: unknown) => {
+        if (abort.signal.aborted) post({ id: message.id, ok: true, result: { outcome: 'cancelled' } });
+        else if (error instanceof StudioError) post({ id: message.id, ok: false, error: error.toPayload() });
+        else post({ id: message.id, ok: false, error: { code: 'internal', message: (error as Error)?.message ?? String(error) } });
+      },
+    );
+  });
 }
