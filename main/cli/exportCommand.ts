@@ -1,9 +1,9 @@
-import { ExportCancelled } from '../export/ffmpeg';
 import { runExport } from '../export/runExport';
 import { EXPORT_FORMATS, VIDEO_CODECS, type ExportFormat, type ExportOptions, type Selection, type VideoCodec } from '../export/types';
 import { validateDataset } from '../export/validate';
 import type { EpisodeOutcome } from '../store/episodeStore';
 import { UsageError, type Command } from './command';
+import { runFileJob } from './fileJob';
 
 const list = (value: string | boolean | undefined): string[] | undefined =>
   typeof value === 'string'
@@ -167,47 +167,22 @@ export const exportCommand: Command = {
     }
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     const options = exportOptionsFromFlags(values, global.dataDir);
-    const controller = new AbortController();
-    const onSignal = () => {
-      io.err('\ncancelling the export…\n');
-      controller.abort();
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    let lastLine = 0;
-    try {
-      const summary = await runExport(options, {
-        signal: controller.signal,
-        onProgress: (p) => {
-          const now = Date.now();
-          if (now - lastLine < 1000 && p.phase === 'episodes') return;
-          lastLine = now;
-          const pct = p.total_frames > 0 ? ((100 * p.done_frames) / p.total_frames).toFixed(0) : '0';
-          io.err(
-            `${p.phase}: ${p.done_episodes}/${p.total_episodes} episodes, ${p.done_frames}/${p.total_frames} frames (${pct}%)${p.eta_s !== null ? `, ETA ${p.eta_s.toFixed(0)} s` : ''}\n`,
+    return runFileJob(
+      io,
+      { kind: 'export', cancelled: 'nothing was left at the output path' },
+      (handlers) => runExport(options, handlers),
+      (summary) => {
+        if (json) io.out(`${JSON.stringify(summary)}\n`);
+        else {
+          const verb = summary.dry_run ? 'would export' : 'exported';
+          io.out(
+            `${verb} ${summary.episodes.length} episodes (${summary.total_frames} frames at ${summary.fps} fps, cameras ${summary.cameras.join(', ') || 'none'}) as ${summary.format}${summary.dry_run ? '' : ` to ${summary.out}: ${(summary.bytes / 1e6).toFixed(1)} MB in ${summary.elapsed_s.toFixed(1)} s (${summary.real_time_factor.toFixed(1)}× real time)`}\n`,
           );
-        },
-      });
-      if (json) io.out(`${JSON.stringify(summary)}\n`);
-      else {
-        const verb = summary.dry_run ? 'would export' : 'exported';
-        io.out(
-          `${verb} ${summary.episodes.length} episodes (${summary.total_frames} frames at ${summary.fps} fps, cameras ${summary.cameras.join(', ') || 'none'}) as ${summary.format}${summary.dry_run ? '' : ` to ${summary.out}: ${(summary.bytes / 1e6).toFixed(1)} MB in ${summary.elapsed_s.toFixed(1)} s (${summary.real_time_factor.toFixed(1)}× real time)`}\n`,
-        );
-        for (const e of summary.episodes)
-          io.out(`  #${e.id} ${e.split.padEnd(5)} ${e.outcome.padEnd(8)} ${String(e.frames).padStart(6)} frames  ${e.task}\n`);
-        for (const w of summary.warnings) io.err(`warning: ${w}\n`);
-      }
-      return 0;
-    } catch (error) {
-      if (error instanceof ExportCancelled) {
-        io.err('export cancelled; nothing was left at the output path\n');
-        return 1;
-      }
-      throw error;
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+          for (const e of summary.episodes)
+            io.out(`  #${e.id} ${e.split.padEnd(5)} ${e.outcome.padEnd(8)} ${String(e.frames).padStart(6)} frames  ${e.task}\n`);
+          for (const w of summary.warnings) io.err(`warning: ${w}\n`);
+        }
+      },
+    );
   },
 };

@@ -1,6 +1,6 @@
-import { ExportCancelled } from '../export/ffmpeg';
 import { IMPORT_FORMATS, runImport, type ImportFormat, type ImportOptions } from '../import/runImport';
 import { UsageError, type Command } from './command';
+import { runFileJob } from './fileJob';
 
 export const importCommand: Command = {
   name: 'import',
@@ -33,46 +33,21 @@ export const importCommand: Command = {
         .split(',')
         .map((t) => t.trim())
         .filter((t) => t !== '');
-    const controller = new AbortController();
-    const onSignal = () => {
-      io.err('\ncancelling the import…\n');
-      controller.abort();
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    let lastLine = 0;
-    try {
-      const summary = await runImport(options, {
-        signal: controller.signal,
-        onProgress: (p) => {
-          const now = Date.now();
-          if (now - lastLine < 1000 && p.phase === 'episodes') return;
-          lastLine = now;
-          const pct = p.total_frames > 0 ? ((100 * p.done_frames) / p.total_frames).toFixed(0) : '0';
-          io.err(
-            `${p.phase}: ${p.done_episodes}/${p.total_episodes} episodes, ${p.done_frames}/${p.total_frames} frames (${pct}%)${p.eta_s !== null && p.phase === 'episodes' ? `, ETA ${p.eta_s.toFixed(0)} s` : ''}\n`,
+    return runFileJob(
+      io,
+      { kind: 'import', cancelled: 'nothing was added to the store' },
+      (handlers) => runImport(options, handlers),
+      (summary) => {
+        if (values.json === true) io.out(`${JSON.stringify(summary)}\n`);
+        else {
+          io.out(
+            `imported LeRobot ${summary.codebase_version} dataset ${summary.source}: session ${summary.session_id}, episodes ${summary.episode_ids[0]}–${summary.episode_ids.at(-1)} (${summary.episode_ids.length}), ${summary.frames} frames at ${summary.fps} fps in ${summary.elapsed_s.toFixed(1)} s (${summary.real_time_factor.toFixed(1)}× real time)\n`,
           );
-        },
-      });
-      if (values.json === true) io.out(`${JSON.stringify(summary)}\n`);
-      else {
-        io.out(
-          `imported LeRobot ${summary.codebase_version} dataset ${summary.source}: session ${summary.session_id}, episodes ${summary.episode_ids[0]}–${summary.episode_ids.at(-1)} (${summary.episode_ids.length}), ${summary.frames} frames at ${summary.fps} fps in ${summary.elapsed_s.toFixed(1)} s (${summary.real_time_factor.toFixed(1)}× real time)\n`,
-        );
-        for (const c of summary.cameras) io.out(`  ${c.feature} (${c.storage}) → ${c.stream}\n`);
-        for (const s of summary.streams) io.out(`  ${s.feature} → ${s.stream}\n`);
-        for (const w of summary.warnings) io.err(`warning: ${w}\n`);
-      }
-      return 0;
-    } catch (error) {
-      if (error instanceof ExportCancelled) {
-        io.err('import cancelled; nothing was added to the store\n');
-        return 1;
-      }
-      throw error;
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+          for (const c of summary.cameras) io.out(`  ${c.feature} (${c.storage}) → ${c.stream}\n`);
+          for (const s of summary.streams) io.out(`  ${s.feature} → ${s.stream}\n`);
+          for (const w of summary.warnings) io.err(`warning: ${w}\n`);
+        }
+      },
+    );
   },
 };
