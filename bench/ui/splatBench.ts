@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../../test/support/browser';
 import { build } from 'vite';
 import { serve } from './serveDir';
 
@@ -24,17 +24,6 @@ const option = (name: string, fallback: string) => {
   const at = args.indexOf(`--${name}`);
   return at >= 0 ? args[at + 1]! : fallback;
 };
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 /** The pack's imagined splats written into the page's folder; returns what packSplats.ts printed. */
 function packSplats(pack: string, outDir: string): { pack: string; K: number; H: number; N: number; valid: number } {
   const printed = execFileSync(
@@ -66,7 +55,7 @@ async function main(): Promise<void> {
   // After the build, which empties outDir.
   const imagined = pack !== '' ? packSplats(pack, outDir) : null;
   const { server, url } = await serve(outDir);
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1320, height: 1100 } });
     const errors: string[] = [];

@@ -12,7 +12,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../../test/support/browser';
 import { build } from 'vite';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { encodeBinaryResult, hasBytes } from '../../shared/api/binaryResult';
@@ -26,17 +26,6 @@ const option = (name: string, fallback: string) => {
 const ROUNDS = Number(option('rounds', '30'));
 const H = Number(option('h', '4'));
 const N = Number(option('n', '2048'));
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 /** Plausible splats (finite, deterministic): positions in a 1 m box, small scales, unit quaternions, colours, opacity. */
 function splats(): { gaussians: Float32Array; mask: Float32Array } {
   let seed = 12345;
@@ -109,7 +98,7 @@ async function main(): Promise<void> {
     build: { outDir, emptyOutDir: true, modulePreload: { polyfill: false } },
   });
   const { server, url } = await serve(outDir);
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const errors: string[] = [];

@@ -14,7 +14,8 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../../test/support/browser';
 import { build } from 'vite';
 
 const args = process.argv.slice(2);
@@ -27,16 +28,6 @@ const RECORD_S = option('record-s', 20);
 const RUNS = option('runs', 5);
 /** `--profile`: also print the page's top functions by self time while recording (CDP CPU profile). */
 const PROFILE = args.includes('--profile');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 /** Two real expert episodes, then copies of the first (its row, its camera streams, its last frame per camera) up to `count`. */
@@ -243,7 +234,7 @@ async function sceneFrameTimes(): Promise<unknown> {
     build: { outDir, emptyOutDir: true, modulePreload: { polyfill: false } },
   });
   const { server, url } = await serve(outDir);
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await page.goto(`${url}?frames=60`);
@@ -268,7 +259,7 @@ async function main(): Promise<void> {
     const seed_s = (performance.now() - seedStart) / 1000;
     const started = await startWeb(dataDir);
     web = started.child;
-    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const browser = await launchChromium();
     closeBrowser = () => browser.close();
     const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     // Collects long tasks from the first paint on (init scripts run outside the page CSP).

@@ -14,6 +14,11 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+/** Debian's Chromium, headless, as the browser tests and the UI benches drive it. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
 /** A page's window size in CSS pixels. */
 export interface WindowSize {
   width: number;
@@ -30,7 +35,7 @@ export interface BrowserSession {
 
 /** A fresh browser (Playwright gives it a new temporary profile) with error collection, its page at `size`. */
 export async function openBrowser(size: WindowSize = { width: 1440, height: 900 }): Promise<BrowserSession> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   const page = await browser.newPage({ viewport: size });
   const errors: string[] = [];
   page.on('console', (message) => {
