@@ -213,24 +213,8 @@ export class FfmpegCapture extends EventEmitter<CaptureEvents> {
     });
     let exited: () => void = () => undefined;
     this.closed = new Promise<void>((resolve) => (exited = resolve));
-    ffmpeg.on('error', (error) => {
-      this.fail(
-        explainCaptureFailure({
-          who: this.spec.who,
-          source: this.source,
-          tool: 'ffmpeg',
-          stderr: this.stderrTail,
-          code: null,
-          signal: null,
-          spawnError: error,
-          wasStreaming: this.streaming,
-        }),
-      );
-      exited();
-    });
-    ffmpeg.on('close', (code, signal) => {
-      exited();
-      if (this.ffmpeg === ffmpeg) this.ffmpeg = undefined;
+    /** ffmpeg's failure, said once with what it printed: it could not start, it ended, or the driver changed the settings. */
+    const report = (code: number | null, signal: NodeJS.Signals | null, spawnError?: Error): void =>
       this.fail(
         explainCaptureFailure({
           who: this.spec.who,
@@ -239,26 +223,24 @@ export class FfmpegCapture extends EventEmitter<CaptureEvents> {
           stderr: this.stderrTail,
           code,
           signal,
+          ...(spawnError !== undefined ? { spawnError } : {}),
           wasStreaming: this.streaming,
         }),
       );
+    ffmpeg.on('error', (error) => {
+      report(null, null, error);
+      exited();
+    });
+    ffmpeg.on('close', (code, signal) => {
+      exited();
+      if (this.ffmpeg === ffmpeg) this.ffmpeg = undefined;
+      report(code, signal);
     });
     ffmpeg.stderr?.setEncoding('utf8');
     ffmpeg.stderr?.on('data', (chunk: string) => {
       this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_KEEP_CHARS);
       // ffmpeg only warns when the driver changes the size or rate, then runs on with the wrong one.
-      if (driverChangedSettings(this.stderrTail.slice(-(chunk.length + 200))))
-        this.fail(
-          explainCaptureFailure({
-            who: this.spec.who,
-            source: this.source,
-            tool: 'ffmpeg',
-            stderr: this.stderrTail,
-            code: null,
-            signal: null,
-            wasStreaming: this.streaming,
-          }),
-        );
+      if (driverChangedSettings(this.stderrTail.slice(-(chunk.length + 200)))) report(null, null);
     });
     this.wireOutputs(ffmpeg);
     if (input.format === 'v4l2-ctl') this.startFeeder(ffmpeg, input.device, input.fourcc);
