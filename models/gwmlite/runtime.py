@@ -8,6 +8,7 @@ import os
 import time
 import zlib
 from dataclasses import asdict
+from datetime import timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -25,9 +26,13 @@ def dist_info() -> tuple[int, int]:
 
 
 def init_distributed(device: str) -> None:
-    """Under torchrun (WORLD_SIZE > 1): gloo on CPU, NCCL on CUDA."""
+    """Under torchrun (WORLD_SIZE > 1): gloo on CPU, NCCL on CUDA. GWM_DIST_TIMEOUT_S bounds how long a
+    collective may wait for the other processes (torch's default, 30 min, when unset): a stuck peer then
+    fails with an error instead of hanging the run."""
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not dist.is_initialized():
-        dist.init_process_group(backend="nccl" if device.startswith("cuda") else "gloo")
+        limit = os.environ.get("GWM_DIST_TIMEOUT_S")
+        extra = {"timeout": timedelta(seconds=float(limit))} if limit else {}
+        dist.init_process_group(backend="nccl" if device.startswith("cuda") else "gloo", **extra)
         if device.startswith("cuda"):
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
 
