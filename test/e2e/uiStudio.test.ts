@@ -97,14 +97,21 @@ describe('Studio UI in headless Chromium: teleop, record, label, find, replay', 
       // ---- replay: play, pause, scrub, step ----
       await page.getByTestId(`episode-row-${episodeId}`).click();
       const time = page.getByTestId('playhead-time');
+      const slider = page.getByRole('slider', { name: 'Playhead' });
+      // The take's length depends on how fast the arm got there (under half a second on a loaded
+      // machine): play at 0.25× and pause at a quarter, so playback cannot reach the end between the
+      // poll and the click (a click on Play at the end starts again from 0).
+      const duration_s = Number(await slider.getAttribute('max'));
+      await page.getByRole('combobox', { name: 'Playback speed' }).selectOption('0.25');
       await page.getByRole('button', { name: 'Play' }).click();
       await expect
-        .poll(async () => Number.parseFloat((await time.textContent()) ?? '0'), { timeout: 10_000, interval: 50 })
-        .toBeGreaterThan(0.3);
+        .poll(async () => Number.parseFloat((await time.textContent()) ?? '0'), { timeout: 10_000, interval: 20 })
+        .toBeGreaterThan(duration_s / 4);
       await page.getByRole('button', { name: 'Pause' }).click();
-      // Scrub to a third of the take (its length depends on how fast the arm got there), then step.
-      const slider = page.getByRole('slider', { name: 'Playhead' });
-      const at_s = Math.round((Number(await slider.getAttribute('max')) / 3) * 100) / 100;
+      await page.getByRole('button', { name: 'Play' }).waitFor();
+      expect(Number.parseFloat((await time.textContent()) ?? '0')).toBeLessThan(duration_s);
+      // Scrub to a third of the take, then step.
+      const at_s = Math.round((duration_s / 3) * 100) / 100;
       await slider.fill(String(at_s));
       await time.filter({ hasText: new RegExp(`^${at_s.toFixed(2).replace('.', '\\.')} /`) }).waitFor();
       await page.getByRole('button', { name: 'Next frame' }).click();
