@@ -94,6 +94,11 @@ def _subsample(n_valid: Tensor, r: Tensor) -> Tensor:
 STATE_DIMS = 7  # the autoencoder's state probes: gripper xyz, gripper width, first object xyz
 
 
+def focus_body_ids(bodies: list[str]) -> np.ndarray:
+    """Indices of the gripper's bodies and the objects (cube*, object*) in the export's body legend."""
+    return np.array([i for i, n in enumerate(bodies) if n in GRIPPER_BODIES or n.startswith(("cube", "object"))], np.int64)
+
+
 def state_targets(e: LiftedEpisode, t: int, centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The state probes' targets at frame t, in decimetres from the crop box's centre (width in dm), and
     which of them are known (the object only with privileged poses)."""
@@ -114,7 +119,7 @@ class AeStage(nn.Module):
         # latent — as the flat success pooling and the MLP policy read it.
         self.state_probe = nn.Linear(m.num_latents * m.latent_dim, STATE_DIMS) if cfg.ae.w_state > 0 else None
 
-    def forward(self, g_src, m_src, g_tgt, m_tgt, flow_xyz, flow_valid, idx_pred, idx_tgt, image, render_on,
+    def forward(self, g_src, m_src, g_tgt, m_tgt, flow_xyz, flow_valid, flow_focus, idx_pred, idx_tgt, image, render_on,
                 state_src, state_tgt, state_known_src, state_known_tgt):
         ac = self.cfg.ae
         z_src = self.encoder(g_src, m_src)
@@ -131,10 +136,13 @@ class AeStage(nn.Module):
         nn_idx = torch.cdist(p_sub[..., :3], t_sub[..., :3]).argmin(-1)
         nn_rgb = torch.gather(t_sub[..., 10:13], 1, nn_idx[..., None].expand(-1, -1, 3))
         l_rgb = (p_sub[..., 10:13] - nn_rgb).abs().mean()
-        loss = ac.w_flow * l_flow + ac.w_flow_moving * l_move + ac.w_chamfer * l_ch
+        focus = fv * flow_focus
+        l_focus = (err * focus).sum() / focus.sum().clamp(min=1)
+        loss = ac.w_flow * l_flow + ac.w_flow_moving * l_move + ac.w_flow_focus * l_focus + ac.w_chamfer * l_ch
         if self.decoder.cfg.decoder_appearance:
             loss = loss + ac.w_rgb * l_rgb  # without appearance residuals the colours are the queries' (no gradient)
-        metrics = {"flow_m2": l_flow.detach(), "flow_moving_m2": l_move.detach(), "moving_frac": (moving.sum() / fv.sum().clamp(min=1)).detach(),
+        metrics = {"flow_m2": l_flow.detach(), "flow_moving_m2": l_move.detach(), "flow_focus_m2": l_focus.detach(),
+                   "moving_frac": (moving.sum() / fv.sum().clamp(min=1)).detach(),
                    "chamfer_m2": l_ch.detach(), "rgb_l1": l_rgb.detach()}
         if self.state_probe is not None:
             pred_s = self.state_probe(torch.cat([z_src, z_tgt]).flatten(1))
@@ -177,6 +185,7 @@ def ae_batch_fn(cfg: RunConfig, data: Data, run: Run):
     cam = data.export.train_cameras[0]
     ac = cfg.ae
     centre = (np.asarray(cfg.lifting.crop_min_m) + np.asarray(cfg.lifting.crop_max_m)) / 2
+    focus_bodies = focus_body_ids(data.export.bodies or [])
     if cam.width % ac.render_px or cam.height != cam.width:
         raise ValueError(f"ae.render_px {ac.render_px} must divide the square {cam.width}×{cam.height} image of camera '{cam.name}'")
 
@@ -186,7 +195,7 @@ def ae_batch_fn(cfg: RunConfig, data: Data, run: Run):
         r_pred = torch.rand(ac.batch, ac.loss_points, generator=gen)
         r_tgt = torch.rand(ac.batch, ac.loss_points, generator=gen)
         lo, hi = run.rank * share, (run.rank + 1) * share
-        out = {k: [] for k in ("g_src", "m_src", "g_tgt", "m_tgt", "flow_xyz", "flow_valid", "image",
+        out = {k: [] for k in ("g_src", "m_src", "g_tgt", "m_tgt", "flow_xyz", "flow_valid", "flow_focus", "image",
                                "state_src", "state_tgt", "state_known_src", "state_known_tgt")}
         for i in range(lo, hi):
             e = eps[int(np.searchsorted(cum, u[i, 0], side="right").clip(max=len(eps) - 1))]
@@ -200,6 +209,7 @@ def ae_batch_fn(cfg: RunConfig, data: Data, run: Run):
             else:
                 xyz, valid = e.g[t, :, :3], np.zeros(e.g.shape[1], bool)
             out["flow_xyz"].append(xyz); out["flow_valid"].append(valid.astype(np.float32))
+            out["flow_focus"].append(np.isin(e.body[t], focus_bodies).astype(np.float32))
             for name, f in (("src", t), ("tgt", t2)):
                 y, known = state_targets(e, f, centre)
                 out[f"state_{name}"].append(y); out[f"state_known_{name}"].append(known)

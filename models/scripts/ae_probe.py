@@ -25,7 +25,7 @@ import torch
 from gwmlite.config import load_config
 from gwmlite.geometry import flow_targets
 from gwmlite.runtime import Run
-from gwmlite.stages import GRIPPER_BODIES, build_model, load_data
+from gwmlite.stages import build_model, focus_body_ids, load_data
 
 
 def ridge_probe(Xt: np.ndarray, Yt: np.ndarray, Xv: np.ndarray, Yv: np.ndarray, ridge: float) -> float:
@@ -62,7 +62,7 @@ def main() -> None:
         model.decoder.load_state_dict({k[8:]: v for k, v in mods.items() if k.startswith("decoder.")})
     model.eval()
     names = data.export.bodies or []
-    watch = [i for i, n in enumerate(names) if n in GRIPPER_BODIES or n.startswith("cube") or n.startswith("object")]
+    watch = focus_body_ids(names).tolist()
 
     def latents(e, frames):
         with torch.no_grad():

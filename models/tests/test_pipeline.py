@@ -1,4 +1,5 @@
 """Every stage on the tiny config: training, resume, ONNX export with parity, the pack, evaluation."""
+import dataclasses
 import json
 from pathlib import Path
 import shutil
@@ -156,3 +157,36 @@ def test_evaluate_on_the_validation_split_leaves_the_pack(full_run, tmp_path, ti
     for h, row in ev["fidelity"].items():  # the same graphs (≤ 1e-4 parity) give the same fidelity
         assert onnx_ev["fidelity"][h]["chamfer_all_model"] == pytest.approx(row["chamfer_all_model"], rel=1e-3, abs=1e-4)
     assert eval_pack.main(["--pack", str(run / "pack"), "--config", str(tiny_config), "--data", str(export_dir), "--run-dir", str(tmp_path / "x"), "--split", "test"]) == 2
+
+
+def test_focus_flow_term_weighs_only_the_gripper_and_object_gaussians(tmp_path, export_dir, tiny_config):
+    from gwmlite.runtime import Run
+
+    assert stages_mod.focus_body_ids(["world", "link0", "hand", "left_finger", "right_finger", "cube", "object_mug"]).tolist() == [2, 3, 4, 5, 6]
+    cfg = load_config(tiny_config)
+    assert cfg.ae.w_flow_focus > 0
+    run = Run(tmp_path / "run", "cpu", progress=False)
+    data = stages_mod.load_data(cfg, export_dir, tmp_path / "cache", run)
+    batch = stages_mod.ae_batch_fn(cfg, data, run)(torch.Generator().manual_seed(3), 1, cfg.ae.batch)
+    focus = batch["flow_focus"] > 0
+    # The synthetic export's bodies are world (0), hand (1), cube (2): the focus mask is exactly hand + cube.
+    bodies = torch.stack([torch.from_numpy(e.body[0]) for e in data.train])  # any frame: a Gaussian's body is its geom's
+    assert set(torch.unique(bodies).tolist()) >= {0, 1, 2}
+    model = stages_mod.build_model(cfg)
+    torch.manual_seed(0)
+    with torch.no_grad():  # a decoder that moves things, so the flow errors differ per Gaussian
+        model.decoder.head.weight.normal_(0, 0.5)
+    stage = stages_mod.AeStage(model, cfg, data)
+    batch["render_on"] = False
+    loss, metrics = stage(**batch)
+    with torch.no_grad():
+        z_src, z_tgt = model.encoder(batch["g_src"], batch["m_src"]), model.encoder(batch["g_tgt"], batch["m_tgt"])
+        err = ((model.decoder(z_src, z_tgt, batch["g_src"])[..., :3] - batch["flow_xyz"]) ** 2).sum(-1)
+    sel = focus & (batch["flow_valid"] > 0) & (batch["m_src"] > 0)
+    assert sel.any() and (~sel & (batch["m_src"] > 0)).any()
+    torch.testing.assert_close(metrics["flow_focus_m2"], err[sel].mean())
+    assert float(metrics["flow_focus_m2"]) != pytest.approx(float(metrics["flow_m2"]))
+    # … and it enters the loss with its weight.
+    stage.cfg = dataclasses.replace(cfg, ae=dataclasses.replace(cfg.ae, w_flow_focus=0.0))
+    loss0, _ = stage(**batch)
+    torch.testing.assert_close(loss - loss0, cfg.ae.w_flow_focus * metrics["flow_focus_m2"], rtol=1e-4, atol=1e-7)
