@@ -8,7 +8,7 @@ import torch
 from gwmlite import stages as stages_mod
 from gwmlite.config import load_config
 from gwmlite.dataset import LiftedEpisode
-from gwmlite.evaluate import comparison_head, decision_points, first_close, policy_level
+from gwmlite.evaluate import comparison_head, decision_points, first_close, policy_level, true_motion
 from gwmlite.models import Decoder, ModelConfig, SuccessHead
 from gwmlite.stages import Trajectories
 
@@ -137,3 +137,18 @@ def test_success_head_pools_both_ways(pool):
 def test_unknown_success_pool_is_named():
     with pytest.raises(ValueError, match="model.success_pool 'mean'"):
         SuccessHead(ModelConfig(success_pool="mean"))
+
+
+def test_true_motion_carries_each_gaussian_with_its_body_and_leaves_the_rest():
+    e = episode(0, 1.0, 2)
+    T = len(e.frame_t_s)
+    e.g = np.random.default_rng(0).normal(size=(T, 4, 14)).astype(np.float32)
+    e.body = np.tile(np.array([-1, 0, 1, 1], np.int16), (T, 1))  # unknown, world, cube, cube
+    poses = np.zeros((T, 2, 7), np.float32)
+    poses[..., 3] = 1
+    poses[:, 1, 2] = np.arange(T) * 0.01  # the cube rises 1 cm a frame; the world stays
+    e.body_poses = poses
+    moved = true_motion(e, 1, 5)
+    np.testing.assert_allclose(moved[:2], e.g[1, :2])  # no body / a static body: where they were
+    np.testing.assert_allclose(moved[2:, :3], e.g[1, 2:, :3] + [0, 0, 0.04], atol=1e-6)
+    np.testing.assert_allclose(moved[:, 3:], e.g[1, :, 3:])  # only positions move
