@@ -233,6 +233,8 @@ async function imagineRanking({ io, global, values }: CommandContext): Promise<n
       H,
       top1_hit_rate: rows.length > 0 ? rows.filter((r) => r.top1_hit).length / rows.length : null,
       chance: 1 / settings.K,
+      outcome_top1_hit_rate: rows.length > 0 ? rows.filter((r) => r.outcome_top1_hit).length / rows.length : null,
+      outcome_chance: rows.length > 0 ? rows.reduce((a, r) => a + r.outcome_chance, 0) / rows.length : null,
       kendall_tau_mean: taus.length > 0 ? taus.reduce((a, t) => a + t, 0) / taus.length : null,
       // Does the dynamics imagine the lifts that really happen, and only those?
       lifts: liftAgreement(rows.flatMap((r) => r.real.map((real, k) => ({ imagined: r.imagined_rise_m[k] ?? null, real: real.rise_m })))),
@@ -243,6 +245,7 @@ async function imagineRanking({ io, global, values }: CommandContext): Promise<n
     else
       io.out(
         `top-1 ${summary.top1_hit_rate === null ? '—' : (100 * summary.top1_hit_rate).toFixed(0)} % (chance ${(100 * summary.chance).toFixed(0)} %), Kendall τ ${summary.kendall_tau_mean?.toFixed(2) ?? '—'} over ${rows.length} states\n` +
+          `by outcome class (lifted > grasped > neither): ${pct(summary.outcome_top1_hit_rate)} (chance ${pct(summary.outcome_chance)})\n` +
           `imagined a lift in ${pct(summary.lifts.imagined_given_real_lift)} of ${summary.lifts.real_lifts} candidates that really lifted the object, ` +
           `and in ${pct(summary.lifts.imagined_given_no_real_lift)} of ${summary.lifts.real_non_lifts} that did not\n`,
       );

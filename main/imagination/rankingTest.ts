@@ -49,7 +49,19 @@ export interface RankingState {
   imagined_rise_m: (number | null)[];
   object_splats: number;
   top1_hit: boolean;
+  /**
+   * The same question by outcome class (lifted > grasped > neither): the pick reached the best class any
+   * candidate reached. Its chance is that class's share of the K candidates — often far above 1/K, since
+   * several candidates lift alike and then differ only by millimetres of the cube's distance to target.
+   */
+  outcome_top1_hit: boolean;
+  outcome_chance: number;
   kendall_tau: number | null;
+}
+
+/** A candidate's real outcome class: lifted (2), grasped (1), neither (0). */
+export function outcomeClass(real: { grasped: boolean; lifted: boolean }): number {
+  return real.lifted ? 2 : real.grasped ? 1 : 0;
 }
 
 /** The task's object (the first) where the simulator has it now. */
@@ -137,6 +149,8 @@ export async function rankingState(
   }
   const pick = predicted.indexOf(Math.max(...predicted));
   const best = Math.max(...scores);
+  const classes = real.map(outcomeClass);
+  const bestClass = Math.max(...classes);
   return {
     state: index,
     seed,
@@ -148,6 +162,8 @@ export async function rankingState(
     object_splats: imaginedRise.splats,
     // Ties in reality (several candidates equally good) all count as the best.
     top1_hit: (scores[pick] ?? -Infinity) >= best - 1e-9,
+    outcome_top1_hit: classes[pick] === bestClass,
+    outcome_chance: classes.filter((c) => c === bestClass).length / K,
     kendall_tau: kendallTau(predicted, scores),
   };
 }

@@ -215,13 +215,19 @@ describe('studio policy run / studio imagine', () => {
     expect(row!.decision_step % 8).toBe(0);
     const pick = row!.predicted.indexOf(Math.max(...row!.predicted));
     expect(row!.top1_hit).toBe(row!.real_score[pick] >= Math.max(...row!.real_score) - 1e-9);
+    // By outcome class: lifted (2) > grasped (1) > neither (0); the chance is the best class's share.
+    const classes = (row!.real as { lifted: boolean; grasped: boolean }[]).map((r) => (r.lifted ? 2 : r.grasped ? 1 : 0));
+    const bestClass = Math.max(...classes);
+    expect(row!.outcome_top1_hit).toBe(classes[pick] === bestClass);
+    expect(row!.outcome_chance).toBeCloseTo(classes.filter((c) => c === bestClass).length / 3, 12);
     // Each candidate's imagined object rise beside the real one: the dynamics or the head, when a pick is wrong.
     expect(row!.imagined_rise_m).toHaveLength(3);
     if (row!.object_splats > 0) for (const rise of row!.imagined_rise_m) expect(Number.isFinite(rise)).toBe(true);
     for (const real of row!.real) expect(real.rise_m).toBeGreaterThan(-0.05);
     // A lifted cube really rose (the simulator's own rule: 2 cm off the table, in the hand).
     for (const real of row!.real) if (real.lifted) expect(real.rise_m).toBeGreaterThanOrEqual(0.015);
-    expect(last!.summary).toMatchObject({ states: 1, K: 3, H: 2, chance: 1 / 3 });
+    expect(last!.summary).toMatchObject({ states: 1, K: 3, H: 2, chance: 1 / 3, outcome_top1_hit_rate: row!.outcome_top1_hit ? 1 : 0 });
+    expect(last!.summary.outcome_chance).toBeCloseTo(row!.outcome_chance, 12);
     const lifts = last!.summary.lifts;
     expect(lifts.real_lifts + lifts.real_non_lifts).toBe(row!.object_splats > 0 ? 3 : 0);
   });
