@@ -2,10 +2,10 @@
 closed-loop success (they restore and step the simulator), and optionally the imagination eval against
 reality, from the JSON lines the studio printed.
 
-    node bin/studio.js imagine ranking --pack PACK --states 20 --candidates 8 --json > ranking.jsonl
+    node bin/studio.js imagine ranking --pack PACK --states 20 --candidates 8 --seed 9000 --json > ranking.jsonl
     node bin/studio.js policy run --sim --pack PACK --mode off --max-duration-s 30 --seed 2000 --episodes 20 --json > off-2000.jsonl
     node bin/studio.js imagine eval --pack PACK --episodes 25 --json > eval.jsonl
-    models/.venv/bin/python models/scripts/record_studio_eval.py --pack PACK --ranking ranking.jsonl --policy off-2000.jsonl [more.jsonl …] [--imagine-eval eval.jsonl]
+    models/.venv/bin/python models/scripts/record_studio_eval.py --pack PACK --ranking ranking.jsonl [more.jsonl …] --policy off-2000.jsonl [more.jsonl …] [--imagine-eval eval.jsonl]
 
 Writes `evaluation.ranking` and `evaluation.policy_success_sim` (null from the trainer), and with
 --imagine-eval `evaluation.policy_level_studio`, into gwm_manifest.json (atomically; graph hashes are
@@ -27,15 +27,28 @@ def summary(path: Path) -> dict:
     raise SystemExit(f"{path}: no summary line — was the studio run finished, with --json?")
 
 
+def pooled_ranking(runs: list[dict]) -> dict:
+    """Several ranking runs (other states) as one: rates and means weighted by their states."""
+    if len({(r["K"], r["H"]) for r in runs}) > 1:
+        raise SystemExit(f"--ranking: the runs differ in K or H ({sorted({(r['K'], r['H']) for r in runs})}); pool runs of one setting")
+    n = sum(r["states"] for r in runs)
+    mean = lambda k: sum(r[k] * r["states"] for r in runs) / n  # noqa: E731
+    out = {"states": n, "K": runs[0]["K"], "H": runs[0]["H"], "top1_hit_rate": mean("top1_hit_rate"), "chance": runs[0]["chance"],
+           "kendall_tau_mean": mean("kendall_tau_mean")}
+    if all(r.get("outcome_top1_hit_rate") is not None for r in runs):
+        out["outcome_top1_hit_rate"], out["outcome_chance"] = mean("outcome_top1_hit_rate"), mean("outcome_chance")
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--pack", required=True)
-    p.add_argument("--ranking", required=True, type=Path)
+    p.add_argument("--ranking", required=True, type=Path, nargs="+", help="one or more `imagine ranking --json` outputs (different --seed), pooled")
     p.add_argument("--policy", required=True, type=Path, nargs="+")
     p.add_argument("--imagine-eval", type=Path, help="`studio imagine eval --json` output: predicted vs real per policy variant")
     a = p.parse_args()
     pack = Path(a.pack)
-    rk = summary(a.ranking)
+    rk = pooled_ranking([summary(f) for f in a.ranking])
     runs = [summary(f) for f in a.policy]
     if any(r["mode"] != "off" for r in runs):
         raise SystemExit("--policy: only `policy run --mode off` summaries measure the policy's own success")
@@ -44,8 +57,7 @@ def main() -> None:
     if len(steps) > 1:
         raise SystemExit(f"--policy: the runs executed different steps per chunk ({sorted(steps)}); measure one way of running the policy")
     episodes, successes = sum(r["episodes"] for r in runs), sum(r["successes"] for r in runs)
-    studio = {"ranking": {"states": rk["states"], "K": rk["K"], "H": rk["H"], "top1_hit_rate": rk["top1_hit_rate"], "chance": rk["chance"],
-                          "kendall_tau_mean": rk["kendall_tau_mean"]},
+    studio = {"ranking": rk,
               "policy_closed_loop": {"mode": "off", "episodes": episodes, "successes": successes, "success_rate": successes / episodes,
                                      "execute_steps": steps.pop()}}
     ev_studio = None
@@ -68,7 +80,10 @@ def main() -> None:
                "The ranking test (K perturbed chunks, each executed in the simulator from the same restored state) and the chunk policy's\n"
                "own success in closed loop run the pack in the studio, not in the trainer (BENCHMARKS.md has the conditions):\n\n"
                f"- `studio imagine ranking`: top-1 {rk['top1_hit_rate']:.2f} over {rk['states']} states (K = {rk['K']}, H = {rk['H']}; "
-               f"chance {rk['chance']:.3f}), mean Kendall τ {rk['kendall_tau_mean']:.2f}.\n"
+               f"chance {rk['chance']:.3f}), mean Kendall τ {rk['kendall_tau_mean']:.2f}"
+               + ("" if rk.get("outcome_top1_hit_rate") is None else
+                  f"; by outcome class (lifted > grasped > neither) {rk['outcome_top1_hit_rate']:.2f} against a chance of {rk['outcome_chance']:.2f}")
+               + ".\n"
                f"- `studio policy run --mode off`: {successes} of {episodes} episodes succeed ({100 * successes / episodes:.0f} %; "
                + ", ".join(f"{r['successes']} / {r['episodes']}" for r in runs) + " per run"
                + (f"; {studio['policy_closed_loop']['execute_steps']} steps of each chunk run before the next decision" if studio['policy_closed_loop']['execute_steps'] != 8 else "")

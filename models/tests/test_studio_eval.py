@@ -70,3 +70,22 @@ def test_records_the_imagination_eval_and_refuses_mixed_ways_of_running_the_poli
     report = (pack / "REPORT.md").read_text()
     assert "5 of 10 episodes succeed (50 %; 5 / 10 per run; 4 steps of each chunk run before the next decision)" in report
     assert "episode AUROC 0.86 over 4 episodes; across 2 variants Pearson 1.00, Spearman 1.00" in report
+
+
+def test_pools_ranking_runs_and_records_the_outcome_class_hit_rate(tmp_path):
+    pack = _pack(tmp_path)
+    a = _lines(tmp_path / "a.jsonl", {"states": 20, "K": 8, "H": 4, "top1_hit_rate": 0.25, "chance": 0.125, "kendall_tau_mean": 0.2,
+                                      "outcome_top1_hit_rate": 0.8, "outcome_chance": 0.5})
+    b = _lines(tmp_path / "b.jsonl", {"states": 10, "K": 8, "H": 4, "top1_hit_rate": 0.1, "chance": 0.125, "kendall_tau_mean": -0.1,
+                                      "outcome_top1_hit_rate": 0.5, "outcome_chance": 0.8})
+    off = _lines(tmp_path / "off.jsonl", {"mode": "off", "episodes": 10, "successes": 4})
+    subprocess.run([sys.executable, str(SCRIPT), "--pack", str(pack), "--ranking", str(a), str(b), "--policy", str(off)], check=True, capture_output=True)
+    rk = json.loads((pack / "gwm_manifest.json").read_text())["evaluation"]["ranking"]
+    assert rk["states"] == 30 and rk["K"] == 8 and rk["H"] == 4
+    assert abs(rk["top1_hit_rate"] - 0.2) < 1e-12 and abs(rk["kendall_tau_mean"] - 0.1) < 1e-12
+    assert abs(rk["outcome_top1_hit_rate"] - 0.7) < 1e-12 and abs(rk["outcome_chance"] - 0.6) < 1e-12
+    assert "top-1 0.20 over 30 states" in (pack / "REPORT.md").read_text()
+    assert "by outcome class (lifted > grasped > neither) 0.70 against a chance of 0.60" in (pack / "REPORT.md").read_text()
+    other = _lines(tmp_path / "c.jsonl", {"states": 5, "K": 8, "H": 2, "top1_hit_rate": 0, "chance": 0.125, "kendall_tau_mean": 0})
+    r = subprocess.run([sys.executable, str(SCRIPT), "--pack", str(pack), "--ranking", str(a), str(other), "--policy", str(off)], capture_output=True, text=True)
+    assert r.returncode != 0 and "differ in K or H" in r.stderr
