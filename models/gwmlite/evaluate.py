@@ -422,9 +422,9 @@ def write_report(pack: Path, cfg: RunConfig, data: Data, fid: dict, suc: dict, f
     L += ["", "## Measured in the studio", "",
           "The ranking test (K = 8 perturbed chunks, each executed in the simulator from the same restored state: top-1, Kendall τ) and the",
           "chunk policy's own success in closed loop run the pack in the studio, not here:",
-          "`node bin/studio.js imagine ranking --pack PACK --states 20 --candidates 8 --horizon 2 --json` and",
-          "`node bin/studio.js policy run --sim --pack PACK --mode off --horizon 1 --max-duration-s 30 --episodes 100 --json`",
-          "(BENCHMARKS.md records the reference pack's).", ""]
+          "`node bin/studio.js imagine ranking --pack PACK --states 20 --candidates 8 --seed 9000 --json` and",
+          "`node bin/studio.js policy run --sim --pack PACK --mode off --max-duration-s 30 --episodes 100 --seed 4000 --json`;",
+          "`models/scripts/record_studio_eval.py` writes their summaries into this section and the manifest.", ""]
     L += ["## Figures", ""] + [f"![{f}]({f})" for f in figures]
     (pack / "REPORT.md").write_text("\n".join(L) + "\n")
 
