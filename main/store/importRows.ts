@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
 import { StudioError } from '../../shared/api/errors';
+import { prepareRowStatements, type RowStatements, StreamTally } from './rowStatements';
 import type { WriterOp } from './writeOps';
 
 /**
@@ -97,10 +98,7 @@ export function reserveImportStreams(db: Database.Database, streamCount: number)
  * streams do not exist in the store until the final move.
  */
 export class ImportRowWriter {
-  private readonly insertSample: Database.Statement;
-  private readonly insertFrame: Database.Statement;
-  private readonly bumpStream: Database.Statement;
-  private readonly addCounts: Database.Statement;
+  private readonly sql: RowStatements;
   /** The longest write transaction so far on the store (ms): how long another writer could have waited. */
   longestLockMs = 0;
 
@@ -114,45 +112,34 @@ export class ImportRowWriter {
         code: 'internal',
         message: 'the import writes rows before their streams: open the store without foreign keys',
       });
-    this.insertSample = store.prepare('INSERT INTO samples (stream_id, t_ns, value) VALUES (?, ?, ?)');
-    this.insertFrame = store.prepare('INSERT INTO frames (stream_id, t_ns, data) VALUES (?, ?, ?)');
-    this.bumpStream = staging.prepare(
-      'UPDATE streams SET sample_count = sample_count + ?, first_t_ns = COALESCE(first_t_ns, ?), last_t_ns = MAX(COALESCE(last_t_ns, ?), ?) WHERE id = ?',
-    );
-    this.addCounts = staging.prepare('UPDATE streams SET dropped_count = dropped_count + ?, late_count = late_count + ? WHERE id = ?');
+    this.sql = prepareRowStatements(store, staging);
   }
 
   /** `ops` name staging stream ids. */
   apply(ops: readonly WriterOp[]): void {
     const { stream_base: base, stream_count: count } = this.reservation;
-    const perStream = new Map<number, { n: number; first: bigint; last: bigint }>();
+    const tally = new StreamTally();
     const note = (streamId: number, t: bigint) => {
       if (streamId < 1 || streamId > count)
         throw new StudioError({ code: 'internal', message: `import stream ${streamId} is outside its reservation of ${count}` });
-      const entry = perStream.get(streamId);
-      if (entry === undefined) perStream.set(streamId, { n: 1, first: t, last: t });
-      else {
-        entry.n += 1;
-        if (t < entry.first) entry.first = t;
-        if (t > entry.last) entry.last = t;
-      }
+      tally.note(streamId, t);
     };
     const started = performance.now();
     this.store.transaction(() => {
       for (const op of ops) {
         if (op.op === 'sample') {
           note(op.stream_id, op.t_ns);
-          this.insertSample.run(base + op.stream_id, op.t_ns, op.value);
+          this.sql.insertSample.run(base + op.stream_id, op.t_ns, op.value);
         } else if (op.op === 'frame') {
           note(op.stream_id, op.t_ns);
-          this.insertFrame.run(base + op.stream_id, op.t_ns, op.data);
+          this.sql.insertFrame.run(base + op.stream_id, op.t_ns, op.data);
         }
       }
     })();
     this.longestLockMs = Math.max(this.longestLockMs, performance.now() - started);
     this.staging.transaction(() => {
-      for (const op of ops) if (op.op === 'counts') this.addCounts.run(op.dropped, op.late, op.stream_id);
-      for (const [streamId, { n, first, last }] of perStream) this.bumpStream.run(n, first, first, last, streamId);
+      for (const op of ops) if (op.op === 'counts') this.sql.addCounts.run(op.dropped, op.late, op.stream_id);
+      tally.bump(this.sql.bumpStream);
     })();
   }
 }

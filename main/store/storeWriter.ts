@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { StudioError } from '../../shared/api/errors';
 import { markInterrupted } from './health';
+import { prepareRowStatements, type RowStatements, StreamTally } from './rowStatements';
 import type { CommitInfo, StartEpisodeResult, WriterCall, WriterFailure, WriterOp } from './writeOps';
 
 /** Test hook: runs inside each write transaction, before commit; throwing aborts that batch only. */
@@ -11,10 +12,7 @@ export type FaultInjector = (batchIndex: number) => void;
  * most the batch in flight and never leaves half a batch. Runs in the writer thread (or inline in tests).
  */
 export class StoreWriter {
-  private readonly insertSample: Database.Statement;
-  private readonly insertFrame: Database.Statement;
-  private readonly bumpStream: Database.Statement;
-  private readonly addCounts: Database.Statement;
+  private readonly sql: RowStatements;
   private batchIndex = 0;
 
   constructor(
@@ -22,50 +20,33 @@ export class StoreWriter {
     private readonly path: string,
     private readonly injectFault?: FaultInjector,
   ) {
-    this.insertSample = db.prepare('INSERT INTO samples (stream_id, t_ns, value) VALUES (?, ?, ?)');
-    this.insertFrame = db.prepare('INSERT INTO frames (stream_id, t_ns, data) VALUES (?, ?, ?)');
-    this.bumpStream = db.prepare(
-      'UPDATE streams SET sample_count = sample_count + ?, first_t_ns = COALESCE(first_t_ns, ?), last_t_ns = MAX(COALESCE(last_t_ns, ?), ?) WHERE id = ?',
-    );
-    this.addCounts = db.prepare('UPDATE streams SET dropped_count = dropped_count + ?, late_count = late_count + ? WHERE id = ?');
+    this.sql = prepareRowStatements(db, db);
   }
 
   apply(ops: readonly WriterOp[]): CommitInfo {
     const started = performance.now();
-    let oldest: bigint | null = null;
-    let newest: bigint | null = null;
     let bytes = 0;
-    const perStream = new Map<number, { n: number; first: bigint; last: bigint }>();
-    const note = (streamId: number, t: bigint) => {
-      const entry = perStream.get(streamId);
-      if (entry === undefined) perStream.set(streamId, { n: 1, first: t, last: t });
-      else {
-        entry.n += 1;
-        if (t < entry.first) entry.first = t;
-        if (t > entry.last) entry.last = t;
-      }
-      if (oldest === null || t < oldest) oldest = t;
-      if (newest === null || t > newest) newest = t;
-    };
+    const tally = new StreamTally();
     const batch = this.batchIndex++;
     this.db.transaction(() => {
       for (const op of ops) {
         if (op.op === 'sample') {
-          this.insertSample.run(op.stream_id, op.t_ns, op.value);
+          this.sql.insertSample.run(op.stream_id, op.t_ns, op.value);
           bytes += op.value.byteLength;
-          note(op.stream_id, op.t_ns);
+          tally.note(op.stream_id, op.t_ns);
         } else if (op.op === 'frame') {
-          this.insertFrame.run(op.stream_id, op.t_ns, op.data);
+          this.sql.insertFrame.run(op.stream_id, op.t_ns, op.data);
           bytes += op.data.byteLength;
-          note(op.stream_id, op.t_ns);
+          tally.note(op.stream_id, op.t_ns);
         } else {
-          this.addCounts.run(op.dropped, op.late, op.stream_id);
+          this.sql.addCounts.run(op.dropped, op.late, op.stream_id);
         }
       }
-      for (const [streamId, { n, first, last }] of perStream) this.bumpStream.run(n, first, first, last, streamId);
+      tally.bump(this.sql.bumpStream);
       this.injectFault?.(batch);
     })();
-    return { ops: ops.length, oldest_capture_ns: oldest, newest_capture_ns: newest, bytes, duration_ms: performance.now() - started };
+    const { oldest_ns, newest_ns } = tally.span();
+    return { ops: ops.length, oldest_capture_ns: oldest_ns, newest_capture_ns: newest_ns, bytes, duration_ms: performance.now() - started };
   }
 
   call(call: WriterCall): unknown {
